@@ -1,0 +1,85 @@
+"""`parole chat`: the consultation in a terminal, on the same engine and storage as Telegram."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from bot.conversation import Conversations, Reply
+from flows.events import Back, Event, Skip
+from flows.model import Lang
+from flows.screen import Screen
+from flows.texts import say
+from storage.base import Participant
+
+Ask = Callable[[str], Awaitable[str | None]]  # prompt -> a line, or None at end of input
+Say = Callable[[str], None]
+
+QUIT = ("/quitter", "/quit", "/q")
+CONSOLE_HELP: dict[Lang, str] = {
+    "fr": "Tapez le numéro d'un bouton, ou votre réponse. /retour, /passer, /quitter.",
+    "en": "Type a button's number, or your answer. /retour (back), /passer (skip), /quitter.",
+}
+
+
+def screen_text(reply: Reply) -> str:
+    """A screen as plain text, buttons numbered."""
+    screen: Screen = reply.screen
+    lines: list[str] = [f"» {note}" for note in reply.notes]
+    if screen.notice:
+        lines.append(f"⚠️  {screen.notice}")
+    if screen.progress:
+        lines.append(f"[{screen.progress}]")
+    lines.append(screen.title)
+    if screen.body:
+        lines += ["", screen.body]
+    if screen.hint:
+        lines += ["", f"({screen.hint})"]
+    for number, button in enumerate(_buttons(screen), start=1):
+        lines.append(f"  {number}. {button[0]}")
+    return "\n".join(lines)
+
+
+def _buttons(screen: Screen) -> list[tuple[str, Event]]:
+    return [(b.label, b.event) for row in screen.buttons for b in row]
+
+
+async def chat(conversations: Conversations, account: str, ask: Ask, tell: Say, lang: Lang) -> None:
+    """Talk with one resident until they quit or the input ends."""
+    who = await conversations.participant(account)
+    lang = who.lang or lang
+    tell(CONSOLE_HELP[lang])
+    reply = await conversations.start(who, lang)
+    while True:
+        tell("")
+        tell(screen_text(reply))
+        line = await ask("> ")
+        if line is None or line.strip().lower() in QUIT:
+            tell(say("goodbye", lang))
+            return
+        who = await conversations.participant(account)
+        reply = await _respond(conversations, who, lang, reply, line.strip())
+        lang = (await conversations.participant(account)).lang or lang
+
+
+async def _respond(
+    conversations: Conversations, who: Participant, lang: Lang, shown: Reply, line: str
+) -> Reply:
+    command = line.split(maxsplit=1)[0].lower() if line.startswith("/") else ""
+    buttons = _buttons(shown.screen)
+    if command in ("/retour", "/back", "/passer", "/skip"):
+        wanted = Back if command in ("/retour", "/back") else Skip
+        event: Event = wanted(position=shown.position)
+        return await conversations.press(who, lang, shown.scope, event, None)
+    if command == "/start":
+        return await conversations.start(who, lang)
+    if command == "/reprendre":
+        return await conversations.resume(who, lang)
+    if command == "/langue":
+        return await conversations.set_language(who, "en" if lang == "fr" else "fr")
+    if command in ("/aide", "/help"):
+        return Reply(shown.screen, shown.scope, shown.position, notes=(say("help", lang),))
+    if line.isdigit() and not shown.screen.expects_text and 1 <= int(line) <= len(buttons):
+        event = replace(buttons[int(line) - 1][1], position=shown.position)
+        return await conversations.press(who, lang, shown.scope, event, None)
+    return await conversations.type_text(who, lang, line, None)

@@ -1,0 +1,129 @@
+"""Configuration: one pydantic model per section, read from a TOML file and the environment.
+
+Every key can be overridden by an environment variable `PAROLE_<SECTION>__<KEY>`, for example
+`PAROLE_TELEGRAM__TOKEN`. The file comes from `--config` or `PAROLE_CONFIG`; without one, the
+embedded defaults run the console chat on a local SQLite file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+DEFAULT_DATABASE = Path("data/parole.sqlite3")
+EXAMPLE_SECRETS = {"", "change-me", "changeme", "example", "secret"}
+
+
+class Section(BaseModel):
+    """Base of config sections: a typo in a key is an error, not a silent default."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramSettings(Section):
+    """How to reach the Bot API."""
+
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    poll_timeout: int = Field(default=30, ge=0, le=60)
+    max_concurrent_updates: int = Field(default=256, ge=1)
+
+
+class PrivacySettings(Section):
+    """Pseudonymisation of residents."""
+
+    pseudonym_secret: SecretStr | None = None
+
+
+class StorageSettings(Section):
+    """Where answers are kept."""
+
+    path: Path = DEFAULT_DATABASE
+
+
+class StaffSettings(Section):
+    """The city's policy team."""
+
+    user_ids: list[int] = Field(default_factory=list)
+    chat_ids: list[int] = Field(default_factory=list)
+
+
+class ConsultationSettings(Section):
+    """Which consultations run, and the city's own lists."""
+
+    directory: Path | None = None  # the city's consultation files; None: the built-in ones
+    quartiers: list[str] = Field(
+        default_factory=lambda: ["Centre", "Nord", "Sud", "Est", "Ouest"], min_length=1
+    )
+    timezone: str = "Europe/Paris"  # opening and closing dates are read in this zone
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone '{name}'") from error
+        return name
+
+
+class Settings(BaseSettings):
+    """The whole configuration."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="PAROLE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    staff: StaffSettings = Field(default_factory=StaffSettings)
+    consultation: ConsultationSettings = Field(default_factory=ConsultationSettings)
+
+    def secret_problem(self) -> str | None:
+        """Why the pseudonymisation secret cannot protect residents, or None if it can."""
+        secret = self.privacy.pseudonym_secret
+        if secret is None or secret.get_secret_value().strip().lower() in EXAMPLE_SECRETS:
+            return "privacy.pseudonym_secret is missing or is an example value"
+        if len(secret.get_secret_value()) < 16:
+            return "privacy.pseudonym_secret is shorter than 16 characters"
+        return None
+
+
+def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from `path` (or `PAROLE_CONFIG`), the environment, then `overrides`."""
+    if path is None and os.environ.get("PAROLE_CONFIG"):
+        path = Path(os.environ["PAROLE_CONFIG"])
+    if path is not None and not path.is_file():
+        raise FileNotFoundError(f"configuration file not found: {path}")
+
+    class _FromFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if path is not None:
+                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            return tuple(sources)
+
+    return _FromFile(**overrides)

@@ -1,0 +1,30 @@
+"""Callback data: which session (or consultation, or menu), at which step, and what was pressed.
+
+Telegram allows 64 bytes; codes are kept short by the consultation schema, and a packed value
+that would not fit is refused here rather than by Telegram.
+"""
+
+from __future__ import annotations
+
+from flows.events import Event, decode, encode
+
+MAX_BYTES = 64
+SEPARATOR = "|"
+
+
+def pack(scope: str, position: int, event: Event) -> str:
+    """Callback data for a button of `scope` shown at `position`."""
+    data = f"{scope}{SEPARATOR}{position}{SEPARATOR}{encode(event)}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"callback data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def unpack(data: str) -> tuple[str, Event] | None:
+    """The scope and event (with its position) a button carries, or None if malformed."""
+    parts = data.split(SEPARATOR)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    scope, position, action = parts
+    event = decode(action, int(position))
+    return None if event is None else (scope, event)

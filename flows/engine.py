@@ -1,0 +1,486 @@
+"""The conversation engine: a pure function of (consultation, state, event, today, language).
+
+It never touches Telegram, a terminal or a database: it returns the new state, the screen to
+show and which answers changed; adapters in `bot/` carry that out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+from dataclasses import dataclass, replace
+
+from flows.events import (
+    Accept,
+    Back,
+    Choose,
+    Continue,
+    Decline,
+    Event,
+    Restart,
+    Show,
+    Skip,
+    TextInput,
+    Toggle,
+    Validate,
+)
+from flows.model import (
+    NO,
+    OTHER_CODE,
+    YES,
+    ChoiceStepBase,
+    Consultation,
+    InfoStep,
+    Lang,
+    MultiStep,
+    ScaleStep,
+    Step,
+    TextStep,
+    YesNoStep,
+)
+from flows.screen import Button, Screen
+from flows.state import Answer, Phase, SessionState
+from flows.texts import say
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of one event.
+
+    `saved` and `removed` name the steps whose stored answer must be written or erased;
+    `moved` says the resident left the step the previous screen showed, whose keyboard should
+    then be closed, replaced by `recap` (the answer just given) when there is one; `stale` says
+    the event came from an old button and changed nothing.
+    """
+
+    state: SessionState
+    screen: Screen
+    saved: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    moved: bool = False
+    recap: str | None = None
+    stale: bool = False
+    changed: bool = False
+
+
+class Engine:
+    """Runs one consultation."""
+
+    def __init__(self, consultation: Consultation) -> None:
+        self.consultation = consultation
+
+    # -- entry points ---------------------------------------------------------------------
+
+    def begin(self) -> SessionState:
+        """A fresh session, waiting for consent."""
+        return SessionState(consultation_id=self.consultation.id)
+
+    def handle(self, state: SessionState, event: Event, lang: Lang) -> Outcome:
+        """Apply `event` to `state`."""
+        outcome = self._dispatch(state, event, lang)
+        return replace(outcome, changed=outcome.state != state)
+
+    def _dispatch(self, state: SessionState, event: Event, lang: Lang) -> Outcome:
+        if event.position is not None and event.position != state.position:
+            return Outcome(state, self.render(state, lang, say("stale", lang)), stale=True)
+        if isinstance(event, Show):
+            return Outcome(state, self.render(state, lang))
+        if state.phase is Phase.CONSENT:
+            return self._consent(state, event, lang)
+        if state.phase is Phase.DECLINED and isinstance(event, Restart):
+            # Changing one's mind after "No thanks" means being asked for consent again.
+            new = self.begin().model_copy(update={"position": state.position + 1})
+            return Outcome(new, self.render(new, lang), moved=True)
+        if state.phase in (Phase.DONE, Phase.DECLINED):
+            return Outcome(state, self.render(state, lang))
+        if isinstance(event, Restart):
+            return self._restart(state, lang)
+        if isinstance(event, Back):
+            return self._back(state, lang)
+        step = self._current(state)
+        if state.phase is Phase.OTHER:
+            return self._other_text(state, step, event, lang)
+        if isinstance(event, Skip):
+            return self._skip(state, step, lang)
+        if isinstance(step, InfoStep):
+            if isinstance(event, Continue | TextInput):
+                return self._advance(state, step, None, lang)
+            return self._refuse(state, lang, "use_buttons")
+        if isinstance(step, TextStep):
+            return self._text(state, step, event, lang)
+        if isinstance(step, MultiStep):
+            return self._multi(state, step, event, lang)
+        return self._single(state, step, event, lang)
+
+    def is_open(self, today: dt.date) -> bool:
+        """Whether the consultation takes answers on `today`."""
+        return self.consultation.is_open(today)
+
+    def render(self, state: SessionState, lang: Lang, notice: str | None = None) -> Screen:
+        """The screen for `state`, with an optional notice about the last input."""
+        if state.phase is Phase.CONSENT:
+            return Screen(
+                title=self.consultation.title.get(lang),
+                body=self.consultation.welcome.get(lang),
+                notice=notice,
+                buttons=[
+                    [Button(say("accept", lang), Accept()), Button(say("decline", lang), Decline())]
+                ],
+            )
+        if state.phase is Phase.DONE:
+            return Screen(title=self.consultation.thanks.get(lang), notice=notice, final=True)
+        if state.phase is Phase.DECLINED:
+            return Screen(title=say("declined", lang), notice=notice, final=True)
+        step = self._current(state)
+        if state.phase is Phase.OTHER:
+            return Screen(
+                title=say("other_prompt", lang),
+                progress=self._progress(state, step, lang),
+                notice=notice,
+                buttons=[self._nav(state, step, lang, skippable=True)],
+                expects_text=True,
+            )
+        return self._question(state, step, lang, notice)
+
+    def describe(self, step: Step, answer: Answer, lang: Lang) -> str:
+        """An answer in words, as the resident would recognise it."""
+        if answer.skipped:
+            return say("skipped", lang)
+        labels = [self._label(step, code, lang) for code in answer.choices]
+        if answer.text is not None:
+            labels = [
+                label
+                for label, code in zip(labels, answer.choices, strict=True)
+                if code != OTHER_CODE
+            ]
+            labels.append(
+                answer.text if not answer.choices else f"{say('other', lang)} {answer.text}"
+            )
+        return ", ".join(labels)
+
+    def visible_steps(self, state: SessionState) -> list[Step]:
+        """The steps this resident sees, given the answers so far.
+
+        A condition on a step that is itself hidden is false: the answer that step may still
+        hold (given before an earlier answer changed) no longer counts.
+        """
+        visible: list[Step] = []
+        shown: set[str] = set()
+        for step in self.consultation.steps:
+            if self._shown(step, state, shown):
+                visible.append(step)
+                shown.add(step.id)
+        return visible
+
+    # -- transitions ----------------------------------------------------------------------
+
+    def _consent(self, state: SessionState, event: Event, lang: Lang) -> Outcome:
+        if isinstance(event, Accept):
+            first = self.visible_steps(state)[0]
+            new = state.model_copy(
+                update={
+                    "phase": Phase.QUESTION,
+                    "step_id": first.id,
+                    "position": state.position + 1,
+                }
+            )
+            return Outcome(new, self.render(new, lang), moved=True, recap=say("accepted", lang))
+        if isinstance(event, Decline):
+            new = state.model_copy(update={"phase": Phase.DECLINED, "position": state.position + 1})
+            return Outcome(new, self.render(new, lang), moved=True)
+        return self._refuse(state, lang, "use_buttons")
+
+    def _restart(self, state: SessionState, lang: Lang) -> Outcome:
+        fresh = self.begin()
+        first = self.visible_steps(fresh)[0]
+        new = fresh.model_copy(
+            update={"phase": Phase.QUESTION, "step_id": first.id, "position": state.position + 1}
+        )
+        removed = tuple(state.answers)
+        return Outcome(new, self.render(new, lang), removed=removed, moved=True)
+
+    def _back(self, state: SessionState, lang: Lang) -> Outcome:
+        if state.phase is Phase.OTHER:
+            new = state.model_copy(update={"phase": Phase.QUESTION, "position": state.position + 1})
+            return Outcome(new, self.render(new, lang), moved=True)
+        if not state.history:
+            return self._refuse(state, lang, "first_question")
+        previous = state.history[-1]
+        step = self.consultation.step(previous)
+        earlier = state.answers.get(previous)
+        picks = list(earlier.choices) if isinstance(step, MultiStep) and earlier else []
+        new = state.model_copy(
+            update={
+                "step_id": previous,
+                "history": state.history[:-1],
+                "picks": picks,
+                "position": state.position + 1,
+            }
+        )
+        return Outcome(new, self.render(new, lang), moved=True)
+
+    def _skip(self, state: SessionState, step: Step, lang: Lang) -> Outcome:
+        if not step.optional:
+            return self._refuse(state, lang, "required")
+        return self._advance(state, step, Answer(skipped=True), lang)
+
+    def _text(self, state: SessionState, step: TextStep, event: Event, lang: Lang) -> Outcome:
+        if not isinstance(event, TextInput):
+            return self._refuse(state, lang, "use_buttons")
+        text, problem = self._clean_text(event.text, step.max_length, lang)
+        if problem is not None:
+            return Outcome(state, self.render(state, lang, problem))
+        return self._advance(state, step, Answer(text=text), lang)
+
+    def _single(self, state: SessionState, step: Step, event: Event, lang: Lang) -> Outcome:
+        codes = self._codes(step)
+        if isinstance(event, TextInput):
+            code = self._match(step, event.text, lang)
+            if code is None:
+                return self._refuse(state, lang, "use_buttons")
+            event = Choose(code=code)
+        if not isinstance(event, Choose) or event.code not in codes:
+            return self._refuse(state, lang, "use_buttons")
+        if event.code == OTHER_CODE:
+            new = state.model_copy(
+                update={"phase": Phase.OTHER, "picks": [OTHER_CODE], "position": state.position + 1}
+            )
+            return Outcome(new, self.render(new, lang), moved=True)
+        return self._advance(state, step, Answer(choices=[event.code]), lang)
+
+    def _multi(self, state: SessionState, step: MultiStep, event: Event, lang: Lang) -> Outcome:
+        if isinstance(event, TextInput):
+            code = self._match(step, event.text, lang)
+            if code is None:
+                return self._refuse(state, lang, "use_buttons")
+            event = Toggle(code=code, on=code not in state.picks)
+        if isinstance(event, Toggle):
+            if event.code not in step.codes():
+                return self._refuse(state, lang, "use_buttons")
+            picks = [code for code in state.picks if code != event.code]
+            if event.on:
+                if step.max_picks is not None and len(picks) >= step.max_picks:
+                    notice = say("too_many", lang, n=step.max_picks)
+                    return Outcome(state, _edited(self.render(state, lang, notice)))
+                picks.append(event.code)
+            order = step.codes()
+            new = state.model_copy(update={"picks": sorted(picks, key=order.index)})
+            return Outcome(new, _edited(self.render(new, lang)))
+        if isinstance(event, Validate):
+            if len(state.picks) < step.min_picks:
+                return self._refuse(state, lang, "too_few", n=step.min_picks)
+            if OTHER_CODE in state.picks:
+                new = state.model_copy(
+                    update={"phase": Phase.OTHER, "position": state.position + 1}
+                )
+                return Outcome(new, self.render(new, lang), moved=True)
+            return self._advance(state, step, Answer(choices=list(state.picks)), lang)
+        return self._refuse(state, lang, "use_buttons")
+
+    def _other_text(self, state: SessionState, step: Step, event: Event, lang: Lang) -> Outcome:
+        if isinstance(event, Skip):
+            return self._advance(state, step, Answer(choices=list(state.picks)), lang)
+        if not isinstance(event, TextInput):
+            return self._refuse(state, lang, "other_prompt")
+        limit = step.max_length if isinstance(step, TextStep) else 300
+        text, problem = self._clean_text(event.text, limit, lang)
+        if problem is not None:
+            return Outcome(state, self.render(state, lang, problem))
+        return self._advance(state, step, Answer(choices=list(state.picks), text=text), lang)
+
+    def _advance(
+        self, state: SessionState, step: Step, answer: Answer | None, lang: Lang
+    ) -> Outcome:
+        answers = dict(state.answers)
+        saved: tuple[str, ...] = ()
+        if answer is not None:
+            answers[step.id] = answer
+            saved = (step.id,)
+        moved = state.model_copy(update={"answers": answers})
+        following = self._next(moved, step)
+        recap = None
+        if answer is not None:
+            recap = self.describe(step, answer, lang)
+            if not answer.skipped:
+                recap = say("your_answer", lang, answer=recap)
+        if following is None:
+            visible = {s.id for s in self.visible_steps(moved)}
+            removed = tuple(sid for sid in answers if sid not in visible)
+            kept = {sid: a for sid, a in answers.items() if sid in visible}
+            new = moved.model_copy(
+                update={
+                    "phase": Phase.DONE,
+                    "step_id": None,
+                    "answers": kept,
+                    "history": [*state.history, step.id],
+                    "picks": [],
+                    "position": state.position + 1,
+                }
+            )
+            return Outcome(new, self.render(new, lang), saved, removed, moved=True, recap=recap)
+        nxt = answers.get(following.id)
+        new = moved.model_copy(
+            update={
+                "phase": Phase.QUESTION,
+                "step_id": following.id,
+                "history": [*state.history, step.id],
+                "picks": list(nxt.choices) if isinstance(following, MultiStep) and nxt else [],
+                "position": state.position + 1,
+            }
+        )
+        return Outcome(new, self.render(new, lang), saved, moved=True, recap=recap)
+
+    def _refuse(self, state: SessionState, lang: Lang, key: str, **values: object) -> Outcome:
+        return Outcome(state, self.render(state, lang, say(key, lang, **values)))
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _current(self, state: SessionState) -> Step:
+        assert state.step_id is not None, "a session in a question phase has a step"
+        return self.consultation.step(state.step_id)
+
+    def _next(self, state: SessionState, step: Step) -> Step | None:
+        steps = self.consultation.steps
+        visible = {s.id for s in self.visible_steps(state)}
+        for candidate in steps[steps.index(step) + 1 :]:
+            if candidate.id in visible:
+                return candidate
+        return None
+
+    @staticmethod
+    def _shown(step: Step, state: SessionState, shown: set[str]) -> bool:
+        condition = step.show_if
+        if condition is None:
+            return True
+        if condition.step not in shown:
+            return False
+        answer = state.answers.get(condition.step)
+        if answer is None or answer.skipped:
+            return False
+        if condition.equals is not None:
+            return answer.choices == [condition.equals]
+        return condition.value in answer.choices
+
+    def _progress(self, state: SessionState, step: Step, lang: Lang) -> str | None:
+        questions = [s for s in self.visible_steps(state) if not isinstance(s, InfoStep)]
+        if step not in questions:
+            return None
+        return say("progress", lang, n=questions.index(step) + 1, total=len(questions))
+
+    def _question(self, state: SessionState, step: Step, lang: Lang, notice: str | None) -> Screen:
+        rows: list[list[Button]] = []
+        hint: str | None = None
+        if isinstance(step, InfoStep):
+            rows.append([Button(say("continue", lang), Continue())])
+        elif isinstance(step, TextStep):
+            hint = say("hint_text", lang, max=step.max_length)
+        elif isinstance(step, MultiStep):
+            for code in step.codes():
+                key = "selected" if code in state.picks else "unselected"
+                label = say(key, lang, label=self._label(step, code, lang))
+                rows.append([Button(label, Toggle(code=code, on=code not in state.picks))])
+            rows.append([Button(_count(lang, len(state.picks)), Validate())])
+            hint = (
+                say("hint_multi_max", lang, max=step.max_picks)
+                if step.max_picks
+                else say("hint_multi", lang)
+            )
+        elif isinstance(step, ScaleStep):
+            rows.append(
+                [Button(str(n), Choose(code=str(n))) for n in range(step.min, step.max + 1)]
+            )
+            if step.min_label and step.max_label:
+                hint = say(
+                    "hint_scale_labels",
+                    lang,
+                    min=step.min,
+                    max=step.max,
+                    min_label=step.min_label.get(lang),
+                    max_label=step.max_label.get(lang),
+                )
+            else:
+                hint = say("hint_scale", lang, min=step.min, max=step.max)
+        else:
+            for code in self._codes(step):
+                rows.append([Button(self._label(step, code, lang), Choose(code=code))])
+            hint = say("hint_single", lang)
+        if step.optional:
+            hint = f"{hint} {say('hint_optional', lang)}" if hint else say("hint_optional", lang)
+        nav = self._nav(state, step, lang, skippable=step.optional)
+        if nav:
+            rows.append(nav)
+        return Screen(
+            title=step.text.get(lang),
+            progress=self._progress(state, step, lang),
+            body=step.help.get(lang) if step.help else None,
+            hint=hint,
+            notice=notice,
+            buttons=rows,
+            expects_text=isinstance(step, TextStep),
+        )
+
+    @staticmethod
+    def _nav(state: SessionState, step: Step, lang: Lang, skippable: bool) -> list[Button]:
+        row: list[Button] = []
+        if state.history or state.phase is Phase.OTHER:
+            row.append(Button(say("back", lang), Back()))
+        if skippable:
+            row.append(Button(say("skip", lang), Skip()))
+        return row
+
+    @staticmethod
+    def _codes(step: Step) -> list[str]:
+        if isinstance(step, ChoiceStepBase):
+            return step.codes()
+        if isinstance(step, YesNoStep):
+            return [YES, NO]
+        if isinstance(step, ScaleStep):
+            return [str(n) for n in range(step.min, step.max + 1)]
+        return []
+
+    def _label(self, step: Step, code: str, lang: Lang) -> str:
+        if isinstance(step, ChoiceStepBase):
+            if code == OTHER_CODE:
+                return say("other", lang)
+            for option in step.options:
+                if option.code == code:
+                    return option.label.get(lang)
+        if isinstance(step, YesNoStep) and code in (YES, NO):
+            return say(code, lang)
+        return code
+
+    def _match(self, step: Step, typed: str, lang: Lang) -> str | None:
+        """The option a typed message names: its number in the list, or its label."""
+        codes = self._codes(step)
+        wanted = _fold(typed)
+        if isinstance(step, ScaleStep):
+            return wanted if wanted in codes else None
+        if wanted.isdecimal() and 1 <= int(wanted) <= len(codes):
+            return codes[int(wanted) - 1]
+        for code in codes:
+            if _fold(self._label(step, code, lang)).strip(" .…") == wanted.strip(" .…"):
+                return code
+        return None
+
+    @staticmethod
+    def _clean_text(raw: str, limit: int, lang: Lang) -> tuple[str, str | None]:
+        text = raw.strip()
+        if not text:
+            return text, say("empty_text", lang)
+        if len(text) > limit:
+            return text, say("too_long", lang, n=len(text), max=limit)
+        return text, None
+
+
+def _count(lang: Lang, n: int) -> str:
+    return say("validate_count", lang, n=n) if n else say("validate", lang)
+
+
+def _edited(screen: Screen) -> Screen:
+    return Screen(**{**screen.__dict__, "edit": True})
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so "Femmes" and "femmes" and "fémmes" match."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

@@ -1,0 +1,129 @@
+"""Numbered schema migrations, tracked in `PRAGMA user_version`.
+
+Each migration is a tuple of single statements rather than one script: on Python 3.11
+`executescript` commits any open transaction first, which would break the rule that a
+migration and its version bump land together or not at all.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Final, NamedTuple
+
+
+class Migration(NamedTuple):
+    """The statements that bring the schema from `version - 1` to `version`."""
+
+    version: int
+    statements: tuple[str, ...]
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was written by a newer version of the code."""
+
+
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    Migration(
+        1,
+        (
+            # No column may ever hold a Telegram id, a name or a username: a participant is
+            # known only by the caller's keyed pseudonym.
+            """
+            CREATE TABLE participants (
+                id INTEGER PRIMARY KEY,
+                pseudonym TEXT NOT NULL UNIQUE,
+                lang TEXT,
+                current_session_id INTEGER,
+                created_at TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                id INTEGER PRIMARY KEY,
+                participant_id INTEGER NOT NULL
+                    REFERENCES participants(id) ON DELETE CASCADE,
+                consultation_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                status TEXT NOT NULL,
+                state TEXT NOT NULL,  -- SessionState JSON
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                completed_at TEXT
+            )
+            """,
+            # The rowid is implicitly the last key column, so this serves
+            # `ORDER BY updated_at DESC, id DESC` and the participant foreign key.
+            """
+            CREATE INDEX sessions_latest
+                ON sessions(participant_id, consultation_id, updated_at)
+            """,
+            # Same trick: export by consultation walks this index in id order.
+            "CREATE INDEX sessions_consultation ON sessions(consultation_id)",
+            """
+            CREATE TABLE answers (
+                session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+                step_id TEXT NOT NULL,
+                value TEXT NOT NULL,  -- Answer JSON
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (session_id, step_id)
+            ) WITHOUT ROWID
+            """,
+            """
+            CREATE TABLE processed_updates (
+                key TEXT PRIMARY KEY,
+                processed_at TEXT NOT NULL
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
+)
+
+LATEST: Final[int] = MIGRATIONS[-1].version
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The version recorded in the database (0 for an empty one)."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def _check(migrations: Sequence[Migration]) -> None:
+    """Refuse a migration list with gaps or reordering: versions must be 1, 2, 3…"""
+    for expected, migration in enumerate(migrations, start=1):
+        if migration.version != expected:
+            raise ValueError(f"migration {migration.version} found where {expected} was expected")
+
+
+def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIONS) -> int:
+    """Apply every missing migration, each in its own transaction; return the final version.
+
+    `conn` must be in autocommit mode (`isolation_level=None`) so transactions are ours.
+    """
+    _check(migrations)
+    latest = migrations[-1].version if migrations else 0
+    current = schema_version(conn)
+    if current > latest:
+        raise SchemaTooNew(
+            f"database schema is version {current} but this code only knows up to {latest}: "
+            "upgrade the code (never downgrade a database)"
+        )
+    for migration in migrations[current:]:
+        # IMMEDIATE takes the write lock before re-reading the version, so two processes
+        # opening the same file cannot both apply the same migration.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if schema_version(conn) >= migration.version:
+                conn.execute("ROLLBACK")
+                continue
+            for statement in migration.statements:
+                conn.execute(statement)
+            # PRAGMA arguments cannot be bound; the value is an int from our own list.
+            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+    return schema_version(conn)

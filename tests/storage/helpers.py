@@ -1,0 +1,61 @@
+"""Building blocks for storage tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+from flows.state import Answer, Phase, SessionState
+from storage.base import Channel, Status, Turn
+
+NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
+CONSULTATION = "quartier-2025"
+
+
+def later(minutes: int) -> dt.datetime:
+    """`NOW` plus some minutes."""
+    return NOW + dt.timedelta(minutes=minutes)
+
+
+def make_turn(
+    participant_id: int,
+    *,
+    consultation_id: str = CONSULTATION,
+    session_id: int | None = None,
+    status: Status = Status.ACTIVE,
+    now: dt.datetime = NOW,
+    saved: Mapping[str, Answer] | None = None,
+    removed: Sequence[str] = (),
+    update_key: str | None = None,
+    make_current: bool = True,
+    position: int = 0,
+    channel: Channel = Channel.TELEGRAM,
+) -> Turn:
+    """A turn whose state carries the saved answers and `position`."""
+    answers = dict(saved or {})
+    state = SessionState(
+        consultation_id=consultation_id,
+        phase=Phase.DONE if status is Status.COMPLETED else Phase.QUESTION,
+        step_id=None if status is Status.COMPLETED else f"q{position}",
+        history=[f"q{i}" for i in range(position)],
+        answers=answers,
+        position=position,
+    )
+    return Turn(
+        participant_id=participant_id,
+        consultation_id=consultation_id,
+        channel=channel,
+        state=state,
+        status=status,
+        now=now,
+        session_id=session_id,
+        saved=answers,
+        removed=removed,
+        update_key=update_key,
+        make_current=make_current,
+    )
+
+
+def pick(*codes: str) -> Answer:
+    """An answer picking `codes`."""
+    return Answer(choices=list(codes))
