@@ -127,9 +127,6 @@ class _EncodedTurn:
                 f"turn for consultation {turn.consultation_id!r} carries a state of "
                 f"{turn.state.consultation_id!r}"
             )
-        both = set(turn.saved) & set(turn.removed)
-        if both:
-            raise ValueError(f"steps both saved and removed: {sorted(both)}")
         status = Status(turn.status)
         return cls(
             participant_id=turn.participant_id,
@@ -570,6 +567,8 @@ class SqliteStore:
                 "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 [(session_id, step, value, turn.now, turn.now) for step, value in turn.saved],
             )
+        # Removals come after saves, so a step named in both ends up without an answer, as
+        # the engine means when it saves a step and then finds it no longer applies.
         if turn.removed:
             conn.executemany(
                 "DELETE FROM answers WHERE session_id = ? AND step_id = ?",

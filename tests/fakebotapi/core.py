@@ -16,9 +16,21 @@ from http import HTTPStatus
 from typing import Any
 
 from tests.fakebotapi import html
+from tests.fakebotapi.model import (
+    CallbackAnswer,
+    FakeChat,
+    FakeUser,
+    JsonDict,
+    RecordedRequest,
+    SentMessage,
+    StoredMessage,
+    UploadedFile,
+    inline_buttons,
+    inline_markup,
+    keyboard_lines,
+)
 from tests.fakebotapi.spec import ApiError, bad_request, method_name, validate
 
-JsonDict = dict[str, Any]
 Predicate = Callable[["FakeBotApi"], bool]
 
 _NOT_MODIFIED = (
@@ -49,135 +61,6 @@ _DEFAULT_DESCRIPTIONS: dict[int, str] = {
 }
 
 
-@dataclass(frozen=True)
-class FakeUser:
-    """A resident talking to the bot; their private chat id equals their user id."""
-
-    id: int
-    first_name: str
-    language_code: str = "fr"
-    username: str | None = None
-
-    def to_dict(self) -> JsonDict:
-        """The Telegram User object."""
-        user: JsonDict = {
-            "id": self.id,
-            "is_bot": False,
-            "first_name": self.first_name,
-            "language_code": self.language_code,
-        }
-        if self.username is not None:
-            user["username"] = self.username
-        return user
-
-    def private_chat(self) -> JsonDict:
-        """The Telegram Chat object of the user's private chat with the bot."""
-        chat: JsonDict = {"id": self.id, "type": "private", "first_name": self.first_name}
-        if self.username is not None:
-            chat["username"] = self.username
-        return chat
-
-
-@dataclass(frozen=True)
-class FakeChat:
-    """A group or supergroup the bot is a member of."""
-
-    id: int
-    type: str = "group"
-    title: str = "Groupe de test"
-
-    def __post_init__(self) -> None:
-        if self.id >= 0 or self.type not in {"group", "supergroup"}:
-            raise ValueError("a FakeChat needs a negative id and type group or supergroup")
-
-    def to_dict(self) -> JsonDict:
-        """The Telegram Chat object."""
-        return {"id": self.id, "type": self.type, "title": self.title}
-
-
-@dataclass(frozen=True)
-class UploadedFile:
-    """A multipart file part of a request."""
-
-    filename: str
-    content: bytes
-    mime_type: str | None = None
-
-
-@dataclass(frozen=True)
-class SentMessage:
-    """Current state of a message the bot sent (after edits)."""
-
-    chat_id: int
-    message_id: int
-    kind: str  # "text", "photo" or "document"
-    text: str  # visible text (or caption) after HTML parsing
-    html: str  # raw text (or caption) as sent
-    parse_mode: str | None
-    entities: tuple[JsonDict, ...]
-    reply_markup: JsonDict | None  # as sent, any kind of keyboard
-    file: UploadedFile | str | None  # the upload, or the file_id/URL string sent
-    edits: int
-
-    @property
-    def buttons(self) -> list[str]:
-        """Labels of the inline keyboard, row by row."""
-        return [button["text"] for button in _inline_buttons(self.reply_markup)]
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """A request the fake received and how it answered."""
-
-    method: str
-    # Decoded values when the request passed validation, else the raw values received.
-    params: Mapping[str, Any]
-    files: tuple[str, ...]
-    status: int
-    description: str | None = None
-    injected: bool = False  # the failure came from fail_next()
-
-
-@dataclass(frozen=True)
-class CallbackAnswer:
-    """An answerCallbackQuery call."""
-
-    query_id: str
-    data: str
-    text: str | None
-    show_alert: bool
-
-
-@dataclass
-class _Stored:
-    payload: JsonDict  # the Telegram Message object
-    from_bot: bool
-    kind: str = "text"
-    html: str = ""
-    parse_mode: str | None = None
-    reply_markup: JsonDict | None = None
-    file: UploadedFile | str | None = None
-    edits: int = 0
-    deleted: bool = False
-
-    def snapshot(self) -> SentMessage:
-        media = self.kind != "text"
-        text: str = self.payload.get("caption" if media else "text", "")
-        entities: list[JsonDict] = self.payload.get("caption_entities" if media else "entities", [])
-        return SentMessage(
-            chat_id=self.payload["chat"]["id"],
-            message_id=self.payload["message_id"],
-            kind=self.kind,
-            text=text,
-            html=self.html,
-            parse_mode=self.parse_mode,
-            entities=tuple(copy.deepcopy(entities)),
-            reply_markup=copy.deepcopy(self.reply_markup),
-            file=self.file,
-            edits=self.edits,
-        )
-
-
 @dataclass
 class _Callback:
     chat_id: int
@@ -189,22 +72,6 @@ class _Callback:
 class _Fault:
     error: ApiError
     times: int
-
-
-def _inline_buttons(markup: JsonDict | None) -> list[JsonDict]:
-    if not markup:
-        return []
-    return [button for row in markup.get("inline_keyboard", []) for button in row]
-
-
-def _inline_markup(markup: JsonDict | None) -> JsonDict | None:
-    """The markup Telegram stores on a message: inline keyboards only, empty ones dropped."""
-    return markup if _inline_buttons(markup) else None
-
-
-def _keyboard_lines(markup: JsonDict | None) -> str:
-    rows = (markup or {}).get("inline_keyboard", [])
-    return "".join("\n  " + " ".join(f"[{b['text']}]" for b in row) for row in rows)
 
 
 class FakeBotApi:
@@ -223,7 +90,7 @@ class FakeBotApi:
         self._cond = threading.Condition()
         self._users: dict[int, FakeUser] = {}
         self._chats: dict[int, FakeChat] = {}
-        self._messages: defaultdict[int, dict[int, _Stored]] = defaultdict(dict)
+        self._messages: defaultdict[int, dict[int, StoredMessage]] = defaultdict(dict)
         self._next_message_id: defaultdict[int, int] = defaultdict(lambda: 1)
         self._bot_sent: defaultdict[int, int] = defaultdict(int)
         self._transcripts: defaultdict[int, list[str]] = defaultdict(list)
@@ -237,6 +104,7 @@ class FakeBotApi:
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._requests: list[RecordedRequest] = []
         self._faults: dict[str, _Fault] = {}
+        self._watchers: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._handlers: dict[str, Callable[[JsonDict, Mapping[str, UploadedFile]], Any]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
@@ -345,7 +213,7 @@ class FakeBotApi:
         self._requests.append(
             RecordedRequest(method, params, tuple(files), status, description, injected)
         )
-        self._cond.notify_all()
+        self._changed()
 
     def _bot_user(self) -> JsonDict:
         return {
@@ -371,10 +239,11 @@ class FakeBotApi:
     def _delete_webhook(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> bool:
         if params.get("drop_pending_updates"):
             self._queue.clear()
-            self._cond.notify_all()
+            self._changed()
         return True
 
     def _apply_poll_params(self, params: JsonDict) -> None:
+        pending = len(self._queue)
         offset = params.get("offset")
         if offset is not None and offset > 0:
             self._queue = [u for u in self._queue if u["update_id"] >= offset]
@@ -387,7 +256,10 @@ class FakeBotApi:
             # Updates of other types are never delivered, so they count as consumed.
             allowed = set(self._allowed_updates)
             self._queue = [u for u in self._queue if allowed & u.keys()]
-        self._cond.notify_all()
+        # Notify only on change: waiters re-run this from their predicates, so an
+        # unconditional notification would make them wake each other forever.
+        if len(self._queue) != pending:
+            self._changed()
 
     def _get_updates(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> list[JsonDict]:
         self._apply_poll_params(params)
@@ -416,17 +288,19 @@ class FakeBotApi:
             **content,
         }
 
-    def _store(self, stored: _Stored) -> None:
+    def _store(self, stored: StoredMessage) -> None:
         payload = stored.payload
         self._messages[payload["chat"]["id"]][payload["message_id"]] = stored
-        self._cond.notify_all()
+        self._changed()
 
     def _log(self, chat_id: int, line: str) -> None:
         self._transcripts[chat_id].append(line)
 
-    def _send(self, params: JsonDict, stored: _Stored, content: JsonDict, line: str) -> JsonDict:
+    def _send(
+        self, params: JsonDict, stored: StoredMessage, content: JsonDict, line: str
+    ) -> JsonDict:
         markup = params.get("reply_markup")
-        inline = _inline_markup(markup)
+        inline = inline_markup(markup)
         if inline is not None:
             content["reply_markup"] = inline
         stored.payload = self._new_payload(self._chat(params["chat_id"]), self._bot_user(), content)
@@ -434,7 +308,7 @@ class FakeBotApi:
         chat_id = stored.payload["chat"]["id"]
         self._bot_sent[chat_id] += 1
         self._store(stored)
-        self._log(chat_id, f"bot: {line}{_keyboard_lines(inline)}")
+        self._log(chat_id, f"bot: {line}{keyboard_lines(inline)}")
         return copy.deepcopy(stored.payload)
 
     def _send_message(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> JsonDict:
@@ -444,7 +318,7 @@ class FakeBotApi:
         entities = list(parsed.entities) or (params.get("entities") if not parse_mode else None)
         if entities:
             content["entities"] = entities
-        stored = _Stored({}, from_bot=True, html=params["text"], parse_mode=parse_mode)
+        stored = StoredMessage({}, from_bot=True, html=params["text"], parse_mode=parse_mode)
         return self._send(params, stored, content, parsed.text)
 
     def _file(self, params: JsonDict, files: Mapping[str, UploadedFile], name: str) -> Any:
@@ -477,7 +351,7 @@ class FakeBotApi:
             "photo": [{**self._file_ids("photo"), "width": 800, "height": 600, "file_size": size}]
         }
         caption = self._caption(params, content)
-        stored = _Stored(
+        stored = StoredMessage(
             {},
             from_bot=True,
             kind="photo",
@@ -499,7 +373,7 @@ class FakeBotApi:
             document_object["mime_type"] = document.mime_type
         content: JsonDict = {"document": document_object}
         caption = self._caption(params, content)
-        stored = _Stored(
+        stored = StoredMessage(
             {},
             from_bot=True,
             kind="document",
@@ -510,7 +384,7 @@ class FakeBotApi:
         line = f"[document {document_object['file_name']}] {caption}".rstrip()
         return self._send(params, stored, content, line)
 
-    def _find(self, params: JsonDict, action: str) -> _Stored:
+    def _find(self, params: JsonDict, action: str) -> StoredMessage:
         if "inline_message_id" in params:
             raise bad_request("the fake Bot API does not support inline messages")
         if "chat_id" not in params or "message_id" not in params:
@@ -522,7 +396,7 @@ class FakeBotApi:
             raise bad_request(f"message to {action} not found")
         return found
 
-    def _editable(self, params: JsonDict) -> _Stored:
+    def _editable(self, params: JsonDict) -> StoredMessage:
         stored = self._find(params, "edit")
         if not stored.from_bot:
             raise bad_request("message can't be edited")
@@ -535,7 +409,7 @@ class FakeBotApi:
         parse_mode = params.get("parse_mode")
         parsed = html.check_message_text(params.get("text", ""), parse_mode)
         markup = params.get("reply_markup")
-        inline = _inline_markup(markup)
+        inline = inline_markup(markup)
         payload = stored.payload
         if (
             parsed.text == payload["text"]
@@ -551,12 +425,12 @@ class FakeBotApi:
         self._replace_markup(stored, markup, inline)
         self._log(
             payload["chat"]["id"],
-            f"bot (edit #{payload['message_id']}): {parsed.text}{_keyboard_lines(inline)}",
+            f"bot (edit #{payload['message_id']}): {parsed.text}{keyboard_lines(inline)}",
         )
         return copy.deepcopy(payload)
 
     def _replace_markup(
-        self, stored: _Stored, markup: JsonDict | None, inline: JsonDict | None
+        self, stored: StoredMessage, markup: JsonDict | None, inline: JsonDict | None
     ) -> None:
         # Telegram drops the inline keyboard of an edited message unless it is sent again.
         stored.payload.pop("reply_markup", None)
@@ -565,20 +439,20 @@ class FakeBotApi:
         stored.reply_markup = markup
         stored.payload["edit_date"] = int(time.time())
         stored.edits += 1
-        self._cond.notify_all()
+        self._changed()
 
     def _edit_message_reply_markup(
         self, params: JsonDict, files: Mapping[str, UploadedFile]
     ) -> JsonDict:
         stored = self._editable(params)
         markup = params.get("reply_markup")
-        inline = _inline_markup(markup)
+        inline = inline_markup(markup)
         if inline == stored.payload.get("reply_markup"):
             raise bad_request(_NOT_MODIFIED)
         self._replace_markup(stored, markup, inline)
         self._log(
             stored.payload["chat"]["id"],
-            f"bot (keyboard #{stored.payload['message_id']}):{_keyboard_lines(inline) or ' none'}",
+            f"bot (keyboard #{stored.payload['message_id']}):{keyboard_lines(inline) or ' none'}",
         )
         return copy.deepcopy(stored.payload)
 
@@ -586,7 +460,7 @@ class FakeBotApi:
         stored = self._find(params, "delete")
         stored.deleted = True
         self._log(params["chat_id"], f"bot (delete #{params['message_id']})")
-        self._cond.notify_all()
+        self._changed()
         return True
 
     def _answer_callback_query(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> bool:
@@ -603,7 +477,7 @@ class FakeBotApi:
         )
         if text:
             self._log(callback.chat_id, f"bot (answer): {text}")
-        self._cond.notify_all()
+        self._changed()
         return True
 
     def _send_chat_action(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> bool:
@@ -643,7 +517,7 @@ class FakeBotApi:
     def _enqueue(self, kind: str, payload: JsonDict) -> JsonDict:
         update = {"update_id": next(self._update_ids), kind: payload}
         self._queue.append(update)
-        self._cond.notify_all()
+        self._changed()
         return copy.deepcopy(update)
 
     def _user_message(
@@ -655,7 +529,7 @@ class FakeBotApi:
                 self._chats[chat.id] = chat
             chat_object = chat.to_dict() if chat else user.private_chat()
             payload = self._new_payload(chat_object, user.to_dict(), content)
-            self._store(_Stored(payload, from_bot=False))
+            self._store(StoredMessage(payload, from_bot=False))
             self._log(chat_object["id"], f"{user.first_name}: {line}")
             return self._enqueue("message", copy.deepcopy(payload))
 
@@ -752,7 +626,7 @@ class FakeBotApi:
                 and message_id in (None, stored.payload["message_id"])
             ]
             for stored in candidates:
-                for button in _inline_buttons(stored.payload.get("reply_markup")):
+                for button in inline_buttons(stored.payload.get("reply_markup")):
                     if button["text"] != label:
                         continue
                     if "callback_data" not in button:
@@ -875,7 +749,7 @@ class FakeBotApi:
         """Take (and confirm) every pending update, for feeding Application.process_update."""
         with self._cond:
             updates, self._queue = self._queue, []
-            self._cond.notify_all()
+            self._changed()
             return updates
 
     # ----------------------------------------------------------------------- waiting
@@ -892,17 +766,33 @@ class FakeBotApi:
     def wake(self) -> None:
         """Make every blocked wait() re-check its predicate (e.g. on server shutdown)."""
         with self._cond:
-            self._cond.notify_all()
+            self._changed()
+
+    def _changed(self) -> None:
+        """Wake threads in wait() and coroutines in wait_for_async(); call with the lock held."""
+        self._cond.notify_all()
+        for loop, event in self._watchers:
+            loop.call_soon_threadsafe(event.set)
 
     def wait_for(self, predicate: Predicate, timeout: float = 10.0, what: str = "") -> None:
         """Block until predicate(self) holds; AssertionError after `timeout` seconds."""
         if not self.wait(predicate, timeout):
             raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
 
-    async def wait_for_async(self, predicate: Predicate, interval: float = 0.01) -> None:
-        """Poll predicate(self) without blocking the event loop; bound it with asyncio.timeout."""
-        while not self._holds(predicate):
-            await asyncio.sleep(interval)
+    async def wait_for_async(self, predicate: Predicate) -> None:
+        """wait_for() without blocking the event loop; bound it with asyncio.timeout()."""
+        watcher = (asyncio.get_running_loop(), asyncio.Event())
+        with self._cond:
+            self._watchers.append(watcher)
+        try:
+            while True:
+                watcher[1].clear()
+                if self._holds(predicate):
+                    return
+                await watcher[1].wait()
+        finally:
+            with self._cond:
+                self._watchers.remove(watcher)
 
     def wait_for_message(
         self, chat_id: int, count: int = 1, timeout: float = 10.0

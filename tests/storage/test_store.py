@@ -33,9 +33,7 @@ class TestStore:
         assert first.lang is None and first.current_session_id is None
         assert other.id != first.id
 
-    async def test_concurrent_first_sightings_agree_on_one_participant(
-        self, store: Store
-    ) -> None:
+    async def test_concurrent_first_sightings_agree_on_one_participant(self, store: Store) -> None:
         seen = await asyncio.gather(*(store.participant("pseudo-a", NOW) for _ in range(20)))
         assert len({participant.id for participant in seen}) == 1
 
@@ -160,10 +158,20 @@ class TestStore:
         [session] = await exported(store)
         assert session.answers == {"q1": pick("c", "d")}
 
-    async def test_steps_both_saved_and_removed_are_refused(self, store: Store) -> None:
+    async def test_a_step_both_saved_and_removed_ends_removed(self, store: Store) -> None:
         who = await store.participant("pseudo-a", NOW)
-        with pytest.raises(ValueError, match="q1"):
-            await store.commit(make_turn(who.id, saved={"q1": pick("a")}, removed=["q1"]))
+        sid = await store.commit(make_turn(who.id, saved={"q1": pick("a")}))
+        await store.commit(
+            make_turn(
+                who.id,
+                session_id=sid,
+                now=later(1),
+                saved={"q1": pick("b"), "q2": pick("c")},
+                removed=["q1"],
+            )
+        )
+        [session] = await exported(store)
+        assert session.answers == {"q2": pick("c")}
 
     # -- idempotence -----------------------------------------------------------------------
 

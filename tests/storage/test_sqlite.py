@@ -1,0 +1,295 @@
+"""What only the SQLite backend has: schema migrations, files on disk, group commit."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import storage.sqlite
+from storage.base import DuplicateUpdate, Status
+from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migrate
+from storage.sqlite import SqliteStore
+from tests.storage.helpers import NOW, later, make_turn, pick
+
+TABLES = {"participants", "sessions", "answers", "processed_updates"}
+
+
+@contextmanager
+def plain(path: Path) -> Iterator[sqlite3.Connection]:
+    """A plain sqlite3 connection, as an outside reader would open one."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        yield conn
+
+
+def user_tables(conn: sqlite3.Connection) -> set[str]:
+    """The names of the tables we created."""
+    rows = conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+    ).fetchall()
+    return {name for (name,) in rows}
+
+
+class TestMigrations:
+    """Schema versions."""
+
+    async def test_empty_database_gets_the_latest_schema(self, db_path: Path) -> None:
+        assert not db_path.parent.exists()
+        async with SqliteStore(db_path):
+            pass
+        with plain(db_path) as conn:
+            assert user_tables(conn) == TABLES
+            assert conn.execute("PRAGMA user_version").fetchone() == (LATEST,)
+            indexes = {
+                name
+                for (name,) in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+                )
+            }
+            assert {"sessions_latest", "sessions_consultation"} <= indexes
+
+    async def test_opening_twice_is_a_no_op(self, db_path: Path) -> None:
+        async with SqliteStore(db_path) as store:
+            who = await store.participant("pseudo-a", NOW)
+        with plain(db_path) as conn:
+            schema = conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall()
+        async with SqliteStore(db_path) as store:
+            assert (await store.participant("pseudo-a", later(1))).id == who.id
+        with plain(db_path) as conn:
+            assert conn.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == schema
+            assert conn.execute("PRAGMA user_version").fetchone() == (LATEST,)
+
+    async def test_newer_database_is_refused(self, db_path: Path) -> None:
+        db_path.parent.mkdir()
+        with plain(db_path) as conn:
+            conn.execute(f"PRAGMA user_version = {LATEST + 1}")
+        store = SqliteStore(db_path)
+        with pytest.raises(SchemaTooNew, match=rf"version {LATEST + 1}.*up to {LATEST}"):
+            await store.open()
+        with plain(db_path) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone() == (LATEST + 1,)
+            assert user_tables(conn) == set()
+        with pytest.raises(RuntimeError, match="not open"):
+            await store.seen("k")
+
+    def test_each_migration_is_its_own_transaction(self, tmp_path: Path) -> None:
+        broken = (
+            Migration(1, ("CREATE TABLE one (x INTEGER)",)),
+            Migration(2, ("CREATE TABLE two (x INTEGER)", "THIS IS NOT SQL")),
+        )
+        with plain(tmp_path / "m.sqlite3") as conn:
+            with pytest.raises(sqlite3.OperationalError):
+                migrate(conn, broken)
+            # Version 1 stayed; version 2 left nothing behind, not even its first table.
+            assert conn.execute("PRAGMA user_version").fetchone() == (1,)
+            assert user_tables(conn) == {"one"}
+            assert not conn.in_transaction
+            fixed = (broken[0], Migration(2, ("CREATE TABLE two (x INTEGER)",)))
+            assert migrate(conn, fixed) == 2
+            assert user_tables(conn) == {"one", "two"}
+
+    def test_migration_list_must_be_numbered_in_order(self, tmp_path: Path) -> None:
+        with plain(tmp_path / "m.sqlite3") as conn, pytest.raises(ValueError, match="expected"):
+            migrate(conn, (MIGRATIONS[0], Migration(3, ("SELECT 1",))))
+
+
+class TestSqliteStore:
+    """SQLite specifics: files on disk, PRAGMAs, group commit."""
+
+    def test_bad_settings_are_refused(self, db_path: Path) -> None:
+        with pytest.raises(ValueError, match="synchronous"):
+            SqliteStore(db_path, synchronous="FULL; DROP TABLE answers")
+        with pytest.raises(ValueError, match="file"):
+            SqliteStore(":memory:")
+
+    async def test_wal_and_pragmas(self, sqlite_store: SqliteStore, db_path: Path) -> None:
+        with plain(db_path) as conn:
+            assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        writer = sqlite_store._writer_conn
+        assert writer is not None
+        assert writer.execute("PRAGMA foreign_keys").fetchone() == (1,)
+        assert writer.execute("PRAGMA busy_timeout").fetchone() == (5000,)
+        assert writer.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+
+    async def test_resolved_commit_is_on_disk(
+        self, sqlite_store: SqliteStore, db_path: Path
+    ) -> None:
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        sid = await sqlite_store.commit(
+            make_turn(who.id, update_key="tg:1", saved={"q1": pick("a")})
+        )
+        with plain(db_path) as conn:
+            assert conn.execute(
+                "SELECT participant_id FROM sessions WHERE id = ?", (sid,)
+            ).fetchall() == [(who.id,)]
+            assert conn.execute(
+                "SELECT step_id FROM answers WHERE session_id = ?", (sid,)
+            ).fetchall() == [("q1",)]
+            assert conn.execute("SELECT key FROM processed_updates").fetchall() == [("tg:1",)]
+            assert conn.execute("SELECT current_session_id FROM participants").fetchall() == [
+                (sid,)
+            ]
+
+    async def test_timestamps_are_iso_utc_text(
+        self, sqlite_store: SqliteStore, db_path: Path
+    ) -> None:
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        await sqlite_store.commit(make_turn(who.id, status=Status.COMPLETED))
+        with plain(db_path) as conn:
+            row = conn.execute(
+                "SELECT created_at, updated_at, completed_at FROM sessions"
+            ).fetchone()
+        assert row == ("2025-03-01T12:00:00.000000+00:00",) * 3
+
+    async def test_answer_rows_are_upserted(self, sqlite_store: SqliteStore, db_path: Path) -> None:
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        sid = await sqlite_store.commit(make_turn(who.id, saved={"q1": pick("a"), "q2": pick("b")}))
+        await sqlite_store.commit(
+            make_turn(who.id, session_id=sid, now=later(5), saved={"q1": pick("c")})
+        )
+        with plain(db_path) as conn:
+            rows = conn.execute(
+                "SELECT step_id, value, created_at, updated_at FROM answers ORDER BY step_id"
+            ).fetchall()
+        assert [(step, value) for step, value, _, _ in rows] == [
+            ("q1", pick("c").model_dump_json()),
+            ("q2", pick("b").model_dump_json()),
+        ]
+        (_, _, q1_created, q1_updated), (_, _, q2_created, q2_updated) = rows
+        assert q1_created == q2_created == q2_updated == "2025-03-01T12:00:00.000000+00:00"
+        assert q1_updated == "2025-03-01T12:05:00.000000+00:00"
+
+        await sqlite_store.commit(make_turn(who.id, session_id=sid, now=later(6), removed=["q1"]))
+        with plain(db_path) as conn:
+            assert conn.execute("SELECT step_id FROM answers").fetchall() == [("q2",)]
+
+    async def test_no_telegram_id_is_stored_anywhere(self, db_path: Path) -> None:
+        telegram_id = "987654321"
+        pseudonym = hmac.new(b"city secret", telegram_id.encode(), hashlib.sha256).hexdigest()
+        async with SqliteStore(db_path) as store:
+            who = await store.participant(pseudonym, NOW)
+            await store.set_language(who.id, "fr")
+            sid = await store.commit(
+                make_turn(who.id, update_key="tg-update:17", saved={"q1": pick("a")})
+            )
+            await store.commit(
+                make_turn(
+                    who.id,
+                    session_id=sid,
+                    now=later(1),
+                    update_key="tg-update:18",
+                    saved={"q2": pick("b")},
+                    status=Status.COMPLETED,
+                )
+            )
+        cells: list[Any] = []
+        with plain(db_path) as conn:
+            tables = user_tables(conn)
+            assert tables == TABLES
+            for table in tables:
+                columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+                for row in conn.execute(f"SELECT * FROM {table}"):
+                    assert len(row) == len(columns)
+                    cells.extend(row)
+        assert pseudonym in cells  # the scan did see the data
+        assert not [cell for cell in cells if telegram_id in str(cell)]
+        # Nor anywhere on disk: database, WAL or shared-memory file, free pages included.
+        files = await asyncio.to_thread(lambda: sorted(db_path.parent.iterdir()))
+        assert db_path in files
+        for file in files:
+            assert telegram_id.encode() not in await asyncio.to_thread(file.read_bytes), file
+
+    async def test_concurrent_commits_share_transactions(self, sqlite_store: SqliteStore) -> None:
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        before = sqlite_store.transactions
+        ids = await asyncio.gather(
+            *(
+                sqlite_store.commit(make_turn(who.id, update_key=f"tg:{i}", make_current=False))
+                for i in range(200)
+            )
+        )
+        used = sqlite_store.transactions - before
+        assert len(set(ids)) == 200
+        assert 1 <= used <= 10, used
+
+    async def test_a_duplicate_in_a_batch_is_undone_alone(self, sqlite_store: SqliteStore) -> None:
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        sid = await sqlite_store.commit(make_turn(who.id, update_key="old"))
+        before = sqlite_store.transactions
+        results = await asyncio.gather(
+            sqlite_store.commit(make_turn(who.id, update_key="new-1")),
+            sqlite_store.commit(make_turn(who.id, session_id=sid, update_key="old", position=5)),
+            sqlite_store.commit(make_turn(who.id, update_key="new-2")),
+            return_exceptions=True,
+        )
+        assert sqlite_store.transactions - before == 1  # really one batch
+        assert isinstance(results[0], int) and isinstance(results[2], int)
+        assert isinstance(results[1], DuplicateUpdate)
+        session = await sqlite_store.session(sid)
+        assert session is not None and session.state.position == 0
+        assert [s.session_id async for s in sqlite_store.export()] == [sid, results[0], results[2]]
+
+    async def test_failed_commit_fails_the_whole_batch(
+        self, sqlite_store: SqliteStore, db_path: Path
+    ) -> None:
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        real = sqlite_store._writer_conn
+        assert real is not None
+        sqlite_store._writer_conn = FailingCommit(real)  # type: ignore[assignment]
+        results = await asyncio.gather(
+            *(sqlite_store.commit(make_turn(who.id, update_key=f"k{i}")) for i in range(5)),
+            return_exceptions=True,
+        )
+        sqlite_store._writer_conn = real
+        assert all(isinstance(result, sqlite3.OperationalError) for result in results)
+        assert not real.in_transaction
+        with plain(db_path) as conn:
+            assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+            assert conn.execute("SELECT count(*) FROM processed_updates").fetchone() == (0,)
+        # The store is still usable, and the keys were not burnt.
+        sid = await sqlite_store.commit(make_turn(who.id, update_key="k0"))
+        assert await sqlite_store.session(sid) is not None
+
+    async def test_export_streams_in_chunks(
+        self, sqlite_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(storage.sqlite, "EXPORT_CHUNK", 3)
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        ids = [
+            await sqlite_store.commit(make_turn(who.id, saved={"q1": pick(str(i))}))
+            for i in range(7)
+        ]
+        stream = sqlite_store.export()
+        first = await anext(stream)
+        # Changed after the export began, in a later chunk: a stream that had loaded
+        # everything up front would still yield the old answer.
+        await sqlite_store.commit(
+            make_turn(who.id, session_id=ids[5], now=later(1), saved={"q1": pick("changed")})
+        )
+        ids.append(await sqlite_store.commit(make_turn(who.id, saved={"q1": pick("late")})))
+        rest = [item async for item in stream]
+        assert [first.session_id, *(item.session_id for item in rest)] == ids
+        assert rest[4].answers == {"q1": pick("changed")}
+        assert rest[-1].answers == {"q1": pick("late")}
+
+
+class FailingCommit:
+    """A writer connection whose next COMMIT fails, as a full or failing disk would."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("disk I/O error (injected)")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
