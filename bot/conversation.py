@@ -160,8 +160,9 @@ class Conversations:
 
     async def _menu(self, who: Participant, lang: Lang, *, resume: bool) -> Reply:
         session = await self._current(who) if resume else None
-        if session is not None and self.engines[session.consultation_id].is_open(self.today()):
-            return self._resume_menu(session, lang)
+        if session is not None and session.consultation_id in self.engines:
+            engine = self.engines[session.consultation_id]
+            return self._closed(engine, lang) or self._resume_menu(session, lang)
         open_now = [e for e in self.engines.values() if e.is_open(self.today())]
         if not open_now:
             return Reply(Screen(title=say("no_consultation", lang)), MENU)

@@ -5,11 +5,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import signal
+import subprocess
+import sys
+import textwrap
 import threading
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -518,6 +523,63 @@ def test_plain_http_clients(api: FakeBotApi, server: FakeBotApiServer) -> None:
         {"ok": False, "error_code": 401, "description": "Unauthorized"},
     )
     assert http_post(f"{url}/sendTelepathy", b"", "application/json")[0] == 404
+
+
+@pytest.mark.parametrize("transport", ["in-process", "http"])
+async def test_long_polls_sleep_until_an_update_arrives(
+    api: FakeBotApi, server: FakeBotApiServer, monkeypatch: pytest.MonkeyPatch, transport: str
+) -> None:
+    checks = 0
+    updates_ready = api.updates_ready
+
+    def counting_updates_ready(params: Mapping[str, object]) -> bool:
+        nonlocal checks
+        checks += 1
+        return updates_ready(params)
+
+    monkeypatch.setattr(api, "updates_ready", counting_updates_ready)
+    if transport == "http":
+        bot = Bot(api.token, base_url=server.base_url)
+    else:
+        bot = Bot(api.token, request=FakeRequest(api), get_updates_request=FakeRequest(api))
+    async with bot:
+        asyncio.get_running_loop().call_later(0.5, api.send_text, ALICE, "réveil")
+        started = time.monotonic()
+        [update] = await bot.get_updates(timeout=10)
+    assert 0.4 < time.monotonic() - started < 5
+    assert update.message is not None and update.message.text == "réveil"
+    assert checks < 20  # woken by changes, not spinning
+
+
+def test_a_bot_process_polls_the_server(
+    api: FakeBotApi, server: FakeBotApiServer, tmp_path: Path
+) -> None:
+    script = tmp_path / "bot.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import sys
+            from telegram.ext import ApplicationBuilder, CommandHandler
+
+            async def start(update, context):
+                await update.message.reply_text("Bienvenue <b>!</b>", parse_mode="HTML")
+
+            app = ApplicationBuilder().token(sys.argv[1]).base_url(sys.argv[2]).build()
+            app.add_handler(CommandHandler("start", start))
+            app.run_polling(timeout=10)
+            """
+        )
+    )
+    process = subprocess.Popen([sys.executable, str(script), api.token, server.base_url])
+    try:
+        api.send_text(ALICE, "/start")
+        [reply] = api.wait_for_message(ALICE.id, 1, timeout=30)
+        assert (reply.text, reply.entities[0]["type"]) == ("Bienvenue !", "bold")
+        api.wait_until_consumed(timeout=15)
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+    assert api.refused == []
 
 
 def test_stopping_the_server_ends_pending_long_polls(api: FakeBotApi) -> None:

@@ -141,20 +141,29 @@ async def _answer_button(update: Update, query: CallbackQuery, reply: Reply) -> 
     """Edit in place, show a short notice, or close the old keyboard and send the next screen."""
     screen = reply.screen
     if reply.stale:
-        await query.answer(screen.notice[:TOAST_LIMIT] if screen.notice else None)
+        await _toast(query, screen.notice)
         await _send(update, reply)
         return
     if screen.edit or (not reply.changed and screen.notice):
         # A toggle edits the list in place; a refused press only needs a short notice.
-        await query.answer(screen.notice[:TOAST_LIMIT] if screen.notice else None)
+        await _toast(query, screen.notice)
         if reply.changed:
             await query.edit_message_text(
                 screen_html(screen), parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
             )
         return
-    await query.answer()
+    await _toast(query, None)
     await _close_keyboard(query, reply.recap)
     await _send(update, reply)
+
+
+async def _toast(query: CallbackQuery, text: str | None) -> None:
+    """Answer the button press (Telegram shows a spinner until then), with a short notice."""
+    try:
+        await query.answer(text[:TOAST_LIMIT] if text else None)
+    except BadRequest as error:
+        # A press delivered again after a restart was already answered, or is too old.
+        log.info("could not answer a button press: %s", error.message)
 
 
 async def _close_keyboard(query: CallbackQuery, recap: str | None) -> None:

@@ -321,15 +321,18 @@ class FakeBotApi:
         stored = StoredMessage({}, from_bot=True, html=params["text"], parse_mode=parse_mode)
         return self._send(params, stored, content, parsed.text)
 
-    def _file(self, params: JsonDict, files: Mapping[str, UploadedFile], name: str) -> Any:
-        if name in files:
-            return files[name]
-        value: str = params[name]
-        if value.startswith("attach://"):
-            if value.removeprefix("attach://") not in files:
-                raise bad_request("wrong file identifier/HTTP URL specified")
-            return files[value.removeprefix("attach://")]
-        return value
+    def _file(
+        self, params: JsonDict, files: Mapping[str, UploadedFile], name: str
+    ) -> UploadedFile | str:
+        """The upload standing for parameter `name`, or the file_id/URL string sent."""
+        # PTB uploads a lone file as a multipart part named after the parameter.
+        value: str = params.get(name, f"attach://{name}")
+        if not value.startswith("attach://"):
+            return value
+        upload = files.get(value.removeprefix("attach://"))
+        if upload is None:
+            raise bad_request("wrong file identifier/HTTP URL specified")
+        return upload
 
     def _caption(self, params: JsonDict, content: JsonDict) -> str:
         caption = params.get("caption", "")
@@ -363,14 +366,12 @@ class FakeBotApi:
 
     def _send_document(self, params: JsonDict, files: Mapping[str, UploadedFile]) -> JsonDict:
         document = self._file(params, files, "document")
-        uploaded = isinstance(document, UploadedFile)
-        document_object: JsonDict = {
-            **self._file_ids("document"),
-            "file_name": document.filename if uploaded else "document",
-            "file_size": len(document.content) if uploaded else 1000,
-        }
-        if uploaded and document.mime_type:
-            document_object["mime_type"] = document.mime_type
+        document_object: JsonDict = {**self._file_ids("document"), "file_name": "document"}
+        if isinstance(document, UploadedFile):
+            document_object["file_name"] = document.filename
+            document_object["file_size"] = len(document.content)
+            if document.mime_type:
+                document_object["mime_type"] = document.mime_type
         content: JsonDict = {"document": document_object}
         caption = self._caption(params, content)
         stored = StoredMessage(
@@ -757,11 +758,15 @@ class FakeBotApi:
     def wait(self, predicate: Predicate, timeout: float) -> bool:
         """Block until predicate(self) holds or `timeout` seconds pass; return its value."""
         with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
+            return self._cond.wait_for(lambda: self._holds(predicate), timeout)
 
     def _holds(self, predicate: Predicate) -> bool:
+        # An AssertionError (e.g. from last_message() before any message) means "not yet".
         with self._cond:
-            return predicate(self)
+            try:
+                return predicate(self)
+            except AssertionError:
+                return False
 
     def wake(self) -> None:
         """Make every blocked wait() re-check its predicate (e.g. on server shutdown)."""
@@ -777,7 +782,11 @@ class FakeBotApi:
     def wait_for(self, predicate: Predicate, timeout: float = 10.0, what: str = "") -> None:
         """Block until predicate(self) holds; AssertionError after `timeout` seconds."""
         if not self.wait(predicate, timeout):
-            raise AssertionError(f"timed out after {timeout}s waiting for {what or predicate}")
+            refused = [(r.method, r.description) for r in self.refused]
+            raise AssertionError(
+                f"timed out after {timeout}s waiting for {what or 'the condition'}; "
+                f"refused requests: {refused}"
+            )
 
     async def wait_for_async(self, predicate: Predicate) -> None:
         """wait_for() without blocking the event loop; bound it with asyncio.timeout()."""

@@ -30,7 +30,7 @@ from flows.events import (
     Toggle,
     Validate,
 )
-from flows.loader import load_consultation
+from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation, InfoStep, Lang, MultiStep, TextStep, Theme
 from flows.screen import Button, Screen
 from flows.state import Answer, Phase, SessionState
@@ -60,10 +60,14 @@ STALE = "Ce bouton n'est plus actif. Voici où vous en êtes."
 STALE_TEXT = {"fr": STALE, "en": "This button is no longer active. Here is where you are."}
 
 
+CITY = ("Centre-ville", "Les Épis", "Les Epis", "La Gare")
+
+
 @functools.cache
 def load(name: str) -> Consultation:
-    """A fixture consultation, loaded once (hypothesis tests cannot use function fixtures)."""
-    return load_consultation(FIXTURES / f"{name}.toml")
+    """A fixture or shipped consultation, loaded once (hypothesis can't use function fixtures)."""
+    path = FIXTURES / f"{name}.toml"
+    return load_consultation(path if path.exists() else BUILTIN_DIR / f"{name}.toml", CITY)
 
 
 class Resident:
@@ -981,7 +985,14 @@ def _buttons(screen: Screen) -> list[Button]:
     return [button for row in screen.buttons for button in row]
 
 
-@pytest.mark.parametrize("name", ["every-kind", "chain"])
+PROPERTY_CASES = [
+    "every-kind",
+    "chain",
+    *(path.stem for path in sorted(BUILTIN_DIR.glob("*.toml"))),
+]
+
+
+@pytest.mark.parametrize("name", PROPERTY_CASES)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), lang=st.sampled_from(["fr", "en"]))
 def test_random_conversations_keep_the_session_sound(
@@ -1036,9 +1047,9 @@ def test_random_conversations_keep_the_session_sound(
         assert stored == new.answers  # storage follows the session exactly
         assert set(new.answers) <= question_ids
         visible_ids = [s.id for s in engine.visible_steps(new)]
-        for visible in engine.visible_steps(new):
-            if visible.show_if is not None:  # shown only after the step it depends on
-                assert visible_ids.index(visible.show_if.step) < visible_ids.index(visible.id)
+        for shown in engine.visible_steps(new):
+            if shown.show_if is not None:  # shown only after the step it depends on
+                assert visible_ids.index(shown.show_if.step) < visible_ids.index(shown.id)
         if new.phase in (Phase.QUESTION, Phase.OTHER):
             assert new.step_id is not None
             step = consultation.step(new.step_id)

@@ -1,0 +1,426 @@
+"""Loading consultation files: every mistake is reported with its file and the step it is in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.engine import Engine
+from flows.events import Accept
+from flows.loader import BUILTIN_DIR, ConsultationError, load_consultation, load_directory
+from flows.model import OTHER_CODE, ChoiceStepBase, Consultation
+from flows.state import Phase
+
+HEAD = """
+id = "essai"
+opens = 2025-03-01
+closes = 2025-06-30
+title = { fr = "Essai", en = "Trial" }
+welcome = { fr = "Bienvenue", en = "Welcome" }
+thanks = { fr = "Merci", en = "Thanks" }
+"""
+
+SINGLE = """
+[[steps]]
+id = "q1"
+kind = "single"
+text = { fr = "Q1 ?", en = "Q1?" }
+options = [
+    { code = "a", label = { fr = "A", en = "A" } },
+    { code = "b", label = { fr = "B", en = "B" } },
+]
+"""
+
+MULTI = """
+[[steps]]
+id = "m"
+kind = "multi"
+text = { fr = "M ?", en = "M?" }
+options = [
+    { code = "x", label = { fr = "X", en = "X" } },
+    { code = "y", label = { fr = "Y", en = "Y" } },
+]
+"""
+
+QUARTIER = """
+[[steps]]
+id = "quartier"
+kind = "single"
+options_from = "quartiers"
+other = true
+text = { fr = "Votre quartier ?", en = "Your neighbourhood?" }
+"""
+
+
+def yesno(step_id: str, show_if: str = "") -> str:
+    """A yes/no step, with an optional inline `show_if` table."""
+    condition = f"show_if = {show_if}\n" if show_if else ""
+    return f"""
+[[steps]]
+id = "{step_id}"
+kind = "yesno"
+text = {{ fr = "{step_id} ?", en = "{step_id}?" }}
+{condition}"""
+
+
+def write(folder: Path, text: str, name: str = "essai.toml") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(folder: Path, text: str) -> list[str]:
+    """The problems reported for a file holding `text`; each line must name the file."""
+    path = write(folder, text)
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(path)
+    error = caught.value
+    assert error.path == path
+    lines = str(error).splitlines()
+    assert lines == [f"{path}: {problem}" for problem in error.problems]
+    return error.problems
+
+
+def test_a_valid_file_loads(tmp_path: Path) -> None:
+    consultation = load_consultation(write(tmp_path, HEAD + SINGLE + yesno("q2")))
+    assert consultation.id == "essai"
+    assert [step.id for step in consultation.steps] == ["q1", "q2"]
+    assert consultation.title.get("en") == "Trial"
+
+
+def test_the_fixtures_load(fixtures_dir: Path) -> None:
+    loaded = load_directory(fixtures_dir)
+    assert [c.id for c in loaded] == ["chain", "every-kind"]
+    every_kind = loaded[1]
+    assert {step.kind for step in every_kind.steps} == {
+        "info",
+        "single",
+        "multi",
+        "text",
+        "scale",
+        "yesno",
+    }
+
+
+def test_duplicate_step_id(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, HEAD + SINGLE + yesno("q2") + yesno("q1"))
+    assert "steps[2] (id 'q1'): duplicate step id" in problem
+
+
+def test_show_if_on_a_missing_step(tmp_path: Path) -> None:
+    text = HEAD + SINGLE + yesno("q2", '{ step = "zz", equals = "a" }')
+    (problem,) = problems(tmp_path, text)
+    assert "steps[1] (id 'q2'): show_if refers to 'zz', not an earlier step" in problem
+
+
+def test_show_if_on_a_later_step(tmp_path: Path) -> None:
+    text = HEAD + yesno("q2", '{ step = "q1", equals = "a" }') + SINGLE
+    (problem,) = problems(tmp_path, text)
+    assert "steps[0] (id 'q2'): show_if refers to 'q1', not an earlier step" in problem
+
+
+def test_show_if_on_itself(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, HEAD + SINGLE + yesno("q2", '{ step = "q2", equals = "yes" }'))
+    assert "(id 'q2'): show_if refers to 'q2', not an earlier step" in problem
+
+
+def test_show_if_value_that_is_not_an_option(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, HEAD + SINGLE + yesno("q2", '{ step = "q1", equals = "c" }'))
+    assert "steps[1] (id 'q2'): show_if value 'c' is not an option of 'q1'" in problem
+
+
+def test_show_if_on_a_yes_no_step_takes_yes_or_no(tmp_path: Path) -> None:
+    text = HEAD + yesno("q1") + yesno("q2", '{ step = "q1", equals = "oui" }')
+    (problem,) = problems(tmp_path, text)
+    assert "(id 'q2'): show_if value 'oui' is not an option of 'q1'" in problem
+    good = HEAD + yesno("q1") + yesno("q2", '{ step = "q1", equals = "yes" }')
+    assert load_consultation(write(tmp_path, good)).step("q2").show_if is not None
+
+
+def test_show_if_on_a_step_without_choices(tmp_path: Path) -> None:
+    text_step = """
+[[steps]]
+id = "libre"
+kind = "text"
+text = { fr = "Libre ?", en = "Free?" }
+"""
+    (problem,) = problems(
+        tmp_path, HEAD + text_step + yesno("q2", '{ step = "libre", equals = "x" }')
+    )
+    assert "(id 'q2'): show_if on 'libre', a step without choices" in problem
+
+
+def test_show_if_needs_exactly_one_test(tmp_path: Path) -> None:
+    text = HEAD + SINGLE + yesno("q2", '{ step = "q1" }')
+    (problem,) = problems(tmp_path, text)
+    assert problem.startswith("steps[1] (id 'q2').show_if:")
+    assert "exactly one of 'equals' or 'includes'" in problem
+
+
+def test_includes_on_a_single_choice(tmp_path: Path) -> None:
+    text = HEAD + SINGLE + yesno("q2", '{ step = "q1", includes = "a" }')
+    (problem,) = problems(tmp_path, text)
+    assert "steps[1] (id 'q2'): 'includes' needs a multiple-choice step" in problem
+
+
+def test_includes_on_a_quartier_single_choice(tmp_path: Path) -> None:
+    # The quartier list is only known later, but `includes` is wrong whatever it holds.
+    text = HEAD + QUARTIER + yesno("q2", '{ step = "quartier", includes = "centre" }')
+    (problem,) = problems(tmp_path, text)
+    assert "steps[1] (id 'q2'): 'includes' needs a multiple-choice step" in problem
+
+
+def test_includes_on_a_multiple_choice(tmp_path: Path) -> None:
+    text = HEAD + MULTI + yesno("q2", '{ step = "m", includes = "y" }')
+    assert load_consultation(write(tmp_path, text)).step("q2").show_if is not None
+    wrong = HEAD + MULTI + yesno("q2", '{ step = "m", includes = "z" }')
+    (problem,) = problems(tmp_path, wrong)
+    assert "(id 'q2'): show_if value 'z' is not an option of 'm'" in problem
+
+
+def test_option_label_missing_english(tmp_path: Path) -> None:
+    text = HEAD + SINGLE.replace('{ fr = "B", en = "B" }', '{ fr = "B" }')
+    (problem,) = problems(tmp_path, text)
+    assert problem == "steps[0] (id 'q1').options[1] (code 'b').label.en: Field required"
+
+
+def test_text_step_question_missing_english(tmp_path: Path) -> None:
+    # A text step's own `text` field shares its name with the step kind: still named.
+    text_step = """
+[[steps]]
+id = "libre"
+kind = "text"
+text = { fr = "Libre ?" }
+"""
+    (problem,) = problems(tmp_path, HEAD + text_step)
+    assert problem == "steps[0] (id 'libre').text.en: Field required"
+
+
+def test_unknown_key_in_a_step(tmp_path: Path) -> None:
+    text = HEAD + SINGLE.replace('kind = "single"', 'kind = "single"\noptionnal = true')
+    (problem,) = problems(tmp_path, text)
+    assert problem == "steps[0] (id 'q1').optionnal: Extra inputs are not permitted"
+
+
+def test_unknown_key_at_the_top(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, 'titre = "x"\n' + HEAD + SINGLE)
+    assert problem == "titre: Extra inputs are not permitted"
+
+
+def test_unknown_step_kind(tmp_path: Path) -> None:
+    text = HEAD + SINGLE.replace('kind = "single"', 'kind = "unique"')
+    (problem,) = problems(tmp_path, text)
+    assert problem.startswith("steps[0] (id 'q1'): ")
+    assert "unique" in problem
+
+
+def test_max_picks_below_min_picks(tmp_path: Path) -> None:
+    text = HEAD + MULTI.replace('kind = "multi"', 'kind = "multi"\nmin_picks = 2\nmax_picks = 1')
+    (problem,) = problems(tmp_path, text)
+    assert problem.startswith("steps[0] (id 'm'): ")
+    assert "max_picks is smaller than min_picks" in problem
+
+
+def test_closes_before_opens(tmp_path: Path) -> None:
+    text = HEAD.replace("closes = 2025-06-30", "closes = 2025-02-01") + SINGLE
+    (problem,) = problems(tmp_path, text)
+    assert "closes is before opens" in problem
+
+
+def test_invalid_toml(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, HEAD + SINGLE + "\n[[steps]\nid = 'oops'\n")
+    assert problem.startswith("is not valid TOML: ")
+    assert "(at line 18, column 8)" in problem
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.toml"
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(path)
+    assert str(caught.value).startswith(f"{path}: cannot be read")
+
+
+def test_duplicate_option_code(tmp_path: Path) -> None:
+    text = HEAD + SINGLE.replace('code = "b"', 'code = "a"')
+    (problem,) = problems(tmp_path, text)
+    assert problem.startswith("steps[0] (id 'q1').options: ")
+    assert "duplicate option code(s): a" in problem
+
+
+def test_the_other_code_is_reserved(tmp_path: Path) -> None:
+    text = HEAD + SINGLE.replace('code = "b"', f'code = "{OTHER_CODE}"')
+    (problem,) = problems(tmp_path, text)
+    assert "(id 'q1').options: " in problem
+    assert "use other = true" in problem
+
+
+def test_a_bad_option_code(tmp_path: Path) -> None:
+    text = HEAD + SINGLE.replace('code = "b"', 'code = "Bé"')
+    (problem,) = problems(tmp_path, text)
+    assert problem.startswith("steps[0] (id 'q1').options[1] (code 'Bé').code: ")
+
+
+def test_a_label_too_long_for_a_button(tmp_path: Path) -> None:
+    text = HEAD + SINGLE.replace('{ fr = "B", en = "B" }', f'{{ fr = "B", en = "{"b" * 61}" }}')
+    (problem,) = problems(tmp_path, text)
+    assert problem.startswith("steps[0] (id 'q1').options[1] (code 'b').label: ")
+    assert "(en) is longer than 60 characters" in problem
+
+
+def test_a_consultation_needs_a_question(tmp_path: Path) -> None:
+    info = '\n[[steps]]\nid = "i"\nkind = "info"\ntext = { fr = "I", en = "I" }\n'
+    (problem,) = problems(tmp_path, HEAD + info)
+    assert "needs at least one question" in problem
+
+
+def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
+    text = (
+        HEAD
+        + SINGLE.replace('{ fr = "B", en = "B" }', '{ fr = "B" }')
+        + MULTI.replace('kind = "multi"', 'kind = "multi"\ncolour = "red"')
+    )
+    found = problems(tmp_path, text)
+    assert len(found) == 2
+    assert found[0].startswith("steps[0] (id 'q1').options[1] (code 'b').label.en")
+    assert found[1].startswith("steps[1] (id 'm').colour")
+
+
+# -- directories --------------------------------------------------------------------------
+
+
+def test_load_directory_reads_every_file_in_order(tmp_path: Path) -> None:
+    write(tmp_path, HEAD.replace('"essai"', '"zeta"') + SINGLE, "a.toml")
+    write(tmp_path, HEAD.replace('"essai"', '"alpha"') + SINGLE, "b.toml")
+    write(tmp_path, "not a consultation", "notes.txt")
+    assert [c.id for c in load_directory(tmp_path)] == ["zeta", "alpha"]
+
+
+def test_load_directory_of_nothing(tmp_path: Path) -> None:
+    assert load_directory(tmp_path) == []
+
+
+def test_load_directory_refuses_two_files_with_one_id(tmp_path: Path) -> None:
+    write(tmp_path, HEAD + SINGLE, "un.toml")
+    write(tmp_path, HEAD + yesno("q1"), "deux.toml")
+    with pytest.raises(ConsultationError) as caught:
+        load_directory(tmp_path)
+    assert caught.value.path == tmp_path
+    assert caught.value.problems == [
+        f"{tmp_path}: consultation id 'essai' is used by several files"
+    ]
+
+
+def test_load_directory_reports_every_bad_file(tmp_path: Path) -> None:
+    good = write(tmp_path, HEAD + SINGLE, "bon.toml")
+    bad = write(tmp_path, HEAD + SINGLE + yesno("q1"), "mauvais.toml")
+    broken = write(tmp_path, "id = ", "casse.toml")
+    with pytest.raises(ConsultationError) as caught:
+        load_directory(tmp_path)
+    message = str(caught.value)
+    assert f"{bad}: file: Value error, steps[1] (id 'q1'): duplicate step id" in message
+    assert f"{broken}: is not valid TOML" in message
+    assert str(good) not in message
+
+
+# -- the city's quartiers -----------------------------------------------------------------
+
+
+def quartier_step(consultation: Consultation) -> ChoiceStepBase:
+    step = consultation.step("quartier")
+    assert isinstance(step, ChoiceStepBase)
+    return step
+
+
+def test_quartiers_that_slug_alike_get_unique_codes(tmp_path: Path) -> None:
+    names = [
+        "Les Épis",
+        "Les Epis",
+        "les épis !",
+        "Autre",
+        "Quartier de la Grande Prairie Nord",
+        "Quartier de la Grande Prairie Sud",
+        "Ω",
+    ]
+    path = write(tmp_path, HEAD + QUARTIER + SINGLE)
+    step = quartier_step(load_consultation(path, names))
+    codes = [option.code for option in step.options]
+    assert codes == [
+        "les-epis",
+        "les-epis-2",
+        "les-epis-3",
+        "autre-2",
+        "quartier-de-la-grande-pr",
+        "quartier-de-la-grande-2",
+        "q",
+    ]
+    assert len(set(step.codes())) == len(step.codes())  # "Autre…" included
+    assert [option.label.get("fr") for option in step.options] == names
+    assert [option.label.get("en") for option in step.options] == names
+
+
+def test_quartiers_come_before_the_steps_own_options(tmp_path: Path) -> None:
+    ailleurs = '{ code = "ailleurs", label = { fr = "Ailleurs", en = "Elsewhere" } }'
+    text = HEAD + QUARTIER.replace("other = true", f"options = [{ailleurs}]")
+    step = quartier_step(load_consultation(write(tmp_path, text), ["Centre", "Gare"]))
+    assert [option.code for option in step.options] == ["centre", "gare", "ailleurs"]
+
+
+def test_quartier_codes_are_buttons_the_engine_understands(tmp_path: Path) -> None:
+    consultation = load_consultation(write(tmp_path, HEAD + QUARTIER), ["Les Épis", "Les Epis"])
+    engine = Engine(consultation)
+    state = engine.handle(engine.begin(), Accept(), "fr").state
+    labels = [button.label for row in engine.render(state, "fr").buttons for button in row]
+    assert labels == ["Les Épis", "Les Epis", "Autre…"]
+
+
+def test_a_quartier_step_without_quartiers(tmp_path: Path) -> None:
+    path = write(tmp_path, HEAD + QUARTIER)
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(path)
+    assert caught.value.problems == [
+        "step 'quartier' lists the quartiers, but consultation.quartiers is empty"
+    ]
+    assert str(caught.value).startswith(str(path))
+
+
+def test_a_quartier_that_clashes_with_an_option(tmp_path: Path) -> None:
+    centre = '{ code = "centre", label = { fr = "Centre", en = "Centre" } }'
+    text = HEAD + QUARTIER.replace("other = true", f"options = [{centre}]")
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(write(tmp_path, text), ["Centre"])
+    assert "step 'quartier': quartier code(s) ['centre'] clash" in str(caught.value)
+
+
+def test_a_condition_on_a_quartier_is_checked_once_the_list_is_known(tmp_path: Path) -> None:
+    text = HEAD + QUARTIER + yesno("q2", '{ step = "quartier", equals = "gare" }')
+    path = write(tmp_path, text)
+    assert load_consultation(path, ["Centre", "Gare"]).step("q2").show_if is not None
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(path, ["Centre"])
+    assert caught.value.problems == [
+        "step 'q2': show_if value 'gare' is not an option of 'quartier'"
+    ]
+
+
+# -- what the project ships ---------------------------------------------------------------
+
+SHIPPED = sorted(BUILTIN_DIR.glob("*.toml"))
+CITY = ("Centre-ville", "Les Épis", "La Gare", "Les Hauts")
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
+def test_every_shipped_consultation_loads(path: Path) -> None:
+    consultation = load_consultation(path, CITY)
+    assert consultation.questions()
+    for lang in ("fr", "en"):
+        assert consultation.title.get(lang)
+    engine = Engine(consultation)
+    state = engine.handle(engine.begin(), Accept(), "fr").state
+    assert state.phase is Phase.QUESTION
+    assert engine.render(state, "en").title
+
+
+def test_the_shipped_consultations_have_distinct_ids() -> None:
+    loaded = load_directory(BUILTIN_DIR, CITY)
+    assert len(loaded) == len(SHIPPED)
