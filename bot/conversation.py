@@ -185,11 +185,7 @@ class Conversations:
         if who.current_session_id != session.id:
             await self.store.set_current(who.id, session.id)
         if session.status is Status.COMPLETED:
-            screen = Screen(
-                title=say("already_done", lang),
-                buttons=[[Button(say("restart", lang), Restart())]],
-            )
-            return Reply(screen, f"s{session.id}", session.state.position)
+            return Reply(Screen(title=say("already_done", lang)), MENU)
         return self._resume_menu(session, lang)
 
     def _resume_menu(self, session: StoredSession, lang: Lang) -> Reply:

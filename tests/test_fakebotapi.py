@@ -196,12 +196,12 @@ async def test_callback_queries_are_answered_once(api: FakeBotApi, bot: Bot) -> 
     await bot.send_message(ALICE.id, "Question ?", reply_markup=KEYBOARD)
     query = Update.de_json(api.click(ALICE, "Non"), bot).callback_query
     assert query is not None
-    assert api.unanswered_callbacks() == ["no"]
+    assert api.unanswered_callbacks == ["no"]
     await query.answer("Noté")
     with pytest.raises(BadRequest, match="Query is too old"):
         await query.answer()
     assert [(a.data, a.text) for a in api.callback_answers] == [("no", "Noté")]
-    assert api.unanswered_callbacks() == []
+    assert api.unanswered_callbacks == []
 
 
 async def test_application_polls_in_process(api: FakeBotApi) -> None:
@@ -339,6 +339,7 @@ def test_malformed_html_is_refused(api: FakeBotApi, text: str, error: str) -> No
         ('<pre><code class="language-python">x = 1</code></pre>', "x = 1"),
         ("<blockquote expandable>&lt;cité&gt; &#233;&#x1F600;</blockquote>", "<cité> é😀"),
         ("  <u>marge</u>\n", "marge"),
+        ('<tg-emoji emoji-id="5368324170671202286">👍</tg-emoji>', "👍"),
     ],
 )
 def test_valid_html_is_accepted(api: FakeBotApi, text: str, visible: str) -> None:
@@ -469,11 +470,14 @@ async def test_ptb_talks_to_the_http_server(api: FakeBotApi, server: FakeBotApiS
     async with Bot(api.token, base_url=server.base_url, base_file_url=server.base_file_url) as bot:
         assert (await bot.get_me()).username == "parole_test_bot"
         await bot.send_message(ALICE.id, "<b>Bonjour</b>", parse_mode="HTML", reply_markup=KEYBOARD)
-        await bot.send_document(ALICE.id, b"\x00\xff\r\n\n", filename="data.bin")
-        assert api.messages(ALICE.id)[0].buttons == ["Oui", "Non"]
-        document = api.messages(ALICE.id)[1].file
-        assert document is not None and not isinstance(document, str)
-        assert document.content == b"\x00\xff\r\n\n"
+        await bot.send_document(
+            ALICE.id, b"\x00\xff\r\n--\n", filename="été.bin", caption="Résumé 😀"
+        )
+        text, document = api.messages(ALICE.id)
+        assert text.buttons == ["Oui", "Non"]
+        assert document.text == "Résumé 😀"
+        assert document.file is not None and not isinstance(document.file, str)
+        assert (document.file.filename, document.file.content) == ("été.bin", b"\x00\xff\r\n--\n")
 
         api.send_text(ALICE, "coucou")
         [update] = await bot.get_updates(timeout=1)

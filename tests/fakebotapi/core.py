@@ -728,6 +728,7 @@ class FakeBotApi:
         with self._cond:
             return list(self._answers)
 
+    @property
     def unanswered_callbacks(self) -> list[str]:
         """Data of the callback queries the bot never answered (the button keeps spinning)."""
         with self._cond:

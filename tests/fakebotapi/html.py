@@ -11,7 +11,7 @@ from tests.fakebotapi.spec import ApiError, bad_request
 MESSAGE_MAX_LENGTH = 4096
 CAPTION_MAX_LENGTH = 1024
 
-_SIMPLE_TAGS = {
+_ENTITY_TYPES = {
     "b": "bold",
     "strong": "bold",
     "i": "italic",
@@ -42,6 +42,7 @@ _REQUIRED_ATTRIBUTE = {"a": "href", "span": "class", "tg-emoji": "emoji-id"}
 _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY = re.compile(r"&(?:#(\d+)|#[xX]([0-9a-fA-F]+)|([a-zA-Z][a-zA-Z0-9]*));")
 _SPECIAL = re.compile(r"[<&>]")
+_TAG_NAME = re.compile(r"[^\s>]*")
 _ATTRIBUTE = re.compile(
     r"""\s+([^\s=>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([\w.-]+)))?""",
 )
@@ -138,10 +139,10 @@ class _Parser:
 
     def start_tag(self, start: int) -> int:
         """Open the tag at `start`; return the position of its closing ">"."""
-        name = re.compile(r"[^\s>]*").match(self.source, start + 1)
+        name = _TAG_NAME.match(self.source, start + 1)
         assert name is not None  # The pattern matches the empty string.
         tag = name.group().lower()
-        if tag not in _SIMPLE_TAGS:
+        if tag not in _ENTITY_TYPES:
             raise self.error(f'Unsupported start tag "{tag}"', start)
         close = self.source.find(">", name.end())
         if close < 0:
@@ -208,7 +209,7 @@ class _Parser:
         if length == 0:
             return
         entity: dict[str, Any] = {
-            "type": _SIMPLE_TAGS[opened.tag],
+            "type": _ENTITY_TYPES[opened.tag],
             "offset": opened.offset,
             "length": length,
         }

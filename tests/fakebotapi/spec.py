@@ -109,15 +109,12 @@ def method_name(method: str) -> str:
 def validate(
     method: str, params: Mapping[str, object], files: Collection[str] = ()
 ) -> dict[str, Any]:
-    """Check a request against the spec and return its parameters decoded to JSON values.
-
-    `files` names the uploaded multipart parts: a part may stand for a parameter or be
-    referenced from a parameter as attach://<name>.
-    """
+    """Check a request (and its multipart part names) against the spec; decode its values."""
     fields = load_spec().methods[method_name(method)]
     for name in params:
         if name not in fields:
             raise bad_request(f"unknown parameter {name}")
+    # A file part stands for a parameter, or is referenced from one as attach://<name>.
     attached = {m for value in params.values() for m in _ATTACH.findall(str(value))}
     for name in files:
         if name not in fields and name not in attached:
@@ -174,13 +171,13 @@ def _decode_scalar(type_name: str, text: str) -> int | float | bool | str | None
     return None
 
 
-def check_value(type_name: str, value: object, path: str) -> None:
+def _check_value(type_name: str, value: object, path: str) -> None:
     """Check a decoded JSON value against a spec type ("Integer", "Array of X", a type name)."""
     if type_name.startswith("Array of "):
         if not isinstance(value, list):
             raise bad_request(f"invalid value for {path}: expected an array")
         for index, item in enumerate(value):
-            check_value(type_name.removeprefix("Array of "), item, f"{path}[{index}]")
+            _check_value(type_name.removeprefix("Array of "), item, f"{path}[{index}]")
         return
     if type_name in _FORM_SCALARS:
         if not _scalar_ok(type_name, value):
@@ -238,7 +235,7 @@ def _check_alternatives(types: tuple[str, ...], value: object, path: str) -> Non
     first_error = None
     for type_name in types:
         try:
-            check_value(type_name, value, path)
+            _check_value(type_name, value, path)
         except ApiError as exc:
             first_error = first_error or exc
         else:
