@@ -323,3 +323,37 @@ async def test_declining_stores_nothing(chat: Chat):
     assert refusal.text == say("declined", "fr")
     with sqlite3.connect(chat.database) as db:
         assert db.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
+
+
+async def test_start_after_finishing_says_it_is_done(chat: Chat, consultation: Consultation):
+    nothing = await chat.send(ALICE, "/reprendre")
+    assert nothing.text == say("nothing_to_resume", "fr")
+    await chat.send(ALICE, "/start")
+    await chat.click(ALICE, say("accept", "fr"))
+    await chat.click(ALICE, "Bourgogne")
+    await chat.click(ALICE, "J'y habite")
+    await chat.click(ALICE, say("skip", "fr"))
+    for step in ("publics", "besoins", "leviers"):
+        step_def = consultation.step(step)
+        assert isinstance(step_def, ChoiceStepBase)
+        await pick_many(chat, consultation, step, [step_def.options[0].code])
+    await chat.click(ALICE, say("skip", "fr"))
+    freins = consultation.step("freins")
+    assert isinstance(freins, ChoiceStepBase)
+    await pick_many(chat, consultation, "freins", [freins.options[0].code])
+    await chat.click(ALICE, say("skip", "fr"))
+    await pick_many(chat, consultation, "objectifs", ["culture"])
+    await chat.click(ALICE, say("skip", "fr"))
+    await chat.click(ALICE, say("no", "fr"))
+
+    again = await chat.send(ALICE, "/start")
+    assert again.text == say("already_done", "fr") and again.buttons == []
+    typed = await chat.send(ALICE, "bonjour")
+    assert typed.text == say("already_done", "fr")
+
+
+async def test_an_unknown_deep_link_lists_the_open_consultations(chat: Chat):
+    await chat.send(ALICE, "/start nimporte-quoi")
+    texts = [m.text for m in chat.api.messages(ALICE.id)]
+    assert texts[0] == say("unknown_consultation", "fr")
+    assert chat.last(ALICE).buttons == [say("accept", "fr"), say("decline", "fr")]
