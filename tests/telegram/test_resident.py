@@ -14,7 +14,7 @@ from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import ChoiceStepBase, Consultation
 from flows.texts import say
 from storage.base import Status
-from tests.fakebotapi import FakeChat, FakeUser
+from tests.fakebotapi import FakeBotApi, FakeChat, FakeUser
 from tests.telegram.harness import Chat
 
 QUARTIERS = ["Bourgogne", "Pont-Rompu"]
@@ -357,3 +357,14 @@ async def test_an_unknown_deep_link_lists_the_open_consultations(chat: Chat):
     texts = [m.text for m in chat.api.messages(ALICE.id)]
     assert texts[0] == say("unknown_consultation", "fr")
     assert chat.last(ALICE).buttons == [say("accept", "fr"), say("decline", "fr")]
+
+
+async def test_a_failing_command_menu_is_logged_not_fatal(
+    tmp_path: Path, consultation: Consultation, caplog: pytest.LogCaptureFixture
+):
+    api = FakeBotApi()
+    api.fail_next("setMyCommands", 400, description="Bad Request: commands are broken", times=3)
+    async with Chat(tmp_path / "db.sqlite3", [consultation], api=api) as chat:
+        welcome = await chat.send(ALICE, "/start")
+        assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+    assert "could not register the command menu" in caplog.text
