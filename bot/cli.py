@@ -18,6 +18,7 @@ from bot import bootstrap
 from bot.console import chat
 from bot.conversation import Conversations
 from bot.settings import Settings, load_settings
+from flows.diagram import mermaid
 from flows.loader import ConsultationError
 from storage.base import Channel, ExportedSession
 
@@ -60,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
     talk.add_argument("--as", dest="account", default=None, help="local resident name")
     talk.add_argument("--lang", choices=("fr", "en"), default="fr")
     commands.add_parser("run", help="run the Telegram bot (long polling)")
-    commands.add_parser("check", help="validate the configuration and consultation files")
+    check = commands.add_parser("check", help="validate the configuration and consultation files")
+    check.add_argument(
+        "--diagram", action="store_true", help="also print each consultation as a Mermaid chart"
+    )
     export = commands.add_parser("export", help="export the answers, pseudonymous")
     export.add_argument("--format", choices=("jsonl",), default="jsonl")
     export.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
@@ -144,6 +148,8 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
             f"ok  {consultation.id}: {questions} questions, "
             f"open {consultation.opens} to {consultation.closes}"
         )
+        if args.diagram:
+            print(f"\n```mermaid\n{mermaid(consultation)}```\n")
     problem = settings.secret_problem()
     if settings.telegram.token is None or problem:
         print("note: not ready for `parole run` (telegram.token or privacy.pseudonym_secret)")
