@@ -477,7 +477,7 @@ def _count(lang: Lang, n: int) -> str:
 
 
 def _edited(screen: Screen) -> Screen:
-    return Screen(**{**screen.__dict__, "edit": True})
+    return replace(screen, edit=True)
 
 
 def _fold(text: str) -> str:
