@@ -1,32 +1,46 @@
-"""SQLite implementation of `Store`, with group commit.
+"""SQLite implementation of `Store`, on aiosqlite, with group commit.
 
-Threading: the store owns two plain `sqlite3` connections, each confined to its own
-single-thread executor (`ThreadPoolExecutor(max_workers=1)`; `asyncio.to_thread` would hop
-between pool threads). aiosqlite was not used because it offers no public way to run a
-function in its thread, and a batch of turns is dozens of statements: running the whole batch
-as one call on the writer thread costs one hop to the thread instead of one per statement,
-and keeps the write lock held for the shortest time.
+Connections: two aiosqlite connections to one file in WAL mode, each with its own thread
+(aiosqlite's). Every awaited statement is one hop to that thread and back, so the code counts
+statements per batch of turns, never per turn.
 
 - The writer connection does every write. `commit()` only queues the turn; a single writer
-  task drains the queue (up to `MAX_BATCH` turns), applies the batch in one transaction with
-  a SAVEPOINT per turn (a duplicate or failing turn is undone alone) and COMMITs once, so one
-  fsync covers the batch. Futures are resolved only after COMMIT returned.
-- The reader connection serves reads, so they are not stuck behind a batch's fsync. In WAL
-  mode a read started after a commit's future resolved sees that commit.
+  task drains the queue (up to `MAX_BATCH` turns) and applies the batch in ONE transaction
+  (`BEGIN IMMEDIATE` … `COMMIT`), so one fsync covers the batch. Futures are resolved only
+  after COMMIT returned. The fast path runs a fixed number of statements per batch: one
+  SELECT finds the update keys already processed (a key met twice in the batch: the first
+  turn wins), one SELECT checks that the sessions named exist and belong to the turn's
+  participant and consultation; turns failing these get `DuplicateUpdate` or `LookupError`
+  and are left out. Then one `executemany` each for the session UPDATEs, the answer deletes
+  and upserts (the batch's net effect per answer, computed here, so turn order is kept), the
+  processed keys and the participants' current session; only new sessions take one
+  `INSERT … RETURNING id` each (one per consenting resident). If a statement fails
+  unexpectedly the batch is rolled back and applied again one turn at a time, each in a
+  SAVEPOINT, so a bad turn only fails itself. A failed COMMIT fails the whole batch.
+  Other writes (`participant` creation, `set_language`, `set_current`) are single
+  statements in autocommit mode, serialised with the batches by a lock, as the connection
+  is shared.
+- The reader connection (`query_only`) serves reads, so they are not stuck behind a batch's
+  fsync. Every read is a single statement, hence a consistent snapshot without an explicit
+  transaction; in WAL mode a read started after a commit's future resolved sees that commit.
+- Migrations run at `open()` on a short-lived plain `sqlite3` connection in a worker thread
+  (`asyncio.to_thread`), before the aiosqlite connections are made: `migrate` is
+  synchronous and runs each migration in its own transaction.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, Self, TypeVar, cast
+
+import aiosqlite
 
 from flows.model import LANGS, Lang
 from flows.state import Answer, SessionState
@@ -45,8 +59,10 @@ from storage.migrations import migrate
 MAX_BATCH: Final = 256
 EXPORT_CHUNK: Final = 500
 SYNCHRONOUS_MODES: Final = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
+BUSY_TIMEOUT_MS: Final = 5000
 
 T = TypeVar("T")
+Row = tuple[Any, ...]
 
 _SESSION_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, state, "
@@ -55,25 +71,45 @@ _SESSION_COLUMNS: Final = (
 _EXPORT_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, created_at, updated_at, completed_at"
 )
-# Two fixed statements per query rather than `? IS NULL OR …`, which would hide the
-# consultation index from the planner.
-_EXPORT_SESSIONS_ALL: Final = (
-    f"SELECT {_EXPORT_COLUMNS} FROM sessions WHERE id > ? ORDER BY id LIMIT ?"  # noqa: S608
-)
-_EXPORT_ANSWERS_ALL: Final = """
-    SELECT session_id, step_id, value FROM answers
-    WHERE session_id IN (SELECT id FROM sessions WHERE id > ? ORDER BY id LIMIT ?)
-"""
-_EXPORT_SESSIONS_ONE: Final = (
-    f"SELECT {_EXPORT_COLUMNS} FROM sessions "  # noqa: S608
-    "WHERE consultation_id = ? AND id > ? ORDER BY id LIMIT ?"
-)
-_EXPORT_ANSWERS_ONE: Final = """
-    SELECT session_id, step_id, value FROM answers
-    WHERE session_id IN (
-        SELECT id FROM sessions WHERE consultation_id = ? AND id > ? ORDER BY id LIMIT ?
+# One statement per chunk (sessions joined to their answers) so the chunk is one snapshot
+# without a read transaction spanning several hops. Two fixed statements rather than
+# `? IS NULL OR …`, which would hide the consultation index from the planner.
+_EXPORT_ALL: Final = f"""
+    WITH chunk AS (
+        SELECT {_EXPORT_COLUMNS} FROM sessions WHERE id > ? ORDER BY id LIMIT ?
     )
-"""
+    SELECT chunk.*, answers.step_id, answers.value
+    FROM chunk LEFT JOIN answers ON answers.session_id = chunk.id
+    ORDER BY chunk.id
+"""  # noqa: S608
+_EXPORT_ONE: Final = f"""
+    WITH chunk AS (
+        SELECT {_EXPORT_COLUMNS} FROM sessions
+        WHERE consultation_id = ? AND id > ? ORDER BY id LIMIT ?
+    )
+    SELECT chunk.*, answers.step_id, answers.value
+    FROM chunk LEFT JOIN answers ON answers.session_id = chunk.id
+    ORDER BY chunk.id
+"""  # noqa: S608
+
+_INSERT_SESSION: Final = (
+    "INSERT INTO sessions (participant_id, consultation_id, channel, status, state, "
+    "created_at, updated_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+# A session stays completed since its first completion; going back to active clears the date.
+_UPDATE_SESSION: Final = (
+    "UPDATE sessions SET state = ?, status = ?, updated_at = ?, "
+    "completed_at = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(completed_at, ?) END "
+    "WHERE id = ? AND participant_id = ? AND consultation_id = ?"
+)
+# An answer keeps the date it was first given.
+_UPSERT_ANSWER: Final = (
+    "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, step_id) "
+    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+)
+_DELETE_ANSWER: Final = "DELETE FROM answers WHERE session_id = ? AND step_id = ?"
+_SET_CURRENT: Final = "UPDATE participants SET current_session_id = ? WHERE id = ?"
 
 
 def _ts(value: dt.datetime) -> str:
@@ -102,9 +138,29 @@ def _lang(text: str | None) -> Lang | None:
     return text
 
 
+def _marks(count: int) -> str:
+    """`?, ?, …`: `count` parameter placeholders for an `IN (…)` list."""
+    return ", ".join("?" * count)
+
+
+def _check_wal(path: Path, rows: Sequence[Row]) -> None:
+    """Fail unless `PRAGMA journal_mode = WAL` answered `wal`."""
+    mode = rows[0][0] if rows else None
+    if str(mode).lower() != "wal":
+        raise RuntimeError(f"could not switch {path} to WAL (got {mode!r})")
+
+
+async def _fetchall(
+    conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()
+) -> list[Row]:
+    """Every row of one statement, in one hop to the connection's thread."""
+    # No row factory is set, so the rows are plain tuples (aiosqlite types them as Row).
+    return cast("list[Row]", await conn.execute_fetchall(sql, params))
+
+
 @dataclass(frozen=True, slots=True)
 class _EncodedTurn:
-    """A `Turn` already turned into SQL parameters, so the writer thread only runs SQL."""
+    """A `Turn` already turned into SQL parameters, so the batch only runs SQL."""
 
     participant_id: int
     consultation_id: str
@@ -143,6 +199,41 @@ class _EncodedTurn:
             make_current=turn.make_current,
         )
 
+    def insert_params(self) -> tuple[object, ...]:
+        """Parameters of `_INSERT_SESSION`."""
+        completed_at = self.now if self.completed else None
+        return (
+            self.participant_id,
+            self.consultation_id,
+            self.channel,
+            self.status,
+            self.state,
+            self.now,
+            self.now,
+            completed_at,
+        )
+
+    def update_params(self, session_id: int) -> tuple[object, ...]:
+        """Parameters of `_UPDATE_SESSION`."""
+        completed_at = self.now if self.completed else None
+        return (
+            self.state,
+            self.status,
+            self.now,
+            completed_at,
+            completed_at,
+            session_id,
+            self.participant_id,
+            self.consultation_id,
+        )
+
+    def missing(self) -> LookupError:
+        """The error of a turn whose session is not the participant's in the consultation."""
+        return LookupError(
+            f"no session {self.session_id} of participant {self.participant_id} "
+            f"in consultation {self.consultation_id!r}"
+        )
+
 
 @dataclass(slots=True)
 class _Pending:
@@ -150,6 +241,16 @@ class _Pending:
 
     turn: _EncodedTurn
     future: asyncio.Future[int]
+
+
+@dataclass(slots=True)
+class _AnswerChange:
+    """What a batch does to one answer row, all its turns taken in order."""
+
+    value: str | None  # the last value saved; None when the batch ends by removing it
+    created_at: str  # when it was (re)created, if the row is new
+    updated_at: str
+    delete_first: bool  # a turn of the batch removed it: delete the old row before upserting
 
 
 class SqliteStore:
@@ -168,10 +269,11 @@ class SqliteStore:
         # Write transactions committed so far (batches and single writes): lets tests and
         # benchmarks see group commit at work.
         self.transactions = 0
-        self._writer_conn: sqlite3.Connection | None = None
-        self._reader_conn: sqlite3.Connection | None = None
-        self._writer_pool: ThreadPoolExecutor | None = None
-        self._reader_pool: ThreadPoolExecutor | None = None
+        self._writer_conn: aiosqlite.Connection | None = None
+        self._reader_conn: aiosqlite.Connection | None = None
+        # The writer connection is shared by the writer task and the single writes: one
+        # user at a time, or a single write would land inside a batch's transaction.
+        self._write_lock = asyncio.Lock()
         self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
@@ -193,18 +295,18 @@ class SqliteStore:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def open(self) -> None:
-        """Connect both connections, migrate the schema and start the writer task."""
+        """Migrate the schema, connect both connections and start the writer task."""
         if self._writer_task is not None:
             raise RuntimeError("store already open")
-        self._writer_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
-        self._reader_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-reader")
+        await asyncio.to_thread(self._migrate)
         try:
-            self._writer_conn = await self._on(self._writer_pool, self._connect_writer)
-            self._reader_conn = await self._on(self._reader_pool, self._connect_reader)
+            self._writer_conn = await self._connect()
+            self._reader_conn = await self._connect(query_only=True)
         except BaseException:
             await self._disconnect()
             raise
         self._queue = asyncio.Queue()
+        self._write_lock = asyncio.Lock()
         self._closing = False
         self._writer_task = asyncio.create_task(self._writer(), name="store-writer")
 
@@ -216,126 +318,92 @@ class SqliteStore:
         self._queue.put_nowait(None)
         await self._writer_task
         self._writer_task = None
-        await self._disconnect()
+        async with self._write_lock:  # let a single write already waiting finish
+            await self._disconnect()
 
-    def _connect(self) -> sqlite3.Connection:
-        """A connection in autocommit mode (transactions are explicit) with our PRAGMAs."""
-        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        try:
-            conn.execute("PRAGMA busy_timeout = 5000")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                raise RuntimeError(f"could not switch {self.path} to WAL (got {mode!r})")
-            conn.execute("PRAGMA foreign_keys = ON")
-            # Checked against SYNCHRONOUS_MODES in __init__: PRAGMA values cannot be bound.
-            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _connect_writer(self) -> sqlite3.Connection:
-        """The writer connection, with the schema brought up to date."""
+    def _migrate(self) -> None:
+        """Create the directory and bring the schema up to date (blocking: run in a thread)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = self._connect()
-        try:
+        with closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _check_wal(self.path, conn.execute("PRAGMA journal_mode = WAL").fetchall())
+            conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
 
-    def _connect_reader(self) -> sqlite3.Connection:
-        """The reader connection, unable to write by mistake."""
-        conn = self._connect()
-        conn.execute("PRAGMA query_only = ON")
+    async def _connect(self, *, query_only: bool = False) -> aiosqlite.Connection:
+        """An aiosqlite connection in autocommit mode (transactions are explicit)."""
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        try:
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _check_wal(self.path, await _fetchall(conn, "PRAGMA journal_mode = WAL"))
+            await conn.execute("PRAGMA foreign_keys = ON")
+            # Checked against SYNCHRONOUS_MODES in __init__: PRAGMA values cannot be bound.
+            await conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+            if query_only:  # the reader, unable to write by mistake
+                await conn.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await conn.close()
+            raise
         return conn
 
     async def _disconnect(self) -> None:
-        """Close both connections on their own threads, then stop the threads."""
-        for conn, pool in (
-            (self._writer_conn, self._writer_pool),
-            (self._reader_conn, self._reader_pool),
-        ):
-            if pool is None:
-                continue
-            if conn is not None:
-                await self._on(pool, conn.close)
-            # Every job of the pool has run by now, so this does not wait.
-            pool.shutdown(wait=False)
+        """Close both connections (each finishes its queued statements first)."""
+        writer, reader = self._writer_conn, self._reader_conn
         self._writer_conn = self._reader_conn = None
-        self._writer_pool = self._reader_pool = None
-
-    @staticmethod
-    async def _on(pool: ThreadPoolExecutor, fn: Callable[[], T]) -> T:
-        """Run `fn` on `pool`'s thread."""
-        return await asyncio.get_running_loop().run_in_executor(pool, fn)
+        for conn in (writer, reader):
+            if conn is not None:
+                await conn.close()
 
     def _require_open(self) -> None:
-        """Fail clearly instead of hanging or hitting a closed pool."""
+        """Fail clearly instead of hanging or hitting a closed connection."""
         if self._writer_task is None or self._closing:
             raise RuntimeError("store is not open")
 
-    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(reader connection)` on the reader thread."""
+    async def _read(self, sql: str, params: Sequence[object]) -> list[Row]:
+        """Every row of one statement on the reader connection."""
         self._require_open()
-        conn, pool = self._reader_conn, self._reader_pool
-        assert conn is not None and pool is not None
-        return await self._on(pool, lambda: fn(conn))
+        conn = self._reader_conn
+        assert conn is not None
+        return await _fetchall(conn, sql, params)
 
-    async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(writer connection)` in one transaction of its own on the writer thread."""
+    async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Run `fn(writer connection)` between batches.
+
+        `fn` makes at most one write statement: in autocommit mode, that is a transaction.
+        """
         self._require_open()
-        conn, pool = self._writer_conn, self._writer_pool
-        assert conn is not None and pool is not None
-
-        def job() -> T:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(conn)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        async with self._write_lock:
+            conn = self._writer_conn
+            if conn is None:
+                raise RuntimeError("store is not open")
+            result = await fn(conn)
             self.transactions += 1
             return result
-
-        return await self._on(pool, job)
 
     # -- participants ----------------------------------------------------------------------
 
     async def participant(self, pseudonym: str, now: dt.datetime) -> Participant:
         """The participant with this pseudonym, created on first sight."""
-        found = await self._read(lambda conn: self._find_participant(conn, pseudonym))
-        if found is not None:
-            return found
-        created_at = _ts(now)
-
-        def create(conn: sqlite3.Connection) -> Participant:
-            # Serialised on the writer thread, so concurrent first sightings agree on one row.
-            conn.execute(
-                "INSERT OR IGNORE INTO participants (pseudonym, created_at) VALUES (?, ?)",
-                (pseudonym, created_at),
-            )
-            row = self._find_participant(conn, pseudonym)
-            assert row is not None
-            return row
-
-        return await self._write(create)
-
-    @staticmethod
-    def _find_participant(conn: sqlite3.Connection, pseudonym: str) -> Participant | None:
-        """Look a participant up by pseudonym."""
-        rows = conn.execute(
-            "SELECT id, lang, current_session_id, created_at FROM participants WHERE pseudonym = ?",
-            (pseudonym,),
-        ).fetchall()
+        sql = (
+            "SELECT id, lang, current_session_id, created_at FROM participants WHERE pseudonym = ?"
+        )
+        rows = await self._read(sql, (pseudonym,))
         if not rows:
-            return None
-        pid, lang, current, created_at = rows[0]
+            created_at = _ts(now)
+
+            async def create(conn: aiosqlite.Connection) -> list[Row]:
+                # Serialised by the write lock, so concurrent first sightings agree on one row.
+                await conn.execute(
+                    "INSERT OR IGNORE INTO participants (pseudonym, created_at) VALUES (?, ?)",
+                    (pseudonym, created_at),
+                )
+                return await _fetchall(conn, sql, (pseudonym,))
+
+            rows = await self._write(create)
+            assert rows
+        pid, lang, current, created = rows[0]
         return Participant(
-            id=pid, lang=_lang(lang), current_session_id=current, created_at=_parse_ts(created_at)
+            id=pid, lang=_lang(lang), current_session_id=current, created_at=_parse_ts(created)
         )
 
     async def set_language(self, participant_id: int, lang: Lang) -> None:
@@ -343,8 +411,8 @@ class SqliteStore:
         if lang not in LANGS:
             raise ValueError(f"unsupported language {lang!r}")
 
-        def update(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(
+        async def update(conn: aiosqlite.Connection) -> None:
+            cursor = await conn.execute(
                 "UPDATE participants SET lang = ? WHERE id = ?", (lang, participant_id)
             )
             if cursor.rowcount == 0:
@@ -355,9 +423,9 @@ class SqliteStore:
     async def set_current(self, participant_id: int, session_id: int | None) -> None:
         """Make `session_id` the participant's current session (None: no current session)."""
 
-        def update(conn: sqlite3.Connection) -> None:
+        async def update(conn: aiosqlite.Connection) -> None:
             # The session must be one of the participant's own.
-            cursor = conn.execute(
+            cursor = await conn.execute(
                 "UPDATE participants SET current_session_id = ? WHERE id = ? AND "
                 "(? IS NULL OR EXISTS "
                 "(SELECT 1 FROM sessions WHERE id = ? AND participant_id = participants.id))",
@@ -371,7 +439,7 @@ class SqliteStore:
     # -- sessions --------------------------------------------------------------------------
 
     @staticmethod
-    def _session_from_row(row: tuple[Any, ...]) -> StoredSession:
+    def _session_from_row(row: Row) -> StoredSession:
         """A `StoredSession` from a `_SESSION_COLUMNS` row."""
         sid, pid, cid, channel, status, state, created, updated, completed = row
         return StoredSession(
@@ -388,42 +456,28 @@ class SqliteStore:
 
     async def session(self, session_id: int) -> StoredSession | None:
         """A session by id."""
-
-        def query(conn: sqlite3.Connection) -> StoredSession | None:
-            rows = conn.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",  # noqa: S608
-                (session_id,),
-            ).fetchall()
-            return self._session_from_row(rows[0]) if rows else None
-
-        return await self._read(query)
+        rows = await self._read(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ?",  # noqa: S608
+            (session_id,),
+        )
+        return self._session_from_row(rows[0]) if rows else None
 
     async def latest_session(
         self, participant_id: int, consultation_id: str
     ) -> StoredSession | None:
         """The participant's most recently updated session of a consultation."""
-
-        def query(conn: sqlite3.Connection) -> StoredSession | None:
-            rows = conn.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions "  # noqa: S608
-                "WHERE participant_id = ? AND consultation_id = ? "
-                "ORDER BY updated_at DESC, id DESC LIMIT 1",
-                (participant_id, consultation_id),
-            ).fetchall()
-            return self._session_from_row(rows[0]) if rows else None
-
-        return await self._read(query)
+        rows = await self._read(
+            f"SELECT {_SESSION_COLUMNS} FROM sessions "  # noqa: S608
+            "WHERE participant_id = ? AND consultation_id = ? "
+            "ORDER BY updated_at DESC, id DESC LIMIT 1",
+            (participant_id, consultation_id),
+        )
+        return self._session_from_row(rows[0]) if rows else None
 
     async def seen(self, update_key: str) -> bool:
         """Whether a turn with this key was committed."""
-
-        def query(conn: sqlite3.Connection) -> bool:
-            rows = conn.execute(
-                "SELECT 1 FROM processed_updates WHERE key = ?", (update_key,)
-            ).fetchall()
-            return bool(rows)
-
-        return await self._read(query)
+        rows = await self._read("SELECT 1 FROM processed_updates WHERE key = ?", (update_key,))
+        return bool(rows)
 
     # -- group commit ----------------------------------------------------------------------
 
@@ -457,12 +511,11 @@ class SqliteStore:
                 await self._run_batch(batch)
 
     async def _run_batch(self, batch: list[_Pending]) -> None:
-        """Apply `batch` on the writer thread and settle every future after the COMMIT."""
-        pool = self._writer_pool
-        assert pool is not None
+        """Apply `batch` and settle every future after the COMMIT."""
         turns = [pending.turn for pending in batch]
         try:
-            results = await self._on(pool, lambda: self._apply_batch(turns))
+            async with self._write_lock:
+                results = await self._apply_batch(turns)
         except asyncio.CancelledError:
             for pending in batch:
                 pending.future.cancel()
@@ -480,106 +533,182 @@ class SqliteStore:
             else:
                 pending.future.set_result(result)
 
-    def _apply_batch(self, turns: Sequence[_EncodedTurn]) -> list[int | Exception]:
-        """Apply `turns` in one transaction, one SAVEPOINT each; runs on the writer thread."""
+    async def _apply_batch(self, turns: Sequence[_EncodedTurn]) -> list[int | Exception]:
+        """Apply `turns` in one transaction: the fast path, or one SAVEPOINT per turn."""
         conn = self._writer_conn
         assert conn is not None
-        results: list[int | Exception] = []
-        conn.execute("BEGIN IMMEDIATE")
+        await conn.execute("BEGIN IMMEDIATE")
         try:
-            for turn in turns:
-                conn.execute("SAVEPOINT turn")
-                try:
-                    results.append(self._apply_turn(conn, turn))
-                except Exception as exc:
-                    # Undo this turn only. If SQLite already dropped the whole transaction
-                    # (I/O error, disk full), ROLLBACK TO raises and the batch fails as one.
-                    conn.execute("ROLLBACK TO turn")
-                    results.append(exc)
-                conn.execute("RELEASE turn")
-                if not conn.in_transaction:
-                    raise sqlite3.OperationalError("transaction lost in the middle of a batch")
-            conn.execute("COMMIT")
+            try:
+                results = await self._apply_together(conn, turns)
+            except Exception:
+                # Not a duplicate nor a missing session (those are found before any
+                # change): start again, one turn at a time, so the culprit fails alone.
+                await self._rollback(conn)
+                await conn.execute("BEGIN IMMEDIATE")
+                results = await self._apply_one_by_one(conn, turns)
+            await conn.execute("COMMIT")
         except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
+            await self._rollback(conn)
             raise
         self.transactions += 1
         return results
 
     @staticmethod
-    def _apply_turn(conn: sqlite3.Connection, turn: _EncodedTurn) -> int:
-        """Every change of one turn; raises to have the turn undone."""
+    async def _rollback(conn: aiosqlite.Connection) -> None:
+        """Roll back the open transaction, if SQLite has not already dropped it."""
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+
+    @staticmethod
+    async def _apply_together(
+        conn: aiosqlite.Connection, turns: Sequence[_EncodedTurn]
+    ) -> list[int | Exception]:
+        """Every change of `turns`, in a few statements for the whole batch."""
+        results: dict[int, int | Exception] = {}
+
+        keys = sorted({turn.update_key for turn in turns if turn.update_key is not None})
+        taken: set[str] = set()
+        if keys:
+            rows = await _fetchall(
+                conn,
+                f"SELECT key FROM processed_updates WHERE key IN ({_marks(len(keys))})",  # noqa: S608
+                keys,
+            )
+            taken = {key for (key,) in rows}
+        targets = sorted({turn.session_id for turn in turns if turn.session_id is not None})
+        owners: dict[int, tuple[int, str]] = {}
+        if targets:
+            rows = await _fetchall(
+                conn,
+                "SELECT id, participant_id, consultation_id FROM sessions "  # noqa: S608
+                f"WHERE id IN ({_marks(len(targets))})",
+                targets,
+            )
+            owners = {sid: (pid, cid) for sid, pid, cid in rows}
+
+        # The checks each turn would meet applied one after the other, in the same order: a
+        # seen key first, then the session. A turn left out does not take its key.
+        accepted: list[int] = []
+        for index, turn in enumerate(turns):
+            if turn.update_key is not None and turn.update_key in taken:
+                results[index] = DuplicateUpdate(turn.update_key)
+            elif turn.session_id is not None and owners.get(turn.session_id) != (
+                turn.participant_id,
+                turn.consultation_id,
+            ):
+                results[index] = turn.missing()
+            else:
+                if turn.update_key is not None:
+                    taken.add(turn.update_key)
+                accepted.append(index)
+
+        # New sessions, in turn order so ids grow with submission order.
+        updates: list[tuple[object, ...]] = []
+        for index in accepted:
+            turn = turns[index]
+            if turn.session_id is None:
+                [(session_id,)] = await _fetchall(conn, _INSERT_SESSION, turn.insert_params())
+                results[index] = session_id
+            else:
+                results[index] = turn.session_id
+                updates.append(turn.update_params(turn.session_id))
+        if updates:
+            cursor = await conn.executemany(_UPDATE_SESSION, updates)
+            if cursor.rowcount != len(updates):
+                raise sqlite3.DatabaseError(f"{cursor.rowcount} of {len(updates)} sessions updated")
+
+        # Answers: the net effect of the batch per (session, step), as if each turn's saves
+        # then removals had been applied in turn order.
+        changes: dict[tuple[int, str], _AnswerChange] = {}
+        processed: list[tuple[str, str]] = []
+        current: list[tuple[int, int]] = []
+        for index in accepted:
+            turn = turns[index]
+            session_id = cast(int, results[index])
+            for step, value in turn.saved:
+                change = changes.get((session_id, step))
+                if change is not None and change.value is not None:
+                    change.value, change.updated_at = value, turn.now
+                else:
+                    changes[session_id, step] = _AnswerChange(
+                        value, turn.now, turn.now, delete_first=change is not None
+                    )
+            # Removals come after saves, so a step named in both ends up without an answer,
+            # as the engine means when it saves a step and then finds it no longer applies.
+            for step in turn.removed:
+                changes[session_id, step] = _AnswerChange(None, turn.now, turn.now, True)
+            if turn.update_key is not None:
+                processed.append((turn.update_key, turn.now))
+            if turn.make_current:
+                current.append((session_id, turn.participant_id))
+        deletes = [key for key, change in changes.items() if change.delete_first]
+        upserts = [
+            (session_id, step, change.value, change.created_at, change.updated_at)
+            for (session_id, step), change in changes.items()
+            if change.value is not None
+        ]
+        if deletes:
+            await conn.executemany(_DELETE_ANSWER, deletes)
+        if upserts:
+            await conn.executemany(_UPSERT_ANSWER, upserts)
+        if processed:
+            # A conflict here is unexpected (the keys were checked): it sends the batch to
+            # the slow path, where the turn gets its DuplicateUpdate.
+            await conn.executemany(
+                "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?)", processed
+            )
+        if current:
+            await conn.executemany(_SET_CURRENT, current)
+        return [results[index] for index in range(len(turns))]
+
+    async def _apply_one_by_one(
+        self, conn: aiosqlite.Connection, turns: Sequence[_EncodedTurn]
+    ) -> list[int | Exception]:
+        """Apply `turns` one SAVEPOINT each, so a failing turn is undone alone."""
+        results: list[int | Exception] = []
+        for turn in turns:
+            await conn.execute("SAVEPOINT turn")
+            try:
+                results.append(await self._apply_turn(conn, turn))
+            except Exception as exc:
+                # Undo this turn only. If SQLite already dropped the whole transaction
+                # (I/O error, disk full), ROLLBACK TO raises and the batch fails as one.
+                await conn.execute("ROLLBACK TO turn")
+                results.append(exc)
+            await conn.execute("RELEASE turn")
+            if not conn.in_transaction:
+                raise sqlite3.OperationalError("transaction lost in the middle of a batch")
+        return results
+
+    @staticmethod
+    async def _apply_turn(conn: aiosqlite.Connection, turn: _EncodedTurn) -> int:
+        """Every change of one turn, statement by statement; raises to have it undone."""
         if turn.update_key is not None:
-            cursor = conn.execute(
+            cursor = await conn.execute(
                 "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) "
                 "ON CONFLICT (key) DO NOTHING",
                 (turn.update_key, turn.now),
             )
             if cursor.rowcount == 0:
                 raise DuplicateUpdate(turn.update_key)
-        completed_at = turn.now if turn.completed else None
         if turn.session_id is None:
-            cursor = conn.execute(
-                "INSERT INTO sessions (participant_id, consultation_id, channel, status, state, "
-                "created_at, updated_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    turn.participant_id,
-                    turn.consultation_id,
-                    turn.channel,
-                    turn.status,
-                    turn.state,
-                    turn.now,
-                    turn.now,
-                    completed_at,
-                ),
-            )
-            session_id = cursor.lastrowid
-            assert session_id is not None
+            [(session_id,)] = await _fetchall(conn, _INSERT_SESSION, turn.insert_params())
         else:
             session_id = turn.session_id
-            # A session stays completed since its first completion; going back to active
-            # clears the date.
-            cursor = conn.execute(
-                "UPDATE sessions SET state = ?, status = ?, updated_at = ?, "
-                "completed_at = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(completed_at, ?) END "
-                "WHERE id = ? AND participant_id = ? AND consultation_id = ?",
-                (
-                    turn.state,
-                    turn.status,
-                    turn.now,
-                    completed_at,
-                    completed_at,
-                    session_id,
-                    turn.participant_id,
-                    turn.consultation_id,
-                ),
-            )
+            cursor = await conn.execute(_UPDATE_SESSION, turn.update_params(session_id))
             if cursor.rowcount == 0:
-                raise LookupError(
-                    f"no session {session_id} of participant {turn.participant_id} "
-                    f"in consultation {turn.consultation_id!r}"
-                )
+                raise turn.missing()
         if turn.saved:
-            conn.executemany(
-                "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, step_id) "
-                "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            await conn.executemany(
+                _UPSERT_ANSWER,
                 [(session_id, step, value, turn.now, turn.now) for step, value in turn.saved],
             )
-        # Removals come after saves, so a step named in both ends up without an answer, as
-        # the engine means when it saves a step and then finds it no longer applies.
         if turn.removed:
-            conn.executemany(
-                "DELETE FROM answers WHERE session_id = ? AND step_id = ?",
-                [(session_id, step) for step in turn.removed],
-            )
+            await conn.executemany(_DELETE_ANSWER, [(session_id, step) for step in turn.removed])
         if turn.make_current:
-            conn.execute(
-                "UPDATE participants SET current_session_id = ? WHERE id = ?",
-                (session_id, turn.participant_id),
-            )
-        return session_id
+            await conn.execute(_SET_CURRENT, (session_id, turn.participant_id))
+        return int(session_id)
 
     # -- export ----------------------------------------------------------------------------
 
@@ -591,9 +720,11 @@ class SqliteStore:
         """
         after = 0
         while True:
-            chunk = await self._read(
-                functools.partial(self._export_chunk, consultation_id=consultation_id, after=after)
-            )
+            if consultation_id is None:
+                rows = await self._read(_EXPORT_ALL, (after, EXPORT_CHUNK))
+            else:
+                rows = await self._read(_EXPORT_ONE, (consultation_id, after, EXPORT_CHUNK))
+            chunk = self._exported(rows)
             if not chunk:
                 return
             for exported in chunk:
@@ -601,26 +732,17 @@ class SqliteStore:
             after = chunk[-1].session_id
 
     @staticmethod
-    def _export_chunk(
-        conn: sqlite3.Connection, consultation_id: str | None, after: int
-    ) -> list[ExportedSession]:
-        """Up to `EXPORT_CHUNK` sessions with id above `after`, and their answers."""
-        if consultation_id is None:
-            params: tuple[object, ...] = (after, EXPORT_CHUNK)
-            sessions_sql, answers_sql = _EXPORT_SESSIONS_ALL, _EXPORT_ANSWERS_ALL
-        else:
-            params = (consultation_id, after, EXPORT_CHUNK)
-            sessions_sql, answers_sql = _EXPORT_SESSIONS_ONE, _EXPORT_ANSWERS_ONE
-        # One read transaction, so the answers match the sessions.
-        conn.execute("BEGIN")
-        try:
-            session_rows = conn.execute(sessions_sql, params).fetchall()
-            answer_rows = conn.execute(answers_sql, params).fetchall() if session_rows else []
-        finally:
-            conn.execute("COMMIT")
+    def _exported(rows: Sequence[Row]) -> list[ExportedSession]:
+        """Sessions from export rows: one per answer (or one without), in session order."""
+        heads: dict[int, Row] = {}
         answers: dict[int, dict[str, Answer]] = {}
-        for sid, step, value in answer_rows:
-            answers.setdefault(sid, {})[step] = Answer.model_validate_json(value)
+        for row in rows:
+            sid, step, value = row[0], row[-2], row[-1]
+            if sid not in heads:
+                heads[sid] = row[:-2]
+                answers[sid] = {}
+            if step is not None:
+                answers[sid][step] = Answer.model_validate_json(value)
         return [
             ExportedSession(
                 session_id=sid,
@@ -631,9 +753,9 @@ class SqliteStore:
                 created_at=_parse_ts(created),
                 updated_at=_parse_ts(updated),
                 completed_at=_parse_opt_ts(completed),
-                answers=dict(sorted(answers.get(sid, {}).items())),
+                answers=dict(sorted(answers[sid].items())),
             )
-            for sid, pid, cid, channel, status, created, updated, completed in session_rows
+            for sid, pid, cid, channel, status, created, updated, completed in heads.values()
         ]
 
 

@@ -11,6 +11,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import pytest
 
 import storage.sqlite
@@ -112,11 +113,14 @@ class TestSqliteStore:
     async def test_wal_and_pragmas(self, sqlite_store: SqliteStore, db_path: Path) -> None:
         with plain(db_path) as conn:
             assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-        writer = sqlite_store._writer_conn
-        assert writer is not None
-        assert writer.execute("PRAGMA foreign_keys").fetchone() == (1,)
-        assert writer.execute("PRAGMA busy_timeout").fetchone() == (5000,)
-        assert writer.execute("PRAGMA synchronous").fetchone() == (2,)  # FULL
+        writer, reader = sqlite_store._writer_conn, sqlite_store._reader_conn
+        assert writer is not None and reader is not None
+        for each in (writer, reader):
+            assert list(await each.execute_fetchall("PRAGMA foreign_keys")) == [(1,)]
+            assert list(await each.execute_fetchall("PRAGMA busy_timeout")) == [(5000,)]
+            assert list(await each.execute_fetchall("PRAGMA synchronous")) == [(2,)]  # FULL
+        assert list(await writer.execute_fetchall("PRAGMA query_only")) == [(0,)]
+        assert list(await reader.execute_fetchall("PRAGMA query_only")) == [(1,)]
 
     async def test_resolved_commit_is_on_disk(
         self, sqlite_store: SqliteStore, db_path: Path
@@ -257,6 +261,134 @@ class TestSqliteStore:
         sid = await sqlite_store.commit(make_turn(who.id, update_key="k0"))
         assert await sqlite_store.session(sid) is not None
 
+    async def test_an_unexpected_failure_falls_back_to_one_turn_at_a_time(
+        self, sqlite_store: SqliteStore, db_path: Path
+    ) -> None:
+        # A new session for a participant that does not exist breaks a foreign key in the
+        # middle of the fast path: the batch is redone turn by turn, and only that turn fails.
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        sid = await sqlite_store.commit(make_turn(who.id, update_key="old"))
+        before = sqlite_store.transactions
+        results = await asyncio.gather(
+            sqlite_store.commit(make_turn(who.id, update_key="k1", saved={"q1": pick("a")})),
+            sqlite_store.commit(make_turn(4242, update_key="k2", saved={"q1": pick("x")})),
+            sqlite_store.commit(make_turn(who.id, session_id=sid, update_key="old")),
+            sqlite_store.commit(
+                make_turn(who.id, session_id=sid, update_key="k3", now=later(1), position=4)
+            ),
+            return_exceptions=True,
+        )
+        assert sqlite_store.transactions - before == 1
+        created, orphan, duplicate, updated = results
+        assert isinstance(orphan, sqlite3.IntegrityError)
+        assert isinstance(duplicate, DuplicateUpdate)
+        assert isinstance(created, int) and updated == sid
+        assert not await sqlite_store.seen("k2")  # rolled back with its turn
+        assert await sqlite_store.seen("k1") and await sqlite_store.seen("k3")
+        session = await sqlite_store.session(sid)
+        assert session is not None and session.state.position == 4
+        with plain(db_path) as conn:
+            assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (2,)
+            assert conn.execute("SELECT value FROM answers").fetchall() == [
+                (pick("a").model_dump_json(),)
+            ]
+
+    async def test_a_key_is_only_taken_by_a_turn_that_is_applied(
+        self, sqlite_store: SqliteStore
+    ) -> None:
+        # As if applied one after the other: the first turn fails on its session, so the
+        # second one with the same key is not a duplicate; the third one is.
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        before = sqlite_store.transactions
+        missing, applied, duplicate = await asyncio.gather(
+            sqlite_store.commit(make_turn(who.id, session_id=999, update_key="k")),
+            sqlite_store.commit(make_turn(who.id, update_key="k")),
+            sqlite_store.commit(make_turn(who.id, update_key="k")),
+            return_exceptions=True,
+        )
+        assert sqlite_store.transactions - before == 1
+        assert isinstance(missing, LookupError)
+        assert isinstance(applied, int)
+        assert isinstance(duplicate, DuplicateUpdate)
+        assert [s.session_id async for s in sqlite_store.export()] == [applied]
+
+    async def test_a_batch_leaves_the_answers_one_turn_at_a_time_would(
+        self, tmp_path: Path
+    ) -> None:
+        # Saves, removals and saves again of the same steps by turns of one batch: the rows,
+        # dates included, are those the turns leave when committed one after the other (q3,
+        # there before the batch, removed then saved again, is a new row: a new created_at).
+        script = [
+            ({"q1": pick("a"), "q2": pick("b")}, []),
+            ({}, ["q1"]),
+            ({"q1": pick("c")}, ["q3"]),
+            ({"q1": pick("d"), "q3": pick("e")}, []),
+            ({"q2": pick("f")}, ["q2"]),
+            ({"q4": pick("g")}, []),
+            ({"q4": pick("h")}, []),
+        ]
+
+        async def play(path: Path, together: bool) -> list[tuple[str, ...]]:
+            async with SqliteStore(path, synchronous="OFF") as store:
+                who = await store.participant("pseudo-a", NOW)
+                sid = await store.commit(
+                    make_turn(who.id, saved={"q2": pick("old"), "q3": pick("old")})
+                )
+                turns = [
+                    make_turn(who.id, session_id=sid, now=later(i + 1), saved=saved, removed=gone)
+                    for i, (saved, gone) in enumerate(script)
+                ]
+                if together:
+                    before = store.transactions
+                    await asyncio.gather(*(store.commit(turn) for turn in turns))
+                    assert store.transactions - before == 1
+                else:
+                    for turn in turns:
+                        await store.commit(turn)
+            with plain(path) as conn:
+                return conn.execute(
+                    "SELECT step_id, value, created_at, updated_at FROM answers ORDER BY step_id"
+                ).fetchall()
+
+        one_by_one = await play(tmp_path / "one.sqlite3", together=False)
+        assert [step for step, *_ in one_by_one] == ["q1", "q3", "q4"]
+        assert await play(tmp_path / "batch.sqlite3", together=True) == one_by_one
+
+    async def test_a_batch_costs_a_few_statements_whatever_its_size(
+        self, sqlite_store: SqliteStore
+    ) -> None:
+        # Each awaited statement is a hop to aiosqlite's thread: count them.
+        people = [await sqlite_store.participant(f"pseudo-{i}", NOW) for i in range(40)]
+        sids = [await sqlite_store.commit(make_turn(who.id)) for who in people]
+        real = sqlite_store._writer_conn
+        assert real is not None
+        counting = CountingStatements(real)
+        sqlite_store._writer_conn = counting  # type: ignore[assignment]
+        before = sqlite_store.transactions
+        try:
+            await asyncio.gather(
+                *(
+                    sqlite_store.commit(
+                        make_turn(
+                            who.id,
+                            session_id=sid,
+                            now=later(1),
+                            update_key=f"tg:{who.id}",
+                            saved={"q1": pick("a"), "q2": pick("b")},
+                            removed=["q3"],
+                        )
+                    )
+                    for who, sid in zip(people, sids, strict=True)
+                ),
+                *(sqlite_store.commit(make_turn(who.id)) for who in people[:3]),
+            )
+        finally:
+            sqlite_store._writer_conn = real
+        assert sqlite_store.transactions - before == 1
+        # BEGIN, 2 SELECTs, session UPDATEs, answer DELETEs and upserts, processed keys,
+        # current sessions, COMMIT; plus one INSERT per new session.
+        assert counting.statements == 9 + 3, counting.sql
+
     async def test_export_streams_in_chunks(
         self, sqlite_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
@@ -281,15 +413,42 @@ class TestSqliteStore:
 
 
 class FailingCommit:
-    """A writer connection whose next COMMIT fails, as a full or failing disk would."""
+    """A writer connection whose COMMITs fail, as a full or failing disk would."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
         self._conn = conn
 
-    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+    async def execute(self, sql: str, *args: Any) -> aiosqlite.Cursor:
         if sql == "COMMIT":
             raise sqlite3.OperationalError("disk I/O error (injected)")
-        return self._conn.execute(sql, *args)
+        return await self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class CountingStatements:
+    """A writer connection that counts the statements it is given (one hop each)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+        self.sql: list[str] = []
+
+    @property
+    def statements(self) -> int:
+        return len(self.sql)
+
+    async def execute(self, sql: str, *args: Any) -> aiosqlite.Cursor:
+        self.sql.append(sql)
+        return await self._conn.execute(sql, *args)
+
+    async def executemany(self, sql: str, *args: Any) -> aiosqlite.Cursor:
+        self.sql.append(sql)
+        return await self._conn.executemany(sql, *args)
+
+    async def execute_fetchall(self, sql: str, *args: Any) -> Any:
+        self.sql.append(sql)
+        return await self._conn.execute_fetchall(sql, *args)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
