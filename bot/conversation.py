@@ -37,7 +37,8 @@ class Reply:
     The screen's buttons belong to `scope` (a session "s<id>", a consultation awaiting consent
     "c<id>", or the menu) at `position`. `changed`, `moved`, `recap` and `stale` come from the
     engine and let the transport decide between editing in place, a short notice and a new
-    message. `notes` are sent before the screen.
+    message. `notes` are sent before the screen. `previous_screen` is the message that showed
+    the session's last screen, whose keyboard the transport closes when it sends a new one.
     """
 
     screen: Screen
@@ -48,6 +49,7 @@ class Reply:
     recap: str | None = None
     stale: bool = False
     notes: tuple[str, ...] = ()
+    previous_screen: str | None = None
 
 
 def language_from_hint(hint: str | None) -> Lang:
@@ -130,8 +132,9 @@ class Conversations:
             return await self._enter(who, lang, engine)
         if scope.startswith("c"):
             return await self._consent(who, lang, scope[1:], event, update_key)
-        if scope.startswith("s") and scope[1:].isdigit():
-            session = await self.store.session(int(scope[1:]))
+        session_id = _session_id(scope)
+        if session_id is not None:
+            session = await self.store.session(session_id)
             if (
                 session is None
                 or session.participant_id != who.id
@@ -151,6 +154,12 @@ class Conversations:
         if session is None:
             return await self.start(who, lang)
         return await self._apply(who, lang, session, TextInput(text=text), update_key)
+
+    async def remember_screen(self, scope: str, screen: str | None) -> None:
+        """Note which message now shows a session's screen (None: one without buttons)."""
+        session_id = _session_id(scope)
+        if session_id is not None:
+            await self.store.set_screen(session_id, screen)
 
     # -- steps of the use cases -----------------------------------------------------------
 
@@ -264,7 +273,7 @@ class Conversations:
                 )
             except DuplicateUpdate:
                 return await self._where(who, lang)
-        return self._reply(outcome, f"s{session.id}")
+        return self._reply(outcome, f"s{session.id}", session.screen)
 
     async def _where(self, who: Participant, lang: Lang) -> Reply:
         """The current screen, unchanged (after a duplicate update)."""
@@ -275,8 +284,7 @@ class Conversations:
 
     async def _stale(self, who: Participant, lang: Lang) -> Reply:
         where = await self._where(who, lang)
-        screen = replace(where.screen, notice=say("stale", lang))
-        return Reply(screen, where.scope, where.position, stale=True)
+        return replace(where, screen=replace(where.screen, notice=say("stale", lang)), stale=True)
 
     async def _current(self, who: Participant) -> StoredSession | None:
         if who.current_session_id is None:
@@ -299,7 +307,7 @@ class Conversations:
         return Reply(Screen(title=text), MENU)
 
     @staticmethod
-    def _reply(outcome: Outcome, scope: str) -> Reply:
+    def _reply(outcome: Outcome, scope: str, previous_screen: str | None = None) -> Reply:
         return Reply(
             screen=outcome.screen,
             scope=scope,
@@ -308,7 +316,12 @@ class Conversations:
             moved=outcome.moved,
             recap=outcome.recap,
             stale=outcome.stale,
+            previous_screen=previous_screen,
         )
+
+
+def _session_id(scope: str) -> int | None:
+    return int(scope[1:]) if scope.startswith("s") and scope[1:].isdigit() else None
 
 
 def _date(day: dt.date, lang: Lang) -> str:

@@ -55,6 +55,7 @@ class StoredSession:
     created_at: dt.datetime
     updated_at: dt.datetime
     completed_at: dt.datetime | None
+    screen: str | None = None  # the transport's reference to the message showing it
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,9 @@ class Store(Protocol):
         self, participant_id: int, consultation_id: str
     ) -> StoredSession | None:
         """The participant's most recently updated session of a consultation."""
+
+    async def set_screen(self, session_id: int, screen: str | None) -> None:
+        """Remember which message shows the session's current screen."""
 
     async def seen(self, update_key: str) -> bool:
         """Whether a turn with this key was committed."""

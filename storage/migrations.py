@@ -78,6 +78,14 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             """,
         ),
     ),
+    Migration(
+        2,
+        (
+            # Which message shows the session's current screen (a transport's own reference,
+            # such as a Telegram message id), so its keyboard can be closed once answered.
+            "ALTER TABLE sessions ADD COLUMN screen TEXT",
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

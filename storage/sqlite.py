@@ -66,7 +66,7 @@ Row = tuple[Any, ...]
 
 _SESSION_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, state, "
-    "created_at, updated_at, completed_at"
+    "created_at, updated_at, completed_at, screen"
 )
 _EXPORT_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, created_at, updated_at, completed_at"
@@ -441,7 +441,7 @@ class SqliteStore:
     @staticmethod
     def _session_from_row(row: Row) -> StoredSession:
         """A `StoredSession` from a `_SESSION_COLUMNS` row."""
-        sid, pid, cid, channel, status, state, created, updated, completed = row
+        sid, pid, cid, channel, status, state, created, updated, completed, screen = row
         return StoredSession(
             id=sid,
             participant_id=pid,
@@ -452,7 +452,16 @@ class SqliteStore:
             created_at=_parse_ts(created),
             updated_at=_parse_ts(updated),
             completed_at=_parse_opt_ts(completed),
+            screen=screen,
         )
+
+    async def set_screen(self, session_id: int, screen: str | None) -> None:
+        """Remember which message shows the session's current screen."""
+
+        async def update(conn: aiosqlite.Connection) -> None:
+            await conn.execute("UPDATE sessions SET screen = ? WHERE id = ?", (screen, session_id))
+
+        await self._write(update)
 
     async def session(self, session_id: int) -> StoredSession | None:
         """A session by id."""

@@ -47,12 +47,12 @@ class ResidentHandlers:
         """/start [consultation]: welcome, resume or choose."""
         who, lang = await self._who(update)
         payload = context.args[0] if context.args else None
-        await _send(update, await self.conversations.start(who, lang, payload))
+        await _send(self.conversations, update, await self.conversations.start(who, lang, payload))
 
     async def resume(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/reprendre: the current question again."""
         who, lang = await self._who(update)
-        await _send(update, await self.conversations.resume(who, lang))
+        await _send(self.conversations, update, await self.conversations.resume(who, lang))
 
     async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/aide: what the bot does and its commands."""
@@ -65,7 +65,7 @@ class ResidentHandlers:
         who, lang = await self._who(update)
         wanted = (context.args[0].lower()[:2] if context.args else "") or None
         new: Lang = "en" if wanted == "en" else "fr" if wanted == "fr" else _other(lang)
-        await _send(update, await self.conversations.set_language(who, new))
+        await _send(self.conversations, update, await self.conversations.set_language(who, new))
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A press on an inline button."""
@@ -77,7 +77,7 @@ class ResidentHandlers:
         # Malformed data gets an empty scope, which the conversation treats as a stale button.
         scope, event = unpacked or ("", Show())
         reply = await self.conversations.press(who, lang, scope, event, key)
-        await _answer_button(update, query, reply)
+        await _answer_button(self.conversations, update, query, reply)
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed message."""
@@ -85,7 +85,11 @@ class ResidentHandlers:
         assert message is not None and message.text is not None
         who, lang = await self._who(update)
         key = f"tg:{update.update_id}"
-        await _send(update, await self.conversations.type_text(who, lang, message.text, key))
+        await _send(
+            self.conversations,
+            update,
+            await self.conversations.type_text(who, lang, message.text, key),
+        )
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, locations…: say what the bot can read."""
@@ -127,22 +131,41 @@ def register(
     )
 
 
-async def _send(update: Update, reply: Reply) -> Message:
+async def _send(
+    conversations: Conversations, update: Update, reply: Reply, closed: int | None = None
+) -> None:
+    """Send the notes and the screen; close the keyboard of the screen it replaces.
+
+    `closed` is a message whose keyboard was already closed (the one a button was pressed on).
+    """
     chat = update.effective_chat
     assert chat is not None
+    previous = int(reply.previous_screen) if reply.previous_screen else None
+    if previous is not None and previous != closed:
+        try:
+            await chat.get_bot().edit_message_reply_markup(chat.id, previous, reply_markup=None)
+        except BadRequest as error:
+            log.info("could not close an old keyboard: %s", error.message)
     for note in reply.notes:
         await chat.send_message(html(note), parse_mode=ParseMode.HTML)
-    return await chat.send_message(
-        screen_html(reply.screen), parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+    markup = keyboard(reply)
+    message = await chat.send_message(
+        screen_html(reply.screen), parse_mode=ParseMode.HTML, reply_markup=markup
     )
+    if markup is not None:
+        await conversations.remember_screen(reply.scope, str(message.message_id))
+    elif previous is not None:
+        await conversations.remember_screen(reply.scope, None)
 
 
-async def _answer_button(update: Update, query: CallbackQuery, reply: Reply) -> None:
+async def _answer_button(
+    conversations: Conversations, update: Update, query: CallbackQuery, reply: Reply
+) -> None:
     """Edit in place, show a short notice, or close the old keyboard and send the next screen."""
     screen = reply.screen
     if reply.stale:
         await _toast(query, screen.notice)
-        await _send(update, reply)
+        await _send(conversations, update, reply)
         return
     if screen.edit or (not reply.changed and screen.notice):
         # A toggle edits the list in place; a refused press only needs a short notice.
@@ -154,7 +177,8 @@ async def _answer_button(update: Update, query: CallbackQuery, reply: Reply) -> 
         return
     await _toast(query, None)
     await _close_keyboard(query, reply.recap)
-    await _send(update, reply)
+    pressed = query.message.message_id if query.message else None
+    await _send(conversations, update, reply, closed=pressed)
 
 
 async def _toast(query: CallbackQuery, text: str | None) -> None:

@@ -96,6 +96,21 @@ class TestMigrations:
             assert migrate(conn, fixed) == 2
             assert user_tables(conn) == {"one", "two"}
 
+    async def test_upgrading_a_version_1_database_keeps_its_sessions(self, tmp_path: Path) -> None:
+        path = tmp_path / "v1.sqlite3"
+        async with SqliteStore(path) as v1_data:
+            who = await v1_data.participant("pseudo-a", NOW)
+            sid = await v1_data.commit(make_turn(who.id, saved={"q0": pick("a")}))
+        with plain(path) as conn:
+            conn.execute("ALTER TABLE sessions DROP COLUMN screen")  # back to a true v1 file
+            conn.execute("PRAGMA user_version = 1")
+        async with SqliteStore(path) as upgraded:
+            session = await upgraded.session(sid)
+            assert session is not None and session.screen is None
+            assert session.state.answers == {"q0": pick("a")}
+        with plain(path) as conn:
+            assert conn.execute("PRAGMA user_version").fetchone() == (LATEST,)
+
     def test_migration_list_must_be_numbered_in_order(self, tmp_path: Path) -> None:
         with plain(tmp_path / "m.sqlite3") as conn, pytest.raises(ValueError, match="expected"):
             migrate(conn, (MIGRATIONS[0], Migration(3, ("SELECT 1",))))

@@ -46,6 +46,16 @@ class TestStore:
         other = await store.participant("pseudo-b", NOW)
         assert other.lang is None
 
+    async def test_a_session_remembers_where_its_screen_is_shown(self, store: Store) -> None:
+        who = await store.participant("pseudo-a", NOW)
+        sid = await store.commit(make_turn(who.id))
+        session = await store.session(sid)
+        assert session is not None and session.screen is None
+        await store.set_screen(sid, "42")
+        assert (await store.session(sid)).screen == "42"  # type: ignore[union-attr]
+        await store.commit(make_turn(who.id, session_id=sid, position=1))
+        assert (await store.session(sid)).screen == "42"  # type: ignore[union-attr]
+
     async def test_set_language_of_unknown_participant_fails(self, store: Store) -> None:
         with pytest.raises(LookupError):
             await store.set_language(4242, "fr")

@@ -368,3 +368,16 @@ async def test_a_failing_command_menu_is_logged_not_fatal(
         welcome = await chat.send(ALICE, "/start")
         assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
     assert "could not register the command menu" in caplog.text
+
+
+async def test_typed_answers_close_the_previous_keyboard(chat: Chat):
+    await chat.send(ALICE, "/start")
+    await chat.click(ALICE, say("accept", "fr"))
+    prompt = await chat.click(ALICE, say("other", "fr"))
+    assert prompt.buttons  # ⬅️ Retour, Passer
+    retry = await chat.send(ALICE, "x" * 400)  # refused: the prompt is shown again
+    after = await chat.send(ALICE, "Le Virolois")
+
+    with_keyboards = [m.message_id for m in chat.api.messages(ALICE.id) if m.buttons]
+    assert with_keyboards == [after.message_id]
+    assert retry.message_id != after.message_id
