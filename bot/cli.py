@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
+import os
 import sys
+import threading
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import IO
@@ -19,7 +23,8 @@ from bot.console import chat
 from bot.conversation import Conversations
 from bot.settings import Settings, load_settings
 from flows.diagram import mermaid
-from flows.loader import ConsultationError
+from flows.loader import BUILTIN_DIR, ConsultationError
+from flows.model import Consultation
 from storage.base import Channel, ExportedSession
 
 log = logging.getLogger("parole")
@@ -40,7 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
-    except (ValidationError, FileNotFoundError) as error:
+    except (ValidationError, FileNotFoundError, tomllib.TOMLDecodeError) as error:
         print(_config_problem(args.config, error), file=sys.stderr)
         return 2
     handler = {"chat": _chat, "run": _run, "check": _check, "export": _export}[args.command]
@@ -73,17 +78,63 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _config_problem(path: Path | None, error: Exception) -> str:
-    where = str(path) if path else "configuration"
+    where = str(path or os.environ.get("PAROLE_CONFIG") or "configuration")
     if isinstance(error, ValidationError):
         lines = [
             f"{where}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
         ]
         return "\n".join(lines)
+    if isinstance(error, tomllib.TOMLDecodeError):
+        return f"{where}: is not valid TOML: {error}"
     return f"{where}: {error}"
 
 
-def _chat(settings: Settings, args: argparse.Namespace) -> int:
+def _consultations(settings: Settings) -> list[Consultation]:
+    """The consultations to run; a folder without any is an error, not an idle bot."""
+    directory = settings.consultation.directory or BUILTIN_DIR
+    if not directory.is_dir():
+        raise ConsultationError(directory, ["consultation.directory is not a folder"])
     consultations = bootstrap.consultations(settings)
+    if not consultations:
+        raise ConsultationError(directory, [f"{directory}: no consultation file (*.toml)"])
+    return consultations
+
+
+async def _read_line(prompt: str) -> str | None:
+    """`input()` without blocking the loop; None at the end of input.
+
+    The line is read in a daemon thread, not with `asyncio.to_thread`: on Ctrl-C,
+    `asyncio.run` waits for its executor's threads, so a thread blocked in `input()` would
+    hang the program until Enter is pressed.
+    """
+    loop = asyncio.get_running_loop()
+    line: asyncio.Future[str | None] = loop.create_future()
+
+    def settle(result: str | BaseException | None) -> None:
+        if line.done():
+            return
+        if isinstance(result, BaseException):
+            line.set_exception(result)
+        else:
+            line.set_result(result)
+
+    def read() -> None:
+        result: str | BaseException | None
+        try:
+            result = input(prompt)
+        except EOFError:
+            result = None
+        except Exception as error:
+            result = error
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result)
+
+    threading.Thread(target=read, name="parole-input", daemon=True).start()
+    return await line
+
+
+def _chat(settings: Settings, args: argparse.Namespace) -> int:
+    consultations = _consultations(settings)
     store = bootstrap.store(settings)
     secret = settings.privacy.pseudonym_secret
     conversations = Conversations(
@@ -95,16 +146,10 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     )
     account = args.account or getpass.getuser()
 
-    async def ask(prompt: str) -> str | None:
-        try:
-            return await asyncio.to_thread(input, prompt)
-        except EOFError:
-            return None
-
     async def session() -> None:
         await store.open()
         try:
-            await chat(conversations, account, ask, print, args.lang)
+            await chat(conversations, account, _read_line, print, args.lang)
         finally:
             await store.close()
 
@@ -131,7 +176,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"parole run: {problem}", file=sys.stderr)
         return 2
-    consultations = bootstrap.consultations(settings)
+    consultations = _consultations(settings)
     application = build_application(settings, bootstrap.store(settings), consultations)
     log.info("starting: %d consultation(s), database %s", len(consultations), settings.storage.path)
     application.run_polling(
@@ -141,7 +186,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
-    consultations = bootstrap.consultations(settings)
+    consultations = _consultations(settings)
     for consultation in consultations:
         questions = len(consultation.questions())
         print(
@@ -157,6 +202,10 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
+    if not settings.storage.path.is_file():
+        # Opening would create an empty database there and export nothing, silently.
+        print(f"parole export: no database at {settings.storage.path}", file=sys.stderr)
+        return 2
     store = bootstrap.store(settings)
 
     async def write(out: IO[str]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
@@ -16,6 +17,7 @@ Ask = Callable[[str], Awaitable[str | None]]  # prompt -> a line, or None at end
 Say = Callable[[str], None]
 
 QUIT = ("/quitter", "/quit", "/q")
+COMMAND = re.compile(r"/\w+")  # like a Telegram bot command; "/ rien" is an answer
 CONSOLE_HELP: dict[Lang, str] = {
     "fr": "Tapez le numéro d'un bouton, ou votre réponse. /retour, /passer, /quitter.",
     "en": "Type a button's number, or your answer. /retour (back), /passer (skip), /quitter.",
@@ -65,7 +67,8 @@ async def chat(conversations: Conversations, account: str, ask: Ask, tell: Say, 
 async def _respond(
     conversations: Conversations, who: Participant, lang: Lang, shown: Reply, line: str
 ) -> Reply:
-    command = line.split(maxsplit=1)[0].lower() if line.startswith("/") else ""
+    words = line.split()
+    command = words[0].lower() if words and COMMAND.fullmatch(words[0]) else ""
     buttons = _buttons(shown.screen)
     if command in ("/retour", "/back", "/passer", "/skip"):
         wanted = Back if command in ("/retour", "/back") else Skip
@@ -75,11 +78,20 @@ async def _respond(
         return await conversations.start(who, lang)
     if command == "/reprendre":
         return await conversations.resume(who, lang)
-    if command == "/langue":
-        return await conversations.set_language(who, "en" if lang == "fr" else "fr")
-    if command in ("/aide", "/help"):
+    if command in ("/langue", "/language"):
+        # As on Telegram: `/langue en` or `/langue fr` chooses, `/langue` alone switches.
+        asked = words[1].lower()[:2] if len(words) > 1 else ""
+        new: Lang = "en" if asked == "en" else "fr" if asked == "fr" else _other(lang)
+        return await conversations.set_language(who, new)
+    if command:
+        # /aide, and as on Telegram any unknown command: never stored as an answer.
         return Reply(shown.screen, shown.scope, shown.position, notes=(say("help", lang),))
-    if line.isdigit() and not shown.screen.expects_text and 1 <= int(line) <= len(buttons):
+    # isdecimal, not isdigit: "²" is a digit that int() refuses.
+    if line.isdecimal() and not shown.screen.expects_text and 1 <= int(line) <= len(buttons):
         event = replace(buttons[int(line) - 1][1], position=shown.position)
         return await conversations.press(who, lang, shown.scope, event, None)
     return await conversations.type_text(who, lang, line, None)
+
+
+def _other(lang: Lang) -> Lang:
+    return "en" if lang == "fr" else "fr"

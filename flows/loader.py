@@ -28,7 +28,9 @@ class ConsultationError(ValueError):
     def __init__(self, path: Path, problems: Sequence[str]) -> None:
         self.path = path
         self.problems = list(problems)
-        super().__init__("\n".join(f"{path}: {problem}" for problem in self.problems))
+        # A folder's problems already name their file; a file's are prefixed with it.
+        prefix = "" if path.is_dir() else f"{path}: "
+        super().__init__("\n".join(f"{prefix}{problem}" for problem in self.problems))
 
 
 def load_consultation(path: Path, quartiers: Sequence[str] = ()) -> Consultation:
@@ -52,19 +54,22 @@ def load_consultation(path: Path, quartiers: Sequence[str] = ()) -> Consultation
 
 def load_directory(directory: Path, quartiers: Sequence[str] = ()) -> list[Consultation]:
     """Load every `*.toml` consultation in `directory`; all problems are reported together."""
-    consultations: list[Consultation] = []
+    loaded: list[tuple[Path, Consultation]] = []
     problems: list[str] = []
     for path in sorted(directory.glob("*.toml")):
         try:
-            consultations.append(load_consultation(path, quartiers))
+            loaded.append((path, load_consultation(path, quartiers)))
         except ConsultationError as error:
             problems.extend(str(error).splitlines())
-    ids = [c.id for c in consultations]
-    for duplicate in sorted({i for i in ids if ids.count(i) > 1}):
-        problems.append(f"{directory}: consultation id '{duplicate}' is used by several files")
+    files: dict[str, list[str]] = {}
+    for path, consultation in loaded:
+        files.setdefault(consultation.id, []).append(path.name)
+    for cid, names in sorted(files.items()):
+        if len(names) > 1:
+            problems.append(f"{directory}: consultation id '{cid}' is used by {', '.join(names)}")
     if problems:
         raise ConsultationError(directory, problems) from None
-    return consultations
+    return [consultation for _, consultation in loaded]
 
 
 def with_quartiers(consultation: Consultation, quartiers: Sequence[str]) -> Consultation:

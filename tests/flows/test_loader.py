@@ -307,7 +307,7 @@ def test_load_directory_refuses_two_files_with_one_id(tmp_path: Path) -> None:
         load_directory(tmp_path)
     assert caught.value.path == tmp_path
     assert caught.value.problems == [
-        f"{tmp_path}: consultation id 'essai' is used by several files"
+        f"{tmp_path}: consultation id 'essai' is used by deux.toml, un.toml"
     ]
 
 

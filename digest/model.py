@@ -1,0 +1,140 @@
+"""What a staff digest holds: figures for one consultation over one period, ready to render.
+
+Every count that describes a group of residents is a `Cell`, which knows whether it is too
+small to show: renderers print `cell.shown()` and never the raw value of a suppressed cell.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Period:
+    """A half-open interval [start, end) of aware UTC datetimes."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    def __post_init__(self) -> None:
+        if self.start.tzinfo is None or self.end.tzinfo is None:
+            raise ValueError("a period needs aware datetimes")
+        if self.end <= self.start:
+            raise ValueError("a period ends after it starts")
+
+    def previous(self) -> Period:
+        """The period of the same length just before this one."""
+        return Period(self.start - (self.end - self.start), self.start)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A count of residents; `suppressed` when it is above zero but under the minimum group."""
+
+    value: int
+    suppressed: bool = False
+    threshold: int = 0
+
+    def shown(self) -> str:
+        """The count as staff may see it: "< 5" for a group too small to show."""
+        return f"< {self.threshold}" if self.suppressed else str(self.value)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Headline figures for a period (counts of the whole consultation, never suppressed)."""
+
+    new_participants: int
+    sessions_started: int
+    completed: int
+    abandoned: int
+
+
+@dataclass(frozen=True)
+class FunnelStep:
+    """How many of the period's sessions reached a step (answered or skipped it)."""
+
+    step_id: str
+    label: str
+    reached: Cell
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled count of a breakdown or a choice question."""
+
+    code: str
+    label: str
+    count: Cell
+    favourite: bool = False  # a workshop "coup de cœur"
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Sessions of the period split by one attribute (quartier, profile, channel)."""
+
+    key: str
+    title: str
+    rows: list[Row]
+
+
+@dataclass(frozen=True)
+class CrossTab:
+    """Sessions split by two attributes; no cell can single out a resident."""
+
+    title: str
+    row_labels: list[str]
+    column_labels: list[str]
+    cells: list[list[Cell]]
+
+
+@dataclass(frozen=True)
+class ChoiceResult:
+    """Counts per option of a choice question, most chosen first, with the "Autre" texts."""
+
+    step_id: str
+    question: str
+    theme: str | None
+    answered: int
+    skipped: int
+    rows: list[Row]
+    other_texts: list[str] = field(default_factory=list)  # most recent first
+    other_count: int = 0
+
+
+@dataclass(frozen=True)
+class TextResult:
+    """The free-text answers of a question: how many, and the most recent ones."""
+
+    step_id: str
+    question: str
+    theme: str | None
+    count: int
+    recent: list[str]  # most recent first
+
+
+@dataclass(frozen=True)
+class DayCount:
+    """Sessions started on one day (in the city's time zone)."""
+
+    day: dt.date
+    sessions: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Everything staff receive about one consultation for one period."""
+
+    consultation_id: str
+    title: str
+    period: Period
+    totals: Totals
+    previous: Totals  # the period of the same length just before, for trends
+    funnel: list[FunnelStep]
+    breakdowns: list[Breakdown]
+    crosstab: CrossTab | None
+    choices: list[ChoiceResult]
+    texts: list[TextResult]
+    days: list[DayCount]
+    min_group_size: int
