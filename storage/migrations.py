@@ -86,6 +86,24 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             "ALTER TABLE sessions ADD COLUMN screen TEXT",
         ),
     ),
+    Migration(
+        3,
+        (
+            # The ledger of scheduled digests: the primary key lets only one process claim a
+            # period, whatever the number of bot processes sharing the database.
+            """
+            CREATE TABLE digest_runs (
+                schedule TEXT NOT NULL,
+                period_start TEXT NOT NULL,
+                period_end TEXT NOT NULL,
+                status TEXT NOT NULL,  -- 'sending' while claimed, 'sent' once delivered
+                claimed_at TEXT NOT NULL,
+                sent_at TEXT,
+                PRIMARY KEY (schedule, period_start)
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

@@ -20,7 +20,7 @@ from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migr
 from storage.sqlite import SqliteStore
 from tests.storage.helpers import NOW, later, make_turn, pick
 
-TABLES = {"participants", "sessions", "answers", "processed_updates"}
+TABLES = {"participants", "sessions", "answers", "processed_updates", "digest_runs"}
 
 
 @contextmanager
@@ -102,7 +102,9 @@ class TestMigrations:
             who = await v1_data.participant("pseudo-a", NOW)
             sid = await v1_data.commit(make_turn(who.id, saved={"q0": pick("a")}))
         with plain(path) as conn:
-            conn.execute("ALTER TABLE sessions DROP COLUMN screen")  # back to a true v1 file
+            # Back to a true version 1 file.
+            conn.execute("DROP TABLE digest_runs")
+            conn.execute("ALTER TABLE sessions DROP COLUMN screen")
             conn.execute("PRAGMA user_version = 1")
         async with SqliteStore(path) as upgraded:
             session = await upgraded.session(sid)
