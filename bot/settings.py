@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -71,11 +71,50 @@ class ConsultationSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValueError(f"unknown time zone '{name}'") from error
-        return name
+        return _zone(name)
+
+
+def _zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValueError(f"unknown time zone '{name}'") from error
+    return name
+
+
+class ScheduleSettings(Section):
+    """One digest schedule: a cron expression read in a time zone."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    cron: str  # five fields: minute hour day-of-month month day-of-week, e.g. "0 8 * * mon"
+    timezone: str = "Europe/Paris"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        return _zone(name)
+
+
+class EmailSettings(Section):
+    """SMTP delivery of digests; off while `host` is empty."""
+
+    host: str | None = None
+    port: int = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = None
+    sender: str | None = None
+    recipients: list[str] = Field(default_factory=list)
+
+
+class DigestSettings(Section):
+    """What staff digests show, when they are sent and where."""
+
+    min_group_size: int = Field(default=5, ge=2)  # smaller groups are shown as "< 5"
+    recent_texts: int = Field(default=10, ge=0)  # free-text answers quoted per question
+    abandon_after_hours: int = Field(default=48, ge=1)  # an idle session counts as abandoned
+    schedules: list[ScheduleSettings] = Field(default_factory=list)
+    email: EmailSettings = Field(default_factory=EmailSettings)
 
 
 class Settings(BaseSettings):
@@ -93,6 +132,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     staff: StaffSettings = Field(default_factory=StaffSettings)
     consultation: ConsultationSettings = Field(default_factory=ConsultationSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
 
     def secret_problem(self) -> str | None:
         """Why the pseudonymisation secret cannot protect residents, or None if it can."""
