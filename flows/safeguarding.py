@@ -1,0 +1,174 @@
+"""Spotting a personal disclosure of violence or danger in free text, and the helplines to give.
+
+The rule: a text is flagged when it says that *the writer* (or their child) is hurt, threatened
+or in danger — a victim construction such as "il me frappe", "j'ai été agressée", "mon mari me
+bat", "je veux mourir", "au secours". A topic is not a disclosure: "la violence des rodéos",
+"les violences intrafamiliales sont un problème" or "prévenir le suicide des jeunes" describe
+the neighbourhood, which is what the consultation asks for, and are not flagged. When in doubt
+between the two, the patterns lean towards flagging: a helpline message sent for nothing costs
+little, a missed one costs a lot.
+
+Matching is done on a folded text (lower case, no accents, apostrophes as spaces, letters
+repeated three times or more cut to two), so "Il m’a frappée", "il m a frapee" and
+"IL MA FRAPPÉÉÉ" all match. The text itself is stored as the resident wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+
+from flows.model import Lang
+
+
+class Category(StrEnum):
+    """Kinds of disclosure; each one adds the helpline that fits it."""
+
+    DANGER = "danger"  # immediate danger or a threat
+    DOMESTIC = "domestic"  # violence by a partner or in the home
+    SEXUAL = "sexual"
+    CHILD = "child"  # a child hurt, or the writer is a child hurt at home
+    SELF_HARM = "self_harm"
+
+
+# Verb stems of violence done to someone, misspellings included (frape, batu, agrese…).
+_HURT = (
+    r"(?:frapp?\w*|bat\b|bats\b|batt?ue?s?\b|batt?ai\w*|battre\b|cogn\w*|gifl\w*|tabass?\w*"
+    r"|etrangl\w*|brutalis\w*|agress?\w*|violente?\w*|viol\b|violee?s?\b|violer\w*|menac\w*"
+    r"|harc[eè]l\w*|maltrait\w*|tape\b|tapee?s?\b|tapp?e\w*|bless\w*|torture?\w*|enferm\w*"
+    r"|attouch\w*|touche\w* (?:la|les|mon|ma|mes) (?:sexe|seins?|fesses?|parties)"
+    r"|hit\w*|beat\w*|hurt\w*|rap(?:e|ed)\b|abus\w*|threat\w*)"
+)
+_SEXUAL = re.compile(
+    r"\b(?:viol\b|violee?s?\b|violer\w*|agress\w* sexuel\w*|attouch\w*|abus\w* sexuel\w*"
+    r"|touche\w* (?:la|les|mon|ma|mes) (?:sexe|seins?|fesses?|parties)|inceste|rap(?:e|ed)\b"
+    r"|sexual\w*)"
+)
+_AUX = r"(?:a|ont|avait|avaient|va|vont|veut|veulent|a encore|continue de|n arrete pas de)"
+_ME = r"(?:me|m|moi|nous|mon fils|ma fille|mon enfant|mes enfants|my (?:son|daughter|kids?|child))"
+_VICTIM = [
+    # "il me frappe", "il m a frappee", "ils nous menacent", "il ma frappe" (apostrophe lost)
+    rf"\b{_ME} (?:{_AUX} )?{_HURT}",
+    rf"\bm ?a {_HURT}",
+    # "mon fils a ete frappe", "le voisin frappe ma fille"
+    rf"\b{_ME} (?:a|ont|avait) ete (?:\w+ )?{_HURT}",
+    rf"\b{_HURT} (?:ma fille|mon fils|mon enfant|mes enfants|mon bebe)\b",
+    # "j ai ete frappee", "je suis battue", "je me suis fait agresser", "je me fais harceler"
+    rf"\b(?:j ai ete|je suis|j etais|je me suis fait|je me fais|on m a) (?:\w+ )?{_HURT}",
+    # "je subis des violences", "victime de viol", "je vis des violences conjugales"
+    r"\b(?:je subis|je vis|je suis victime|j ai ete victime|victime de)\b.{0,40}"
+    r"\b(?:violences?|viol|coups|harcelement|inceste|maltraitance|agression)",
+    # English: "he hits me", "I was raped", "my husband beats me"
+    r"\b(?:hits?|beats?|hurts?|rapes?|threatens?|abuses?) "
+    r"(?:me|us|my (?:son|daughter|kids?|child))\b",
+    rf"\bi (?:was|am|have been|got) (?:\w+ )?{_HURT}",
+]
+_DANGER = [
+    r"\bau secours\b",
+    r"\baidez ?moi\b",
+    r"\b(?:je suis|nous sommes|on est) en danger\b",
+    r"\bj ai peur (?:pour ma vie|qu il me tue|qu elle me tue|de mourir|de rentrer)",
+    r"\b\w+ (?:va|veut|vont|veulent|menace de|a menace de|m a menace de) (?:me|nous) tuer\b",
+    r"\bmenaces? de mort\b",
+    r"\b(?:help me|i am in danger|i m in danger|going to kill me|wants to kill me)\b",
+]
+_SELF_HARM = [
+    r"\bme (?:suicid|suisid|sucid)\w*",
+    r"\bje (?:vais|veux|voudrais|pense a|pense) (?:me tuer|mourir|en finir|me suicider)",
+    r"\b(?:envie|besoin) d(?:e)? (?:mourir|me tuer|en finir|disparaitre)\b",
+    r"\bmettre fin a (?:mes jours|ma vie)\b",
+    r"\bplus (?:envie|la force) de vivre\b",
+    r"\bje (?:me fais|me suis fait|veux me faire) du mal\b",
+    r"\bje me (?:scarifi|coupe)\w*",
+    r"\bidees? (?:noires|suicidaires)\b",
+    r"\b(?:kill myself|end my life|want to die|suicidal|hurt myself)\b",
+]
+_PARTNER = re.compile(
+    r"\b(?:mon|ma|mes) (?:mari|copain|conjoint|compagnon|ex|femme|compagne|copine|concubin)\b"
+    r"|\bconjugal\w*|\bmy (?:husband|wife|boyfriend|girlfriend|partner|ex)\b"
+)
+_CHILD = re.compile(
+    r"\b(?:mon|ma|mes) (?:pere|mere|parents?|beau pere|belle mere|fils|fille|enfants?|bebe)\b"
+    r"|\b(?:ma|notre) famille\b|\bmy (?:father|mother|dad|mum|mom|parents|son|daughter|kids?)\b"
+    r"|\benfant\w* battu"
+)
+_HOME = re.compile(r"\b(?:a la maison|chez moi|chez nous|at home)\b")
+
+_VICTIM_RE = re.compile("|".join(_VICTIM))
+_DANGER_RE = re.compile("|".join(_DANGER))
+_SELF_HARM_RE = re.compile("|".join(_SELF_HARM))
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and apostrophes removed, runs of a letter cut to two."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    plain = re.sub(r"[’'`´ʼ\-_]", " ", plain)
+    plain = re.sub(r"(\w)\1{2,}", r"\1\1", plain)
+    return re.sub(r"\s+", " ", plain).strip()
+
+
+def detect(text: str) -> frozenset[Category]:
+    """The kinds of personal disclosure in `text` (empty when there is none)."""
+    folded = fold(text)
+    found: set[Category] = set()
+    if _SELF_HARM_RE.search(folded):
+        found.add(Category.SELF_HARM)
+    if _DANGER_RE.search(folded):
+        found.add(Category.DANGER)
+    if _VICTIM_RE.search(folded):
+        found.add(Category.DANGER)
+        if _SEXUAL.search(folded):
+            found.add(Category.SEXUAL)
+        if _PARTNER.search(folded) or _HOME.search(folded):
+            found.add(Category.DOMESTIC)
+        if _CHILD.search(folded):
+            found.add(Category.CHILD)
+    return frozenset(found)
+
+
+_LINES: dict[Category, dict[Lang, str]] = {
+    Category.DOMESTIC: {
+        "fr": "• Violences conjugales ou dans la famille : 3919 (gratuit, anonyme, 24 h/24).",
+        "en": "• Domestic violence: 3919 (free, anonymous, 24/7, in French).",
+    },
+    Category.SEXUAL: {
+        "fr": "• Violences sexuelles : 3919, ou le 17 pour porter plainte.",
+        "en": "• Sexual violence: 3919, or 17 to report it to the police.",
+    },
+    Category.CHILD: {
+        "fr": "• Enfance en danger : 119 (gratuit, 24 h/24, n'apparaît pas sur les factures).",
+        "en": "• Child in danger: 119 (free, 24/7, does not show on phone bills).",
+    },
+    Category.SELF_HARM: {
+        "fr": "• Idées suicidaires, envie d'en finir : 3114 (gratuit, 24 h/24). "
+        "Vous n'êtes pas seul·e.",
+        "en": "• Suicidal thoughts: 3114 (free, 24/7). You are not alone.",
+    },
+}
+_HEAD: dict[Lang, str] = {
+    "fr": "💛 Merci de nous l'avoir écrit. Vous pouvez être aidé·e, tout de suite :\n"
+    "• En danger immédiat : appelez le 17 (police) ou le 112.\n"
+    "• Si vous ne pouvez pas parler : envoyez un SMS au 114.",
+    "en": "💛 Thank you for telling us. You can get help right now:\n"
+    "• In immediate danger: call 17 (police) or 112.\n"
+    "• If you cannot speak: send a text message to 114.",
+}
+_TAIL: dict[Lang, str] = {
+    "fr": "Ce bot n'est pas surveillé en temps réel : personne ne lira votre message tout "
+    "de suite. Votre réponse est gardée, et vous pouvez continuer quand vous voulez.",
+    "en": "This bot is not watched in real time: nobody will read your message right away. "
+    "Your answer is kept, and you can go on whenever you like.",
+}
+_ORDER = (Category.SELF_HARM, Category.CHILD, Category.DOMESTIC, Category.SEXUAL)
+
+
+def helplines(categories: frozenset[Category], lang: Lang) -> str:
+    """The helpline message for a disclosure: the emergency numbers, then those that fit."""
+    lines = [_HEAD[lang]]
+    lines += [_LINES[c][lang] for c in _ORDER if c in categories]
+    if categories <= {Category.DANGER}:
+        # Violence of an unknown kind: 3919 also answers victims outside the couple.
+        lines.append(_LINES[Category.DOMESTIC][lang])
+    return "\n".join(lines) + "\n\n" + _TAIL[lang]
