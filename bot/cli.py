@@ -1,10 +1,11 @@
-"""The `parole` command line: chat, run, check, export."""
+"""The `parole` command line: chat, run, check, digest, export."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import datetime as dt
 import getpass
 import json
 import logging
@@ -14,18 +15,22 @@ import threading
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
 from bot import bootstrap
 from bot.console import chat
-from bot.conversation import Conversations
+from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
 from flows.diagram import mermaid
 from flows.loader import BUILTIN_DIR, ConsultationError
 from flows.model import Consultation
 from storage.base import Channel, ExportedSession
+
+if TYPE_CHECKING:
+    from digest.bundle import Bundle
 
 log = logging.getLogger("parole")
 
@@ -43,12 +48,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs every request URL, and Bot API URLs contain the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # APScheduler logs every job it runs; the digest jobs log what they did themselves.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
     except (ValidationError, FileNotFoundError, tomllib.TOMLDecodeError) as error:
         print(_config_problem(args.config, error), file=sys.stderr)
         return 2
-    handler = {"chat": _chat, "run": _run, "check": _check, "export": _export}[args.command]
+    handlers = {"chat": _chat, "run": _run, "check": _check, "digest": _digest, "export": _export}
+    handler = handlers[args.command]
     try:
         return handler(settings, args)
     except ConsultationError as error:
@@ -70,10 +78,35 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--diagram", action="store_true", help="also print each consultation as a Mermaid chart"
     )
+    digest = commands.add_parser(
+        "digest",
+        help="a staff digest: print it, write it to a folder, or send it",
+        description="Dates are YYYY-MM-DD or an ISO date and time, in the city's time zone "
+        "(consultation.timezone); --until DAY includes that whole day. Default period: since "
+        "the last digest sent on any schedule, else the last 7 days. Without --out or --send, "
+        "the text is printed. Nothing is recorded: scheduled digests are not affected.",
+    )
+    digest.add_argument("--since", default=None, metavar="DATE", help="start of the period")
+    digest.add_argument("--until", default=None, metavar="DATE", help="end (default: now)")
+    digest.add_argument(
+        "--out", type=Path, default=None, metavar="DIR", help="write text, HTML, charts, exports"
+    )
+    digest.add_argument(
+        "--send", action="store_true", help="send to the staff chats and/or by e-mail"
+    )
     export = commands.add_parser("export", help="export the answers, pseudonymous")
-    export.add_argument("--format", choices=("jsonl",), default="jsonl")
-    export.add_argument("--out", type=Path, default=None, help="file (default: standard output)")
-    export.add_argument("--consultation", default=None, help="only this consultation id")
+    export.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default="jsonl")
+    export.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="file (default: standard output; for xlsx, <consultation>.xlsx)",
+    )
+    export.add_argument(
+        "--consultation",
+        default=None,
+        help="only this consultation id (csv and xlsx: required if there are several)",
+    )
     return parser
 
 
@@ -164,6 +197,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     from telegram import Update
 
+    from bot.scheduling import schedule_problems
     from bot.telegram.app import build_application
 
     problems = []
@@ -172,6 +206,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     secret_problem = settings.secret_problem()
     if secret_problem:
         problems.append(f"{secret_problem} (set it or PAROLE_PRIVACY__PSEUDONYM_SECRET)")
+    problems += schedule_problems(settings)
     if problems:
         for problem in problems:
             print(f"parole run: {problem}", file=sys.stderr)
@@ -186,7 +221,14 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.scheduling import schedule_problems
+
     consultations = _consultations(settings)
+    schedules = schedule_problems(settings)
+    for wrong in schedules:
+        print(wrong, file=sys.stderr)
+    if schedules:
+        return 2
     for consultation in consultations:
         questions = len(consultation.questions())
         print(
@@ -198,6 +240,8 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
     problem = settings.secret_problem()
     if settings.telegram.token is None or problem:
         print("note: not ready for `parole run` (telegram.token or privacy.pseudonym_secret)")
+    for schedule in settings.digest.schedules:
+        print(f"ok  digest schedule {schedule.name}: {schedule.cron} ({schedule.timezone})")
     return 0
 
 
@@ -206,6 +250,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         # Opening would create an empty database there and export nothing, silently.
         print(f"parole export: no database at {settings.storage.path}", file=sys.stderr)
         return 2
+    if args.format in ("csv", "xlsx"):
+        return _export_table(settings, args)
     store = bootstrap.store(settings)
 
     async def write(out: IO[str]) -> int:
@@ -226,6 +272,186 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
             count = asyncio.run(write(out))
         print(f"{count} session(s) written to {args.out}", file=sys.stderr)
     return 0
+
+
+def _export_table(settings: Settings, args: argparse.Namespace) -> int:
+    """`parole export --format csv|xlsx`: one consultation, one row per session."""
+    from digest.exports import export_csv, export_xlsx
+
+    consultations = _consultations(settings)
+    known = ", ".join(c.id for c in consultations)
+    if args.consultation is not None:
+        chosen = [c for c in consultations if c.id == args.consultation]
+        if not chosen:
+            print(
+                f"parole export: no consultation '{args.consultation}' ({known})", file=sys.stderr
+            )
+            return 2
+    elif len(consultations) == 1:
+        chosen = consultations
+    else:
+        print(f"parole export: --consultation is required ({known})", file=sys.stderr)
+        return 2
+    consultation = chosen[0]
+    out: Path | None = args.out
+    if out is None and args.format == "xlsx":
+        out = Path(f"{consultation.id}.xlsx")  # a spreadsheet is no use on a terminal
+    store = bootstrap.store(settings)
+
+    async def write(out: IO[str] | Path) -> int:
+        await store.open()
+        try:
+            if isinstance(out, Path) and args.format == "xlsx":
+                return await export_xlsx(store, consultation, out)
+            # A pipe gets no byte order mark; a file does (Excel needs it for accents).
+            return await export_csv(store, consultation, out, bom=isinstance(out, Path))
+        finally:
+            await store.close()
+
+    count = asyncio.run(write(sys.stdout if out is None else out))
+    if out is not None:
+        print(f"{count} session(s) of {consultation.id} written to {out}", file=sys.stderr)
+    return 0
+
+
+def _digest(settings: Settings, args: argparse.Namespace) -> int:
+    from digest import notes
+    from digest.bundle import build_bundle
+    from digest.model import Period
+    from digest.schedule import on_demand_period
+
+    if not settings.storage.path.is_file():
+        print(f"parole digest: no database at {settings.storage.path}", file=sys.stderr)
+        return 2
+    zone = settings.consultation.timezone
+    try:
+        since = parse_when(args.since, zone) if args.since else None
+        until = parse_when(args.until, zone, end_of_day=True) if args.until else utc_now()
+    except ValueError as error:
+        print(f"parole digest: {error}", file=sys.stderr)
+        return 2
+    if since is not None and since >= until:
+        print("parole digest: --since must be before --until", file=sys.stderr)
+        return 2
+    if args.send:
+        problem = _send_problem(settings)
+        if problem:
+            print(f"parole digest: {problem}", file=sys.stderr)
+            return 2
+    consultations = _consultations(settings)
+    store = bootstrap.store(settings)
+    digest = settings.digest
+
+    async def work() -> int:
+        await store.open()
+        try:
+            if since is None:
+                last = await store.last_sent_end(None)
+                period = on_demand_period(last, until)
+                heading = notes.on_demand_heading(period, last, zone)
+            else:
+                period = Period(since, until)
+                heading = notes.custom_heading(period, zone)
+            bundle = await build_bundle(
+                store,
+                consultations,
+                period,
+                heading=heading,
+                timezone=zone,
+                min_group_size=digest.min_group_size,
+                recent_texts=digest.recent_texts,
+                abandon_after_hours=digest.abandon_after_hours,
+            )
+        finally:
+            await store.close()
+        if args.out is not None:
+            written = bundle.write(args.out)
+            print(f"{len(written)} file(s) written to {args.out}", file=sys.stderr)
+        if args.send:
+            return await _send_digest(settings, bundle)
+        if args.out is None:
+            print(f"{bundle.heading}\n\n{bundle.plain}", end="")
+        return 0
+
+    return asyncio.run(work())
+
+
+def parse_when(text: str, timezone: str, *, end_of_day: bool = False) -> dt.datetime:
+    """A --since/--until value as an aware UTC datetime.
+
+    A date is local midnight (or the next midnight with `end_of_day`, so that --until DAY
+    includes the day); a date and time without an offset is local time.
+    """
+    zone = ZoneInfo(timezone)
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            if end_of_day:
+                day += dt.timedelta(days=1)
+            moment = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        else:
+            moment = dt.datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD) or an ISO date and time") from None
+    return moment.astimezone(dt.UTC)
+
+
+def _send_problem(settings: Settings) -> str | None:
+    """Why `parole digest --send` cannot send anything, or None."""
+    from bot.scheduling import schedule_problems, smtp_server
+
+    if not settings.staff.chat_ids and smtp_server(settings.digest.email) is None:
+        return "--send needs staff.chat_ids or digest.email (host and recipients)"
+    if settings.staff.chat_ids and settings.telegram.token is None:
+        return "telegram.token is missing (set it or PAROLE_TELEGRAM__TOKEN)"
+    problems = schedule_problems(settings)
+    return problems[0] if problems else None
+
+
+async def _send_digest(settings: Settings, bundle: Bundle) -> int:
+    """Deliver `bundle` to every staff chat and by e-mail; 1 if any delivery failed."""
+    from telegram import Bot
+    from telegram.error import TelegramError
+
+    from bot.scheduling import smtp_server
+    from bot.telegram.staff import DeliveryFailed, TelegramChat, redact
+    from digest.email import EmailDestination
+
+    failures = 0
+    server = smtp_server(settings.digest.email)
+    if server is not None:
+        try:
+            await EmailDestination(server).deliver(bundle)
+            print(f"sent by e-mail to {len(server.recipients)} recipient(s)", file=sys.stderr)
+        except Exception as error:
+            failures += 1
+            print(f"parole digest: e-mail failed: {type(error).__name__}: {error}", file=sys.stderr)
+    if settings.staff.chat_ids:
+        assert settings.telegram.token is not None
+        token = settings.telegram.token.get_secret_value()
+        bot = Bot(
+            token,
+            base_url=settings.telegram.base_url,
+            base_file_url=settings.telegram.base_file_url,
+        )
+        try:
+            async with bot:
+                for chat_id in settings.staff.chat_ids:
+                    try:
+                        await TelegramChat(bot, chat_id).deliver(bundle)
+                        print(f"sent to Telegram chat {chat_id}", file=sys.stderr)
+                    except DeliveryFailed as error:
+                        failures += 1
+                        print(
+                            f"parole digest: Telegram chat {chat_id} failed: {error}",
+                            file=sys.stderr,
+                        )
+        except TelegramError as error:  # the token was refused, or the server is unreachable
+            failures += 1
+            print(f"parole digest: Telegram failed: {redact(error, token)}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def export_record(session: ExportedSession) -> dict[str, object]:

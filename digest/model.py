@@ -30,15 +30,22 @@ class Period:
 
 @dataclass(frozen=True)
 class Cell:
-    """A count of residents; `suppressed` when it is above zero but under the minimum group."""
+    """A count of residents; `suppressed` when it must not be shown (see digest.suppress).
+
+    A count above zero but under the minimum group is suppressed; so is a larger count
+    hidden only so that a small one cannot be worked out from a total (secondary).
+    """
 
     value: int
     suppressed: bool = False
     threshold: int = 0
 
     def shown(self) -> str:
-        """The count as staff may see it: "< 5" for a group too small to show."""
-        return f"< {self.threshold}" if self.suppressed else str(self.value)
+        """The count as staff may see it: "< 5" for a small group, "n.c." for a secondary."""
+        if not self.suppressed:
+            return str(self.value)
+        # "< 5" on a secondary count would be false: it is hidden, not small.
+        return f"< {self.threshold}" if self.value < self.threshold else "n.c."
 
 
 @dataclass(frozen=True)

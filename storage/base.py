@@ -96,6 +96,111 @@ class ExportedSession:
     answers: dict[str, Answer]
 
 
+@dataclass(frozen=True)
+class SessionTotals:
+    """Headline counts of one consultation's sessions over a period (see `ReportStore`)."""
+
+    new_participants: int
+    sessions_started: int
+    completed: int
+    abandoned: int
+
+
+@dataclass(frozen=True)
+class StepCount:
+    """How many sessions have an answer row (given or skipped) for one step."""
+
+    step_id: str
+    sessions: int
+
+
+@dataclass(frozen=True)
+class ProfileCount:
+    """How many sessions share a channel and the first code picked at two profile steps."""
+
+    channel: str
+    first: str | None  # None: the step was not answered, or skipped
+    second: str | None
+    sessions: int
+
+
+@dataclass(frozen=True)
+class AnswerCount:
+    """How many answers of one step have the same picks, skip flag and text presence."""
+
+    step_id: str
+    choices: tuple[str, ...]
+    skipped: bool
+    has_text: bool
+    answers: int
+
+
+@dataclass(frozen=True)
+class RecentText:
+    """A text written for a step (a free-text answer or the text of an "Autre")."""
+
+    step_id: str
+    text: str
+    answered_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class SlotCount:
+    """Sessions started in the quarter of an hour (UTC) beginning at `start`."""
+
+    start: dt.datetime
+    sessions: int
+
+
+class ReportStore(Protocol):
+    """Aggregate queries over one consultation for the staff digests.
+
+    Every period is half-open, [start, end), in aware datetimes. "Sessions" are those of
+    `consultation_id`; an answer belongs to the period of its `updated_at` (the last time it
+    was given or changed). Each method is one consistent read.
+
+    `session_totals` counts the participants whose first session of the consultation
+    started in the period, the sessions started (created_at) and completed (completed_at) in
+    it, and the sessions still active whose last activity (updated_at) is in
+    [start - idle, end - idle): abandoned, each in exactly one period.
+    """
+
+    async def session_totals(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime, idle: dt.timedelta
+    ) -> SessionTotals:
+        """New participants, sessions started, completed and abandoned in the period."""
+
+    async def steps_reached(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[StepCount]:
+        """Per step, how many sessions started in the period have an answer row for it."""
+
+    async def profile_counts(
+        self,
+        consultation_id: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        first_step: str | None,
+        second_step: str | None,
+    ) -> list[ProfileCount]:
+        """Sessions with activity (updated_at) in the period, by channel and profile codes."""
+
+    async def answer_counts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[AnswerCount]:
+        """Answers given in the period, grouped by step and content (texts left out)."""
+
+    async def recent_texts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime, per_step: int
+    ) -> list[RecentText]:
+        """Up to `per_step` texts per step given in the period, by step, most recent first."""
+
+    async def sessions_started(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[SlotCount]:
+        """Sessions started in the period per quarter of an hour (empty slots left out)."""
+
+
 class DuplicateUpdate(Exception):
     """The turn's `update_key` was already committed: the event was handled before."""
 
@@ -138,3 +243,36 @@ class Store(Protocol):
     def export(self, consultation_id: str | None = None) -> AsyncIterator[ExportedSession]:
         """Every session (of one consultation, if given), oldest first, with its answers."""
         ...
+
+
+class Ledger(Protocol):
+    """Which digest periods went out: each one exactly once, enforced by the database.
+
+    `key` names what is tracked (the bot uses "<schedule>/<destination>"); a period is
+    known by its key and start. A claim is identified by the `now` it was made with.
+    """
+
+    async def claim(
+        self,
+        key: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> bool:
+        """Take the period [start, end) for sending; True only for the one caller that got it.
+
+        A claim still sending `lease` after it was made (its process died mid-send) may be
+        taken over; a period marked sent never is.
+        """
+
+    async def mark_sent(
+        self, key: str, start: dt.datetime, claimed_at: dt.datetime, now: dt.datetime
+    ) -> bool:
+        """Record a claimed period as sent; False if the claim was lost (taken over)."""
+
+    async def release(self, key: str, start: dt.datetime, claimed_at: dt.datetime) -> bool:
+        """Give up a claim after a failed delivery, so the period is sent later."""
+
+    async def last_sent_end(self, key: str | None = None) -> dt.datetime | None:
+        """The end of the latest period sent under `key` (None: under any key)."""

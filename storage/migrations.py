@@ -104,6 +104,69 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             """,
         ),
     ),
+    Migration(
+        4,
+        (
+            # The digest's report queries. Every session that can matter to a period has
+            # updated_at >= its start (a session's last activity is never before its
+            # creation, completion or answers); the other columns make the index covering,
+            # so reports never read the sessions table and its large state JSON.
+            """
+            CREATE INDEX sessions_activity ON sessions(
+                consultation_id, updated_at, created_at, completed_at, status, channel,
+                participant_id
+            )
+            """,
+            # What the digest counts of each answer, without its text: counting answers by
+            # content straight from the JSON costs a sort of every answer (a second and more
+            # at 1,000,000 answers); this index hands them over already grouped. Derived
+            # from `answers` only, kept in step by the triggers below within every write
+            # transaction (batched, one by one, cascades), so no writer code knows of it.
+            """
+            CREATE TABLE answer_facts (
+                session_id INTEGER NOT NULL,
+                step_id TEXT NOT NULL,
+                has_text INTEGER NOT NULL,  -- 1 when the answer carries a text
+                shape TEXT NOT NULL,  -- the answer JSON without its text
+                updated_at TEXT NOT NULL,
+                PRIMARY KEY (session_id, step_id)
+            ) WITHOUT ROWID
+            """,
+            """
+            INSERT INTO answer_facts (session_id, step_id, has_text, shape, updated_at)
+            SELECT session_id, step_id, json_type(value, '$.text') = 'text',
+                   json_remove(value, '$.text'), updated_at
+            FROM answers
+            """,
+            """
+            CREATE INDEX answer_facts_report
+                ON answer_facts(step_id, has_text, shape, updated_at)
+            """,
+            """
+            CREATE TRIGGER answer_facts_insert AFTER INSERT ON answers BEGIN
+                INSERT INTO answer_facts (session_id, step_id, has_text, shape, updated_at)
+                VALUES (NEW.session_id, NEW.step_id, json_type(NEW.value, '$.text') = 'text',
+                        json_remove(NEW.value, '$.text'), NEW.updated_at);
+            END
+            """,
+            # Delete then insert, rather than update in place, so even a changed key is right.
+            """
+            CREATE TRIGGER answer_facts_update AFTER UPDATE ON answers BEGIN
+                DELETE FROM answer_facts
+                WHERE session_id = OLD.session_id AND step_id = OLD.step_id;
+                INSERT INTO answer_facts (session_id, step_id, has_text, shape, updated_at)
+                VALUES (NEW.session_id, NEW.step_id, json_type(NEW.value, '$.text') = 'text',
+                        json_remove(NEW.value, '$.text'), NEW.updated_at);
+            END
+            """,
+            """
+            CREATE TRIGGER answer_facts_delete AFTER DELETE ON answers BEGIN
+                DELETE FROM answer_facts
+                WHERE session_id = OLD.session_id AND step_id = OLD.step_id;
+            END
+            """,
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

@@ -33,7 +33,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +45,19 @@ import aiosqlite
 from flows.model import LANGS, Lang
 from flows.state import Answer, SessionState
 from storage.base import (
+    AnswerCount,
     Channel,
     DuplicateUpdate,
     ExportedSession,
+    Ledger,
     Participant,
+    ProfileCount,
+    RecentText,
+    ReportStore,
+    SessionTotals,
+    SlotCount,
     Status,
+    StepCount,
     Store,
     StoredSession,
     Turn,
@@ -110,6 +118,101 @@ _UPSERT_ANSWER: Final = (
 )
 _DELETE_ANSWER: Final = "DELETE FROM answers WHERE session_id = ? AND step_id = ?"
 _SET_CURRENT: Final = "UPDATE participants SET current_session_id = ? WHERE id = ?"
+
+# -- report queries (ReportStore) -------------------------------------------------------------
+# They lean on two facts of the write path. A session's updated_at is its latest turn's time,
+# never before its created_at, its completed_at or its answers' updated_at; and the
+# `sessions_activity` index (migration 4) starts with (consultation_id, updated_at) and covers
+# every session column used here. So `updated_at >= :start` bounds the index range to the
+# sessions that can matter, and the sessions table (with its large state JSON) is never read.
+#
+# Answers are counted from `answer_facts` (migration 4: each answer's step, content without
+# its text, text presence and updated_at, kept by triggers), whose `answer_facts_report`
+# index lists them already grouped by step and content: no sort of a million answers. They
+# are matched to sessions through `session_id IN (…)`, a sorted list SQLite builds once.
+_ACTIVE_SINCE: Final = """
+    SELECT id FROM sessions
+    WHERE consultation_id = :consultation AND updated_at >= :start AND created_at < :end
+"""
+_STARTED_IN: Final = """
+    SELECT id FROM sessions
+    WHERE consultation_id = :consultation AND updated_at >= :start
+      AND created_at >= :start AND created_at < :end
+"""
+# New participants: the consultation's sessions grouped by participant, from the index alone.
+_SESSION_TOTALS: Final = """
+    SELECT
+        coalesce(sum(created_at >= :start AND created_at < :end), 0),
+        coalesce(sum(completed_at >= :start AND completed_at < :end), 0),
+        coalesce(sum(status = 'active' AND updated_at >= :idle_start
+                     AND updated_at < :idle_end), 0),
+        (SELECT count(*) FROM (
+            SELECT min(created_at) AS first FROM sessions
+            WHERE consultation_id = :consultation GROUP BY participant_id
+         ) WHERE first >= :start AND first < :end)
+    FROM sessions
+    WHERE consultation_id = :consultation AND updated_at >= :idle_start
+"""
+_STEPS_REACHED: Final = f"""
+    SELECT step_id, count(*) FROM answer_facts
+    WHERE session_id IN ({_STARTED_IN})
+    GROUP BY step_id
+"""  # noqa: S608
+_PROFILE_COUNTS: Final = """
+    WITH active AS MATERIALIZED (
+        SELECT id, channel FROM sessions
+        WHERE consultation_id = :consultation AND updated_at >= :start AND updated_at < :end
+        -- In id order (the LIMIT keeps the ORDER BY), answer_facts is read page after page
+        -- rather than one random page per session.
+        ORDER BY id LIMIT -1
+    )
+    SELECT active.channel, json_extract(f.shape, '$.choices[0]'),
+           json_extract(g.shape, '$.choices[0]'), count(*)
+    FROM active
+    LEFT JOIN answer_facts AS f ON f.session_id = active.id AND f.step_id = :first
+    LEFT JOIN answer_facts AS g ON g.session_id = active.id AND g.step_id = :second
+    GROUP BY 1, 2, 3
+"""
+# The unary `+` keeps the planner from seeking answers session by session (then sorting
+# them all to group them): it walks `answer_facts_report` in group order instead, skipping
+# through it by updated_at when ANALYZE has run. Three times faster over the whole history,
+# and twice over a week.
+_ANSWER_COUNTS: Final = f"""
+    SELECT step_id, shape, has_text, count(*) FROM answer_facts
+    WHERE +session_id IN ({_ACTIVE_SINCE}) AND updated_at >= :start AND updated_at < :end
+    GROUP BY step_id, has_text, shape
+"""  # noqa: S608
+# Ranked on answer_facts alone; only the texts kept are read from answers.
+_RECENT_TEXTS: Final = f"""
+    WITH ranked AS (
+        SELECT session_id, step_id, updated_at,
+               row_number() OVER (
+                   PARTITION BY step_id ORDER BY updated_at DESC, session_id DESC
+               ) AS rank
+        FROM answer_facts
+        WHERE has_text = 1 AND +session_id IN ({_ACTIVE_SINCE})  -- as in _ANSWER_COUNTS
+          AND updated_at >= :start AND updated_at < :end
+    )
+    SELECT ranked.step_id, json_extract(answers.value, '$.text'), ranked.updated_at
+    FROM ranked
+    JOIN answers ON answers.session_id = ranked.session_id AND answers.step_id = ranked.step_id
+    WHERE ranked.rank <= :limit
+    ORDER BY ranked.step_id, ranked.rank
+"""  # noqa: S608
+# `_ts` writes fixed-width UTC text ("2026-03-01T12:34:56.000000+00:00"): the hour is its first
+# 13 characters and the minutes the 15th and 16th.
+_SESSIONS_STARTED: Final = """
+    SELECT substr(created_at, 1, 13), CAST(substr(created_at, 15, 2) AS INTEGER) / 15, count(*)
+    FROM sessions
+    WHERE consultation_id = :consultation AND updated_at >= :start
+      AND created_at >= :start AND created_at < :end
+    GROUP BY 1, 2
+"""
+
+
+def _window(consultation_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, object]:
+    """The named parameters every report query takes."""
+    return {"consultation": consultation_id, "start": _ts(start), "end": _ts(end)}
 
 
 def _ts(value: dt.datetime) -> str:
@@ -719,6 +822,170 @@ class SqliteStore:
             await conn.execute(_SET_CURRENT, (session_id, turn.participant_id))
         return int(session_id)
 
+    # -- reports (ReportStore) -------------------------------------------------------------
+
+    async def _report(self, sql: str, params: Mapping[str, object]) -> list[Row]:
+        """Every row of one report statement, on its own connection in a worker thread.
+
+        A report may scan much of the database (half a second at 1,000,000 answers): on the
+        shared reader it would hold up every resident's read meanwhile, and on connections of
+        their own the digest's queries run side by side on several cores. A single statement
+        is a consistent snapshot, as for `_read`.
+        """
+        self._require_open()
+        return await asyncio.to_thread(self._report_blocking, sql, params)
+
+    def _report_blocking(self, sql: str, params: Mapping[str, object]) -> list[Row]:
+        """`_report`'s work, in the calling thread."""
+        with closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA query_only = ON")
+            return conn.execute(sql, params).fetchall()
+
+    async def session_totals(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime, idle: dt.timedelta
+    ) -> SessionTotals:
+        """New participants, sessions started, completed and abandoned (see `ReportStore`)."""
+        [(started, completed, abandoned, new)] = await self._report(
+            _SESSION_TOTALS,
+            {
+                **_window(consultation_id, start, end),
+                "idle_start": _ts(start - idle),
+                "idle_end": _ts(end - idle),
+            },
+        )
+        return SessionTotals(
+            new_participants=new, sessions_started=started, completed=completed, abandoned=abandoned
+        )
+
+    async def steps_reached(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[StepCount]:
+        """Per step, how many sessions started in the period have an answer row for it."""
+        rows = await self._report(_STEPS_REACHED, _window(consultation_id, start, end))
+        return [StepCount(step_id, sessions) for step_id, sessions in rows]
+
+    async def profile_counts(
+        self,
+        consultation_id: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        first_step: str | None,
+        second_step: str | None,
+    ) -> list[ProfileCount]:
+        """Sessions with activity (updated_at) in the period, by channel and profile codes."""
+        rows = await self._report(
+            _PROFILE_COUNTS,
+            {**_window(consultation_id, start, end), "first": first_step, "second": second_step},
+        )
+        return [ProfileCount(*row) for row in rows]
+
+    async def answer_counts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[AnswerCount]:
+        """Answers given in the period, grouped by step and content (texts left out)."""
+        rows = await self._report(_ANSWER_COUNTS, _window(consultation_id, start, end))
+        # Contents that differ only in spelling (JSON written otherwise) are merged.
+        merged: dict[tuple[str, tuple[str, ...], bool, bool], int] = {}
+        for step_id, value, has_text, answers in rows:
+            answer = Answer.model_validate_json(value)
+            key = (step_id, tuple(answer.choices), answer.skipped, bool(has_text))
+            merged[key] = merged.get(key, 0) + answers
+        return [AnswerCount(*key, answers=answers) for key, answers in merged.items()]
+
+    async def recent_texts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime, per_step: int
+    ) -> list[RecentText]:
+        """Up to `per_step` texts per step given in the period, by step, most recent first."""
+        if per_step <= 0:
+            return []
+        rows = await self._report(
+            _RECENT_TEXTS, {**_window(consultation_id, start, end), "limit": per_step}
+        )
+        return [RecentText(step_id, text, _parse_ts(at)) for step_id, text, at in rows]
+
+    async def sessions_started(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[SlotCount]:
+        """Sessions started in the period per quarter of an hour (empty slots left out)."""
+        rows = await self._report(_SESSIONS_STARTED, _window(consultation_id, start, end))
+        return [
+            SlotCount(_parse_ts(f"{hour}:{quarter * 15:02d}:00+00:00"), sessions)
+            for hour, quarter, sessions in rows
+        ]
+
+    # -- digest ledger ---------------------------------------------------------------------
+
+    async def claim(
+        self,
+        key: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        now: dt.datetime,
+        lease: dt.timedelta,
+    ) -> bool:
+        """Take the period [start, end) for sending; True only for the one caller that got it.
+
+        One statement: the primary key (key, start) lets one INSERT through, whatever the
+        number of processes; the upsert only takes over a claim older than `lease`.
+        """
+
+        async def insert(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "INSERT INTO digest_runs "
+                "(schedule, period_start, period_end, status, claimed_at, sent_at) "
+                "VALUES (?, ?, ?, 'sending', ?, NULL) "
+                "ON CONFLICT (schedule, period_start) DO UPDATE SET "
+                "period_end = excluded.period_end, claimed_at = excluded.claimed_at "
+                "WHERE digest_runs.status = 'sending' AND digest_runs.claimed_at <= ?",
+                (key, _ts(start), _ts(end), _ts(now), _ts(now - lease)),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(insert)
+
+    async def mark_sent(
+        self, key: str, start: dt.datetime, claimed_at: dt.datetime, now: dt.datetime
+    ) -> bool:
+        """Record a claimed period as sent; False if the claim was lost (taken over)."""
+
+        async def update(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "UPDATE digest_runs SET status = 'sent', sent_at = ? "
+                "WHERE schedule = ? AND period_start = ? AND status = 'sending' "
+                "AND claimed_at = ?",
+                (_ts(now), key, _ts(start), _ts(claimed_at)),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(update)
+
+    async def release(self, key: str, start: dt.datetime, claimed_at: dt.datetime) -> bool:
+        """Give up a claim after a failed delivery, so the period is sent later."""
+
+        async def delete(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "DELETE FROM digest_runs WHERE schedule = ? AND period_start = ? "
+                "AND status = 'sending' AND claimed_at = ?",
+                (key, _ts(start), _ts(claimed_at)),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(delete)
+
+    async def last_sent_end(self, key: str | None = None) -> dt.datetime | None:
+        """The end of the latest period sent under `key` (None: under any key)."""
+        if key is None:
+            rows = await self._read(
+                "SELECT MAX(period_end) FROM digest_runs WHERE status = 'sent'", ()
+            )
+        else:
+            rows = await self._read(
+                "SELECT MAX(period_end) FROM digest_runs WHERE schedule = ? AND status = 'sent'",
+                (key,),
+            )
+        return _parse_opt_ts(rows[0][0]) if rows else None
+
     # -- export ----------------------------------------------------------------------------
 
     async def export(self, consultation_id: str | None = None) -> AsyncIterator[ExportedSession]:
@@ -769,3 +1036,5 @@ class SqliteStore:
 
 
 _: type[Store] = SqliteStore
+_reports: type[ReportStore] = SqliteStore
+_ledger: type[Ledger] = SqliteStore

@@ -12,12 +12,15 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.conversation import Clock, Conversations, utc_now
+from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
-from bot.telegram import resident
+from bot.telegram import resident, staff
 from bot.telegram.ordering import PerUserUpdateProcessor
-from flows.model import LANGS, Consultation
+from digest.dispatch import Destination, DigestStore, RetryPolicy
+from digest.email import EmailDestination
+from flows.model import LANGS, Consultation, Lang
 from flows.texts import say
-from storage.base import Channel, Store
+from storage.base import Channel
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +31,7 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 def build_application(
     settings: Settings,
-    store: Store,
+    store: DigestStore,
     consultations: Sequence[Consultation],
     *,
     clock: Clock = utc_now,
@@ -58,6 +61,7 @@ def build_application(
     async def post_init(application: TelegramApp) -> None:
         await store.open()
         await _register_commands(application)
+        await staff.register_commands(application.bot, settings.staff, _commands("fr"))
 
     async def post_shutdown(application: TelegramApp) -> None:
         await store.close()
@@ -74,7 +78,11 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(updates_request or request)
     application = builder.build()
+    # Staff first: their handlers only match staff, and the residents' catch every command.
+    staff.register(application, settings, store, consultations, clock=clock)
     resident.register(application, conversations)
+    if settings.digest.schedules:
+        digest_jobs(application, settings, store, consultations, clock=clock).register(application)
     application.add_error_handler(_log_error)
     return application
 
@@ -82,11 +90,35 @@ def build_application(
 async def _register_commands(application: TelegramApp) -> None:
     """The command menu in French (also the default) and English; failing here is not fatal."""
     for lang in (*LANGS, None):
-        commands = [BotCommand(c, say(f"cmd_{c}", lang or "fr")) for c in COMMANDS]
+        commands = _commands(lang or "fr")
         try:
             await application.bot.set_my_commands(commands, language_code=lang)
         except TelegramError as error:
             log.warning("could not register the command menu (%s): %s", lang, error.message)
+
+
+def _commands(lang: Lang) -> list[BotCommand]:
+    """The residents' command menu in `lang`."""
+    return [BotCommand(c, say(f"cmd_{c}", lang)) for c in COMMANDS]
+
+
+def digest_jobs(
+    application: TelegramApp,
+    settings: Settings,
+    store: DigestStore,
+    consultations: Sequence[Consultation],
+    *,
+    clock: Clock = utc_now,
+    retry: RetryPolicy | None = None,
+) -> DigestJobs:
+    """The digest schedules, delivering to every staff chat and, if configured, by e-mail."""
+    destinations: list[Destination] = [
+        staff.TelegramChat(application.bot, chat_id) for chat_id in settings.staff.chat_ids
+    ]
+    server = smtp_server(settings.digest.email)
+    if server is not None:
+        destinations.append(EmailDestination(server))
+    return DigestJobs(settings, store, consultations, destinations, clock=clock, retry=retry)
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -20,7 +20,14 @@ from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migr
 from storage.sqlite import SqliteStore
 from tests.storage.helpers import NOW, later, make_turn, pick
 
-TABLES = {"participants", "sessions", "answers", "processed_updates", "digest_runs"}
+TABLES = {
+    "participants",
+    "sessions",
+    "answers",
+    "processed_updates",
+    "digest_runs",
+    "answer_facts",  # derived from answers by triggers, for the digest (migration 4)
+}
 
 
 @contextmanager
@@ -103,6 +110,10 @@ class TestMigrations:
             sid = await v1_data.commit(make_turn(who.id, saved={"q0": pick("a")}))
         with plain(path) as conn:
             # Back to a true version 1 file.
+            conn.execute("DROP TABLE answer_facts")  # and its index; then its triggers
+            for trigger in ("insert", "update", "delete"):
+                conn.execute(f"DROP TRIGGER answer_facts_{trigger}")
+            conn.execute("DROP INDEX sessions_activity")
             conn.execute("DROP TABLE digest_runs")
             conn.execute("ALTER TABLE sessions DROP COLUMN screen")
             conn.execute("PRAGMA user_version = 1")

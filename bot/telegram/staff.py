@@ -1,0 +1,289 @@
+"""Staff in Telegram: /digest, /stats and /export, and digests delivered to staff chats.
+
+Rights are a filter checked on every update: a staff user id, in a private chat or in one of
+the staff chats. For anyone else the staff handlers do not match, so the update falls through
+to the resident handlers and gets exactly what an unknown command gets: nothing reveals that
+staff commands exist. They must therefore be registered before the residents' catch-all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import warnings
+from collections.abc import Sequence
+from html import escape
+from typing import Any, Final
+from zoneinfo import ZoneInfo
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Message, Update
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import RetryAfter, TelegramError
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.conversation import Clock
+from bot.settings import Settings, StaffSettings
+from digest import notes
+from digest.bundle import Attachment, Bundle, build_bundle, export_attachment
+from digest.charts import Chart
+from digest.dispatch import DigestStore
+from digest.schedule import on_demand_period
+from digest.stats import consultation_stats, stats_table
+from flows.model import Consultation
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT: Final = 4096
+CAPTION_LIMIT: Final = 1024
+UPLOAD_LIMIT: Final = 50 * 1024 * 1024  # the Bot API refuses larger uploads from bots
+NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)  # a quoted link is not a preview
+FLOOD_WAITS: Final = 3  # flood-control pauses accepted per item before giving up
+STAFF_COMMANDS: Final = tuple(notes.STAFF_MENU.items())
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class StaffOnly(filters.MessageFilter):
+    """A message from a staff user, in private or in a staff chat (read on every call)."""
+
+    def __init__(self, staff: StaffSettings) -> None:
+        super().__init__(name="StaffOnly")
+        self.staff = staff
+
+    def filter(self, message: Message) -> bool:
+        """Whether the sender may use staff commands here."""
+        user = message.from_user
+        if user is None or user.id not in self.staff.user_ids:
+            return False
+        return message.chat.type == ChatType.PRIVATE or message.chat.id in self.staff.chat_ids
+
+
+# -- delivery -------------------------------------------------------------------------------
+
+
+class TelegramChat:
+    """A staff chat as a digest destination; a retry resumes after the last item sent."""
+
+    def __init__(self, bot: Bot, chat_id: int) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+        self._bundle: Bundle | None = None
+        self._sent = 0
+
+    @property
+    def key(self) -> str:
+        """The ledger name of this chat."""
+        return f"telegram:{self.chat_id}"
+
+    async def deliver(self, bundle: Bundle) -> None:
+        """Send the text parts, the charts and the exports, in that order."""
+        if bundle is not self._bundle:
+            self._bundle, self._sent = bundle, 0
+        items = _items(bundle)
+        try:
+            while self._sent < len(items):
+                await _send_item(self.bot, self.chat_id, items[self._sent])
+                self._sent += 1
+        except TelegramError as error:
+            # Errors may quote the request URL or the token: this one is safe to log.
+            raise DeliveryFailed(redact(error, self.bot.token)) from None
+
+
+class DeliveryFailed(Exception):
+    """A digest could not be sent to a staff chat (the message carries no secret)."""
+
+
+def redact(error: BaseException, token: str) -> str:
+    """`error` as "Type: message", the bot token blanked out."""
+    return f"{type(error).__name__}: {error}".replace(token, "<token>")
+
+
+Item = str | Chart | Attachment
+
+
+def _items(bundle: Bundle) -> list[Item]:
+    """What a staff chat receives, message by message."""
+    heading = f"<b>{escape(bundle.heading, quote=False)}</b>"
+    parts = list(bundle.telegram)
+    # The heading joins the first part if that still fits: Telegram counts UTF-16 code units
+    # of the parsed text, which the raw HTML's count bounds from above.
+    joined = f"{heading}\n\n{parts[0]}" if parts else heading
+    if parts and len(joined.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT:
+        parts[0] = joined
+    else:
+        parts.insert(0, heading)
+    return [*parts, *bundle.charts, *bundle.exports]
+
+
+async def _send_item(bot: Bot, chat_id: int, item: Item) -> None:
+    """Send one item, waiting out Telegram's flood control a few times."""
+    for _ in range(FLOOD_WAITS):
+        try:
+            await _send_once(bot, chat_id, item)
+            return
+        except RetryAfter as error:
+            await asyncio.sleep(_seconds(error))
+    await _send_once(bot, chat_id, item)
+
+
+async def _send_once(bot: Bot, chat_id: int, item: Item) -> None:
+    if isinstance(item, str):
+        await bot.send_message(
+            chat_id, item, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW
+        )
+    elif isinstance(item, Chart):
+        await bot.send_photo(
+            chat_id, item.png, caption=item.title[:CAPTION_LIMIT], filename=item.filename
+        )
+    elif len(item.content) > UPLOAD_LIMIT:
+        size = f"{len(item.content) / 1024 / 1024:.0f}"
+        await bot.send_message(chat_id, notes.EXPORT_TOO_BIG.format(name=item.filename, size=size))
+    else:
+        await bot.send_document(
+            chat_id, item.content, filename=item.filename, caption=item.title[:CAPTION_LIMIT]
+        )
+
+
+def _seconds(error: RetryAfter) -> float:
+    """How long flood control asks to wait (without PTB's int/timedelta deprecation noise)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = error.retry_after
+    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+class StaffHandlers:
+    """The staff commands, around the store and the consultations."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: DigestStore,
+        consultations: Sequence[Consultation],
+        clock: Clock,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.consultations = list(consultations)
+        self.clock = clock
+
+    @property
+    def timezone(self) -> str:
+        """The city's time zone."""
+        return self.settings.consultation.timezone
+
+    async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/digest: a digest now, since the last one sent on any schedule (or 7 days)."""
+        chat = update.effective_chat
+        assert chat is not None
+        await _typing(context.bot, chat.id, ChatAction.TYPING)
+        now = self.clock()
+        last = await self.store.last_sent_end(None)
+        period = on_demand_period(last, now)
+        heading = notes.on_demand_heading(period, last, self.timezone)
+        digest = self.settings.digest
+        try:
+            bundle = await build_bundle(
+                self.store,
+                self.consultations,
+                period,
+                heading=heading,
+                timezone=self.timezone,
+                min_group_size=digest.min_group_size,
+                recent_texts=digest.recent_texts,
+                abandon_after_hours=digest.abandon_after_hours,
+            )
+        except Exception as error:
+            log.exception("on-demand digest failed (%s)", type(error).__name__)
+            await chat.send_message(notes.FAILED)
+            return
+        await TelegramChat(context.bot, chat.id).deliver(bundle)
+
+    async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/stats: participation today, over 7 days and in all, per consultation."""
+        chat = update.effective_chat
+        assert chat is not None
+        now = self.clock()
+        found = await consultation_stats(
+            self.store,
+            self.consultations,
+            now,
+            timezone=self.timezone,
+            abandon_after_hours=self.settings.digest.abandon_after_hours,
+        )
+        blocks = [f"<b>{escape(notes.STATS_TITLE.format(now=notes.when(now, self.timezone)))}</b>"]
+        for item in found:
+            blocks.append(f"<b>{escape(item.title)}</b>\n<pre>{escape(stats_table(item))}</pre>")
+        await chat.send_message("\n\n".join(blocks), parse_mode=ParseMode.HTML)
+
+    async def export(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/export [csv|xlsx] [consultation]: every answer, pseudonymous, as a file."""
+        chat = update.effective_chat
+        assert chat is not None
+        args = [arg.lower() for arg in context.args or []]
+        fmt = args[0] if args else "csv"
+        if fmt not in ("csv", "xlsx") or len(args) > 2:
+            await chat.send_message(notes.EXPORT_USAGE)
+            return
+        chosen = self.consultations
+        if len(args) == 2:
+            chosen = [c for c in self.consultations if c.id == args[1]]
+            if not chosen:
+                known = ", ".join(c.id for c in self.consultations)
+                await chat.send_message(notes.EXPORT_UNKNOWN.format(id=args[1], known=known))
+                return
+        await _typing(context.bot, chat.id, ChatAction.UPLOAD_DOCUMENT)
+        day = self.clock().astimezone(ZoneInfo(self.timezone)).date()
+        for consultation in chosen:
+            attachment = await export_attachment(
+                self.store, consultation, "csv" if fmt == "csv" else "xlsx", day
+            )
+            await _send_item(context.bot, chat.id, attachment)
+
+
+async def _typing(bot: Bot, chat_id: int, action: str) -> None:
+    """Show that the bot is working; not worth failing the command for."""
+    try:
+        await bot.send_chat_action(chat_id, action)
+    except TelegramError as error:
+        log.info("could not show a chat action: %s", error.message)
+
+
+def register(
+    application: TelegramApp,
+    settings: Settings,
+    store: DigestStore,
+    consultations: Sequence[Consultation],
+    *,
+    clock: Clock,
+) -> None:
+    """Add the staff commands; call before the resident handlers (they catch every command)."""
+    h = StaffHandlers(settings, store, consultations, clock)
+    allowed = filters.UpdateType.MESSAGE & StaffOnly(settings.staff)
+    application.add_handlers(
+        [
+            CommandHandler("digest", h.digest, filters=allowed),
+            CommandHandler("stats", h.stats, filters=allowed),
+            CommandHandler("export", h.export, filters=allowed),
+        ]
+    )
+
+
+async def register_commands(
+    bot: Bot, staff: StaffSettings, resident_commands: Sequence[BotCommand]
+) -> None:
+    """Show the staff commands in the menu of each staff user only; failures are not fatal.
+
+    A chat's own menu replaces the default one, so it lists the residents' commands too.
+    """
+    commands = [*resident_commands, *(BotCommand(name, text) for name, text in STAFF_COMMANDS)]
+    for user_id in staff.user_ids:
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+        except TelegramError as error:
+            log.warning("could not set the staff command menu: %s", error.message)

@@ -1,0 +1,371 @@
+"""CSV and XLSX exports of a consultation's answers: one row per session, one column per step.
+
+Rows are streamed from `Store.export` and written as they come, so 100,000 sessions need no
+more memory than a few: the CSV is written line by line, the XLSX with xlsxwriter's
+`constant_memory` mode (each row is flushed to a temporary file once the next one starts).
+
+Nothing identifies a resident: the participant column is the pseudonymous integer id from
+storage (storage holds no Telegram id). Every text cell that a spreadsheet could read as a
+formula is neutralised with a leading apostrophe, in both formats (see `neutralise`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import os
+import tempfile
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+import xlsxwriter  # type: ignore[import-untyped]
+
+from digest import texts
+from flows.model import (
+    OTHER_CODE,
+    ChoiceStepBase,
+    Consultation,
+    ScaleStep,
+    Step,
+    TextStep,
+    YesNoStep,
+)
+from flows.state import Answer
+
+if TYPE_CHECKING:
+    # Annotations only: importing the `storage` package loads its SQLite driver, which
+    # `digest/` does not need at run time.
+    from storage.base import ExportedSession, Store
+
+LEADING = tuple(texts.LEADING_COLUMNS)  # session, participant, channel, status, created_at...
+CHOICE_SEPARATOR = "; "
+OTHER_SUFFIX = "_autre"
+CSV_DELIMITER = ";"  # what Excel expects in a French locale; "," would give one column
+XLSX_MAX_ROWS = 1_048_576  # a sheet's limit, header included
+YIELD_EVERY = 1_000  # rows between two chances for the event loop to run other tasks
+# Spreadsheets read a cell starting with these as a formula (OWASP "CSV injection"); the
+# full-width forms are folded to them by some applications.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+Rows = AsyncIterable["ExportedSession"] | Iterable["ExportedSession"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One exported column after the leading ones: a step's answer or its "Autre" text."""
+
+    header: str
+    step: Step
+    other: bool = False
+
+
+def columns(consultation: Consultation) -> list[Column]:
+    """The step columns, in the consultation's order, each choice step with "Autre" followed
+    by its `<step>_autre` column."""
+    found: list[Column] = []
+    for step in consultation.questions():
+        found.append(Column(step.id, step))
+        if isinstance(step, ChoiceStepBase) and step.other:
+            found.append(Column(f"{step.id}{OTHER_SUFFIX}", step, other=True))
+    return found
+
+
+def headers(consultation: Consultation) -> list[str]:
+    """The header row: the leading columns, then one per step (and "Autre" texts)."""
+    return [*LEADING, *(column.header for column in columns(consultation))]
+
+
+def neutralise(value: str) -> str:
+    """`value` with a leading apostrophe if a spreadsheet would evaluate it as a formula.
+
+    Leading spaces are looked through: some applications trim them before deciding.
+    """
+    if value.startswith(FORMULA_STARTS) or value.lstrip().startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def local_iso(moment: dt.datetime | None) -> str:
+    """A moment in Paris time, ISO 8601 with its offset ("" for none)."""
+    if moment is None:
+        return ""
+    return moment.astimezone(texts.CITY_TZ).isoformat(timespec="seconds")
+
+
+class _Cells:
+    """Turns answers into neutralised cell values, each step's labels looked up once."""
+
+    def __init__(self, consultation: Consultation) -> None:
+        self.columns = columns(consultation)
+        self.labels: dict[str, dict[str, str]] = {}
+        for step in consultation.questions():
+            if isinstance(step, ChoiceStepBase):
+                labels = {option.code: option.label.fr for option in step.options}
+                labels[OTHER_CODE] = texts.OTHER_LABEL
+                self.labels[step.id] = labels
+            elif isinstance(step, YesNoStep):
+                self.labels[step.id] = dict(texts.YES_NO)
+        # Picks repeat a lot (a few hundred combinations for 100,000 sessions): each is
+        # labelled, joined and neutralised once.
+        self.cache: dict[tuple[str, tuple[str, ...]], str | int | None] = {}
+
+    def answers(self, answers: dict[str, Answer]) -> list[str | int | None]:
+        """One value per step column: text, an int for scales, None when not reached."""
+        values: list[str | int | None] = []
+        for column in self.columns:
+            answer = answers.get(column.step.id)
+            if answer is None:
+                values.append(None)
+            elif column.other:
+                picked = OTHER_CODE in answer.choices and not answer.skipped
+                values.append(neutralise(answer.text) if picked and answer.text else None)
+            elif answer.skipped:
+                values.append(texts.SKIPPED)
+            elif answer.text is not None and isinstance(column.step, TextStep):
+                values.append(neutralise(answer.text))
+            else:
+                key = (column.step.id, tuple(answer.choices))
+                if key not in self.cache:
+                    self.cache[key] = self.value(column.step, answer.choices)
+                values.append(self.cache[key])
+        return values
+
+    def value(self, step: Step, choices: list[str]) -> str | int | None:
+        """Picked codes as staff read them: labels, "Oui"/"Non", a number for scales."""
+        if isinstance(step, ScaleStep) and choices:
+            try:
+                return int(choices[0])
+            except ValueError:
+                return neutralise(choices[0])
+        labels = self.labels.get(step.id, {})
+        # A code no longer in the consultation (an option removed later) is shown as is.
+        return neutralise(CHOICE_SEPARATOR.join(labels.get(code, code) for code in choices)) or None
+
+
+def _leading(session: ExportedSession) -> tuple[int, int, str, str]:
+    return (
+        session.session_id,
+        session.participant_id,
+        texts.CHANNELS.get(session.channel, session.channel),
+        texts.STATUSES.get(session.status, session.status),
+    )
+
+
+async def _sessions(rows: Rows, consultation: Consultation) -> AsyncIterator[ExportedSession]:
+    """The sessions of `consultation` in `rows`, giving the event loop a turn now and then."""
+    count = 0
+    if isinstance(rows, AsyncIterable):
+        async for session in rows:
+            if session.consultation_id == consultation.id:
+                yield session
+    else:
+        for session in rows:
+            if session.consultation_id == consultation.id:
+                yield session
+            count += 1
+            if count % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+
+
+@contextmanager
+def _replaced(path: Path, suffix: str) -> Iterator[Path]:
+    """A temporary file next to `path` that replaces it only once fully written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
+    os.close(handle)
+    partial = Path(name)
+    try:
+        yield partial
+        os.replace(partial, path)  # a reader never sees a half-written export
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+# -- CSV ------------------------------------------------------------------------------------
+
+
+class _CsvWriter:
+    """Writes the header, then one line per session, to a text stream."""
+
+    def __init__(self, out: IO[str], consultation: Consultation, *, bom: bool, delimiter: str):
+        self.out = out
+        self.consultation = consultation
+        self.writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
+        self.cells = _Cells(consultation)
+        self.bom = bom
+
+    def header(self) -> None:
+        """The byte order mark (if wanted) and the header line."""
+        if self.bom:
+            self.out.write("\ufeff")
+        self.writer.writerow([neutralise(header) for header in headers(self.consultation)])
+
+    def session(self, session: ExportedSession) -> None:
+        """One session's line."""
+        session_id, participant, channel, status = _leading(session)
+        line: list[str | int | None] = [
+            session_id,
+            participant,
+            neutralise(channel),
+            neutralise(status),
+            local_iso(session.created_at),
+            local_iso(session.completed_at),
+        ]
+        line += self.cells.answers(session.answers)
+        self.writer.writerow(line)
+
+
+async def write_csv(
+    rows: Rows,
+    consultation: Consultation,
+    out: IO[str] | Path | str,
+    *,
+    bom: bool = True,
+    delimiter: str = CSV_DELIMITER,
+) -> int:
+    """Write the sessions of `consultation` in `rows` as CSV; return how many were written.
+
+    A file (at a path) or a text stream gets a byte order mark first, unless `bom` is false:
+    without it Excel reads UTF-8 accents wrongly. A file appears only once complete.
+    """
+    if isinstance(out, str | Path):
+        with (
+            _replaced(Path(out), ".csv") as partial,
+            partial.open("w", encoding="utf-8", newline="") as stream,
+        ):
+            return await write_csv(rows, consultation, stream, bom=bom, delimiter=delimiter)
+    writer = _CsvWriter(out, consultation, bom=bom, delimiter=delimiter)
+    writer.header()
+    written = 0
+    async for session in _sessions(rows, consultation):
+        writer.session(session)
+        written += 1
+    return written
+
+
+async def export_csv(
+    store: Store, consultation: Consultation, out: IO[str] | Path | str, **options: Any
+) -> int:
+    """Stream every session of `consultation` from `store` into a CSV file or stream."""
+    return await write_csv(store.export(consultation.id), consultation, out, **options)
+
+
+# -- XLSX -----------------------------------------------------------------------------------
+
+
+async def write_xlsx(rows: Rows, consultation: Consultation, path: Path | str) -> int:
+    """Write the sessions of `consultation` in `rows` as an XLSX workbook; return how many.
+
+    Sheet "réponses": a frozen header row of step ids, one row per session; sheet
+    "questions": what each column holds. Every text is written with `write_string` (never
+    `write`, which turns "=..." into a formula) and neutralised like the CSV.
+    """
+    target = Path(path)
+    with _replaced(target, ".xlsx") as partial:
+        workbook = xlsxwriter.Workbook(
+            str(partial),
+            {
+                "constant_memory": True,
+                # Belt and braces: write_string never converts, but nothing else should either.
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "tmpdir": str(target.parent),
+            },
+        )
+        try:
+            written = await _fill_workbook(workbook, rows, consultation)
+        finally:
+            # Zipping 100,000 rows takes seconds: off the event loop.
+            await asyncio.to_thread(workbook.close)
+    return written
+
+
+async def _fill_workbook(workbook: Any, rows: Rows, consultation: Consultation) -> int:
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1})
+    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    sheet = workbook.add_worksheet(texts.SHEET_ANSWERS)
+    step_columns = columns(consultation)
+    _describe(workbook.add_worksheet(texts.SHEET_QUESTIONS), bold, step_columns)
+    sheet.freeze_panes(1, 1)
+    sheet.set_column(0, 1, 11)
+    sheet.set_column(2, 3, 10)
+    sheet.set_column(4, 5, 19)
+    for index, column in enumerate(step_columns, start=len(LEADING)):
+        wide = isinstance(column.step, TextStep) or column.other
+        sheet.set_column(index, index, 40 if wide else 24)
+    for index, header in enumerate(headers(consultation)):
+        sheet.write_string(0, index, neutralise(header), bold)
+    cells = _Cells(consultation)
+    row = 0
+    async for session in _sessions(rows, consultation):
+        row += 1
+        if row >= XLSX_MAX_ROWS:
+            raise ValueError(f"more than {XLSX_MAX_ROWS - 1} sessions: use the CSV export")
+        session_id, participant, channel, status = _leading(session)
+        sheet.write_number(row, 0, session_id)
+        sheet.write_number(row, 1, participant)
+        sheet.write_string(row, 2, neutralise(channel))
+        sheet.write_string(row, 3, neutralise(status))
+        sheet.write_datetime(row, 4, _naive_local(session.created_at), when)
+        if session.completed_at is not None:
+            sheet.write_datetime(row, 5, _naive_local(session.completed_at), when)
+        for index, value in enumerate(cells.answers(session.answers), start=len(LEADING)):
+            if isinstance(value, int):
+                sheet.write_number(row, index, value)
+            elif value:
+                sheet.write_string(row, index, value)
+    sheet.autofilter(0, 0, max(row, 1), len(LEADING) + len(step_columns) - 1)
+    return row
+
+
+def _describe(sheet: Any, bold: Any, step_columns: list[Column]) -> None:
+    """The "questions" sheet: what every column of the answers holds."""
+    sheet.freeze_panes(1, 0)
+    sheet.set_column(0, 0, 22)
+    sheet.set_column(1, 1, 60)
+    sheet.set_column(2, 3, 14)
+    sheet.set_column(4, 4, 80)
+    for index, header in enumerate(texts.QUESTION_HEADERS):
+        sheet.write_string(0, index, header, bold)
+    lines: list[tuple[str, ...]] = [(name, text) for name, text in texts.LEADING_COLUMNS.items()]
+    for column in step_columns:
+        step = column.step
+        if column.other:
+            lines.append((column.header, texts.OTHER_COLUMN.format(step=step.id)))
+            continue
+        options = ""
+        if isinstance(step, ChoiceStepBase):
+            options = CHOICE_SEPARATOR.join(option.label.fr for option in step.options)
+            if step.other:
+                options += f"{CHOICE_SEPARATOR}{texts.OTHER_LABEL}"
+        elif isinstance(step, ScaleStep):
+            options = f"{step.min} à {step.max}"
+        elif isinstance(step, YesNoStep):
+            options = CHOICE_SEPARATOR.join(texts.YES_NO.values())
+        lines.append(
+            (
+                column.header,
+                step.text.fr,
+                texts.theme_title(step.theme) if step.theme else "",
+                texts.KINDS.get(step.kind, step.kind),
+                options,
+            )
+        )
+    for row, line in enumerate(lines, start=1):
+        for index, value in enumerate(line):
+            sheet.write_string(row, index, neutralise(value))
+
+
+def _naive_local(moment: dt.datetime) -> dt.datetime:
+    # Spreadsheets have no time zones: Paris wall-clock time, as staff read it.
+    return moment.astimezone(texts.CITY_TZ).replace(tzinfo=None)
+
+
+async def export_xlsx(store: Store, consultation: Consultation, path: Path | str) -> int:
+    """Stream every session of `consultation` from `store` into an XLSX workbook at `path`."""
+    return await write_xlsx(store.export(consultation.id), consultation, path)

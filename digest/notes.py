@@ -1,0 +1,84 @@
+"""The words around a digest delivery (headings, subjects, captions, /stats), in French.
+
+Staff read French; the digest's own words are in `digest/texts.py` (rendering), these are
+the ones that say what a delivery is and which period it covers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from digest.model import Period
+
+# Headings: what a delivery is and why it covers its period (the digest shows the dates).
+SCHEDULED = "📬 Synthèse programmée « {schedule} », depuis la précédente."
+SCHEDULED_FIRST = "📬 Synthèse programmée « {schedule} » : la première, sur un cycle."
+ON_DEMAND_SINCE_LAST = "📬 Synthèse à la demande, depuis la dernière synthèse envoyée ({last})."
+ON_DEMAND_WEEK = "📬 Synthèse à la demande : les 7 derniers jours (aucune synthèse envoyée)."
+CUSTOM = "📬 Synthèse {period}."
+SUBJECT = "Parole habitante — synthèse {period}"
+EXPORT_TITLE = "{title} — toutes les réponses ({fmt})"
+EXPORT_TOO_BIG = "{name} : trop lourd pour Telegram ({size} Mo) ; utilisez « parole export »."
+FAILED = "La synthèse n'a pas pu être préparée ; l'erreur est dans le journal du bot."
+EXPORT_USAGE = "Usage : /export [csv|xlsx] [consultation]"
+EXPORT_UNKNOWN = "Consultation inconnue : {id}. Consultations : {known}."
+
+STAFF_MENU = {  # the staff's command menu in Telegram
+    "digest": "Synthèse depuis la dernière envoyée",
+    "stats": "Participation en un écran",
+    "export": "Export des réponses (csv ou xlsx)",
+}
+
+STATS_TITLE = "Participation — {now}"
+STATS_COLUMNS = ("auj.", "7 j", "total")  # short: the table must fit a phone's width
+STATS_LABELS = {
+    "new_participants": "Participants",
+    "sessions_started": "Commencés",
+    "completed": "Terminés",
+    "abandoned": "Abandonnés",
+    "rate": "Taux complet",  # completed / started
+}
+
+PERIOD = "du {start} au {end}"
+WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+
+def when(moment: dt.datetime, timezone: str = "Europe/Paris") -> str:
+    """A moment as staff read it: "lun. 24/11/2025 08:00", in the city's time zone."""
+    local = moment.astimezone(ZoneInfo(timezone))
+    return f"{WEEKDAYS[local.weekday()]} {local:%d/%m/%Y %H:%M}"
+
+
+def period_text(start: dt.datetime, end: dt.datetime, timezone: str = "Europe/Paris") -> str:
+    """ "du lun. 17/11/2025 08:00 au lun. 24/11/2025 08:00"."""
+    return PERIOD.format(start=when(start, timezone), end=when(end, timezone))
+
+
+def scheduled_heading(schedule: str, *, first: bool) -> str:
+    """The heading of a scheduled digest."""
+    return (SCHEDULED_FIRST if first else SCHEDULED).format(schedule=schedule)
+
+
+def on_demand_heading(
+    period: Period, last: dt.datetime | None, timezone: str = "Europe/Paris"
+) -> str:
+    """The heading of a digest asked for now: since the last one sent, or the last 7 days."""
+    if last is not None and period.start == last:
+        return ON_DEMAND_SINCE_LAST.format(last=when(last, timezone))
+    return ON_DEMAND_WEEK
+
+
+def custom_heading(period: Period, timezone: str = "Europe/Paris") -> str:
+    """The heading of a digest of dates chosen on the command line."""
+    return CUSTOM.format(period=period_text(period.start, period.end, timezone))
+
+
+def subject(period: Period, timezone: str = "Europe/Paris") -> str:
+    """The e-mail subject of a digest of `period`."""
+    return SUBJECT.format(period=period_text(period.start, period.end, timezone))
+
+
+def export_title(title: str, fmt: str) -> str:
+    """The caption of an export file."""
+    return EXPORT_TITLE.format(title=title, fmt=fmt.upper())

@@ -1,0 +1,67 @@
+"""Which period a scheduled digest covers, and whether one is due: pure decisions.
+
+A schedule fires at the times of a cron expression; the caller knows how to compute them
+(the bot layer asks APScheduler's trigger) and passes a `LatestFire` function. Nothing here
+reads the clock: `now` is always an argument, so the rules are tested with a fake clock.
+
+The rules:
+
+- A digest is due when the schedule fired after the end of the last digest sent on it. It
+  covers from that end to `now`, so digests tile time with neither gap nor overlap, and a
+  bot that was down at the scheduled time sends the missed digest as soon as it runs again
+  (one digest for however many fires were missed, covering the whole gap).
+- The first digest ever sent on a schedule covers one full cycle before the latest fire
+  (from the fire before it) up to `now`. We chose this over "since the consultation opened":
+  a first weekly digest should look like the ones that follow, not like a dump of months;
+  the CSV/XLSX exports attached to every digest already hold everything since the opening.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from digest.model import Period
+
+LatestFire = Callable[[dt.datetime], dt.datetime | None]
+"""The latest fire time of a schedule at or before the given instant (None: never fired)."""
+
+TICK = dt.timedelta(microseconds=1)
+
+
+def due_period(
+    latest_fire: LatestFire, last_end: dt.datetime | None, now: dt.datetime
+) -> Period | None:
+    """The period the next digest of a schedule covers, or None when none is due at `now`.
+
+    `last_end` is the end of the last period sent on this schedule (None: never sent).
+    """
+    _aware(now, "now")
+    fire = latest_fire(now)
+    if fire is None:
+        return None
+    _aware(fire, "fire time")
+    if last_end is None:
+        # One cycle: from the fire before the latest one (the latest, if it is the first).
+        start = latest_fire(fire - TICK) or fire
+    else:
+        _aware(last_end, "last_end")
+        if fire <= last_end:
+            return None  # the digest of this fire (or a later one) is already out
+        start = last_end
+    if now <= start:
+        return None  # the clock went back: nothing sensible to send
+    return Period(start.astimezone(dt.UTC), now.astimezone(dt.UTC))
+
+
+def on_demand_period(last_end: dt.datetime | None, now: dt.datetime, days: int = 7) -> Period:
+    """An on-demand digest: since the last digest sent, else (or if odd) the last `days` days."""
+    _aware(now, "now")
+    default = now - dt.timedelta(days=days)
+    start = last_end if last_end is not None and last_end < now else default
+    return Period(start.astimezone(dt.UTC), now.astimezone(dt.UTC))
+
+
+def _aware(value: dt.datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be an aware datetime")

@@ -1,0 +1,91 @@
+"""The one-screen summary staff ask for with /stats: today, 7 days and ever, per consultation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from digest import notes
+from digest.aggregate import build_totals
+from digest.model import Period, Totals
+from flows.model import Consultation
+from storage.base import ReportStore
+
+EVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before any answer this code could have stored
+
+
+@dataclass(frozen=True)
+class ConsultationStats:
+    """Headline figures of one consultation over three windows ending now."""
+
+    consultation_id: str
+    title: str
+    today: Totals
+    week: Totals
+    ever: Totals
+
+
+async def consultation_stats(
+    store: ReportStore,
+    consultations: Sequence[Consultation],
+    now: dt.datetime,
+    *,
+    timezone: str = "Europe/Paris",
+    abandon_after_hours: int = 48,
+) -> list[ConsultationStats]:
+    """Totals since local midnight, over the last 7 days and ever, for each consultation."""
+    local = now.astimezone(ZoneInfo(timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    windows = {
+        "today": midnight.astimezone(dt.UTC),
+        "week": now - dt.timedelta(days=7),
+        "ever": EVER,
+    }
+    found: list[ConsultationStats] = []
+    for consultation in consultations:
+        totals: dict[str, Totals] = {}
+        for name, start in windows.items():
+            if start >= now:
+                totals[name] = Totals(0, 0, 0, 0)
+                continue
+            totals[name] = await build_totals(
+                store,
+                consultation,
+                Period(start, now),
+                abandon_after=dt.timedelta(hours=abandon_after_hours),
+            )
+        found.append(
+            ConsultationStats(
+                consultation.id,
+                consultation.title.get("fr"),
+                totals["today"],
+                totals["week"],
+                totals["ever"],
+            )
+        )
+    return found
+
+
+def rate(totals: Totals) -> str:
+    """The share of sessions started in the window that were completed, "–" without any."""
+    if totals.sessions_started == 0:
+        return "–"
+    return f"{round(100 * totals.completed / totals.sessions_started)} %"
+
+
+def stats_table(stats: ConsultationStats) -> str:
+    """A fixed-width table (for a monospace block) of one consultation's figures."""
+    windows = (stats.today, stats.week, stats.ever)
+    rows: list[tuple[str, ...]] = [("", *notes.STATS_COLUMNS)]
+    for field in ("new_participants", "sessions_started", "completed", "abandoned"):
+        rows.append((notes.STATS_LABELS[field], *(str(getattr(t, field)) for t in windows)))
+    rows.append((notes.STATS_LABELS["rate"], *(rate(t) for t in windows)))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    lines = [
+        row[0].ljust(widths[0])
+        + "".join(value.rjust(width + 2) for value, width in zip(row[1:], widths[1:], strict=True))
+        for row in rows
+    ]
+    return "\n".join(lines)

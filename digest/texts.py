@@ -1,0 +1,124 @@
+"""Every fixed word of staff digests, charts and exports, in French (staff read French).
+
+Kept apart from `flows/texts.py`: residents choose French or English, staff digests are French
+only, so these are plain strings rather than `Text` pairs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flows.model import Theme
+
+CITY_TZ = ZoneInfo("Europe/Paris")
+
+WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
+
+# The workshop's own headings (seed: "Qui est concerné ?", "Avec quels besoins ?", ...), so
+# staff find the structure of the physical workshop in the digest.
+THEMES: dict[str, str] = {
+    Theme.PROFIL: "Qui a répondu ?",
+    Theme.PUBLICS: "Qui est concerné ?",
+    Theme.BESOINS: "Avec quels besoins ?",
+    Theme.LEVIERS: "Ce qui nous aide",
+    Theme.FREINS: "Ce qui nous freine",
+    Theme.OBJECTIFS: "Quels objectifs ?",
+    Theme.PROPOSITIONS: "Nos propositions",
+    Theme.SUIVI: "Suivi",
+}
+OTHER_THEME = "Autres questions"
+
+DIGEST = "Synthèse"
+PERIOD = "du {start} au {end}"
+CONTINUED = "{title} — suite ({n}/{total})"
+NO_DIGEST = "Aucune consultation à résumer."
+NOTHING_NEW = "Aucune participation sur la période."
+
+PARTICIPATION = "Participation"
+NEW_PARTICIPANTS = "Nouveaux participants"
+SESSIONS_STARTED = "Parcours commencés"
+COMPLETED = "Parcours terminés"
+ABANDONED = "Parcours abandonnés"
+COMPLETION_RATE = "Taux de réponse complète"
+TREND_NOTE = "Flèches : évolution par rapport à la période précédente de même durée."
+
+FUNNEL = "Où les gens s'arrêtent"
+FUNNEL_NOTE = "Parcours de la période ayant atteint chaque question."
+BIGGEST_DROP = "Plus forte baisse : avant « {label} » ({drop})"
+
+DAYS = "Participation par jour"
+BUSIEST_DAY = "Jour le plus actif : {day} ({n} parcours)"
+
+ANSWERED = "{answered} réponse(s), {skipped} passée(s)"
+OTHER_TEXTS = "Précisions « Autre » : {count}, les plus récentes :"
+FREE_TEXTS = "{count} réponse(s) écrite(s), les plus récentes :"
+NO_TEXT = "Aucune réponse écrite."
+FAVOURITE = "♥"
+FAVOURITE_NOTE = "♥ : coup de cœur de l'atelier."
+SUPPRESSED_NOTE = "« < {n} » : groupe trop petit pour être montré."
+
+CHART_FUNNEL = "Où les gens s'arrêtent (parcours ayant atteint chaque question)"
+CHART_DAYS = "Parcours commencés par jour"
+CHART_ANSWERS = "{n} réponse(s)"
+CHART_SESSIONS = "Parcours"
+
+# Exports: the leading columns and the French words for values staff read in a spreadsheet.
+SKIPPED = "(passée)"
+YES_NO = {"yes": "Oui", "no": "Non"}
+OTHER_LABEL = "Autre"
+CHANNELS = {"telegram": "Telegram", "console": "console", "assisted": "assisté", "paper": "papier"}
+STATUSES = {"active": "en cours", "completed": "terminé"}
+LEADING_COLUMNS = {
+    "session": "numéro du parcours",
+    "participant": "numéro pseudonyme du participant (aucun nom, aucun compte Telegram)",
+    "channel": "canal : Telegram, assisté (saisi par un relais), papier, console",
+    "status": "en cours ou terminé",
+    "created_at": "début du parcours (heure de Paris)",
+    "completed_at": "fin du parcours (heure de Paris), vide s'il n'est pas terminé",
+}
+OTHER_COLUMN = "précision donnée avec « Autre » à la question {step}"
+SHEET_ANSWERS = "réponses"
+SHEET_QUESTIONS = "questions"
+QUESTION_HEADERS = ("colonne", "question", "thème", "type", "réponses possibles")
+KINDS = {
+    "single": "choix unique",
+    "multi": "choix multiple",
+    "text": "texte libre",
+    "scale": "échelle",
+    "yesno": "oui / non",
+}
+
+
+def number(value: int) -> str:
+    """A count with French digit grouping (narrow no-break space): "12 345"."""
+    return f"{value:,}".replace(",", "\u202f")
+
+
+def percent(value: int) -> str:
+    """A percentage the French way: "42 %"."""
+    return f"{value}\u202f%"
+
+
+def local_time(moment: dt.datetime, *, year: bool = False) -> str:
+    """A moment in the city's time as "lun. 16/11 08:00" (with "/2026" when `year`)."""
+    local = moment.astimezone(CITY_TZ)
+    date = local.strftime("%d/%m/%Y" if year else "%d/%m")
+    return f"{WEEKDAYS[local.weekday()]} {date} {local:%H:%M}"
+
+
+def period_words(start: dt.datetime, end: dt.datetime) -> str:
+    """A period in the city's time: "du lun. 16/11 08:00 au lun. 23/11 08:00" (years shown
+    when it spans two)."""
+    year = start.astimezone(CITY_TZ).year != end.astimezone(CITY_TZ).year
+    return PERIOD.format(start=local_time(start, year=year), end=local_time(end, year=year))
+
+
+def local_day(day: dt.date) -> str:
+    """A day as "lun. 16/11"."""
+    return f"{WEEKDAYS[day.weekday()]} {day:%d/%m}"
+
+
+def theme_title(theme: str | None) -> str:
+    """The workshop heading of a question theme."""
+    return THEMES.get(theme or "", OTHER_THEME)

@@ -1,0 +1,61 @@
+"""Residents who answered everything, written through the real store, for delivery tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flows.model import OTHER_CODE, ChoiceStepBase, Consultation, ScaleStep, TextStep, YesNoStep
+from flows.state import Answer, Phase, SessionState
+from storage.base import Channel, Status, Store, Turn
+
+# A resident text that must come out escaped in HTML and neutralised in spreadsheets.
+TRICKY = '=HYPERLINK("x") <b>jardin</b> & bancs'
+
+
+def full_answers(consultation: Consultation, number: int) -> dict[str, Answer]:
+    """An answer to every question; the choice rotates with `number`."""
+    answers: dict[str, Answer] = {}
+    for step in consultation.questions():
+        if isinstance(step, ChoiceStepBase):
+            code = step.codes()[number % len(step.codes())]
+            text = f"autre : {TRICKY}" if code == OTHER_CODE else None
+            answers[step.id] = Answer(choices=[code], text=text)
+        elif isinstance(step, ScaleStep):
+            answers[step.id] = Answer(choices=[str(step.min + number % (step.max - step.min + 1))])
+        elif isinstance(step, YesNoStep):
+            answers[step.id] = Answer(choices=["yes" if number % 2 else "no"])
+        elif isinstance(step, TextStep):
+            answers[step.id] = Answer(text=f"{TRICKY} n°{number}")
+    return answers
+
+
+async def answered(
+    store: Store, consultation: Consultation, count: int, first: dt.datetime
+) -> list[int]:
+    """`count` residents who each completed the consultation, an hour apart from `first`."""
+    sessions = []
+    for number in range(count):
+        now = first + dt.timedelta(hours=number)
+        who = await store.participant(f"resident-{number}", now)
+        answers = full_answers(consultation, number)
+        state = SessionState(
+            consultation_id=consultation.id,
+            phase=Phase.DONE,
+            history=list(answers),
+            answers=answers,
+            position=len(answers) + 1,
+        )
+        sessions.append(
+            await store.commit(
+                Turn(
+                    participant_id=who.id,
+                    consultation_id=consultation.id,
+                    channel=Channel.TELEGRAM,
+                    state=state,
+                    status=Status.COMPLETED,
+                    now=now,
+                    saved=answers,
+                )
+            )
+        )
+    return sessions
