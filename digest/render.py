@@ -85,6 +85,7 @@ class _Notes:
 
     favourite: bool = False
     suppressed: set[int] = field(default_factory=set)  # thresholds printed
+    secondary: bool = False  # a cell hidden so that a small one cannot be worked out
 
 
 def layout(digest: Digest) -> list[Section]:
@@ -113,6 +114,8 @@ def layout(digest: Digest) -> list[Section]:
     if notes.favourite:
         footnotes.append((Italic(texts.FAVOURITE_NOTE),))
     footnotes += [(Italic(texts.SUPPRESSED_NOTE.format(n=n)),) for n in sorted(notes.suppressed)]
+    if notes.secondary:
+        footnotes.append((Italic(texts.SECONDARY_NOTE),))
     if footnotes:
         sections.append(Section("", tuple(footnotes)))
     return sections
@@ -281,7 +284,10 @@ def _visible(cell: Cell) -> bool:
 
 def _shown(cell: Cell, notes: _Notes) -> str:
     if cell.suppressed:
-        notes.suppressed.add(cell.threshold)
+        if cell.value < cell.threshold:
+            notes.suppressed.add(cell.threshold)
+        else:
+            notes.secondary = True
         return cell.shown()
     return texts.number(cell.value)
 

@@ -1,27 +1,5 @@
-"""Persistence: the `Store` interface and its SQLite implementation."""
+"""Persistence: the interface in `storage.base`, SQLite in `storage.sqlite`, schema migrations.
 
-from storage.base import (
-    Channel,
-    DuplicateUpdate,
-    ExportedSession,
-    Participant,
-    Status,
-    Store,
-    StoredSession,
-    Turn,
-)
-from storage.migrations import SchemaTooNew
-from storage.sqlite import SqliteStore
-
-__all__ = [
-    "Channel",
-    "DuplicateUpdate",
-    "ExportedSession",
-    "Participant",
-    "SchemaTooNew",
-    "SqliteStore",
-    "Status",
-    "Store",
-    "StoredSession",
-    "Turn",
-]
+Nothing is imported here, so that code depending only on the interface (`digest/`) does not
+load aiosqlite.
+"""

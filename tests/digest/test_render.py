@@ -227,6 +227,18 @@ class TestSuppression:
         assert "« < 5 » : groupe trop petit pour être montré." in text
         assert "Précisions « Autre » : < 5" in text  # the count of "Autre" texts too
 
+    def test_a_cell_hidden_to_protect_a_small_one_is_explained(self):
+        tab = CrossTab(
+            "Quartier × profil",
+            ["Nord", "Sud"],
+            ["Habitant", "Usager"],
+            [[Cell(3, True, 5), Cell(12, True, 5)], [Cell(20), Cell(9)]],
+        )
+        text = check_parts(render_telegram([make_digest(crosstab=tab)]))[0]
+        assert "n.c." in text and "12" not in text.split("Quartier × profil")[1].split("\n\n")[0]
+        assert "« n.c. » : non communiqué" in text
+        assert "« n.c. »" not in check_parts(render_telegram([make_digest()]))[0]
+
     def test_no_drop_is_computed_from_a_suppressed_step(self):
         funnel = make_digest().funnel
         hidden = dataclasses.replace(funnel[3], reached=Cell(3, True, 5))
