@@ -167,6 +167,68 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             """,
         ),
     ),
+    Migration(
+        5,
+        (
+            # Relays: conseillers citoyens, adultes-relais, association staff. A relay is known
+            # by the name staff gave and, once the invitation is accepted, by the pseudonym of
+            # their Telegram account (never the account id itself).
+            """
+            CREATE TABLE relays (
+                id INTEGER PRIMARY KEY,
+                name TEXT NOT NULL,
+                code TEXT NOT NULL UNIQUE,  -- the share link's payload part
+                pseudonym TEXT UNIQUE,
+                active INTEGER NOT NULL DEFAULT 1,
+                created_at TEXT NOT NULL,
+                deactivated_at TEXT
+            )
+            """,
+            # Only a hash of the single-use invitation token is kept: the token is in the link.
+            """
+            CREATE TABLE relay_invitations (
+                token_hash TEXT PRIMARY KEY,
+                relay_id INTEGER NOT NULL REFERENCES relays(id) ON DELETE CASCADE,
+                created_at TEXT NOT NULL,
+                expires_at TEXT NOT NULL,
+                used_at TEXT
+            ) WITHOUT ROWID
+            """,
+            # Attribution: which relay brought a session in (their link, or an assisted or
+            # paper entry). Counts only: a relay never reads an individual's answers.
+            "ALTER TABLE sessions ADD COLUMN relay_id INTEGER REFERENCES relays(id)",
+            "ALTER TABLE participants ADD COLUMN relay_id INTEGER REFERENCES relays(id)",
+            "CREATE INDEX sessions_relay ON sessions(relay_id) WHERE relay_id IS NOT NULL",
+        ),
+    ),
+    Migration(
+        6,
+        (
+            # Safeguarding flags: counted for staff, never quoted. `step_id` names the flagged
+            # answer (so digests leave its text out); NULL for a stray message.
+            """
+            CREATE TABLE flags (
+                id INTEGER PRIMARY KEY,
+                consultation_id TEXT,
+                session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+                step_id TEXT,
+                category TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX flags_consultation ON flags(consultation_id, created_at)",
+            "CREATE INDEX flags_session ON flags(session_id, step_id)",
+            # Chat ids kept only for residents who asked for follow-up news, apart from the
+            # answers, encrypted with a key derived from the pseudonym secret.
+            """
+            CREATE TABLE contacts (
+                participant_id INTEGER PRIMARY KEY REFERENCES participants(id) ON DELETE CASCADE,
+                chat TEXT NOT NULL,
+                created_at TEXT NOT NULL
+            )
+            """,
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

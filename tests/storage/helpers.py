@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Mapping, Sequence
+from contextlib import closing
+from pathlib import Path
 
 from flows.state import Answer, Phase, SessionState
 from storage.base import Channel, Status, Turn
+from storage.migrations import MIGRATIONS, migrate
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 CONSULTATION = "quartier-2025"
@@ -59,3 +63,23 @@ def make_turn(
 def pick(*codes: str) -> Answer:
     """An answer picking `codes`."""
     return Answer(choices=list(codes))
+
+
+def copy_as_version(source: Path, target: Path, version: int) -> None:
+    """A database at schema `version` holding `source`'s rows, to test upgrades from it."""
+    with closing(sqlite3.connect(target, isolation_level=None)) as conn:
+        migrate(conn, MIGRATIONS[:version])
+        conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM main.sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        conn.execute("BEGIN")
+        for table in tables:
+            columns = ", ".join(r[1] for r in conn.execute(f"PRAGMA main.table_info({table})"))
+            conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table}")
+        conn.execute("COMMIT")
+        conn.execute("DETACH DATABASE src")

@@ -37,7 +37,7 @@ from storage.base import (
     StepCount,
 )
 from storage.sqlite import SqliteStore
-from tests.storage.helpers import CONSULTATION, NOW, make_turn, pick
+from tests.storage.helpers import CONSULTATION, NOW, copy_as_version, make_turn, pick
 
 END = NOW + dt.timedelta(days=1)
 IDLE = dt.timedelta(hours=48)
@@ -254,19 +254,15 @@ async def test_answer_facts_follow_every_change_of_answers(
     assert not any(c.step_id == "q3" for c in found)
 
 
-async def test_upgrading_fills_answer_facts_from_existing_answers(db_path: Path) -> None:
+async def test_upgrading_fills_answer_facts_from_existing_answers(
+    db_path: Path, tmp_path: Path
+) -> None:
     async with SqliteStore(db_path) as store:
         await build(store)
         before = await store.answer_counts(CONSULTATION, NOW, END)
-    with closing(sqlite3.connect(db_path)) as conn:
-        # Back to a version 3 file, as written before migration 4.
-        conn.execute("DROP TABLE answer_facts")
-        for trigger in ("insert", "update", "delete"):
-            conn.execute(f"DROP TRIGGER answer_facts_{trigger}")
-        conn.execute("DROP INDEX sessions_activity")
-        conn.execute("PRAGMA user_version = 3")
-        conn.commit()
-    async with SqliteStore(db_path) as store:
+    version_3 = tmp_path / "v3.sqlite3"
+    copy_as_version(db_path, version_3, 3)  # as written before migration 4
+    async with SqliteStore(version_3) as store:
         assert sorted(await store.answer_counts(CONSULTATION, NOW, END), key=repr) == sorted(
             before, key=repr
         )

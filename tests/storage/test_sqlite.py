@@ -18,7 +18,7 @@ import storage.sqlite
 from storage.base import DuplicateUpdate, Status
 from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migrate
 from storage.sqlite import SqliteStore
-from tests.storage.helpers import NOW, later, make_turn, pick
+from tests.storage.helpers import NOW, copy_as_version, later, make_turn, pick
 
 TABLES = {
     "participants",
@@ -26,7 +26,11 @@ TABLES = {
     "answers",
     "processed_updates",
     "digest_runs",
-    "answer_facts",  # derived from answers by triggers, for the digest (migration 4)
+    "answer_facts",  # derived from answers by triggers, for the digest (migration 4),
+    "relays",
+    "relay_invitations",
+    "flags",
+    "contacts",
 }
 
 
@@ -104,19 +108,12 @@ class TestMigrations:
             assert user_tables(conn) == {"one", "two"}
 
     async def test_upgrading_a_version_1_database_keeps_its_sessions(self, tmp_path: Path) -> None:
+        current = tmp_path / "current.sqlite3"
+        async with SqliteStore(current) as writer:
+            who = await writer.participant("pseudo-a", NOW)
+            sid = await writer.commit(make_turn(who.id, saved={"q0": pick("a")}))
         path = tmp_path / "v1.sqlite3"
-        async with SqliteStore(path) as v1_data:
-            who = await v1_data.participant("pseudo-a", NOW)
-            sid = await v1_data.commit(make_turn(who.id, saved={"q0": pick("a")}))
-        with plain(path) as conn:
-            # Back to a true version 1 file.
-            conn.execute("DROP TABLE answer_facts")  # and its index; then its triggers
-            for trigger in ("insert", "update", "delete"):
-                conn.execute(f"DROP TRIGGER answer_facts_{trigger}")
-            conn.execute("DROP INDEX sessions_activity")
-            conn.execute("DROP TABLE digest_runs")
-            conn.execute("ALTER TABLE sessions DROP COLUMN screen")
-            conn.execute("PRAGMA user_version = 1")
+        copy_as_version(current, path, 1)
         async with SqliteStore(path) as upgraded:
             session = await upgraded.session(sid)
             assert session is not None and session.screen is None
