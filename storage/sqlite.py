@@ -992,20 +992,28 @@ class SqliteStore:
         """Every session (of one consultation, if given), oldest first, with its answers.
 
         Read in chunks of `EXPORT_CHUNK` sessions, each chunk a consistent snapshot; sessions
-        committed during the export show up if their id is past the current chunk.
+        committed during the export show up if their id is past the chunk being read ahead.
         """
-        after = 0
-        while True:
+
+        def read(after: int) -> asyncio.Future[list[Row]]:
             if consultation_id is None:
-                rows = await self._read(_EXPORT_ALL, (after, EXPORT_CHUNK))
-            else:
-                rows = await self._read(_EXPORT_ONE, (consultation_id, after, EXPORT_CHUNK))
-            chunk = self._exported(rows)
-            if not chunk:
-                return
-            for exported in chunk:
-                yield exported
-            after = chunk[-1].session_id
+                return asyncio.ensure_future(self._read(_EXPORT_ALL, (after, EXPORT_CHUNK)))
+            return asyncio.ensure_future(
+                self._read(_EXPORT_ONE, (consultation_id, after, EXPORT_CHUNK))
+            )
+
+        # The next chunk is read on the database thread while this one is consumed.
+        pending = read(0)
+        try:
+            while True:
+                chunk = self._exported(await pending)
+                if not chunk:
+                    return
+                pending = read(chunk[-1].session_id)
+                for exported in chunk:
+                    yield exported
+        finally:
+            pending.cancel()
 
     @staticmethod
     def _exported(rows: Sequence[Row]) -> list[ExportedSession]:

@@ -425,15 +425,15 @@ class TestSqliteStore:
         ]
         stream = sqlite_store.export()
         first = await anext(stream)
-        # Changed after the export began, in a later chunk: a stream that had loaded
-        # everything up front would still yield the old answer.
+        # Changed after the export began, two chunks ahead (the next one is being read
+        # already): a stream that had loaded everything up front would yield the old answer.
         await sqlite_store.commit(
-            make_turn(who.id, session_id=ids[5], now=later(1), saved={"q1": pick("changed")})
+            make_turn(who.id, session_id=ids[6], now=later(1), saved={"q1": pick("changed")})
         )
         ids.append(await sqlite_store.commit(make_turn(who.id, saved={"q1": pick("late")})))
         rest = [item async for item in stream]
         assert [first.session_id, *(item.session_id for item in rest)] == ids
-        assert rest[4].answers == {"q1": pick("changed")}
+        assert rest[5].answers == {"q1": pick("changed")}
         assert rest[-1].answers == {"q1": pick("late")}
 
 
