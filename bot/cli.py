@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot import bootstrap
+from bot import bootstrap, privacy_cli, relay_cli
 from bot.console import chat
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
@@ -56,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(_config_problem(args.config, error), file=sys.stderr)
         return 2
     handlers = {"chat": _chat, "run": _run, "check": _check, "digest": _digest, "export": _export}
+    handlers |= {"relay": relay_cli.relay_command, "import": _import}
+    handlers |= privacy_cli.HANDLERS
     handler = handlers[args.command]
     try:
         return handler(settings, args)
@@ -77,6 +79,11 @@ def _parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate the configuration and consultation files")
     check.add_argument(
         "--diagram", action="store_true", help="also print each consultation as a Mermaid chart"
+    )
+    check.add_argument(
+        "--for-run",
+        action="store_true",
+        help="also fail unless `parole run` could start (token, a real pseudonym secret)",
     )
     digest = commands.add_parser(
         "digest",
@@ -107,6 +114,8 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="only this consultation id (csv and xlsx: required if there are several)",
     )
+    relay_cli.add_parsers(commands)
+    privacy_cli.add_parsers(commands)
     return parser
 
 
@@ -238,11 +247,21 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
         if args.diagram:
             print(f"\n```mermaid\n{mermaid(consultation)}```\n")
     problem = settings.secret_problem()
+    if args.for_run and (settings.telegram.token is None or problem):
+        for missing in ([] if settings.telegram.token else ["telegram.token is missing"]) + (
+            [problem] if problem else []
+        ):
+            print(f"parole check: {missing}", file=sys.stderr)
+        return 2
     if settings.telegram.token is None or problem:
         print("note: not ready for `parole run` (telegram.token or privacy.pseudonym_secret)")
     for schedule in settings.digest.schedules:
         print(f"ok  digest schedule {schedule.name}: {schedule.cron} ({schedule.timezone})")
     return 0
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    return relay_cli.import_command(settings, args, _consultations(settings))
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:

@@ -27,7 +27,8 @@ CONSOLE_HELP: dict[Lang, str] = {
 def screen_text(reply: Reply) -> str:
     """A screen as plain text, buttons numbered."""
     screen: Screen = reply.screen
-    lines: list[str] = [f"» {note}" for note in reply.notes]
+    lines: list[str] = [reply.urgent, ""] if reply.urgent else []  # helplines come first
+    lines += [f"» {note}" for note in reply.notes]
     if screen.notice:
         lines.append(f"⚠️  {screen.notice}")
     if screen.progress:

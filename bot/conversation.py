@@ -11,18 +11,50 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
+from bot.privacy import PrivacyNotice
 from bot.pseudonym import pseudonym
 from flows.engine import Engine, Outcome
 from flows.events import Accept, Decline, Event, Pick, Restart, Show, TextInput
-from flows.model import Consultation, Lang
+from flows.model import YES, ChoiceStepBase, Consultation, Lang, YesNoStep
+from flows.safeguarding import Category, detect, helplines
 from flows.screen import Button, Screen
 from flows.state import Phase
 from flows.texts import say
-from storage.base import Channel, DuplicateUpdate, Participant, Status, Store, StoredSession, Turn
+from storage.base import (
+    Channel,
+    DuplicateUpdate,
+    Flag,
+    Participant,
+    Status,
+    Store,
+    StoredSession,
+    Turn,
+)
 
 Clock = Callable[[], dt.datetime]
 
 MENU = "m"  # scope of buttons that belong to no session (the list of consultations)
+FOLLOW_UP_STEP = "suivi"  # the yes/no question "do you want to hear what the city did?"
+NOT_STORED = 0  # the id of a `Newcomer`: no participant row has this id
+
+
+@dataclass(frozen=True)
+class Newcomer(Participant):
+    """A resident nothing is stored about yet: their row is created when they consent.
+
+    Someone who only reads the welcome, declines or asks for /confidentialite leaves no
+    trace; the row appears with their first session (or when they choose a language).
+    """
+
+    pseudonym: str = ""
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The answer to the follow-up question changed: keep or drop the resident's contact."""
+
+    participant_id: int
+    wanted: bool
 
 
 def utc_now() -> dt.datetime:
@@ -50,6 +82,8 @@ class Reply:
     stale: bool = False
     notes: tuple[str, ...] = ()
     previous_screen: str | None = None
+    urgent: str | None = None  # helplines after a disclosure: shown before anything else
+    follow_up: FollowUp | None = None
 
 
 def language_from_hint(hint: str | None) -> Lang:
@@ -69,7 +103,9 @@ class Conversations:
         channel: Channel,
         clock: Clock = utc_now,
         timezone: str = "Europe/Paris",
+        notice: PrivacyNotice | None = None,
     ) -> None:
+        self.notice = notice or PrivacyNotice(timezone=timezone)
         self.store = store
         self.engines = {c.id: Engine(c) for c in consultations}
         self._secret = secret
@@ -82,7 +118,45 @@ class Conversations:
     async def participant(self, account_id: int | str) -> Participant:
         """The pseudonymous participant behind an account of this transport."""
         key = pseudonym(self._secret, self.channel.value, account_id)
-        return await self.store.participant(key, self._clock())
+        found = await self.store.find_participant(key)
+        if found is not None:
+            return found
+        return Newcomer(NOT_STORED, None, None, self._clock(), pseudonym=key)
+
+    async def _stored(self, who: Participant) -> Participant:
+        """`who` with a row in storage, created now for a newcomer."""
+        if isinstance(who, Newcomer):
+            return await self.store.participant(who.pseudonym, self._clock())
+        return who
+
+    def safeguard(self, text: str, lang: Lang) -> tuple[frozenset[Category], str | None]:
+        """The disclosures in a typed text, and the helplines to send at once (None: none)."""
+        found = detect(text)
+        return found, (helplines(found, lang) if found else None)
+
+    async def record_flags(
+        self, who: Participant, categories: frozenset[Category], update_key: str | None
+    ) -> None:
+        """Count a disclosure whose text is not stored as an answer (stray or refused text).
+
+        The flag goes with the resident's current session, else with the one open
+        consultation (none when several are open: it is then counted in no digest).
+        """
+        if not categories:
+            return
+        session = await self._current(who)
+        if session is not None:
+            consultation_id: str | None = session.consultation_id
+        else:
+            open_now = [e for e in self.engines.values() if e.is_open(self.today())]
+            consultation_id = open_now[0].consultation.id if len(open_now) == 1 else None
+        await self.store.add_flags(
+            [Flag(category.value) for category in sorted(categories)],
+            consultation_id,
+            session.id if session else None,
+            self._clock(),
+            update_key,
+        )
 
     @staticmethod
     def language(who: Participant, hint: str | None) -> Lang:
@@ -112,6 +186,7 @@ class Conversations:
 
     async def set_language(self, who: Participant, lang: Lang) -> Reply:
         """/langue: switch language and show where the resident is, in the new language."""
+        who = await self._stored(who)
         await self.store.set_language(who.id, lang)
         session = await self._current(who)
         if session is None:
@@ -145,15 +220,33 @@ class Conversations:
         return await self._stale(who, lang)
 
     async def type_text(
-        self, who: Participant, lang: Lang, text: str, update_key: str | None
+        self,
+        who: Participant,
+        lang: Lang,
+        text: str,
+        update_key: str | None,
+        *,
+        disclosed: frozenset[Category] | None = None,
     ) -> Reply:
-        """A typed message: an answer if a question is open, otherwise a way in."""
+        """A typed message: an answer if a question is open, otherwise a way in.
+
+        Every text is checked for a disclosure. `disclosed` says the transport did it and
+        already sent the helplines; otherwise they come back as the reply's `urgent`. The
+        answer is stored as given, with its flags in the same transaction.
+        """
+        urgent = None
+        if disclosed is None:
+            disclosed, urgent = self.safeguard(text, lang)
         if update_key is not None and await self.store.seen(update_key):
-            return await self._where(who, lang)
+            return replace(await self._where(who, lang), urgent=urgent)
         session = await self._current(who)
         if session is None:
-            return await self.start(who, lang)
-        return await self._apply(who, lang, session, TextInput(text=text), update_key)
+            await self.record_flags(who, disclosed, update_key)
+            return replace(await self.start(who, lang), urgent=urgent)
+        reply = await self._apply(
+            who, lang, session, TextInput(text=text), update_key, disclosed=disclosed, text=text
+        )
+        return replace(reply, urgent=urgent)
 
     async def remember_screen(self, scope: str, screen: str | None) -> None:
         """Note which message now shows a session's screen (None: one without buttons)."""
@@ -190,12 +283,18 @@ class Conversations:
         consultation = engine.consultation
         session = await self.store.latest_session(who.id, consultation.id)
         if session is None:
-            return Reply(engine.render(engine.begin(), lang), f"c{consultation.id}")
+            return Reply(self._welcome(engine, lang), f"c{consultation.id}")
         if who.current_session_id != session.id:
             await self.store.set_current(who.id, session.id)
         if session.status is Status.COMPLETED:
             return Reply(Screen(title=say("already_done", lang)), MENU)
         return self._resume_menu(session, lang)
+
+    def _welcome(self, engine: Engine, lang: Lang) -> Screen:
+        """The consultation's welcome, then what is kept and for how long, then the prompt."""
+        screen = engine.render(engine.begin(), lang)
+        parts = [screen.body or "", self.notice.welcome(lang), say("consent_prompt", lang)]
+        return replace(screen, body="\n\n".join(part for part in parts if part))
 
     def _resume_menu(self, session: StoredSession, lang: Lang) -> Reply:
         engine = self.engines[session.consultation_id]
@@ -221,7 +320,12 @@ class Conversations:
             return await self._stale(who, lang)  # a second tap on an answered welcome
         outcome = engine.handle(engine.begin(), event, lang)
         if outcome.state.phase is Phase.DECLINED:
-            return self._reply(outcome, f"c{consultation_id}")  # nothing is stored on refusal
+            # Nothing is stored on refusal: a newcomer has no row, and the row of someone who
+            # only chose a language goes too.
+            if not isinstance(who, Newcomer):
+                await self.store.discard_if_unused(who.id)
+            return self._reply(outcome, f"c{consultation_id}")
+        who = await self._stored(who)
         try:
             session_id = await self.store.commit(
                 Turn(
@@ -245,6 +349,9 @@ class Conversations:
         session: StoredSession,
         event: Event,
         key: str | None,
+        *,
+        disclosed: frozenset[Category] = frozenset(),
+        text: str | None = None,
     ) -> Reply:
         engine = self.engines.get(session.consultation_id)
         if engine is None:
@@ -253,8 +360,11 @@ class Conversations:
         if closed is not None:
             return closed
         outcome = engine.handle(session.state, event, lang)
-        if outcome.changed:
-            state = outcome.state
+        flags = _flags(outcome, disclosed, text)
+        if outcome.changed or flags:
+            # A refused text that disclosed something still counts: the turn keeps the
+            # state and carries the flags, idempotent like any other.
+            state = outcome.state if outcome.changed else session.state
             try:
                 await self.store.commit(
                     Turn(
@@ -266,14 +376,29 @@ class Conversations:
                         now=self._clock(),
                         session_id=session.id,
                         saved={step: state.answers[step] for step in outcome.saved},
-                        removed=outcome.removed,
+                        removed=outcome.removed if outcome.changed else (),
                         update_key=key,
                         make_current=False,
+                        flags=flags,
                     )
                 )
             except DuplicateUpdate:
                 return await self._where(who, lang)
-        return self._reply(outcome, f"s{session.id}", session.screen)
+        reply = self._reply(outcome, f"s{session.id}", session.screen)
+        return replace(reply, follow_up=self._follow_up(who, engine, outcome))
+
+    @staticmethod
+    def _follow_up(who: Participant, engine: Engine, outcome: Outcome) -> FollowUp | None:
+        """Whether the turn answered (or undid) the follow-up question."""
+        if not outcome.changed:
+            return None
+        for step_id in (*outcome.saved, *outcome.removed):
+            step = engine.consultation.step(step_id)
+            if is_follow_up(step):
+                answer = outcome.state.answers.get(step_id)
+                kept = step_id not in outcome.removed and answer is not None
+                return FollowUp(who.id, kept and answer is not None and answer.choices == [YES])
+        return None
 
     async def _where(self, who: Participant, lang: Lang) -> Reply:
         """The current screen, unchanged (after a duplicate update)."""
@@ -318,6 +443,28 @@ class Conversations:
             stale=outcome.stale,
             previous_screen=previous_screen,
         )
+
+
+def is_follow_up(step: object) -> bool:
+    """Whether `step` is the question asking to hear what the city did (yes/no)."""
+    if not isinstance(step, YesNoStep | ChoiceStepBase):
+        return False
+    theme = getattr(step, "theme", None)
+    return step.id == FOLLOW_UP_STEP or (theme is not None and theme.value == FOLLOW_UP_STEP)
+
+
+def _flags(outcome: Outcome, disclosed: frozenset[Category], text: str | None) -> list[Flag]:
+    """Flag rows for a disclosure: on the answer that stored the text, if one did."""
+    if not disclosed:
+        return []
+    step_id = None
+    if outcome.changed:
+        for saved in outcome.saved:
+            answer = outcome.state.answers.get(saved)
+            if answer is not None and answer.text is not None and text is not None:
+                step_id = saved
+                break
+    return [Flag(category.value, step_id) for category in sorted(disclosed)]
 
 
 def _session_id(scope: str) -> int | None:

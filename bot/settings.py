@@ -41,9 +41,33 @@ class TelegramSettings(Section):
 
 
 class PrivacySettings(Section):
-    """Pseudonymisation of residents."""
+    """Pseudonymisation of residents, and what residents are told about their data."""
 
     pseudonym_secret: SecretStr | None = None
+    # Named in /confidentialite: who is responsible for the data, and how to reach them.
+    controller: str = "la mairie (service politique de la ville)"
+    contact: str | None = None  # an e-mail or postal address for data requests
+    retention_days: int = Field(default=365, ge=1, le=3650)  # answers are purged after this
+    processed_days: int = Field(default=3, ge=1)  # Telegram update ids kept against repeats
+    purge_time: str = Field(default="03:30", pattern=r"^\d{2}:\d{2}$")  # local time, daily
+
+
+class LimitsSettings(Section):
+    """Abuse limits: flood control per resident and the size of a typed message."""
+
+    max_text_length: int = Field(default=2000, ge=1)
+    flood_updates: int = Field(default=5, ge=1)  # more than this many updates…
+    flood_seconds: float = Field(default=2.0, gt=0)  # …within this many seconds
+    flood_pause_seconds: float = Field(default=10.0, ge=0)  # …and the resident is ignored
+
+
+class RelaySettings(Section):
+    """Relays (conseillers citoyens, adultes-relais, associations): invitations and links."""
+
+    invitation_days: int = Field(default=7, ge=1, le=90)  # an invitation link expires after
+    # The bot's @username without "@", for the links `parole relay add` prints; when empty,
+    # the CLI asks Telegram (getMe) with telegram.token.
+    bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 
 
 class StorageSettings(Section):
@@ -133,6 +157,8 @@ class Settings(BaseSettings):
     staff: StaffSettings = Field(default_factory=StaffSettings)
     consultation: ConsultationSettings = Field(default_factory=ConsultationSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
+    relays: RelaySettings = Field(default_factory=RelaySettings)
+    limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
     def secret_problem(self) -> str | None:
         """Why the pseudonymisation secret cannot protect residents, or None if it can."""

@@ -17,14 +17,19 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   started). A step shown only under a condition may have fewer than the next one.
 - Breakdowns and the quartier × profile cross-tabulation: the sessions with activity in the
   period (last activity in it), by the quartier step (`options_from = "quartiers"`, or id
-  "quartier"), the "profil" step and the channel. One row per option (French label), then
-  "Autre", codes no longer offered, and "Sans réponse" (not reached yet, or skipped).
+  "quartier"), the "profil" step and the channel; and by relay (the relay whose link, assisted
+  entry or paper form brought the session in, by the name staff gave it), when any did. One
+  row per option (French label), then "Autre", codes no longer offered, and "Sans réponse"
+  (not reached yet, or skipped); by relay, one row per relay, then "Sans relais".
 - Choice questions (single, multiple, yes/no, scale): the answers given or changed in the
   period (an answer's last change decides its period), counted per option; rows ranked by
   count, ties in option order, hidden counts after the shown ones (in option order, so the
   ranking says nothing of them). `answered`/`skipped`: answers and skips in the period;
   `other_count`/`other_texts`: the "Autre" answers that came with a text, most recent first.
 - Text questions: the texts given in the period (skips left out), most recent first.
+- Quotes ("Autre" texts and free texts) never include an answer that raised a safeguarding
+  flag; flags are counted per category, with the number of flagged messages (unsuppressed:
+  they count messages, not residents, and are crossed with nothing).
 - Days: sessions started per day in `timezone`, every day of the period that the
   consultation is open (plus any day with sessions), zeros included.
 - Suppression (digest.suppress): every breakdown, cross-tabulation, choice and funnel count
@@ -72,6 +77,7 @@ from storage.base import (
     AnswerCount,
     Channel,
     ProfileCount,
+    RelayReach,
     ReportStore,
     SessionTotals,
     StepCount,
@@ -94,7 +100,10 @@ BREAKDOWN_TITLES = {
     "quartier": "Par quartier",
     "profil": "Par lien avec le quartier",
     "channel": "Par canal",
+    "relay": "Par relais (lien, saisie, papier)",
 }
+NO_RELAY_CODE = "_none"
+NO_RELAY_LABEL = "Sans relais"
 CROSSTAB_TITLE = "Quartier × lien avec le quartier"
 
 
@@ -123,7 +132,7 @@ async def build_digest(
     quartier, profile = _quartier_step(consultation), _profile_step(consultation)
     before = period.previous()
     # Independent queries: the store may run them side by side.
-    (totals, previous), reached, profiles, answers, texts, slots = await asyncio.gather(
+    (totals, previous), reached, profiles, answers, texts, (slots, flags) = await asyncio.gather(
         asyncio.gather(
             source.session_totals(cid, start, end, abandon_after),
             source.session_totals(cid, before.start, before.end, abandon_after),
@@ -134,12 +143,17 @@ async def build_digest(
         ),
         source.answer_counts(cid, start, end),
         source.recent_texts(cid, start, end, recent_texts),
-        source.sessions_started(cid, start, end),
+        asyncio.gather(
+            source.sessions_started(cid, start, end), source.flag_counts(cid, start, end)
+        ),
     )
     by_step: dict[str, list[str]] = {}
     for text in texts:  # already most recent first within each step
         by_step.setdefault(text.step_id, []).append(text.text)
     breakdowns, crosstab = _profiles(profiles, quartier, profile, min_group_size)
+    by_relay = _relays(await source.relay_reach(cid, start, end), profiles, min_group_size)
+    if by_relay is not None:
+        breakdowns.append(by_relay)
     choices: list[ChoiceResult] = []
     text_results: list[TextResult] = []
     for step in consultation.questions():
@@ -160,6 +174,8 @@ async def build_digest(
         texts=text_results,
         days=_days(consultation, period, zone, [(s.start, s.sessions) for s in slots]),
         min_group_size=min_group_size,
+        flagged_messages=sum(found.flags for found in flags if found.category == ""),
+        flags={found.category: found.flags for found in flags if found.category},
     )
 
 
@@ -306,6 +322,25 @@ def _breakdown(
         for option, cell in zip(options, cells, strict=True)
     ]
     return Breakdown(key=key, title=BREAKDOWN_TITLES[key], rows=rows)
+
+
+def _relays(
+    reach: Sequence[RelayReach], profiles: Sequence[ProfileCount], threshold: int
+) -> Breakdown | None:
+    """Sessions of the period by the relay that brought them in, then those without one.
+
+    The same sessions as the other breakdowns (activity in the period), so the same total,
+    protected as a line. None when no relay brought any session of the period.
+    """
+    if not reach:
+        return None
+    total = sum(found.sessions for found in profiles)
+    by_relay = sum(found.sessions for found in reach)
+    options = [_Option(f"relay-{found.relay_id}", found.name) for found in reach]
+    options.append(_Option(NO_RELAY_CODE, NO_RELAY_LABEL))
+    counts: Counter[str] = Counter({f"relay-{found.relay_id}": found.sessions for found in reach})
+    counts[NO_RELAY_CODE] = max(total - by_relay, 0)
+    return _breakdown("relay", options, counts, threshold)
 
 
 # -- questions --------------------------------------------------------------------------------

@@ -145,3 +145,8 @@ class Digest:
     texts: list[TextResult]
     days: list[DayCount]
     min_group_size: int
+    # Safeguarding: messages that disclosed violence or danger, and flags per category. Never
+    # suppressed (they describe messages, not a group of residents, and carry no attribute
+    # that a breakdown could cross), never quoted.
+    flagged_messages: int = 0
+    flags: dict[str, int] = field(default_factory=dict)

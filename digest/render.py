@@ -92,7 +92,7 @@ def layout(digest: Digest) -> list[Section]:
     """The sections of a digest, in reading order."""
     notes = _Notes()
     plans = {(item.kind, item.step_id): item for item in plan(digest)}
-    sections = [_header(digest), _participation(digest)]
+    sections = [_header(digest), _participation(digest), *_flags(digest)]
     sections += _days(digest, plans.get(("days", None)))
     sections += _funnel(digest, notes, plans.get(("funnel", None)))
     for breakdown in digest.breakdowns:
@@ -155,6 +155,34 @@ def _participation(digest: Digest) -> Section:
     if now.sessions_started == 0 and now.new_participants == 0:
         lines.insert(0, (Italic(texts.NOTHING_NEW),))
     return Section(texts.PARTICIPATION, tuple(lines))
+
+
+FLAG_LABELS = {
+    "danger": "danger ou menace",
+    "domestic": "violences conjugales ou familiales",
+    "sexual": "violences sexuelles",
+    "child": "enfant en danger",
+    "self_harm": "idées suicidaires",
+}
+FLAGS_TITLE = "Signalements"
+FLAGS_NOTE = (
+    "Messages où un·e habitant·e dit subir des violences ou être en danger : les numéros "
+    "d'aide lui ont été donnés aussitôt. Ces textes ne sont jamais cités."
+)
+
+
+def _flags(digest: Digest) -> list[Section]:
+    """The safeguarding line: "Signalements : 3 (danger ou menace 2, …)"; nothing if none."""
+    if not digest.flagged_messages and not digest.flags:
+        return []
+    kinds = ", ".join(
+        f"{FLAG_LABELS.get(category, category)} {texts.number(count)}"
+        for category, count in sorted(digest.flags.items(), key=lambda item: (-item[1], item[0]))
+    )
+    line: Line = (f"⚠️ {FLAGS_TITLE} : ", Bold(texts.number(digest.flagged_messages)))
+    if kinds:
+        line += (f" ({kinds})",)
+    return [Section(FLAGS_TITLE, (line, (Italic(FLAGS_NOTE),)))]
 
 
 def _total(icon: str, label: str, now: Totals, before: Totals, name: str) -> Line:

@@ -464,7 +464,7 @@ class Engine:
 
     @staticmethod
     def _clean_text(raw: str, limit: int, lang: Lang) -> tuple[str, str | None]:
-        text = raw.strip()
+        text = _storable(raw).strip()
         if not text:
             return text, say("empty_text", lang)
         if len(text) > limit:
@@ -478,6 +478,16 @@ def _count(lang: Lang, n: int) -> str:
 
 def _edited(screen: Screen) -> Screen:
     return replace(screen, edit=True)
+
+
+def _storable(text: str) -> str:
+    """`text` as it can be stored and shown again.
+
+    An unpaired UTF-16 surrogate (Telegram's JSON can carry one, UTF-8 cannot encode it)
+    becomes "�"; control characters other than line feeds and tabs are dropped.
+    """
+    repaired = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return "".join(c for c in repaired if c in "\n\t" or unicodedata.category(c) != "Cc")
 
 
 def _fold(text: str) -> str:

@@ -128,6 +128,9 @@ MESSAGES: dict[str, Text] = {
         "/start : commencer ou choisir une consultation\n"
         "/reprendre : reprendre là où vous en étiez\n"
         "/langue : English / français\n"
+        "/confidentialite : vos données et vos droits\n"
+        "/mesdonnees : voir ce qui est gardé sur vous\n"
+        "/oubli : tout effacer\n"
         "/aide : ce message\n\n"
         "Vous pouvez arrêter quand vous voulez et revenir plus tard : "
         "vos réponses sont gardées.",
@@ -136,6 +139,9 @@ MESSAGES: dict[str, Text] = {
         "/start: begin or choose a consultation\n"
         "/reprendre: resume where you were\n"
         "/langue: English / français\n"
+        "/confidentialite: your data and your rights\n"
+        "/mesdonnees: see what is kept about you\n"
+        "/oubli: erase everything\n"
         "/aide: this message\n\n"
         "You can stop whenever you like and come back later: your answers are kept.",
     ),
@@ -161,7 +167,121 @@ MESSAGES: dict[str, Text] = {
     "cmd_reprendre": Text(fr="Reprendre où j'en étais", en="Resume where I was"),
     "cmd_langue": Text(fr="Changer de langue (English)", en="Change language (français)"),
     "cmd_aide": Text(fr="Aide et commandes", en="Help and commands"),
+    # Privacy: consent, access, erasure (bot/privacy.py fills the values)
+    "consent_prompt": Text(
+        fr="Touchez « J'accepte » pour commencer : vos réponses seront alors enregistrées.",
+        en="Tap “I agree” to start: your answers will then be recorded.",
+    ),
+    "privacy_welcome": Text(
+        fr="🔒 Ce qui est gardé : vos réponses et leur date, sous un numéro anonyme. "
+        "Pour quoi : préparer le Contrat de ville. Effacé au bout de {duration} "
+        "sans nouvelle réponse. À tout moment : /mesdonnees pour tout voir, /oubli pour "
+        "tout effacer, /confidentialite pour les détails.",
+        en="🔒 What is kept: your answers and their date, under an anonymous number. "
+        "What for: preparing the Contrat de ville. Deleted after {duration} without a new "
+        "answer. Any time: /mesdonnees to see it all, /oubli to erase it all, "
+        "/confidentialite for the details.",
+    ),
+    "privacy_notice": Text(
+        fr="🔒 Vos données et vos droits\n\n"
+        "Qui est responsable : {controller}.{contact}\n\n"
+        "Ce qui est gardé : vos réponses aux questions, leur date, la langue choisie "
+        "et un numéro anonyme calculé à partir de votre compte Telegram (il ne permet de "
+        "retrouver ni votre nom ni votre numéro de téléphone). Si vous demandez à être "
+        "informé·e des suites, le numéro de cette conversation est gardé à part, chiffré, "
+        "seulement pour vous envoyer ce message.\n\n"
+        "Pour quoi : préparer le Contrat de ville de votre quartier. Un message qui "
+        "parle de violence ou de danger est compté (jamais cité) pour que la ville sache "
+        "qu'il faut agir.\n\n"
+        "Qui lit : l'équipe de la mairie chargée de la politique de la ville. Elle "
+        "reçoit des résumés : des nombres (les groupes de moins de {min_group} personnes "
+        "sont cachés) et quelques phrases écrites, sans nom.\n\n"
+        "Combien de temps : {duration} après votre dernière réponse, puis tout est "
+        "effacé automatiquement.\n\n"
+        "Vos droits : /mesdonnees vous envoie tout ce qui est gardé sur vous, "
+        "/oubli efface tout. Vous pouvez aussi écrire au responsable.\n\n"
+        "⚠️ Ce bot n'est pas un service d'urgence et n'est pas surveillé en temps réel. "
+        "En cas de danger : 17 ou 112, ou un SMS au 114.\n\n"
+        "Telegram garde de son côté l'historique de cette conversation : vous pouvez "
+        "l'effacer dans l'application.",
+        en="🔒 Your data and your rights\n\n"
+        "Who is responsible: {controller}.{contact}\n\n"
+        "What is kept: your answers, their date, the language you chose and an "
+        "anonymous number computed from your Telegram account (it reveals neither your name "
+        "nor your phone number). If you ask to hear what happens next, the number of this "
+        "chat is kept apart, encrypted, only to send you that message.\n\n"
+        "What for: preparing the Contrat de ville of your neighbourhood. A message "
+        "about violence or danger is counted (never quoted) so the city knows it must "
+        "act.\n\n"
+        "Who reads it: the city team in charge of the priority neighbourhoods. They "
+        "get summaries: numbers (groups under {min_group} people are hidden) and a few "
+        "written sentences, without names.\n\n"
+        "How long: {duration} after your last answer, then everything is deleted "
+        "automatically.\n\n"
+        "Your rights: /mesdonnees sends you everything kept about you, /oubli "
+        "erases it all. You can also write to the person responsible.\n\n"
+        "⚠️ This bot is not an emergency service and is not watched in real time. "
+        "In danger: call 17 or 112, or text 114.\n\n"
+        "Telegram keeps its own history of this chat: you can delete it in the app.",
+    ),
+    "privacy_contact": Text(fr="\nContact : {contact}", en="\nContact: {contact}"),
+    "mydata_summary": Text(
+        fr="📄 Voici tout ce qui est gardé sur vous : {sessions} consultation(s), "
+        "{answers} réponse(s). Message de suivi : {contact}. Le détail est dans le "
+        "fichier. Pour tout effacer : /oubli.",
+        en="📄 Here is everything kept about you: {sessions} consultation(s), "
+        "{answers} answer(s). Follow-up message: {contact}. The details are in the "
+        "file. To erase it all: /oubli.",
+    ),
+    "nothing_stored": Text(
+        fr="Rien n'est enregistré sur vous : il n'y a rien à voir ni à effacer.",
+        en="Nothing is stored about you: there is nothing to see or erase.",
+    ),
+    "forget_confirm": Text(
+        fr="Voulez-vous vraiment tout effacer ? Vos réponses ({answers}), vos "
+        "consultations ({sessions}) et votre numéro anonyme seront supprimés, sans retour "
+        "possible. Les résumés déjà envoyés à la mairie ne changent pas ; les suivants ne "
+        "compteront plus vos réponses.",
+        en="Do you really want to erase everything? Your answers ({answers}), your "
+        "consultations ({sessions}) and your anonymous number will be deleted, for good. "
+        "Summaries already sent to the city do not change; later ones will no longer "
+        "count your answers.",
+    ),
+    "forget_yes": Text(fr="🗑 Oui, tout effacer", en="🗑 Yes, erase everything"),
+    "forget_no": Text(fr="Annuler", en="Cancel"),
+    "forgotten": Text(
+        fr="C'est fait : tout ce qui vous concernait est effacé. Si vous revenez, vous "
+        "serez une nouvelle personne pour ce bot.",
+        en="Done: everything about you is erased. If you come back, you will be a new "
+        "person to this bot.",
+    ),
+    "forget_cancelled": Text(
+        fr="D'accord, rien n'a été effacé.", en="All right, nothing was erased."
+    ),
+    "text_capped": Text(
+        fr="Votre message fait {n} caractères : c'est trop long ({max} au plus). "
+        "Merci de le raccourcir. Rien n'a été enregistré.",
+        en="Your message is {n} characters long: that is too long ({max} at most). "
+        "Please shorten it. Nothing was saved.",
+    ),
+    "flood": Text(
+        fr="Doucement… 🙂 Je reçois beaucoup de messages d'un coup. Attendez quelques "
+        "secondes, puis continuez.",
+        en="Easy… 🙂 I am getting many messages at once. Wait a few seconds, then go on.",
+    ),
+    "cmd_confidentialite": Text(fr="Vos données et vos droits", en="Your data and rights"),
+    "cmd_mesdonnees": Text(fr="Voir tout ce qui est gardé sur moi", en="See my data"),
+    "cmd_oubli": Text(fr="Tout effacer", en="Erase my data"),
 }
+
+# Sent by the error handler, in both languages at once: the failure may be in finding out
+# which language the resident speaks.
+ERROR_MESSAGE = (
+    "😕 Désolé, un problème technique m'a empêché de répondre. Vos réponses déjà données "
+    "sont bien gardées. Réessayez dans un moment, ou tapez /reprendre.\n\n"
+    "Sorry, something went wrong on my side. Your answers are safe. "
+    "Please try again in a moment, or type /reprendre."
+)
 
 
 def say(key: str, lang: Lang, **values: object) -> str:

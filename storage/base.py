@@ -59,6 +59,18 @@ class StoredSession:
 
 
 @dataclass(frozen=True)
+class Flag:
+    """A safeguarding flag: a text disclosed violence or danger of this `category`.
+
+    `step_id` names the answer that carried the text (digests and exports never show it);
+    None when the text was not stored as an answer (a stray message, a refused text).
+    """
+
+    category: str
+    step_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Turn:
     """Everything one handled event changes, committed together or not at all.
 
@@ -79,6 +91,7 @@ class Turn:
     removed: Sequence[str] = ()
     update_key: str | None = None
     make_current: bool = True
+    flags: Sequence[Flag] = ()  # stored with the turn, in the same transaction
 
 
 @dataclass(frozen=True)
@@ -145,10 +158,30 @@ class RecentText:
 
 
 @dataclass(frozen=True)
+class FlagCount:
+    """Safeguarding flags of one category raised in a period (counts only, never texts).
+
+    The category "" counts flagged messages, whatever their categories.
+    """
+
+    category: str
+    flags: int
+
+
+@dataclass(frozen=True)
 class SlotCount:
     """Sessions started in the quarter of an hour (UTC) beginning at `start`."""
 
     start: dt.datetime
+    sessions: int
+
+
+@dataclass(frozen=True)
+class RelayReach:
+    """Sessions with activity in a period that one relay brought in (link, assisted, paper)."""
+
+    relay_id: int
+    name: str
     sessions: int
 
 
@@ -193,12 +226,25 @@ class ReportStore(Protocol):
     async def recent_texts(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime, per_step: int
     ) -> list[RecentText]:
-        """Up to `per_step` texts per step given in the period, by step, most recent first."""
+        """Up to `per_step` texts per step given in the period, by step, most recent first.
+
+        Texts of flagged answers (a `Flag` names their session and step) are left out.
+        """
 
     async def sessions_started(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
     ) -> list[SlotCount]:
         """Sessions started in the period per quarter of an hour (empty slots left out)."""
+
+    async def flag_counts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[FlagCount]:
+        """Safeguarding flags raised in the period, per category (texts never read)."""
+
+    async def relay_reach(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[RelayReach]:
+        """Sessions with activity (updated_at) in the period, per relay that has some."""
 
 
 class DuplicateUpdate(Exception):
@@ -216,6 +262,22 @@ class Store(Protocol):
 
     async def participant(self, pseudonym: str, now: dt.datetime) -> Participant:
         """The participant with this pseudonym, created on first sight."""
+
+    async def find_participant(self, pseudonym: str) -> Participant | None:
+        """The participant with this pseudonym, if stored (never creates one)."""
+
+    async def discard_if_unused(self, participant_id: int) -> bool:
+        """Delete the participant if nothing else is stored about them (no session, contact)."""
+
+    async def add_flags(
+        self,
+        flags: Sequence[Flag],
+        consultation_id: str | None,
+        session_id: int | None,
+        now: dt.datetime,
+        update_key: str | None = None,
+    ) -> bool:
+        """Store flags outside a turn; False (nothing stored) if `update_key` was seen."""
 
     async def set_language(self, participant_id: int, lang: Lang) -> None:
         """Remember the participant's language."""

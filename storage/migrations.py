@@ -229,6 +229,34 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             """,
         ),
     ),
+    Migration(
+        7,
+        (
+            # When a resident was attributed to a relay through the relay's link (NULL for the
+            # anonymous participants of assisted and paper entries, attributed at creation).
+            "ALTER TABLE participants ADD COLUMN relay_at TEXT",
+            "CREATE INDEX participants_relay ON participants(relay_id) WHERE relay_id IS NOT NULL",
+            # The assisted entry a relay's chat is typing in (the anonymous participant met in
+            # person), kept here rather than in memory so it survives a restart.
+            """
+            ALTER TABLE relays ADD COLUMN entry_participant_id INTEGER
+                REFERENCES participants(id) ON DELETE SET NULL
+            """,
+            # A session inherits its participant's relay when it is created, in the same
+            # transaction, so no writer needs to know of relays.
+            """
+            CREATE TRIGGER sessions_inherit_relay AFTER INSERT ON sessions
+            WHEN NEW.relay_id IS NULL AND EXISTS (
+                SELECT 1 FROM participants WHERE id = NEW.participant_id AND relay_id IS NOT NULL
+            )
+            BEGIN
+                UPDATE sessions
+                SET relay_id = (SELECT relay_id FROM participants WHERE id = NEW.participant_id)
+                WHERE id = NEW.id;
+            END
+            """,
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

@@ -63,6 +63,9 @@ from storage.base import (
     Turn,
 )
 from storage.migrations import migrate
+from storage.privacy import PrivacyStore
+from storage.relays import RelayStore, SqliteRelays
+from storage.sqlite_privacy import PrivacySqlite
 
 MAX_BATCH: Final = 256
 EXPORT_CHUNK: Final = 500
@@ -79,6 +82,16 @@ _SESSION_COLUMNS: Final = (
 _EXPORT_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, created_at, updated_at, completed_at"
 )
+# Exports travel (staff chats, e-mail attachments, laptops): the text of an answer that
+# raised a safeguarding flag is withheld there, replaced by a mark; the database keeps it.
+FLAGGED_TEXT: Final = "[texte retiré : signalement]"
+_EXPORTED_VALUE: Final = f"""
+    CASE WHEN EXISTS (
+        SELECT 1 FROM flags
+        WHERE flags.session_id = answers.session_id AND flags.step_id = answers.step_id
+    ) AND json_type(answers.value, '$.text') = 'text'
+    THEN json_set(answers.value, '$.text', '{FLAGGED_TEXT}') ELSE answers.value END
+"""  # noqa: S608
 # One statement per chunk (sessions joined to their answers) so the chunk is one snapshot
 # without a read transaction spanning several hops. Two fixed statements rather than
 # `? IS NULL OR …`, which would hide the consultation index from the planner.
@@ -86,7 +99,7 @@ _EXPORT_ALL: Final = f"""
     WITH chunk AS (
         SELECT {_EXPORT_COLUMNS} FROM sessions WHERE id > ? ORDER BY id LIMIT ?
     )
-    SELECT chunk.*, answers.step_id, answers.value
+    SELECT chunk.*, answers.step_id, {_EXPORTED_VALUE}
     FROM chunk LEFT JOIN answers ON answers.session_id = chunk.id
     ORDER BY chunk.id
 """  # noqa: S608
@@ -95,7 +108,7 @@ _EXPORT_ONE: Final = f"""
         SELECT {_EXPORT_COLUMNS} FROM sessions
         WHERE consultation_id = ? AND id > ? ORDER BY id LIMIT ?
     )
-    SELECT chunk.*, answers.step_id, answers.value
+    SELECT chunk.*, answers.step_id, {_EXPORTED_VALUE}
     FROM chunk LEFT JOIN answers ON answers.session_id = chunk.id
     ORDER BY chunk.id
 """  # noqa: S608
@@ -118,6 +131,10 @@ _UPSERT_ANSWER: Final = (
 )
 _DELETE_ANSWER: Final = "DELETE FROM answers WHERE session_id = ? AND step_id = ?"
 _SET_CURRENT: Final = "UPDATE participants SET current_session_id = ? WHERE id = ?"
+_INSERT_FLAG: Final = (
+    "INSERT INTO flags (consultation_id, session_id, step_id, category, created_at) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
 
 # -- report queries (ReportStore) -------------------------------------------------------------
 # They lean on two facts of the write path. A session's updated_at is its latest turn's time,
@@ -192,6 +209,12 @@ _RECENT_TEXTS: Final = f"""
         FROM answer_facts
         WHERE has_text = 1 AND +session_id IN ({_ACTIVE_SINCE})  -- as in _ANSWER_COUNTS
           AND updated_at >= :start AND updated_at < :end
+          -- A flagged answer (a disclosure) is counted, never quoted.
+          AND NOT EXISTS (
+              SELECT 1 FROM flags
+              WHERE flags.session_id = answer_facts.session_id
+                AND flags.step_id = answer_facts.step_id
+          )
     )
     SELECT ranked.step_id, json_extract(answers.value, '$.text'), ranked.updated_at
     FROM ranked
@@ -277,6 +300,7 @@ class _EncodedTurn:
     removed: tuple[str, ...]
     update_key: str | None
     make_current: bool
+    flags: tuple[tuple[str | None, str], ...] = ()  # (step id, category)
 
     @classmethod
     def of(cls, turn: Turn) -> _EncodedTurn:
@@ -300,7 +324,15 @@ class _EncodedTurn:
             removed=tuple(turn.removed),
             update_key=turn.update_key,
             make_current=turn.make_current,
+            flags=tuple((flag.step_id, flag.category) for flag in turn.flags),
         )
+
+    def flag_rows(self, session_id: int) -> list[tuple[object, ...]]:
+        """Parameters of `_INSERT_FLAG`, one row per flag of the turn."""
+        return [
+            (self.consultation_id, session_id, step, category, self.now)
+            for step, category in self.flags
+        ]
 
     def insert_params(self) -> tuple[object, ...]:
         """Parameters of `_INSERT_SESSION`."""
@@ -356,7 +388,7 @@ class _AnswerChange:
     delete_first: bool  # a turn of the batch removed it: delete the old row before upserting
 
 
-class SqliteStore:
+class SqliteStore(SqliteRelays, PrivacySqlite):
     """`Store` on one SQLite file in WAL mode, with group commit."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
@@ -735,6 +767,7 @@ class SqliteStore:
         changes: dict[tuple[int, str], _AnswerChange] = {}
         processed: list[tuple[str, str]] = []
         current: list[tuple[int, int]] = []
+        flag_rows: list[tuple[object, ...]] = []
         for index in accepted:
             turn = turns[index]
             session_id = cast(int, results[index])
@@ -754,6 +787,7 @@ class SqliteStore:
                 processed.append((turn.update_key, turn.now))
             if turn.make_current:
                 current.append((session_id, turn.participant_id))
+            flag_rows += turn.flag_rows(session_id)
         deletes = [key for key, change in changes.items() if change.delete_first]
         upserts = [
             (session_id, step, change.value, change.created_at, change.updated_at)
@@ -772,6 +806,8 @@ class SqliteStore:
             )
         if current:
             await conn.executemany(_SET_CURRENT, current)
+        if flag_rows:
+            await conn.executemany(_INSERT_FLAG, flag_rows)
         return [results[index] for index in range(len(turns))]
 
     async def _apply_one_by_one(
@@ -820,6 +856,8 @@ class SqliteStore:
             await conn.executemany(_DELETE_ANSWER, [(session_id, step) for step in turn.removed])
         if turn.make_current:
             await conn.execute(_SET_CURRENT, (session_id, turn.participant_id))
+        if turn.flags:
+            await conn.executemany(_INSERT_FLAG, turn.flag_rows(session_id))
         return int(session_id)
 
     # -- reports (ReportStore) -------------------------------------------------------------
@@ -1046,3 +1084,5 @@ class SqliteStore:
 _: type[Store] = SqliteStore
 _reports: type[ReportStore] = SqliteStore
 _ledger: type[Ledger] = SqliteStore
+_privacy: type[PrivacyStore] = SqliteStore
+_relays: type[RelayStore] = SqliteStore

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import json
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -600,3 +601,17 @@ def test_stopping_the_server_ends_pending_long_polls(api: FakeBotApi) -> None:
     poller.join(timeout=5)
     assert time.monotonic() - started < 2
     assert results == [(200, {"ok": True, "result": []})]
+
+
+def test_a_request_cut_short_by_a_dying_client_is_not_processed(
+    api: FakeBotApi, server: FakeBotApiServer
+) -> None:
+    path = urllib.parse.urlsplit(f"{server.base_url}{api.token}/sendMessage")
+    head = (
+        f"POST {path.path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 200\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(head.encode() + b"chat_id=1")  # then the client dies
+    api.wait(lambda a: False, 0.3)
+    assert api.refused == [] and api.requests == []

@@ -3,35 +3,42 @@
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, cast
 
-from telegram import BotCommand
+from telegram import BotCommand, Update
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 from bot.conversation import Clock, Conversations, utc_now
+from bot.privacy import Privacy, PrivacyNotice
+from bot.retention import RetentionJob
 from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
-from bot.telegram import resident, staff
+from bot.telegram import flood, relay, resident, staff
+from bot.telegram import privacy as privacy_handlers
 from bot.telegram.ordering import PerUserUpdateProcessor
 from digest.dispatch import Destination, DigestStore, RetryPolicy
 from digest.email import EmailDestination
 from flows.model import LANGS, Consultation, Lang
-from flows.texts import say
+from flows.texts import ERROR_MESSAGE, say
 from storage.base import Channel
+from storage.privacy import PrivacyStore
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "reprendre", "langue", "aide")
+COMMANDS = ("start", "reprendre", "langue", "aide", "confidentialite", "mesdonnees", "oubli")
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(
     settings: Settings,
-    store: DigestStore,
+    store: relay.AppStore,
     consultations: Sequence[Consultation],
     *,
     clock: Clock = utc_now,
@@ -49,6 +56,13 @@ def build_application(
     secret = settings.privacy.pseudonym_secret
     if secret is None:
         raise ValueError("privacy.pseudonym_secret is missing")
+    notice = PrivacyNotice(
+        controller=settings.privacy.controller,
+        contact=settings.privacy.contact,
+        retention_days=settings.privacy.retention_days,
+        min_group_size=settings.digest.min_group_size,
+        timezone=settings.consultation.timezone,
+    )
     conversations = Conversations(
         store,
         consultations,
@@ -56,12 +70,24 @@ def build_application(
         channel=Channel.TELEGRAM,
         clock=clock,
         timezone=settings.consultation.timezone,
+        notice=notice,
+    )
+    # SqliteStore is also a PrivacyStore (see storage.sqlite_privacy).
+    privacy_store = cast(PrivacyStore, store)
+    privacy = Privacy(
+        privacy_store,
+        consultations,
+        secret.get_secret_value(),
+        channel=Channel.TELEGRAM,
+        notice=notice,
     )
 
     async def post_init(application: TelegramApp) -> None:
         await store.open()
         await _register_commands(application)
-        await staff.register_commands(application.bot, settings.staff, _commands("fr"))
+        await staff.register_commands(
+            application.bot, settings.staff, [*_commands("fr"), *relay.staff_menu()]
+        )
 
     async def post_shutdown(application: TelegramApp) -> None:
         await store.close()
@@ -80,7 +106,19 @@ def build_application(
     application = builder.build()
     # Staff first: their handlers only match staff, and the residents' catch every command.
     staff.register(application, settings, store, consultations, clock=clock)
-    resident.register(application, conversations)
+    relays, entries = relay.use_cases(settings, store, consultations, clock=clock)
+    relay.register_staff(application, relays, settings.staff)
+    relay.register(application, relays, entries, conversations)
+    flood.register(application, settings.limits)
+    privacy_handlers.register(application, privacy, clock=clock)
+    resident.register(
+        application,
+        conversations,
+        privacy,
+        max_text_length=settings.limits.max_text_length,
+        clock=clock,
+    )
+    RetentionJob(privacy_store, settings, clock).register(application)
     if settings.digest.schedules:
         digest_jobs(application, settings, store, consultations, clock=clock).register(application)
     application.add_error_handler(_log_error)
@@ -122,10 +160,21 @@ def digest_jobs(
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Log a failed update without its content: residents' words never reach the log."""
+    """Log a failed update without its content, and tell the resident their answers are safe.
+
+    Only the error's type and where it happened are logged: an exception's message may quote
+    what a resident typed (a validation error quotes its input), so it is left out.
+    """
     error = context.error
-    log.error(
-        "an update failed: %s",
-        type(error).__name__,
-        exc_info=(type(error), error, error.__traceback__) if error else None,
-    )
+    frames = traceback.extract_tb(error.__traceback__) if error else []
+    where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+    log.error("an update failed: %s at %s", type(error).__name__, where or "?")
+    if not isinstance(update, Update):
+        return
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return
+    try:
+        await chat.send_message(ERROR_MESSAGE)
+    except TelegramError as failure:
+        log.warning("could not tell a resident about an error: %s", type(failure).__name__)

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from telegram import CallbackQuery, Message, Update
-from telegram.constants import ParseMode
+from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -17,7 +17,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Conversations, Reply, language_from_hint
+from bot.conversation import Clock, Conversations, Reply, language_from_hint, utc_now
+from bot.privacy import Privacy
 from bot.telegram.callbacks import unpack
 from bot.telegram.render import html, keyboard, screen_html
 from flows.events import Show
@@ -34,8 +35,28 @@ TOAST_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
 class ResidentHandlers:
     """The handlers of the resident journey, around one `Conversations`."""
 
-    def __init__(self, conversations: Conversations) -> None:
+    def __init__(
+        self,
+        conversations: Conversations,
+        privacy: Privacy | None = None,
+        *,
+        max_text_length: int = 2000,
+        clock: Clock = utc_now,
+    ) -> None:
         self.conversations = conversations
+        self.privacy = privacy
+        self.max_text_length = max_text_length
+        self.clock = clock
+
+    async def _follow_up(self, update: Update, reply: Reply) -> None:
+        """Keep the chat id of a resident who said yes to follow-up news; drop it on a no."""
+        follow_up, chat = reply.follow_up, update.effective_chat
+        if follow_up is None or self.privacy is None or chat is None:
+            return
+        if follow_up.wanted:
+            await self.privacy.keep_contact(follow_up.participant_id, chat.id, self.clock())
+        else:
+            await self.privacy.drop_contact(follow_up.participant_id)
 
     async def _who(self, update: Update) -> tuple[Participant, Lang]:
         user = update.effective_user
@@ -71,25 +92,38 @@ class ResidentHandlers:
         """A press on an inline button."""
         query = update.callback_query
         assert query is not None
+        if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+            # A press in inline mode or in a group: the consultation only happens in private,
+            # and a reply there would show a resident's journey to others.
+            await _toast(query, None)
+            return
         who, lang = await self._who(update)
         unpacked = unpack(query.data or "")
         key = f"tg:{update.update_id}"
         # Malformed data gets an empty scope, which the conversation treats as a stale button.
         scope, event = unpacked or ("", Show())
         reply = await self.conversations.press(who, lang, scope, event, key)
+        await self._follow_up(update, reply)
         await _answer_button(self.conversations, update, query, reply)
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A typed message."""
-        message = update.effective_message
-        assert message is not None and message.text is not None
+        """A typed message: helplines first if it discloses violence or danger, then the rest."""
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and message.text is not None and chat is not None
+        text = message.text
         who, lang = await self._who(update)
         key = f"tg:{update.update_id}"
-        await _send(
-            self.conversations,
-            update,
-            await self.conversations.type_text(who, lang, message.text, key),
-        )
+        disclosed, helpline = self.conversations.safeguard(text, lang)
+        if helpline is not None:
+            # Before anything else, and before any write that could fail.
+            await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+        if len(text) > self.max_text_length:
+            await self.conversations.record_flags(who, disclosed, key)
+            await chat.send_message(say("text_capped", lang, n=len(text), max=self.max_text_length))
+            return
+        reply = await self.conversations.type_text(who, lang, text, key, disclosed=disclosed)
+        await self._follow_up(update, reply)
+        await _send(self.conversations, update, reply)
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, locations…: say what the bot can read."""
@@ -111,10 +145,15 @@ class ResidentHandlers:
 
 
 def register(
-    application: Application[Any, Any, Any, Any, Any, Any], conversations: Conversations
+    application: Application[Any, Any, Any, Any, Any, Any],
+    conversations: Conversations,
+    privacy: Privacy | None = None,
+    *,
+    max_text_length: int = 2000,
+    clock: Clock = utc_now,
 ) -> None:
     """Add the resident handlers to `application`."""
-    h = ResidentHandlers(conversations)
+    h = ResidentHandlers(conversations, privacy, max_text_length=max_text_length, clock=clock)
     groups = filters.ChatType.GROUPS & filters.UpdateType.MESSAGE
     application.add_handlers(
         [
@@ -140,6 +179,8 @@ async def _send(
     """
     chat = update.effective_chat
     assert chat is not None
+    if reply.urgent:  # helplines the conversation found: before anything else
+        await chat.send_message(html(reply.urgent), parse_mode=ParseMode.HTML)
     previous = int(reply.previous_screen) if reply.previous_screen else None
     if previous is not None and previous != closed:
         try:
@@ -165,12 +206,18 @@ async def _answer_button(
     screen = reply.screen
     if reply.stale:
         await _toast(query, screen.notice)
-        await _send(conversations, update, reply)
+        await _send(conversations, update, reply, closed=_gone(query))
         return
     if screen.edit or (not reply.changed and screen.notice):
         # A toggle edits the list in place; a refused press only needs a short notice.
         await _toast(query, screen.notice)
-        if reply.changed:
+        # A list showing less than what is stored (its edit was lost in a crash) is redrawn
+        # even when this press changes nothing.
+        outdated = reply.changed or (screen.edit and _shows_other_buttons(query, reply))
+        if outdated and _gone(query) is not None:
+            # The message can no longer be edited (deleted, or too old): show the list anew.
+            await _send(conversations, update, reply, closed=_gone(query))
+        elif outdated:
             await query.edit_message_text(
                 screen_html(screen), parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
             )
@@ -179,6 +226,18 @@ async def _answer_button(
     await _close_keyboard(query, reply.recap)
     pressed = query.message.message_id if query.message else None
     await _send(conversations, update, reply, closed=pressed)
+
+
+def _shows_other_buttons(query: CallbackQuery, reply: Reply) -> bool:
+    """Whether the pressed message's keyboard differs from the one `reply` would show."""
+    message = query.message
+    return isinstance(message, Message) and message.reply_markup != keyboard(reply)
+
+
+def _gone(query: CallbackQuery) -> int | None:
+    """The pressed message, if Telegram can no longer show it (so its keyboard is gone too)."""
+    message = query.message
+    return None if message is None or message.is_accessible else message.message_id
 
 
 async def _toast(query: CallbackQuery, text: str | None) -> None:
@@ -193,6 +252,10 @@ async def _toast(query: CallbackQuery, text: str | None) -> None:
 async def _close_keyboard(query: CallbackQuery, recap: str | None) -> None:
     """Replace the pressed message's keyboard by the answer given, or just remove it."""
     message = query.message
+    if message is None or not message.is_accessible:
+        return  # Telegram can no longer show it (deleted, or too old): nothing to close
+    if isinstance(message, Message) and message.reply_markup is None:
+        return  # already closed (a second tap): editing it again would be refused
     try:
         if recap and isinstance(message, Message) and message.text:
             await query.edit_message_text(
@@ -207,3 +270,8 @@ async def _close_keyboard(query: CallbackQuery, recap: str | None) -> None:
 
 def _other(lang: Lang) -> Lang:
     return "en" if lang == "fr" else "fr"
+
+
+# The relay handlers (bot.telegram.relay) show assisted entries exactly as residents see them.
+send_reply = _send
+answer_button = _answer_button

@@ -50,6 +50,10 @@ def parse_multipart(
     return fields, files
 
 
+class _ClientGone(Exception):
+    """The connection closed before the whole request body arrived."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -86,6 +90,10 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             # Read the body first in any case: the connection is kept alive for the next call.
             params, files = self._read_params(url.query)
+        except _ClientGone:
+            # The client died mid-request (a killed bot): like Telegram, nothing is processed.
+            self.close_connection = True
+            return
         except ValueError as exc:
             self._reply(
                 HTTPStatus.BAD_REQUEST, _error(HTTPStatus.BAD_REQUEST, f"Bad Request: {exc}")
@@ -111,6 +119,8 @@ class _Handler(BaseHTTPRequestHandler):
         params: dict[str, object] = dict(parse_qsl(query, keep_blank_values=True))
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
+        if len(body) < length:
+            raise _ClientGone
         if not body:
             return params, {}
         content_type = self.headers.get_content_type()

@@ -12,7 +12,13 @@ from pydantic import SecretStr
 from telegram import Update
 
 from bot.conversation import Clock
-from bot.settings import PrivacySettings, Settings, StorageSettings, TelegramSettings
+from bot.settings import (
+    LimitsSettings,
+    PrivacySettings,
+    Settings,
+    StorageSettings,
+    TelegramSettings,
+)
 from bot.telegram.app import TelegramApp, build_application
 from flows.model import Consultation
 from storage.sqlite import SqliteStore
@@ -28,6 +34,9 @@ def settings_for(database: Path, api: FakeBotApi) -> Settings:
         telegram=TelegramSettings(token=SecretStr(api.token)),
         privacy=PrivacySettings(pseudonym_secret=SecretStr(SECRET)),
         storage=StorageSettings(path=database),
+        # A test plays residents faster than any thumb: flood control is off unless a test
+        # turns it on (tests/telegram/test_privacy.py).
+        limits=LimitsSettings(flood_updates=1_000_000),
     )
 
 
@@ -41,13 +50,16 @@ class Chat:
         *,
         clock: Clock | None = None,
         api: FakeBotApi | None = None,
+        limits: LimitsSettings | None = None,
     ) -> None:
         self.api = api or FakeBotApi()
         self.database = database
         self.store = SqliteStore(database)
         self.now = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
         self.app: TelegramApp = build_application(
-            settings_for(database, self.api),
+            settings_for(database, self.api).model_copy(
+                update={"limits": limits} if limits else {}
+            ),
             self.store,
             consultations,
             clock=clock or (lambda: self.now),

@@ -276,7 +276,15 @@ async def test_commands_are_registered_in_french_and_english(chat: Chat):
     french = chat.api.commands(language_code="fr")
     english = chat.api.commands(language_code="en")
     default = chat.api.commands()
-    assert [command for command, _ in french] == ["start", "reprendre", "langue", "aide"]
+    assert [command for command, _ in french] == [
+        "start",
+        "reprendre",
+        "langue",
+        "aide",
+        "confidentialite",
+        "mesdonnees",
+        "oubli",
+    ]
     assert default == french
     assert [command for command, _ in english] == [command for command, _ in french]
     assert english != french

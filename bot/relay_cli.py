@@ -1,0 +1,210 @@
+"""`parole relay add|list|remove` and `parole import`: relays and paper questionnaires."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+from zoneinfo import ZoneInfo
+
+from bot import bootstrap, relay_texts
+from bot.relays import Relays, deep_link
+from bot.settings import Settings
+from flows import paper
+from flows.model import Consultation
+from storage.sqlite import SqliteStore
+
+Handler = Callable[[Settings, argparse.Namespace], int]
+# The relay CLI runs on the operator's machine: relay pseudonyms are never computed there.
+NO_SECRET: Final = "parole-relay-cli"  # noqa: S105
+
+
+def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """The `relay` and `import` commands."""
+    relay = commands.add_parser("relay", help="relays: invite (add), list, remove")
+    actions = relay.add_subparsers(dest="relay_command", required=True)
+    add = actions.add_parser("add", help="create a relay and print their invitation link")
+    add.add_argument("name", nargs="+", help="the relay's name (person or association)")
+    actions.add_parser("list", help="relays with their counts")
+    remove = actions.add_parser("remove", help="take a relay's rights away at once")
+    remove.add_argument("relay_id", type=int, metavar="ID")
+
+    imports = commands.add_parser(
+        "import",
+        help="import paper questionnaires (CSV), or write the template",
+        description="A file with any error imports nothing: every problem is listed by line "
+        "and column. Imported sessions are completed, with channel 'paper'.",
+    )
+    imports.add_argument("file", type=Path, nargs="?", help="the filled-in CSV template")
+    imports.add_argument("--relay", type=int, default=None, metavar="ID", help="relay to credit")
+    imports.add_argument("--template", action="store_true", help="write the empty template")
+    imports.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="template file (default: <consultation>-papier.csv); the codes go beside it",
+    )
+    imports.add_argument("--consultation", default=None, help="consultation id, if several")
+
+
+def _store(settings: Settings, command: str) -> SqliteStore | None:
+    if not settings.storage.path.is_file():
+        print(f"parole {command}: no database at {settings.storage.path}", file=sys.stderr)
+        return None
+    return bootstrap.store(settings)
+
+
+def _relays(settings: Settings, store: SqliteStore) -> Relays:
+    return Relays(
+        store,
+        NO_SECRET,
+        timezone=settings.consultation.timezone,
+        invitation_days=settings.relays.invitation_days,
+    )
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's username: from the configuration, else from Telegram (getMe)."""
+    if settings.relays.bot_username:
+        return settings.relays.bot_username
+    if settings.telegram.token is None:
+        return None
+    from telegram import Bot
+
+    bot = Bot(
+        settings.telegram.token.get_secret_value(),
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+    )
+    async with bot:
+        return bot.username
+
+
+def relay_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`parole relay add|list|remove`."""
+    from bot.telegram.relay import relay_lines
+
+    say = relay_texts.say
+    store = bootstrap.store(settings) if args.relay_command == "add" else _store(settings, "relay")
+    if store is None:
+        return 2
+
+    async def work() -> int:
+        username = ""
+        if args.relay_command == "add":
+            username = await _bot_username(settings) or ""
+            if not username:
+                print(
+                    "parole relay: set relays.bot_username (or telegram.token) for the link",
+                    file=sys.stderr,
+                )
+                return 2
+        await store.open()
+        try:
+            relays = _relays(settings, store)
+            if args.relay_command == "add":
+                try:
+                    new = await relays.invite(" ".join(args.name))
+                except ValueError as error:
+                    print(f"parole relay: {error}", file=sys.stderr)
+                    return 2
+                print(
+                    say(
+                        "relay_created",
+                        "fr",
+                        name=new.relay.name,
+                        id=new.relay.id,
+                        date=relays.local_date(new.expires_at),
+                        link=deep_link(username, new.payload),
+                    )
+                )
+            elif args.relay_command == "list":
+                summaries = await relays.summaries()
+                if not summaries:
+                    print(say("relay_list_empty", "fr"))
+                else:
+                    print("\n".join([say("relay_list_title", "fr"), *relay_lines(summaries)]))
+            else:
+                relay = await relays.remove(args.relay_id)
+                if relay is None:
+                    print(say("relay_unknown", "fr", id=args.relay_id), file=sys.stderr)
+                    return 1
+                print(say("relay_removed", "fr", name=relay.name, id=relay.id))
+        finally:
+            await store.close()
+        return 0
+
+    return asyncio.run(work())
+
+
+def _chosen(
+    consultations: list[Consultation], wanted: str | None, today: dt.date
+) -> Consultation | str:
+    """The consultation to import into, or why there is none."""
+    known = ", ".join(c.id for c in consultations)
+    if wanted is not None:
+        found = [c for c in consultations if c.id == wanted]
+        return found[0] if found else f"no consultation '{wanted}' ({known})"
+    if len(consultations) == 1:
+        return consultations[0]
+    open_now = [c for c in consultations if c.is_open(today)]
+    if len(open_now) == 1:
+        return open_now[0]
+    return f"--consultation is required ({known})"
+
+
+def import_command(
+    settings: Settings, args: argparse.Namespace, consultations: list[Consultation]
+) -> int:
+    """`parole import FILE [--relay ID]` and `parole import --template [--out FILE]`."""
+    today = dt.datetime.now(ZoneInfo(settings.consultation.timezone)).date()
+    chosen = _chosen(consultations, args.consultation, today)
+    if isinstance(chosen, str):
+        print(f"parole import: {chosen}", file=sys.stderr)
+        return 2
+    if args.template:
+        out: Path = args.out or Path(f"{chosen.id}-papier.csv")
+        codes = out.with_name(f"{out.stem}-codes.txt")
+        # A byte order mark, so Excel reads the accents right.
+        out.write_text(paper.template_csv(chosen), encoding="utf-8-sig")
+        codes.write_text(paper.legend(chosen), encoding="utf-8")
+        print(f"template written to {out}, codes in {codes}", file=sys.stderr)
+        return 0
+    if args.file is None:
+        print("parole import: give a CSV file, or --template", file=sys.stderr)
+        return 2
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"parole import: cannot read {args.file}: {error}", file=sys.stderr)
+        return 2
+    checked = paper.check(chosen, text)
+    if checked.problems:
+        for problem in checked.problems:
+            print(f"{args.file}: {problem}", file=sys.stderr)
+        print(
+            f"parole import: {len(checked.problems)} problem(s), nothing imported",
+            file=sys.stderr,
+        )
+        return 1
+    store = bootstrap.store(settings)
+
+    async def work() -> int:
+        await store.open()
+        try:
+            relays = _relays(settings, store)
+            if args.relay is not None and await store.relay(args.relay) is None:
+                print(f"parole import: no relay {args.relay}", file=sys.stderr)
+                return 2
+            sessions = await store.import_paper(chosen.id, checked.states, args.relay, relays.now())
+        finally:
+            await store.close()
+        print(f"{len(sessions)} questionnaire(s) imported into {chosen.id}", file=sys.stderr)
+        return 0
+
+    return asyncio.run(work())

@@ -1,0 +1,144 @@
+"""What the bot says to relays and to staff about relays, in French and English."""
+
+from __future__ import annotations
+
+from flows.model import Lang, Text
+
+MESSAGES: dict[str, Text] = {
+    # Staff
+    "relay_created": Text(
+        fr="Relais « {name} » créé (n° {id}).\n\n"
+        "Envoyez-lui ce lien d'invitation, à usage unique, valable jusqu'au {date} :\n{link}",
+        en="Relay “{name}” created (no. {id}).\n\n"
+        "Send them this single-use invitation link, valid until {date}:\n{link}",
+    ),
+    "relay_new_usage": Text(
+        fr="Donnez le nom du relais : /relais_nouveau NOM",
+        en="Give the relay's name: /relais_nouveau NAME",
+    ),
+    "relay_remove_usage": Text(
+        fr="Donnez le numéro du relais : /relais_retirer N (voir /relais)",
+        en="Give the relay's number: /relais_retirer N (see /relais)",
+    ),
+    "relay_removed": Text(
+        fr="Le relais « {name} » (n° {id}) est retiré : il n'a plus accès aux commandes relais.",
+        en="Relay “{name}” (no. {id}) is removed: they no longer have relay commands.",
+    ),
+    "relay_unknown": Text(fr="Aucun relais n° {id}.", en="No relay no. {id}."),
+    "relay_list_empty": Text(
+        fr="Aucun relais pour l'instant. Créez-en un : /relais_nouveau NOM",
+        en="No relay yet. Create one: /relais_nouveau NAME",
+    ),
+    "relay_list_title": Text(
+        fr="Relais (venus par le lien / terminés / saisies / papier) :",
+        en="Relays (reached by link / completed / assisted / paper):",
+    ),
+    "relay_pending": Text(fr="invitation en attente", en="invitation pending"),
+    "relay_inactive": Text(fr="retiré", en="removed"),
+    # Invitation
+    "invitation_accepted": Text(
+        fr="Bienvenue ! Vous êtes maintenant relais « {name} ».\n\n"
+        "/monlien : votre lien et votre QR code à partager\n"
+        "/saisie : saisir les réponses d'une personne rencontrée\n"
+        "/bilan : combien de personnes vous avez touchées\n\n"
+        "Vous ne voyez jamais les réponses des personnes : seulement des nombres.",
+        en="Welcome! You are now relay “{name}”.\n\n"
+        "/monlien: your link and QR code to share\n"
+        "/saisie: enter the answers of someone you meet\n"
+        "/bilan: how many people you reached\n\n"
+        "You never see what people answered: only numbers.",
+    ),
+    "invitation_used": Text(
+        fr="Ce lien d'invitation a déjà servi. Demandez-en un nouveau à l'équipe de la ville.",
+        en="This invitation link was already used. Ask the city team for a new one.",
+    ),
+    "invitation_expired": Text(
+        fr="Ce lien d'invitation a expiré. Demandez-en un nouveau à l'équipe de la ville.",
+        en="This invitation link has expired. Ask the city team for a new one.",
+    ),
+    "invitation_unknown": Text(
+        fr="Ce lien d'invitation n'est pas valable. Demandez-en un nouveau à l'équipe de la ville.",
+        en="This invitation link is not valid. Ask the city team for a new one.",
+    ),
+    "invitation_already_relay": Text(
+        fr="Ce compte est déjà relais « {name} ». Ce lien n'a pas été utilisé.",
+        en="This account is already relay “{name}”. This link was not used.",
+    ),
+    # Link and QR code
+    "my_link": Text(
+        fr="Votre lien à partager :\n{link}\n\n"
+        "Le QR code ci-dessous peut être imprimé sur une affiche ou un flyer. "
+        "Les personnes qui commencent par ce lien sont comptées pour vous (seulement leur nombre).",
+        en="Your link to share:\n{link}\n\n"
+        "The QR code below can be printed on a poster or a flyer. "
+        "People who start through this link are counted for you (only their number).",
+    ),
+    "qr_caption": Text(fr="{title}\n{link}", en="{title}\n{link}"),
+    # Assisted entry
+    "entry_consent": Text(
+        fr="Saisie pour une personne rencontrée.\n\n"
+        "Lisez-lui d'abord ceci :\n\n{welcome}\n\n"
+        "La personne est-elle d'accord pour répondre ?",
+        en="Entry for someone you met.\n\n"
+        "First read this to them:\n\n{welcome}\n\n"
+        "Does the person agree to answer?",
+    ),
+    "entry_agree": Text(
+        fr="✅ La personne est d'accord pour répondre", en="✅ The person agrees to answer"
+    ),
+    "entry_agree_for": Text(fr="✅ D'accord : {title}", en="✅ Agrees: {title}"),
+    "entry_cancel": Text(fr="Annuler", en="Cancel"),
+    "entry_cancelled": Text(
+        fr="Saisie annulée : rien n'a été enregistré.", en="Entry cancelled: nothing was saved."
+    ),
+    "entry_started": Text(
+        fr="Saisie en cours pour la personne rencontrée (anonyme). "
+        "Posez-lui les questions et touchez ses réponses.",
+        en="Entry under way for the person you met (anonymous). "
+        "Ask them the questions and tap their answers.",
+    ),
+    "entry_resumed": Text(
+        fr="Une saisie est en cours : la voici.", en="An entry is under way: here it is."
+    ),
+    "entry_done": Text(fr="✅ Saisie enregistrée. Merci !", en="✅ Entry saved. Thank you!"),
+    "entry_next": Text(fr="➕ Nouvelle saisie", en="➕ New entry"),
+    "entry_finish": Text(fr="Terminer", en="Finish"),
+    "entry_finished": Text(
+        fr="Saisies terminées. Votre propre participation : /reprendre",
+        en="Entries finished. Your own participation: /reprendre",
+    ),
+    "entry_left": Text(
+        fr="Saisie mise de côté : /saisie pour la reprendre.",
+        en="Entry set aside: /saisie to resume it.",
+    ),
+    # Report
+    "report": Text(
+        fr="Bilan du relais « {name} »\n\n"
+        "                      semaine / total\n"
+        "Venues par votre lien : {w.reached} / {t.reached}\n"
+        "Questionnaires terminés par elles : {w.completed} / {t.completed}\n"
+        "Saisies accompagnées : {w.assisted} / {t.assisted}\n"
+        "Questionnaires papier : {w.paper} / {t.paper}\n\n"
+        "(Semaine depuis lundi. Seulement des nombres : les réponses restent anonymes.)",
+        en="Report of relay “{name}”\n\n"
+        "                      week / total\n"
+        "Reached by your link: {w.reached} / {t.reached}\n"
+        "Questionnaires they completed: {w.completed} / {t.completed}\n"
+        "Assisted entries: {w.assisted} / {t.assisted}\n"
+        "Paper questionnaires: {w.paper} / {t.paper}\n\n"
+        "(Week since Monday. Numbers only: answers stay anonymous.)",
+    ),
+    # Command menu
+    "cmd_monlien": Text(fr="Mon lien et mon QR code", en="My link and QR code"),
+    "cmd_saisie": Text(fr="Saisir pour une personne rencontrée", en="Enter for someone met"),
+    "cmd_bilan": Text(fr="Mon bilan de relais", en="My relay report"),
+    "cmd_relais": Text(fr="Relais et leurs chiffres", en="Relays and their figures"),
+    "cmd_relais_nouveau": Text(fr="Inviter un relais : NOM", en="Invite a relay: NAME"),
+    "cmd_relais_retirer": Text(fr="Retirer un relais : N", en="Remove a relay: N"),
+}
+
+
+def say(key: str, lang: Lang, **values: object) -> str:
+    """The message `key` in `lang`, with `{placeholders}` filled from `values`."""
+    text = MESSAGES[key].get(lang)
+    return text.format(**values) if values else text

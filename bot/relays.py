@@ -1,0 +1,272 @@
+"""Relay use cases, shared by Telegram and the command line: invitations, links, entries.
+
+Deep-link payloads (Telegram allows 64 characters of [A-Za-z0-9_-] after `?start=`):
+`i_<token>` is a single-use invitation (only the token's SHA-256 is stored) and `r_<code>` a
+relay's share link. Neither can be mistaken for a consultation id, which has no "_".
+
+A relay's Telegram account is known by `pseudonym(secret, "relay", account id)`: another
+channel string than the resident pseudonym of the same account, so the two never collide
+and a relay keeps their own resident participation.
+
+Assisted entry: the relay confirms that the person met agrees; a fresh anonymous participant
+(a random pseudonym, never derived from the relay) is created with the relay's attribution
+and becomes the relay's "entry" in the database; the person's session runs on a
+`Conversations` of channel `assisted`. While an entry is under way, the relay's typed
+messages go to it, and buttons go to whichever session they belong to.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Final, Protocol
+from zoneinfo import ZoneInfo
+
+from bot.conversation import Clock, Conversations, Newcomer, Reply, utc_now
+from bot.pseudonym import pseudonym
+from flows.events import Accept, Event
+from flows.model import Consultation, Lang
+from storage.base import Participant, Status, Store
+from storage.relays import Invitation, Relay, RelayCounts, RelayStore
+
+INVITE_PREFIX: Final = "i_"
+LINK_PREFIX: Final = "r_"
+RELAY_CHANNEL: Final = "relay"  # the pseudonym channel of relay accounts
+PAYLOAD: Final = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_NAME: Final = 60
+
+
+class RelayStorage(Store, RelayStore, Protocol):
+    """What relays need from storage: participants and sessions, and relays."""
+
+
+def token_hash(token: str) -> str:
+    """What is stored of an invitation token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def deep_link(bot_username: str, payload: str) -> str:
+    """The t.me link that opens the bot with `/start <payload>`."""
+    if not PAYLOAD.fullmatch(payload):
+        raise ValueError(f"not a valid start payload: {payload!r}")
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def share_payload(relay: Relay) -> str:
+    """The payload of a relay's share link."""
+    return LINK_PREFIX + relay.code
+
+
+def clean_name(raw: str) -> str:
+    """A relay name as given by staff, on one line; ValueError if empty or too long."""
+    name = " ".join(raw.split())
+    if not name:
+        raise ValueError("a relay needs a name")
+    if len(name) > MAX_NAME:
+        raise ValueError(f"a relay name has {MAX_NAME} characters at most")
+    return name
+
+
+@dataclass(frozen=True)
+class NewRelay:
+    """A relay just created, with its invitation payload (shown once, never stored)."""
+
+    relay: Relay
+    payload: str
+    expires_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Report:
+    """A relay's counts this week (since Monday, city time) and in total."""
+
+    relay: Relay
+    week: RelayCounts
+    total: RelayCounts
+
+
+class Relays:
+    """Relay management and the relay's own use cases."""
+
+    def __init__(
+        self,
+        store: RelayStorage,
+        secret: str,
+        *,
+        clock: Clock = utc_now,
+        timezone: str = "Europe/Paris",
+        invitation_days: int = 7,
+    ) -> None:
+        self.store = store
+        self._secret = secret
+        self._clock = clock
+        self._zone = ZoneInfo(timezone)
+        self.invitation_days = invitation_days
+
+    def now(self) -> dt.datetime:
+        """The current time, from the injected clock."""
+        return self._clock()
+
+    # -- staff ----------------------------------------------------------------------------
+
+    async def invite(self, name: str) -> NewRelay:
+        """Create a relay and its single-use invitation, valid `invitation_days`."""
+        now = self._clock()
+        expires_at = now + dt.timedelta(days=self.invitation_days)
+        token = secrets.token_urlsafe(32)  # 43 characters: the payload is 45
+        code = secrets.token_urlsafe(6)  # 8 characters
+        relay = await self.store.create_relay(
+            clean_name(name), code, token_hash(token), now, expires_at
+        )
+        return NewRelay(relay, INVITE_PREFIX + token, expires_at)
+
+    async def summaries(self) -> list[tuple[Relay, RelayCounts]]:
+        """Every relay with its counts in total."""
+        counts = await self.store.relay_counts()
+        return [(relay, counts.get(relay.id, RelayCounts())) for relay in await self.store.relays()]
+
+    async def remove(self, relay_id: int) -> Relay | None:
+        """Deactivate a relay at once; None if unknown."""
+        return await self.store.deactivate_relay(relay_id, self._clock())
+
+    def local_date(self, moment: dt.datetime) -> str:
+        """A day as staff read it (dd/mm/yyyy, city time)."""
+        return moment.astimezone(self._zone).strftime("%d/%m/%Y")
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def pseudonym(self, account_id: int | str) -> str:
+        """The relay pseudonym of an account (never the resident one)."""
+        return pseudonym(self._secret, RELAY_CHANNEL, account_id)
+
+    async def accept(self, account_id: int | str, payload: str) -> tuple[Invitation, Relay | None]:
+        """Open an invitation link: the account becomes the relay, once."""
+        token = payload.removeprefix(INVITE_PREFIX)
+        return await self.store.accept_invitation(
+            token_hash(token), self.pseudonym(account_id), self._clock()
+        )
+
+    async def relay_for(self, account_id: int | str) -> Relay | None:
+        """The account's relay, if it is an active one (checked on every use)."""
+        return await self.store.active_relay(self.pseudonym(account_id))
+
+    # -- residents ------------------------------------------------------------------------
+
+    async def attribute(self, resident: Participant, payload: str) -> Participant:
+        """A resident opened a relay's link: count them for that relay (first relay only).
+
+        The resident's row is created now if they had none (a `Newcomer`): being reached
+        by a relay is counted even before consenting. It holds the pseudonym, the relay and
+        the time, never an answer. The resident as stored is returned.
+        """
+        relay = await self.store.relay_by_code(payload.removeprefix(LINK_PREFIX))
+        if relay is None:
+            return resident
+        if isinstance(resident, Newcomer):
+            resident = await self.store.participant(resident.pseudonym, self._clock())
+        await self.store.attribute(resident.id, relay.id, self._clock())
+        return resident
+
+    # -- relay ----------------------------------------------------------------------------
+
+    def week_start(self) -> dt.datetime:
+        """Monday 00:00 of this week, city time, as UTC."""
+        today = self._clock().astimezone(self._zone).date()
+        monday = today - dt.timedelta(days=today.weekday())
+        return dt.datetime.combine(monday, dt.time(), tzinfo=self._zone).astimezone(dt.UTC)
+
+    async def report(self, relay: Relay) -> Report:
+        """The relay's counts, this week and in total: numbers only."""
+        week = await self.store.relay_counts(self.week_start(), relay.id)
+        total = await self.store.relay_counts(None, relay.id)
+        return Report(relay, week.get(relay.id, RelayCounts()), total.get(relay.id, RelayCounts()))
+
+
+class Entries:
+    """Assisted entries: a relay answers on behalf of a person met in person."""
+
+    def __init__(self, relays: Relays, assisted: Conversations) -> None:
+        self.relays = relays
+        self.store = relays.store
+        self.conversations = assisted
+
+    def open_consultations(self) -> list[Consultation]:
+        """The consultations an entry can be made for today."""
+        today = self.conversations.today()
+        return [
+            engine.consultation
+            for engine in self.conversations.engines.values()
+            if engine.is_open(today)
+        ]
+
+    async def entry(self, relay: Relay) -> Participant | None:
+        """The anonymous participant of the entry under way, if any."""
+        if relay.entry_participant_id is None:
+            return None
+        return await self.store.participant_by_id(relay.entry_participant_id)
+
+    async def begin(
+        self, relay: Relay, lang: Lang, consultation_id: str, key: str | None
+    ) -> Reply | None:
+        """The person agreed: start their session (or show the entry already under way).
+
+        None if the consultation is not open for entries.
+        """
+        if consultation_id not in {c.id for c in self.open_consultations()}:
+            return None
+        who = await self.entry(relay)
+        if who is None:
+            who = await self.store.start_entry(relay.id, self.relays.now())
+        if who.current_session_id is not None:
+            return await self.conversations.resume(who, lang)
+        return await self.conversations.press(who, lang, f"c{consultation_id}", Accept(), key)
+
+    async def type_text(self, relay: Relay, lang: Lang, text: str, key: str | None) -> Reply:
+        """A message typed during an entry: the person's answer."""
+        who = await self.entry(relay)
+        assert who is not None, "only called while an entry is under way"
+        return await self._after(relay, await self.conversations.type_text(who, lang, text, key))
+
+    async def owns(self, relay: Relay, session_id: int) -> bool:
+        """Whether a session is the one of the entry under way."""
+        if relay.entry_participant_id is None:
+            return False
+        session = await self.store.session(session_id)
+        return session is not None and session.participant_id == relay.entry_participant_id
+
+    async def press(
+        self, relay: Relay, lang: Lang, scope: str, event: Event, key: str | None
+    ) -> Reply:
+        """A button of the entry's session."""
+        who = await self.entry(relay)
+        assert who is not None, "only called while an entry is under way"
+        return await self._after(
+            relay, await self.conversations.press(who, lang, scope, event, key)
+        )
+
+    async def resume(self, relay: Relay, lang: Lang) -> Reply | None:
+        """The entry's current question, or None if no entry is under way."""
+        who = await self.entry(relay)
+        if who is None or who.current_session_id is None:
+            return None
+        session = await self.store.session(who.current_session_id)
+        if session is None or session.status is not Status.ACTIVE:
+            await self.store.end_entry(relay.id)
+            return None
+        return await self.conversations.resume(who, lang)
+
+    async def leave(self, relay: Relay) -> bool:
+        """End the entry under way (unfinished); whether there was one."""
+        if relay.entry_participant_id is None:
+            return False
+        await self.store.end_entry(relay.id)
+        return True
+
+    async def _after(self, relay: Relay, reply: Reply) -> Reply:
+        """Once the person's session is over, the relay's chat is theirs again."""
+        if reply.screen.final:
+            await self.store.end_entry(relay.id)
+        return reply

@@ -1,0 +1,180 @@
+"""Residents' privacy commands: /confidentialite, /mesdonnees, /oubli, and blocking the bot.
+
+None of them creates a participant: someone nothing is stored about is told so. The erasure
+button carries the participant id it was shown for, so a replayed or forged press, or one
+after the erasure, erases nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from telegram import (
+    ChatMember,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Message,
+    Update,
+)
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
+
+from bot.conversation import Clock, language_from_hint, utc_now
+from bot.privacy import Privacy
+from flows.model import Lang
+from flows.texts import say
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+FORGET: Final = "oubli"  # callback data: "oubli|y|<participant id>" or "oubli|n|<id>"
+
+
+class PrivacyHandlers:
+    """The privacy handlers, around one `Privacy`."""
+
+    def __init__(self, privacy: Privacy, clock: Clock = utc_now) -> None:
+        self.privacy = privacy
+        self.clock = clock
+
+    async def _lang(self, update: Update) -> Lang:
+        user = update.effective_user
+        assert user is not None
+        who = await self.privacy.find(user.id)
+        return (who.lang if who else None) or language_from_hint(user.language_code)
+
+    async def notice(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/confidentialite: what is kept, for what, who reads it, how long, the rights."""
+        lang = await self._lang(update)
+        assert update.effective_chat is not None
+        await update.effective_chat.send_message(self.privacy.notice.full(lang))
+
+    async def my_data(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mesdonnees: a summary and a text file of everything stored about the resident."""
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None
+        lang = await self._lang(update)
+        report = await self.privacy.report(user.id, lang, self.clock())
+        if report is None:
+            await chat.send_message(say("nothing_stored", lang))
+            return
+        await chat.send_message(report.summary)
+        await chat.send_document(
+            InputFile(report.document.encode("utf-8"), filename=report.filename),
+            filename=report.filename,
+        )
+
+    async def forget(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/oubli: ask for confirmation before erasing everything."""
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None
+        lang = await self._lang(update)
+        found = await self.privacy.counts(user.id)
+        if found is None:
+            await chat.send_message(say("nothing_stored", lang))
+            return
+        who, sessions, answers = found
+        buttons = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say("forget_yes", lang), callback_data=f"{FORGET}|y|{who.id}"
+                    ),
+                    InlineKeyboardButton(
+                        say("forget_no", lang), callback_data=f"{FORGET}|n|{who.id}"
+                    ),
+                ]
+            ]
+        )
+        await chat.send_message(
+            say("forget_confirm", lang, sessions=sessions, answers=answers), reply_markup=buttons
+        )
+
+    async def confirm(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on the erasure confirmation: erase, or cancel."""
+        query, user = update.callback_query, update.effective_user
+        assert query is not None and user is not None
+        lang = await self._lang(update)
+        parts = (query.data or "").split("|")
+        who = await self.privacy.find(user.id)
+        if len(parts) != 3 or who is None or parts[2] != str(who.id) or parts[1] not in "yn":
+            # Replayed after an erasure, forged, or shown to someone else: nothing happens.
+            await _answer(query, say("stale", lang) if who else say("nothing_stored", lang))
+            await _close(query)
+            return
+        await _answer(query, None)
+        if parts[1] == "n":
+            await _edit(query, say("forget_cancelled", lang))
+            return
+        erased = await self.privacy.forget(who.id)
+        log.info(
+            "erasure at a resident's request: %d session(s), %d answer(s)",
+            erased.sessions if erased else 0,
+            erased.answers if erased else 0,
+        )
+        await _edit(query, say("forgotten", lang))
+
+    async def member(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """The resident blocked the bot: forget the chat id kept for follow-up news."""
+        change = update.my_chat_member
+        if change is None or change.chat.type != ChatType.PRIVATE:
+            return
+        if change.new_chat_member.status != ChatMember.BANNED:
+            return
+        who = await self.privacy.find(change.from_user.id)
+        if who is not None and await self.privacy.drop_contact(who.id):
+            log.info("a resident blocked the bot: their follow-up contact is forgotten")
+
+
+async def _answer(query: Any, text: str | None) -> None:
+    try:
+        await query.answer(text[:200] if text else None)
+    except BadRequest as error:
+        log.info("could not answer a button press: %s", error.message)
+
+
+async def _close(query: Any) -> None:
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return  # no keyboard left to close (an edit would be refused as "not modified")
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        log.info("could not close an old keyboard: %s", error.message)
+
+
+async def _edit(query: Any, text: str) -> None:
+    try:
+        await query.edit_message_text(text)
+    except BadRequest as error:
+        log.info("could not edit a message: %s", error.message)
+        if query.message is not None:
+            await query.message.chat.send_message(text)
+
+
+def register(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    privacy: Privacy,
+    clock: Clock = utc_now,
+) -> None:
+    """Add the privacy handlers (before the residents' catch-all handlers)."""
+    h = PrivacyHandlers(privacy, clock)
+    application.add_handlers(
+        [
+            CommandHandler(["confidentialite", "privacy"], h.notice, filters=PRIVATE),
+            CommandHandler(["mesdonnees", "mydata"], h.my_data, filters=PRIVATE),
+            CommandHandler(["oubli", "forget"], h.forget, filters=PRIVATE),
+            CallbackQueryHandler(h.confirm, pattern=rf"^{FORGET}\|"),
+            ChatMemberHandler(h.member, ChatMemberHandler.MY_CHAT_MEMBER),
+        ]
+    )

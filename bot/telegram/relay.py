@@ -1,0 +1,458 @@
+"""Relays in Telegram: invitations, /monlien, /saisie, /bilan; staff's /relais commands.
+
+Rights are checked on every update, in the database: an account is a relay while its relay is
+active, so a removed relay loses every relay command and button at once. For anyone else the
+relay handlers let the update through untouched, and the resident handlers answer it as they
+answer an unknown command: nothing reveals that relay commands exist. Staff commands use the
+staff filter (bot.telegram.staff) and are equally invisible to others.
+
+The relay handlers run in an earlier handler group than the residents'; when they handle an
+update they stop it there (`ApplicationHandlerStop`), otherwise the residents' handlers get it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from html import escape
+from typing import Any, Final, Protocol
+
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import relay_texts
+from bot.conversation import Clock, Conversations, Reply, utc_now
+from bot.flyer import flyer_png
+from bot.relays import (
+    INVITE_PREFIX,
+    LINK_PREFIX,
+    Entries,
+    Relays,
+    deep_link,
+    share_payload,
+)
+from bot.settings import Settings, StaffSettings
+from bot.telegram.callbacks import unpack
+from bot.telegram.resident import answer_button, send_reply
+from bot.telegram.staff import StaffOnly
+from digest.dispatch import DigestStore
+from flows.model import Consultation, Lang
+from flows.texts import say as say_resident
+from storage.base import Channel
+from storage.relays import Invitation, Relay, RelayCounts, RelayStore
+
+log = logging.getLogger(__name__)
+
+GROUP: Final = -1  # before the residents' handlers (group 0)
+DATA_PREFIX: Final = "rl|"
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+RESIDENT_COMMANDS: Final = ("start", "reprendre", "langue", "aide")
+RELAY_COMMANDS: Final = ("monlien", "saisie", "bilan")
+STAFF_RELAY_COMMANDS: Final = ("relais", "relais_nouveau", "relais_retirer")
+INVITATION_TEXTS: Final = {
+    Invitation.USED: "invitation_used",
+    Invitation.INACTIVE: "invitation_used",
+    Invitation.EXPIRED: "invitation_expired",
+    Invitation.UNKNOWN: "invitation_unknown",
+    Invitation.ALREADY_RELAY: "invitation_already_relay",
+}
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+class AppStore(DigestStore, RelayStore, Protocol):
+    """What the Telegram application needs from storage."""
+
+
+def use_cases(
+    settings: Settings,
+    store: AppStore,
+    consultations: Sequence[Consultation],
+    *,
+    clock: Clock = utc_now,
+) -> tuple[Relays, Entries]:
+    """The relay use cases, and assisted entries on a `Conversations` of channel `assisted`."""
+    secret = settings.privacy.pseudonym_secret
+    if secret is None:
+        raise ValueError("privacy.pseudonym_secret is missing")
+    timezone = settings.consultation.timezone
+    relays = Relays(
+        store,
+        secret.get_secret_value(),
+        clock=clock,
+        timezone=timezone,
+        invitation_days=settings.relays.invitation_days,
+    )
+    assisted = Conversations(
+        store,
+        consultations,
+        secret.get_secret_value(),
+        channel=Channel.ASSISTED,
+        clock=clock,
+        timezone=timezone,
+    )
+    return relays, Entries(relays, assisted)
+
+
+def say(key: str, lang: Lang, **values: object) -> str:
+    """A relay text."""
+    return relay_texts.say(key, lang, **values)
+
+
+def relay_menu(lang: Lang) -> list[BotCommand]:
+    """A relay's command menu: the residents' commands, then the relay's."""
+    return [
+        *(BotCommand(c, say_resident(f"cmd_{c}", lang)) for c in RESIDENT_COMMANDS),
+        *(BotCommand(c, say(f"cmd_{c}", lang)) for c in RELAY_COMMANDS),
+    ]
+
+
+def staff_menu() -> list[BotCommand]:
+    """The staff's relay commands, for their command menu."""
+    return [BotCommand(c, say(f"cmd_{c}", "fr")) for c in STAFF_RELAY_COMMANDS]
+
+
+async def _text(update: Update, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    await chat.send_message(
+        escape(text, quote=False), parse_mode=ParseMode.HTML, reply_markup=markup
+    )
+
+
+def _button(label: str, *parts: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=DATA_PREFIX + "|".join(parts))
+
+
+class RelayHandlers:
+    """The relay's handlers, around the use cases."""
+
+    def __init__(self, relays: Relays, entries: Entries, residents: Conversations) -> None:
+        self.relays = relays
+        self.entries = entries
+        self.residents = residents
+
+    async def _lang(self, update: Update) -> Lang:
+        user = update.effective_user
+        assert user is not None
+        who = await self.residents.participant(user.id)
+        return self.residents.language(who, user.language_code)
+
+    async def _relay(self, update: Update) -> Relay | None:
+        """The sender's relay, if the sender is an active relay (checked on every update)."""
+        user = update.effective_user
+        if user is None:
+            return None
+        return await self.relays.relay_for(user.id)
+
+    # -- commands ---------------------------------------------------------------------------
+
+    async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/start i_…: accept an invitation; /start r_…: a resident through a relay's link."""
+        payload = context.args[0] if context.args else ""
+        user = update.effective_user
+        assert user is not None
+        if payload.startswith(INVITE_PREFIX):
+            lang = await self._lang(update)
+            outcome, relay = await self.relays.accept(user.id, payload)
+            if outcome is Invitation.ACCEPTED and relay is not None:
+                await _text(update, say("invitation_accepted", lang, name=relay.name))
+                try:
+                    await context.bot.set_my_commands(
+                        relay_menu(lang), scope=BotCommandScopeChat(user.id)
+                    )
+                except TelegramError as error:
+                    log.warning("could not set a relay's command menu: %s", error.message)
+            else:
+                mine = await self._relay(update)
+                name = mine.name if mine else ""
+                await _text(update, say(INVITATION_TEXTS[outcome], lang, name=name))
+            raise ApplicationHandlerStop
+        if payload.startswith(LINK_PREFIX):
+            who = await self.residents.participant(user.id)
+            lang = self.residents.language(who, user.language_code)
+            who = await self.relays.attribute(who, payload)
+            await send_reply(self.residents, update, await self.residents.start(who, lang))
+            raise ApplicationHandlerStop
+        await self._leave_entry(update)
+
+    async def own(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/reprendre (and /start): a relay goes back to their own participation."""
+        await self._leave_entry(update)
+
+    async def _leave_entry(self, update: Update) -> None:
+        relay = await self._relay(update)
+        if relay is not None and await self.entries.leave(relay):
+            await _text(update, say("entry_left", await self._lang(update)))
+        # Not stopped: the resident handlers answer the command as usual.
+
+    async def my_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/monlien: the relay's share link and a print-ready QR code."""
+        relay = await self._relay(update)
+        if relay is None:
+            return  # not a relay: answered as an unknown command
+        lang = await self._lang(update)
+        link = deep_link(context.bot.username, share_payload(relay))
+        await _text(update, say("my_link", lang, link=link))
+        titles = [c.title.get(lang) for c in self.entries.open_consultations()]
+        title = " · ".join(titles) or "Parole habitante"
+        chat = update.effective_chat
+        assert chat is not None
+        await chat.send_photo(
+            flyer_png(link, title),
+            caption=say("qr_caption", lang, title=title, link=link)[:1024],
+            filename="qr-code.png",
+        )
+        raise ApplicationHandlerStop
+
+    async def entry(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/saisie: answers for a person met in person, after their consent."""
+        relay = await self._relay(update)
+        if relay is None:
+            return
+        lang = await self._lang(update)
+        resumed = await self.entries.resume(relay, lang)
+        if resumed is not None:
+            await _text(update, say("entry_resumed", lang))
+            await send_reply(self.entries.conversations, update, resumed)
+        else:
+            await self._consent(update, lang)
+        raise ApplicationHandlerStop
+
+    async def _consent(self, update: Update, lang: Lang) -> None:
+        """Ask the relay to confirm that the person agrees to answer."""
+        consultations = self.entries.open_consultations()
+        if not consultations:
+            await _text(update, say_resident("no_consultation", lang))
+            return
+        if len(consultations) == 1:
+            rows = [[_button(say("entry_agree", lang), "agree", consultations[0].id)]]
+            welcome = consultations[0].welcome.get(lang)
+        else:
+            rows = [
+                [_button(say("entry_agree_for", lang, title=c.title.get(lang)), "agree", c.id)]
+                for c in consultations
+            ]
+            welcome = "\n\n".join(
+                f"{c.title.get(lang)}\n{c.welcome.get(lang)}" for c in consultations
+            )
+        rows.append([_button(say("entry_cancel", lang), "cancel")])
+        await _text(update, say("entry_consent", lang, welcome=welcome), InlineKeyboardMarkup(rows))
+
+    async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/bilan: the relay's counts, this week and in total; never an answer."""
+        relay = await self._relay(update)
+        if relay is None:
+            return
+        lang = await self._lang(update)
+        found = await self.relays.report(relay)
+        await _text(update, say("report", lang, name=relay.name, w=found.week, t=found.total))
+        raise ApplicationHandlerStop
+
+    # -- messages and buttons ---------------------------------------------------------------
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A typed message: the person's answer while an entry is under way."""
+        relay = await self._relay(update)
+        if relay is None or relay.entry_participant_id is None:
+            return
+        message = update.effective_message
+        assert message is not None and message.text is not None
+        lang = await self._lang(update)
+        reply = await self.entries.type_text(relay, lang, message.text, f"tg:{update.update_id}")
+        await send_reply(self.entries.conversations, update, reply)
+        await self._done(update, reply, lang)
+        raise ApplicationHandlerStop
+
+    async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A relay button, or a button of the entry under way."""
+        query = update.callback_query
+        assert query is not None
+        if query.message is None or query.message.chat.type != ChatType.PRIVATE:
+            return
+        data = query.data or ""
+        relay = await self._relay(update)
+        if relay is None:
+            return  # a removed relay's buttons are stale, as the resident handlers say
+        lang = await self._lang(update)
+        key = f"tg:{update.update_id}"
+        if data.startswith(DATA_PREFIX):
+            await self._relay_button(update, relay, lang, data.removeprefix(DATA_PREFIX), key)
+            raise ApplicationHandlerStop
+        unpacked = unpack(data)
+        if unpacked is None or not unpacked[0].startswith("s"):
+            return
+        scope, event = unpacked
+        if not scope[1:].isdigit() or not await self.entries.owns(relay, int(scope[1:])):
+            return  # the relay's own session: the resident handlers take it
+        reply = await self.entries.press(relay, lang, scope, event, key)
+        await answer_button(self.entries.conversations, update, query, reply)
+        await self._done(update, reply, lang)
+        raise ApplicationHandlerStop
+
+    async def _relay_button(
+        self, update: Update, relay: Relay, lang: Lang, action: str, key: str
+    ) -> None:
+        query = update.callback_query
+        assert query is not None
+        kind, _, argument = action.partition("|")
+        await _answer(query)
+        await _close(query)
+        if kind == "agree":
+            reply = await self.entries.begin(relay, lang, argument, key)
+            if reply is None:
+                await _text(update, say_resident("no_consultation", lang))
+                return
+            await _text(update, say("entry_started", lang))
+            await send_reply(self.entries.conversations, update, reply)
+        elif kind == "cancel":
+            await _text(update, say("entry_cancelled", lang))
+        elif kind == "next":
+            resumed = await self.entries.resume(relay, lang)
+            if resumed is not None:
+                await send_reply(self.entries.conversations, update, resumed)
+            else:
+                await self._consent(update, lang)
+        elif kind == "finish":
+            await _text(update, say("entry_finished", lang))
+
+    async def _done(self, update: Update, reply: Reply, lang: Lang) -> None:
+        """After the last answer of an entry: offer the next one."""
+        if not reply.screen.final:
+            return
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    _button(say("entry_next", lang), "next"),
+                    _button(say("entry_finish", lang), "finish"),
+                ]
+            ]
+        )
+        await _text(update, say("entry_done", lang), markup)
+
+
+async def _answer(query: CallbackQuery) -> None:
+    try:
+        await query.answer()
+    except BadRequest as error:
+        log.info("could not answer a button press: %s", error.message)
+
+
+async def _close(query: CallbackQuery) -> None:
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:
+        log.info("could not close an old keyboard: %s", error.message)
+
+
+class StaffRelayHandlers:
+    """Staff's relay commands: create (with an invitation), list, remove."""
+
+    def __init__(self, relays: Relays) -> None:
+        self.relays = relays
+
+    async def create(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/relais_nouveau NOM: a relay and their single-use invitation link."""
+        name = " ".join(context.args or [])
+        try:
+            new = await self.relays.invite(name)
+        except ValueError:
+            await _text(update, say("relay_new_usage", "fr"))
+            return
+        link = deep_link(context.bot.username, new.payload)
+        await _text(
+            update,
+            say(
+                "relay_created",
+                "fr",
+                name=new.relay.name,
+                id=new.relay.id,
+                date=self.relays.local_date(new.expires_at),
+                link=link,
+            ),
+        )
+
+    async def list(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/relais: every relay with their counts."""
+        summaries = await self.relays.summaries()
+        if not summaries:
+            await _text(update, say("relay_list_empty", "fr"))
+            return
+        await _text(update, "\n".join([say("relay_list_title", "fr"), *relay_lines(summaries)]))
+
+    async def remove(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/relais_retirer N: the relay loses their rights at once."""
+        args = context.args or []
+        if len(args) != 1 or not args[0].isdigit():
+            await _text(update, say("relay_remove_usage", "fr"))
+            return
+        relay = await self.relays.remove(int(args[0]))
+        if relay is None:
+            await _text(update, say("relay_unknown", "fr", id=args[0]))
+            return
+        await _text(update, say("relay_removed", "fr", name=relay.name, id=relay.id))
+
+
+def relay_lines(summaries: Sequence[tuple[Relay, RelayCounts]], lang: Lang = "fr") -> list[str]:
+    """One line per relay: number, name, state, counts."""
+    lines = []
+    for relay, counts in summaries:
+        state = ""
+        if not relay.active:
+            state = f" ({say('relay_inactive', lang)})"
+        elif not relay.joined:
+            state = f" ({say('relay_pending', lang)})"
+        lines.append(
+            f"{relay.id}. {relay.name}{state} : {counts.reached} / {counts.completed} / "
+            f"{counts.assisted} / {counts.paper}"
+        )
+    return lines
+
+
+def register_staff(application: TelegramApp, relays: Relays, staff: StaffSettings) -> None:
+    """Add staff's relay commands; call before the resident handlers (like bot.telegram.staff)."""
+    h = StaffRelayHandlers(relays)
+    allowed = filters.UpdateType.MESSAGE & StaffOnly(staff)
+    application.add_handlers(
+        [
+            CommandHandler("relais", h.list, filters=allowed),
+            CommandHandler("relais_nouveau", h.create, filters=allowed),
+            CommandHandler("relais_retirer", h.remove, filters=allowed),
+        ]
+    )
+
+
+def register(
+    application: TelegramApp, relays: Relays, entries: Entries, residents: Conversations
+) -> None:
+    """Add the relay handlers, in a group that runs before the residents'."""
+    h = RelayHandlers(relays, entries, residents)
+    application.add_handlers(
+        [
+            CommandHandler("start", h.start, filters=PRIVATE),
+            CommandHandler("reprendre", h.own, filters=PRIVATE),
+            CommandHandler("monlien", h.my_link, filters=PRIVATE),
+            CommandHandler("saisie", h.entry, filters=PRIVATE),
+            CommandHandler("bilan", h.report, filters=PRIVATE),
+            MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, h.text),
+            CallbackQueryHandler(h.button),
+        ],
+        group=GROUP,
+    )

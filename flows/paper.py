@@ -1,0 +1,292 @@
+"""Paper questionnaires: the CSV template of a consultation, and checking filled-in rows.
+
+The template has one column per question (its step id), plus `<step>_autre` for the text of
+an "Autre" answer; cells hold option codes (several separated by ","), a number for a
+scale, "oui"/"non" (or "yes"/"no"), or the text of a free-text answer. A blank cell is a
+skipped question (allowed only for optional ones) or a question the form did not ask
+(conditions). The legend, written beside the template, lists every column's allowed codes.
+
+Every row is checked against the consultation as the engine would run it (codes exist,
+required answers present, number of picks, text lengths, conditions); each problem names
+its line (as a spreadsheet numbers it: the header is line 1) and its column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from flows.engine import Engine
+from flows.model import (
+    NO,
+    OTHER_CODE,
+    YES,
+    ChoiceStepBase,
+    Consultation,
+    InfoStep,
+    MultiStep,
+    ScaleStep,
+    Step,
+    TextStep,
+    YesNoStep,
+)
+from flows.state import Answer, Phase, SessionState
+
+OTHER_SUFFIX: Final = "_autre"
+OTHER_MAX: Final = 300  # as the engine allows for the text of an "Autre"
+PICK_SEPARATOR: Final = ","
+DELIMITER: Final = ";"  # what Excel expects in a French locale
+YES_WORDS: Final = frozenset({"oui", "yes", "o", "y"})
+NO_WORDS: Final = frozenset({"non", "no", "n"})
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong with one cell (or with the header, line 1)."""
+
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"ligne {self.line}, colonne {self.column} : {self.message}"
+
+
+@dataclass(frozen=True)
+class Checked:
+    """The rows of a file: one finished session state each, or the problems found."""
+
+    states: list[SessionState]
+    problems: list[Problem]
+
+
+def columns(consultation: Consultation) -> list[str]:
+    """The template's header: each question, each "Autre" text after its question."""
+    found: list[str] = []
+    for step in consultation.questions():
+        found.append(step.id)
+        if isinstance(step, ChoiceStepBase) and step.other:
+            found.append(step.id + OTHER_SUFFIX)
+    return found
+
+
+def template_csv(consultation: Consultation) -> str:
+    """The empty template: the header row only."""
+    out = io.StringIO()
+    csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n").writerow(columns(consultation))
+    return out.getvalue()
+
+
+def legend(consultation: Consultation) -> str:
+    """What goes in each column of the template, in French (codes are the same in English)."""
+    lines = [
+        f"Questionnaire papier : {consultation.title.fr} ({consultation.id})",
+        "",
+        "Une ligne par questionnaire, une colonne par question, séparateur « ; ».",
+        "Case vide : question passée (si elle est facultative) ou non posée.",
+        "Plusieurs réponses : codes séparés par une virgule, par exemple « femmes,isoles ».",
+        "",
+    ]
+    for step in consultation.questions():
+        need = "facultative" if step.optional else "obligatoire"
+        lines.append(f"[{step.id}] {step.text.fr} ({need})")
+        if step.show_if is not None:
+            lines.append(f"    seulement si {step.show_if.step} = {step.show_if.value}")
+        if isinstance(step, ChoiceStepBase):
+            if isinstance(step, MultiStep):
+                most = f", au plus {step.max_picks}" if step.max_picks else ""
+                lines.append(f"    plusieurs codes : au moins {step.min_picks}{most}")
+            else:
+                lines.append("    un seul code")
+            for option in step.options:
+                lines.append(f"    {option.code} = {option.label.fr}")
+            if step.other:
+                lines.append(f"    {OTHER_CODE} = Autre (précisez dans {step.id}{OTHER_SUFFIX})")
+        elif isinstance(step, YesNoStep):
+            lines.append("    oui ou non")
+        elif isinstance(step, ScaleStep):
+            lines.append(f"    un nombre de {step.min} à {step.max}")
+        elif isinstance(step, TextStep):
+            lines.append(f"    texte libre, {step.max_length} caractères au plus")
+        if isinstance(step, ChoiceStepBase) and step.other:
+            lines.append(
+                f"[{step.id}{OTHER_SUFFIX}] texte de « Autre », {OTHER_MAX} caractères au plus"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and the non-empty rows (with their line numbers) of a CSV text.
+
+    The delimiter is ";" (the template's) or "," when the header has no ";".
+    """
+    text = text.removeprefix("\ufeff")
+    first = text.split("\n", 1)[0]
+    delimiter = DELIMITER if DELIMITER in first or "," not in first else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = list(reader)
+    if not rows:
+        return [], []
+    header = [cell.strip() for cell in rows[0]]
+    found: list[tuple[int, dict[str, str]]] = []
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        cells = {name: (row[i].strip() if i < len(row) else "") for i, name in enumerate(header)}
+        if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+            cells["\0extra"] = "x"
+        found.append((line, cells))
+    return header, found
+
+
+def check(consultation: Consultation, text: str) -> Checked:
+    """Every row of a filled-in template, checked; states only if no problem at all."""
+    header, rows = read_rows(text)
+    expected = columns(consultation)
+    problems: list[Problem] = []
+    for name in header:
+        if name not in expected:
+            problems.append(Problem(1, name or "(vide)", "colonne inconnue"))
+    for name in expected:
+        if name not in header:
+            problems.append(Problem(1, name, "colonne manquante"))
+    if problems:
+        return Checked([], problems)
+    if not rows:
+        return Checked([], [Problem(2, "-", "aucune ligne à importer")])
+    engine = Engine(consultation)
+    states: list[SessionState] = []
+    for line, cells in rows:
+        if "\0extra" in cells:
+            problems.append(Problem(line, "-", "plus de cases que de colonnes"))
+            continue
+        state, found = check_row(engine, line, cells)
+        problems += found
+        if state is not None:
+            states.append(state)
+    return Checked([] if problems else states, problems)
+
+
+def check_row(
+    engine: Engine, line: int, cells: Mapping[str, str]
+) -> tuple[SessionState | None, list[Problem]]:
+    """One row as a finished session, or its problems."""
+    consultation = engine.consultation
+    answers: dict[str, Answer] = {}
+    history: list[str] = []
+    problems: list[Problem] = []
+    for step in consultation.steps:
+        state = SessionState(consultation_id=consultation.id, answers=answers)
+        visible = {s.id for s in engine.visible_steps(state)}
+        cell = cells.get(step.id, "")
+        other = cells.get(step.id + OTHER_SUFFIX, "")
+        if step.id not in visible:
+            for name, value in ((step.id, cell), (step.id + OTHER_SUFFIX, other)):
+                if value:
+                    condition = step.show_if
+                    why = f" ({condition.step} ≠ {condition.value})" if condition else ""
+                    problems.append(Problem(line, name, f"question non posée{why} : laisser vide"))
+            continue
+        history.append(step.id)
+        if isinstance(step, InfoStep):
+            continue
+        answer, found = _answer(step, cell, other)
+        problems += [Problem(line, column, message) for column, message in found]
+        if answer is not None:
+            answers = {**answers, step.id: answer}
+    if problems:
+        return None, problems
+    state = SessionState(
+        consultation_id=consultation.id,
+        phase=Phase.DONE,
+        history=history,
+        answers=answers,
+        position=len(history) + 1,
+    )
+    return state, []
+
+
+def _answer(step: Step, cell: str, other: str) -> tuple[Answer | None, list[tuple[str, str]]]:
+    """The answer a cell (and its "Autre" text) gives to a step, or what is wrong."""
+    other_column = step.id + OTHER_SUFFIX
+    if not cell:
+        if other:
+            return None, [(other_column, f"texte « Autre » sans le code {OTHER_CODE}")]
+        if step.optional:
+            return Answer(skipped=True), []
+        return None, [(step.id, "réponse obligatoire")]
+    if isinstance(step, TextStep):
+        if len(cell) > step.max_length:
+            return None, [(step.id, f"{len(cell)} caractères, {step.max_length} au plus")]
+        return Answer(text=cell), []
+    if isinstance(step, YesNoStep):
+        word = cell.casefold()
+        if word in YES_WORDS:
+            return Answer(choices=[YES]), []
+        if word in NO_WORDS:
+            return Answer(choices=[NO]), []
+        return None, [(step.id, f"« {cell} » : attendu oui ou non")]
+    if isinstance(step, ScaleStep):
+        allowed = [str(n) for n in range(step.min, step.max + 1)]
+        if cell not in allowed:
+            return None, [(step.id, f"« {cell} » : attendu un nombre de {step.min} à {step.max}")]
+        return Answer(choices=[cell]), []
+    assert isinstance(step, ChoiceStepBase)
+    picks = [code.strip().lower() for code in cell.split(PICK_SEPARATOR) if code.strip()]
+    problems: list[tuple[str, str]] = []
+    unknown = [code for code in picks if code not in step.codes()]
+    if unknown:
+        problems.append((step.id, f"code(s) inconnu(s) : {', '.join(unknown)}"))
+    if len(set(picks)) != len(picks):
+        problems.append((step.id, "code répété"))
+    if isinstance(step, MultiStep):
+        if len(picks) < step.min_picks:
+            problems.append((step.id, f"au moins {step.min_picks} code(s)"))
+        if step.max_picks is not None and len(picks) > step.max_picks:
+            problems.append((step.id, f"{step.max_picks} codes au plus"))
+    elif len(picks) > 1:
+        problems.append((step.id, "un seul code"))
+    if other and OTHER_CODE not in picks:
+        problems.append((other_column, f"texte « Autre » sans le code {OTHER_CODE}"))
+    if len(other) > OTHER_MAX:
+        problems.append((other_column, f"{len(other)} caractères, {OTHER_MAX} au plus"))
+    if problems:
+        return None, problems
+    order = step.codes()
+    picks = sorted(picks, key=order.index)
+    return Answer(choices=picks, text=other or None), []
+
+
+def filled_csv(consultation: Consultation, rows: Iterable[Mapping[str, str]]) -> str:
+    """A template filled with `rows` (column name -> cell), for tests and examples."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=DELIMITER, lineterminator="\r\n")
+    names = columns(consultation)
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in names])
+    return out.getvalue()
+
+
+def as_cells(consultation: Consultation, answers: Mapping[str, Answer]) -> dict[str, str]:
+    """The cells a paper form with these answers would have (the inverse of `check_row`)."""
+    cells: dict[str, str] = {}
+    steps: Sequence[Step] = consultation.questions()
+    for step in steps:
+        answer = answers.get(step.id)
+        if answer is None or answer.skipped:
+            continue
+        if isinstance(step, TextStep):
+            cells[step.id] = answer.text or ""
+            continue
+        codes = answer.choices
+        if isinstance(step, YesNoStep):
+            codes = ["oui" if code == YES else "non" for code in codes]
+        cells[step.id] = PICK_SEPARATOR.join(codes)
+        if answer.text is not None:
+            cells[step.id + OTHER_SUFFIX] = answer.text
+    return cells

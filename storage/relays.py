@@ -1,0 +1,450 @@
+"""Relays in storage: who they are, their invitations, attribution, assisted and paper entries.
+
+A relay (conseiller citoyen, adulte-relais, association staff) is known by the name staff
+gave and, once their invitation is accepted, by the pseudonym of their Telegram account.
+Attribution is counts only: a session carries the relay that brought it in (through their
+link, or an assisted or paper entry), and nothing a relay can read shows an answer.
+
+`SqliteRelays` is a mixin of `SqliteStore`: it runs on the store's reader and writer
+connections, each write one transaction taken under the store's write lock (so never inside
+a batch of turns). Schema: migrations 5 and 7.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Final, Protocol, TypeVar
+
+import aiosqlite
+
+from flows.state import SessionState
+from storage.base import Channel, Participant, RelayReach, Status
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+
+ASSISTED_PREFIX: Final = "assisted:"  # pseudonyms of assisted entries: random, never a hash
+PAPER_PREFIX: Final = "paper:"
+_EVER: Final = "0000"  # sorts before every stored timestamp
+
+_RELAY_COLUMNS: Final = (
+    "id, name, code, active, pseudonym IS NOT NULL, created_at, deactivated_at, "
+    "entry_participant_id"
+)
+# Per relay: residents attributed through the link, and the completed sessions it brought in
+# by channel (residents via the link on Telegram, assisted entries, paper forms).
+_COUNTS: Final = """
+    SELECT r.id,
+        (SELECT count(*) FROM participants AS p
+         WHERE p.relay_id = r.id AND p.relay_at >= ?1),
+        (SELECT count(*) FROM sessions AS s WHERE s.relay_id = r.id
+         AND s.channel NOT IN ('assisted', 'paper') AND s.completed_at >= ?1),
+        (SELECT count(*) FROM sessions AS s WHERE s.relay_id = r.id
+         AND s.channel = 'assisted' AND s.completed_at >= ?1),
+        (SELECT count(*) FROM sessions AS s WHERE s.relay_id = r.id
+         AND s.channel = 'paper' AND s.completed_at >= ?1)
+    FROM relays AS r
+    WHERE ?2 IS NULL OR r.id = ?2
+    ORDER BY r.id
+"""
+# Sessions with activity in the period, per relay (only sessions that have one).
+_REACH: Final = """
+    SELECT r.id, r.name, count(*)
+    FROM sessions AS s JOIN relays AS r ON r.id = s.relay_id
+    WHERE s.relay_id IS NOT NULL AND s.consultation_id = ?1
+      AND s.updated_at >= ?2 AND s.updated_at < ?3
+    GROUP BY r.id
+    ORDER BY r.id
+"""
+
+
+def _ts(value: dt.datetime) -> str:
+    """ISO-8601 UTC text with fixed precision (as `storage.sqlite` writes it)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: the store only takes aware UTC times")
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _parse(text: str | None) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
+
+@dataclass(frozen=True)
+class Relay:
+    """A relay as staff created it; `joined` once the invitation was accepted."""
+
+    id: int
+    name: str
+    code: str  # the share link's payload part
+    active: bool
+    joined: bool
+    created_at: dt.datetime
+    deactivated_at: dt.datetime | None = None
+    entry_participant_id: int | None = None  # the assisted entry under way, if any
+
+
+@dataclass(frozen=True)
+class RelayCounts:
+    """What a relay brought in: residents reached through the link, completed sessions."""
+
+    reached: int = 0  # residents who started the bot through the link
+    completed: int = 0  # sessions those residents completed
+    assisted: int = 0  # assisted entries completed
+    paper: int = 0  # paper forms imported
+
+
+class Invitation(StrEnum):
+    """What became of an invitation link that was opened."""
+
+    ACCEPTED = "accepted"
+    UNKNOWN = "unknown"
+    USED = "used"
+    EXPIRED = "expired"
+    INACTIVE = "inactive"  # the relay was removed meanwhile
+    ALREADY_RELAY = "already_relay"  # this account is already another relay
+
+
+class RelayStore(Protocol):
+    """Storage of relays, their invitations, attribution and entries."""
+
+    async def create_relay(
+        self, name: str, code: str, token_hash: str, now: dt.datetime, expires_at: dt.datetime
+    ) -> Relay:
+        """A new relay and its single-use invitation (only the token's hash is kept)."""
+
+    async def accept_invitation(
+        self, token_hash: str, pseudonym: str, now: dt.datetime
+    ) -> tuple[Invitation, Relay | None]:
+        """Use an invitation: the account with `pseudonym` becomes its relay."""
+
+    async def relay(self, relay_id: int) -> Relay | None:
+        """A relay by id, active or not."""
+
+    async def active_relay(self, pseudonym: str) -> Relay | None:
+        """The active relay of the account with this pseudonym."""
+
+    async def relay_by_code(self, code: str) -> Relay | None:
+        """The active relay whose share link carries `code`."""
+
+    async def relays(self) -> list[Relay]:
+        """Every relay, oldest first."""
+
+    async def deactivate_relay(self, relay_id: int, now: dt.datetime) -> Relay | None:
+        """Take a relay's rights away at once; None if there is no such relay."""
+
+    async def relay_counts(
+        self, since: dt.datetime | None = None, relay_id: int | None = None
+    ) -> dict[int, RelayCounts]:
+        """Counts per relay (of one, if given) since `since` (None: in total)."""
+
+    async def attribute(self, participant_id: int, relay_id: int, now: dt.datetime) -> bool:
+        """Attribute a resident to a relay, if they have no relay and no session yet."""
+
+    async def start_entry(self, relay_id: int, now: dt.datetime) -> Participant:
+        """A fresh anonymous participant for an assisted entry, now the relay's entry."""
+
+    async def end_entry(self, relay_id: int) -> None:
+        """The relay's chat goes back to the relay's own participation."""
+
+    async def participant_by_id(self, participant_id: int) -> Participant | None:
+        """A participant by id."""
+
+    async def import_paper(
+        self,
+        consultation_id: str,
+        states: Sequence[SessionState],
+        relay_id: int | None,
+        now: dt.datetime,
+    ) -> list[int]:
+        """Completed paper sessions, one anonymous participant each: all of them or none."""
+
+
+class SqliteRelays:
+    """`RelayStore` on `SqliteStore`'s connections (a mixin: see the module docstring)."""
+
+    async def _read(self, sql: str, params: Sequence[object]) -> list[Row]:
+        raise NotImplementedError
+
+    async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        raise NotImplementedError
+
+    async def _transaction(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+        """Run `fn` in one write transaction (under the store's write lock)."""
+
+        async def run(conn: aiosqlite.Connection) -> T:
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = await fn(conn)
+                await conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    await conn.execute("ROLLBACK")
+                raise
+            return result
+
+        return await self._write(run)
+
+    @staticmethod
+    def _relay_from(row: Row) -> Relay:
+        rid, name, code, active, joined, created, deactivated, entry = row
+        created_at = _parse(created)
+        assert created_at is not None
+        return Relay(
+            id=rid,
+            name=name,
+            code=code,
+            active=bool(active),
+            joined=bool(joined),
+            created_at=created_at,
+            deactivated_at=_parse(deactivated),
+            entry_participant_id=entry,
+        )
+
+    async def _one_relay(self, where: str, params: Sequence[object]) -> Relay | None:
+        rows = await self._read(f"SELECT {_RELAY_COLUMNS} FROM relays WHERE {where}", params)  # noqa: S608
+        return self._relay_from(rows[0]) if rows else None
+
+    async def create_relay(
+        self, name: str, code: str, token_hash: str, now: dt.datetime, expires_at: dt.datetime
+    ) -> Relay:
+        """A new relay and its single-use invitation (only the token's hash is kept)."""
+
+        async def insert(conn: aiosqlite.Connection) -> int:
+            cursor = await conn.execute(
+                "INSERT INTO relays (name, code, created_at) VALUES (?, ?, ?)",
+                (name, code, _ts(now)),
+            )
+            relay_id = cursor.lastrowid
+            assert relay_id is not None
+            await conn.execute(
+                "INSERT INTO relay_invitations (token_hash, relay_id, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?)",
+                (token_hash, relay_id, _ts(now), _ts(expires_at)),
+            )
+            return relay_id
+
+        relay_id = await self._transaction(insert)
+        relay = await self.relay(relay_id)
+        assert relay is not None
+        return relay
+
+    async def accept_invitation(
+        self, token_hash: str, pseudonym: str, now: dt.datetime
+    ) -> tuple[Invitation, Relay | None]:
+        """Use an invitation: the account with `pseudonym` becomes its relay."""
+
+        async def accept(conn: aiosqlite.Connection) -> tuple[Invitation, int | None]:
+            rows = list(
+                await conn.execute_fetchall(
+                    "SELECT i.relay_id, i.expires_at, i.used_at, r.active, r.pseudonym "
+                    "FROM relay_invitations AS i JOIN relays AS r ON r.id = i.relay_id "
+                    "WHERE i.token_hash = ?",
+                    (token_hash,),
+                )
+            )
+            if not rows:
+                return Invitation.UNKNOWN, None
+            relay_id, expires_at, used_at, active, taken = rows[0]
+            if used_at is not None or taken is not None:
+                return Invitation.USED, relay_id
+            if not active:
+                return Invitation.INACTIVE, relay_id
+            if expires_at <= _ts(now):
+                return Invitation.EXPIRED, relay_id
+            other = list(
+                await conn.execute_fetchall(
+                    "SELECT 1 FROM relays WHERE pseudonym = ?", (pseudonym,)
+                )
+            )
+            if other:
+                return Invitation.ALREADY_RELAY, relay_id
+            await conn.execute(
+                "UPDATE relay_invitations SET used_at = ? WHERE token_hash = ?",
+                (_ts(now), token_hash),
+            )
+            await conn.execute(
+                "UPDATE relays SET pseudonym = ? WHERE id = ?", (pseudonym, relay_id)
+            )
+            return Invitation.ACCEPTED, relay_id
+
+        outcome, relay_id = await self._transaction(accept)
+        relay = await self.relay(relay_id) if relay_id is not None else None
+        return outcome, relay
+
+    async def relay(self, relay_id: int) -> Relay | None:
+        """A relay by id, active or not."""
+        return await self._one_relay("id = ?", (relay_id,))
+
+    async def active_relay(self, pseudonym: str) -> Relay | None:
+        """The active relay of the account with this pseudonym."""
+        return await self._one_relay("pseudonym = ? AND active = 1", (pseudonym,))
+
+    async def relay_by_code(self, code: str) -> Relay | None:
+        """The active relay whose share link carries `code`."""
+        return await self._one_relay("code = ? AND active = 1", (code,))
+
+    async def relays(self) -> list[Relay]:
+        """Every relay, oldest first."""
+        rows = await self._read(f"SELECT {_RELAY_COLUMNS} FROM relays ORDER BY id", ())  # noqa: S608
+        return [self._relay_from(row) for row in rows]
+
+    async def deactivate_relay(self, relay_id: int, now: dt.datetime) -> Relay | None:
+        """Take a relay's rights away at once; None if there is no such relay.
+
+        The account's pseudonym is forgotten (so the same person can be invited again) and
+        an assisted entry under way is ended; the relay's counts stay.
+        """
+
+        async def update(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
+                "UPDATE relays SET active = 0, pseudonym = NULL, entry_participant_id = NULL, "
+                "deactivated_at = coalesce(deactivated_at, ?) WHERE id = ?",
+                (_ts(now), relay_id),
+            )
+
+        await self._write(update)
+        return await self.relay(relay_id)
+
+    async def relay_counts(
+        self, since: dt.datetime | None = None, relay_id: int | None = None
+    ) -> dict[int, RelayCounts]:
+        """Counts per relay (of one, if given) since `since` (None: in total)."""
+        rows = await self._read(_COUNTS, (_EVER if since is None else _ts(since), relay_id))
+        return {rid: RelayCounts(*counts) for rid, *counts in rows}
+
+    async def attribute(self, participant_id: int, relay_id: int, now: dt.datetime) -> bool:
+        """Attribute a resident to a relay, if they have no relay and no session yet.
+
+        The first relay wins; a resident who had already started is not counted as reached.
+        """
+
+        async def update(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "UPDATE participants SET relay_id = ?, relay_at = ? "
+                "WHERE id = ? AND relay_id IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM sessions WHERE participant_id = participants.id)",
+                (relay_id, _ts(now), participant_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(update)
+
+    async def start_entry(self, relay_id: int, now: dt.datetime) -> Participant:
+        """A fresh anonymous participant for an assisted entry, now the relay's entry."""
+        pseudonym = ASSISTED_PREFIX + secrets.token_hex(16)
+
+        async def insert(conn: aiosqlite.Connection) -> int:
+            cursor = await conn.execute(
+                "INSERT INTO participants (pseudonym, created_at, relay_id) VALUES (?, ?, ?)",
+                (pseudonym, _ts(now), relay_id),
+            )
+            participant_id = cursor.lastrowid
+            assert participant_id is not None
+            cursor = await conn.execute(
+                "UPDATE relays SET entry_participant_id = ? WHERE id = ? AND active = 1",
+                (participant_id, relay_id),
+            )
+            if cursor.rowcount != 1:
+                raise LookupError(f"no active relay {relay_id}")
+            return participant_id
+
+        participant = await self.participant_by_id(await self._transaction(insert))
+        assert participant is not None
+        return participant
+
+    async def end_entry(self, relay_id: int) -> None:
+        """The relay's chat goes back to the relay's own participation."""
+
+        async def update(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
+                "UPDATE relays SET entry_participant_id = NULL WHERE id = ?", (relay_id,)
+            )
+
+        await self._write(update)
+
+    async def participant_by_id(self, participant_id: int) -> Participant | None:
+        """A participant by id."""
+        rows = await self._read(
+            "SELECT id, lang, current_session_id, created_at FROM participants WHERE id = ?",
+            (participant_id,),
+        )
+        if not rows:
+            return None
+        pid, lang, current, created = rows[0]
+        created_at = _parse(created)
+        assert created_at is not None
+        return Participant(
+            id=pid,
+            lang="en" if lang == "en" else "fr" if lang == "fr" else None,
+            current_session_id=current,
+            created_at=created_at,
+        )
+
+    async def import_paper(
+        self,
+        consultation_id: str,
+        states: Sequence[SessionState],
+        relay_id: int | None,
+        now: dt.datetime,
+    ) -> list[int]:
+        """Completed paper sessions, one anonymous participant each: all of them or none."""
+        stamp = _ts(now)
+        for state in states:
+            if state.consultation_id != consultation_id:
+                raise ValueError(f"a state of {state.consultation_id!r} in {consultation_id!r}")
+
+        async def insert(conn: aiosqlite.Connection) -> list[int]:
+            if relay_id is not None:
+                found = list(
+                    await conn.execute_fetchall("SELECT 1 FROM relays WHERE id = ?", (relay_id,))
+                )
+                if not found:
+                    raise LookupError(f"no relay {relay_id}")
+            sessions: list[int] = []
+            for state in states:
+                cursor = await conn.execute(
+                    "INSERT INTO participants (pseudonym, created_at, relay_id) VALUES (?, ?, ?)",
+                    (PAPER_PREFIX + secrets.token_hex(16), stamp, relay_id),
+                )
+                participant_id = cursor.lastrowid
+                cursor = await conn.execute(
+                    "INSERT INTO sessions (participant_id, consultation_id, channel, status, "
+                    "state, created_at, updated_at, completed_at, relay_id) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        participant_id,
+                        consultation_id,
+                        Channel.PAPER.value,
+                        Status.COMPLETED.value,
+                        state.model_dump_json(),
+                        stamp,
+                        stamp,
+                        stamp,
+                        relay_id,
+                    ),
+                )
+                session_id = cursor.lastrowid
+                assert session_id is not None
+                await conn.executemany(
+                    "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [
+                        (session_id, step, answer.model_dump_json(), stamp, stamp)
+                        for step, answer in state.answers.items()
+                    ],
+                )
+                sessions.append(session_id)
+            return sessions
+
+        return await self._transaction(insert)
+
+    async def relay_reach(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[RelayReach]:
+        """Sessions with activity in the period, per relay that brought some in."""
+        rows = await self._read(_REACH, (consultation_id, _ts(start), _ts(end)))
+        return [RelayReach(rid, name, sessions) for rid, name, sessions in rows]

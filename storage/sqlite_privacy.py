@@ -1,0 +1,361 @@
+"""`PrivacyStore` on SQLite: a mixin of `SqliteStore` (which supplies `_read` and `_write`).
+
+Writes go through `_write`, serialised with the group-commit batches by the store's write lock;
+those that change several tables run in their own `BEGIN IMMEDIATE` transaction. Deleting a
+participant relies on the schema's cascades (sessions, then answers and flags; contacts).
+The access report reads on a connection of its own inside one read transaction, so it is a
+single snapshot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import closing
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import aiosqlite
+
+from flows.model import LANGS
+from flows.state import Answer
+from storage.base import Channel, Flag, FlagCount, Participant, Status
+from storage.privacy import (
+    Erased,
+    ParticipantData,
+    Purged,
+    PurgePlan,
+    SessionData,
+    StoredAnswer,
+)
+
+T = TypeVar("T")
+Row = tuple[Any, ...]
+
+_PARTICIPANT = "SELECT id, lang, current_session_id, created_at FROM participants WHERE {}"
+_INSERT_FLAG = (
+    "INSERT INTO flags (consultation_id, session_id, step_id, category, created_at) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
+# Per category, then (category "") the flagged messages: a message flagged in two categories
+# has two rows with the same session, step and time.
+_FLAG_COUNTS = """
+    WITH period AS (
+        SELECT * FROM flags
+        WHERE consultation_id = :consultation AND created_at >= :start AND created_at < :end
+    )
+    SELECT category, count(*) FROM period GROUP BY category
+    UNION ALL
+    SELECT '', count(DISTINCT coalesce(session_id, 0) || '/' || coalesce(step_id, '') || '/'
+                              || created_at)
+    FROM period
+    ORDER BY 1
+"""
+
+
+def _stamp(value: dt.datetime) -> str:
+    """The store's timestamp text (same format as `storage.sqlite._ts`)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: the store only takes aware UTC times")
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _when(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
+
+def _participant(row: Row) -> Participant:
+    pid, lang, current, created = row
+    return Participant(
+        id=pid,
+        lang=lang if lang in LANGS else None,
+        current_session_id=current,
+        created_at=_when(created),
+    )
+
+
+async def _transaction(conn: aiosqlite.Connection, work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` in one immediate transaction on `conn` (autocommit mode)."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = await work()
+        await conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
+    return result
+
+
+async def _count(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> int:
+    rows = list(await conn.execute_fetchall(sql, params))
+    return int(rows[0][0]) if rows else 0
+
+
+class PrivacySqlite:
+    """Privacy operations of `SqliteStore`."""
+
+    path: Path
+
+    if TYPE_CHECKING:
+
+        async def _read(self, sql: str, params: Sequence[object]) -> list[Row]: ...
+
+        async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T: ...
+
+        async def _report(self, sql: str, params: dict[str, object]) -> list[Row]: ...
+
+        def _require_open(self) -> None: ...
+
+    async def find_participant(self, pseudonym: str) -> Participant | None:
+        """The participant with this pseudonym, if stored (never creates one)."""
+        rows = await self._read(_PARTICIPANT.format("pseudonym = ?"), (pseudonym,))
+        return _participant(rows[0]) if rows else None
+
+    async def discard_if_unused(self, participant_id: int) -> bool:
+        """Delete the participant if nothing else is stored about them (no session, contact)."""
+
+        async def delete(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "DELETE FROM participants WHERE id = ? "
+                "AND NOT EXISTS (SELECT 1 FROM sessions WHERE participant_id = participants.id) "
+                "AND NOT EXISTS (SELECT 1 FROM contacts WHERE participant_id = participants.id)",
+                (participant_id,),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(delete)
+
+    async def add_flags(
+        self,
+        flags: Sequence[Flag],
+        consultation_id: str | None,
+        session_id: int | None,
+        now: dt.datetime,
+        update_key: str | None = None,
+    ) -> bool:
+        """Store flags outside a turn; False (nothing stored) if `update_key` was seen."""
+        stamp = _stamp(now)
+        rows = [(consultation_id, session_id, f.step_id, f.category, stamp) for f in flags]
+
+        async def insert(conn: aiosqlite.Connection) -> bool:
+            async def work() -> bool:
+                if update_key is not None:
+                    cursor = await conn.execute(
+                        "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) "
+                        "ON CONFLICT (key) DO NOTHING",
+                        (update_key, stamp),
+                    )
+                    if cursor.rowcount == 0:
+                        return False
+                await conn.executemany(_INSERT_FLAG, rows)
+                return True
+
+            return await _transaction(conn, work)
+
+        return await self._write(insert)
+
+    async def flag_counts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[FlagCount]:
+        """Safeguarding flags raised in the period, per category (texts never read)."""
+        rows = await self._report(
+            _FLAG_COUNTS,
+            {"consultation": consultation_id, "start": _stamp(start), "end": _stamp(end)},
+        )
+        return [FlagCount(category, flags) for category, flags in rows]
+
+    # -- access -----------------------------------------------------------------------------
+
+    async def participant_data(self, participant_id: int) -> ParticipantData | None:
+        """Everything stored about a participant, in one consistent read."""
+        self._require_open()
+        return await asyncio.to_thread(self._participant_data, participant_id)
+
+    def _participant_data(self, participant_id: int) -> ParticipantData | None:
+        with closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
+            conn.execute("PRAGMA busy_timeout = 5000")
+            conn.execute("BEGIN")  # one snapshot for the reads below
+            try:
+                rows = conn.execute(_PARTICIPANT.format("id = ?"), (participant_id,)).fetchall()
+                if not rows:
+                    return None
+                sessions = conn.execute(
+                    "SELECT id, consultation_id, channel, status, created_at, updated_at, "
+                    "completed_at FROM sessions WHERE participant_id = ? ORDER BY id",
+                    (participant_id,),
+                ).fetchall()
+                answers = conn.execute(
+                    "SELECT a.session_id, a.step_id, a.value, a.created_at, a.updated_at "
+                    "FROM answers AS a JOIN sessions AS s ON s.id = a.session_id "
+                    "WHERE s.participant_id = ? ORDER BY a.session_id, a.created_at",
+                    (participant_id,),
+                ).fetchall()
+                flags = conn.execute(
+                    "SELECT f.session_id, f.category FROM flags AS f "
+                    "JOIN sessions AS s ON s.id = f.session_id WHERE s.participant_id = ? "
+                    "ORDER BY f.id",
+                    (participant_id,),
+                ).fetchall()
+                contact = conn.execute(
+                    "SELECT created_at FROM contacts WHERE participant_id = ?", (participant_id,)
+                ).fetchall()
+            finally:
+                conn.execute("COMMIT")
+        by_session: dict[int, SessionData] = {}
+        for sid, cid, channel, status, created, updated, completed in sessions:
+            by_session[sid] = SessionData(
+                id=sid,
+                consultation_id=cid,
+                channel=Channel(channel),
+                status=Status(status),
+                created_at=_when(created),
+                updated_at=_when(updated),
+                completed_at=_when(completed) if completed else None,
+            )
+        for sid, step, value, created, updated in answers:
+            by_session[sid].answers.append(
+                StoredAnswer(
+                    step, Answer.model_validate_json(value), _when(created), _when(updated)
+                )
+            )
+        for sid, category in flags:
+            by_session[sid].flags.append(category)
+        return ParticipantData(
+            participant=_participant(rows[0]),
+            sessions=list(by_session.values()),
+            contact=bool(contact),
+            contact_since=_when(contact[0][0]) if contact else None,
+        )
+
+    # -- erasure ----------------------------------------------------------------------------
+
+    async def forget(self, participant_id: int) -> Erased | None:
+        """Erase a participant with their sessions, answers, flags and contact (None: unknown)."""
+
+        async def erase(conn: aiosqlite.Connection) -> Erased | None:
+            mine = "SELECT id FROM sessions WHERE participant_id = ?"
+            params = (participant_id,)
+
+            async def work() -> Erased | None:
+                sessions = await _count(
+                    conn, "SELECT count(*) FROM sessions WHERE participant_id = ?", params
+                )
+                answers = await _count(
+                    conn,
+                    f"SELECT count(*) FROM answers WHERE session_id IN ({mine})",  # noqa: S608
+                    params,
+                )
+                flags = await _count(
+                    conn,
+                    f"SELECT count(*) FROM flags WHERE session_id IN ({mine})",  # noqa: S608
+                    params,
+                )
+                contact = await _count(
+                    conn, "SELECT count(*) FROM contacts WHERE participant_id = ?", params
+                )
+                # The cascades remove sessions, their answers and flags, and the contact.
+                cursor = await conn.execute("DELETE FROM participants WHERE id = ?", params)
+                if cursor.rowcount == 0:
+                    return None
+                return Erased(sessions, answers, flags, contact=contact > 0)
+
+            return await _transaction(conn, work)
+
+        return await self._write(erase)
+
+    # -- follow-up contacts -----------------------------------------------------------------
+
+    async def set_contact(self, participant_id: int, sealed: str, now: dt.datetime) -> None:
+        """Keep a sealed chat id for follow-up news (a new consent restarts its retention)."""
+
+        async def upsert(conn: aiosqlite.Connection) -> None:
+            await conn.execute(
+                "INSERT INTO contacts (participant_id, chat, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (participant_id) DO UPDATE SET "
+                "chat = excluded.chat, created_at = excluded.created_at",
+                (participant_id, sealed, _stamp(now)),
+            )
+
+        await self._write(upsert)
+
+    async def contact(self, participant_id: int) -> str | None:
+        """The sealed chat id kept for a participant, if any."""
+        rows = await self._read(
+            "SELECT chat FROM contacts WHERE participant_id = ?", (participant_id,)
+        )
+        return str(rows[0][0]) if rows else None
+
+    async def drop_contact(self, participant_id: int) -> bool:
+        """Forget a participant's chat id; True if there was one."""
+
+        async def delete(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(
+                "DELETE FROM contacts WHERE participant_id = ?", (participant_id,)
+            )
+            return cursor.rowcount > 0
+
+        return await self._write(delete)
+
+    # -- retention --------------------------------------------------------------------------
+
+    async def purge(self, plan: PurgePlan) -> Purged:
+        """Delete what retention no longer allows, in one transaction."""
+        old = (_stamp(plan.sessions_before),)
+
+        async def delete(conn: aiosqlite.Connection) -> Purged:
+            expired = "SELECT id FROM sessions WHERE updated_at < ?"
+
+            async def work() -> Purged:
+                answers = await _count(
+                    conn,
+                    f"SELECT count(*) FROM answers WHERE session_id IN ({expired})",  # noqa: S608
+                    old,
+                )
+                flags = await _count(
+                    conn,
+                    f"SELECT count(*) FROM flags WHERE session_id IN ({expired})",  # noqa: S608
+                    old,
+                )
+                sessions = (
+                    await conn.execute("DELETE FROM sessions WHERE updated_at < ?", old)
+                ).rowcount
+                flags += (
+                    await conn.execute(
+                        "DELETE FROM flags WHERE session_id IS NULL AND created_at < ?", old
+                    )
+                ).rowcount
+                await conn.execute(
+                    "UPDATE participants SET current_session_id = NULL "
+                    "WHERE current_session_id IS NOT NULL "
+                    "AND current_session_id NOT IN (SELECT id FROM sessions)"
+                )
+                contacts = (
+                    await conn.execute(
+                        "DELETE FROM contacts WHERE created_at < ?",
+                        (_stamp(plan.contacts_before),),
+                    )
+                ).rowcount
+                participants = (
+                    await conn.execute(
+                        "DELETE FROM participants WHERE created_at < ? "
+                        "AND NOT EXISTS "
+                        "(SELECT 1 FROM sessions WHERE participant_id = participants.id) "
+                        "AND NOT EXISTS "
+                        "(SELECT 1 FROM contacts WHERE participant_id = participants.id)",
+                        old,
+                    )
+                ).rowcount
+                processed = (
+                    await conn.execute(
+                        "DELETE FROM processed_updates WHERE processed_at < ?",
+                        (_stamp(plan.processed_before),),
+                    )
+                ).rowcount
+                return Purged(sessions, answers, flags, participants, contacts, processed)
+
+            return await _transaction(conn, work)
+
+        return await self._write(delete)

@@ -1,0 +1,175 @@
+"""Paper questionnaires: the template, row and column errors, all or nothing (CLI too)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from flows import paper
+from flows.loader import BUILTIN_DIR, load_consultation
+from flows.state import Answer
+from storage.sqlite import SqliteStore
+from tests.digest.residents import full_answers
+from tests.relays.world import small_consultation
+
+GOOD = {"quartier": "pont", "publics": "jeunes,autre", "publics_autre": "les voisins", "note": "4"}
+
+
+def test_the_template_has_a_column_per_question_and_a_legend():
+    c = small_consultation()
+    assert paper.template_csv(c).strip() == "quartier;publics;publics_autre;precision;note;suivi"
+    legend = paper.legend(c)
+    assert "[publics] Qui est concerné ? (obligatoire)" in legend
+    assert "    jeunes = Les jeunes" in legend and "au plus 2" in legend
+    assert "seulement si publics = jeunes" in legend and "oui ou non" in legend
+
+
+def test_round_trip_of_the_default_consultation():
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne", "Pont-Rompu"])
+    forms = [full_answers(c, n) for n in range(6)]
+    text = paper.filled_csv(c, [paper.as_cells(c, answers) for answers in forms])
+    checked = paper.check(c, text)
+    assert checked.problems == []
+    for state, answers in zip(checked.states, forms, strict=True):
+        assert state.answers == {
+            step: answer for step, answer in answers.items() if step in state.answers
+        }
+        assert set(state.answers) == set(answers)
+
+
+def test_blank_optional_questions_are_skipped_and_hidden_ones_absent():
+    c = small_consultation()
+    row = {"quartier": "bourgogne", "publics": "femmes", "note": "2"}
+    [state] = paper.check(c, paper.filled_csv(c, [row])).states
+    assert state.answers["suivi"] == Answer(skipped=True)
+    assert "precision" not in state.answers  # not asked: publics does not include jeunes
+    assert state.answers["publics"] == Answer(choices=["femmes"])
+
+
+def test_every_problem_is_named_by_line_and_column():
+    c = small_consultation()
+    rows = [
+        GOOD,
+        {**GOOD, "quartier": "", "note": "9"},
+        {**GOOD, "publics": "femmes,jeunes,autre", "precision": "x" * 51},
+        {
+            "quartier": "pont",
+            "publics": "femmes",
+            "precision": "non posée",
+            "note": "1",
+            "suivi": "?",
+        },
+        {**GOOD, "publics": "martiens", "publics_autre": ""},
+        {**GOOD, "publics": "femmes", "publics_autre": "sans autre"},
+    ]
+    checked = paper.check(c, paper.filled_csv(c, rows))
+    assert checked.states == []  # any problem: nothing to import
+    found = {(p.line, p.column) for p in checked.problems}
+    assert found == {
+        (3, "quartier"),
+        (3, "note"),
+        (4, "publics"),
+        (4, "precision"),
+        (5, "precision"),
+        (5, "suivi"),
+        (6, "publics"),
+        (7, "publics_autre"),
+    }
+    messages = [str(p) for p in checked.problems]
+    assert "ligne 3, colonne quartier : réponse obligatoire" in messages
+    assert any(m == "ligne 4, colonne publics : 2 codes au plus" for m in messages)
+    assert any("martiens" in m for m in messages)
+
+
+def test_header_problems_come_first():
+    c = small_consultation()
+    checked = paper.check(c, "quartier;publics;couleur\nbourgogne;femmes;bleu\n")
+    assert {(p.line, p.column, p.message) for p in checked.problems} >= {
+        (1, "couleur", "colonne inconnue"),
+        (1, "note", "colonne manquante"),
+    }
+
+
+def test_commas_and_a_byte_order_mark_are_read():
+    c = small_consultation()
+    text = "\ufeffquartier,publics,publics_autre,precision,note,suivi\npont,femmes,,,3,oui\n"
+    [state] = paper.check(c, text).states
+    assert state.answers["suivi"] == Answer(choices=["yes"])
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[storage]\npath = "{tmp_path / "parole.sqlite3"}"\n'
+        f'[relays]\nbot_username = "parole_test_bot"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _sessions(database: Path) -> list[dict[str, object]]:
+    async def read() -> list[dict[str, object]]:
+        async with SqliteStore(database) as store:
+            return [
+                {"channel": s.channel.value, "status": s.status.value, "answers": s.answers}
+                async for s in store.export()
+            ]
+
+    return asyncio.run(read())
+
+
+def test_cli_template_then_import_with_a_relay(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    out = tmp_path / "modele.csv"
+    assert main(["--config", str(config), "import", "--template", "--out", str(out)]) == 0
+    assert (
+        (tmp_path / "modele-codes.txt")
+        .read_text(encoding="utf-8")
+        .startswith("Questionnaire papier")
+    )
+    header = out.read_text(encoding="utf-8-sig").splitlines()[0].split(";")
+    assert header[:2] == ["quartier", "quartier_autre"]
+
+    assert main(["--config", str(config), "relay", "add", "Centre", "social"]) == 0
+    created = capsys.readouterr().out
+    assert "https://t.me/parole_test_bot?start=i_" in created
+
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    forms = tmp_path / "forms.csv"
+    forms.write_text(
+        paper.filled_csv(c, [paper.as_cells(c, full_answers(c, n)) for n in range(2)]),
+        encoding="utf-8",
+    )
+    code = main(["--config", str(config), "import", str(forms), "--relay", "1"])
+    assert code == 0, capsys.readouterr().err
+    stored = _sessions(tmp_path / "parole.sqlite3")
+    assert [(s["channel"], s["status"]) for s in stored] == [("paper", "completed")] * 2
+    assert main(["--config", str(config), "relay", "list"]) == 0
+    assert "1. Centre social (invitation en attente) : 0 / 0 / 0 / 2" in capsys.readouterr().out
+
+
+def test_cli_import_with_an_error_imports_nothing(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    rows = [paper.as_cells(c, full_answers(c, n)) for n in range(3)]
+    rows[2]["profil"] = "touriste"
+    forms = tmp_path / "forms.csv"
+    forms.write_text(paper.filled_csv(c, rows), encoding="utf-8")
+    assert main(["--config", str(config), "import", str(forms)]) == 1
+    err = capsys.readouterr().err
+    assert "ligne 4, colonne profil : code(s) inconnu(s) : touriste" in err
+    assert "nothing imported" in err
+    assert (
+        not (tmp_path / "parole.sqlite3").exists() or _sessions(tmp_path / "parole.sqlite3") == []
+    )
+    # An unknown relay imports nothing either.
+    rows[2]["profil"] = "habitant"
+    forms.write_text(paper.filled_csv(c, rows), encoding="utf-8")
+    assert main(["--config", str(config), "import", str(forms), "--relay", "9"]) == 2
+    assert _sessions(tmp_path / "parole.sqlite3") == []

@@ -1,0 +1,231 @@
+"""Relays on Telegram, in-process: invitations, links and QR codes, assisted entries, rights."""
+
+from __future__ import annotations
+
+import io
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from bot.relay_texts import say as relay_say
+from bot.settings import Settings, StaffSettings
+from bot.telegram.app import build_application
+from flows.model import Consultation
+from flows.texts import say
+from tests.fakebotapi import FakeRequest, FakeUser, UploadedFile
+from tests.fakebotapi.model import SentMessage
+from tests.relays.world import Clock, small_consultation
+from tests.telegram.harness import Chat, settings_for
+
+STAFF = FakeUser(id=777_000_001, first_name="Sophie")
+RELAY = FakeUser(id=500_000_001, first_name="Karim")
+OTHER = FakeUser(id=500_000_002, first_name="Nadia")
+ALICE = FakeUser(id=111_222_333, first_name="Alice")
+BOB = FakeUser(id=444_555_666, first_name="Bob")
+LINK = re.compile(r"https://t\.me/parole_test_bot\?start=([A-Za-z0-9_-]+)")
+AGREE = relay_say("entry_agree", "fr")
+
+
+class RelayChat(Chat):
+    """The chat harness with a staff user and a clock the test moves."""
+
+    def __init__(self, database: Path, consultations: list[Consultation], clock: Clock) -> None:
+        super().__init__(database, consultations, clock=clock)
+        self.clock = clock
+        self.settings: Settings = settings_for(database, self.api).model_copy(
+            update={"staff": StaffSettings(user_ids=[STAFF.id])}
+        )
+        self.app = build_application(
+            self.settings, self.store, consultations, clock=clock, request=FakeRequest(self.api)
+        )
+
+    async def invite(self, name: str = "Association Les Amis") -> str:
+        """Staff create a relay; the invitation payload."""
+        created = await self.send(STAFF, f"/relais_nouveau {name}")
+        found = LINK.search(created.text)
+        assert found is not None, created.text
+        return found.group(1)
+
+    async def make_relay(self, user: FakeUser, name: str = "Association Les Amis") -> None:
+        welcome = await self.send(user, f"/start {await self.invite(name)}")
+        assert "Vous êtes maintenant relais" in welcome.text
+
+    async def answer_all(self, user: FakeUser) -> SentMessage:
+        """The small consultation, from its first question to the thanks."""
+        await self.click(user, "Bourgogne")
+        await self.click(user, say("unselected", "fr", label="Les femmes"))
+        await self.click(user, say("validate_count", "fr", n=1))
+        await self.click(user, "4")
+        return await self.click(user, say("yes", "fr"))
+
+    def rows(self, sql: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(self.database) as db:
+            return db.execute(sql).fetchall()
+
+
+@pytest.fixture
+async def chat(tmp_path: Path) -> AsyncIterator[RelayChat]:
+    async with RelayChat(tmp_path / "parole.sqlite3", [small_consultation()], Clock()) as running:
+        yield running
+    assert running.api.refused == [], "every request must be one the Bot API accepts"
+
+
+async def test_an_invitation_works_once(chat: RelayChat):
+    payload = await chat.invite()
+    assert len(payload) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", payload)
+    welcome = await chat.send(RELAY, f"/start {payload}")
+    assert "relais « Association Les Amis »" in welcome.text and "/monlien" in welcome.text
+    menu = [name for name, _ in chat.api.commands(scope={"type": "chat", "chat_id": RELAY.id})]
+    assert {"monlien", "saisie", "bilan", "start"} <= set(menu)
+    again = await chat.send(OTHER, f"/start {payload}")
+    assert again.text == relay_say("invitation_used", "fr")
+    assert (await chat.send(OTHER, "/monlien")).text == (await chat.send(OTHER, "/aide")).text
+
+
+async def test_an_expired_invitation_is_refused_politely(chat: RelayChat):
+    payload = await chat.invite()
+    chat.clock.advance(days=7, seconds=1)
+    refused = await chat.send(RELAY, f"/start {payload}")
+    assert refused.text == relay_say("invitation_expired", "fr")
+    assert (await chat.send(RELAY, "/bilan")).text == (await chat.send(RELAY, "/aide")).text
+
+
+async def test_my_link_sends_a_qr_code_that_decodes_to_the_link(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/monlien")
+    text, photo = chat.api.messages(RELAY.id)[-2:]
+    found = LINK.search(text.text)
+    assert found is not None and found.group(1).startswith("r_") and len(found.group(1)) <= 64
+    assert photo.kind == "photo" and "Vivre ensemble au quartier" in photo.text
+    assert isinstance(photo.file, UploadedFile)
+    image = Image.open(io.BytesIO(photo.file.content))
+    assert [code.text for code in zxingcpp.read_barcodes(image)] == [found.group(0)]
+
+
+async def test_residents_through_the_link_are_counted_never_shown(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/monlien")
+    link = LINK.search(chat.api.messages(RELAY.id)[-2].text)
+    assert link is not None
+    welcome = await chat.send(ALICE, f"/start {link.group(1)}")
+    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+    await chat.click(ALICE, say("accept", "fr"))
+    thanks = await chat.answer_all(ALICE)
+    assert "Merci" in thanks.text
+    await chat.send(BOB, f"/start {link.group(1)}")  # reached, not started
+
+    report = await chat.send(RELAY, "/bilan")
+    assert "Venues par votre lien : 2 / 2" in report.text
+    assert "Questionnaires terminés par elles : 1 / 1" in report.text
+    assert "Bourgogne" not in report.text and "femmes" not in report.text
+    assert chat.rows("SELECT channel, relay_id FROM sessions") == [("telegram", 1)]
+
+
+async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    # The relay's own participation, started before any entry.
+    await chat.send(RELAY, "/start")
+    await chat.click(RELAY, say("accept", "fr"))
+    await chat.click(RELAY, "Bourgogne")
+
+    consent = await chat.send(RELAY, "/saisie")
+    assert "Bonjour ! C'est anonyme." in consent.text
+    assert consent.buttons == [AGREE, relay_say("entry_cancel", "fr")]
+    assert chat.rows("SELECT count(*) FROM sessions") == [(1,)]  # nothing before consent
+    cancelled = await chat.click(RELAY, relay_say("entry_cancel", "fr"))
+    assert cancelled.text == relay_say("entry_cancelled", "fr")
+    assert chat.rows("SELECT count(*) FROM participants") == [(1,)]
+
+    await chat.send(RELAY, "/saisie")
+    first = await chat.click(RELAY, AGREE)
+    assert first.text.startswith("Question 1/")
+    # Typed answers go to the entry while it runs.
+    await chat.send(RELAY, "2")  # Pont-Rompu, by its number
+    await chat.click(RELAY, say("unselected", "fr", label="Les seniors"))
+    await chat.click(RELAY, say("validate_count", "fr", n=1))
+    await chat.send(RELAY, "5")
+    await chat.click(RELAY, say("no", "fr"))
+    done = chat.last(RELAY)
+    assert done.text == relay_say("entry_done", "fr")
+    assert done.buttons == [relay_say("entry_next", "fr"), relay_say("entry_finish", "fr")]
+
+    # A second entry, chained.
+    await chat.click(RELAY, relay_say("entry_next", "fr"))
+    await chat.click(RELAY, AGREE)
+    await chat.answer_all(RELAY)
+
+    sessions = chat.rows(
+        "SELECT p.pseudonym, s.channel, s.status, s.relay_id FROM sessions AS s "
+        "JOIN participants AS p ON p.id = s.participant_id ORDER BY s.id"
+    )
+    own, *entries = sessions
+    assert own[1:] == ("telegram", "active", None)  # the relay's own answers: not attributed
+    assert len(entries) == 2 and len({e[0] for e in entries}) == 2
+    for pseudonym, channel, status, relay_id in entries:
+        assert str(pseudonym).startswith("assisted:")
+        assert (channel, status, relay_id) == ("assisted", "completed", 1)
+    quartiers = chat.rows(
+        "SELECT json_extract(value, '$.choices[0]') FROM answers WHERE step_id = 'quartier' "
+        "ORDER BY session_id"
+    )
+    assert quartiers == [("bourgogne",), ("pont",), ("bourgogne",)]
+
+    # The relay's own participation is where they left it.
+    await chat.click(RELAY, relay_say("entry_finish", "fr"))
+    resumed = await chat.send(RELAY, "/reprendre")
+    assert resumed.text.startswith("Question 2/")
+    report = await chat.send(RELAY, "/bilan")
+    assert "Saisies accompagnées : 2 / 2" in report.text
+
+
+async def test_leaving_an_entry_returns_to_the_relay_own_session(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    await chat.send(RELAY, "/saisie")  # resumes the entry under way
+    assert chat.last(RELAY).text.startswith("Question 1/")
+    await chat.send(RELAY, "/reprendre")
+    notes = [m.text for m in chat.api.messages(RELAY.id)[-2:]]
+    assert notes[0] == relay_say("entry_left", "fr")
+    assert notes[1] == say("nothing_to_resume", "fr")
+    welcome = await chat.send(RELAY, "hello")  # typed text is the relay's own again
+    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+
+
+async def test_residents_and_relays_cannot_use_commands_not_theirs(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    unknown = (await chat.send(ALICE, "/inconnue")).text
+    for command in (
+        "/monlien",
+        "/saisie",
+        "/bilan",
+        "/relais",
+        "/relais_nouveau X",
+        "/relais_retirer 1",
+    ):
+        assert (await chat.send(ALICE, command)).text == unknown, command
+    for command in ("/relais", "/relais_nouveau X", "/relais_retirer 1"):
+        assert (await chat.send(RELAY, command)).text == unknown, command
+    assert chat.rows("SELECT count(*) FROM relays") == [(1,)]
+
+
+async def test_a_removed_relay_loses_rights_at_once(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)  # an entry under way
+    listed = await chat.send(STAFF, "/relais")
+    assert "1. Association Les Amis : 0 / 0 / 0 / 0" in listed.text
+    removed = await chat.send(STAFF, "/relais_retirer 1")
+    assert "retiré" in removed.text
+    unknown = (await chat.send(RELAY, "/inconnue")).text
+    assert (await chat.send(RELAY, "/monlien")).text == unknown
+    assert (await chat.send(RELAY, "/saisie")).text == unknown
+    # The entry's buttons are stale now; nothing is stored for them.
+    await chat.click(RELAY, "Bourgogne")
+    assert chat.rows("SELECT count(*) FROM answers") == [(0,)]
+    assert "(retiré)" in (await chat.send(STAFF, "/relais")).text

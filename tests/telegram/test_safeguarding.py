@@ -1,0 +1,256 @@
+"""Safeguarding as residents and staff meet it: helplines first, flags counted, never quoted;
+and logs that hold no resident text, id or name, even when something fails."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import sqlite3
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.console import chat as console_chat
+from bot.conversation import Conversations
+from digest.aggregate import build_digest
+from digest.exports import write_csv
+from digest.model import Period
+from digest.render import render_email_html, render_plain, render_telegram
+from flows.loader import BUILTIN_DIR, load_consultation
+from flows.model import ChoiceStepBase, Consultation
+from flows.safeguarding import Category, helplines
+from flows.texts import ERROR_MESSAGE, say
+from storage.base import Channel
+from storage.sqlite import FLAGGED_TEXT, SqliteStore
+from tests.fakebotapi import FakeUser
+from tests.telegram.harness import SECRET, Chat
+
+QUARTIERS = ["Bourgogne", "Pont-Rompu"]
+ALICE = FakeUser(id=111_222_333, first_name="Alice", username="alice_du_quartier")
+DISCLOSURE = "Mon mari me frappe tous les soirs"
+TOPIC = "La violence des rodéos la nuit"
+
+
+@pytest.fixture
+def consultation() -> Consultation:
+    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
+
+
+@pytest.fixture
+async def chat(tmp_path: Path, consultation: Consultation) -> AsyncIterator[Chat]:
+    async with Chat(tmp_path / "parole.sqlite3", [consultation]) as running:
+        yield running
+    assert running.api.refused == []
+
+
+def rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(database) as db:
+        return db.execute(sql).fetchall()
+
+
+def label(c: Consultation, step_id: str, code: str) -> str:
+    step = c.step(step_id)
+    assert isinstance(step, ChoiceStepBase)
+    return next(o.label.fr for o in step.options if o.code == code)
+
+
+async def to_leviers_text(chat: Chat, c: Consultation) -> None:
+    await chat.send(ALICE, "/start")
+    await chat.click(ALICE, say("accept", "fr"))
+    await chat.click(ALICE, "Bourgogne")
+    await chat.click(ALICE, label(c, "profil", "habitant"))
+    await chat.click(ALICE, say("skip", "fr"))
+    for step, code in (("publics", "femmes"), ("besoins", "sante-mentale"), ("leviers", "lieux")):
+        await chat.click(ALICE, say("unselected", "fr", label=label(c, step, code)))
+        await chat.click(ALICE, say("validate_count", "fr", n=1))
+
+
+def period(chat: Chat) -> Period:
+    return Period(chat.now - dt.timedelta(days=1), chat.now + dt.timedelta(days=1))
+
+
+async def test_a_disclosure_gets_the_helplines_before_the_next_question(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation)
+    before = len(chat.api.messages(ALICE.id))
+
+    await chat.send(ALICE, DISCLOSURE)
+
+    new = chat.api.messages(ALICE.id)[before:]
+    assert new[0].text == helplines(frozenset({Category.DANGER, Category.DOMESTIC}), "fr")
+    assert "3919" in new[0].text and "17" in new[0].text and "114" in new[0].text
+    assert "pas surveillé en temps réel" in new[0].text
+    assert new[-1].text.startswith("Question 8/12")  # then the next question
+    # Stored as given, and flagged on that answer, in the same turn.
+    stored = dict(rows(chat.database, "SELECT step_id, json_extract(value, '$.text') FROM answers"))
+    assert stored["leviers_precision"] == DISCLOSURE
+    flags = rows(chat.database, "SELECT step_id, category, session_id FROM flags ORDER BY 2")
+    assert [(step, category) for step, category, _ in flags] == [
+        ("leviers_precision", "danger"),
+        ("leviers_precision", "domestic"),
+    ]
+    assert all(session is not None for _, _, session in flags)
+
+
+async def test_a_topic_is_not_a_disclosure(chat: Chat, consultation: Consultation):
+    await to_leviers_text(chat, consultation)
+    reply = await chat.send(ALICE, TOPIC)
+    assert reply.text.startswith("Question 8/12")
+    assert not [m for m in chat.api.messages(ALICE.id) if m.text.startswith("💛")]
+    assert rows(chat.database, "SELECT count(*) FROM flags") == [(0,)]
+
+
+async def test_digests_count_flags_and_never_quote_them(chat: Chat, consultation: Consultation):
+    await to_leviers_text(chat, consultation)
+    await chat.send(ALICE, DISCLOSURE)
+    other = FakeUser(id=5, first_name="Zoé")
+    await chat.send(other, "/start")
+    await chat.click(other, say("accept", "fr"))
+    await chat.click(other, "Bourgogne")
+    await chat.click(other, label(consultation, "profil", "habitant"))
+    await chat.click(other, say("skip", "fr"))
+    for step, code in (("publics", "femmes"), ("besoins", "sante-mentale"), ("leviers", "lieux")):
+        await chat.click(other, say("unselected", "fr", label=label(consultation, step, code)))
+        await chat.click(other, say("validate_count", "fr", n=1))
+    await chat.send(other, TOPIC)
+
+    digest = await build_digest(chat.store, consultation, period(chat))
+
+    assert digest.flagged_messages == 1
+    assert digest.flags == {"danger": 1, "domestic": 1}
+    [leviers] = [t for t in digest.texts if t.step_id == "leviers_precision"]
+    assert leviers.count == 2  # both answers are counted…
+    assert leviers.recent == [TOPIC]  # …only the topic is quoted
+    telegram = "\n".join(render_telegram([digest]))
+    outputs = [telegram, render_plain([digest]), render_email_html([digest])]
+    for output in outputs:
+        assert "me frappe" not in output
+        assert "Signalements" in output
+    assert "Signalements : 1 (danger ou menace 1, violences conjugales ou familiales 1)" in (
+        render_plain([digest])
+    )
+
+
+async def test_exports_withhold_flagged_texts(chat: Chat, consultation: Consultation):
+    await to_leviers_text(chat, consultation)
+    await chat.send(ALICE, DISCLOSURE)
+    out = io.StringIO()
+    await write_csv(chat.store.export(consultation.id), consultation, out, bom=False)
+    assert "me frappe" not in out.getvalue()
+    assert FLAGGED_TEXT in out.getvalue()
+    # The database keeps the answer as given; the resident sees it in /mesdonnees.
+    await chat.send(ALICE, "/mesdonnees")
+    document = chat.api.messages(ALICE.id)[-1]
+    assert document.file is not None and not isinstance(document.file, str)
+    content = document.file.content.decode()
+    assert DISCLOSURE in content and "numéros d'aide : 2" in content
+
+
+async def test_an_other_text_disclosure_is_flagged_on_its_step(
+    chat: Chat, consultation: Consultation
+):
+    await chat.send(ALICE, "/start")
+    await chat.click(ALICE, say("accept", "fr"))
+    await chat.click(ALICE, "Bourgogne")
+    await chat.click(ALICE, say("other", "fr"))
+    before = len(chat.api.messages(ALICE.id))
+    await chat.send(ALICE, "je veux mourir")
+    assert "3114" in chat.api.messages(ALICE.id)[before].text
+    assert rows(chat.database, "SELECT step_id, category FROM flags") == [("profil", "self_harm")]
+
+
+async def test_a_stray_disclosure_gets_helplines_and_stores_no_participant(chat: Chat):
+    await chat.send(ALICE, "aidez moi il va me tuer")
+    first, *rest = chat.api.messages(ALICE.id)
+    assert "17" in first.text and "112" in first.text
+    assert rest and "Ce qui est gardé" in rest[-1].text  # then the welcome
+    assert rows(chat.database, "SELECT count(*) FROM participants") == [(0,)]
+    assert rows(chat.database, "SELECT consultation_id, session_id, step_id FROM flags") == [
+        ("vivre-ensemble", None, None)
+    ]
+
+
+async def test_a_stray_disclosure_delivered_twice_is_counted_once(chat: Chat):
+    update = chat.api.send_text(ALICE, "au secours")
+    await chat.deliver()
+    await chat.redeliver(update)
+    assert rows(chat.database, "SELECT count(*) FROM flags") == [(1,)]
+
+
+async def test_the_console_shows_the_helplines_first(tmp_path: Path, consultation: Consultation):
+    store = SqliteStore(tmp_path / "console.sqlite3")
+    conversations = Conversations(store, [consultation], SECRET, channel=Channel.CONSOLE)
+    lines = iter(["1", DISCLOSURE])
+    shown: list[str] = []
+
+    async def ask(prompt: str) -> str | None:
+        return next(lines, None)
+
+    await store.open()
+    try:
+        await console_chat(conversations, "alice", ask, shown.append, "fr")
+    finally:
+        await store.close()
+    screens = [s for s in shown if s]
+    disclosed = next(s for s in screens if "3919" in s)
+    assert disclosed.startswith("💛")
+
+
+# -- logs ---------------------------------------------------------------------------------------
+
+
+async def test_a_journey_with_a_disclosure_logs_no_text_id_or_name(
+    chat: Chat, consultation: Consultation, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.INFO)
+    await to_leviers_text(chat, consultation)
+    await chat.send(ALICE, DISCLOSURE)
+    await chat.send(ALICE, "x" * 2500)
+    await chat.send(ALICE, "/mesdonnees")
+    await chat.send(ALICE, "/oubli")
+    await chat.click(ALICE, say("forget_yes", "fr"))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    logged += "\n".join(str(record.args) for record in caplog.records)
+    assert logged, "something was logged"
+    for secret in (
+        "frappe",
+        "xxxxx",
+        str(ALICE.id),
+        "Alice",
+        "alice_du_quartier",
+        chat.api.token,
+        SECRET,
+    ):
+        assert secret not in logged, secret
+
+
+async def test_a_failure_tells_the_resident_and_logs_no_text(
+    chat: Chat,
+    consultation: Consultation,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+):
+    await to_leviers_text(chat, consultation)
+
+    async def broken(turn: object) -> int:
+        raise ValueError(f"cannot store {DISCLOSURE!r} for {ALICE.id}")
+
+    monkeypatch.setattr(chat.store, "commit", broken)
+    caplog.set_level(logging.DEBUG, logger="bot")
+    reply = await chat.send(ALICE, "Le centre social " + DISCLOSURE)
+
+    assert reply.text == ERROR_MESSAGE
+    assert (
+        "réponses déjà données sont bien gardées" in reply.text and "answers are safe" in reply.text
+    )
+    # The helplines went out before the failure.
+    assert any("3919" in m.text for m in chat.api.messages(ALICE.id))
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and "ValueError" in errors[0].getMessage()
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    assert "frappe" not in everything and str(ALICE.id) not in everything
+    assert all(r.exc_info is None for r in errors)
