@@ -5,39 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from bot.privacy import unseal
 from bot.settings import LimitsSettings
 from digest.aggregate import build_digest
 from digest.model import Period
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import ChoiceStepBase, Consultation
 from flows.texts import say
 from tests.fakebotapi import FakeUser
 from tests.fakebotapi.model import UploadedFile
 from tests.telegram.harness import SECRET, Chat
 
-QUARTIERS = ["Bourgogne", "Pont-Rompu"]
 ALICE = FakeUser(id=111_222_333, first_name="Alice")
 BOB = FakeUser(id=444_555_666, first_name="Bob", language_code="en")
 CHLOE = FakeUser(id=777_888_999, first_name="Chloé")
-
-
-@pytest.fixture
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
-
-
-@pytest.fixture
-async def chat(tmp_path: Path, consultation: Consultation) -> AsyncIterator[Chat]:
-    async with Chat(tmp_path / "parole.sqlite3", [consultation]) as running:
-        yield running
-    assert running.api.refused == []
 
 
 def rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
@@ -126,9 +109,10 @@ async def test_consenting_creates_the_participant(chat: Chat):
     assert count(chat.database, "sessions") == 1
 
 
-async def test_confidentialite_names_the_controller_contact_and_retention(tmp_path: Path):
-    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
-    async with Chat(tmp_path / "db.sqlite3", [c]) as running:
+async def test_confidentialite_names_the_controller_contact_and_retention(
+    tmp_path: Path, consultation: Consultation
+):
+    async with Chat(tmp_path / "db.sqlite3", [consultation]) as running:
         shown = await running.send(BOB, "/confidentialite")
     assert "la mairie (service politique de la ville)" in shown.text  # the default controller
     assert "1 year" in shown.text and "17 or 112" in shown.text

@@ -4,35 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bot.telegram.callbacks import unpack
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import ChoiceStepBase, Consultation
 from flows.texts import say
 from storage.base import Status
 from tests.fakebotapi import FakeBotApi, FakeChat, FakeUser
 from tests.telegram.harness import Chat
 
-QUARTIERS = ["Bourgogne", "Pont-Rompu"]
 ALICE = FakeUser(id=111_222_333, first_name="Alice")
 BOB = FakeUser(id=444_555_666, first_name="Bob", language_code="en")
-
-
-@pytest.fixture
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
-
-
-@pytest.fixture
-async def chat(tmp_path: Path, consultation: Consultation) -> AsyncIterator[Chat]:
-    async with Chat(tmp_path / "parole.sqlite3", [consultation]) as running:
-        yield running
-    # Every request the bot made must be one the real Bot API accepts.
-    assert running.api.refused == []
 
 
 def label(consultation: Consultation, step_id: str, code: str) -> str:

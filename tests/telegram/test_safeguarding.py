@@ -7,7 +7,6 @@ import datetime as dt
 import io
 import logging
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,6 @@ from digest.aggregate import build_digest
 from digest.exports import write_csv
 from digest.model import Period
 from digest.render import render_email_html, render_plain, render_telegram
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import ChoiceStepBase, Consultation
 from flows.safeguarding import Category, helplines
 from flows.texts import ERROR_MESSAGE, say
@@ -28,22 +26,9 @@ from storage.sqlite import FLAGGED_TEXT, SqliteStore
 from tests.fakebotapi import FakeUser
 from tests.telegram.harness import SECRET, Chat
 
-QUARTIERS = ["Bourgogne", "Pont-Rompu"]
 ALICE = FakeUser(id=111_222_333, first_name="Alice", username="alice_du_quartier")
 DISCLOSURE = "Mon mari me frappe tous les soirs"
 TOPIC = "La violence des rodéos la nuit"
-
-
-@pytest.fixture
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
-
-
-@pytest.fixture
-async def chat(tmp_path: Path, consultation: Consultation) -> AsyncIterator[Chat]:
-    async with Chat(tmp_path / "parole.sqlite3", [consultation]) as running:
-        yield running
-    assert running.api.refused == []
 
 
 def rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
