@@ -21,6 +21,7 @@ from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
 from bot.telegram import flood, relay, resident, staff
 from bot.telegram import privacy as privacy_handlers
+from bot.telegram.application import StatelessApplication
 from bot.telegram.ordering import PerUserUpdateProcessor
 from digest.dispatch import Destination, DigestStore, RetryPolicy
 from digest.email import EmailDestination
@@ -94,6 +95,7 @@ def build_application(
 
     builder = (
         ApplicationBuilder()
+        .application_class(StatelessApplication)
         .token(token.get_secret_value())
         .base_url(settings.telegram.base_url)
         .base_file_url(settings.telegram.base_file_url)
