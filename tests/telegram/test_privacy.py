@@ -12,11 +12,12 @@ from bot.privacy import unseal
 from bot.settings import LimitsSettings
 from digest.aggregate import build_digest
 from digest.model import Period
-from flows.model import ChoiceStepBase, Consultation
+from flows.model import Consultation
 from flows.texts import say
 from tests.fakebotapi import FakeUser
 from tests.fakebotapi.model import UploadedFile
 from tests.telegram.harness import SECRET, Chat
+from tests.telegram.journey import label, to_leviers_text
 
 ALICE = FakeUser(id=111_222_333, first_name="Alice")
 BOB = FakeUser(id=444_555_666, first_name="Bob", language_code="en")
@@ -30,24 +31,6 @@ def rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
 
 def count(database: Path, table: str) -> int:
     return int(rows(database, f"SELECT count(*) FROM {table}")[0][0])
-
-
-def label(c: Consultation, step_id: str, code: str) -> str:
-    step = c.step(step_id)
-    assert isinstance(step, ChoiceStepBase)
-    return next(o.label.fr for o in step.options if o.code == code)
-
-
-async def to_leviers_text(chat: Chat, c: Consultation, user: FakeUser = ALICE) -> None:
-    """Consent and answer up to the free-text question after the levers."""
-    await chat.send(user, "/start")
-    await chat.click(user, say("accept", "fr"))
-    await chat.click(user, "Bourgogne")
-    await chat.click(user, label(c, "profil", "habitant"))
-    await chat.click(user, say("skip", "fr"))
-    for step, code in (("publics", "femmes"), ("besoins", "sante-mentale"), ("leviers", "lieux")):
-        await chat.click(user, say("unselected", "fr", label=label(c, step, code)))
-        await chat.click(user, say("validate_count", "fr", n=1))
 
 
 async def finish(chat: Chat, c: Consultation, follow_up: str, user: FakeUser = ALICE) -> None:
@@ -136,7 +119,7 @@ async def test_mesdonnees_sends_a_summary_and_a_file_of_my_data_only(
 ):
     await to_leviers_text(chat, consultation, CHLOE)
     await chat.send(CHLOE, "Les mots de Chloé")
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await chat.send(ALICE, "La maison de quartier")
 
     await chat.send(ALICE, "/mesdonnees")
@@ -161,7 +144,7 @@ async def test_mesdonnees_for_a_stranger_says_nothing_is_stored(chat: Chat):
 
 
 async def test_oubli_erases_everything_after_confirmation(chat: Chat, consultation: Consultation):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await finish(chat, consultation, "yes")
     await to_leviers_text(chat, consultation, CHLOE)
     assert count(chat.database, "contacts") == 1
@@ -184,7 +167,7 @@ async def test_oubli_erases_everything_after_confirmation(chat: Chat, consultati
 
 
 async def test_oubli_can_be_cancelled(chat: Chat, consultation: Consultation):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await chat.send(ALICE, "/oubli")
     cancelled = await chat.click(ALICE, say("forget_no", "fr"))
     assert cancelled.text == say("forget_cancelled", "fr")
@@ -195,7 +178,7 @@ async def test_a_forged_erasure_button_for_someone_else_does_nothing(
     chat: Chat, consultation: Consultation
 ):
     await to_leviers_text(chat, consultation, CHLOE)
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     bob = rows(chat.database, "SELECT participant_id FROM sessions ORDER BY id LIMIT 1")[0][0]
     asked = await chat.send(ALICE, "/oubli")
     chat.api.click_data(ALICE, asked.message_id, f"oubli|y|{bob}")
@@ -205,7 +188,7 @@ async def test_a_forged_erasure_button_for_someone_else_does_nothing(
 
 
 async def test_later_digests_no_longer_count_erased_answers(chat: Chat, consultation: Consultation):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await finish(chat, consultation, "no")
     period = Period(chat.now - dt.timedelta(days=1), chat.now + dt.timedelta(days=1))
     before = await build_digest(chat.store, consultation, period)
@@ -227,7 +210,7 @@ async def test_later_digests_no_longer_count_erased_answers(chat: Chat, consulta
 async def test_saying_yes_to_follow_up_keeps_the_chat_id_sealed(
     chat: Chat, consultation: Consultation
 ):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await finish(chat, consultation, "yes")
     [(participant_id, sealed)] = rows(chat.database, "SELECT participant_id, chat FROM contacts")
     assert str(ALICE.id) not in str(sealed)
@@ -236,14 +219,14 @@ async def test_saying_yes_to_follow_up_keeps_the_chat_id_sealed(
 
 
 async def test_saying_no_to_follow_up_keeps_no_chat_id(chat: Chat, consultation: Consultation):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await finish(chat, consultation, "no")
     assert count(chat.database, "contacts") == 0
     assert count(chat.database, "answers") == 12
 
 
 async def test_blocking_the_bot_drops_the_contact(chat: Chat, consultation: Consultation):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await finish(chat, consultation, "yes")
     assert count(chat.database, "contacts") == 1
     await chat.redeliver(
@@ -271,7 +254,7 @@ BOT_USER = {"id": 42, "is_bot": True, "first_name": "Parole"}
 async def test_a_text_over_the_cap_is_refused_with_a_clear_message(
     chat: Chat, consultation: Consultation
 ):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     reply = await chat.send(ALICE, "x" * 2001)
     assert reply.text == say("text_capped", "fr", n=2001, max=2000)
     assert "leviers_precision" not in dict(rows(chat.database, "SELECT step_id, 1 FROM answers"))

@@ -14,15 +14,10 @@ from flows.texts import say
 from storage.base import Status
 from tests.fakebotapi import FakeBotApi, FakeChat, FakeUser
 from tests.telegram.harness import Chat
+from tests.telegram.journey import label
 
 ALICE = FakeUser(id=111_222_333, first_name="Alice")
 BOB = FakeUser(id=444_555_666, first_name="Bob", language_code="en")
-
-
-def label(consultation: Consultation, step_id: str, code: str) -> str:
-    step = consultation.step(step_id)
-    assert isinstance(step, ChoiceStepBase)
-    return next(o.label.fr for o in step.options if o.code == code)
 
 
 def unticked(consultation: Consultation, step_id: str, code: str) -> str:

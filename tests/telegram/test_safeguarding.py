@@ -18,13 +18,14 @@ from digest.aggregate import build_digest
 from digest.exports import write_csv
 from digest.model import Period
 from digest.render import render_email_html, render_plain, render_telegram
-from flows.model import ChoiceStepBase, Consultation
+from flows.model import Consultation
 from flows.safeguarding import Category, helplines
 from flows.texts import ERROR_MESSAGE, say
 from storage.base import Channel
 from storage.sqlite import FLAGGED_TEXT, SqliteStore
 from tests.fakebotapi import FakeUser
 from tests.telegram.harness import SECRET, Chat
+from tests.telegram.journey import label, to_leviers_text
 
 ALICE = FakeUser(id=111_222_333, first_name="Alice", username="alice_du_quartier")
 DISCLOSURE = "Mon mari me frappe tous les soirs"
@@ -36,23 +37,6 @@ def rows(database: Path, sql: str) -> list[tuple[Any, ...]]:
         return db.execute(sql).fetchall()
 
 
-def label(c: Consultation, step_id: str, code: str) -> str:
-    step = c.step(step_id)
-    assert isinstance(step, ChoiceStepBase)
-    return next(o.label.fr for o in step.options if o.code == code)
-
-
-async def to_leviers_text(chat: Chat, c: Consultation) -> None:
-    await chat.send(ALICE, "/start")
-    await chat.click(ALICE, say("accept", "fr"))
-    await chat.click(ALICE, "Bourgogne")
-    await chat.click(ALICE, label(c, "profil", "habitant"))
-    await chat.click(ALICE, say("skip", "fr"))
-    for step, code in (("publics", "femmes"), ("besoins", "sante-mentale"), ("leviers", "lieux")):
-        await chat.click(ALICE, say("unselected", "fr", label=label(c, step, code)))
-        await chat.click(ALICE, say("validate_count", "fr", n=1))
-
-
 def period(chat: Chat) -> Period:
     return Period(chat.now - dt.timedelta(days=1), chat.now + dt.timedelta(days=1))
 
@@ -60,7 +44,7 @@ def period(chat: Chat) -> Period:
 async def test_a_disclosure_gets_the_helplines_before_the_next_question(
     chat: Chat, consultation: Consultation
 ):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     before = len(chat.api.messages(ALICE.id))
 
     await chat.send(ALICE, DISCLOSURE)
@@ -82,7 +66,7 @@ async def test_a_disclosure_gets_the_helplines_before_the_next_question(
 
 
 async def test_a_topic_is_not_a_disclosure(chat: Chat, consultation: Consultation):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     reply = await chat.send(ALICE, TOPIC)
     assert reply.text.startswith("Question 8/12")
     assert not [m for m in chat.api.messages(ALICE.id) if m.text.startswith("💛")]
@@ -90,7 +74,7 @@ async def test_a_topic_is_not_a_disclosure(chat: Chat, consultation: Consultatio
 
 
 async def test_digests_count_flags_and_never_quote_them(chat: Chat, consultation: Consultation):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await chat.send(ALICE, DISCLOSURE)
     other = FakeUser(id=5, first_name="Zoé")
     await chat.send(other, "/start")
@@ -121,7 +105,7 @@ async def test_digests_count_flags_and_never_quote_them(chat: Chat, consultation
 
 
 async def test_exports_withhold_flagged_texts(chat: Chat, consultation: Consultation):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await chat.send(ALICE, DISCLOSURE)
     out = io.StringIO()
     await write_csv(chat.store.export(consultation.id), consultation, out, bom=False)
@@ -192,7 +176,7 @@ async def test_a_journey_with_a_disclosure_logs_no_text_id_or_name(
     chat: Chat, consultation: Consultation, caplog: pytest.LogCaptureFixture
 ):
     caplog.set_level(logging.INFO)
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
     await chat.send(ALICE, DISCLOSURE)
     await chat.send(ALICE, "x" * 2500)
     await chat.send(ALICE, "/mesdonnees")
@@ -219,7 +203,7 @@ async def test_a_failure_tells_the_resident_and_logs_no_text(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ):
-    await to_leviers_text(chat, consultation)
+    await to_leviers_text(chat, consultation, ALICE)
 
     async def broken(turn: object) -> int:
         raise ValueError(f"cannot store {DISCLOSURE!r} for {ALICE.id}")
