@@ -33,6 +33,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
@@ -276,6 +277,22 @@ def _check_wal(path: Path, rows: Sequence[Row]) -> None:
         raise RuntimeError(f"could not switch {path} to WAL (got {mode!r})")
 
 
+def _switch_to_wal(conn: sqlite3.Connection) -> list[Row]:
+    """`PRAGMA journal_mode = WAL`, waiting out other processes switching the same new file.
+
+    SQLite answers "database is locked" at once there, without its busy handler, when several
+    processes open a new database together (two bot processes started at the same time).
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            return conn.execute("PRAGMA journal_mode = WAL").fetchall()
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 async def _fetchall(
     conn: aiosqlite.Connection, sql: str, params: Sequence[object] = ()
 ) -> list[Row]:
@@ -461,7 +478,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _check_wal(self.path, conn.execute("PRAGMA journal_mode = WAL").fetchall())
+            _check_wal(self.path, _switch_to_wal(conn))
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
 

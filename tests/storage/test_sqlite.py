@@ -477,3 +477,41 @@ class CountingStatements:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
+
+
+class LockedAtFirst:
+    """A connection whose journal-mode switch meets `failures` errors before it succeeds."""
+
+    def __init__(self, failures: list[str]) -> None:
+        self.failures = failures
+        self.calls = 0
+
+    def execute(self, sql: str) -> LockedAtFirst:
+        self.calls += 1
+        if self.failures:
+            raise sqlite3.OperationalError(self.failures.pop(0))
+        return self
+
+    def fetchall(self) -> list[tuple[str]]:
+        return [("wal",)]
+
+
+class TestSwitchToWal:
+    """Several processes opening a new database at once: SQLite says "locked" without waiting."""
+
+    def test_a_locked_switch_is_tried_again(self) -> None:
+        conn = LockedAtFirst(["database is locked", "database is locked"])
+        assert storage.sqlite._switch_to_wal(conn) == [("wal",)]  # type: ignore[arg-type]
+        assert conn.calls == 3
+
+    def test_other_errors_are_not_retried(self) -> None:
+        conn = LockedAtFirst(["disk I/O error"])
+        with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+            storage.sqlite._switch_to_wal(conn)  # type: ignore[arg-type]
+        assert conn.calls == 1
+
+    def test_a_lock_that_lasts_is_reported(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(storage.sqlite, "BUSY_TIMEOUT_MS", 50)
+        conn = LockedAtFirst(["database is locked"] * 1000)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            storage.sqlite._switch_to_wal(conn)  # type: ignore[arg-type]
