@@ -198,6 +198,19 @@ class Conversations:
         self, who: Participant, lang: Lang, scope: str, event: Event, update_key: str | None
     ) -> Reply:
         """A button was pressed."""
+        session_id = _session_id(scope)
+        if session_id is not None and not isinstance(event, Pick):
+            # The common case, a question's button: the session and the update key in one read.
+            session, seen = await self.store.session_for_update(session_id, update_key)
+            if seen:
+                return await self._where(who, lang)
+            if (
+                session is None
+                or session.participant_id != who.id
+                or session.id != who.current_session_id
+            ):
+                return await self._stale(who, lang)
+            return await self._apply(who, lang, session, event, update_key)
         if update_key is not None and await self.store.seen(update_key):
             return await self._where(who, lang)
         if isinstance(event, Pick):
@@ -207,16 +220,6 @@ class Conversations:
             return await self._enter(who, lang, engine)
         if scope.startswith("c"):
             return await self._consent(who, lang, scope[1:], event, update_key)
-        session_id = _session_id(scope)
-        if session_id is not None:
-            session = await self.store.session(session_id)
-            if (
-                session is None
-                or session.participant_id != who.id
-                or session.id != who.current_session_id
-            ):
-                return await self._stale(who, lang)
-            return await self._apply(who, lang, session, event, update_key)
         return await self._stale(who, lang)
 
     async def type_text(
@@ -237,9 +240,9 @@ class Conversations:
         urgent = None
         if disclosed is None:
             disclosed, urgent = self.safeguard(text, lang)
-        if update_key is not None and await self.store.seen(update_key):
+        session, seen = await self._current_for_update(who, update_key)
+        if seen:
             return replace(await self._where(who, lang), urgent=urgent)
-        session = await self._current(who)
         if session is None:
             await self.record_flags(who, disclosed, update_key)
             return replace(await self.start(who, lang), urgent=urgent)
@@ -410,6 +413,15 @@ class Conversations:
     async def _stale(self, who: Participant, lang: Lang) -> Reply:
         where = await self._where(who, lang)
         return replace(where, screen=replace(where.screen, notice=say("stale", lang)), stale=True)
+
+    async def _current_for_update(
+        self, who: Participant, update_key: str | None
+    ) -> tuple[StoredSession | None, bool]:
+        """The participant's current session, if active, and whether the update was seen."""
+        if who.current_session_id is None:
+            return None, update_key is not None and await self.store.seen(update_key)
+        session, seen = await self.store.session_for_update(who.current_session_id, update_key)
+        return (session if session and session.status is Status.ACTIVE else None), seen
 
     async def _current(self, who: Participant) -> StoredSession | None:
         if who.current_session_id is None:

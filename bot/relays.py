@@ -105,6 +105,7 @@ class Relays:
         self._clock = clock
         self._zone = ZoneInfo(timezone)
         self.invitation_days = invitation_days
+        self._known: set[str] | None = None  # see relay_for
 
     def now(self) -> dt.datetime:
         """The current time, from the injected clock."""
@@ -145,13 +146,30 @@ class Relays:
     async def accept(self, account_id: int | str, payload: str) -> tuple[Invitation, Relay | None]:
         """Open an invitation link: the account becomes the relay, once."""
         token = payload.removeprefix(INVITE_PREFIX)
-        return await self.store.accept_invitation(
-            token_hash(token), self.pseudonym(account_id), self._clock()
-        )
+        key = self.pseudonym(account_id)
+        outcome, relay = await self.store.accept_invitation(token_hash(token), key, self._clock())
+        if outcome is Invitation.ACCEPTED:
+            (await self._relay_pseudonyms()).add(key)
+        return outcome, relay
 
     async def relay_for(self, account_id: int | str) -> Relay | None:
-        """The account's relay, if it is an active one (checked on every use)."""
-        return await self.store.active_relay(self.pseudonym(account_id))
+        """The account's relay, if it is an active one (checked on every use).
+
+        Every update asks, and almost every sender is a resident: accounts that are not
+        relays are told apart in memory. Only an invitation opened here makes a relay (see
+        `accept`), so that set never misses one; a relay's own updates still read storage,
+        so a removal (by staff here or by `parole relay remove`) takes effect at once.
+        """
+        key = self.pseudonym(account_id)
+        if key not in await self._relay_pseudonyms():
+            return None
+        return await self.store.active_relay(key)
+
+    async def _relay_pseudonyms(self) -> set[str]:
+        """The accounts that are or were relays since start (one entry per relay)."""
+        if self._known is None:
+            self._known = set(await self.store.relay_pseudonyms())
+        return self._known
 
     # -- residents ------------------------------------------------------------------------
 

@@ -299,6 +299,11 @@ class Store(Protocol):
     async def seen(self, update_key: str) -> bool:
         """Whether a turn with this key was committed."""
 
+    async def session_for_update(
+        self, session_id: int, update_key: str | None
+    ) -> tuple[StoredSession | None, bool]:
+        """A session by id, and whether a turn with `update_key` was committed (one read)."""
+
     async def commit(self, turn: Turn) -> int:
         """Commit `turn` durably and return the session id; raise `DuplicateUpdate` if seen."""
 

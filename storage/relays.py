@@ -130,6 +130,9 @@ class RelayStore(Protocol):
     async def relay_by_code(self, code: str) -> Relay | None:
         """The active relay whose share link carries `code`."""
 
+    async def relay_pseudonyms(self) -> frozenset[str]:
+        """The pseudonyms of every account that is an active relay."""
+
     async def relays(self) -> list[Relay]:
         """Every relay, oldest first."""
 
@@ -286,6 +289,13 @@ class SqliteRelays:
     async def relay_by_code(self, code: str) -> Relay | None:
         """The active relay whose share link carries `code`."""
         return await self._one_relay("code = ? AND active = 1", (code,))
+
+    async def relay_pseudonyms(self) -> frozenset[str]:
+        """The pseudonyms of every account that is an active relay."""
+        rows = await self._read(
+            "SELECT pseudonym FROM relays WHERE active = 1 AND pseudonym IS NOT NULL", ()
+        )
+        return frozenset(pseudonym for (pseudonym,) in rows)
 
     async def relays(self) -> list[Relay]:
         """Every relay, oldest first."""

@@ -396,6 +396,15 @@ class _Pending:
 
 
 @dataclass(slots=True)
+class _ScreenNote:
+    """A queued `set_screen` and the future it awaits: it rides with the next group commit."""
+
+    session_id: int
+    screen: str | None
+    future: asyncio.Future[int]
+
+
+@dataclass(slots=True)
 class _AnswerChange:
     """What a batch does to one answer row, all its turns taken in order."""
 
@@ -426,7 +435,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         # The writer connection is shared by the writer task and the single writes: one
         # user at a time, or a single write would land inside a batch's transaction.
         self._write_lock = asyncio.Lock()
-        self._queue: asyncio.Queue[_Pending | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Pending | _ScreenNote | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -608,12 +617,15 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         )
 
     async def set_screen(self, session_id: int, screen: str | None) -> None:
-        """Remember which message shows the session's current screen."""
+        """Remember which message shows the session's current screen.
 
-        async def update(conn: aiosqlite.Connection) -> None:
-            await conn.execute("UPDATE sessions SET screen = ? WHERE id = ?", (screen, session_id))
-
-        await self._write(update)
+        Every screen sent is noted, right after the turn that led to it: the note joins the
+        writer's queue and is committed with other residents' turns, not on its own.
+        """
+        self._require_open()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_ScreenNote(session_id, screen, future))
+        await future
 
     async def session(self, session_id: int) -> StoredSession | None:
         """A session by id."""
@@ -640,6 +652,19 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         rows = await self._read("SELECT 1 FROM processed_updates WHERE key = ?", (update_key,))
         return bool(rows)
 
+    async def session_for_update(
+        self, session_id: int, update_key: str | None
+    ) -> tuple[StoredSession | None, bool]:
+        """A session by id, and whether a turn with `update_key` was committed (one read)."""
+        rows = await self._read(
+            "SELECT EXISTS (SELECT 1 FROM processed_updates WHERE key = ?), "  # noqa: S608
+            f"{_SESSION_COLUMNS} FROM (SELECT 1) LEFT JOIN sessions ON id = ?",
+            (update_key, session_id),
+        )
+        row = rows[0]
+        session = self._session_from_row(row[1:]) if row[1] is not None else None
+        return session, bool(row[0])
+
     # -- group commit ----------------------------------------------------------------------
 
     async def commit(self, turn: Turn) -> int:
@@ -658,7 +683,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         """Drain the queue batch after batch until the close sentinel."""
         stopping = False
         while not stopping:
-            batch: list[_Pending] = []
+            batch: list[_Pending | _ScreenNote] = []
             item = await self._queue.get()
             while True:
                 if item is None:
@@ -671,12 +696,15 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             if batch:
                 await self._run_batch(batch)
 
-    async def _run_batch(self, batch: list[_Pending]) -> None:
+    async def _run_batch(self, batch: list[_Pending | _ScreenNote]) -> None:
         """Apply `batch` and settle every future after the COMMIT."""
-        turns = [pending.turn for pending in batch]
+        turns = [pending.turn for pending in batch if isinstance(pending, _Pending)]
+        screens = [
+            (note.screen, note.session_id) for note in batch if isinstance(note, _ScreenNote)
+        ]
         try:
             async with self._write_lock:
-                results = await self._apply_batch(turns)
+                turn_results = iter(await self._apply_batch(turns, screens))
         except asyncio.CancelledError:
             for pending in batch:
                 pending.future.cancel()
@@ -686,7 +714,8 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
                 if not pending.future.done():
                     pending.future.set_exception(exc)
             return
-        for pending, result in zip(batch, results, strict=True):
+        for pending in batch:
+            result = next(turn_results) if isinstance(pending, _Pending) else 0
             if pending.future.done():  # its caller was cancelled
                 continue
             if isinstance(result, BaseException):
@@ -694,8 +723,11 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             else:
                 pending.future.set_result(result)
 
-    async def _apply_batch(self, turns: Sequence[_EncodedTurn]) -> list[int | Exception]:
-        """Apply `turns` in one transaction: the fast path, or one SAVEPOINT per turn."""
+    async def _apply_batch(
+        self, turns: Sequence[_EncodedTurn], screens: Sequence[tuple[str | None, int]] = ()
+    ) -> list[int | Exception]:
+        """Apply `turns` in one transaction: the fast path, or one SAVEPOINT per turn; then
+        the screens noted (message, session id)."""
         conn = self._writer_conn
         assert conn is not None
         await conn.execute("BEGIN IMMEDIATE")
@@ -708,6 +740,8 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
                 await self._rollback(conn)
                 await conn.execute("BEGIN IMMEDIATE")
                 results = await self._apply_one_by_one(conn, turns)
+            if screens:
+                await conn.executemany("UPDATE sessions SET screen = ? WHERE id = ?", screens)
             await conn.execute("COMMIT")
         except BaseException:
             await self._rollback(conn)

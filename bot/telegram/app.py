@@ -12,7 +12,7 @@ from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.conversation import Clock, Conversations, utc_now
 from bot.privacy import Privacy, PrivacyNotice
@@ -23,6 +23,7 @@ from bot.telegram import flood, relay, resident, staff
 from bot.telegram import privacy as privacy_handlers
 from bot.telegram.application import StatelessApplication
 from bot.telegram.ordering import PerUserUpdateProcessor
+from bot.telegram.screenbot import ParoleBot
 from digest.dispatch import Destination, DigestStore, RetryPolicy
 from digest.email import EmailDestination
 from flows.model import LANGS, Consultation, Lang
@@ -93,19 +94,24 @@ def build_application(
     async def post_shutdown(application: TelegramApp) -> None:
         await store.close()
 
-    builder = (
+    bot = ParoleBot(
+        token.get_secret_value(),
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+        # What ApplicationBuilder would build: a pool as large as the updates processed at
+        # once, and one connection for long polling.
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=updates_request or request or HTTPXRequest(connection_pool_size=1),
+    )
+    application = (
         ApplicationBuilder()
         .application_class(StatelessApplication)
-        .token(token.get_secret_value())
-        .base_url(settings.telegram.base_url)
-        .base_file_url(settings.telegram.base_file_url)
+        .bot(bot)
         .concurrent_updates(PerUserUpdateProcessor(settings.telegram.max_concurrent_updates))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        .build()
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(updates_request or request)
-    application = builder.build()
     # Staff first: their handlers only match staff, and the residents' catch every command.
     staff.register(application, settings, store, consultations, clock=clock)
     relays, entries = relay.use_cases(settings, store, consultations, clock=clock)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
 from bot.conversation import Reply
 from bot.telegram.callbacks import pack
+from bot.telegram.screenbot import Keyboard
 from flows.screen import Screen
 
 
@@ -31,18 +30,19 @@ def screen_html(screen: Screen) -> str:
     return "\n\n".join(blocks)
 
 
-def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """The inline keyboard of a reply's screen, its buttons tied to the reply's scope."""
+def keyboard(reply: Reply) -> Keyboard | None:
+    """The inline keyboard of a reply's screen, its buttons tied to the reply's scope.
+
+    As the Bot API's JSON, not PTB objects: it is sent as is (see `bot.telegram.screenbot`).
+    """
     if not reply.screen.buttons:
         return None
-    return InlineKeyboardMarkup(
-        [
+    return {
+        "inline_keyboard": [
             [
-                InlineKeyboardButton(
-                    b.label, callback_data=pack(reply.scope, reply.position, b.event)
-                )
+                {"text": b.label, "callback_data": pack(reply.scope, reply.position, b.event)}
                 for b in row
             ]
             for row in reply.screen.buttons
         ]
-    )
+    }

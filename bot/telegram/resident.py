@@ -21,6 +21,7 @@ from bot.conversation import Clock, Conversations, Reply, language_from_hint, ut
 from bot.privacy import Privacy
 from bot.telegram.callbacks import unpack
 from bot.telegram.render import html, keyboard, screen_html
+from bot.telegram.screenbot import ParoleBot
 from flows.events import Show
 from flows.model import Lang
 from flows.texts import say
@@ -181,20 +182,19 @@ async def _send(
     assert chat is not None
     if reply.urgent:  # helplines the conversation found: before anything else
         await chat.send_message(html(reply.urgent), parse_mode=ParseMode.HTML)
+    bot = screen_bot(update)
     previous = int(reply.previous_screen) if reply.previous_screen else None
     if previous is not None and previous != closed:
         try:
-            await chat.get_bot().edit_message_reply_markup(chat.id, previous, reply_markup=None)
+            await bot.close_keyboard(chat.id, previous)
         except BadRequest as error:
             log.info("could not close an old keyboard: %s", error.message)
     for note in reply.notes:
         await chat.send_message(html(note), parse_mode=ParseMode.HTML)
     markup = keyboard(reply)
-    message = await chat.send_message(
-        screen_html(reply.screen), parse_mode=ParseMode.HTML, reply_markup=markup
-    )
+    message_id = await bot.send_screen(chat.id, screen_html(reply.screen), markup)
     if markup is not None:
-        await conversations.remember_screen(reply.scope, str(message.message_id))
+        await conversations.remember_screen(reply.scope, str(message_id))
     elif previous is not None:
         await conversations.remember_screen(reply.scope, None)
 
@@ -217,13 +217,14 @@ async def _answer_button(
         if outdated and _gone(query) is not None:
             # The message can no longer be edited (deleted, or too old): show the list anew.
             await _send(conversations, update, reply, closed=_gone(query))
-        elif outdated:
-            await query.edit_message_text(
-                screen_html(screen), parse_mode=ParseMode.HTML, reply_markup=keyboard(reply)
+        elif outdated and query.message is not None:
+            message = query.message
+            await screen_bot(update).edit_screen(
+                message.chat.id, message.message_id, screen_html(screen), keyboard(reply)
             )
         return
     await _toast(query, None)
-    await _close_keyboard(query, reply.recap)
+    await _close_keyboard(update, query, reply.recap)
     pressed = query.message.message_id if query.message else None
     await _send(conversations, update, reply, closed=pressed)
 
@@ -231,7 +232,10 @@ async def _answer_button(
 def _shows_other_buttons(query: CallbackQuery, reply: Reply) -> bool:
     """Whether the pressed message's keyboard differs from the one `reply` would show."""
     message = query.message
-    return isinstance(message, Message) and message.reply_markup != keyboard(reply)
+    if not isinstance(message, Message):
+        return False
+    shown = message.reply_markup.to_dict() if message.reply_markup else None
+    return shown != keyboard(reply)
 
 
 def _gone(query: CallbackQuery) -> int | None:
@@ -249,23 +253,30 @@ async def _toast(query: CallbackQuery, text: str | None) -> None:
         log.info("could not answer a button press: %s", error.message)
 
 
-async def _close_keyboard(query: CallbackQuery, recap: str | None) -> None:
+async def _close_keyboard(update: Update, query: CallbackQuery, recap: str | None) -> None:
     """Replace the pressed message's keyboard by the answer given, or just remove it."""
     message = query.message
     if message is None or not message.is_accessible:
         return  # Telegram can no longer show it (deleted, or too old): nothing to close
     if isinstance(message, Message) and message.reply_markup is None:
         return  # already closed (a second tap): editing it again would be refused
+    bot, chat_id = screen_bot(update), message.chat.id
     try:
         if recap and isinstance(message, Message) and message.text:
-            await query.edit_message_text(
-                f"{message.text_html}\n\n{html(recap)}", parse_mode=ParseMode.HTML
-            )
+            text = f"{message.text_html}\n\n{html(recap)}"
+            await bot.edit_screen(chat_id, message.message_id, text, None)
         else:
-            await query.edit_message_reply_markup(None)
+            await bot.close_keyboard(chat_id, message.message_id)
     except BadRequest as error:
         # A message too old to edit keeps its keyboard; its buttons are stale and say so.
         log.info("could not close an old keyboard: %s", error.message)
+
+
+def screen_bot(update: Update) -> ParoleBot:
+    """The bot that received `update` (built by `bot.telegram.app`, with the screen calls)."""
+    bot = update.get_bot()
+    assert isinstance(bot, ParoleBot), "the application is built by bot.telegram.app"
+    return bot
 
 
 def _other(lang: Lang) -> Lang:

@@ -1,0 +1,49 @@
+"""The bot object: python-telegram-bot's, plus lean calls for the residents' screens.
+
+Every answer a resident gives is followed by a screen sent or redrawn. PTB's `send_message`
+and `edit_message_text` build a full `Message` from what Telegram sends back (the keyboard we
+just sent, button by button): measured with `bench/throughput.py`, that parsing and the
+keyboard's objects cost more than the whole conversation and its SQLite commit. A screen only
+needs the new message's id back, so these calls go through PTB's own request path (defaults,
+the rate limiter, error mapping to `telegram.error`) and read that one field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import ExtBot
+
+# An inline keyboard as the Bot API's JSON: {"inline_keyboard": [[{"text", "callback_data"}]]}.
+Keyboard = dict[str, list[list[dict[str, str]]]]
+
+
+class ParoleBot(ExtBot[Any]):
+    """`ExtBot` with the three calls the resident journey makes on every answer."""
+
+    async def send_screen(self, chat_id: int, text: str, markup: Keyboard | None) -> int:
+        """Send an HTML screen with its keyboard; the new message's id."""
+        result = await self._post(
+            "sendMessage",
+            {"chat_id": chat_id, "text": text, "parse_mode": "HTML", "reply_markup": markup},
+        )
+        return int(result["message_id"])
+
+    async def edit_screen(
+        self, chat_id: int, message_id: int, text: str, markup: Keyboard | None
+    ) -> None:
+        """Redraw a message as an HTML screen; without `markup` its keyboard goes."""
+        await self._post(
+            "editMessageText",
+            {
+                "chat_id": chat_id,
+                "message_id": message_id,
+                "text": text,
+                "parse_mode": "HTML",
+                "reply_markup": markup,
+            },
+        )
+
+    async def close_keyboard(self, chat_id: int, message_id: int) -> None:
+        """Remove a message's keyboard (its text stays)."""
+        await self._post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
