@@ -21,6 +21,7 @@ from flows.screen import Button, Screen
 from flows.state import Phase
 from flows.texts import say
 from storage.base import (
+    Arrival,
     Channel,
     DuplicateUpdate,
     Flag,
@@ -123,6 +124,15 @@ class Conversations:
             return found
         return Newcomer(NOT_STORED, None, None, self._clock(), pseudonym=key)
 
+    async def arrive(self, account_id: int | str, update_key: str) -> Participant:
+        """`participant`, with their current session and whether the update identified by
+        `update_key` was already processed: what `press` and `type_text` need, in one read."""
+        key = pseudonym(self._secret, self.channel.value, account_id)
+        found = await self.store.arrival(key, update_key)
+        if found is not None:
+            return found
+        return Newcomer(NOT_STORED, None, None, self._clock(), pseudonym=key)
+
     async def _stored(self, who: Participant) -> Participant:
         """`who` with a row in storage, created now for a newcomer."""
         if isinstance(who, Newcomer):
@@ -200,8 +210,8 @@ class Conversations:
         """A button was pressed."""
         session_id = _session_id(scope)
         if session_id is not None and not isinstance(event, Pick):
-            # The common case, a question's button: the session and the update key in one read.
-            session, seen = await self.store.session_for_update(session_id, update_key)
+            # The common case, a question's button.
+            session, seen = await self._session_for_update(who, session_id, update_key)
             if seen:
                 return await self._where(who, lang)
             if (
@@ -414,10 +424,22 @@ class Conversations:
         where = await self._where(who, lang)
         return replace(where, screen=replace(where.screen, notice=say("stale", lang)), stale=True)
 
+    async def _session_for_update(
+        self, who: Participant, session_id: int, update_key: str | None
+    ) -> tuple[StoredSession | None, bool]:
+        """A session (None if it is not `who`'s current one and was not read with it), and
+        whether the update was seen; from `arrive` when it read them, else in one read."""
+        if isinstance(who, Arrival) and who.update_key == update_key:
+            return (who.session if who.current_session_id == session_id else None), who.seen
+        return await self.store.session_for_update(session_id, update_key)
+
     async def _current_for_update(
         self, who: Participant, update_key: str | None
     ) -> tuple[StoredSession | None, bool]:
         """The participant's current session, if active, and whether the update was seen."""
+        if isinstance(who, Arrival) and who.update_key == update_key:
+            session = who.session
+            return (session if session and session.status is Status.ACTIVE else None), who.seen
         if who.current_session_id is None:
             return None, update_key is not None and await self.store.seen(update_key)
         session, seen = await self.store.session_for_update(who.current_session_id, update_key)

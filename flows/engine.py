@@ -68,6 +68,15 @@ class Engine:
 
     def __init__(self, consultation: Consultation) -> None:
         self.consultation = consultation
+        # Steps are pydantic models: finding one by equality compares every field. Positions
+        # and labels are looked up by id instead (every answer renders a screen).
+        self._order = {step.id: index for index, step in enumerate(consultation.steps)}
+        self._labels = {
+            (step.id, option.code): option.label
+            for step in consultation.steps
+            if isinstance(step, ChoiceStepBase)
+            for option in step.options
+        }
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -342,7 +351,7 @@ class Engine:
     def _next(self, state: SessionState, step: Step) -> Step | None:
         steps = self.consultation.steps
         visible = {s.id for s in self.visible_steps(state)}
-        for candidate in steps[steps.index(step) + 1 :]:
+        for candidate in steps[self._order[step.id] + 1 :]:
             if candidate.id in visible:
                 return candidate
         return None
@@ -362,10 +371,10 @@ class Engine:
         return condition.value in answer.choices
 
     def _progress(self, state: SessionState, step: Step, lang: Lang) -> str | None:
-        questions = [s for s in self.visible_steps(state) if not isinstance(s, InfoStep)]
-        if step not in questions:
+        questions = [s.id for s in self.visible_steps(state) if not isinstance(s, InfoStep)]
+        if step.id not in questions:
             return None
-        return say("progress", lang, n=questions.index(step) + 1, total=len(questions))
+        return say("progress", lang, n=questions.index(step.id) + 1, total=len(questions))
 
     def _question(self, state: SessionState, step: Step, lang: Lang, notice: str | None) -> Screen:
         rows: list[list[Button]] = []
@@ -442,9 +451,9 @@ class Engine:
         if isinstance(step, ChoiceStepBase):
             if code == OTHER_CODE:
                 return say("other", lang)
-            for option in step.options:
-                if option.code == code:
-                    return option.label.get(lang)
+            label = self._labels.get((step.id, code))
+            if label is not None:
+                return label.get(lang)
         if isinstance(step, YesNoStep) and code in (YES, NO):
             return say(code, lang)
         return code

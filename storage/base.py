@@ -43,6 +43,16 @@ class Participant:
 
 
 @dataclass(frozen=True)
+class Arrival(Participant):
+    """A participant as one update finds them: with their current session (None if they
+    have none) and whether the update was already processed, read together."""
+
+    update_key: str | None = None
+    session: StoredSession | None = None
+    seen: bool = False
+
+
+@dataclass(frozen=True)
 class StoredSession:
     """One resident's run through one consultation."""
 
@@ -303,6 +313,10 @@ class Store(Protocol):
         self, session_id: int, update_key: str | None
     ) -> tuple[StoredSession | None, bool]:
         """A session by id, and whether a turn with `update_key` was committed (one read)."""
+
+    async def arrival(self, pseudonym: str, update_key: str | None) -> Arrival | None:
+        """The participant with this pseudonym, their current session and whether a turn with
+        `update_key` was committed, in one read; None if no such participant is stored."""
 
     async def commit(self, turn: Turn) -> int:
         """Commit `turn` durably and return the session id; raise `DuplicateUpdate` if seen."""

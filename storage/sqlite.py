@@ -47,6 +47,7 @@ from flows.model import LANGS, Lang
 from flows.state import Answer, SessionState
 from storage.base import (
     AnswerCount,
+    Arrival,
     Channel,
     DuplicateUpdate,
     ExportedSession,
@@ -80,6 +81,7 @@ _SESSION_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, state, "
     "created_at, updated_at, completed_at, screen"
 )
+_SESSION_COLUMNS_OF_S: Final = ", ".join(f"s.{column}" for column in _SESSION_COLUMNS.split(", "))
 _EXPORT_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, created_at, updated_at, completed_at"
 )
@@ -651,6 +653,30 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         """Whether a turn with this key was committed."""
         rows = await self._read("SELECT 1 FROM processed_updates WHERE key = ?", (update_key,))
         return bool(rows)
+
+    async def arrival(self, pseudonym: str, update_key: str | None) -> Arrival | None:
+        """The participant with this pseudonym, their current session and whether a turn with
+        `update_key` was committed, in one read; None if no such participant is stored."""
+        rows = await self._read(
+            "SELECT p.id, p.lang, p.current_session_id, p.created_at, "  # noqa: S608
+            "EXISTS (SELECT 1 FROM processed_updates WHERE key = ?), "
+            f"{_SESSION_COLUMNS_OF_S} FROM participants AS p "
+            "LEFT JOIN sessions AS s ON s.id = p.current_session_id WHERE p.pseudonym = ?",
+            (update_key, pseudonym),
+        )
+        if not rows:
+            return None
+        row = rows[0]
+        pid, lang, current, created, seen = row[:5]
+        return Arrival(
+            id=pid,
+            lang=_lang(lang),
+            current_session_id=current,
+            created_at=_parse_ts(created),
+            update_key=update_key,
+            session=self._session_from_row(row[5:]) if row[5] is not None else None,
+            seen=bool(seen),
+        )
 
     async def session_for_update(
         self, session_id: int, update_key: str | None

@@ -59,10 +59,15 @@ class ResidentHandlers:
         else:
             await self.privacy.drop_contact(follow_up.participant_id)
 
-    async def _who(self, update: Update) -> tuple[Participant, Lang]:
+    async def _who(self, update: Update, key: str | None = None) -> tuple[Participant, Lang]:
+        """Who sent `update`, and their language; with `key` (an answer's update key), read
+        with their current session and whether the update was already processed."""
         user = update.effective_user
         assert user is not None, "resident handlers only receive updates with a user"
-        who = await self.conversations.participant(user.id)
+        if key is None:
+            who = await self.conversations.participant(user.id)
+        else:
+            who = await self.conversations.arrive(user.id, key)
         return who, self.conversations.language(who, user.language_code)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -98,9 +103,9 @@ class ResidentHandlers:
             # and a reply there would show a resident's journey to others.
             await _toast(query, None)
             return
-        who, lang = await self._who(update)
-        unpacked = unpack(query.data or "")
         key = f"tg:{update.update_id}"
+        who, lang = await self._who(update, key)
+        unpacked = unpack(query.data or "")
         # Malformed data gets an empty scope, which the conversation treats as a stale button.
         scope, event = unpacked or ("", Show())
         reply = await self.conversations.press(who, lang, scope, event, key)
@@ -112,8 +117,8 @@ class ResidentHandlers:
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and message.text is not None and chat is not None
         text = message.text
-        who, lang = await self._who(update)
         key = f"tg:{update.update_id}"
+        who, lang = await self._who(update, key)
         disclosed, helpline = self.conversations.safeguard(text, lang)
         if helpline is not None:
             # Before anything else, and before any write that could fail.
