@@ -56,6 +56,45 @@ class TestStore:
         await store.commit(make_turn(who.id, session_id=sid, position=1))
         assert (await store.session(sid)).screen == "42"  # type: ignore[union-attr]
 
+    async def test_screen_notes_and_turns_committed_together_all_land(self, store: Store) -> None:
+        people = [await store.participant(f"pseudo-{i}", NOW) for i in range(30)]
+        sids = [await store.commit(make_turn(who.id)) for who in people]
+        # Screens noted while other residents' turns are queued share their transactions.
+        await asyncio.gather(
+            *(store.set_screen(sid, str(100 + i)) for i, sid in enumerate(sids)),
+            *(
+                store.commit(make_turn(who.id, session_id=sid, position=1, update_key=f"k{i}"))
+                for i, (who, sid) in enumerate(zip(people, sids, strict=True))
+            ),
+        )
+        screens = [(await store.session(sid)).screen for sid in sids]  # type: ignore[union-attr]
+        assert screens == [str(100 + i) for i in range(30)]
+        assert all(await asyncio.gather(*(store.seen(f"k{i}") for i in range(30))))
+
+    async def test_an_arrival_reads_participant_session_and_update_key(self, store: Store) -> None:
+        assert await store.arrival("pseudo-a", "tg:1") is None
+        who = await store.participant("pseudo-a", NOW)
+        arrival = await store.arrival("pseudo-a", "tg:1")
+        assert arrival is not None and arrival.id == who.id
+        assert arrival.session is None and not arrival.seen
+
+        sid = await store.commit(make_turn(who.id, update_key="tg:1", saved={"q1": pick("a")}))
+        await store.set_screen(sid, "7")
+        arrival = await store.arrival("pseudo-a", "tg:1")
+        assert arrival is not None and arrival.seen
+        assert arrival.current_session_id == sid
+        assert arrival.session == await store.session(sid)
+        fresh = await store.arrival("pseudo-a", "tg:2")
+        assert fresh is not None and not fresh.seen and fresh.session == arrival.session
+
+    async def test_a_session_is_read_with_its_update_key(self, store: Store) -> None:
+        who = await store.participant("pseudo-a", NOW)
+        sid = await store.commit(make_turn(who.id, update_key="tg:1"))
+        assert await store.session_for_update(sid, "tg:1") == (await store.session(sid), True)
+        assert await store.session_for_update(sid, "tg:2") == (await store.session(sid), False)
+        assert await store.session_for_update(sid + 1, "tg:1") == (None, True)
+        assert await store.session_for_update(sid, None) == (await store.session(sid), False)
+
     async def test_set_language_of_unknown_participant_fails(self, store: Store) -> None:
         with pytest.raises(LookupError):
             await store.set_language(4242, "fr")
