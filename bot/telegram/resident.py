@@ -229,9 +229,54 @@ async def _answer_button(
             )
         return
     await _toast(query, None)
+    if await _replace_in_place(conversations, update, query, reply):
+        return
     await _close_keyboard(update, query, reply.recap)
     pressed = query.message.message_id if query.message else None
     await _send(conversations, update, reply, closed=pressed)
+
+
+async def _replace_in_place(
+    conversations: Conversations, update: Update, query: CallbackQuery, reply: Reply
+) -> bool:
+    """Show the next question in the message that was answered, under the answer given.
+
+    Telegram lets a bot send about 30 messages a second in all: a crowd answering by buttons
+    would otherwise wait in that queue at every tap. Edits are not new messages. A screen
+    without buttons (the thanks), the first question after the welcome (which stays, with
+    what residents agreed to) and anything sent with notes still come as new messages.
+    """
+    message = query.message
+    unpacked = unpack(query.data or "")
+    markup = keyboard(reply)
+    if (
+        not reply.changed  # a repeated update, or "Reprendre": the pressed message stays
+        or not isinstance(message, Message)
+        or unpacked is None
+        or unpacked[0] != reply.scope
+        or markup is None
+        or reply.notes
+        or reply.urgent
+    ):
+        return False
+    text = screen_html(reply.screen)
+    if reply.recap:
+        text = f"{html(reply.recap)}\n\n{text}"
+    bot, here = screen_bot(update), str(message.message_id)
+    try:
+        await bot.edit_screen(message.chat.id, message.message_id, text, markup)
+    except BadRequest as error:
+        log.info("could not show the next question in place: %s", error.message)
+        return False
+    previous = reply.previous_screen
+    if previous != here:
+        if previous is not None:
+            try:
+                await bot.close_keyboard(message.chat.id, int(previous))
+            except BadRequest as error:
+                log.info("could not close an old keyboard: %s", error.message)
+        await conversations.remember_screen(reply.scope, here)
+    return True
 
 
 def _shows_other_buttons(query: CallbackQuery, reply: Reply) -> bool:

@@ -24,6 +24,10 @@ def write_config(folder: Path, server: FakeBotApiServer, api: FakeBotApi) -> Pat
         f'base_url = "{server.base_url}"\n'
         f'base_file_url = "{server.base_file_url}"\n'
         "poll_timeout = 1\n"
+        # The limiter stays on, at limits a test playing residents faster than any thumb
+        # (and a digest to a staff group) does not wait for.
+        "chat_messages_per_second = 50\n"
+        "group_messages_per_minute = 3000\n"
         "[storage]\n"
         f'path = "{folder / "parole.sqlite3"}"\n'
         "[consultation]\n"
@@ -99,10 +103,21 @@ class Resident:
         return self._new_message(before)
 
     def click(self, label: str) -> SentMessage:
-        """Press a button that leads to a new message."""
+        """Press a button and wait for the next screen: sent as a new message, or shown in
+        place of the pressed one (its text changed and with buttons again)."""
         before = self._count()
-        self.api.click(self.user, label)
-        return self._new_message(before)
+        shown = next(m for m in reversed(self.api.messages(self.user.id)) if label in m.buttons)
+        self.api.click(self.user, label, shown.message_id)
+
+        def answered(api: FakeBotApi) -> bool:
+            messages = api.messages(self.user.id)
+            if len(messages) > before:
+                return True
+            now = next(m for m in messages if m.message_id == shown.message_id)
+            return now.edits > shown.edits and bool(now.buttons)
+
+        self.api.wait_for(answered, WAIT, f"{self.user.first_name}'s answer to {label!r}")
+        return self._new_message(before) if self._count() > before else self._finished()
 
     def toggle(self, label: str) -> SentMessage:
         """Press a button that edits the list in place."""
@@ -117,6 +132,9 @@ class Resident:
 
     def _new_message(self, before: int) -> SentMessage:
         self.api.wait_for_message(self.user.id, before + 1, WAIT)
+        return self._finished()
+
+    def _finished(self) -> SentMessage:
         # Let the bot finish its reply (a note can precede the screen).
         self.api.wait_for(
             lambda api: not api.unanswered_callbacks, WAIT, "button presses to be answered"

@@ -159,14 +159,29 @@ async def test_back_returns_to_the_previous_question_and_changes_the_answer(chat
     assert '"pont-rompu"' in answers(chat.database)["quartier"]
 
 
-async def test_the_answered_keyboard_shows_the_answer(chat: Chat):
+async def test_the_next_question_replaces_the_answered_one_under_the_answer(chat: Chat):
     await chat.send(ALICE, "/start")
     await chat.click(ALICE, say("accept", "fr"))
     question = chat.last(ALICE)
+    sent = len(chat.api.messages(ALICE.id))
     await chat.click(ALICE, "Bourgogne")
-    answered = next(m for m in chat.api.messages(ALICE.id) if m.message_id == question.message_id)
-    assert answered.buttons == []
-    assert answered.text.endswith(say("your_answer", "fr", answer="Bourgogne"))
+    # No new message (Telegram limits how many a bot sends): the answered one shows the
+    # answer given, then the next question with its buttons.
+    assert len(chat.api.messages(ALICE.id)) == sent
+    answered = chat.last(ALICE)
+    assert answered.message_id == question.message_id
+    assert answered.text.startswith(say("your_answer", "fr", answer="Bourgogne"))
+    assert "Question 2/12" in answered.text and "J'y habite" in answered.buttons
+    assert not chat.api.refused
+
+
+async def test_the_welcome_stays_and_the_first_question_comes_below_it(chat: Chat):
+    welcome = await chat.send(ALICE, "/start")
+    first = await chat.click(ALICE, say("accept", "fr"))
+    assert first.message_id != welcome.message_id and "Question 1/12" in first.text
+    kept = next(m for m in chat.api.messages(ALICE.id) if m.message_id == welcome.message_id)
+    assert kept.text.startswith(welcome.text)  # what the resident agreed to stays readable
+    assert kept.buttons == []
 
 
 async def test_other_text_is_escaped_and_stored_as_given(chat: Chat):
