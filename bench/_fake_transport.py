@@ -73,8 +73,11 @@ class Phone:
     first later Bot API call that `rule` calls a reply; the resident sends its next update
     only after that, as a person reads the answer before tapping again.
 
-    With `keep_calls`, `calls` holds the Bot API calls (method, parameters) made after each
-    `expect()`: what the bot did for each update, to be replayed without the bot's logic.
+    With `keep_calls`, `calls` holds the Bot API calls made after each `expect()`, each as
+    the JSON text of [method, parameters]: what the bot did for each update, to be replayed
+    without the bot's logic. Text, because strings are not tracked by the garbage collector:
+    tens of thousands of recorded dicts would make each of its full passes slower and slower
+    during the run, a cost of the benchmark that would be counted as the bot's.
     """
 
     __slots__ = ("_keyboards", "_rule", "_waiter", "calls", "chat", "user")
@@ -92,7 +95,7 @@ class Phone:
         self._rule = rule
         self._keyboards: dict[int, JsonDict] = {}  # message id -> message, keyboard included
         self._waiter: asyncio.Future[float] | None = None
-        self.calls: list[list[Call]] | None = [] if keep_calls else None
+        self.calls: list[list[str]] | None = [] if keep_calls else None
 
     def expect(self) -> asyncio.Future[float]:
         """A future for the bot's next reply to this resident."""
@@ -121,7 +124,7 @@ class Phone:
     def received(self, method: str, params: Mapping[str, Any], message: JsonDict | None) -> None:
         """A Bot API call aimed at this chat; `message` is what the transport answered."""
         if self.calls:
-            self.calls[-1].append((method, params))
+            self.calls[-1].append(json.dumps([method, params]))
         if message is not None:
             message_id = int(message["message_id"])
             if message.get("reply_markup"):

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot import bootstrap, privacy_cli, relay_cli
+from bot import bootstrap, heap, privacy_cli, relay_cli
 from bot.console import chat
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
@@ -40,6 +40,9 @@ CONSOLE_SECRET = "parole-console-local"  # noqa: S105
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `parole` program."""
+    # python-telegram-bot 22 gives durations (a 429's retry_after) as timedeltas with this
+    # set, instead of ints and a deprecation warning on each flood-control answer.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -223,6 +226,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     consultations = _consultations(settings)
     application = build_application(settings, bootstrap.store(settings), consultations)
     log.info("starting: %d consultation(s), database %s", len(consultations), settings.storage.path)
+    heap.settle()
     application.run_polling(
         allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout
     )

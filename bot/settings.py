@@ -38,6 +38,13 @@ class TelegramSettings(Section):
     base_file_url: str = "https://api.telegram.org/file/bot"
     poll_timeout: int = Field(default=30, ge=0, le=60)
     max_concurrent_updates: int = Field(default=256, ge=1)
+    # Telegram's published limits on messages the bot sends (see bot/telegram/ratelimit.py).
+    # Off only to measure processing cost in-process (bench/throughput.py).
+    rate_limit: bool = True
+    messages_per_second: float = Field(default=30, ge=1, le=1000)  # all chats together
+    chat_messages_per_second: float = Field(default=1, gt=0, le=100)  # one private chat…
+    chat_burst: int = Field(default=3, ge=1, le=20)  # …after a burst of this many
+    group_messages_per_minute: int = Field(default=20, ge=1, le=6000)  # one group or channel
 
 
 class PrivacySettings(Section):

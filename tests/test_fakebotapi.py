@@ -29,7 +29,14 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, EndPointNotFound, InvalidToken, NetworkError, RetryAfter
+from telegram.error import (
+    BadRequest,
+    EndPointNotFound,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+)
 from telegram.ext import ApplicationBuilder, CallbackQueryHandler, CommandHandler, ContextTypes
 
 from tests.fakebotapi import FakeBotApi, FakeBotApiServer, FakeChat, FakeRequest, FakeUser
@@ -151,6 +158,23 @@ async def test_injected_rate_limit_reaches_ptb_as_retry_after(
     await bot.send_message(ALICE.id, "x")
     assert api.refused == []
     assert [r.injected for r in api.requests if r.method == "sendMessage"] == [True, False]
+
+
+async def test_a_user_who_blocked_the_bot_refuses_every_call_and_calls_are_timed(
+    api: FakeBotApi, bot: Bot
+) -> None:
+    api.block(ALICE.id)
+    before = time.monotonic()
+    with pytest.raises(Forbidden, match="blocked by the user"):
+        await bot.send_message(ALICE.id, "x")
+    with pytest.raises(Forbidden):
+        await bot.send_chat_action(ALICE.id, "typing")
+    await bot.send_message(ALICE.id + 1, "x")
+    assert api.messages(ALICE.id) == []
+    assert api.refused == [], "the user's doing, not the bot's"
+    calls = api.requests[-3:]
+    assert [r.status for r in calls] == [403, 403, 200]
+    assert before <= calls[0].at <= calls[1].at <= calls[2].at <= time.monotonic()
 
 
 async def test_bot_cannot_reach_the_network(api: FakeBotApi) -> None:

@@ -23,6 +23,7 @@ from bot.telegram import flood, relay, resident, staff
 from bot.telegram import privacy as privacy_handlers
 from bot.telegram.application import StatelessApplication
 from bot.telegram.ordering import PerUserUpdateProcessor
+from bot.telegram.ratelimit import configured_limiter
 from bot.telegram.screenbot import ParoleBot
 from digest.dispatch import Destination, DigestStore, RetryPolicy
 from digest.email import EmailDestination
@@ -102,6 +103,7 @@ def build_application(
         # once, and one connection for long polling.
         request=request or HTTPXRequest(connection_pool_size=256),
         get_updates_request=updates_request or request or HTTPXRequest(connection_pool_size=1),
+        rate_limiter=configured_limiter(settings.telegram),
     )
     application = (
         ApplicationBuilder()

@@ -252,6 +252,7 @@ async def _replace_in_place(
     if (
         not reply.changed  # a repeated update, or "Reprendre": the pressed message stays
         or not isinstance(message, Message)
+        or not message.is_accessible  # deleted, or too old: Telegram cannot edit it
         or unpacked is None
         or unpacked[0] != reply.scope
         or markup is None

@@ -9,9 +9,7 @@ staff commands exist. They must therefore be registered before the residents' ca
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import logging
-import warnings
 from collections.abc import Sequence
 from html import escape
 from typing import Any, Final
@@ -21,10 +19,10 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, M
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
-from telegram.warnings import PTBDeprecationWarning
 
 from bot.conversation import Clock
 from bot.settings import Settings, StaffSettings
+from bot.telegram.ratelimit import retry_after_seconds
 from digest import notes
 from digest.bundle import Attachment, Bundle, build_bundle, export_attachment
 from digest.charts import Chart
@@ -118,13 +116,17 @@ def _items(bundle: Bundle) -> list[Item]:
 
 
 async def _send_item(bot: Bot, chat_id: int, item: Item) -> None:
-    """Send one item, waiting out Telegram's flood control a few times."""
+    """Send one item, waiting out Telegram's flood control a few times.
+
+    The application's bot never gets a 429 here (its rate limiter waits them out); the bot of
+    `parole digest --send` has no limiter.
+    """
     for _ in range(FLOOD_WAITS):
         try:
             await _send_once(bot, chat_id, item)
             return
         except RetryAfter as error:
-            await asyncio.sleep(_seconds(error))
+            await asyncio.sleep(retry_after_seconds(error))
     await _send_once(bot, chat_id, item)
 
 
@@ -144,14 +146,6 @@ async def _send_once(bot: Bot, chat_id: int, item: Item) -> None:
         await bot.send_document(
             chat_id, item.content, filename=item.filename, caption=item.title[:CAPTION_LIMIT]
         )
-
-
-def _seconds(error: RetryAfter) -> float:
-    """How long flood control asks to wait (without PTB's int/timedelta deprecation noise)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PTBDeprecationWarning)
-        wait = error.retry_after
-    return wait.total_seconds() if isinstance(wait, dt.timedelta) else float(wait)
 
 
 # -- commands -------------------------------------------------------------------------------

@@ -104,6 +104,7 @@ class FakeBotApi:
         self._commands: dict[tuple[str, str], list[JsonDict]] = {}
         self._requests: list[RecordedRequest] = []
         self._faults: dict[str, _Fault] = {}
+        self._blocked: set[int] = set()
         self._watchers: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._handlers: dict[str, Callable[[JsonDict, Mapping[str, UploadedFile]], Any]] = {
             "getMe": self._get_me,
@@ -134,6 +135,7 @@ class FakeBotApi:
     ) -> tuple[int, JsonDict]:
         """Answer one Bot API call with (HTTP status, JSON body) as Telegram would."""
         files = dict(files or {})
+        arrived = time.monotonic()
         with self._cond:
             name, decoded, injected = method, dict(params), False
             try:
@@ -142,15 +144,15 @@ class FakeBotApi:
                 handler = self._handlers.get(name)
                 if handler is None:
                     raise bad_request(f"method {name} is not implemented by the fake Bot API")
-                fault = self._take_fault(name)
+                fault = self._blocked_fault(decoded) or self._take_fault(name)
                 if fault is not None:
                     injected = True
                     raise fault
                 result = handler(decoded, files)
             except ApiError as error:
-                self._record(name, decoded, files, error.code, error.description, injected)
+                self._record(name, decoded, files, error.code, error.description, injected, arrived)
                 return error.code, error.body()
-            self._record(name, decoded, files, HTTPStatus.OK, None, False)
+            self._record(name, decoded, files, HTTPStatus.OK, None, False, arrived)
             return HTTPStatus.OK, {"ok": True, "result": result}
 
     def updates_ready(self, params: Mapping[str, object]) -> bool:
@@ -192,6 +194,16 @@ class FakeBotApi:
                 ApiError(status, description, retry_after), times
             )
 
+    def block(self, user_id: int) -> None:
+        """The user blocks the bot: from now on every call naming their chat gets a 403."""
+        with self._cond:
+            self._blocked.add(user_id)
+
+    def _blocked_fault(self, params: JsonDict) -> ApiError | None:
+        if params.get("chat_id") not in self._blocked:
+            return None
+        return ApiError(HTTPStatus.FORBIDDEN, _DEFAULT_DESCRIPTIONS[HTTPStatus.FORBIDDEN])
+
     def _take_fault(self, name: str) -> ApiError | None:
         fault = self._faults.get(name)
         if fault is None:
@@ -209,9 +221,10 @@ class FakeBotApi:
         status: int,
         description: str | None,
         injected: bool,
+        arrived: float,
     ) -> None:
         self._requests.append(
-            RecordedRequest(method, params, tuple(files), status, description, injected)
+            RecordedRequest(method, params, tuple(files), status, description, injected, arrived)
         )
         self._changed()
 

@@ -96,7 +96,8 @@ class RecordedRequest:
     files: tuple[str, ...]
     status: int
     description: str | None = None
-    injected: bool = False  # the failure came from fail_next()
+    injected: bool = False  # the failure came from fail_next() or block()
+    at: float = 0.0  # time.monotonic() when the fake received it (after a long poll's wait)
 
 
 @dataclass(frozen=True)

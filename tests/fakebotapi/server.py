@@ -56,6 +56,9 @@ class _ClientGone(Exception):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The bot opens up to 256 connections at once; beyond socketserver's backlog of 5 they
+    # are reset (a NetworkError in the bot), which api.telegram.org never does.
+    request_queue_size = 1024
 
     def __init__(self, api: FakeBotApi) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
@@ -70,6 +73,9 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as httpx expects from api.telegram.org
+    # Headers and body go out in two writes: with Nagle's algorithm the body would wait for
+    # the client's delayed ACK, about 40 ms per Bot API call.
+    disable_nagle_algorithm = True
     server: _Server
 
     def do_GET(self) -> None:

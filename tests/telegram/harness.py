@@ -31,11 +31,12 @@ SECRET = "a-test-secret-of-enough-length"
 def settings_for(database: Path, api: FakeBotApi) -> Settings:
     """Settings pointing at a test database and the fake API's token."""
     return Settings(
-        telegram=TelegramSettings(token=SecretStr(api.token)),
+        # A test plays residents faster than any thumb, and faster than Telegram lets a bot
+        # answer one chat: flood control and the outgoing rate limiter are off unless a test
+        # turns them on (tests/telegram/test_privacy.py, tests/telegram/test_ratelimit.py).
+        telegram=TelegramSettings(token=SecretStr(api.token), rate_limit=False),
         privacy=PrivacySettings(pseudonym_secret=SecretStr(SECRET)),
         storage=StorageSettings(path=database),
-        # A test plays residents faster than any thumb: flood control is off unless a test
-        # turns it on (tests/telegram/test_privacy.py).
         limits=LimitsSettings(flood_updates=1_000_000),
     )
 

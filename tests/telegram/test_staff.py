@@ -317,8 +317,6 @@ async def test_a_failing_staff_menu_is_logged_not_fatal(
     assert "could not set the staff command menu" in caplog.text
 
 
-# PTB itself warns when it builds a RetryAfter (int seconds are deprecated since v22.2).
-@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")
 async def test_flood_control_is_waited_out(chat: StaffChat):
     chat.api.fail_next("sendPhoto", retry_after=1)
     chat.api.send_text(STAFF, "/digest")
