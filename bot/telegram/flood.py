@@ -26,7 +26,7 @@ from flows.texts import say
 
 log = logging.getLogger(__name__)
 
-GROUP = -1  # before the staff, relay and resident handlers (group 0)
+GROUP = -2  # before every other group: the relays' (-1), then staff and residents (0)
 
 
 class Verdict(Enum):
@@ -90,6 +90,18 @@ class FloodGate:
             del self._tracks[key]
 
 
+async def answer_pending(update: Update) -> None:
+    """Answer a button press that will get no other answer: Telegram shows a spinner on the
+    button until then."""
+    query = update.callback_query
+    if query is None:
+        return
+    try:
+        await query.answer()
+    except TelegramError as error:
+        log.info("could not answer a button press: %s", type(error).__name__)
+
+
 def register(
     application: Application[Any, Any, Any, Any, Any, Any],
     limits: LimitsSettings,
@@ -106,6 +118,7 @@ def register(
         verdict = gate.check(user.id, clock())
         if verdict is Verdict.PASS:
             return
+        await answer_pending(update)
         if verdict is Verdict.WARN:
             log.info("flood control: a resident is paused for %.0f s", gate.pause)
             lang = language_from_hint(user.language_code)

@@ -211,6 +211,11 @@ async def _answer_button(
     screen = reply.screen
     if reply.stale:
         await _toast(query, screen.notice)
+        message = query.message
+        if message is not None and str(message.message_id) == reply.previous_screen:
+            # A second tap on a question already shown in place of the one answered: the
+            # message shows where the resident is, the notice says why nothing happened.
+            return
         await _send(conversations, update, reply, closed=_gone(query))
         return
     if screen.edit or (not reply.changed and screen.notice):

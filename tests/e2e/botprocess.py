@@ -30,6 +30,9 @@ def write_config(folder: Path, server: FakeBotApiServer, api: FakeBotApi) -> Pat
         "group_messages_per_minute = 3000\n"
         "[storage]\n"
         f'path = "{folder / "parole.sqlite3"}"\n'
+        # Flood control off, for the same reason (tests/telegram/test_privacy.py tests it).
+        "[limits]\n"
+        "flood_updates = 1000000\n"
         "[consultation]\n"
         f"quartiers = {QUARTIERS!r}\n".replace("'", '"'),
         encoding="utf-8",

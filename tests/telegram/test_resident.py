@@ -126,8 +126,10 @@ async def test_a_stale_button_is_explained_and_changes_nothing(chat: Chat):
     chat.api.click_data(ALICE, quartier.message_id, old_data)
     await chat.deliver()
 
+    # The question now shown in that very message is where the resident is: the toast says
+    # why nothing happened, and nothing is sent again.
     assert chat.toasts()[-1] == say("stale", "fr")
-    assert say("stale", "fr") in chat.last(ALICE).text
+    assert chat.last(ALICE).message_id == quartier.message_id
     assert "Question 2/12" in chat.last(ALICE).text
     assert answers(chat.database) == before
 
@@ -172,6 +174,20 @@ async def test_the_next_question_replaces_the_answered_one_under_the_answer(chat
     assert answered.message_id == question.message_id
     assert answered.text.startswith(say("your_answer", "fr", answer="Bourgogne"))
     assert "Question 2/12" in answered.text and "J'y habite" in answered.buttons
+    assert not chat.api.refused
+
+
+async def test_a_double_tap_only_says_the_button_is_no_longer_active(chat: Chat):
+    await chat.send(ALICE, "/start")
+    question = await chat.click(ALICE, say("accept", "fr"))
+    sent = len(chat.api.messages(ALICE.id))
+    # The second tap left the phone before the first answer redrew the message.
+    chat.api.click(ALICE, "Bourgogne", question.message_id)
+    chat.api.click(ALICE, "Bourgogne", question.message_id)
+    await chat.deliver()
+    assert len(chat.api.messages(ALICE.id)) == sent
+    assert "Question 2/12" in chat.last(ALICE).text and chat.last(ALICE).buttons
+    assert chat.toasts() == [say("stale", "fr")]
     assert not chat.api.refused
 
 
