@@ -435,10 +435,11 @@ def _send_problem(settings: Settings) -> str | None:
 
 async def _send_digest(settings: Settings, bundle: Bundle) -> int:
     """Deliver `bundle` to every staff chat and by e-mail; 1 if any delivery failed."""
-    from telegram import Bot
     from telegram.error import TelegramError
+    from telegram.ext import ExtBot
 
     from bot.scheduling import smtp_server
+    from bot.telegram.ratelimit import configured_limiter
     from bot.telegram.staff import DeliveryFailed, TelegramChat, redact
     from digest.email import EmailDestination
 
@@ -454,10 +455,12 @@ async def _send_digest(settings: Settings, bundle: Bundle) -> int:
     if settings.staff.chat_ids:
         assert settings.telegram.token is not None
         token = settings.telegram.token.get_secret_value()
-        bot = Bot(
+        # The same pace as the running bot: a staff group takes 20 messages a minute.
+        bot = ExtBot(
             token,
             base_url=settings.telegram.base_url,
             base_file_url=settings.telegram.base_file_url,
+            rate_limiter=configured_limiter(settings.telegram),
         )
         try:
             async with bot:

@@ -118,8 +118,8 @@ def _items(bundle: Bundle) -> list[Item]:
 async def _send_item(bot: Bot, chat_id: int, item: Item) -> None:
     """Send one item, waiting out Telegram's flood control a few times.
 
-    The application's bot never gets a 429 here (its rate limiter waits them out); the bot of
-    `parole digest --send` has no limiter.
+    The bots of `parole run` and `parole digest --send` never get a 429 here (their rate
+    limiter waits them out); this is for a bot without one (`telegram.rate_limit = false`).
     """
     for _ in range(FLOOD_WAITS):
         try:

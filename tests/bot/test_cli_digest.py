@@ -6,6 +6,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import itertools
 import os
 import shutil
 from collections.abc import Iterator
@@ -150,11 +151,17 @@ def test_digest_send_to_the_staff_chat(
         monkeypatch.setenv("PAROLE_TELEGRAM__TOKEN", TOKEN)
         monkeypatch.setenv("PAROLE_TELEGRAM__BASE_URL", server.base_url)
         monkeypatch.setenv("PAROLE_STAFF__CHAT_IDS", f"[{STAFF_CHAT}]")
+        # The rate limiter is on, as in `parole run`, with a staff group that takes more
+        # than Telegram's 20 messages a minute so the test does not wait for it.
+        monkeypatch.setenv("PAROLE_TELEGRAM__GROUP_MESSAGES_PER_MINUTE", "600")
         code, _, err = parole(capsys, "digest", "--send")
     assert code == 0, err
     assert f"sent to Telegram chat {STAFF_CHAT}" in err and TOKEN not in err
     kinds = [message.kind for message in api.messages(STAFF_CHAT)]
     assert kinds[0] == "text" and "photo" in kinds and kinds.count("document") == 2
+    # Paced as the group's limit says: 600 a minute, one every 0.1 s at most.
+    sent = [r.at for r in api.requests if r.method.startswith("send") and r.status == 200]
+    assert min(b - a for a, b in itertools.pairwise(sent)) >= 0.09
 
 
 def test_digest_send_reports_a_failure(
