@@ -181,7 +181,6 @@ async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     log.error("an update failed: %s at %s", type(error).__name__, where or "?")
     if not isinstance(update, Update):
         return
-    await flood.answer_pending(update)  # a press answered already is refused, and logged
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return

@@ -212,9 +212,22 @@ async def _answer_button(
     if reply.stale:
         await _toast(query, screen.notice)
         message = query.message
-        if message is not None and str(message.message_id) == reply.previous_screen:
-            # A second tap on a question already shown in place of the one answered: the
-            # message shows where the resident is, the notice says why nothing happened.
+        if (
+            isinstance(message, Message)
+            and message.is_accessible
+            and str(message.message_id) == reply.previous_screen
+        ):
+            # A press on the message that shows the resident's current screen (a second
+            # tap, or a tap after a crash lost the redraw): the notice says why nothing
+            # happened, and the message is brought up to date if the resident's copy of it
+            # shows another screen.
+            if _shows_other_buttons(query, reply):
+                try:
+                    await screen_bot(update).edit_screen(
+                        message.chat.id, message.message_id, screen_html(screen), keyboard(reply)
+                    )
+                except BadRequest as error:  # it already shows just that (a third tap)
+                    log.info("could not redraw a screen in place: %s", error.message)
             return
         await _send(conversations, update, reply, closed=_gone(query))
         return

@@ -191,6 +191,27 @@ async def test_a_double_tap_only_says_the_button_is_no_longer_active(chat: Chat)
     assert not chat.api.refused
 
 
+async def test_a_tap_after_a_lost_redraw_brings_the_question_up_to_date(chat: Chat):
+    await chat.send(ALICE, "/start")
+    question = await chat.click(ALICE, say("accept", "fr"))
+    # The answer is stored, then its redraw is lost, as when the bot dies just before it.
+    chat.api.fail_next("editMessageText", 502, description="Bad Gateway")
+    await chat.click(ALICE, "Bourgogne", question.message_id)
+    assert '"bourgogne"' in answers(chat.database)["quartier"]
+
+    def shown() -> str:
+        return next(
+            m.text for m in chat.api.messages(ALICE.id) if m.message_id == question.message_id
+        )
+
+    assert "Question 1/12" in shown()
+    # The resident, still seeing the first question, taps again: the message catches up.
+    await chat.click(ALICE, "Bourgogne", question.message_id)
+    assert "Question 2/12" in shown() and say("stale", "fr") in shown()
+    assert chat.toasts()[-1] == say("stale", "fr")
+    assert '"bourgogne"' in answers(chat.database)["quartier"]
+
+
 async def test_the_welcome_stays_and_the_first_question_comes_below_it(chat: Chat):
     welcome = await chat.send(ALICE, "/start")
     first = await chat.click(ALICE, say("accept", "fr"))
