@@ -28,8 +28,8 @@ its screens costs through PTB's typed API.
 
 Latency is measured per update from just before it enters the update queue to the Bot API
 call that answers it: for the bot, the message showing the next screen (a sendMessage, or
-the editMessageText that redraws a multiple-choice keyboard in place); for the echo, its
-single call. The run ends when the update queue is fully processed, trailing writes included.
+the editMessageText that shows it, with its keyboard, in place of the answered one); for the
+echo, its single call. The run ends when the update queue is fully processed, trailing writes included.
 With every resident tapping again at once, latency is mostly queueing (residents / rate);
 `--think S` makes residents pause S seconds on average before each tap (arrivals spread
 out), for the latency under a human pace (the rate then follows the residents: no echo, no
@@ -166,8 +166,9 @@ IDLE_STEPS: Final = 3  # /start, consent, the neighbourhood; then the resident s
 def bot_replied(method: str, params: Mapping[str, Any]) -> bool:
     """The bot's answer: the next screen, sent, or redrawn in place with its keyboard.
 
-    A button press is first acknowledged (answerCallbackQuery) and its message closed
-    (editMessageText with the recap, no keyboard): the resident is not answered yet.
+    A button press is first acknowledged (answerCallbackQuery); when the next screen comes
+    as a new message, the pressed one is closed first (editMessageText with the answer, no
+    keyboard): the resident is not answered yet.
     """
     return method == "sendMessage" or (method == "editMessageText" and "reply_markup" in params)
 
