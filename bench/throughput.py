@@ -29,8 +29,9 @@ its screens costs through PTB's typed API.
 Latency is measured per update from just before it enters the update queue to the Bot API
 call that answers it: for the bot, the message showing the next screen (a sendMessage, or
 the editMessageText that shows it, with its keyboard, in place of the answered one); for the
-echo, its single call. The run ends when the update queue is fully processed, trailing writes included.
-With every resident tapping again at once, latency is mostly queueing (residents / rate);
+echo, its single call. The run ends when the update queue is fully processed, trailing writes
+included. With every resident tapping again at once, latency is mostly queueing (residents /
+rate);
 `--think S` makes residents pause S seconds on average before each tap (arrivals spread
 out), for the latency under a human pace (the rate then follows the residents: no echo, no
 ratio).
