@@ -1,11 +1,10 @@
-"""What the benchmarks print besides their own figures: where they come from, and peaks."""
+"""Where a benchmark's figures come from: the machine and the software that measured them."""
 
 from __future__ import annotations
 
 import os
 import platform
 import sqlite3
-from collections.abc import Sequence
 
 import telegram
 
@@ -23,14 +22,3 @@ def machine() -> str:
         f"Python {platform.python_version()}, python-telegram-bot {telegram.__version__}, "
         f"SQLite {sqlite3.sqlite_version}; load average {os.getloadavg()[0]:.2f}"
     )
-
-
-def busiest_second(times: Sequence[float]) -> int:
-    """The most events in any one-second window [t, t + 1)."""
-    ordered = sorted(times)
-    most, first = 0, 0
-    for last, at in enumerate(ordered):
-        while ordered[first] <= at - 1.0:
-            first += 1
-        most = max(most, last - first + 1)
-    return most

@@ -36,14 +36,14 @@ from typing import Any, Final
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _report import busiest_second, machine
+from _report import machine
 from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.settings import TelegramSettings
 from bot.telegram.broadcast import CONCURRENCY, broadcast
 from bot.telegram.ratelimit import configured_limiter
-from tests.fakebotapi import FakeBotApi, FakeBotApiServer
+from tests.fakebotapi import FakeBotApi, FakeBotApiServer, most_in_window
 
 FIRST_CHAT: Final = 10_000_001
 MESSAGE: Final = (
@@ -108,8 +108,8 @@ async def run(chats: int, throttled: int) -> int:
     sends = [r for r in api.requests if r.method == "sendMessage"]
     once = sum(1 for chat in targets if len(api.messages(chat)) == 1)
     rate = len(report.delivered) / seconds
-    busiest = busiest_second(request.sent)
-    received = busiest_second([r.at for r in sends])
+    busiest = most_in_window(request.sent, 1.0)
+    received = most_in_window([r.at for r in sends], 1.0)
     refused = sum(1 for r in sends if r.status == 429)
     print(f"delivered: {len(report.delivered)} of {chats}, failed {len(report.failed)}")
     print(f"chats with exactly one message: {once} of {chats}")

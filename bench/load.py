@@ -57,7 +57,6 @@ from typing import Any, Final
 # bench/digest.py would shadow the `digest` package.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._report import busiest_second
 from bench.throughput import (
     ANSWERED_STEPS,
     FIRST_USER_ID,
@@ -67,14 +66,12 @@ from bench.throughput import (
     describe_machine,
     journey,
 )
+from bot.telegram.ratelimit import is_message
 from tests.e2e.botprocess import BotProcess
-from tests.fakebotapi import FakeBotApi, FakeBotApiServer, FakeUser, UploadedFile
+from tests.fakebotapi import FakeBotApi, FakeBotApiServer, FakeUser, UploadedFile, most_in_window
 
 QUARTIERS: Final = ["Bourgogne", "Pont-Rompu", "Le Sablon"]
 REPLY_TIMEOUT: Final = 300.0  # seconds a resident waits for an answer before giving up
-# Bot API methods that put a message in a chat: what Telegram's rate limits count.
-_NOT_MESSAGES: Final = frozenset({"sendchataction"})
-_MESSAGE_PREFIXES: Final = ("send", "copymessage", "forwardmessage")
 _REDRAWS: Final = frozenset({"editmessagetext", "editmessagereplymarkup"})
 
 
@@ -126,7 +123,7 @@ class MeasuredApi(FakeBotApi):
         status, body = super().handle(method, params, files)
         spent = time.thread_time() - cpu
         name = method.lower()
-        message = name.startswith(_MESSAGE_PREFIXES) and name not in _NOT_MESSAGES
+        message = is_message(method)  # what Telegram's rate limits count
         answer = status == 200 and (
             name == "sendmessage" or (name in _REDRAWS and has_keyboard(params))
         )
@@ -274,7 +271,7 @@ def report(crowd: Crowd, api: MeasuredApi, residents: int, seconds: float) -> No
     )
     print(
         f"messages received by the server: {sent}, {sent / seconds:.1f}/s overall, "
-        f"at most {busiest_second(api.messages_at)} in one second"
+        f"at most {most_in_window(api.messages_at, 1.0)} in one second"
     )
 
 

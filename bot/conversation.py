@@ -116,19 +116,19 @@ class Conversations:
 
     # -- who is talking -------------------------------------------------------------------
 
-    async def participant(self, account_id: int | str) -> Participant:
-        """The pseudonymous participant behind an account of this transport."""
-        key = pseudonym(self._secret, self.channel.value, account_id)
-        found = await self.store.find_participant(key)
-        if found is not None:
-            return found
-        return Newcomer(NOT_STORED, None, None, self._clock(), pseudonym=key)
+    async def participant(
+        self, account_id: int | str, update_key: str | None = None
+    ) -> Participant:
+        """The pseudonymous participant behind an account of this transport.
 
-    async def arrive(self, account_id: int | str, update_key: str) -> Participant:
-        """`participant`, with their current session and whether the update identified by
-        `update_key` was already processed: what `press` and `type_text` need, in one read."""
+        With the `update_key` of an answer, read with their current session and whether that
+        update was already processed: what `press` and `type_text` need, in one read.
+        """
         key = pseudonym(self._secret, self.channel.value, account_id)
-        found = await self.store.arrival(key, update_key)
+        if update_key is None:
+            found: Participant | None = await self.store.find_participant(key)
+        else:
+            found = await self.store.arrival(key, update_key)
         if found is not None:
             return found
         return Newcomer(NOT_STORED, None, None, self._clock(), pseudonym=key)
@@ -438,20 +438,16 @@ class Conversations:
     ) -> tuple[StoredSession | None, bool]:
         """The participant's current session, if active, and whether the update was seen."""
         if isinstance(who, Arrival) and who.update_key == update_key:
-            session = who.session
-            return (session if session and session.status is Status.ACTIVE else None), who.seen
+            return _active(who.session), who.seen
         if who.current_session_id is None:
             return None, update_key is not None and await self.store.seen(update_key)
         session, seen = await self.store.session_for_update(who.current_session_id, update_key)
-        return (session if session and session.status is Status.ACTIVE else None), seen
+        return _active(session), seen
 
     async def _current(self, who: Participant) -> StoredSession | None:
         if who.current_session_id is None:
             return None
-        session = await self.store.session(who.current_session_id)
-        if session is None or session.status is not Status.ACTIVE:
-            return None
-        return session
+        return _active(await self.store.session(who.current_session_id))
 
     def _closed(self, engine: Engine, lang: Lang) -> Reply | None:
         today = self.today()
@@ -499,6 +495,11 @@ def _flags(outcome: Outcome, disclosed: frozenset[Category], text: str | None) -
                 step_id = saved
                 break
     return [Flag(category.value, step_id) for category in sorted(disclosed)]
+
+
+def _active(session: StoredSession | None) -> StoredSession | None:
+    """`session`, if it is still under way (None for a finished or missing one)."""
+    return session if session is not None and session.status is Status.ACTIVE else None
 
 
 def _session_id(scope: str) -> int | None:

@@ -22,6 +22,7 @@ from telegram.ext import Application, ApplicationHandlerStop, ContextTypes, Type
 
 from bot.conversation import language_from_hint
 from bot.settings import LimitsSettings
+from bot.telegram.callbacks import answer
 from flows.texts import say
 
 log = logging.getLogger(__name__)
@@ -90,18 +91,6 @@ class FloodGate:
             del self._tracks[key]
 
 
-async def answer_pending(update: Update) -> None:
-    """Answer a button press that will get no other answer: Telegram shows a spinner on the
-    button until then."""
-    query = update.callback_query
-    if query is None:
-        return
-    try:
-        await query.answer()
-    except TelegramError as error:
-        log.info("could not answer a button press: %s", type(error).__name__)
-
-
 def register(
     application: Application[Any, Any, Any, Any, Any, Any],
     limits: LimitsSettings,
@@ -118,7 +107,12 @@ def register(
         verdict = gate.check(user.id, clock())
         if verdict is Verdict.PASS:
             return
-        await answer_pending(update)
+        if update.callback_query is not None:
+            # It will get no other answer, and Telegram shows a spinner on it until then.
+            try:
+                await answer(update.callback_query)
+            except TelegramError as error:  # unreachable Telegram: still no reply, no error
+                log.info("could not answer a button press: %s", type(error).__name__)
         if verdict is Verdict.WARN:
             log.info("flood control: a resident is paused for %.0f s", gate.pause)
             lang = language_from_hint(user.language_code)

@@ -31,6 +31,7 @@ from telegram.ext import (
 
 from bot.conversation import Clock, language_from_hint, utc_now
 from bot.privacy import Privacy
+from bot.telegram.callbacks import answer
 from flows.model import Lang
 from flows.texts import say
 
@@ -109,10 +110,10 @@ class PrivacyHandlers:
         who = await self.privacy.find(user.id)
         if len(parts) != 3 or who is None or parts[2] != str(who.id) or parts[1] not in "yn":
             # Replayed after an erasure, forged, or shown to someone else: nothing happens.
-            await _answer(query, say("stale", lang) if who else say("nothing_stored", lang))
+            await answer(query, say("stale", lang) if who else say("nothing_stored", lang))
             await _close(query)
             return
-        await _answer(query, None)
+        await answer(query)
         if parts[1] == "n":
             await _edit(query, say("forget_cancelled", lang))
             return
@@ -134,13 +135,6 @@ class PrivacyHandlers:
         who = await self.privacy.find(change.from_user.id)
         if who is not None and await self.privacy.drop_contact(who.id):
             log.info("a resident blocked the bot: their follow-up contact is forgotten")
-
-
-async def _answer(query: Any, text: str | None) -> None:
-    try:
-        await query.answer(text[:200] if text else None)
-    except BadRequest as error:
-        log.info("could not answer a button press: %s", error.message)
 
 
 async def _close(query: Any) -> None:

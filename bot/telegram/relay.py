@@ -49,7 +49,7 @@ from bot.relays import (
     share_payload,
 )
 from bot.settings import Settings, StaffSettings
-from bot.telegram.callbacks import unpack
+from bot.telegram.callbacks import answer, unpack
 from bot.telegram.resident import answer_button, send_reply
 from bot.telegram.staff import StaffOnly
 from digest.dispatch import DigestStore
@@ -313,7 +313,7 @@ class RelayHandlers:
         query = update.callback_query
         assert query is not None
         kind, _, argument = action.partition("|")
-        await _answer(query)
+        await answer(query)
         await _close(query)
         if kind == "agree":
             reply = await self.entries.begin(relay, lang, argument, key)
@@ -346,13 +346,6 @@ class RelayHandlers:
             ]
         )
         await _text(update, say("entry_done", lang), markup)
-
-
-async def _answer(query: CallbackQuery) -> None:
-    try:
-        await query.answer()
-    except BadRequest as error:
-        log.info("could not answer a button press: %s", error.message)
 
 
 async def _close(query: CallbackQuery) -> None:

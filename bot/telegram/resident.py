@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, Message, Update
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -19,7 +19,7 @@ from telegram.ext import (
 
 from bot.conversation import Clock, Conversations, Reply, language_from_hint, utc_now
 from bot.privacy import Privacy
-from bot.telegram.callbacks import unpack
+from bot.telegram.callbacks import answer, unpack
 from bot.telegram.render import html, keyboard, screen_html
 from bot.telegram.screenbot import ParoleBot
 from flows.events import Show
@@ -30,7 +30,6 @@ from storage.base import Participant
 log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
-TOAST_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
 
 
 class ResidentHandlers:
@@ -64,10 +63,7 @@ class ResidentHandlers:
         with their current session and whether the update was already processed."""
         user = update.effective_user
         assert user is not None, "resident handlers only receive updates with a user"
-        if key is None:
-            who = await self.conversations.participant(user.id)
-        else:
-            who = await self.conversations.arrive(user.id, key)
+        who = await self.conversations.participant(user.id, key)
         return who, self.conversations.language(who, user.language_code)
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -101,7 +97,7 @@ class ResidentHandlers:
         if query.message is None or query.message.chat.type != ChatType.PRIVATE:
             # A press in inline mode or in a group: the consultation only happens in private,
             # and a reply there would show a resident's journey to others.
-            await _toast(query, None)
+            await answer(query, None)
             return
         key = f"tg:{update.update_id}"
         who, lang = await self._who(update, key)
@@ -189,11 +185,7 @@ async def _send(
         await chat.send_message(html(reply.urgent), parse_mode=ParseMode.HTML)
     bot = screen_bot(update)
     previous = int(reply.previous_screen) if reply.previous_screen else None
-    if previous is not None and previous != closed:
-        try:
-            await bot.close_keyboard(chat.id, previous)
-        except BadRequest as error:
-            log.info("could not close an old keyboard: %s", error.message)
+    await _close_previous(bot, chat.id, previous, closed)
     for note in reply.notes:
         await chat.send_message(html(note), parse_mode=ParseMode.HTML)
     markup = keyboard(reply)
@@ -210,7 +202,7 @@ async def _answer_button(
     """Edit in place, show a short notice, or close the old keyboard and send the next screen."""
     screen = reply.screen
     if reply.stale:
-        await _toast(query, screen.notice)
+        await answer(query, screen.notice)
         message = query.message
         if (
             isinstance(message, Message)
@@ -223,9 +215,7 @@ async def _answer_button(
             # shows another screen.
             if _shows_other_buttons(query, reply):
                 try:
-                    await screen_bot(update).edit_screen(
-                        message.chat.id, message.message_id, screen_html(screen), keyboard(reply)
-                    )
+                    await _redraw(update, message, reply)
                 except BadRequest as error:  # it already shows just that (a third tap)
                     log.info("could not redraw a screen in place: %s", error.message)
             return
@@ -233,7 +223,7 @@ async def _answer_button(
         return
     if screen.edit or (not reply.changed and screen.notice):
         # A toggle edits the list in place; a refused press only needs a short notice.
-        await _toast(query, screen.notice)
+        await answer(query, screen.notice)
         # A list showing less than what is stored (its edit was lost in a crash) is redrawn
         # even when this press changes nothing.
         outdated = reply.changed or (screen.edit and _shows_other_buttons(query, reply))
@@ -241,12 +231,9 @@ async def _answer_button(
             # The message can no longer be edited (deleted, or too old): show the list anew.
             await _send(conversations, update, reply, closed=_gone(query))
         elif outdated and query.message is not None:
-            message = query.message
-            await screen_bot(update).edit_screen(
-                message.chat.id, message.message_id, screen_html(screen), keyboard(reply)
-            )
+            await _redraw(update, query.message, reply)
         return
-    await _toast(query, None)
+    await answer(query, None)
     if await _replace_in_place(conversations, update, query, reply):
         return
     await _close_keyboard(update, query, reply.recap)
@@ -287,15 +274,31 @@ async def _replace_in_place(
     except BadRequest as error:
         log.info("could not show the next question in place: %s", error.message)
         return False
-    previous = reply.previous_screen
-    if previous != here:
-        if previous is not None:
-            try:
-                await bot.close_keyboard(message.chat.id, int(previous))
-            except BadRequest as error:
-                log.info("could not close an old keyboard: %s", error.message)
+    if reply.previous_screen != here:
+        previous = int(reply.previous_screen) if reply.previous_screen else None
+        await _close_previous(bot, message.chat.id, previous, message.message_id)
         await conversations.remember_screen(reply.scope, here)
     return True
+
+
+async def _redraw(update: Update, message: MaybeInaccessibleMessage, reply: Reply) -> None:
+    """Show `reply`'s screen in `message`, in place of what it showed."""
+    await screen_bot(update).edit_screen(
+        message.chat.id, message.message_id, screen_html(reply.screen), keyboard(reply)
+    )
+
+
+async def _close_previous(
+    bot: ParoleBot, chat_id: int, previous: int | None, shown: int | None
+) -> None:
+    """Close the keyboard of the message that showed the session's screen until now, unless
+    it is `shown` (the message the screen is now in, or one already closed)."""
+    if previous is None or previous == shown:
+        return
+    try:
+        await bot.close_keyboard(chat_id, previous)
+    except BadRequest as error:
+        log.info("could not close an old keyboard: %s", error.message)
 
 
 def _shows_other_buttons(query: CallbackQuery, reply: Reply) -> bool:
@@ -311,15 +314,6 @@ def _gone(query: CallbackQuery) -> int | None:
     """The pressed message, if Telegram can no longer show it (so its keyboard is gone too)."""
     message = query.message
     return None if message is None or message.is_accessible else message.message_id
-
-
-async def _toast(query: CallbackQuery, text: str | None) -> None:
-    """Answer the button press (Telegram shows a spinner until then), with a short notice."""
-    try:
-        await query.answer(text[:TOAST_LIMIT] if text else None)
-    except BadRequest as error:
-        # A press delivered again after a restart was already answered, or is too old.
-        log.info("could not answer a button press: %s", error.message)
 
 
 async def _close_keyboard(update: Update, query: CallbackQuery, recap: str | None) -> None:

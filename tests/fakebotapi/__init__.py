@@ -8,6 +8,7 @@ from tests.fakebotapi.model import (
     RecordedRequest,
     SentMessage,
     UploadedFile,
+    most_in_window,
 )
 from tests.fakebotapi.server import FakeBotApiServer
 from tests.fakebotapi.spec import ApiError
@@ -24,4 +25,5 @@ __all__ = [
     "RecordedRequest",
     "SentMessage",
     "UploadedFile",
+    "most_in_window",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -159,3 +159,14 @@ def keyboard_lines(markup: JsonDict | None) -> str:
     """Inline keyboard rows as transcript lines: "\\n  [Oui] [Non]"."""
     rows = (markup or {}).get("inline_keyboard", [])
     return "".join("\n  " + " ".join(f"[{b['text']}]" for b in row) for row in rows)
+
+
+def most_in_window(times: Sequence[float], seconds: float) -> int:
+    """The largest number of `times` in any half-open window [t, t + seconds)."""
+    ordered = sorted(times)
+    most, first = 0, 0
+    for last, at in enumerate(ordered):
+        while ordered[first] <= at - seconds:
+            first += 1
+        most = max(most, last - first + 1)
+    return most

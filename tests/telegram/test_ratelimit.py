@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -31,24 +31,20 @@ from bot.telegram.ratelimit import (
 )
 from flows.model import Consultation
 from storage.sqlite import SqliteStore
-from tests.fakebotapi import FakeBotApi, FakeBotApiServer, FakeChat, FakeRequest, FakeUser
+from tests.fakebotapi import (
+    FakeBotApi,
+    FakeBotApiServer,
+    FakeChat,
+    FakeRequest,
+    FakeUser,
+    most_in_window,
+)
 from tests.fakebotapi.model import RecordedRequest
 from tests.telegram.harness import settings_for
 
 ALICE = FakeUser(101, "Alice")
 GROUP = FakeChat(-100, "supergroup", "Conseil citoyen")
 SECRET_TEXT = "Mon voisin me menace"  # resident-like text that must never reach the log
-
-
-def most_in_window(times: Sequence[float], seconds: float) -> int:
-    """The largest number of `times` in any half-open window [t, t + seconds)."""
-    ordered = sorted(times)
-    most, first = 0, 0
-    for last, at in enumerate(ordered):
-        while ordered[first] <= at - seconds:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 def arrivals(api: FakeBotApi, method: str = "sendMessage") -> list[RecordedRequest]:
