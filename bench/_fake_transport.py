@@ -80,7 +80,7 @@ class Phone:
     during the run, a cost of the benchmark that would be counted as the bot's.
     """
 
-    __slots__ = ("_keyboards", "_rule", "_waiter", "calls", "chat", "user")
+    __slots__ = ("_keyboards", "_message_ids", "_rule", "_waiter", "calls", "chat", "user")
 
     def __init__(
         self, user_id: int, first_name: str, rule: ReplyRule, *, keep_calls: bool = False
@@ -95,7 +95,13 @@ class Phone:
         self._rule = rule
         self._keyboards: dict[int, JsonDict] = {}  # message id -> message, keyboard included
         self._waiter: asyncio.Future[float] | None = None
+        self._message_ids = itertools.count(1)
         self.calls: list[list[str]] | None = [] if keep_calls else None
+
+    def new_message_id(self) -> int:
+        """The id of the next message sent to this chat, numbered per chat as Telegram does:
+        a recorded journey then carries the same ids when it is replayed to the bot."""
+        return next(self._message_ids)
 
     def expect(self) -> asyncio.Future[float]:
         """A future for the bot's next reply to this resident."""
@@ -151,8 +157,8 @@ class FastRequest(BaseRequest):
             "first_name": "Parole habitante",
             "username": "parole_bench_bot",
         }
-        # One counter for every chat: Telegram numbers messages per chat, any increasing
-        # unique id will do, and this keeps no state per chat.
+        # Chats with a phone number their own messages; others (no resident listening) share
+        # one counter, which keeps no state per chat.
         self._message_ids = itertools.count(1)
         self.calls = 0
         self.unexpected: dict[str, int] = {}
@@ -190,7 +196,9 @@ class FastRequest(BaseRequest):
             result = {**self._bot, "can_join_groups": True, "can_read_all_group_messages": False}
             result["supports_inline_queries"] = False
         elif api_method == "sendMessage":
-            result = self._message(params, next(self._message_ids))
+            phone = self._phones.get(int(params["chat_id"]))
+            message_id = phone.new_message_id() if phone else next(self._message_ids)
+            result = self._message(params, message_id)
         elif api_method in ("editMessageText", "editMessageReplyMarkup"):
             if "message_id" not in params:
                 return self._refuse(api_method, "inline messages are not modelled")

@@ -14,17 +14,24 @@ callback_data of the button, read from the bot's previous reply), parsed by `Upd
 and put on `application.update_queue` of a started application, so the real fetcher and the
 bot's `PerUserUpdateProcessor` (concurrency across residents, order within one) are used.
 
-Then a bare python-telegram-bot application whose only handlers reply (one sendMessage per
-message, one answerCallbackQuery per button press) gets the very same updates (the JSON the
-bot's residents sent, replayed), as many residents at once, the same `concurrent_updates`
-limit and the same in-process transport (`_fake_transport.FastRequest`): its rate is the
-framework's ceiling, and the ratio bot/echo is the figure the issue asks to keep >= 0.6.
-A third application replays, for each of those updates, the very Bot API calls the bot made
-(same texts, same inline keyboards), with no conversation and no storage, written the usual
-PTB way: typed methods, keyboards built as objects, a `Message` parsed from every result. The
-bot itself sends its screens as JSON and reads back only the message id
-(bot/telegram/screenbot.py), so bot/replay compares the whole bot with what merely sending
-its screens costs through PTB's typed API.
+A first, unmeasured run records those updates as the residents build them from the bot's
+screens, and the Bot API calls the bot makes for each. Every measured application then gets
+the very same updates, decoded before its clock starts: the bot itself (on a new database:
+the transport numbers messages per chat, so the recorded callback queries point at the
+messages the bot sends again), and the applications below.
+
+A bare python-telegram-bot application whose only handlers reply (one sendMessage per
+message, one answerCallbackQuery per button press) gets them as many residents at once, with
+the same `concurrent_updates` limit and the same in-process transport
+(`_fake_transport.FastRequest`): its rate is the framework's ceiling, and the ratio bot/echo
+is the figure the issue asks to keep >= 0.6.
+Two more replay, for each of those updates, the very Bot API calls the bot made (same texts,
+same inline keyboards), with no conversation and no storage: once written the usual PTB way
+(typed methods, keyboards built as objects, a `Message` parsed from every result), once the
+bot's own way (`ParoleBot`, bot/telegram/screenbot.py: JSON keyboards, only the message id
+read back). The first says what the bot's screens would cost through PTB's typed API; the
+second what the calls alone cost the bot, so that bot/second is the cost of our own code
+(conversation, engine, storage, handlers).
 
 Latency is measured per update from just before it enters the update queue to the Bot API
 call that answers it: for the bot, the message showing the next screen (a sendMessage, or
@@ -45,7 +52,8 @@ The exit status is 1 if a check fails or anything was logged at ERROR level.
 idle residents: it must not grow with them (the per-resident lock of the update processor is
 dropped when their last update is done, sessions live in SQLite).
 
-`--no-echo` measures the bot alone, e.g. under a profiler:
+`--no-echo` measures the bot alone in one run, its residents reading its screens as they go
+(no recording), e.g. under a profiler:
     py-spy record -r 250 --format raw -o bot.txt -- python bench/throughput.py --no-echo
 """
 
@@ -78,6 +86,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
     filters,
 )
@@ -103,6 +112,7 @@ from bot.settings import (  # noqa: E402
 )
 from bot.telegram.app import TelegramApp, build_application  # noqa: E402
 from bot.telegram.ordering import PerUserUpdateProcessor  # noqa: E402
+from bot.telegram.screenbot import ParoleBot  # noqa: E402
 from flows.texts import say  # noqa: E402
 from storage.sqlite import SqliteStore  # noqa: E402
 
@@ -448,18 +458,20 @@ def echo_application(request: FastRequest, max_concurrent: int) -> EchoApp:
 
 
 def same_calls_application(
-    request: FastRequest, max_concurrent: int, calls: Mapping[int, Sequence[Call]]
+    request: FastRequest, max_concurrent: int, calls: Mapping[int, Sequence[Call]], typed: bool
 ) -> EchoApp:
     """PTB making, for each update, the very Bot API calls the bot made for it, and nothing
-    else: no conversation, no storage. Its rate is the framework's ceiling for the bot's
-    screens (a keyboard built, sent and parsed back per screen); bot/this is our own code."""
+    else: no conversation, no storage. `typed`: the usual PTB way (keyboards built as
+    objects, a `Message` parsed from every result), the framework's ceiling for the bot's
+    screens; else the bot's own way (`ParoleBot`: JSON keyboards, the message id read back),
+    what the calls alone cost the bot, so that bot/this is the cost of our own code."""
 
     async def replay(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         bot = context.bot
         for method, params in calls[update.update_id]:
             kwargs = dict(params)
             markup = kwargs.get("reply_markup")
-            if isinstance(markup, dict):  # built as objects, as the bot's render.keyboard does
+            if isinstance(markup, dict):  # built as objects, as a PTB bot usually does
                 kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(markup, bot)
             if method == "sendMessage":
                 await bot.send_message(**kwargs)
@@ -472,46 +484,70 @@ def same_calls_application(
             else:
                 raise ValueError(f"the replay does not model {method}")
 
-    return bare_application(request, max_concurrent, replay, replay)
+    async def screens(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        bot = context.bot
+        assert isinstance(bot, ParoleBot)
+        for method, params in calls[update.update_id]:
+            chat, markup = params.get("chat_id"), params.get("reply_markup")
+            if method == "sendMessage":
+                await bot.send_screen(chat, params["text"], markup)
+            elif method == "editMessageText":
+                await bot.edit_screen(chat, params["message_id"], params["text"], markup)
+            elif method == "editMessageReplyMarkup":
+                await bot.close_keyboard(chat, params["message_id"])
+            elif method == "answerCallbackQuery":
+                await bot.answer_callback_query(**params)
+            else:
+                raise ValueError(f"the replay does not model {method}")
+
+    if typed:
+        return bare_application(request, max_concurrent, replay, replay)
+    return bare_application(request, max_concurrent, screens, screens, ParoleBot)
 
 
 Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
 
 
 def bare_application(
-    request: FastRequest, max_concurrent: int, on_text: Callback, on_button: Callback
+    request: FastRequest,
+    max_concurrent: int,
+    on_text: Callback,
+    on_button: Callback,
+    bot_class: type[ExtBot[Any]] = ExtBot,
 ) -> EchoApp:
     """An application with one handler for text messages and one for button presses."""
-    app = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .request(request)
-        .get_updates_request(request)
-        .concurrent_updates(max_concurrent)
-        .build()
-    )
+    bot = bot_class(TOKEN, request=request, get_updates_request=request)
+    app = ApplicationBuilder().bot(bot).concurrent_updates(max_concurrent).build()
     app.add_handler(MessageHandler(filters.TEXT, on_text))
     app.add_handler(CallbackQueryHandler(on_button))
     return app
 
 
-async def measure_replay(recorded: Recording, max_concurrent: int, same_calls: bool) -> Figures:
-    """The echo (or the same-calls replay) on the updates the bot got, as many at once."""
+Replay = Literal["echo", "typed", "screens"]
+REPLAYS: Final[dict[Replay, str]] = {
+    "echo": "echo (PTB ceiling)",
+    "typed": "bot's calls, PTB typed",
+    "screens": "bot's calls, bot's way",
+}
+
+
+async def measure_replay(recorded: Recording, max_concurrent: int, kind: Replay) -> Figures:
+    """The echo (or a replay of the bot's calls) on the updates the bot got, all at once."""
     phones: dict[int, Phone] = {}
     request = FastRequest(TOKEN, phones)
-    # Decoded before the clock starts: the bot's residents built their updates as dicts too.
-    scripts = {i: [json.loads(data) for data, _ in script] for i, script in recorded.items()}
-    if same_calls:
+    scripts = replayed(recorded)
+    if kind == "echo":
+        app = echo_application(request, max_concurrent)
+        rule = echo_replied
+    else:
         calls = {
             json.loads(data)["update_id"]: [decode_call(call) for call in made]
             for script in recorded.values()
             for data, made in script
         }
-        app = same_calls_application(request, max_concurrent, calls)
-        name, rule = "PTB, the bot's calls", bot_replied
-    else:
-        app = echo_application(request, max_concurrent)
-        name, rule = "echo (PTB ceiling)", echo_replied
+        app = same_calls_application(request, max_concurrent, calls, typed=kind == "typed")
+        rule = bot_replied
+    name = REPLAYS[kind]
     updates = sum(len(script) for script in recorded.values())
     latencies = Latencies.room_for(updates)
     crowd = Crowd(app, phones, rule, latencies)
@@ -525,25 +561,30 @@ async def measure_replay(recorded: Recording, max_concurrent: int, same_calls: b
 
 
 async def measure_bot(
-    database: Path, residents: int, max_concurrent: int, think: float = 0.0
+    database: Path,
+    residents: range,
+    script: Callable[[int], Script],
+    max_concurrent: int,
+    *,
+    think: float = 0.0,
+    record: bool = False,
 ) -> tuple[Figures, Recording]:
-    """The resident bot, every answer committed to SQLite, under the crowd; what it got and
-    did."""
+    """The resident bot, every answer committed to SQLite, under the crowd; with `record`,
+    what it got and did (the recording costs time: a recording run is not a measure)."""
     settings = parole_settings(database, max_concurrent)
-    quartiers = settings.consultation.quartiers
     phones: dict[int, Phone] = {}
     request = FastRequest(TOKEN, phones)
     store = SqliteStore(database)
     app = build_application(settings, store, consultations(settings), request=request)
-    updates = residents * len(journey(0, quartiers))
+    updates = sum(len(script(i)) for i in residents)
     latencies = Latencies.room_for(updates)
     recorded: Recording = {}
-    crowd = Crowd(app, phones, bot_replied, latencies, recorded, think)
+    crowd = Crowd(app, phones, bot_replied, latencies, recorded if record else None, think)
     async with running(app):
         writes, calls = store.transactions, request.calls
         settle()
         start = time.perf_counter()
-        await crowd.play(range(residents), lambda i: journey(i, quartiers), residents)
+        await crowd.play(residents, script, len(residents))
         seconds = time.perf_counter() - start
         writes, calls = store.transactions - writes, request.calls - calls
     figures = Figures("parole bot", updates, seconds, latencies, calls)
@@ -551,6 +592,26 @@ async def measure_bot(
     if request.unexpected:
         figures.extra["unexpected Bot API calls"] = str(request.unexpected)
     return figures, recorded
+
+
+def replayed(recorded: Recording) -> dict[int, Script]:
+    """Each resident's recorded updates, decoded (before any clock starts)."""
+    return {i: [json.loads(data) for data, _ in script] for i, script in recorded.items()}
+
+
+async def record_journeys(
+    database: Path, residents: int, max_concurrent: int, quartiers: Sequence[str]
+) -> Recording:
+    """The bot plays the consultation with `residents`, who read its screens to find their
+    buttons: the updates every measured application then gets, and the bot's calls."""
+    _, recorded = await measure_bot(
+        database,
+        range(residents),
+        lambda i: journey(i, quartiers),
+        max_concurrent,
+        record=True,
+    )
+    return recorded
 
 
 # -- checking the database -----------------------------------------------------------------
@@ -630,13 +691,13 @@ def describe_machine(database: Path) -> str:
 def print_figures(rows: Sequence[Figures]) -> None:
     """The table of measured bots."""
     print(
-        f"{'':20} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'':22} {'updates':>8} {'seconds':>8} {'updates/s':>10} {'p50 ms':>8} {'p99 ms':>8} "
         f"{'API calls/update':>17}"
     )
     for row in rows:
         p50, p99 = row.latencies.percentiles()
         print(
-            f"{row.name:20} {row.updates:>8} {row.seconds:>8.2f} {row.rate:>10.0f} "
+            f"{row.name:22} {row.updates:>8} {row.seconds:>8.2f} {row.rate:>10.0f} "
             f"{p50:>8.1f} {p99:>8.1f} {row.calls / row.updates:>17.2f}"
         )
         for key, value in row.extra.items():
@@ -662,28 +723,42 @@ async def throughput(
             f"residents pause {think:g} s on average between taps: latency under that load, "
             "no echo, no ratio"
         )
-    # A few residents first, on a database of their own, so that imports, caches and lazily
-    # built objects (pydantic, PTB) are warm for every measured run.
-    with tempfile.TemporaryDirectory(prefix="parole-warmup-") as directory:
-        _, warmup = await measure_bot(Path(directory) / "warmup.sqlite3", 10, max_concurrent)
-        await measure_replay(warmup, max_concurrent, same_calls=False)
-        await measure_replay(warmup, max_concurrent, same_calls=True)
-    # The bot first: its residents read its screens to find their buttons; the echo then gets
-    # the very same updates (same JSON, same keyboards in the callback queries), and so does
-    # the replay of the bot's own Bot API calls.
-    bot, recorded = await measure_bot(database, residents, max_concurrent, think)
     if not echo_too:
+        # The bot alone, its residents reading its screens as they go: one run to profile.
+        bot, _ = await measure_bot(
+            database, range(residents), lambda i: journey(i, quartiers), max_concurrent, think=think
+        )
         print_figures([bot])
     else:
-        echo = await measure_replay(recorded, max_concurrent, same_calls=False)
-        same = await measure_replay(recorded, max_concurrent, same_calls=True)
-        print_figures([echo, same, bot])
+        with tempfile.TemporaryDirectory(prefix="parole-recording-") as name:
+            # A few residents first, so that imports, caches and lazily built objects
+            # (pydantic, PTB) are warm for every measured run; then the recording.
+            directory = Path(name)
+            warmup = await record_journeys(directory / "w1.sqlite3", 10, max_concurrent, quartiers)
+            await measure_bot(
+                directory / "w2.sqlite3", range(10), replayed(warmup).__getitem__, max_concurrent
+            )
+            for kind in REPLAYS:
+                await measure_replay(warmup, max_concurrent, kind)
+            recorded = await record_journeys(
+                directory / "recording.sqlite3", residents, max_concurrent, quartiers
+            )
+        # Every measured application gets the very same updates, decoded before its clock
+        # starts (same JSON, same keyboards in the callback queries, same message ids).
+        bot, _ = await measure_bot(
+            database, range(residents), replayed(recorded).__getitem__, max_concurrent
+        )
+        echo, typed, screens = [
+            await measure_replay(recorded, max_concurrent, kind) for kind in REPLAYS
+        ]
+        del recorded
+        print_figures([echo, typed, screens, bot])
         print(f"ratio bot/echo: {bot.rate / echo.rate:.2f} (target >= 0.6)")
         print(
-            f"  the bot's Bot API calls alone, through PTB's typed API/echo: "
-            f"{same.rate / echo.rate:.2f}; bot/those calls alone: {bot.rate / same.rate:.2f}"
+            f"  the bot's Bot API calls alone/echo: {typed.rate / echo.rate:.2f} through PTB's "
+            f"typed API, {screens.rate / echo.rate:.2f} the bot's way; bot/those calls made the "
+            f"bot's way: {bot.rate / screens.rate:.2f} (the cost of our own code)"
         )
-    del recorded
     size = database_bytes(database)
     print(
         f"database: {size / 2**20:.1f} MiB ({size / residents / 1024:.1f} KiB per resident); "
