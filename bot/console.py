@@ -43,6 +43,15 @@ def screen_text(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+def farewell(shown: Reply, lang: Lang) -> str:
+    """The last words: /reprendre is offered only when a session is under way."""
+    if shown.scope.startswith("s") and not shown.screen.final:
+        return say("goodbye", lang)
+    if shown.scope.startswith("c"):  # the welcome: nothing was accepted, nothing stored
+        return say("goodbye_not_started", lang)
+    return say("goodbye_done", lang)
+
+
 def _buttons(screen: Screen) -> list[tuple[str, Event]]:
     return [(b.label, b.event) for row in screen.buttons for b in row]
 
@@ -58,7 +67,7 @@ async def chat(conversations: Conversations, account: str, ask: Ask, tell: Say, 
         tell(screen_text(reply))
         line = await ask("> ")
         if line is None or line.strip().lower() in QUIT:
-            tell(say("goodbye", lang))
+            tell(farewell(reply, lang))
             return
         who = await conversations.participant(account)
         reply = await _respond(conversations, who, lang, reply, line.strip())

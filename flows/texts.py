@@ -163,6 +163,10 @@ MESSAGES: dict[str, Text] = {
         fr="À bientôt ! Vos réponses sont gardées : /reprendre pour continuer.",
         en="See you soon! Your answers are kept: /reprendre to continue.",
     ),
+    "goodbye_done": Text(fr="Merci, et à bientôt !", en="Thank you, see you soon!"),
+    "goodbye_not_started": Text(
+        fr="À bientôt ! Rien n'a été enregistré.", en="See you soon! Nothing was recorded."
+    ),
     "cmd_start": Text(fr="Commencer ou choisir une consultation", en="Begin or choose"),
     "cmd_reprendre": Text(fr="Reprendre où j'en étais", en="Resume where I was"),
     "cmd_langue": Text(fr="Changer de langue (English)", en="Change language (français)"),

@@ -333,7 +333,7 @@ def test_chat_then_export_jsonl(
     assert code == 0
     assert out.startswith(f"Parole habitante — {DEFAULT_DATABASE}")
     assert c.thanks.fr in out
-    assert out.rstrip().endswith(say("goodbye", "fr"))
+    assert out.rstrip().endswith(say("goodbye_done", "fr"))
     assert (workdir / DEFAULT_DATABASE).is_file()
 
     typing(monkeypatch, ["1", "2"])  # a second resident stops after one answer
@@ -401,7 +401,7 @@ def test_chat_in_english(capsys: pytest.CaptureFixture[str], monkeypatch: pytest
     code, out, _ = parole(capsys, "chat", "--as", "demo", "--lang", "en")
     assert code == 0
     assert say("accept", "en") in out
-    assert say("goodbye", "en") in out
+    assert say("goodbye_not_started", "en") in out
 
 
 def test_export_without_a_database_does_not_create_one(

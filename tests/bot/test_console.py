@@ -222,7 +222,7 @@ async def test_a_whole_journey_by_numbers_is_thanked_and_stored(
     # The end: the consultation's thanks, then the goodbye when the input ends.
     assert terminal.last.endswith(c.thanks.fr)
     assert buttons(terminal.last) == {}
-    assert terminal.farewell == say("goodbye", "fr")
+    assert terminal.farewell == say("goodbye_done", "fr")
 
     sessions = await exported(conversations)
     assert len(sessions) == 1
@@ -334,6 +334,20 @@ async def test_quitter_stops_without_reading_further(conversations: Conversation
     terminal = await talk(conversations, ["1", "/quitter", "1"])
     assert terminal.typed == 2
     assert terminal.farewell == say("goodbye", "fr")
+
+
+async def test_quitting_at_the_welcome_does_not_offer_to_resume(conversations: Conversations):
+    terminal = await talk(conversations, ["/quitter"])
+    assert terminal.farewell == say("goodbye_not_started", "fr")
+    assert "/reprendre" not in terminal.farewell
+    assert await exported(conversations) == []
+
+
+async def test_quitting_after_declining_says_nothing_was_recorded(conversations: Conversations):
+    terminal = await talk(conversations, ["2"])  # "Non merci" on the welcome
+    assert say("declined", "fr") in terminal.last
+    assert terminal.farewell == say("goodbye_not_started", "fr")
+    assert await exported(conversations) == []
 
 
 # -- what the resident types ---------------------------------------------------------------
