@@ -172,6 +172,9 @@ class SqliteRelays:
     async def _read(self, sql: str, params: Sequence[object]) -> list[Row]:
         raise NotImplementedError
 
+    async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]:
+        raise NotImplementedError
+
     async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         raise NotImplementedError
 
@@ -323,7 +326,7 @@ class SqliteRelays:
         self, since: dt.datetime | None = None, relay_id: int | None = None
     ) -> dict[int, RelayCounts]:
         """Counts per relay (of one, if given) since `since` (None: in total)."""
-        rows = await self._read(_COUNTS, (_EVER if since is None else _ts(since), relay_id))
+        rows = await self._scan(_COUNTS, (_EVER if since is None else _ts(since), relay_id))
         return {rid: RelayCounts(*counts) for rid, *counts in rows}
 
     async def attribute(self, participant_id: int, relay_id: int, now: dt.datetime) -> bool:
@@ -456,5 +459,5 @@ class SqliteRelays:
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
     ) -> list[RelayReach]:
         """Sessions with activity in the period, per relay that brought some in."""
-        rows = await self._read(_REACH, (consultation_id, _ts(start), _ts(end)))
+        rows = await self._scan(_REACH, (consultation_id, _ts(start), _ts(end)))
         return [RelayReach(rid, name, sessions) for rid, name, sessions in rows]

@@ -1,8 +1,8 @@
 """SQLite implementation of `Store`, on aiosqlite, with group commit.
 
 Connections: two aiosqlite connections to one file in WAL mode, each with its own thread
-(aiosqlite's). Every awaited statement is one hop to that thread and back, so the code counts
-statements per batch of turns, never per turn.
+(aiosqlite's), and one plain connection for reads by key. Every awaited statement is one hop
+to a thread and back, so the code counts statements per batch of turns, never per turn.
 
 - The writer connection does every write. `commit()` only queues the turn; a single writer
   task drains the queue (up to `MAX_BATCH` turns) and applies the batch in ONE transaction
@@ -20,9 +20,17 @@ statements per batch of turns, never per turn.
   Other writes (`participant` creation, `set_language`, `set_current`) are single
   statements in autocommit mode, serialised with the batches by a lock, as the connection
   is shared.
-- The reader connection (`query_only`) serves reads, so they are not stuck behind a batch's
-  fsync. Every read is a single statement, hence a consistent snapshot without an explicit
-  transaction; in WAL mode a read started after a commit's future resolved sees that commit.
+- Reads by key (a participant, a session, an update key, a relay: the reads of every
+  resident's update) run inline, on a plain `sqlite3` connection (`query_only`) owned by the
+  event loop's thread. In WAL mode a reader never waits for the writer, and an indexed read
+  from SQLite's page cache takes microseconds, while a hop to a connection thread and back
+  (queue, wake-up, result scheduled on the loop) cost about 60 µs of the interpreter's time
+  per read in `bench/throughput.py`, in a thread competing with the event loop for the GIL.
+  Each is a single statement, hence a consistent snapshot; a read started after a commit's
+  future resolved sees that commit.
+- Reads that scan (exports, relays' counts and reach) go to a second aiosqlite connection
+  (`query_only`), so the event loop never waits on them and they are not stuck behind a
+  batch's fsync.
 - Migrations run at `open()` on a short-lived plain `sqlite3` connection in a worker thread
   (`asyncio.to_thread`), before the aiosqlite connections are made: `migrate` is
   synchronous and runs each migration in its own transaction.
@@ -434,6 +442,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         self.transactions = 0
         self._writer_conn: aiosqlite.Connection | None = None
         self._reader_conn: aiosqlite.Connection | None = None
+        self._lookup_conn: sqlite3.Connection | None = None
         # The writer connection is shared by the writer task and the single writes: one
         # user at a time, or a single write would land inside a batch's transaction.
         self._write_lock = asyncio.Lock()
@@ -465,6 +474,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         try:
             self._writer_conn = await self._connect()
             self._reader_conn = await self._connect(query_only=True)
+            self._lookup_conn = self._connect_lookup()
         except BaseException:
             await self._disconnect()
             raise
@@ -509,10 +519,24 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             raise
         return conn
 
+    def _connect_lookup(self) -> sqlite3.Connection:
+        """The connection for reads by key, used on the event loop's thread only."""
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _check_wal(self.path, conn.execute("PRAGMA journal_mode").fetchall())
+            conn.execute("PRAGMA query_only = ON")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
     async def _disconnect(self) -> None:
-        """Close both connections (each finishes its queued statements first)."""
-        writer, reader = self._writer_conn, self._reader_conn
-        self._writer_conn = self._reader_conn = None
+        """Close the connections (the threaded ones finish their queued statements first)."""
+        writer, reader, lookup = self._writer_conn, self._reader_conn, self._lookup_conn
+        self._writer_conn = self._reader_conn = self._lookup_conn = None
+        if lookup is not None:
+            lookup.close()
         for conn in (writer, reader):
             if conn is not None:
                 await conn.close()
@@ -523,7 +547,14 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             raise RuntimeError("store is not open")
 
     async def _read(self, sql: str, params: Sequence[object]) -> list[Row]:
-        """Every row of one statement on the reader connection."""
+        """Every row of one read by key, inline (see the module docstring)."""
+        self._require_open()
+        conn = self._lookup_conn
+        assert conn is not None
+        return cast("list[Row]", conn.execute(sql, params).fetchall())
+
+    async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]:
+        """Every row of one statement that may scan, on the reader connection's thread."""
         self._require_open()
         conn = self._reader_conn
         assert conn is not None
@@ -1112,9 +1143,9 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
 
         def read(after: int) -> asyncio.Future[list[Row]]:
             if consultation_id is None:
-                return asyncio.ensure_future(self._read(_EXPORT_ALL, (after, EXPORT_CHUNK)))
+                return asyncio.ensure_future(self._scan(_EXPORT_ALL, (after, EXPORT_CHUNK)))
             return asyncio.ensure_future(
-                self._read(_EXPORT_ONE, (consultation_id, after, EXPORT_CHUNK))
+                self._scan(_EXPORT_ONE, (consultation_id, after, EXPORT_CHUNK))
             )
 
         # The next chunk is read on the database thread while this one is consumed.
