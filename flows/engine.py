@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import unicodedata
 from dataclasses import dataclass, replace
+from typing import Final
 
 from flows.events import (
     Accept,
@@ -41,6 +42,10 @@ from flows.model import (
 from flows.screen import Button, Screen
 from flows.state import Answer, Phase, SessionState
 from flows.texts import say
+
+# Question screens kept for reuse, per engine: every answer renders one, and residents mostly
+# see the same few. Emptied when full, so memory stays bounded whatever the residents do.
+SCREEN_MEMO: Final = 4096
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,13 @@ class Engine:
             if isinstance(step, ChoiceStepBase)
             for option in step.options
         }
+        # A question's screen depends on the step, the language, the notice, the options
+        # ticked, whether there is a way back, and the questions shown (the progress), which
+        # depend on the answers to the steps that conditions name: together, its memo key.
+        self._deciding = tuple(
+            sorted({step.show_if.step for step in consultation.steps if step.show_if})
+        )
+        self._screens: dict[tuple[object, ...], Screen] = {}
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -149,7 +161,24 @@ class Engine:
                 buttons=[self._nav(state, step, lang, skippable=True)],
                 expects_text=True,
             )
-        return self._question(state, step, lang, notice)
+        key = (
+            step.id,
+            lang,
+            notice,
+            tuple(state.picks),
+            bool(state.history),
+            tuple(
+                (sid, tuple(answer.choices), answer.skipped)
+                for sid in self._deciding
+                if (answer := state.answers.get(sid)) is not None
+            ),
+        )
+        screen = self._screens.get(key)
+        if screen is None:
+            if len(self._screens) >= SCREEN_MEMO:
+                self._screens.clear()
+            screen = self._screens[key] = self._question(state, step, lang, notice)
+        return screen
 
     def describe(self, step: Step, answer: Answer, lang: Lang) -> str:
         """An answer in words, as the resident would recognise it."""

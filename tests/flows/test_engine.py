@@ -379,6 +379,25 @@ def test_progress_shrinks_when_a_changed_answer_hides_a_question(r: Resident) ->
     assert r.screen.progress == "Question 6/6"
 
 
+def test_residents_of_one_engine_each_see_their_own_progress_and_ticks(engine: Engine) -> None:
+    # The engine reuses question screens: what one resident saw must never leak to another
+    # who stands on the same question with other answers.
+    yes, no = Resident(engine), Resident(engine)
+    for resident, answer in ((yes, YES), (no, NO)):
+        to_suivi(resident)
+        resident.click(answer)
+    yes.click("Affichage")
+    assert yes.screen.title == no.screen.title == FREIN
+    assert (yes.screen.progress, no.screen.progress) == ("Question 7/7", "Question 6/6")
+
+    first, second = Resident(engine), Resident(engine)
+    to_publics(first)
+    to_publics(second)
+    first.click("Les femmes")
+    assert "✅ Les femmes" in first.labels()
+    assert "▫️ Les femmes" in second.labels()
+
+
 # -- multiple choice ----------------------------------------------------------------------
 
 
