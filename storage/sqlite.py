@@ -81,6 +81,9 @@ MAX_BATCH: Final = 256
 EXPORT_CHUNK: Final = 500
 SYNCHRONOUS_MODES: Final = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 BUSY_TIMEOUT_MS: Final = 5000
+# How long an inline read may hold the event loop when the file is locked (another process in
+# exclusive locking mode, a recovery after a crash) before it goes to the reader's thread.
+INLINE_BUSY_TIMEOUT_MS: Final = 20
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -523,7 +526,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         """The connection for reads by key, used on the event loop's thread only."""
         conn = sqlite3.connect(self.path, isolation_level=None)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {INLINE_BUSY_TIMEOUT_MS}")
             _check_wal(self.path, conn.execute("PRAGMA journal_mode").fetchall())
             conn.execute("PRAGMA query_only = ON")
         except BaseException:
@@ -547,11 +550,17 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             raise RuntimeError("store is not open")
 
     async def _read(self, sql: str, params: Sequence[object]) -> list[Row]:
-        """Every row of one read by key, inline (see the module docstring)."""
+        """Every row of one read by key, inline (see the module docstring); on the reader's
+        thread if the file is locked, so the event loop never waits long for it."""
         self._require_open()
         conn = self._lookup_conn
         assert conn is not None
-        return cast("list[Row]", conn.execute(sql, params).fetchall())
+        try:
+            return cast("list[Row]", conn.execute(sql, params).fetchall())
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+        return await self._scan(sql, params)
 
     async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]:
         """Every row of one statement that may scan, on the reader connection's thread."""

@@ -147,6 +147,32 @@ class TestSqliteStore:
         assert list(await writer.execute_fetchall("PRAGMA query_only")) == [(0,)]
         assert list(await reader.execute_fetchall("PRAGMA query_only")) == [(1,)]
 
+    async def test_a_read_that_finds_the_file_locked_goes_to_a_thread(
+        self, sqlite_store: SqliteStore
+    ) -> None:
+        # Reads by key run inline on the event loop, which must not wait out a lock (a
+        # recovery, another process): they give up after a few milliseconds and the reader's
+        # thread waits instead. Other errors are not hidden.
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        sid = await sqlite_store.commit(make_turn(who.id, update_key="tg:1"))
+        inline = sqlite_store._lookup_conn
+        assert inline is not None
+        assert inline.execute("PRAGMA busy_timeout").fetchall() == [(20,)]
+        busy = sqlite3.OperationalError("database is locked")
+        busy.sqlite_errorcode = sqlite3.SQLITE_BUSY
+        sqlite_store._lookup_conn = Failing(busy)  # type: ignore[assignment]
+        try:
+            session = await sqlite_store.session(sid)
+            assert session is not None and session.participant_id == who.id
+            assert await sqlite_store.seen("tg:1")
+            broken = sqlite3.OperationalError("disk I/O error")
+            broken.sqlite_errorcode = sqlite3.SQLITE_IOERR
+            sqlite_store._lookup_conn = Failing(broken)  # type: ignore[assignment]
+            with pytest.raises(sqlite3.OperationalError, match="disk I/O"):
+                await sqlite_store.session(sid)
+        finally:
+            sqlite_store._lookup_conn = inline
+
     async def test_resolved_commit_is_on_disk(
         self, sqlite_store: SqliteStore, db_path: Path
     ) -> None:
@@ -477,6 +503,16 @@ class CountingStatements:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
+
+
+class Failing:
+    """A connection on which every statement fails with `error`."""
+
+    def __init__(self, error: sqlite3.OperationalError) -> None:
+        self.error = error
+
+    def execute(self, sql: str, params: object = ()) -> None:
+        raise self.error
 
 
 class LockedAtFirst:
