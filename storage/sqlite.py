@@ -27,7 +27,8 @@ to a thread and back, so the code counts statements per batch of turns, never pe
   (queue, wake-up, result scheduled on the loop) cost about 60 µs of the interpreter's time
   per read in `bench/throughput.py`, in a thread competing with the event loop for the GIL.
   Each is a single statement, hence a consistent snapshot; a read started after a commit's
-  future resolved sees that commit.
+  future resolved sees that commit. One that finds the file locked gives up after
+  `INLINE_BUSY_TIMEOUT_MS` and goes to the reader's thread, where it may wait longer.
 - Reads that scan (exports, relays' counts and reach) go to a second aiosqlite connection
   (`query_only`), so the event loop never waits on them and they are not stuck behind a
   batch's fsync.
@@ -81,8 +82,8 @@ MAX_BATCH: Final = 256
 EXPORT_CHUNK: Final = 500
 SYNCHRONOUS_MODES: Final = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 BUSY_TIMEOUT_MS: Final = 5000
-# How long an inline read may hold the event loop when the file is locked (another process in
-# exclusive locking mode, a recovery after a crash) before it goes to the reader's thread.
+# How long an inline read may hold the event loop when the file is locked (rare in WAL mode:
+# a recovery after a crash, another program holding the file) before it goes to a thread.
 INLINE_BUSY_TIMEOUT_MS: Final = 20
 
 T = TypeVar("T")
