@@ -23,6 +23,13 @@ import aiosqlite
 
 from flows.state import SessionState
 from storage.base import Channel, Participant, RelayReach, Status
+from storage.sqlite_common import (
+    PARTICIPANT_SQL,
+    parse_opt_stamp,
+    participant_from,
+    stamp,
+    transaction,
+)
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -60,17 +67,6 @@ _REACH: Final = """
     GROUP BY r.id
     ORDER BY r.id
 """
-
-
-def _ts(value: dt.datetime) -> str:
-    """ISO-8601 UTC text with fixed precision (as `storage.sqlite` writes it)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: the store only takes aware UTC times")
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _parse(text: str | None) -> dt.datetime | None:
-    return None if text is None else dt.datetime.fromisoformat(text).astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -182,22 +178,14 @@ class SqliteRelays:
         """Run `fn` in one write transaction (under the store's write lock)."""
 
         async def run(conn: aiosqlite.Connection) -> T:
-            await conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = await fn(conn)
-                await conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    await conn.execute("ROLLBACK")
-                raise
-            return result
+            return await transaction(conn, lambda: fn(conn))
 
         return await self._write(run)
 
     @staticmethod
     def _relay_from(row: Row) -> Relay:
         rid, name, code, active, joined, created, deactivated, entry = row
-        created_at = _parse(created)
+        created_at = parse_opt_stamp(created)
         assert created_at is not None
         return Relay(
             id=rid,
@@ -206,7 +194,7 @@ class SqliteRelays:
             active=bool(active),
             joined=bool(joined),
             created_at=created_at,
-            deactivated_at=_parse(deactivated),
+            deactivated_at=parse_opt_stamp(deactivated),
             entry_participant_id=entry,
         )
 
@@ -222,14 +210,14 @@ class SqliteRelays:
         async def insert(conn: aiosqlite.Connection) -> int:
             cursor = await conn.execute(
                 "INSERT INTO relays (name, code, created_at) VALUES (?, ?, ?)",
-                (name, code, _ts(now)),
+                (name, code, stamp(now)),
             )
             relay_id = cursor.lastrowid
             assert relay_id is not None
             await conn.execute(
                 "INSERT INTO relay_invitations (token_hash, relay_id, created_at, expires_at) "
                 "VALUES (?, ?, ?, ?)",
-                (token_hash, relay_id, _ts(now), _ts(expires_at)),
+                (token_hash, relay_id, stamp(now), stamp(expires_at)),
             )
             return relay_id
 
@@ -259,7 +247,7 @@ class SqliteRelays:
                 return Invitation.USED, relay_id
             if not active:
                 return Invitation.INACTIVE, relay_id
-            if expires_at <= _ts(now):
+            if expires_at <= stamp(now):
                 return Invitation.EXPIRED, relay_id
             other = list(
                 await conn.execute_fetchall(
@@ -270,7 +258,7 @@ class SqliteRelays:
                 return Invitation.ALREADY_RELAY, relay_id
             await conn.execute(
                 "UPDATE relay_invitations SET used_at = ? WHERE token_hash = ?",
-                (_ts(now), token_hash),
+                (stamp(now), token_hash),
             )
             await conn.execute(
                 "UPDATE relays SET pseudonym = ? WHERE id = ?", (pseudonym, relay_id)
@@ -316,7 +304,7 @@ class SqliteRelays:
             await conn.execute(
                 "UPDATE relays SET active = 0, pseudonym = NULL, entry_participant_id = NULL, "
                 "deactivated_at = coalesce(deactivated_at, ?) WHERE id = ?",
-                (_ts(now), relay_id),
+                (stamp(now), relay_id),
             )
 
         await self._write(update)
@@ -326,7 +314,7 @@ class SqliteRelays:
         self, since: dt.datetime | None = None, relay_id: int | None = None
     ) -> dict[int, RelayCounts]:
         """Counts per relay (of one, if given) since `since` (None: in total)."""
-        rows = await self._scan(_COUNTS, (_EVER if since is None else _ts(since), relay_id))
+        rows = await self._scan(_COUNTS, (_EVER if since is None else stamp(since), relay_id))
         return {rid: RelayCounts(*counts) for rid, *counts in rows}
 
     async def attribute(self, participant_id: int, relay_id: int, now: dt.datetime) -> bool:
@@ -340,7 +328,7 @@ class SqliteRelays:
                 "UPDATE participants SET relay_id = ?, relay_at = ? "
                 "WHERE id = ? AND relay_id IS NULL "
                 "AND NOT EXISTS (SELECT 1 FROM sessions WHERE participant_id = participants.id)",
-                (relay_id, _ts(now), participant_id),
+                (relay_id, stamp(now), participant_id),
             )
             return cursor.rowcount == 1
 
@@ -353,7 +341,7 @@ class SqliteRelays:
         async def insert(conn: aiosqlite.Connection) -> int:
             cursor = await conn.execute(
                 "INSERT INTO participants (pseudonym, created_at, relay_id) VALUES (?, ?, ?)",
-                (pseudonym, _ts(now), relay_id),
+                (pseudonym, stamp(now), relay_id),
             )
             participant_id = cursor.lastrowid
             assert participant_id is not None
@@ -381,21 +369,8 @@ class SqliteRelays:
 
     async def participant_by_id(self, participant_id: int) -> Participant | None:
         """A participant by id."""
-        rows = await self._read(
-            "SELECT id, lang, current_session_id, created_at FROM participants WHERE id = ?",
-            (participant_id,),
-        )
-        if not rows:
-            return None
-        pid, lang, current, created = rows[0]
-        created_at = _parse(created)
-        assert created_at is not None
-        return Participant(
-            id=pid,
-            lang="en" if lang == "en" else "fr" if lang == "fr" else None,
-            current_session_id=current,
-            created_at=created_at,
-        )
+        rows = await self._read(PARTICIPANT_SQL.format("id = ?"), (participant_id,))
+        return participant_from(rows[0]) if rows else None
 
     async def import_paper(
         self,
@@ -405,7 +380,7 @@ class SqliteRelays:
         now: dt.datetime,
     ) -> list[int]:
         """Completed paper sessions, one anonymous participant each: all of them or none."""
-        stamp = _ts(now)
+        at = stamp(now)
         for state in states:
             if state.consultation_id != consultation_id:
                 raise ValueError(f"a state of {state.consultation_id!r} in {consultation_id!r}")
@@ -421,7 +396,7 @@ class SqliteRelays:
             for state in states:
                 cursor = await conn.execute(
                     "INSERT INTO participants (pseudonym, created_at, relay_id) VALUES (?, ?, ?)",
-                    (PAPER_PREFIX + secrets.token_hex(16), stamp, relay_id),
+                    (PAPER_PREFIX + secrets.token_hex(16), at, relay_id),
                 )
                 participant_id = cursor.lastrowid
                 cursor = await conn.execute(
@@ -434,9 +409,9 @@ class SqliteRelays:
                         Channel.PAPER.value,
                         Status.COMPLETED.value,
                         state.model_dump_json(),
-                        stamp,
-                        stamp,
-                        stamp,
+                        at,
+                        at,
+                        at,
                         relay_id,
                     ),
                 )
@@ -446,7 +421,7 @@ class SqliteRelays:
                     "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
                     "VALUES (?, ?, ?, ?, ?)",
                     [
-                        (session_id, step, answer.model_dump_json(), stamp, stamp)
+                        (session_id, step, answer.model_dump_json(), at, at)
                         for step, answer in state.answers.items()
                     ],
                 )
@@ -459,5 +434,5 @@ class SqliteRelays:
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
     ) -> list[RelayReach]:
         """Sessions with activity in the period, per relay that brought some in."""
-        rows = await self._scan(_REACH, (consultation_id, _ts(start), _ts(end)))
+        rows = await self._scan(_REACH, (consultation_id, stamp(start), stamp(end)))
         return [RelayReach(rid, name, sessions) for rid, name, sessions in rows]

@@ -76,6 +76,7 @@ from storage.base import (
 from storage.migrations import migrate
 from storage.privacy import PrivacyStore
 from storage.relays import RelayStore, SqliteRelays
+from storage.sqlite_common import parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_privacy import PrivacySqlite
 
 MAX_BATCH: Final = 256
@@ -237,7 +238,7 @@ _RECENT_TEXTS: Final = f"""
     WHERE ranked.rank <= :limit
     ORDER BY ranked.step_id, ranked.rank
 """  # noqa: S608
-# `_ts` writes fixed-width UTC text ("2026-03-01T12:34:56.000000+00:00"): the hour is its first
+# `stamp` writes fixed-width UTC text ("2026-03-01T12:34:56.000000+00:00"): the hour is its first
 # 13 characters and the minutes the 15th and 16th.
 _SESSIONS_STARTED: Final = """
     SELECT substr(created_at, 1, 13), CAST(substr(created_at, 15, 2) AS INTEGER) / 15, count(*)
@@ -250,24 +251,7 @@ _SESSIONS_STARTED: Final = """
 
 def _window(consultation_id: str, start: dt.datetime, end: dt.datetime) -> dict[str, object]:
     """The named parameters every report query takes."""
-    return {"consultation": consultation_id, "start": _ts(start), "end": _ts(end)}
-
-
-def _ts(value: dt.datetime) -> str:
-    """ISO-8601 UTC text with fixed precision, so text order is time order."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: the store only takes aware UTC times")
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _parse_ts(text: str) -> dt.datetime:
-    """The aware UTC datetime stored by `_ts`."""
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
-
-
-def _parse_opt_ts(text: str | None) -> dt.datetime | None:
-    """`_parse_ts`, letting NULL through."""
-    return None if text is None else _parse_ts(text)
+    return {"consultation": consultation_id, "start": stamp(start), "end": stamp(end)}
 
 
 def _lang(text: str | None) -> Lang | None:
@@ -348,7 +332,7 @@ class _EncodedTurn:
             channel=Channel(turn.channel).value,
             status=status.value,
             state=turn.state.model_dump_json(),
-            now=_ts(turn.now),
+            now=stamp(turn.now),
             completed=status is Status.COMPLETED,
             session_id=turn.session_id,
             saved=tuple((step, answer.model_dump_json()) for step, answer in turn.saved.items()),
@@ -593,7 +577,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         )
         rows = await self._read(sql, (pseudonym,))
         if not rows:
-            created_at = _ts(now)
+            created_at = stamp(now)
 
             async def create(conn: aiosqlite.Connection) -> list[Row]:
                 # Serialised by the write lock, so concurrent first sightings agree on one row.
@@ -607,7 +591,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             assert rows
         pid, lang, current, created = rows[0]
         return Participant(
-            id=pid, lang=_lang(lang), current_session_id=current, created_at=_parse_ts(created)
+            id=pid, lang=_lang(lang), current_session_id=current, created_at=parse_stamp(created)
         )
 
     async def set_language(self, participant_id: int, lang: Lang) -> None:
@@ -653,9 +637,9 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             channel=Channel(channel),
             status=Status(status),
             state=SessionState.model_validate_json(state),
-            created_at=_parse_ts(created),
-            updated_at=_parse_ts(updated),
-            completed_at=_parse_opt_ts(completed),
+            created_at=parse_stamp(created),
+            updated_at=parse_stamp(updated),
+            completed_at=parse_opt_stamp(completed),
             screen=screen,
         )
 
@@ -713,7 +697,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             id=pid,
             lang=_lang(lang),
             current_session_id=current,
-            created_at=_parse_ts(created),
+            created_at=parse_stamp(created),
             update_key=update_key,
             session=self._session_from_row(row[5:]) if row[5] is not None else None,
             seen=bool(seen),
@@ -1006,8 +990,8 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             _SESSION_TOTALS,
             {
                 **_window(consultation_id, start, end),
-                "idle_start": _ts(start - idle),
-                "idle_end": _ts(end - idle),
+                "idle_start": stamp(start - idle),
+                "idle_end": stamp(end - idle),
             },
         )
         return SessionTotals(
@@ -1058,7 +1042,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         rows = await self._report(
             _RECENT_TEXTS, {**_window(consultation_id, start, end), "limit": per_step}
         )
-        return [RecentText(step_id, text, _parse_ts(at)) for step_id, text, at in rows]
+        return [RecentText(step_id, text, parse_stamp(at)) for step_id, text, at in rows]
 
     async def sessions_started(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
@@ -1066,7 +1050,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         """Sessions started in the period per quarter of an hour (empty slots left out)."""
         rows = await self._report(_SESSIONS_STARTED, _window(consultation_id, start, end))
         return [
-            SlotCount(_parse_ts(f"{hour}:{quarter * 15:02d}:00+00:00"), sessions)
+            SlotCount(parse_stamp(f"{hour}:{quarter * 15:02d}:00+00:00"), sessions)
             for hour, quarter, sessions in rows
         ]
 
@@ -1094,7 +1078,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
                 "ON CONFLICT (schedule, period_start) DO UPDATE SET "
                 "period_end = excluded.period_end, claimed_at = excluded.claimed_at "
                 "WHERE digest_runs.status = 'sending' AND digest_runs.claimed_at <= ?",
-                (key, _ts(start), _ts(end), _ts(now), _ts(now - lease)),
+                (key, stamp(start), stamp(end), stamp(now), stamp(now - lease)),
             )
             return cursor.rowcount == 1
 
@@ -1110,7 +1094,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
                 "UPDATE digest_runs SET status = 'sent', sent_at = ? "
                 "WHERE schedule = ? AND period_start = ? AND status = 'sending' "
                 "AND claimed_at = ?",
-                (_ts(now), key, _ts(start), _ts(claimed_at)),
+                (stamp(now), key, stamp(start), stamp(claimed_at)),
             )
             return cursor.rowcount == 1
 
@@ -1123,7 +1107,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             cursor = await conn.execute(
                 "DELETE FROM digest_runs WHERE schedule = ? AND period_start = ? "
                 "AND status = 'sending' AND claimed_at = ?",
-                (key, _ts(start), _ts(claimed_at)),
+                (key, stamp(start), stamp(claimed_at)),
             )
             return cursor.rowcount == 1
 
@@ -1140,7 +1124,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
                 "SELECT MAX(period_end) FROM digest_runs WHERE schedule = ? AND status = 'sent'",
                 (key,),
             )
-        return _parse_opt_ts(rows[0][0]) if rows else None
+        return parse_opt_stamp(rows[0][0]) if rows else None
 
     # -- export ----------------------------------------------------------------------------
 
@@ -1190,9 +1174,9 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
                 consultation_id=cid,
                 channel=Channel(channel),
                 status=Status(status),
-                created_at=_parse_ts(created),
-                updated_at=_parse_ts(updated),
-                completed_at=_parse_opt_ts(completed),
+                created_at=parse_stamp(created),
+                updated_at=parse_stamp(updated),
+                completed_at=parse_opt_stamp(completed),
                 answers=dict(sorted(answers[sid].items())),
             )
             for sid, pid, cid, channel, status, created, updated, completed in heads.values()

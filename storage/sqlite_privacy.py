@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
-from flows.model import LANGS
 from flows.state import Answer
 from storage.base import Channel, Flag, FlagCount, Participant, Status
 from storage.privacy import (
@@ -30,11 +29,17 @@ from storage.privacy import (
     SessionData,
     StoredAnswer,
 )
+from storage.sqlite_common import (
+    PARTICIPANT_SQL,
+    parse_stamp,
+    participant_from,
+    stamp,
+    transaction,
+)
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
 
-_PARTICIPANT = "SELECT id, lang, current_session_id, created_at FROM participants WHERE {}"
 _INSERT_FLAG = (
     "INSERT INTO flags (consultation_id, session_id, step_id, category, created_at) "
     "VALUES (?, ?, ?, ?, ?)"
@@ -53,40 +58,6 @@ _FLAG_COUNTS = """
     FROM period
     ORDER BY 1
 """
-
-
-def _stamp(value: dt.datetime) -> str:
-    """The store's timestamp text (same format as `storage.sqlite._ts`)."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: the store only takes aware UTC times")
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _when(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
-
-
-def _participant(row: Row) -> Participant:
-    pid, lang, current, created = row
-    return Participant(
-        id=pid,
-        lang=lang if lang in LANGS else None,
-        current_session_id=current,
-        created_at=_when(created),
-    )
-
-
-async def _transaction(conn: aiosqlite.Connection, work: Callable[[], Awaitable[T]]) -> T:
-    """Run `work` in one immediate transaction on `conn` (autocommit mode)."""
-    await conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = await work()
-        await conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            await conn.execute("ROLLBACK")
-        raise
-    return result
 
 
 async def _count(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> int:
@@ -111,8 +82,8 @@ class PrivacySqlite:
 
     async def find_participant(self, pseudonym: str) -> Participant | None:
         """The participant with this pseudonym, if stored (never creates one)."""
-        rows = await self._read(_PARTICIPANT.format("pseudonym = ?"), (pseudonym,))
-        return _participant(rows[0]) if rows else None
+        rows = await self._read(PARTICIPANT_SQL.format("pseudonym = ?"), (pseudonym,))
+        return participant_from(rows[0]) if rows else None
 
     async def discard_if_unused(self, participant_id: int) -> bool:
         """Delete the participant if nothing else is stored about them (no session, contact)."""
@@ -137,8 +108,8 @@ class PrivacySqlite:
         update_key: str | None = None,
     ) -> bool:
         """Store flags outside a turn; False (nothing stored) if `update_key` was seen."""
-        stamp = _stamp(now)
-        rows = [(consultation_id, session_id, f.step_id, f.category, stamp) for f in flags]
+        at = stamp(now)
+        rows = [(consultation_id, session_id, f.step_id, f.category, at) for f in flags]
 
         async def insert(conn: aiosqlite.Connection) -> bool:
             async def work() -> bool:
@@ -146,14 +117,14 @@ class PrivacySqlite:
                     cursor = await conn.execute(
                         "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) "
                         "ON CONFLICT (key) DO NOTHING",
-                        (update_key, stamp),
+                        (update_key, at),
                     )
                     if cursor.rowcount == 0:
                         return False
                 await conn.executemany(_INSERT_FLAG, rows)
                 return True
 
-            return await _transaction(conn, work)
+            return await transaction(conn, work)
 
         return await self._write(insert)
 
@@ -163,7 +134,7 @@ class PrivacySqlite:
         """Safeguarding flags raised in the period, per category (texts never read)."""
         rows = await self._report(
             _FLAG_COUNTS,
-            {"consultation": consultation_id, "start": _stamp(start), "end": _stamp(end)},
+            {"consultation": consultation_id, "start": stamp(start), "end": stamp(end)},
         )
         return [FlagCount(category, flags) for category, flags in rows]
 
@@ -179,7 +150,7 @@ class PrivacySqlite:
             conn.execute("PRAGMA busy_timeout = 5000")
             conn.execute("BEGIN")  # one snapshot for the reads below
             try:
-                rows = conn.execute(_PARTICIPANT.format("id = ?"), (participant_id,)).fetchall()
+                rows = conn.execute(PARTICIPANT_SQL.format("id = ?"), (participant_id,)).fetchall()
                 if not rows:
                     return None
                 sessions = conn.execute(
@@ -211,23 +182,26 @@ class PrivacySqlite:
                 consultation_id=cid,
                 channel=Channel(channel),
                 status=Status(status),
-                created_at=_when(created),
-                updated_at=_when(updated),
-                completed_at=_when(completed) if completed else None,
+                created_at=parse_stamp(created),
+                updated_at=parse_stamp(updated),
+                completed_at=parse_stamp(completed) if completed else None,
             )
         for sid, step, value, created, updated in answers:
             by_session[sid].answers.append(
                 StoredAnswer(
-                    step, Answer.model_validate_json(value), _when(created), _when(updated)
+                    step,
+                    Answer.model_validate_json(value),
+                    parse_stamp(created),
+                    parse_stamp(updated),
                 )
             )
         for sid, category in flags:
             by_session[sid].flags.append(category)
         return ParticipantData(
-            participant=_participant(rows[0]),
+            participant=participant_from(rows[0]),
             sessions=list(by_session.values()),
             contact=bool(contact),
-            contact_since=_when(contact[0][0]) if contact else None,
+            contact_since=parse_stamp(contact[0][0]) if contact else None,
         )
 
     # -- erasure ----------------------------------------------------------------------------
@@ -262,7 +236,7 @@ class PrivacySqlite:
                     return None
                 return Erased(sessions, answers, flags, contact=contact > 0)
 
-            return await _transaction(conn, work)
+            return await transaction(conn, work)
 
         return await self._write(erase)
 
@@ -276,7 +250,7 @@ class PrivacySqlite:
                 "INSERT INTO contacts (participant_id, chat, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (participant_id) DO UPDATE SET "
                 "chat = excluded.chat, created_at = excluded.created_at",
-                (participant_id, sealed, _stamp(now)),
+                (participant_id, sealed, stamp(now)),
             )
 
         await self._write(upsert)
@@ -303,7 +277,7 @@ class PrivacySqlite:
 
     async def purge(self, plan: PurgePlan) -> Purged:
         """Delete what retention no longer allows, in one transaction."""
-        old = (_stamp(plan.sessions_before),)
+        old = (stamp(plan.sessions_before),)
 
         async def delete(conn: aiosqlite.Connection) -> Purged:
             expired = "SELECT id FROM sessions WHERE updated_at < ?"
@@ -335,7 +309,7 @@ class PrivacySqlite:
                 contacts = (
                     await conn.execute(
                         "DELETE FROM contacts WHERE created_at < ?",
-                        (_stamp(plan.contacts_before),),
+                        (stamp(plan.contacts_before),),
                     )
                 ).rowcount
                 participants = (
@@ -351,11 +325,11 @@ class PrivacySqlite:
                 processed = (
                     await conn.execute(
                         "DELETE FROM processed_updates WHERE processed_at < ?",
-                        (_stamp(plan.processed_before),),
+                        (stamp(plan.processed_before),),
                     )
                 ).rowcount
                 return Purged(sessions, answers, flags, participants, contacts, processed)
 
-            return await _transaction(conn, work)
+            return await transaction(conn, work)
 
         return await self._write(delete)

@@ -1,0 +1,60 @@
+"""What the parts of the SQLite store share: timestamp text, a write transaction, and the
+participant row (`storage.sqlite`, `storage.relays`, `storage.sqlite_privacy`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any, Final, TypeVar
+
+import aiosqlite
+
+from flows.model import LANGS
+from storage.base import Participant
+
+T = TypeVar("T")
+
+PARTICIPANT_SQL: Final = (
+    "SELECT id, lang, current_session_id, created_at FROM participants WHERE {}"
+)
+
+
+def stamp(value: dt.datetime) -> str:
+    """ISO-8601 UTC text with fixed precision, so text order is time order."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"naive datetime {value!r}: the store only takes aware UTC times")
+    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def parse_stamp(text: str) -> dt.datetime:
+    """The aware UTC datetime stored by `stamp`."""
+    return dt.datetime.fromisoformat(text).astimezone(dt.UTC)
+
+
+def parse_opt_stamp(text: str | None) -> dt.datetime | None:
+    """`parse_stamp`, letting NULL through."""
+    return None if text is None else parse_stamp(text)
+
+
+def participant_from(row: tuple[Any, ...]) -> Participant:
+    """A participant from a `PARTICIPANT_SQL` row (an unknown language reads as none)."""
+    pid, lang, current, created = row
+    return Participant(
+        id=pid,
+        lang=lang if lang in LANGS else None,
+        current_session_id=current,
+        created_at=parse_stamp(created),
+    )
+
+
+async def transaction(conn: aiosqlite.Connection, work: Callable[[], Awaitable[T]]) -> T:
+    """Run `work` in one immediate transaction on `conn` (autocommit mode)."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = await work()
+        await conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            await conn.execute("ROLLBACK")
+        raise
+    return result
