@@ -156,10 +156,7 @@ class Privacy:
         self, account_id: int | str, lang: Lang, now: dt.datetime
     ) -> DataReport | None:
         """Everything stored about the account's resident; None when nothing is."""
-        who = await self.find(account_id)
-        if who is None:
-            return None
-        data = await self.store.participant_data(who.id)
+        data = await self._data(account_id)
         if data is None:
             return None
         answers = sum(len(s.answers) for s in data.sessions)
@@ -266,13 +263,15 @@ class Privacy:
 
     async def counts(self, account_id: int | str) -> tuple[Participant, int, int] | None:
         """The resident, their sessions and answers, before an erasure is confirmed."""
-        who = await self.find(account_id)
-        if who is None:
-            return None
-        data = await self.store.participant_data(who.id)
+        data = await self._data(account_id)
         if data is None:
             return None
-        return who, len(data.sessions), sum(len(s.answers) for s in data.sessions)
+        return data.participant, len(data.sessions), sum(len(s.answers) for s in data.sessions)
+
+    async def _data(self, account_id: int | str) -> ParticipantData | None:
+        """What is stored about the account's resident, read in one snapshot, if anything."""
+        who = await self.find(account_id)
+        return None if who is None else await self.store.participant_data(who.id)
 
     async def forget(self, participant_id: int) -> Erased | None:
         """Erase a participant and everything linked to them."""
