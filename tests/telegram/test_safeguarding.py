@@ -25,7 +25,7 @@ from storage.base import Channel
 from storage.sqlite import FLAGGED_TEXT, SqliteStore
 from tests.fakebotapi import FakeUser
 from tests.telegram.harness import SECRET, Chat
-from tests.telegram.journey import label, to_leviers_text
+from tests.telegram.journey import to_leviers_text
 
 ALICE = FakeUser(id=111_222_333, first_name="Alice", username="alice_du_quartier")
 DISCLOSURE = "Mon mari me frappe tous les soirs"
@@ -77,14 +77,7 @@ async def test_digests_count_flags_and_never_quote_them(chat: Chat, consultation
     await to_leviers_text(chat, consultation, ALICE)
     await chat.send(ALICE, DISCLOSURE)
     other = FakeUser(id=5, first_name="Zoé")
-    await chat.send(other, "/start")
-    await chat.click(other, say("accept", "fr"))
-    await chat.click(other, "Bourgogne")
-    await chat.click(other, label(consultation, "profil", "habitant"))
-    await chat.click(other, say("skip", "fr"))
-    for step, code in (("publics", "femmes"), ("besoins", "sante-mentale"), ("leviers", "lieux")):
-        await chat.click(other, say("unselected", "fr", label=label(consultation, step, code)))
-        await chat.click(other, say("validate_count", "fr", n=1))
+    await to_leviers_text(chat, consultation, other)
     await chat.send(other, TOPIC)
 
     digest = await build_digest(chat.store, consultation, period(chat))
