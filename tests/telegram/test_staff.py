@@ -19,7 +19,6 @@ from bot.settings import DigestSettings, ScheduleSettings, Settings, StaffSettin
 from bot.telegram.app import build_application
 from bot.telegram.staff import STAFF_COMMANDS
 from digest.dispatch import RetryPolicy
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation
 from storage.sqlite import SqliteStore
 from tests.digest.residents import answered
@@ -27,7 +26,6 @@ from tests.fakebotapi import FakeBotApi, FakeChat, FakeRequest, FakeUser, Upload
 from tests.fakebotapi.model import SentMessage
 from tests.telegram.harness import Chat, settings_for
 
-QUARTIERS = ["Bourgogne", "Pont-Rompu"]
 RESIDENT = FakeUser(id=111_222_333, first_name="Alice")
 STAFF = FakeUser(id=777_000_001, first_name="Sophie")
 STAFF_CHAT = FakeChat(id=-100_777, type="supergroup", title="Politique de la ville")
@@ -63,11 +61,6 @@ class StaffChat(Chat):
             clock=clock or (lambda: self.now),
             request=FakeRequest(self.api),
         )
-
-
-@pytest.fixture
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
 
 
 @pytest.fixture
