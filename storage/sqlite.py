@@ -29,6 +29,9 @@ to a thread and back, so the code counts statements per batch of turns, never pe
   Each is a single statement, hence a consistent snapshot; a read started after a commit's
   future resolved sees that commit. One that finds the file locked gives up after
   `INLINE_BUSY_TIMEOUT_MS` and goes to the reader's thread, where it may wait longer.
+- A session's state is JSON; parsing it is most of a read's cost, so the parsed state of
+  recent sessions is kept with its text (`storage.state_memo`) and reused when the text read
+  is the same. The text is always read: nothing is served that storage no longer holds.
 - Reads that scan (exports, relays' counts and reach) go to a second aiosqlite connection
   (`query_only`), so the event loop never waits on them and they are not stuck behind a
   batch's fsync.
@@ -53,7 +56,7 @@ from typing import Any, Final, Self, TypeVar, cast
 import aiosqlite
 
 from flows.model import LANGS, Lang
-from flows.state import Answer, SessionState
+from flows.state import Answer
 from storage.base import (
     AnswerCount,
     Arrival,
@@ -74,10 +77,11 @@ from storage.base import (
     Turn,
 )
 from storage.migrations import migrate
-from storage.privacy import PrivacyStore
+from storage.privacy import Erased, PrivacyStore, Purged, PurgePlan
 from storage.relays import RelayStore, SqliteRelays
 from storage.sqlite_common import parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_privacy import PrivacySqlite
+from storage.state_memo import StateMemo
 
 MAX_BATCH: Final = 256
 EXPORT_CHUNK: Final = 500
@@ -437,6 +441,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         self._queue: asyncio.Queue[_Pending | _ScreenNote | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
+        self._states = StateMemo()
 
     async def __aenter__(self) -> Self:
         """Open the store."""
@@ -624,10 +629,25 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
 
         await self._write(update)
 
+    # -- erasure: the parsed states kept in memory go too -------------------------------------
+
+    async def forget(self, participant_id: int) -> Erased | None:
+        """See `PrivacySqlite.forget`."""
+        try:
+            return await super().forget(participant_id)
+        finally:
+            self._states.clear()
+
+    async def purge(self, plan: PurgePlan) -> Purged:
+        """See `PrivacySqlite.purge`."""
+        try:
+            return await super().purge(plan)
+        finally:
+            self._states.clear()
+
     # -- sessions --------------------------------------------------------------------------
 
-    @staticmethod
-    def _session_from_row(row: Row) -> StoredSession:
+    def _session_from_row(self, row: Row) -> StoredSession:
         """A `StoredSession` from a `_SESSION_COLUMNS` row."""
         sid, pid, cid, channel, status, state, created, updated, completed, screen = row
         return StoredSession(
@@ -636,7 +656,7 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             consultation_id=cid,
             channel=Channel(channel),
             status=Status(status),
-            state=SessionState.model_validate_json(state),
+            state=self._states.parse(sid, state),
             created_at=parse_stamp(created),
             updated_at=parse_stamp(updated),
             completed_at=parse_opt_stamp(completed),
@@ -728,7 +748,9 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         encoded = _EncodedTurn.of(turn)
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait(_Pending(encoded, future))
-        return await future
+        session_id = await future
+        self._states.remember(session_id, encoded.state, turn.state)
+        return session_id
 
     async def _writer(self) -> None:
         """Drain the queue batch after batch until the close sentinel."""

@@ -21,9 +21,11 @@ PARTICIPANT_SQL: Final = (
 
 def stamp(value: dt.datetime) -> str:
     """ISO-8601 UTC text with fixed precision, so text order is time order."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError(f"naive datetime {value!r}: the store only takes aware UTC times")
-    return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
+    if value.tzinfo is not dt.UTC:  # the clock's own: no conversion (a third of the cost)
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store only takes aware UTC times")
+        value = value.astimezone(dt.UTC)
+    return value.isoformat(timespec="microseconds")
 
 
 def parse_stamp(text: str) -> dt.datetime:

@@ -173,6 +173,36 @@ class TestSqliteStore:
         finally:
             sqlite_store._lookup_conn = inline
 
+    async def test_a_session_changed_by_another_process_is_read_as_stored(
+        self, sqlite_store: SqliteStore, db_path: Path
+    ) -> None:
+        # Parsed states are reused while their stored text is unchanged: a state rewritten
+        # behind the store's back (another process, a repair by hand) must be read anew.
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        sid = await sqlite_store.commit(make_turn(who.id, saved={"q1": pick("a")}, position=1))
+        first = await sqlite_store.session(sid)
+        assert first is not None and first.state.answers == {"q1": pick("a")}
+        rewritten = make_turn(who.id, saved={"q1": pick("b")}, position=2).state
+        with plain(db_path) as conn:
+            conn.execute(
+                "UPDATE sessions SET state = ? WHERE id = ?", (rewritten.model_dump_json(), sid)
+            )
+        again = await sqlite_store.session(sid)
+        assert again is not None and again.state == rewritten
+        arrival = await sqlite_store.arrival("pseudo-a", "tg:9")
+        assert arrival is not None and arrival.session is not None
+        assert arrival.session.state.answers == {"q1": pick("b")}
+
+    async def test_erasure_leaves_no_parsed_answer_in_memory(
+        self, sqlite_store: SqliteStore
+    ) -> None:
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        sid = await sqlite_store.commit(make_turn(who.id, saved={"q1": pick("a")}, position=1))
+        assert await sqlite_store.session(sid) is not None
+        assert len(sqlite_store._states) == 1
+        assert await sqlite_store.forget(who.id) is not None
+        assert len(sqlite_store._states) == 0
+
     async def test_resolved_commit_is_on_disk(
         self, sqlite_store: SqliteStore, db_path: Path
     ) -> None:
