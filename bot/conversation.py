@@ -369,7 +369,8 @@ class Conversations:
         engine = self.engines.get(session.consultation_id)
         if engine is None:
             return Reply(Screen(title=say("no_consultation", lang)), MENU)
-        closed = self._closed(engine, lang)
+        now = self._clock()  # one reading for the opening dates and the turn
+        closed = self._closed(engine, lang, now)
         if closed is not None:
             return closed
         outcome = engine.handle(session.state, event, lang)
@@ -386,7 +387,7 @@ class Conversations:
                         channel=session.channel,
                         state=state,
                         status=Status.COMPLETED if state.phase is Phase.DONE else Status.ACTIVE,
-                        now=self._clock(),
+                        now=now,
                         session_id=session.id,
                         saved={step: state.answers[step] for step in outcome.saved},
                         removed=outcome.removed if outcome.changed else (),
@@ -397,8 +398,8 @@ class Conversations:
                 )
             except DuplicateUpdate:
                 return await self._where(who, lang)
-        reply = self._reply(outcome, f"s{session.id}", session.screen)
-        return replace(reply, follow_up=self._follow_up(who, engine, outcome))
+        follow_up = self._follow_up(who, engine, outcome)
+        return self._reply(outcome, f"s{session.id}", session.screen, follow_up)
 
     @staticmethod
     def _follow_up(who: Participant, engine: Engine, outcome: Outcome) -> FollowUp | None:
@@ -449,8 +450,8 @@ class Conversations:
             return None
         return _active(await self.store.session(who.current_session_id))
 
-    def _closed(self, engine: Engine, lang: Lang) -> Reply | None:
-        today = self.today()
+    def _closed(self, engine: Engine, lang: Lang, now: dt.datetime | None = None) -> Reply | None:
+        today = (now or self._clock()).astimezone(self._zone).date()
         consultation = engine.consultation
         if consultation.is_open(today):
             return None
@@ -462,7 +463,12 @@ class Conversations:
         return Reply(Screen(title=text), MENU)
 
     @staticmethod
-    def _reply(outcome: Outcome, scope: str, previous_screen: str | None = None) -> Reply:
+    def _reply(
+        outcome: Outcome,
+        scope: str,
+        previous_screen: str | None = None,
+        follow_up: FollowUp | None = None,
+    ) -> Reply:
         return Reply(
             screen=outcome.screen,
             scope=scope,
@@ -472,6 +478,7 @@ class Conversations:
             recap=outcome.recap,
             stale=outcome.stale,
             previous_screen=previous_screen,
+            follow_up=follow_up,
         )
 
 

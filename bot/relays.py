@@ -165,6 +165,11 @@ class Relays:
             return None
         return await self.store.active_relay(key)
 
+    def may_be_relay(self, account_id: int | str) -> bool:
+        """False only for an account known here not to be a relay, without reading storage:
+        the relay handlers step aside at once for residents (almost every update)."""
+        return self._known is None or self.pseudonym(account_id) in self._known
+
     async def _relay_pseudonyms(self) -> set[str]:
         """The accounts that are or were relays since start (one entry per relay)."""
         if self._known is None:

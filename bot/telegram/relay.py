@@ -13,7 +13,7 @@ update they stop it there (`ApplicationHandlerStop`), otherwise the residents' h
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from html import escape
 from typing import Any, Final, Protocol
 
@@ -432,20 +432,57 @@ def register_staff(application: TelegramApp, relays: Relays, staff: StaffSetting
     )
 
 
+RelayCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+class _MayBeRelay(filters.UpdateFilter):
+    """Lets through updates whose sender may be a relay (see `Relays.may_be_relay`)."""
+
+    def __init__(self, relays: Relays) -> None:
+        super().__init__(name="MayBeRelay")
+        self.relays = relays
+
+    def filter(self, update: Update) -> bool:
+        """Whether the relay handlers should look at `update`."""
+        user = update.effective_user
+        return user is not None and self.relays.may_be_relay(user.id)
+
+
+class _RelayButtons(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
+    """Button presses of senders who may be relays; a resident's press costs no relay check."""
+
+    def __init__(self, relays: Relays, callback: RelayCallback) -> None:
+        super().__init__(callback)
+        self.relays = relays
+
+    def check_update(self, update: object) -> bool | object | None:
+        """PTB's check, for the relays' presses only."""
+        user = update.effective_user if isinstance(update, Update) else None
+        if user is None or not self.relays.may_be_relay(user.id):
+            return False
+        return super().check_update(update)
+
+
 def register(
     application: TelegramApp, relays: Relays, entries: Entries, residents: Conversations
 ) -> None:
-    """Add the relay handlers, in a group that runs before the residents'."""
+    """Add the relay handlers, in a group that runs before the residents'.
+
+    Invitations (/start i_…) and relays' links (/start r_…) come from anyone; the other
+    handlers only see senders who may be relays, so a resident's typed answer or press does
+    not wait for a relay check.
+    """
     h = RelayHandlers(relays, entries, residents)
+    relay_only = PRIVATE & _MayBeRelay(relays)
     application.add_handlers(
         [
             CommandHandler("start", h.start, filters=PRIVATE),
-            CommandHandler("reprendre", h.own, filters=PRIVATE),
-            CommandHandler("monlien", h.my_link, filters=PRIVATE),
-            CommandHandler("saisie", h.entry, filters=PRIVATE),
-            CommandHandler("bilan", h.report, filters=PRIVATE),
-            MessageHandler(PRIVATE & filters.TEXT & ~filters.COMMAND, h.text),
-            CallbackQueryHandler(h.button),
+            CommandHandler("reprendre", h.own, filters=relay_only),
+            CommandHandler("monlien", h.my_link, filters=relay_only),
+            CommandHandler("saisie", h.entry, filters=relay_only),
+            CommandHandler("bilan", h.report, filters=relay_only),
+            MessageHandler(relay_only & filters.TEXT & ~filters.COMMAND, h.text),
+            _RelayButtons(relays, h.button),
         ],
         group=GROUP,
     )

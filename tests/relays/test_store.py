@@ -56,6 +56,22 @@ async def test_an_invitation_makes_one_account_a_relay_once(relays: Relays, stor
     assert (await relays.accept(43, INVITE_PREFIX + "forged"))[0] is Invitation.UNKNOWN
 
 
+async def test_relays_from_before_a_restart_are_never_passed_over(
+    relays: Relays, store: SqliteStore, clock: Clock
+):
+    # Residents' updates skip the relay handlers on an in-memory check: it must never skip
+    # a relay, including one who joined before this process started.
+    new = await relays.invite("Karim")
+    await relays.accept(5, new.payload)
+    restarted = Relays(store, SECRET, clock=clock, invitation_days=7)
+    assert restarted.may_be_relay(5) and restarted.may_be_relay(6)  # nothing read yet
+    assert await restarted.relay_for(6) is None
+    assert restarted.may_be_relay(5) and not restarted.may_be_relay(6)
+    later = await restarted.invite("Nadia")
+    await restarted.accept(6, later.payload)
+    assert restarted.may_be_relay(6)
+
+
 async def test_only_a_hash_of_the_token_is_stored(relays: Relays, store: SqliteStore):
     new = await relays.invite("Karim")
     token = new.payload.removeprefix(INVITE_PREFIX)
