@@ -1,4 +1,4 @@
-"""The `parole` command line: chat, run, check, digest, export."""
+"""The `parole` command line: chat, run, check, digest, export; the others in their modules."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot import bootstrap, heap, privacy_cli, relay_cli
+from bot import bootstrap, heap, news_cli, privacy_cli, relay_cli
 from bot.console import chat
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     handlers = {"chat": _chat, "run": _run, "check": _check, "digest": _digest, "export": _export}
     handlers |= {"relay": relay_cli.relay_command, "import": _import}
-    handlers |= privacy_cli.HANDLERS
+    handlers |= privacy_cli.HANDLERS | news_cli.HANDLERS
     handler = handlers[args.command]
     try:
         return handler(settings, args)
@@ -119,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     relay_cli.add_parsers(commands)
     privacy_cli.add_parsers(commands)
+    news_cli.add_parsers(commands)
     return parser
 
 
@@ -436,10 +437,9 @@ def _send_problem(settings: Settings) -> str | None:
 async def _send_digest(settings: Settings, bundle: Bundle) -> int:
     """Deliver `bundle` to every staff chat and by e-mail; 1 if any delivery failed."""
     from telegram.error import TelegramError
-    from telegram.ext import ExtBot
 
     from bot.scheduling import smtp_server
-    from bot.telegram.ratelimit import configured_limiter
+    from bot.telegram.app import standalone_bot
     from bot.telegram.staff import DeliveryFailed, TelegramChat, redact
     from digest.email import EmailDestination
 
@@ -455,13 +455,7 @@ async def _send_digest(settings: Settings, bundle: Bundle) -> int:
     if settings.staff.chat_ids:
         assert settings.telegram.token is not None
         token = settings.telegram.token.get_secret_value()
-        # The same pace as the running bot: a staff group takes 20 messages a minute.
-        bot = ExtBot(
-            token,
-            base_url=settings.telegram.base_url,
-            base_file_url=settings.telegram.base_file_url,
-            rate_limiter=configured_limiter(settings.telegram),
-        )
+        bot = standalone_bot(settings)
         try:
             async with bot:
                 for chat_id in settings.staff.chat_ids:

@@ -6,12 +6,13 @@
 - Access: everything stored about a resident as a plain-text document and a short summary.
 - Erasure: a resident's participant record with its sessions, answers, flags and contact.
 - Follow-up contacts: the chat id of a resident who said yes to the follow-up question, kept
-  sealed. The seal is a one-time pad from a PRF: the chat id XOR HMAC-SHA256(key,
-  "contact:<participant id>"), then a 16-byte HMAC tag over the result, with keys derived
-  from the pseudonym secret. A chat id is at most 20 ASCII bytes, shorter than the pad; a
-  participant's pad is only ever used for that participant's own chat id (which never
-  changes), so reusing it reveals nothing. This needs no new dependency, and a database
-  copied without the secret neither reveals chat ids nor lets them be swapped (the tag).
+  sealed, unsealed only to send them follow-up news (`bot.news`). The seal is a one-time pad
+  from a PRF: the chat id XOR HMAC-SHA256(key, "contact:<participant id>"), then a 16-byte
+  HMAC tag over the result, with keys derived from the pseudonym secret. A chat id is at most
+  20 ASCII bytes, shorter than the pad; a participant's pad is only ever used for that
+  participant's own chat id (which never changes), so reusing it reveals nothing. This needs
+  no new dependency, and a database copied without the secret neither reveals chat ids nor
+  lets them be swapped (the tag).
 """
 
 from __future__ import annotations
@@ -115,6 +116,23 @@ def unseal(secret: str, participant_id: int, sealed: str) -> int | None:
 
 
 # -- the use cases ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A resident who asked for follow-up news: where to send it, and in which language."""
+
+    participant_id: int
+    chat_id: int
+    lang: Lang
+
+
+@dataclass(frozen=True)
+class Recipients:
+    """The follow-up contacts, unsealed; `unreadable` were not sealed with this secret."""
+
+    readable: list[Recipient]
+    unreadable: int
 
 
 @dataclass(frozen=True)
@@ -291,6 +309,17 @@ class Privacy:
         """The chat id to send follow-up news to, if the resident asked for it."""
         sealed = await self.store.contact(participant_id)
         return None if sealed is None else unseal(self._secret, participant_id, sealed)
+
+    async def recipients(self) -> Recipients:
+        """Every resident who asked for follow-up news, French when no language is stored."""
+        readable, unreadable = [], 0
+        for kept in await self.store.contacts():
+            chat_id = unseal(self._secret, kept.participant_id, kept.chat)
+            if chat_id is None:
+                unreadable += 1
+            else:
+                readable.append(Recipient(kept.participant_id, chat_id, kept.lang or "fr"))
+        return Recipients(readable, unreadable)
 
 
 CATEGORY_NAMES: Mapping[str, Mapping[Lang, str]] = {

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from flows.model import Lang
 from flows.state import Answer
 from storage.base import Channel, Flag, Participant, Status
 
@@ -59,6 +60,15 @@ class Erased:
     answers: int
     flags: int
     contact: bool
+
+
+@dataclass(frozen=True)
+class KeptContact:
+    """A follow-up contact as stored: the sealed chat id and the resident's language."""
+
+    participant_id: int
+    chat: str  # sealed (see `bot.privacy.seal`)
+    lang: Lang | None
 
 
 @dataclass(frozen=True)
@@ -115,6 +125,9 @@ class PrivacyStore(Protocol):
 
     async def drop_contact(self, participant_id: int) -> bool:
         """Forget a participant's chat id; True if there was one."""
+
+    async def contacts(self) -> list[KeptContact]:
+        """Every follow-up contact kept, by participant id (a scan: off the event loop)."""
 
     async def purge(self, plan: PurgePlan) -> Purged:
         """Delete what retention no longer allows, in one transaction."""

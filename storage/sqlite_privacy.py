@@ -1,4 +1,4 @@
-"""`PrivacyStore` on SQLite: a mixin of `SqliteStore` (which supplies `_read` and `_write`).
+"""`PrivacyStore` on SQLite: a mixin of `SqliteStore` (which supplies `_read`, `_scan`, `_write`).
 
 Writes go through `_write`, serialised with the group-commit batches by the store's write lock;
 those that change several tables run in their own `BEGIN IMMEDIATE` transaction. Deleting a
@@ -19,10 +19,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiosqlite
 
+from flows.model import LANGS
 from flows.state import Answer
 from storage.base import Channel, Flag, FlagCount, Participant, Status
 from storage.privacy import (
     Erased,
+    KeptContact,
     ParticipantData,
     Purged,
     PurgePlan,
@@ -73,6 +75,8 @@ class PrivacySqlite:
     if TYPE_CHECKING:
 
         async def _read(self, sql: str, params: Sequence[object]) -> list[Row]: ...
+
+        async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]: ...
 
         async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T: ...
 
@@ -272,6 +276,17 @@ class PrivacySqlite:
             return cursor.rowcount > 0
 
         return await self._write(delete)
+
+    async def contacts(self) -> list[KeptContact]:
+        """Every follow-up contact kept, by participant id (a scan: off the event loop)."""
+        rows = await self._scan(
+            "SELECT c.participant_id, c.chat, p.lang FROM contacts AS c "
+            "JOIN participants AS p ON p.id = c.participant_id ORDER BY c.participant_id",
+            (),
+        )
+        return [
+            KeptContact(pid, str(chat), lang if lang in LANGS else None) for pid, chat, lang in rows
+        ]
 
     # -- retention --------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from typing import Any, cast
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.conversation import Clock, Conversations, utc_now
@@ -19,7 +19,7 @@ from bot.privacy import Privacy, PrivacyNotice
 from bot.retention import RetentionJob
 from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
-from bot.telegram import flood, relay, resident, staff
+from bot.telegram import flood, news, relay, resident, staff
 from bot.telegram import privacy as privacy_handlers
 from bot.telegram.application import StatelessApplication
 from bot.telegram.ordering import PerUserUpdateProcessor
@@ -89,7 +89,9 @@ def build_application(
         await store.open()
         await _register_commands(application)
         await staff.register_commands(
-            application.bot, settings.staff, [*_commands("fr"), *relay.staff_menu()]
+            application.bot,
+            settings.staff,
+            [*_commands("fr"), *relay.staff_menu(), *news.staff_menu()],
         )
 
     async def post_shutdown(application: TelegramApp) -> None:
@@ -121,6 +123,7 @@ def build_application(
     relay.register(application, relays, entries, conversations)
     flood.register(application, settings.limits)
     privacy_handlers.register(application, privacy, clock=clock)
+    news.register(application, privacy, settings.staff)
     resident.register(
         application,
         conversations,
@@ -148,6 +151,24 @@ async def _register_commands(application: TelegramApp) -> None:
 def _commands(lang: Lang) -> list[BotCommand]:
     """The residents' command menu in `lang`."""
     return [BotCommand(c, say(f"cmd_{c}", lang)) for c in COMMANDS]
+
+
+def standalone_bot(settings: Settings) -> ExtBot[Any]:
+    """A bot for a one-off command (`parole digest --send`, `parole news --send`).
+
+    It keeps the running bot's pace (a staff group takes 20 messages a minute, a resident's
+    chat one a second), so a command never trips Telegram's limits where `parole run` would
+    not.
+    """
+    token = settings.telegram.token
+    if token is None:
+        raise ValueError("telegram.token is missing (or set PAROLE_TELEGRAM__TOKEN)")
+    return ExtBot(
+        token.get_secret_value(),
+        base_url=settings.telegram.base_url,
+        base_file_url=settings.telegram.base_file_url,
+        rate_limiter=configured_limiter(settings.telegram),
+    )
 
 
 def digest_jobs(

@@ -1,24 +1,40 @@
 """Staff in Telegram: /digest, /stats and /export, and digests delivered to staff chats.
 
 Rights are a filter checked on every update: a staff user id, in a private chat or in one of
-the staff chats. For anyone else the staff handlers do not match, so the update falls through
-to the resident handlers and gets exactly what an unknown command gets: nothing reveals that
-staff commands exist. They must therefore be registered before the residents' catch-all.
+the staff chats (`StaffOnly` for commands, `StaffButton` for buttons). For anyone else the
+staff handlers do not match, so the update falls through to the resident handlers and gets
+exactly what an unknown command (or a stale button) gets: nothing reveals that staff commands
+exist. They must therefore be registered before the residents' catch-all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from html import escape
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from telegram import Bot, BotCommand, BotCommandScopeChat, LinkPreviewOptions, Message, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    BotCommandScopeChat,
+    Chat,
+    LinkPreviewOptions,
+    Message,
+    Update,
+    User,
+)
 from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import RetryAfter, TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    filters,
+)
 
 from bot.conversation import Clock
 from bot.settings import Settings, StaffSettings
@@ -43,6 +59,13 @@ STAFF_COMMANDS: Final = tuple(notes.STAFF_MENU.items())
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
+def staff_here(staff: StaffSettings, user: User | None, chat: Chat) -> bool:
+    """Whether `user` may act as staff in `chat`: a staff user, in private or a staff chat."""
+    if user is None or user.id not in staff.user_ids:
+        return False
+    return chat.type == ChatType.PRIVATE or chat.id in staff.chat_ids
+
+
 class StaffOnly(filters.MessageFilter):
     """A message from a staff user, in private or in a staff chat (read on every call)."""
 
@@ -52,10 +75,33 @@ class StaffOnly(filters.MessageFilter):
 
     def filter(self, message: Message) -> bool:
         """Whether the sender may use staff commands here."""
-        user = message.from_user
-        if user is None or user.id not in self.staff.user_ids:
-            return False
-        return message.chat.type == ChatType.PRIVATE or message.chat.id in self.staff.chat_ids
+        return staff_here(self.staff, message.from_user, message.chat)
+
+
+class StaffButton(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
+    """A staff button: matches only a press by staff where staff commands work.
+
+    Anyone else's press (a forged one included) does not match, and goes on to the resident
+    handlers, which answer it as any stale button.
+    """
+
+    def __init__(
+        self,
+        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
+        staff: StaffSettings,
+        pattern: str,
+    ) -> None:
+        super().__init__(callback, pattern=pattern)
+        self.staff = staff
+
+    def check_update(self, update: object) -> bool | object | None:
+        """Whether the press is staff's, in their place, and matches the pattern."""
+        if not isinstance(update, Update) or update.callback_query is None:
+            return None
+        query = update.callback_query
+        if query.message is None or not staff_here(self.staff, query.from_user, query.message.chat):
+            return None
+        return super().check_update(update)
 
 
 # -- delivery -------------------------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""Follow-up news ("vous avez dit, nous avons fait"), over any transport.
+
+Staff write plain text; each resident who asked for news gets it with a footer in their own
+language saying how to stop (`/stop`). The text is escaped for Telegram HTML, so what staff
+typed is shown as typed. Sending is injected (`Deliver`: Telegram's rate-limited broadcast in
+`parole run` and `parole news --send`), so this module loads no Telegram code.
+
+A chat that refuses for good loses its contact: "Forbidden" (the resident blocked the bot or
+deleted their account) always; "BadRequest" (chat not found) only when the same send reached
+someone, since a message refused for its own content fails for every chat alike and must not
+cost anyone their contact. Other failures (network, time-outs) keep the contact.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from html import escape
+from typing import Final, Protocol
+
+from bot.news_texts import say
+from bot.privacy import Privacy
+from flows.model import LANGS, Lang
+from storage.privacy import PrivacyStore
+
+log = logging.getLogger(__name__)
+
+MESSAGE_LIMIT: Final = 4096  # Telegram's, in UTF-16 code units of the text as displayed
+SEPARATOR: Final = "\n\n"
+BLOCKED: Final = "Forbidden"
+NOT_FOUND: Final = "BadRequest"
+
+
+class Delivery(Protocol):
+    """What a send reports: the chats reached, and each failed chat's error type."""
+
+    @property
+    def delivered(self) -> Sequence[int]:
+        """Chats that received the message."""
+
+    @property
+    def failed(self) -> Mapping[int, str]:
+        """Chat id -> the error's type name ("Forbidden", "BadRequest", "NetworkError"...)."""
+
+
+# Sends one HTML message to each chat (see bot.telegram.broadcast.broadcast).
+Deliver = Callable[[list[int], str], Awaitable[Delivery]]
+
+
+@dataclass(frozen=True)
+class NewsReport:
+    """How a send went, in counts only."""
+
+    delivered: int
+    failed: int
+    dropped: int  # contacts removed: their chat refuses for good (counted in `failed`)
+    unreadable: int  # contacts not sealed with this secret (not tried, not counted above)
+
+
+def footer(lang: Lang) -> str:
+    """What ends every news message: why the resident gets it, and how to stop."""
+    return say("footer", lang)
+
+
+def plain(text: str, lang: Lang) -> str:
+    """The news as a resident reads it: the text, then the footer in their language."""
+    return f"{text.strip()}{SEPARATOR}{footer(lang)}"
+
+
+def html(text: str, lang: Lang) -> str:
+    """`plain` as Telegram HTML: the staff's text escaped, the footer in italics."""
+    end = escape(footer(lang), quote=False)
+    return f"{escape(text.strip(), quote=False)}{SEPARATOR}<i>{end}</i>"
+
+
+def max_length() -> int:
+    """The longest text that fits one message with any language's footer."""
+    footers = max(_units(footer(lang)) for lang in LANGS)
+    return MESSAGE_LIMIT - _units(SEPARATOR) - footers
+
+
+def length(text: str) -> int:
+    """The length of `text` as Telegram counts it."""
+    return _units(text.strip())
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+async def audience(store: PrivacyStore) -> Counter[Lang]:
+    """How many residents asked for news, per language (French when none is stored)."""
+    return Counter(kept.lang or "fr" for kept in await store.contacts())
+
+
+async def send(privacy: Privacy, text: str, deliver: Deliver) -> NewsReport:
+    """Send `text` to every resident who asked for news; drop the chats that refuse for good."""
+    recipients = await privacy.recipients()
+    by_lang: dict[Lang, dict[int, int]] = {}  # language -> chat id -> participant id
+    for recipient in recipients.readable:
+        by_lang.setdefault(recipient.lang, {})[recipient.chat_id] = recipient.participant_id
+    delivered = 0
+    failed: dict[int, str] = {}  # participant id -> error type
+    for lang, chats in by_lang.items():
+        outcome = await deliver(list(chats), html(text, lang))
+        delivered += len(outcome.delivered)
+        failed |= {chats[chat]: reason for chat, reason in outcome.failed.items()}
+    refused = {BLOCKED, NOT_FOUND} if delivered else {BLOCKED}
+    dropped = 0
+    for participant_id, reason in failed.items():
+        if reason in refused and await privacy.drop_contact(participant_id):
+            dropped += 1
+    report = NewsReport(delivered, len(failed), dropped, recipients.unreadable)
+    # Counts only: no chat, no resident, not the text.
+    log.info(
+        "news: %d delivered, %d failed, %d contact(s) dropped, %d unreadable",
+        report.delivered,
+        report.failed,
+        report.dropped,
+        report.unreadable,
+    )
+    return report
+
+
+def report_text(report: NewsReport, lang: Lang = "fr") -> str:
+    """The report for staff, in counts."""
+    lines = [say("report", lang, delivered=report.delivered, failed=report.failed)]
+    if report.dropped:
+        lines.append(say("report_dropped", lang, n=report.dropped))
+    if report.unreadable:
+        lines.append(say("report_unreadable", lang, n=report.unreadable))
+    return "\n".join(lines)

@@ -1,0 +1,136 @@
+"""`parole news`: follow-up news to the residents who asked, previewed, then sent with --send."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot import bootstrap, news
+from bot.news_texts import say
+from bot.privacy import Privacy
+from bot.settings import Settings
+from flows.model import Lang
+from storage.base import Channel
+from storage.sqlite import SqliteStore
+
+VERSIONS: dict[Lang, str] = {"fr": "in French", "en": "in English"}
+
+
+def add_parsers(commands: Any) -> None:
+    """Add `news` to the `parole` sub-commands."""
+    parser = commands.add_parser(
+        "news",
+        help="follow-up news to the residents who asked for it (a preview without --send)",
+        description="The message is plain text, from --text or a UTF-8 file; each resident gets "
+        "it with a last line, in their language, saying how to stop (/stop). Without --send, "
+        "prints the message as residents will get it and how many would, and sends nothing.",
+    )
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("file", type=Path, nargs="?", default=None, help="the message (UTF-8)")
+    source.add_argument("--text", default=None, help="the message itself")
+    parser.add_argument("--send", action="store_true", help="send it (needs telegram.token)")
+
+
+def news_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`parole news`: preview, or with --send send, a follow-up message."""
+    text = _text(args)
+    if text is None:
+        return 2
+    if args.send:
+        problems = []
+        if settings.telegram.token is None:
+            problems.append("telegram.token is missing (set it or PAROLE_TELEGRAM__TOKEN)")
+        secret_problem = settings.secret_problem()
+        if secret_problem:
+            problems.append(f"{secret_problem} (set it or PAROLE_PRIVACY__PSEUDONYM_SECRET)")
+        for problem in problems:
+            print(f"parole news: {problem}", file=sys.stderr)
+        if problems:
+            return 2
+    if not settings.storage.path.is_file():
+        print(f"parole news: no database at {settings.storage.path}", file=sys.stderr)
+        return 2
+    store = bootstrap.store(settings)
+
+    async def work() -> int:
+        await store.open()
+        try:
+            langs = await news.audience(store)
+            total = sum(langs.values())
+            if not args.send:
+                _preview(text, langs["fr"], langs["en"])
+                return 0
+            if not total:
+                print(say("nobody", "en"))
+                return 0
+            return await _send(settings, store, text)
+        finally:
+            await store.close()
+
+    return asyncio.run(work())
+
+
+def _text(args: argparse.Namespace) -> str | None:
+    """The message from --text or the file; None (and why, printed) if it cannot be sent."""
+    if args.text is not None:
+        text: str = args.text
+    else:
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            print(f"parole news: cannot read {args.file}: {error}", file=sys.stderr)
+            return None
+    if not text.strip():
+        print("parole news: the message is empty", file=sys.stderr)
+        return None
+    if news.length(text) > news.max_length():
+        print(
+            f"parole news: the message is too long ({news.length(text)} characters, "
+            f"{news.max_length()} at most)",
+            file=sys.stderr,
+        )
+        return None
+    return text
+
+
+def _preview(text: str, french: int, english: int) -> None:
+    print(
+        f"{french + english} resident(s) would receive this message ({french} in French, "
+        f"{english} in English). Nothing was sent: add --send to send it."
+    )
+    for lang, version in VERSIONS.items():
+        print(f"\n--- {version} ---\n{news.plain(text, lang)}")
+
+
+async def _send(settings: Settings, store: SqliteStore, text: str) -> int:
+    """Send through a rate-limited bot; 1 if Telegram could not be used at all."""
+    from telegram.error import TelegramError
+
+    from bot.telegram.app import standalone_bot
+    from bot.telegram.broadcast import broadcast
+    from bot.telegram.staff import redact
+
+    secret = settings.privacy.pseudonym_secret
+    assert secret is not None and settings.telegram.token is not None
+    privacy = Privacy(store, [], secret.get_secret_value(), channel=Channel.TELEGRAM)
+    bot = standalone_bot(settings)
+
+    async def deliver(chats: list[int], html: str) -> news.Delivery:
+        return await broadcast(bot, chats, html)
+
+    try:
+        async with bot:
+            report = await news.send(privacy, text, deliver)
+    except TelegramError as error:  # the token was refused, or the server is unreachable
+        token = settings.telegram.token.get_secret_value()
+        print(f"parole news: Telegram failed: {redact(error, token)}", file=sys.stderr)
+        return 1
+    print(news.report_text(report, "en"))
+    return 0
+
+
+HANDLERS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {"news": news_command}

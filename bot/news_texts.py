@@ -1,0 +1,99 @@
+"""What the bot says about follow-up news: to residents (the footer, /stop) and to staff."""
+
+from __future__ import annotations
+
+from flows.model import Lang, Text
+
+MESSAGES: dict[str, Text] = {
+    # Residents
+    "footer": Text(
+        fr="Vous recevez ce message car vous avez demandé des nouvelles de la consultation. "
+        "Pour ne plus en recevoir : /stop",
+        en="You are getting this message because you asked for news of the consultation. "
+        "To stop receiving news: /stop",
+    ),
+    "stopped": Text(
+        fr="C'est noté : vous ne recevrez plus de nouvelles.",
+        en="Noted: you will not receive any more news.",
+    ),
+    "not_subscribed": Text(
+        fr="Pas de souci : vous n'êtes pas inscrit·e aux nouvelles, vous n'en recevrez pas. "
+        "Pour faire une pause dans les questions, rien à faire : /reprendre quand vous voulez.",
+        en="No problem: you are not signed up for news, so you will not get any. "
+        "To pause the questions, nothing to do: /reprendre whenever you like.",
+    ),
+    # Staff
+    "cmd_nouvelles": Text(
+        fr="Envoyer des nouvelles aux habitants", en="Send news to the residents"
+    ),
+    "usage": Text(
+        fr="Écrivez le message après la commande, par exemple :\n"
+        "/nouvelles Le jardin partagé ouvre samedi à 10 h. Merci pour vos idées !",
+        en="Write the message after the command, for example:\n"
+        "/nouvelles The shared garden opens on Saturday at 10. Thank you for your ideas!",
+    ),
+    "too_long": Text(
+        fr="Ce message est trop long : {n} caractères, {max} au plus. Raccourcissez-le ou "
+        "envoyez-le en plusieurs fois.",
+        en="This message is too long: {n} characters, {max} at most. Shorten it or send it "
+        "in several parts.",
+    ),
+    "nobody": Text(
+        fr="Personne n'a demandé de nouvelles pour l'instant : il n'y a personne à qui "
+        "envoyer ce message.",
+        en="Nobody has asked for news yet: there is nobody to send this message to.",
+    ),
+    "preview": Text(
+        fr="📣 Aperçu : voici le message tel que {who} le recevront ({fr} en français, "
+        "{en} en anglais). En anglais, la dernière phrase devient :\n« {footer_en} »",
+        en="📣 Preview: here is the message as {who} will get it ({fr} in French, "
+        "{en} in English). In English, the last sentence becomes:\n“{footer_en}”",
+    ),
+    "send": Text(fr="📤 Envoyer à {who}", en="📤 Send to {who}"),
+    "cancel": Text(fr="Annuler", en="Cancel"),
+    "sending": Text(
+        fr="📤 Envoi en cours à {who}… Je vous dis ici quand c'est fini.",
+        en="📤 Sending to {who}… I will tell you here when it is done.",
+    ),
+    "cancelled": Text(
+        fr="Annulé : ce message n'a été envoyé à personne.",
+        en="Cancelled: this message was sent to nobody.",
+    ),
+    "expired": Text(
+        fr="Cet aperçu n'est plus valable (déjà envoyé, annulé, ou le bot a redémarré). "
+        "Refaites /nouvelles avec le texte.",
+        en="This preview is no longer valid (already sent, cancelled, or the bot restarted). "
+        "Use /nouvelles with the text again.",
+    ),
+    "report": Text(
+        fr="✅ Nouvelles envoyées : {delivered} reçu(s), {failed} échec(s).",
+        en="✅ News sent: {delivered} delivered, {failed} failed.",
+    ),
+    "report_dropped": Text(
+        fr="{n} contact(s) retiré(s) : l'habitant a bloqué le bot ou son compte n'existe plus.",
+        en="{n} contact(s) removed: the resident blocked the bot or their account is gone.",
+    ),
+    "report_unreadable": Text(
+        fr="{n} contact(s) illisible(s) : le secret privacy.pseudonym_secret a-t-il changé ?",
+        en="{n} contact(s) unreadable: was privacy.pseudonym_secret changed?",
+    ),
+    "send_failed": Text(
+        fr="😕 L'envoi s'est arrêté sur une erreur technique (voir le journal du bot). Des "
+        "habitants ont pu le recevoir : vérifiez avant de le renvoyer.",
+        en="😕 Sending stopped on a technical error (see the bot's log). Some residents may "
+        "have received it: check before sending it again.",
+    ),
+    "residents_one": Text(fr="1 habitant", en="1 resident"),
+    "residents_many": Text(fr="{n} habitants", en="{n} residents"),
+}
+
+
+def say(key: str, lang: Lang, **values: object) -> str:
+    """The message `key` in `lang`, with `{placeholders}` filled from `values`."""
+    text = MESSAGES[key].get(lang)
+    return text.format(**values) if values else text
+
+
+def residents(count: int, lang: Lang) -> str:
+    """A number of residents in words: "1 habitant", "3 habitants"."""
+    return say("residents_one", lang) if count == 1 else say("residents_many", lang, n=count)

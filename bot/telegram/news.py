@@ -1,0 +1,195 @@
+"""Follow-up news in Telegram: staff's /nouvelles (preview, then send) and residents' /stop.
+
+`/nouvelles TEXTE` shows staff the message exactly as residents will get it, with the number
+of recipients and two buttons. The text waits in this process's memory under a random token
+carried by the buttons (a restart forgets it: the buttons then say the preview expired, and a
+token from an earlier process never matches a later text). A press is taken once, by staff
+only (`StaffButton`), in the chat the preview was shown in. The send runs as a task of the
+application, so residents keep being answered meanwhile, and its counts come back to that
+chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import Any, Final
+
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot import news
+from bot.conversation import language_from_hint
+from bot.news_texts import residents, say
+from bot.privacy import Privacy
+from bot.settings import StaffSettings
+from bot.telegram.broadcast import broadcast
+from bot.telegram.callbacks import answer
+from bot.telegram.staff import StaffButton, StaffOnly
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+DATA_PREFIX: Final = "nw"  # callback data: "nw|s|<token>" (send) or "nw|c|<token>" (cancel)
+MAX_PENDING: Final = 32  # previews awaiting an answer; the oldest is forgotten beyond that
+STAFF_LANG: Final = "fr"
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A previewed text, and the chat whose buttons may send it."""
+
+    text: str
+    chat_id: int
+
+
+class NewsHandlers:
+    """/nouvelles, its buttons and /stop, around the residents' privacy use cases."""
+
+    def __init__(self, privacy: Privacy) -> None:
+        self.privacy = privacy
+        self._pending: dict[str, Pending] = {}
+
+    async def stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/stop: a resident no longer wants follow-up news."""
+        user, chat = update.effective_user, update.effective_chat
+        assert user is not None and chat is not None
+        who = await self.privacy.find(user.id)
+        lang = (who.lang if who else None) or language_from_hint(user.language_code)
+        stopped = who is not None and await self.privacy.drop_contact(who.id)
+        if stopped:
+            log.info("a resident stopped follow-up news: their contact is forgotten")
+        await chat.send_message(say("stopped" if stopped else "not_subscribed", lang))
+
+    async def compose(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/nouvelles TEXTE: the message as residents will get it, and the buttons to send it."""
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and chat is not None
+        # The text after the command, its line breaks kept (context.args would lose them).
+        parts = (message.text or "").split(maxsplit=1)
+        text = parts[1].strip() if len(parts) == 2 else ""
+        if not text:
+            await chat.send_message(say("usage", STAFF_LANG))
+            return
+        if news.length(text) > news.max_length():
+            await chat.send_message(
+                say("too_long", STAFF_LANG, n=news.length(text), max=news.max_length())
+            )
+            return
+        langs = await news.audience(self.privacy.store)
+        total = sum(langs.values())
+        if not total:
+            await chat.send_message(say("nobody", STAFF_LANG))
+            return
+        token = secrets.token_urlsafe(8)
+        self._pending[token] = Pending(text, chat.id)
+        while len(self._pending) > MAX_PENDING:
+            del self._pending[next(iter(self._pending))]
+        who = residents(total, STAFF_LANG)
+        await chat.send_message(
+            say(
+                "preview",
+                STAFF_LANG,
+                who=who,
+                fr=langs["fr"],
+                en=langs["en"],
+                footer_en=news.footer("en"),
+            )
+        )
+        buttons = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        say("send", STAFF_LANG, who=who), callback_data=f"{DATA_PREFIX}|s|{token}"
+                    ),
+                    InlineKeyboardButton(
+                        say("cancel", STAFF_LANG), callback_data=f"{DATA_PREFIX}|c|{token}"
+                    ),
+                ]
+            ]
+        )
+        await chat.send_message(
+            news.html(text, STAFF_LANG), parse_mode=ParseMode.HTML, reply_markup=buttons
+        )
+
+    async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on "Envoyer" or "Annuler" under a preview (staff only: see `register`)."""
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        chat_id, message_id = query.message.chat.id, query.message.message_id
+        parts = (query.data or "").split("|")
+        pending = self._pending.get(parts[2]) if len(parts) == 3 else None
+        if pending is None or pending.chat_id != chat_id or parts[1] not in ("s", "c"):
+            await answer(query, say("expired", STAFF_LANG))
+            if isinstance(query.message, Message) and query.message.reply_markup is not None:
+                await _edit(context.bot, chat_id, message_id, None)
+            return
+        # Taken before any await: a second press of the same button finds nothing.
+        del self._pending[parts[2]]
+        await answer(query)
+        if parts[1] == "c":
+            await _edit(context.bot, chat_id, message_id, say("cancelled", STAFF_LANG))
+            return
+        total = sum((await news.audience(self.privacy.store)).values())
+        sending = say("sending", STAFF_LANG, who=residents(total, STAFF_LANG))
+        await _edit(context.bot, chat_id, message_id, sending)
+        context.application.create_task(
+            self._send(context.bot, chat_id, pending.text), update=update, name="news"
+        )
+
+    async def _send(self, bot: Bot, chat_id: int, text: str) -> None:
+        """Broadcast the news, then tell the staff chat how it went."""
+
+        async def deliver(chats: list[int], html: str) -> news.Delivery:
+            return await broadcast(bot, chats, html)
+
+        try:
+            report = await news.send(self.privacy, text, deliver)
+        except Exception as error:
+            # The error's type only: its message could quote a stored value.
+            log.error("sending news failed: %s", type(error).__name__)
+            await bot.send_message(chat_id, say("send_failed", STAFF_LANG))
+            return
+        await bot.send_message(chat_id, news.report_text(report, STAFF_LANG))
+
+
+async def _edit(bot: Bot, chat_id: int, message_id: int, text: str | None) -> None:
+    """Replace a preview by `text`, or only take its buttons away (None)."""
+    try:
+        if text is None:
+            await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
+        else:
+            await bot.edit_message_text(text, chat_id, message_id)
+    except BadRequest as error:  # already edited, or too old to edit
+        log.info("could not edit a news preview: %s", error.message)
+
+
+def staff_menu() -> list[BotCommand]:
+    """The staff's news command, for their command menu."""
+    return [BotCommand("nouvelles", say("cmd_nouvelles", STAFF_LANG))]
+
+
+def register(application: TelegramApp, privacy: Privacy, staff: StaffSettings) -> None:
+    """Add /nouvelles, its buttons and /stop; call before the residents' catch-all handlers."""
+    h = NewsHandlers(privacy)
+    application.add_handlers(
+        [
+            CommandHandler(
+                "nouvelles", h.compose, filters=filters.UpdateType.MESSAGE & StaffOnly(staff)
+            ),
+            StaffButton(h.press, staff, pattern=rf"^{DATA_PREFIX}\|"),
+            CommandHandler(["stop", "stopnouvelles"], h.stop, filters=PRIVATE),
+        ]
+    )

@@ -1,0 +1,184 @@
+"""`parole news`: a preview that sends nothing, then --send through the fake Bot API server."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import news
+from bot.cli import main
+from bot.privacy import Privacy
+from bot.settings import Settings
+from flows.model import Lang
+from storage.base import Channel
+from storage.sqlite import SqliteStore
+from tests.fakebotapi import FakeBotApi, FakeBotApiServer
+
+TOKEN = "123456:TEST-TOKEN"
+SECRET = "a-test-secret-of-enough-length"
+# Residents' chats: two asked for news in French, one in English; one said no.
+ASKED: dict[int, Lang] = {501: "fr", 502: "fr", 503: "en"}
+DECLINED = 504
+NEWS = "Le jardin partagé ouvre samedi.\nMerci pour vos idées !"
+
+
+@pytest.fixture(autouse=True)
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty folder, with no PAROLE_* variable from the outside."""
+    for name in list(os.environ):
+        if name.startswith("PAROLE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def database(workdir: Path) -> Path:
+    """The default database with residents who asked for news, and one who did not."""
+    path = workdir / Settings().storage.path
+
+    async def fill() -> None:
+        now = dt.datetime.now(dt.UTC)
+        async with SqliteStore(path) as store:
+            privacy = Privacy(store, [], SECRET, channel=Channel.TELEGRAM)
+            for chat, lang in ASKED.items():
+                who = await store.participant(privacy.pseudonym(chat), now)
+                await store.set_language(who.id, lang)
+                await privacy.keep_contact(who.id, chat, now)
+            await store.participant(privacy.pseudonym(DECLINED), now)
+
+    asyncio.run(fill())
+    return path
+
+
+@pytest.fixture
+def api() -> Iterator[FakeBotApi]:
+    api = FakeBotApi(token=TOKEN)
+    yield api
+    assert api.refused == [], "every request must be one the Bot API accepts"
+
+
+@pytest.fixture
+def server(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBotApiServer]:
+    """The fake Bot API over HTTP, with the token and the secret configured."""
+    with FakeBotApiServer(api) as running:
+        monkeypatch.setenv("PAROLE_TELEGRAM__TOKEN", TOKEN)
+        monkeypatch.setenv("PAROLE_TELEGRAM__BASE_URL", running.base_url)
+        monkeypatch.setenv("PAROLE_PRIVACY__PSEUDONYM_SECRET", SECRET)
+        yield running
+
+
+def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run `parole ARGV`: exit code, standard output, standard error."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def contacts(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        return int(db.execute("SELECT count(*) FROM contacts").fetchone()[0])
+
+
+def test_the_preview_shows_the_message_and_who_would_get_it_and_sends_nothing(
+    capsys: pytest.CaptureFixture[str], database: Path, server: FakeBotApiServer, api: FakeBotApi
+):
+    code, out, err = parole(capsys, "news", "--text", NEWS)
+    assert code == 0, err
+    assert out.startswith("3 resident(s) would receive this message (2 in French, 1 in English)")
+    assert news.plain(NEWS, "fr") in out and news.plain(NEWS, "en") in out
+    assert "To stop receiving news: /stop" in out
+    assert api.requests == [], "a preview never reaches Telegram"
+
+
+def test_the_preview_reads_the_message_from_a_file(
+    capsys: pytest.CaptureFixture[str], database: Path, workdir: Path
+):
+    (workdir / "nouvelles.txt").write_text(NEWS + "\n", encoding="utf-8")
+    code, out, err = parole(capsys, "news", "nouvelles.txt")
+    assert code == 0, err
+    assert f"--- in French ---\n{news.plain(NEWS, 'fr')}\n" in out
+
+
+def test_send_delivers_once_per_contact_and_drops_a_blocked_chat(
+    capsys: pytest.CaptureFixture[str], database: Path, server: FakeBotApiServer, api: FakeBotApi
+):
+    api.block(502)
+    code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
+    assert code == 0, err
+    assert out == (
+        "✅ News sent: 2 delivered, 1 failed.\n"
+        "1 contact(s) removed: the resident blocked the bot or their account is gone.\n"
+    )
+    assert [m.text for m in api.messages(501)] == [news.plain(NEWS, "fr")]
+    assert [m.text for m in api.messages(503)] == [news.plain(NEWS, "en")]
+    assert api.messages(DECLINED) == []
+    assert contacts(database) == 2
+    assert all(str(chat) not in out + err for chat in (*ASKED, DECLINED)), "counts only"
+
+
+def test_send_shows_the_text_as_typed(
+    capsys: pytest.CaptureFixture[str], database: Path, server: FakeBotApiServer, api: FakeBotApi
+):
+    typed = "Travaux <rue Haute> & place du <b>marché</b>"
+    code, _, err = parole(capsys, "news", "--text", typed, "--send")
+    assert code == 0, err
+    [received] = api.messages(501)
+    assert received.text.startswith(typed + "\n\n") and received.parse_mode == "HTML"
+
+
+@pytest.mark.parametrize(
+    ("unset", "message"),
+    [
+        ("PAROLE_TELEGRAM__TOKEN", "telegram.token is missing"),
+        ("PAROLE_PRIVACY__PSEUDONYM_SECRET", "privacy.pseudonym_secret is missing"),
+    ],
+)
+def test_send_needs_a_token_and_the_secret(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    database: Path,
+    server: FakeBotApiServer,
+    api: FakeBotApi,
+    unset: str,
+    message: str,
+):
+    monkeypatch.delenv(unset)
+    code, _, err = parole(capsys, "news", "--text", NEWS, "--send")
+    assert code == 2 and f"parole news: {message}" in err
+    assert api.messages(501) == [] and contacts(database) == len(ASKED)
+
+
+def test_send_with_a_refused_token_says_so_without_the_token(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    database: Path,
+    server: FakeBotApiServer,
+):
+    monkeypatch.setenv("PAROLE_TELEGRAM__TOKEN", "999:WRONG-TOKEN")
+    code, _, err = parole(capsys, "news", "--text", NEWS, "--send")
+    assert code == 1 and "parole news: Telegram failed: InvalidToken" in err
+    assert "WRONG-TOKEN" not in err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("   \n", "the message is empty"), ("a" * (news.max_length() + 1), "too long")],
+)
+def test_a_message_that_cannot_be_sent_is_refused(
+    capsys: pytest.CaptureFixture[str], database: Path, text: str, message: str
+):
+    code, out, err = parole(capsys, "news", "--text", text)
+    assert code == 2 and message in err and out == ""
+
+
+def test_without_a_database_nothing_is_created(capsys: pytest.CaptureFixture[str], workdir: Path):
+    code, _, err = parole(capsys, "news", "--text", NEWS)
+    assert code == 2 and "no database" in err
+    assert not (workdir / Settings().storage.path).exists()
