@@ -131,6 +131,7 @@ MESSAGES: dict[str, Text] = {
         "/confidentialite : vos données et vos droits\n"
         "/mesdonnees : voir ce qui est gardé sur vous\n"
         "/oubli : tout effacer\n"
+        "/stop : ne plus recevoir de nouvelles de la ville\n"
         "/aide : ce message\n\n"
         "Vous pouvez arrêter quand vous voulez et revenir plus tard : "
         "vos réponses sont gardées.",
@@ -142,6 +143,7 @@ MESSAGES: dict[str, Text] = {
         "/confidentialite: your data and your rights\n"
         "/mesdonnees: see what is kept about you\n"
         "/oubli: erase everything\n"
+        "/stop: no more news from the city\n"
         "/aide: this message\n\n"
         "You can stop whenever you like and come back later: your answers are kept.",
     ),
@@ -276,6 +278,7 @@ MESSAGES: dict[str, Text] = {
     "cmd_confidentialite": Text(fr="Vos données et vos droits", en="Your data and rights"),
     "cmd_mesdonnees": Text(fr="Voir tout ce qui est gardé sur moi", en="See my data"),
     "cmd_oubli": Text(fr="Tout effacer", en="Erase my data"),
+    "cmd_stop": Text(fr="Ne plus recevoir de nouvelles", en="No more news"),
 }
 
 # Sent by the error handler, in both languages at once: the failure may be in finding out

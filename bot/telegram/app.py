@@ -34,7 +34,16 @@ from storage.privacy import PrivacyStore
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "reprendre", "langue", "aide", "confidentialite", "mesdonnees", "oubli")
+COMMANDS = (
+    "start",
+    "reprendre",
+    "langue",
+    "aide",
+    "confidentialite",
+    "mesdonnees",
+    "oubli",
+    "stop",
+)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 

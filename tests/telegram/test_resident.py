@@ -315,10 +315,21 @@ async def test_commands_are_registered_in_french_and_english(chat: Chat):
         "confidentialite",
         "mesdonnees",
         "oubli",
+        "stop",
     ]
     assert default == french
     assert [command for command, _ in english] == [command for command, _ in french]
     assert english != french
+
+
+async def test_help_explains_every_command_of_the_menu(chat: Chat):
+    menu = [command for command, _ in chat.api.commands(language_code="fr")]
+    french = await chat.send(ALICE, "/aide")
+    await chat.send(ALICE, "/langue en")
+    english = await chat.send(ALICE, "/aide")
+    for help_text in (french.text, english.text):
+        for command in menu:
+            assert f"/{command}" in help_text, command
 
 
 async def test_several_open_consultations_are_offered(tmp_path: Path, consultation: Consultation):
