@@ -1,13 +1,15 @@
 """SQLite implementation of `Store`, on aiosqlite, with group commit.
 
-Connections: two aiosqlite connections to one file in WAL mode, each with its own thread
-(aiosqlite's), and one plain connection for reads by key. Every awaited statement is one hop
-to a thread and back, so the code counts statements per batch of turns, never per turn.
+Connections to one file in WAL mode: two aiosqlite connections, each with its own thread
+(aiosqlite's), one plain connection for the group commits in a thread of its own, and one
+plain connection for reads by key. Every awaited statement on an aiosqlite connection is one
+hop to a thread and back, so the code counts hops per batch of turns, never per turn.
 
-- The writer connection does every write. `commit()` only queues the turn; a single writer
-  task drains the queue (up to `MAX_BATCH` turns) and applies the batch in ONE transaction
-  (`BEGIN IMMEDIATE` … `COMMIT`), so one fsync covers the batch. Futures are resolved only
-  after COMMIT returned. The fast path runs a fixed number of statements per batch: one
+- The group commits do the residents' writes. `commit()` only queues the turn; a single
+  writer task drains the queue (up to `MAX_BATCH` turns) and hands the batch to the batch
+  thread, which applies it in ONE transaction (`BEGIN IMMEDIATE` … `COMMIT`), so one fsync
+  covers the batch and the whole batch is one hop from the event loop. Futures are resolved
+  only after COMMIT returned. The fast path runs a fixed number of statements per batch: one
   SELECT finds the update keys already processed (a key met twice in the batch: the first
   turn wins), one SELECT checks that the sessions named exist and belong to the turn's
   participant and consultation; turns failing these get `DuplicateUpdate` or `LookupError`
@@ -17,9 +19,9 @@ to a thread and back, so the code counts statements per batch of turns, never pe
   `INSERT … RETURNING id` each (one per consenting resident). If a statement fails
   unexpectedly the batch is rolled back and applied again one turn at a time, each in a
   SAVEPOINT, so a bad turn only fails itself. A failed COMMIT fails the whole batch.
-  Other writes (`participant` creation, `set_language`, `set_current`) are single
-  statements in autocommit mode, serialised with the batches by a lock, as the connection
-  is shared.
+- Other writes (`participant` creation, `set_language`, `set_current`, privacy, relays) are
+  single statements or short transactions on the aiosqlite writer connection, serialised
+  with the batches by a lock so the two writing connections never wait on each other.
 - Reads by key (a participant, a session, an update key, a relay: the reads of every
   resident's update) run inline, on a plain `sqlite3` connection (`query_only`) owned by the
   event loop's thread. In WAL mode a reader never waits for the writer, and an indexed read
@@ -47,8 +49,10 @@ import datetime as dt
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self, TypeVar, cast
@@ -435,6 +439,10 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         self._writer_conn: aiosqlite.Connection | None = None
         self._reader_conn: aiosqlite.Connection | None = None
         self._lookup_conn: sqlite3.Connection | None = None
+        # Group commits: a plain connection used only by one thread of its own, so a whole
+        # batch is one hop from the event loop (see the module docstring).
+        self._batch_thread: ThreadPoolExecutor | None = None
+        self._batch_conn: sqlite3.Connection | None = None
         # The writer connection is shared by the writer task and the single writes: one
         # user at a time, or a single write would land inside a batch's transaction.
         self._write_lock = asyncio.Lock()
@@ -468,6 +476,8 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             self._writer_conn = await self._connect()
             self._reader_conn = await self._connect(query_only=True)
             self._lookup_conn = self._connect_lookup()
+            self._batch_thread = ThreadPoolExecutor(1, thread_name_prefix="store-batches")
+            self._batch_conn = await self._in_batch_thread(self._connect_batch)
         except BaseException:
             await self._disconnect()
             raise
@@ -512,6 +522,24 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             raise
         return conn
 
+    def _connect_batch(self) -> sqlite3.Connection:
+        """The group commits' connection (made, used and closed in the batch thread)."""
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            _check_wal(self.path, conn.execute("PRAGMA journal_mode").fetchall())
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    async def _in_batch_thread(self, work: Callable[[], T]) -> T:
+        """Run `work` in the batch thread."""
+        assert self._batch_thread is not None
+        return await asyncio.get_running_loop().run_in_executor(self._batch_thread, work)
+
     def _connect_lookup(self) -> sqlite3.Connection:
         """The connection for reads by key, used on the event loop's thread only."""
         conn = sqlite3.connect(self.path, isolation_level=None)
@@ -530,6 +558,12 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         self._writer_conn = self._reader_conn = self._lookup_conn = None
         if lookup is not None:
             lookup.close()
+        batches, self._batch_conn = self._batch_conn, None
+        if batches is not None:
+            await self._in_batch_thread(batches.close)
+        if self._batch_thread is not None:
+            self._batch_thread.shutdown()
+            self._batch_thread = None
         for conn in (writer, reader):
             if conn is not None:
                 await conn.close()
@@ -777,7 +811,9 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
         ]
         try:
             async with self._write_lock:
-                turn_results = iter(await self._apply_batch(turns, screens))
+                applied = await self._in_batch_thread(partial(self._apply_batch, turns, screens))
+            self.transactions += 1
+            turn_results = iter(applied)
         except asyncio.CancelledError:
             for pending in batch:
                 pending.future.cancel()
@@ -796,193 +832,30 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             else:
                 pending.future.set_result(result)
 
-    async def _apply_batch(
+    def _apply_batch(
         self, turns: Sequence[_EncodedTurn], screens: Sequence[tuple[str | None, int]] = ()
     ) -> list[int | Exception]:
         """Apply `turns` in one transaction: the fast path, or one SAVEPOINT per turn; then
-        the screens noted (message, session id)."""
-        conn = self._writer_conn
+        the screens noted (message, session id). Runs in the batch thread."""
+        conn = self._batch_conn
         assert conn is not None
-        await conn.execute("BEGIN IMMEDIATE")
+        conn.execute("BEGIN IMMEDIATE")
         try:
             try:
-                results = await self._apply_together(conn, turns)
+                results = _apply_together(conn, turns)
             except Exception:
                 # Not a duplicate nor a missing session (those are found before any
                 # change): start again, one turn at a time, so the culprit fails alone.
-                await self._rollback(conn)
-                await conn.execute("BEGIN IMMEDIATE")
-                results = await self._apply_one_by_one(conn, turns)
+                _rollback(conn)
+                conn.execute("BEGIN IMMEDIATE")
+                results = _apply_one_by_one(conn, turns)
             if screens:
-                await conn.executemany("UPDATE sessions SET screen = ? WHERE id = ?", screens)
-            await conn.execute("COMMIT")
+                conn.executemany("UPDATE sessions SET screen = ? WHERE id = ?", screens)
+            conn.execute("COMMIT")
         except BaseException:
-            await self._rollback(conn)
+            _rollback(conn)
             raise
-        self.transactions += 1
         return results
-
-    @staticmethod
-    async def _rollback(conn: aiosqlite.Connection) -> None:
-        """Roll back the open transaction, if SQLite has not already dropped it."""
-        if conn.in_transaction:
-            await conn.execute("ROLLBACK")
-
-    @staticmethod
-    async def _apply_together(
-        conn: aiosqlite.Connection, turns: Sequence[_EncodedTurn]
-    ) -> list[int | Exception]:
-        """Every change of `turns`, in a few statements for the whole batch."""
-        results: dict[int, int | Exception] = {}
-
-        keys = sorted({turn.update_key for turn in turns if turn.update_key is not None})
-        taken: set[str] = set()
-        if keys:
-            rows = await _fetchall(
-                conn,
-                f"SELECT key FROM processed_updates WHERE key IN ({_marks(len(keys))})",  # noqa: S608
-                keys,
-            )
-            taken = {key for (key,) in rows}
-        targets = sorted({turn.session_id for turn in turns if turn.session_id is not None})
-        owners: dict[int, tuple[int, str]] = {}
-        if targets:
-            rows = await _fetchall(
-                conn,
-                "SELECT id, participant_id, consultation_id FROM sessions "  # noqa: S608
-                f"WHERE id IN ({_marks(len(targets))})",
-                targets,
-            )
-            owners = {sid: (pid, cid) for sid, pid, cid in rows}
-
-        # The checks each turn would meet applied one after the other, in the same order: a
-        # seen key first, then the session. A turn left out does not take its key.
-        accepted: list[int] = []
-        for index, turn in enumerate(turns):
-            if turn.update_key is not None and turn.update_key in taken:
-                results[index] = DuplicateUpdate(turn.update_key)
-            elif turn.session_id is not None and owners.get(turn.session_id) != (
-                turn.participant_id,
-                turn.consultation_id,
-            ):
-                results[index] = turn.missing()
-            else:
-                if turn.update_key is not None:
-                    taken.add(turn.update_key)
-                accepted.append(index)
-
-        # New sessions, in turn order so ids grow with submission order.
-        updates: list[tuple[object, ...]] = []
-        for index in accepted:
-            turn = turns[index]
-            if turn.session_id is None:
-                [(session_id,)] = await _fetchall(conn, _INSERT_SESSION, turn.insert_params())
-                results[index] = session_id
-            else:
-                results[index] = turn.session_id
-                updates.append(turn.update_params(turn.session_id))
-        if updates:
-            cursor = await conn.executemany(_UPDATE_SESSION, updates)
-            if cursor.rowcount != len(updates):
-                raise sqlite3.DatabaseError(f"{cursor.rowcount} of {len(updates)} sessions updated")
-
-        # Answers: the net effect of the batch per (session, step), as if each turn's saves
-        # then removals had been applied in turn order.
-        changes: dict[tuple[int, str], _AnswerChange] = {}
-        processed: list[tuple[str, str]] = []
-        current: list[tuple[int, int]] = []
-        flag_rows: list[tuple[object, ...]] = []
-        for index in accepted:
-            turn = turns[index]
-            session_id = cast(int, results[index])
-            for step, value in turn.saved:
-                change = changes.get((session_id, step))
-                if change is not None and change.value is not None:
-                    change.value, change.updated_at = value, turn.now
-                else:
-                    changes[session_id, step] = _AnswerChange(
-                        value, turn.now, turn.now, delete_first=change is not None
-                    )
-            # Removals come after saves, so a step named in both ends up without an answer,
-            # as the engine means when it saves a step and then finds it no longer applies.
-            for step in turn.removed:
-                changes[session_id, step] = _AnswerChange(None, turn.now, turn.now, True)
-            if turn.update_key is not None:
-                processed.append((turn.update_key, turn.now))
-            if turn.make_current:
-                current.append((session_id, turn.participant_id))
-            flag_rows += turn.flag_rows(session_id)
-        deletes = [key for key, change in changes.items() if change.delete_first]
-        upserts = [
-            (session_id, step, change.value, change.created_at, change.updated_at)
-            for (session_id, step), change in changes.items()
-            if change.value is not None
-        ]
-        if deletes:
-            await conn.executemany(_DELETE_ANSWER, deletes)
-        if upserts:
-            await conn.executemany(_UPSERT_ANSWER, upserts)
-        if processed:
-            # A conflict here is unexpected (the keys were checked): it sends the batch to
-            # the slow path, where the turn gets its DuplicateUpdate.
-            await conn.executemany(
-                "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?)", processed
-            )
-        if current:
-            await conn.executemany(_SET_CURRENT, current)
-        if flag_rows:
-            await conn.executemany(_INSERT_FLAG, flag_rows)
-        return [results[index] for index in range(len(turns))]
-
-    async def _apply_one_by_one(
-        self, conn: aiosqlite.Connection, turns: Sequence[_EncodedTurn]
-    ) -> list[int | Exception]:
-        """Apply `turns` one SAVEPOINT each, so a failing turn is undone alone."""
-        results: list[int | Exception] = []
-        for turn in turns:
-            await conn.execute("SAVEPOINT turn")
-            try:
-                results.append(await self._apply_turn(conn, turn))
-            except Exception as exc:
-                # Undo this turn only. If SQLite already dropped the whole transaction
-                # (I/O error, disk full), ROLLBACK TO raises and the batch fails as one.
-                await conn.execute("ROLLBACK TO turn")
-                results.append(exc)
-            await conn.execute("RELEASE turn")
-            if not conn.in_transaction:
-                raise sqlite3.OperationalError("transaction lost in the middle of a batch")
-        return results
-
-    @staticmethod
-    async def _apply_turn(conn: aiosqlite.Connection, turn: _EncodedTurn) -> int:
-        """Every change of one turn, statement by statement; raises to have it undone."""
-        if turn.update_key is not None:
-            cursor = await conn.execute(
-                "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) "
-                "ON CONFLICT (key) DO NOTHING",
-                (turn.update_key, turn.now),
-            )
-            if cursor.rowcount == 0:
-                raise DuplicateUpdate(turn.update_key)
-        if turn.session_id is None:
-            [(session_id,)] = await _fetchall(conn, _INSERT_SESSION, turn.insert_params())
-        else:
-            session_id = turn.session_id
-            cursor = await conn.execute(_UPDATE_SESSION, turn.update_params(session_id))
-            if cursor.rowcount == 0:
-                raise turn.missing()
-        if turn.saved:
-            await conn.executemany(
-                _UPSERT_ANSWER,
-                [(session_id, step, value, turn.now, turn.now) for step, value in turn.saved],
-            )
-        if turn.removed:
-            await conn.executemany(_DELETE_ANSWER, [(session_id, step) for step in turn.removed])
-        if turn.make_current:
-            await conn.execute(_SET_CURRENT, (session_id, turn.participant_id))
-        if turn.flags:
-            await conn.executemany(_INSERT_FLAG, turn.flag_rows(session_id))
-        return int(session_id)
 
     # -- reports (ReportStore) -------------------------------------------------------------
 
@@ -1203,6 +1076,170 @@ class SqliteStore(SqliteRelays, PrivacySqlite):
             )
             for sid, pid, cid, channel, status, created, updated, completed in heads.values()
         ]
+
+
+# -- group commit, in the batch thread ------------------------------------------------------
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already dropped it."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _apply_together(
+    conn: sqlite3.Connection, turns: Sequence[_EncodedTurn]
+) -> list[int | Exception]:
+    """Every change of `turns`, in a few statements for the whole batch."""
+    results: dict[int, int | Exception] = {}
+
+    keys = sorted({turn.update_key for turn in turns if turn.update_key is not None})
+    taken: set[str] = set()
+    if keys:
+        rows = conn.execute(
+            f"SELECT key FROM processed_updates WHERE key IN ({_marks(len(keys))})",  # noqa: S608
+            keys,
+        ).fetchall()
+        taken = {key for (key,) in rows}
+    targets = sorted({turn.session_id for turn in turns if turn.session_id is not None})
+    owners: dict[int, tuple[int, str]] = {}
+    if targets:
+        rows = conn.execute(
+            "SELECT id, participant_id, consultation_id FROM sessions "  # noqa: S608
+            f"WHERE id IN ({_marks(len(targets))})",
+            targets,
+        ).fetchall()
+        owners = {sid: (pid, cid) for sid, pid, cid in rows}
+
+    # The checks each turn would meet applied one after the other, in the same order: a
+    # seen key first, then the session. A turn left out does not take its key.
+    accepted: list[int] = []
+    for index, turn in enumerate(turns):
+        if turn.update_key is not None and turn.update_key in taken:
+            results[index] = DuplicateUpdate(turn.update_key)
+        elif turn.session_id is not None and owners.get(turn.session_id) != (
+            turn.participant_id,
+            turn.consultation_id,
+        ):
+            results[index] = turn.missing()
+        else:
+            if turn.update_key is not None:
+                taken.add(turn.update_key)
+            accepted.append(index)
+
+    # New sessions, in turn order so ids grow with submission order.
+    updates: list[tuple[object, ...]] = []
+    for index in accepted:
+        turn = turns[index]
+        if turn.session_id is None:
+            [(session_id,)] = conn.execute(_INSERT_SESSION, turn.insert_params()).fetchall()
+            results[index] = session_id
+        else:
+            results[index] = turn.session_id
+            updates.append(turn.update_params(turn.session_id))
+    if updates:
+        cursor = conn.executemany(_UPDATE_SESSION, updates)
+        if cursor.rowcount != len(updates):
+            raise sqlite3.DatabaseError(f"{cursor.rowcount} of {len(updates)} sessions updated")
+
+    # Answers: the net effect of the batch per (session, step), as if each turn's saves
+    # then removals had been applied in turn order.
+    changes: dict[tuple[int, str], _AnswerChange] = {}
+    processed: list[tuple[str, str]] = []
+    current: list[tuple[int, int]] = []
+    flag_rows: list[tuple[object, ...]] = []
+    for index in accepted:
+        turn = turns[index]
+        session_id = cast(int, results[index])
+        for step, value in turn.saved:
+            change = changes.get((session_id, step))
+            if change is not None and change.value is not None:
+                change.value, change.updated_at = value, turn.now
+            else:
+                changes[session_id, step] = _AnswerChange(
+                    value, turn.now, turn.now, delete_first=change is not None
+                )
+        # Removals come after saves, so a step named in both ends up without an answer,
+        # as the engine means when it saves a step and then finds it no longer applies.
+        for step in turn.removed:
+            changes[session_id, step] = _AnswerChange(None, turn.now, turn.now, True)
+        if turn.update_key is not None:
+            processed.append((turn.update_key, turn.now))
+        if turn.make_current:
+            current.append((session_id, turn.participant_id))
+        flag_rows += turn.flag_rows(session_id)
+    deletes = [key for key, change in changes.items() if change.delete_first]
+    upserts = [
+        (session_id, step, change.value, change.created_at, change.updated_at)
+        for (session_id, step), change in changes.items()
+        if change.value is not None
+    ]
+    if deletes:
+        conn.executemany(_DELETE_ANSWER, deletes)
+    if upserts:
+        conn.executemany(_UPSERT_ANSWER, upserts)
+    if processed:
+        # A conflict here is unexpected (the keys were checked): it sends the batch to
+        # the slow path, where the turn gets its DuplicateUpdate.
+        conn.executemany(
+            "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?)", processed
+        )
+    if current:
+        conn.executemany(_SET_CURRENT, current)
+    if flag_rows:
+        conn.executemany(_INSERT_FLAG, flag_rows)
+    return [results[index] for index in range(len(turns))]
+
+
+def _apply_one_by_one(
+    conn: sqlite3.Connection, turns: Sequence[_EncodedTurn]
+) -> list[int | Exception]:
+    """Apply `turns` one SAVEPOINT each, so a failing turn is undone alone."""
+    results: list[int | Exception] = []
+    for turn in turns:
+        conn.execute("SAVEPOINT turn")
+        try:
+            results.append(_apply_turn(conn, turn))
+        except Exception as exc:
+            # Undo this turn only. If SQLite already dropped the whole transaction
+            # (I/O error, disk full), ROLLBACK TO raises and the batch fails as one.
+            conn.execute("ROLLBACK TO turn")
+            results.append(exc)
+        conn.execute("RELEASE turn")
+        if not conn.in_transaction:
+            raise sqlite3.OperationalError("transaction lost in the middle of a batch")
+    return results
+
+
+def _apply_turn(conn: sqlite3.Connection, turn: _EncodedTurn) -> int:
+    """Every change of one turn, statement by statement; raises to have it undone."""
+    if turn.update_key is not None:
+        cursor = conn.execute(
+            "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            (turn.update_key, turn.now),
+        )
+        if cursor.rowcount == 0:
+            raise DuplicateUpdate(turn.update_key)
+    if turn.session_id is None:
+        [(session_id,)] = conn.execute(_INSERT_SESSION, turn.insert_params()).fetchall()
+    else:
+        session_id = turn.session_id
+        cursor = conn.execute(_UPDATE_SESSION, turn.update_params(session_id))
+        if cursor.rowcount == 0:
+            raise turn.missing()
+    if turn.saved:
+        conn.executemany(
+            _UPSERT_ANSWER,
+            [(session_id, step, value, turn.now, turn.now) for step, value in turn.saved],
+        )
+    if turn.removed:
+        conn.executemany(_DELETE_ANSWER, [(session_id, step) for step in turn.removed])
+    if turn.make_current:
+        conn.execute(_SET_CURRENT, (session_id, turn.participant_id))
+    if turn.flags:
+        conn.executemany(_INSERT_FLAG, turn.flag_rows(session_id))
+    return int(session_id)
 
 
 _: type[Store] = SqliteStore

@@ -11,7 +11,6 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 import pytest
 
 import storage.sqlite
@@ -146,6 +145,14 @@ class TestSqliteStore:
             assert list(await each.execute_fetchall("PRAGMA synchronous")) == [(2,)]  # FULL
         assert list(await writer.execute_fetchall("PRAGMA query_only")) == [(0,)]
         assert list(await reader.execute_fetchall("PRAGMA query_only")) == [(1,)]
+        batches = sqlite_store._batch_conn
+        assert batches is not None
+
+        def pragmas() -> list[tuple[int, ...]]:
+            names = ("foreign_keys", "busy_timeout", "synchronous", "query_only")
+            return [batches.execute(f"PRAGMA {name}").fetchone() for name in names]
+
+        assert await sqlite_store._in_batch_thread(pragmas) == [(1,), (5000,), (2,), (0,)]
 
     async def test_a_read_that_finds_the_file_locked_goes_to_a_thread(
         self, sqlite_store: SqliteStore
@@ -325,14 +332,14 @@ class TestSqliteStore:
         self, sqlite_store: SqliteStore, db_path: Path
     ) -> None:
         who = await sqlite_store.participant("pseudo-a", NOW)
-        real = sqlite_store._writer_conn
+        real = sqlite_store._batch_conn
         assert real is not None
-        sqlite_store._writer_conn = FailingCommit(real)  # type: ignore[assignment]
+        sqlite_store._batch_conn = FailingCommit(real)  # type: ignore[assignment]
         results = await asyncio.gather(
             *(sqlite_store.commit(make_turn(who.id, update_key=f"k{i}")) for i in range(5)),
             return_exceptions=True,
         )
-        sqlite_store._writer_conn = real
+        sqlite_store._batch_conn = real
         assert all(isinstance(result, sqlite3.OperationalError) for result in results)
         assert not real.in_transaction
         with plain(db_path) as conn:
@@ -438,13 +445,12 @@ class TestSqliteStore:
     async def test_a_batch_costs_a_few_statements_whatever_its_size(
         self, sqlite_store: SqliteStore
     ) -> None:
-        # Each awaited statement is a hop to aiosqlite's thread: count them.
         people = [await sqlite_store.participant(f"pseudo-{i}", NOW) for i in range(40)]
         sids = [await sqlite_store.commit(make_turn(who.id)) for who in people]
-        real = sqlite_store._writer_conn
+        real = sqlite_store._batch_conn
         assert real is not None
         counting = CountingStatements(real)
-        sqlite_store._writer_conn = counting  # type: ignore[assignment]
+        sqlite_store._batch_conn = counting  # type: ignore[assignment]
         before = sqlite_store.transactions
         try:
             await asyncio.gather(
@@ -464,7 +470,7 @@ class TestSqliteStore:
                 *(sqlite_store.commit(make_turn(who.id)) for who in people[:3]),
             )
         finally:
-            sqlite_store._writer_conn = real
+            sqlite_store._batch_conn = real
         assert sqlite_store.transactions - before == 1
         # BEGIN, 2 SELECTs, session UPDATEs, answer DELETEs and upserts, processed keys,
         # current sessions, COMMIT; plus one INSERT per new session.
@@ -494,24 +500,24 @@ class TestSqliteStore:
 
 
 class FailingCommit:
-    """A writer connection whose COMMITs fail, as a full or failing disk would."""
+    """A batch connection whose COMMITs fail, as a full or failing disk would."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    async def execute(self, sql: str, *args: Any) -> aiosqlite.Cursor:
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
         if sql == "COMMIT":
             raise sqlite3.OperationalError("disk I/O error (injected)")
-        return await self._conn.execute(sql, *args)
+        return self._conn.execute(sql, *args)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
 
 
 class CountingStatements:
-    """A writer connection that counts the statements it is given (one hop each)."""
+    """A batch connection that counts the statements it is given."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self.sql: list[str] = []
 
@@ -519,17 +525,13 @@ class CountingStatements:
     def statements(self) -> int:
         return len(self.sql)
 
-    async def execute(self, sql: str, *args: Any) -> aiosqlite.Cursor:
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
         self.sql.append(sql)
-        return await self._conn.execute(sql, *args)
+        return self._conn.execute(sql, *args)
 
-    async def executemany(self, sql: str, *args: Any) -> aiosqlite.Cursor:
+    def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
         self.sql.append(sql)
-        return await self._conn.executemany(sql, *args)
-
-    async def execute_fetchall(self, sql: str, *args: Any) -> Any:
-        self.sql.append(sql)
-        return await self._conn.execute_fetchall(sql, *args)
+        return self._conn.executemany(sql, *args)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._conn, name)
