@@ -6,7 +6,6 @@ import asyncio
 import datetime as dt
 import io
 import json
-import os
 import signal
 import threading
 import time
@@ -28,14 +27,7 @@ SECRET = "a-good-secret-for-the-tests"
 TOKEN = "123456:SECRET-TOKEN-abcdef"
 
 
-@pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in an empty folder, with no PAROLE_* variable from the outside."""
-    for name in list(os.environ):
-        if name.startswith("PAROLE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
 
 
 @pytest.fixture(scope="module")

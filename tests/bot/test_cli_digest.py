@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import itertools
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,14 +27,7 @@ RESIDENTS = 6
 STAFF_CHAT = -100_555
 
 
-@pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in an empty folder, with no PAROLE_* variable from the outside."""
-    for name in list(os.environ):
-        if name.startswith("PAROLE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,14 +27,7 @@ DECLINED = 504
 NEWS = "Le jardin partagé ouvre samedi.\nMerci pour vos idées !"
 
 
-@pytest.fixture(autouse=True)
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in an empty folder, with no PAROLE_* variable from the outside."""
-    for name in list(os.environ):
-        if name.startswith("PAROLE_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
 
 
 @pytest.fixture
