@@ -213,13 +213,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduling import schedule_problems
     from bot.telegram.app import build_application
 
-    problems = []
-    if settings.telegram.token is None:
-        problems.append("telegram.token is missing (set it or PAROLE_TELEGRAM__TOKEN)")
-    secret_problem = settings.secret_problem()
-    if secret_problem:
-        problems.append(f"{secret_problem} (set it or PAROLE_PRIVACY__PSEUDONYM_SECRET)")
-    problems += schedule_problems(settings)
+    problems = settings.bot_problems() + schedule_problems(settings)
     if problems:
         for problem in problems:
             print(f"parole run: {problem}", file=sys.stderr)

@@ -41,12 +41,7 @@ def news_command(settings: Settings, args: argparse.Namespace) -> int:
     if text is None:
         return 2
     if args.send:
-        problems = []
-        if settings.telegram.token is None:
-            problems.append("telegram.token is missing (set it or PAROLE_TELEGRAM__TOKEN)")
-        secret_problem = settings.secret_problem()
-        if secret_problem:
-            problems.append(f"{secret_problem} (set it or PAROLE_PRIVACY__PSEUDONYM_SECRET)")
+        problems = settings.bot_problems()
         for problem in problems:
             print(f"parole news: {problem}", file=sys.stderr)
         if problems:

@@ -167,6 +167,16 @@ class Settings(BaseSettings):
     relays: RelaySettings = Field(default_factory=RelaySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
 
+    def bot_problems(self) -> list[str]:
+        """Why the Telegram bot cannot run with these settings (token, secret), if anything."""
+        problems = []
+        if self.telegram.token is None:
+            problems.append("telegram.token is missing (set it or PAROLE_TELEGRAM__TOKEN)")
+        secret_problem = self.secret_problem()
+        if secret_problem:
+            problems.append(f"{secret_problem} (set it or PAROLE_PRIVACY__PSEUDONYM_SECRET)")
+        return problems
+
     def secret_problem(self) -> str | None:
         """Why the pseudonymisation secret cannot protect residents, or None if it can."""
         secret = self.privacy.pseudonym_secret
