@@ -257,6 +257,22 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             """,
         ),
     ),
+    Migration(
+        8,
+        (
+            # Moderation: when staff hid this answer's text from digests and exports (the
+            # answer still counts; the resident still sees their own text). On the answer
+            # row, so it goes with it (erasure, retention, a step left) and the upsert that
+            # changes the text can drop it in the same statement.
+            "ALTER TABLE answers ADD COLUMN hidden_at TEXT",
+            # Few texts are hidden: this small index lets the digest leave them out as
+            # cheaply as it leaves flagged ones out, without reading the answers table.
+            """
+            CREATE INDEX answers_hidden ON answers(session_id, step_id)
+                WHERE hidden_at IS NOT NULL
+            """,
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

@@ -81,9 +81,11 @@ from storage.base import (
     Turn,
 )
 from storage.migrations import migrate
+from storage.moderation import HIDDEN_TEXT, ModerationStore
 from storage.privacy import Erased, PrivacyStore, Purged, PurgePlan
 from storage.relays import RelayStore, SqliteRelays
 from storage.sqlite_common import parse_opt_stamp, parse_stamp, stamp
+from storage.sqlite_moderation import ModerationSqlite
 from storage.sqlite_privacy import PrivacySqlite
 from storage.state_memo import StateMemo
 
@@ -107,14 +109,18 @@ _EXPORT_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, created_at, updated_at, completed_at"
 )
 # Exports travel (staff chats, e-mail attachments, laptops): the text of an answer that
-# raised a safeguarding flag is withheld there, replaced by a mark; the database keeps it.
+# raised a safeguarding flag is withheld there, replaced by a mark; so is a text staff hid
+# (moderation); the database keeps both. The flag's mark wins: it says why more plainly.
 FLAGGED_TEXT: Final = "[texte retiré : signalement]"
 _EXPORTED_VALUE: Final = f"""
     CASE WHEN EXISTS (
         SELECT 1 FROM flags
         WHERE flags.session_id = answers.session_id AND flags.step_id = answers.step_id
     ) AND json_type(answers.value, '$.text') = 'text'
-    THEN json_set(answers.value, '$.text', '{FLAGGED_TEXT}') ELSE answers.value END
+    THEN json_set(answers.value, '$.text', '{FLAGGED_TEXT}')
+    WHEN answers.hidden_at IS NOT NULL AND json_type(answers.value, '$.text') = 'text'
+    THEN json_set(answers.value, '$.text', '{HIDDEN_TEXT}')
+    ELSE answers.value END
 """  # noqa: S608
 # One statement per chunk (sessions joined to their answers) so the chunk is one snapshot
 # without a read transaction spanning several hops. Two fixed statements rather than
@@ -147,11 +153,14 @@ _UPDATE_SESSION: Final = (
     "completed_at = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(completed_at, ?) END "
     "WHERE id = ? AND participant_id = ? AND consultation_id = ?"
 )
-# An answer keeps the date it was first given.
+# An answer keeps the date it was first given. A text staff hid stays hidden only while it
+# is the same text: a resident who rewrites it has written something staff have not seen.
 _UPSERT_ANSWER: Final = (
     "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
     "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, step_id) "
-    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at"
+    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
+    "hidden_at = CASE WHEN json_extract(answers.value, '$.text') "
+    "IS json_extract(excluded.value, '$.text') THEN answers.hidden_at ELSE NULL END"
 )
 _DELETE_ANSWER: Final = "DELETE FROM answers WHERE session_id = ? AND step_id = ?"
 _SET_CURRENT: Final = "UPDATE participants SET current_session_id = ? WHERE id = ?"
@@ -238,6 +247,11 @@ _RECENT_TEXTS: Final = f"""
               SELECT 1 FROM flags
               WHERE flags.session_id = answer_facts.session_id
                 AND flags.step_id = answer_facts.step_id
+          )
+          -- Nor is a text staff hid (moderation). Hidden texts are few: SQLite lists them
+          -- once from the `answers_hidden` index, rather than reading each answer's row.
+          AND (session_id, step_id) NOT IN (
+              SELECT session_id, step_id FROM answers WHERE hidden_at IS NOT NULL
           )
     )
     SELECT ranked.step_id, json_extract(answers.value, '$.text'), ranked.updated_at
@@ -420,7 +434,7 @@ class _AnswerChange:
     delete_first: bool  # a turn of the batch removed it: delete the old row before upserting
 
 
-class SqliteStore(SqliteRelays, PrivacySqlite):
+class SqliteStore(SqliteRelays, PrivacySqlite, ModerationSqlite):
     """`Store` on one SQLite file in WAL mode, with group commit."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
@@ -1247,3 +1261,4 @@ _reports: type[ReportStore] = SqliteStore
 _ledger: type[Ledger] = SqliteStore
 _privacy: type[PrivacyStore] = SqliteStore
 _relays: type[RelayStore] = SqliteStore
+_moderation: type[ModerationStore] = SqliteStore

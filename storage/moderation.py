@@ -1,0 +1,47 @@
+"""The moderation side of storage: staff hide a resident's text from what staff and partners read.
+
+A hidden text stays stored and its answer still counts: digests leave it out of their quotes
+and exports print `HIDDEN_TEXT` in its place, while the resident's own access report still
+shows it (it is their data). A text flagged by safeguarding is never listed nor changed here:
+staff never read it. `ModerationStore` is implemented by `SqliteStore` (see
+`storage.sqlite_moderation`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Final, Protocol
+
+# What exports show instead of a hidden text (plain ASCII brackets, no quote: it is put in SQL).
+HIDDEN_TEXT: Final = "[texte masqué par la modération]"
+
+
+@dataclass(frozen=True)
+class ModeratedText:
+    """A resident's text (a free-text answer or an "Autre" text), as staff moderate it."""
+
+    session_id: int
+    step_id: str
+    consultation_id: str
+    text: str
+    answered_at: dt.datetime
+    hidden_at: dt.datetime | None  # None: shown in digests and exports
+
+
+class ModerationStore(Protocol):
+    """Listing, hiding and showing residents' texts (flagged ones are never involved)."""
+
+    async def texts_for_moderation(
+        self, limit: int, *, hidden_only: bool = False
+    ) -> list[ModeratedText]:
+        """Up to `limit` texts, most recently answered first (only hidden ones if asked)."""
+
+    async def moderated_text(self, session_id: int, step_id: str) -> ModeratedText | None:
+        """One text by its answer's key; None if there is no such (unflagged) text."""
+
+    async def hide_text(self, session_id: int, step_id: str, now: dt.datetime) -> bool:
+        """Hide one text (a hidden one keeps its first date); False if there is no such text."""
+
+    async def show_text(self, session_id: int, step_id: str) -> bool:
+        """Show one text again; False if there is no such text."""
