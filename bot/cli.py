@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
 
-from bot import bootstrap, heap, news_cli, privacy_cli, relay_cli
+from bot import bootstrap, heap, moderation_cli, news_cli, privacy_cli, relay_cli
 from bot.console import chat
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
@@ -60,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     handlers = {"chat": _chat, "run": _run, "check": _check, "digest": _digest, "export": _export}
     handlers |= {"relay": relay_cli.relay_command, "import": _import}
-    handlers |= privacy_cli.HANDLERS | news_cli.HANDLERS
+    handlers |= privacy_cli.HANDLERS | news_cli.HANDLERS | moderation_cli.HANDLERS
     handler = handlers[args.command]
     try:
         return handler(settings, args)
@@ -120,6 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     relay_cli.add_parsers(commands)
     privacy_cli.add_parsers(commands)
     news_cli.add_parsers(commands)
+    moderation_cli.add_parsers(commands)
     return parser
 
 

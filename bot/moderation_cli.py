@@ -1,0 +1,102 @@
+"""`parole moderation list|hide|show`: staff hide residents' texts from digests and exports."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import bootstrap
+from bot.moderation import LATEST, Moderation, Ref, parse_ref
+from bot.settings import Settings
+from digest.render import clean_text
+from storage.moderation import ModeratedText
+
+# A resident text printed whole, on one line (controls and line breaks made spaces).
+LINE_LIMIT = 100_000
+
+
+def add_parsers(commands: Any) -> None:
+    """Add `moderation` to the `parole` sub-commands."""
+    parser = commands.add_parser(
+        "moderation",
+        help="residents' texts: list them, hide one from digests and exports, show it again",
+        description="A hidden text stays stored and its answer still counts; digests leave it "
+        "out and exports show '[texte masqué par la modération]' instead. A text is named by "
+        "its reference SESSION:STEP, as `list` prints it. Texts flagged by safeguarding are "
+        "never listed.",
+    )
+    actions = parser.add_subparsers(dest="moderation_command", required=True)
+    listing = actions.add_parser("list", help="the latest texts, most recent first")
+    listing.add_argument("--hidden", action="store_true", help="only the hidden texts")
+    listing.add_argument(
+        "--limit", type=_positive, default=LATEST, metavar="N", help=f"at most N (default {LATEST})"
+    )
+    for action, what in (("hide", "hide a text"), ("show", "show a hidden text again")):
+        actions.add_parser(action, help=what).add_argument(
+            "ref", metavar="REF", help="the text's reference, such as 123:proposition"
+        )
+
+
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return number
+
+
+def line(text: ModeratedText, timezone: str) -> str:
+    """One text as `list` prints it: reference, date, state, then the text."""
+    date = text.answered_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    state = "hidden" if text.hidden_at else "shown"
+    return f"{Ref.of(text)}  {date}  {state}  {clean_text(text.text, LINE_LIMIT)}"
+
+
+def moderation_command(settings: Settings, args: argparse.Namespace) -> int:
+    """`parole moderation list|hide|show`."""
+    ref: Ref | None = None
+    if args.moderation_command != "list":
+        ref = parse_ref(args.ref)
+        if ref is None:
+            print(
+                f"parole moderation: {args.ref!r} is not a reference like 123:proposition",
+                file=sys.stderr,
+            )
+            return 2
+    if not settings.storage.path.is_file():
+        print(f"parole moderation: no database at {settings.storage.path}", file=sys.stderr)
+        return 2
+    store = bootstrap.store(settings)
+
+    async def work() -> int:
+        await store.open()
+        try:
+            moderation = Moderation(store)
+            if ref is None:
+                texts = await moderation.latest(args.limit, hidden_only=args.hidden)
+                for text in texts:
+                    print(line(text, settings.consultation.timezone))
+                if not texts:
+                    print("no hidden text" if args.hidden else "no text")
+                return 0
+            if args.moderation_command == "hide":
+                changed = await moderation.hide(ref)
+            else:
+                changed = await moderation.show(ref)
+        finally:
+            await store.close()
+        if changed is None:
+            print(f"parole moderation: no resident text {ref}", file=sys.stderr)
+            return 2
+        print(f"{ref}: {'hidden' if changed.hidden_at else 'shown'}")
+        return 0
+
+    return asyncio.run(work())
+
+
+HANDLERS: dict[str, Callable[[Settings, argparse.Namespace], int]] = {
+    "moderation": moderation_command
+}

@@ -1,0 +1,150 @@
+"""`parole moderation list|hide|show`, and what exports show of a hidden text."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.settings import Settings
+from flows.state import Answer
+from storage.base import Flag, Status, Turn
+from storage.moderation import HIDDEN_TEXT
+from storage.sqlite import SqliteStore
+from tests.storage.helpers import make_turn
+
+CONSULTATION = "vivre-ensemble"
+# Tuesday 24 November 2026, 10:00 and 11:00 in Paris.
+MORNING = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
+
+
+pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
+
+
+def turn(participant_id: int, now: dt.datetime, **saved: Answer) -> Turn:
+    return make_turn(
+        participant_id, consultation_id=CONSULTATION, saved=saved, now=now, status=Status.ACTIVE
+    )
+
+
+@pytest.fixture
+def database(workdir: Path) -> dict[str, int]:
+    """Three residents' sessions in the default database; their ids by name."""
+    path = workdir / Settings().storage.path
+
+    async def fill() -> dict[str, int]:
+        async with SqliteStore(path) as store:
+            a = await store.participant("pseudo-a", MORNING)
+            b = await store.participant("pseudo-b", MORNING)
+            c = await store.participant("pseudo-c", MORNING)
+            ids = {
+                "a": await store.commit(
+                    turn(a.id, MORNING, proposition=Answer(text="Plus de bancs\nau parc"))
+                ),
+                "b": await store.commit(
+                    turn(
+                        b.id,
+                        MORNING + dt.timedelta(hours=1),
+                        publics=Answer(choices=["autre"], text="M. Martin du 3e"),
+                        proposition=Answer(text="Un jardin partagé"),
+                    )
+                ),
+                "c": await store.commit(
+                    turn(
+                        c.id, MORNING + dt.timedelta(hours=2), proposition=Answer(text="Il me bat")
+                    )
+                ),
+            }
+            await store.add_flags(
+                [Flag("violence", "proposition")], CONSULTATION, ids["c"], MORNING
+            )
+            return ids
+
+    return asyncio.run(fill())
+
+
+def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """Run `parole ARGV`: exit code, standard output, standard error."""
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_prints_references_newest_first_flagged_never(
+    capsys: pytest.CaptureFixture[str], database: dict[str, int]
+):
+    code, out, err = parole(capsys, "moderation", "list")
+    assert (code, err) == (0, "")
+    a, b = database["a"], database["b"]
+    assert out.splitlines() == [
+        f"{b}:proposition  2026-11-24 11:00  shown  Un jardin partagé",
+        f"{b}:publics  2026-11-24 11:00  shown  M. Martin du 3e",
+        f"{a}:proposition  2026-11-24 10:00  shown  Plus de bancs au parc",
+    ]
+    assert "Il me bat" not in out, "a flagged text is never shown to staff"
+    assert parole(capsys, "moderation", "list", "--limit", "1")[1].count("\n") == 1
+    assert parole(capsys, "moderation", "list", "--hidden")[1] == "no hidden text\n"
+
+
+def test_hide_then_show(capsys: pytest.CaptureFixture[str], database: dict[str, int]):
+    ref = f"{database['b']}:publics"
+    assert parole(capsys, "moderation", "hide", ref) == (0, f"{ref}: hidden\n", "")
+    code, out, _ = parole(capsys, "moderation", "list", "--hidden")
+    assert (code, out) == (0, f"{ref}  2026-11-24 11:00  hidden  M. Martin du 3e\n")
+    assert parole(capsys, "moderation", "show", ref) == (0, f"{ref}: shown\n", "")
+    assert parole(capsys, "moderation", "list", "--hidden")[1] == "no hidden text\n"
+
+
+def test_exports_replace_a_hidden_text_and_keep_the_answer(
+    capsys: pytest.CaptureFixture[str], database: dict[str, int]
+):
+    assert parole(capsys, "moderation", "hide", f"{database['b']}:publics")[0] == 0
+    code, out, _ = parole(capsys, "export", "--format", "jsonl")
+    assert code == 0 and "M. Martin" not in out
+    records = {record["session"]: record for record in map(json.loads, out.splitlines())}
+    assert records[database["b"]]["answers"]["publics"] == {
+        "choices": ["autre"],
+        "text": HIDDEN_TEXT,
+    }
+    assert records[database["a"]]["answers"]["proposition"]["text"] == "Plus de bancs\nau parc"
+
+    code, out, _ = parole(capsys, "export", "--format", "csv", "--consultation", CONSULTATION)
+    assert code == 0 and "M. Martin" not in out
+    rows = list(csv.DictReader(io.StringIO(out), delimiter=";"))
+    [hidden] = [row for row in rows if row["session"] == str(database["b"])]
+    assert hidden["publics_autre"] == HIDDEN_TEXT and hidden["proposition"] == "Un jardin partagé"
+
+
+@pytest.mark.parametrize("ref", ["abc", "12", "12:", ":proposition", "12:Proposition", "1:a b"])
+def test_a_bad_reference_is_refused(
+    capsys: pytest.CaptureFixture[str], database: dict[str, int], ref: str
+):
+    code, out, err = parole(capsys, "moderation", "hide", ref)
+    assert (code, out) == (2, "")
+    assert "is not a reference like 123:proposition" in err
+
+
+def test_an_unknown_or_flagged_text_is_refused(
+    capsys: pytest.CaptureFixture[str], database: dict[str, int]
+):
+    for ref in (
+        f"{database['c'] + 1}:proposition",  # no such session
+        f"{database['a']}:quartier",  # no such answer
+        f"{database['c']}:proposition",  # flagged: staff never see it
+    ):
+        for action in ("hide", "show"):
+            code, out, err = parole(capsys, "moderation", action, ref)
+            assert (code, out) == (2, ""), (action, ref)
+            assert err == f"parole moderation: no resident text {ref}\n"
+
+
+def test_without_a_database_nothing_is_created(capsys: pytest.CaptureFixture[str], workdir: Path):
+    code, _, err = parole(capsys, "moderation", "list")
+    assert code == 2 and "no database" in err
+    assert not (workdir / Settings().storage.path).exists()
