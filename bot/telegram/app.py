@@ -15,11 +15,12 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.conversation import Clock, Conversations, utc_now
+from bot.moderation import Moderation
 from bot.privacy import Privacy, PrivacyNotice
 from bot.retention import RetentionJob
 from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
-from bot.telegram import flood, news, relay, resident, staff
+from bot.telegram import flood, moderation, news, relay, resident, staff
 from bot.telegram import privacy as privacy_handlers
 from bot.telegram.application import StatelessApplication
 from bot.telegram.ordering import PerUserUpdateProcessor
@@ -30,6 +31,7 @@ from digest.email import EmailDestination
 from flows.model import LANGS, Consultation, Lang
 from flows.texts import ERROR_MESSAGE, say
 from storage.base import Channel
+from storage.moderation import ModerationStore
 from storage.privacy import PrivacyStore
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,7 @@ def build_application(
         await staff.register_commands(
             application.bot,
             settings.staff,
-            [*_commands("fr"), *relay.staff_menu(), *news.staff_menu()],
+            [*_commands("fr"), *relay.staff_menu(), *news.staff_menu(), *moderation.staff_menu()],
         )
 
     async def post_shutdown(application: TelegramApp) -> None:
@@ -133,6 +135,10 @@ def build_application(
     flood.register(application, settings.limits)
     privacy_handlers.register(application, privacy, clock=clock)
     news.register(application, privacy, settings.staff)
+    # SqliteStore is also a ModerationStore (see storage.sqlite_moderation).
+    moderation.register(
+        application, Moderation(cast(ModerationStore, store), clock=clock), settings
+    )
     resident.register(
         application,
         conversations,

@@ -1,0 +1,47 @@
+"""What the bot says to staff about moderation (hiding residents' texts)."""
+
+from __future__ import annotations
+
+from flows.model import Lang, Text
+
+MESSAGES: dict[str, Text] = {
+    "cmd_moderation": Text(
+        fr="Modérer les textes des habitants", en="Moderate the residents' texts"
+    ),
+    "latest": Text(
+        fr="✍️ Les {n} derniers textes d'habitants, du plus récent au plus ancien. "
+        "« 🙈 Masquer » retire un texte des synthèses et des exports ; la réponse reste comptée.",
+        en="✍️ The {n} latest residents' texts, newest first. “🙈 Hide” takes a text out of "
+        "digests and exports; the answer still counts.",
+    ),
+    "latest_hidden": Text(
+        fr="🙈 Textes masqués ({n}), du plus récent au plus ancien. "
+        "« 👁 Réafficher » les remet dans les synthèses et les exports.",
+        en="🙈 Hidden texts ({n}), newest first. “👁 Show again” puts them back in digests and "
+        "exports.",
+    ),
+    "none": Text(fr="Aucun texte d'habitant pour l'instant.", en="No resident's text yet."),
+    "none_hidden": Text(fr="Aucun texte masqué.", en="No hidden text."),
+    "usage": Text(
+        fr="/moderation : les derniers textes\n/moderation masques : les textes masqués",
+        en="/moderation: the latest texts\n/moderation masques: the hidden texts",
+    ),
+    "hidden_since": Text(
+        fr="🙈 Masqué le {date} : absent des synthèses et des exports",
+        en="🙈 Hidden on {date}: left out of digests and exports",
+    ),
+    "hide": Text(fr="🙈 Masquer", en="🙈 Hide"),
+    "show": Text(fr="👁 Réafficher", en="👁 Show again"),
+    "done_hidden": Text(fr="Texte masqué", en="Text hidden"),
+    "done_shown": Text(fr="Texte réaffiché", en="Text shown again"),
+    "gone": Text(
+        fr="Ce texte n'est plus là : l'habitant l'a changé ou effacé.",
+        en="This text is gone: the resident changed or erased it.",
+    ),
+}
+
+
+def say(key: str, lang: Lang, **values: object) -> str:
+    """The message `key` in `lang`, with `{placeholders}` filled from `values`."""
+    text = MESSAGES[key].get(lang)
+    return text.format(**values) if values else text

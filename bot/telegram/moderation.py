@@ -1,0 +1,145 @@
+"""Moderation in Telegram: staff's /moderation, one message per resident text, each with a
+button that hides the text from digests and exports ("🙈 Masquer") or shows it again.
+
+Staff only (`StaffOnly`, `StaffButton`): anyone else gets what an unknown command or a stale
+button gets. A button carries its text's reference ("md|h|<session>|<step>": hide, "md|s|…":
+show), so it still works after a restart; a press changes storage, then the message is
+redrawn from what storage holds. Texts are escaped: a resident's text is never markup.
+"""
+
+from __future__ import annotations
+
+import logging
+from html import escape
+from typing import Any, Final
+
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from bot.moderation import Moderation, Ref, parse_ref
+from bot.moderation_texts import say
+from bot.settings import Settings
+from bot.telegram.callbacks import MAX_BYTES, answer
+from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly
+from digest import notes
+from digest.render import clean_text
+from storage.moderation import ModeratedText
+
+log = logging.getLogger(__name__)
+
+DATA_PREFIX: Final = "md"
+HIDE: Final = "h"
+SHOW: Final = "s"
+HIDDEN_ARGS: Final = frozenset({"masques", "masqués", "hidden"})
+STAFF_LANG: Final = "fr"
+# A text longer than this is cut, so its message (with the heading lines) fits Telegram's.
+TEXT_LIMIT: Final = MESSAGE_LIMIT - 200
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+def card(text: ModeratedText, timezone: str) -> str:
+    """One text as staff read it: the question's short name, the date, the state, the text."""
+    lines = [f"<b>{escape(text.step_id)}</b> · {escape(notes.when(text.answered_at, timezone))}"]
+    if text.hidden_at is not None:
+        date = notes.when(text.hidden_at, timezone)
+        lines.append(f"<i>{escape(say('hidden_since', STAFF_LANG, date=date))}</i>")
+    lines.append(escape(clean_text(text.text, TEXT_LIMIT), quote=False))
+    return "\n".join(lines)
+
+
+def keyboard(text: ModeratedText) -> InlineKeyboardMarkup:
+    """The one button under a text: hide it, or show it again."""
+    action, label = (SHOW, "show") if text.hidden_at is not None else (HIDE, "hide")
+    data = f"{DATA_PREFIX}|{action}|{text.session_id}|{text.step_id}"
+    # Step ids are short codes (24 characters at most): this holds by construction.
+    assert len(data.encode()) <= MAX_BYTES
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(say(label, STAFF_LANG), callback_data=data)]]
+    )
+
+
+class ModerationHandlers:
+    """/moderation and its buttons, around the moderation use cases."""
+
+    def __init__(self, moderation: Moderation, timezone: str) -> None:
+        self.moderation = moderation
+        self.timezone = timezone
+
+    async def list_texts(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/moderation [masques]: the latest texts (or the hidden ones), one message each."""
+        chat = update.effective_chat
+        assert chat is not None
+        args = [arg.lower() for arg in context.args or []]
+        hidden_only = bool(args) and args[0] in HIDDEN_ARGS
+        if len(args) > 1 or (args and not hidden_only):
+            await chat.send_message(say("usage", STAFF_LANG))
+            return
+        texts = await self.moderation.latest(hidden_only=hidden_only)
+        if not texts:
+            await chat.send_message(say("none_hidden" if hidden_only else "none", STAFF_LANG))
+            return
+        heading = "latest_hidden" if hidden_only else "latest"
+        await chat.send_message(say(heading, STAFF_LANG, n=len(texts)))
+        for text in texts:
+            await chat.send_message(
+                card(text, self.timezone), parse_mode=ParseMode.HTML, reply_markup=keyboard(text)
+            )
+
+    async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A press on "Masquer" or "Réafficher" (staff only: see `register`)."""
+        query = update.callback_query
+        assert query is not None and query.message is not None
+        parts = (query.data or "").split("|")
+        ref = parse_ref(f"{parts[2]}:{parts[3]}") if len(parts) == 4 else None
+        if ref is None or parts[1] not in (HIDE, SHOW):
+            await answer(query)
+            return
+        changed = await self._apply(parts[1], ref)
+        message = query.message if isinstance(query.message, Message) else None
+        if changed is None:
+            await answer(query, say("gone", STAFF_LANG))
+            if message is not None and message.reply_markup is not None:
+                await _edit(message, None, None)
+            return
+        await answer(query, say("done_hidden" if changed.hidden_at else "done_shown", STAFF_LANG))
+        if message is not None:
+            await _edit(message, card(changed, self.timezone), keyboard(changed))
+
+    async def _apply(self, action: str, ref: Ref) -> ModeratedText | None:
+        if action == HIDE:
+            return await self.moderation.hide(ref)
+        return await self.moderation.show(ref)
+
+
+async def _edit(message: Message, html: str | None, buttons: InlineKeyboardMarkup | None) -> None:
+    """Redraw a text's message, or only take its button away (`html` None)."""
+    try:
+        if html is None:
+            await message.edit_reply_markup(reply_markup=None)
+        else:
+            await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=buttons)
+    except BadRequest as error:  # unchanged (a second press), or too old to edit
+        log.info("could not edit a moderation message: %s", error.message)
+
+
+def staff_menu() -> list[BotCommand]:
+    """The staff's moderation command, for their command menu."""
+    return [BotCommand("moderation", say("cmd_moderation", STAFF_LANG))]
+
+
+def register(application: TelegramApp, moderation: Moderation, settings: Settings) -> None:
+    """Add /moderation and its buttons; call before the residents' catch-all handlers."""
+    h = ModerationHandlers(moderation, settings.consultation.timezone)
+    application.add_handlers(
+        [
+            CommandHandler(
+                "moderation",
+                h.list_texts,
+                filters=filters.UpdateType.MESSAGE & StaffOnly(settings.staff),
+            ),
+            StaffButton(h.press, settings.staff, pattern=rf"^{DATA_PREFIX}\|"),
+        ]
+    )
