@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flows.model import Lang, Text
+from flows.texts import Messages
 
 MESSAGES: dict[str, Text] = {
     # Residents
@@ -88,10 +89,7 @@ MESSAGES: dict[str, Text] = {
 }
 
 
-def say(key: str, lang: Lang, **values: object) -> str:
-    """The message `key` in `lang`, with `{placeholders}` filled from `values`."""
-    text = MESSAGES[key].get(lang)
-    return text.format(**values) if values else text
+say = Messages(MESSAGES).say
 
 
 def residents(count: int, lang: Lang) -> str:

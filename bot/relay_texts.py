@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flows.model import Lang, Text
+from flows.model import Text
+from flows.texts import Messages
 
 MESSAGES: dict[str, Text] = {
     # Staff
@@ -138,7 +139,4 @@ MESSAGES: dict[str, Text] = {
 }
 
 
-def say(key: str, lang: Lang, **values: object) -> str:
-    """The message `key` in `lang`, with `{placeholders}` filled from `values`."""
-    text = MESSAGES[key].get(lang)
-    return text.format(**values) if values else text
+say = Messages(MESSAGES).say

@@ -2,7 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flows.model import Lang, Text
+
+
+class Messages:
+    """A table of fixed sentences by key, each in every language (the residents', relays',
+    staff's…): `say` picks one and fills it."""
+
+    def __init__(self, table: Mapping[str, Text]) -> None:
+        self.table = table
+
+    def say(self, key: str, lang: Lang, **values: object) -> str:
+        """The message `key` in `lang`, with `{placeholders}` filled from `values`."""
+        text = self.table[key].get(lang)
+        return text.format(**values) if values else text
+
 
 MESSAGES: dict[str, Text] = {
     # Buttons
@@ -291,7 +307,4 @@ ERROR_MESSAGE = (
 )
 
 
-def say(key: str, lang: Lang, **values: object) -> str:
-    """The message `key` in `lang`, with `{placeholders}` filled from `values`."""
-    text = MESSAGES[key].get(lang)
-    return text.format(**values) if values else text
+say = Messages(MESSAGES).say
