@@ -31,6 +31,7 @@ from storage.base import Channel, ExportedSession
 
 if TYPE_CHECKING:
     from digest.bundle import Bundle
+    from storage.sqlite import SqliteStore
 
 log = logging.getLogger("parole")
 
@@ -265,13 +266,11 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
-    if not settings.storage.path.is_file():
-        # Opening would create an empty database there and export nothing, silently.
-        print(f"parole export: no database at {settings.storage.path}", file=sys.stderr)
+    store = bootstrap.existing_store(settings, "export")
+    if store is None:
         return 2
     if args.format in ("csv", "xlsx"):
-        return _export_table(settings, args)
-    store = bootstrap.store(settings)
+        return _export_table(settings, args, store)
 
     async def write(out: IO[str]) -> int:
         await store.open()
@@ -293,7 +292,7 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _export_table(settings: Settings, args: argparse.Namespace) -> int:
+def _export_table(settings: Settings, args: argparse.Namespace, store: SqliteStore) -> int:
     """`parole export --format csv|xlsx`: one consultation, one row per session."""
     from digest.exports import export_csv, export_xlsx
 
@@ -315,7 +314,6 @@ def _export_table(settings: Settings, args: argparse.Namespace) -> int:
     out: Path | None = args.out
     if out is None and args.format == "xlsx":
         out = Path(f"{consultation.id}.xlsx")  # a spreadsheet is no use on a terminal
-    store = bootstrap.store(settings)
 
     async def write(out: IO[str] | Path) -> int:
         await store.open()
@@ -339,8 +337,8 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from digest.model import Period
     from digest.schedule import on_demand_period
 
-    if not settings.storage.path.is_file():
-        print(f"parole digest: no database at {settings.storage.path}", file=sys.stderr)
+    store = bootstrap.existing_store(settings, "digest")
+    if store is None:
         return 2
     zone = settings.consultation.timezone
     try:
@@ -358,7 +356,6 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
             print(f"parole digest: {problem}", file=sys.stderr)
             return 2
     consultations = _consultations(settings)
-    store = bootstrap.store(settings)
     digest = settings.digest
 
     async def work() -> int:

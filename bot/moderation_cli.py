@@ -66,10 +66,9 @@ def moderation_command(settings: Settings, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 2
-    if not settings.storage.path.is_file():
-        print(f"parole moderation: no database at {settings.storage.path}", file=sys.stderr)
+    store = bootstrap.existing_store(settings, "moderation")
+    if store is None:
         return 2
-    store = bootstrap.store(settings)
 
     async def work() -> int:
         await store.open()

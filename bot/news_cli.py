@@ -46,10 +46,9 @@ def news_command(settings: Settings, args: argparse.Namespace) -> int:
             print(f"parole news: {problem}", file=sys.stderr)
         if problems:
             return 2
-    if not settings.storage.path.is_file():
-        print(f"parole news: no database at {settings.storage.path}", file=sys.stderr)
+    store = bootstrap.existing_store(settings, "news")
+    if store is None:
         return 2
-    store = bootstrap.store(settings)
 
     async def work() -> int:
         await store.open()

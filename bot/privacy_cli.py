@@ -40,8 +40,8 @@ def add_parsers(commands: Any) -> None:
 
 def forget_command(settings: Settings, args: argparse.Namespace) -> int:
     """`parole forget`: erase one participant and everything linked to them."""
-    if not settings.storage.path.is_file():
-        print(f"parole forget: no database at {settings.storage.path}", file=sys.stderr)
+    store = bootstrap.existing_store(settings, "forget")
+    if store is None:
         return 2
     key: str | None = args.pseudonym
     if args.telegram_id is not None:
@@ -51,7 +51,6 @@ def forget_command(settings: Settings, args: argparse.Namespace) -> int:
         secret = settings.privacy.pseudonym_secret
         assert secret is not None
         key = pseudonym(secret.get_secret_value(), Channel.TELEGRAM.value, args.telegram_id)
-    store = bootstrap.store(settings)
 
     async def erase() -> int:
         await store.open()

@@ -52,13 +52,6 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     imports.add_argument("--consultation", default=None, help="consultation id, if several")
 
 
-def _store(settings: Settings, command: str) -> SqliteStore | None:
-    if not settings.storage.path.is_file():
-        print(f"parole {command}: no database at {settings.storage.path}", file=sys.stderr)
-        return None
-    return bootstrap.store(settings)
-
-
 def _relays(settings: Settings, store: SqliteStore) -> Relays:
     return Relays(
         store,
@@ -90,7 +83,11 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.telegram.relay import relay_lines
 
     say = relay_texts.say
-    store = bootstrap.store(settings) if args.relay_command == "add" else _store(settings, "relay")
+    store = (
+        bootstrap.store(settings)
+        if args.relay_command == "add"
+        else bootstrap.existing_store(settings, "relay")
+    )
     if store is None:
         return 2
 
