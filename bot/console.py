@@ -94,8 +94,10 @@ async def _respond(
         new: Lang = "en" if asked == "en" else "fr" if asked == "fr" else _other(lang)
         return await conversations.set_language(who, new)
     if command:
-        # /aide, and as on Telegram any unknown command: never stored as an answer.
-        return Reply(shown.screen, shown.scope, shown.position, notes=(say("help", lang),))
+        # /aide, and as on Telegram any unknown command: never stored as an answer. The
+        # terminal's own help: Telegram's names commands (privacy, news) it does not have.
+        note = say("console_help", lang)
+        return Reply(shown.screen, shown.scope, shown.position, notes=(note,))
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     if line.isdecimal() and not shown.screen.expects_text and 1 <= int(line) <= len(buttons):
         event = replace(buttons[int(line) - 1][1], position=shown.position)

@@ -163,6 +163,27 @@ MESSAGES: dict[str, Text] = {
         "/aide: this message\n\n"
         "You can stop whenever you like and come back later: your answers are kept.",
     ),
+    # The terminal's /aide (`parole chat`): only what works there.
+    "console_help": Text(
+        fr="Je vous pose les questions d'une consultation de votre ville.\n\n"
+        "Tapez le numéro d'un bouton, ou votre réponse.\n"
+        "/start : commencer ou choisir une consultation\n"
+        "/reprendre : reprendre là où vous en étiez\n"
+        "/langue : English / français\n"
+        "/retour : revenir à la question précédente\n"
+        "/passer : passer une question facultative\n"
+        "/quitter : arrêter ; vos réponses sont gardées\n"
+        "/aide : ce message",
+        en="I ask you the questions of a consultation by your city.\n\n"
+        "Type a button's number, or your answer.\n"
+        "/start: begin or choose a consultation\n"
+        "/reprendre: resume where you were\n"
+        "/langue: English / français\n"
+        "/retour: back to the previous question\n"
+        "/passer: skip an optional question\n"
+        "/quitter: stop; your answers are kept\n"
+        "/aide: this message",
+    ),
     "language_set": Text(
         fr="C'est noté, je vous parle en français.", en="Got it, I will speak English."
     ),

@@ -409,7 +409,7 @@ async def test_an_unknown_command_shows_the_help_and_is_not_an_answer(
 ):
     c = consultation
     terminal = await talk(conversations, [*to_free_text(c), "/merci"])
-    assert f"» {say('help', 'fr')}" in terminal.last
+    assert f"» {say('console_help', 'fr')}" in terminal.last
     assert heading(c, "leviers_precision") in terminal.last
     assert "leviers_precision" not in (await current(conversations)).state.answers
 
@@ -421,9 +421,24 @@ async def test_aide_shows_the_help_above_the_same_question(
     screen = terminal.last
     assert (
         0
-        <= screen.index(f"» {say('help', 'fr')}")
+        <= screen.index(f"» {say('console_help', 'fr')}")
         < screen.index(heading(consultation, "quartier"))
     )
+
+
+async def test_every_command_the_help_names_works_in_the_terminal(
+    conversations: Conversations,
+):
+    # The terminal's help names only commands it has: none of them answers with the help.
+    helped = say("console_help", "fr")
+    named = [word for word in helped.split() if word.startswith("/")]
+    assert {"/start", "/reprendre", "/langue", "/retour", "/passer", "/quitter"} <= set(named)
+    for command in named:
+        if command in ("/aide", "/quitter"):
+            continue
+        terminal = await talk(conversations, ["1", "1", command])
+        assert f"» {helped}" not in terminal.last, command
+        assert f"» {say('console_help', 'en')}" not in terminal.last, command
 
 
 # -- language ------------------------------------------------------------------------------
@@ -440,7 +455,7 @@ async def test_langue_switches_to_english_and_is_remembered(
     assert heading(c, "quartier", "en") in switched
     assert say("hint_single", "en") in switched
     assert {"I'd rather not say", say("other", "en")} <= set(buttons(switched))
-    assert f"» {say('help', 'en')}" in terminal.last
+    assert f"» {say('console_help', 'en')}" in terminal.last
     assert terminal.farewell == say("goodbye", "en")
 
     # The next run speaks English though it was started in French.
