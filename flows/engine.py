@@ -101,18 +101,10 @@ class Engine:
         """Apply `event` to `state`."""
         outcome = self._dispatch(state, event, lang)
         # The same object when nothing was done; compared otherwise (a toggle can give back
-        # the picks it had). Built anew rather than with `replace`, three times slower.
+        # the picks it had). Every field copied through `vars`: a field added to `Outcome`
+        # cannot be dropped here, at two thirds of the cost of `dataclasses.replace`.
         changed = outcome.state is not state and outcome.state != state
-        return Outcome(
-            outcome.state,
-            outcome.screen,
-            outcome.saved,
-            outcome.removed,
-            moved=outcome.moved,
-            recap=outcome.recap,
-            stale=outcome.stale,
-            changed=changed,
-        )
+        return Outcome(**{**vars(outcome), "changed": changed})
 
     def _dispatch(self, state: SessionState, event: Event, lang: Lang) -> Outcome:
         if event.position is not None and event.position != state.position:
