@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Final, Protocol, TypeVar
+from typing import Final, Protocol, TypeVar
 
 import aiosqlite
 
@@ -25,6 +25,8 @@ from flows.state import SessionState
 from storage.base import Channel, Participant, RelayReach, Status
 from storage.sqlite_common import (
     PARTICIPANT_SQL,
+    Row,
+    StoreParts,
     parse_opt_stamp,
     participant_from,
     stamp,
@@ -32,7 +34,6 @@ from storage.sqlite_common import (
 )
 
 T = TypeVar("T")
-Row = tuple[Any, ...]
 
 ASSISTED_PREFIX: Final = "assisted:"  # pseudonyms of assisted entries: random, never a hash
 PAPER_PREFIX: Final = "paper:"
@@ -162,17 +163,8 @@ class RelayStore(Protocol):
         """Completed paper sessions, one anonymous participant each: all of them or none."""
 
 
-class SqliteRelays:
+class SqliteRelays(StoreParts):
     """`RelayStore` on `SqliteStore`'s connections (a mixin: see the module docstring)."""
-
-    async def _read(self, sql: str, params: Sequence[object]) -> list[Row]:
-        raise NotImplementedError
-
-    async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]:
-        raise NotImplementedError
-
-    async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
-        raise NotImplementedError
 
     async def _transaction(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         """Run `fn` in one write transaction (under the store's write lock)."""

@@ -84,7 +84,7 @@ from storage.migrations import migrate
 from storage.moderation import HIDDEN_TEXT, ModerationStore
 from storage.privacy import Erased, PrivacyStore, Purged, PurgePlan
 from storage.relays import RelayStore, SqliteRelays
-from storage.sqlite_common import parse_opt_stamp, parse_stamp, stamp
+from storage.sqlite_common import INSERT_FLAG, parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_moderation import ModerationSqlite
 from storage.sqlite_privacy import PrivacySqlite
 from storage.state_memo import StateMemo
@@ -164,10 +164,6 @@ _UPSERT_ANSWER: Final = (
 )
 _DELETE_ANSWER: Final = "DELETE FROM answers WHERE session_id = ? AND step_id = ?"
 _SET_CURRENT: Final = "UPDATE participants SET current_session_id = ? WHERE id = ?"
-_INSERT_FLAG: Final = (
-    "INSERT INTO flags (consultation_id, session_id, step_id, category, created_at) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
 
 # -- report queries (ReportStore) -------------------------------------------------------------
 # They lean on two facts of the write path. A session's updated_at is its latest turn's time,
@@ -365,7 +361,7 @@ class _EncodedTurn:
         )
 
     def flag_rows(self, session_id: int) -> list[tuple[object, ...]]:
-        """Parameters of `_INSERT_FLAG`, one row per flag of the turn."""
+        """Parameters of `INSERT_FLAG`, one row per flag of the turn."""
         return [
             (self.consultation_id, session_id, step, category, self.now)
             for step, category in self.flags
@@ -457,8 +453,10 @@ class SqliteStore(SqliteRelays, PrivacySqlite, ModerationSqlite):
         # batch is one hop from the event loop (see the module docstring).
         self._batch_thread: ThreadPoolExecutor | None = None
         self._batch_conn: sqlite3.Connection | None = None
-        # The writer connection is shared by the writer task and the single writes: one
-        # user at a time, or a single write would land inside a batch's transaction.
+        # The two writing connections (batches, single writes) take turns here rather than
+        # at SQLite's write lock, where the loser would block a thread for up to
+        # BUSY_TIMEOUT_MS; the writer connection's single writes also take turns with each
+        # other, so none lands inside another's transaction.
         self._write_lock = asyncio.Lock()
         self._queue: asyncio.Queue[_Pending | _ScreenNote | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
@@ -538,16 +536,10 @@ class SqliteStore(SqliteRelays, PrivacySqlite, ModerationSqlite):
 
     def _connect_batch(self) -> sqlite3.Connection:
         """The group commits' connection (made, used and closed in the batch thread)."""
-        conn = sqlite3.connect(self.path, isolation_level=None)
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _check_wal(self.path, conn.execute("PRAGMA journal_mode").fetchall())
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute(f"PRAGMA synchronous = {self.synchronous}")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        # Checked against SYNCHRONOUS_MODES in __init__: PRAGMA values cannot be bound.
+        return self._connect_plain(
+            BUSY_TIMEOUT_MS, "foreign_keys = ON", f"synchronous = {self.synchronous}"
+        )
 
     async def _in_batch_thread(self, work: Callable[[], T]) -> T:
         """Run `work` in the batch thread."""
@@ -556,11 +548,16 @@ class SqliteStore(SqliteRelays, PrivacySqlite, ModerationSqlite):
 
     def _connect_lookup(self) -> sqlite3.Connection:
         """The connection for reads by key, used on the event loop's thread only."""
+        return self._connect_plain(INLINE_BUSY_TIMEOUT_MS, "query_only = ON")
+
+    def _connect_plain(self, busy_timeout_ms: int, *pragmas: str) -> sqlite3.Connection:
+        """A plain `sqlite3` connection to the WAL file in autocommit mode, with `pragmas`."""
         conn = sqlite3.connect(self.path, isolation_level=None)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {INLINE_BUSY_TIMEOUT_MS}")
+            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
             _check_wal(self.path, conn.execute("PRAGMA journal_mode").fetchall())
-            conn.execute("PRAGMA query_only = ON")
+            for pragma in pragmas:
+                conn.execute(f"PRAGMA {pragma}")
         except BaseException:
             conn.close()
             raise
@@ -1201,7 +1198,7 @@ def _apply_together(
     if current:
         conn.executemany(_SET_CURRENT, current)
     if flag_rows:
-        conn.executemany(_INSERT_FLAG, flag_rows)
+        conn.executemany(INSERT_FLAG, flag_rows)
     return [results[index] for index in range(len(turns))]
 
 
@@ -1252,7 +1249,7 @@ def _apply_turn(conn: sqlite3.Connection, turn: _EncodedTurn) -> int:
     if turn.make_current:
         conn.execute(_SET_CURRENT, (session_id, turn.participant_id))
     if turn.flags:
-        conn.executemany(_INSERT_FLAG, turn.flag_rows(session_id))
+        conn.executemany(INSERT_FLAG, turn.flag_rows(session_id))
     return int(session_id)
 
 

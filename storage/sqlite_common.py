@@ -1,11 +1,13 @@
-"""What the parts of the SQLite store share: timestamp text, a write transaction, and the
-participant row (`storage.sqlite`, `storage.relays`, `storage.sqlite_privacy`)."""
+"""What the parts of the SQLite store share: timestamp text, a write transaction, the
+participant row, and what `SqliteStore` gives its mixins (`storage.sqlite`, `storage.relays`,
+`storage.sqlite_privacy`, `storage.sqlite_moderation`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable
-from typing import Any, Final, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import aiosqlite
 
@@ -13,10 +15,33 @@ from flows.model import LANGS
 from storage.base import Participant
 
 T = TypeVar("T")
+Row = tuple[Any, ...]
 
+INSERT_FLAG: Final = (
+    "INSERT INTO flags (consultation_id, session_id, step_id, category, created_at) "
+    "VALUES (?, ?, ?, ?, ?)"
+)
 PARTICIPANT_SQL: Final = (
     "SELECT id, lang, current_session_id, created_at FROM participants WHERE {}"
 )
+
+
+class StoreParts:
+    """What `SqliteStore` gives the mixins that run on its connections (relays, privacy,
+    moderation): declared for the type checker only, `SqliteStore` supplies them."""
+
+    if TYPE_CHECKING:
+        path: Path
+
+        async def _read(self, sql: str, params: Sequence[object]) -> list[Row]: ...
+
+        async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]: ...
+
+        async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T: ...
+
+        async def _report(self, sql: str, params: Mapping[str, object]) -> list[Row]: ...
+
+        def _require_open(self) -> None: ...
 
 
 def stamp(value: dt.datetime) -> str:

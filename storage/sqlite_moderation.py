@@ -10,16 +10,13 @@ statement, so a flagged text can be neither read nor changed through moderation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import Sequence
+from typing import Final
 
 import aiosqlite
 
 from storage.moderation import ModeratedText
-from storage.sqlite_common import parse_opt_stamp, parse_stamp, stamp
-
-T = TypeVar("T")
-Row = tuple[Any, ...]
+from storage.sqlite_common import Row, StoreParts, parse_opt_stamp, parse_stamp, stamp
 
 _COLUMNS: Final = (
     "a.session_id, a.step_id, s.consultation_id, json_extract(a.value, '$.text'), "
@@ -77,16 +74,8 @@ def _text(row: Row) -> ModeratedText:
     )
 
 
-class ModerationSqlite:
+class ModerationSqlite(StoreParts):
     """Moderation operations of `SqliteStore`."""
-
-    if TYPE_CHECKING:
-
-        async def _read(self, sql: str, params: Sequence[object]) -> list[Row]: ...
-
-        async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T: ...
-
-        async def _report(self, sql: str, params: Mapping[str, object]) -> list[Row]: ...
 
     async def texts_for_moderation(
         self, limit: int, *, hidden_only: bool = False

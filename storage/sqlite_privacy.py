@@ -12,10 +12,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from contextlib import closing
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TypeVar
 
 import aiosqlite
 
@@ -32,7 +31,9 @@ from storage.privacy import (
     StoredAnswer,
 )
 from storage.sqlite_common import (
+    INSERT_FLAG,
     PARTICIPANT_SQL,
+    StoreParts,
     parse_stamp,
     participant_from,
     stamp,
@@ -40,12 +41,7 @@ from storage.sqlite_common import (
 )
 
 T = TypeVar("T")
-Row = tuple[Any, ...]
 
-_INSERT_FLAG = (
-    "INSERT INTO flags (consultation_id, session_id, step_id, category, created_at) "
-    "VALUES (?, ?, ?, ?, ?)"
-)
 # Per category, then (category "") the flagged messages: a message flagged in two categories
 # has two rows with the same session, step and time.
 _FLAG_COUNTS = """
@@ -67,22 +63,8 @@ async def _count(conn: aiosqlite.Connection, sql: str, params: Sequence[object])
     return int(rows[0][0]) if rows else 0
 
 
-class PrivacySqlite:
+class PrivacySqlite(StoreParts):
     """Privacy operations of `SqliteStore`."""
-
-    path: Path
-
-    if TYPE_CHECKING:
-
-        async def _read(self, sql: str, params: Sequence[object]) -> list[Row]: ...
-
-        async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]: ...
-
-        async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T: ...
-
-        async def _report(self, sql: str, params: dict[str, object]) -> list[Row]: ...
-
-        def _require_open(self) -> None: ...
 
     async def find_participant(self, pseudonym: str) -> Participant | None:
         """The participant with this pseudonym, if stored (never creates one)."""
@@ -125,7 +107,7 @@ class PrivacySqlite:
                     )
                     if cursor.rowcount == 0:
                         return False
-                await conn.executemany(_INSERT_FLAG, rows)
+                await conn.executemany(INSERT_FLAG, rows)
                 return True
 
             return await transaction(conn, work)
