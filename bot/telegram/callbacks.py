@@ -1,4 +1,5 @@
-"""Button presses: their callback data, and their answer.
+"""Button presses: their callback data, their answer, the pressed message's redraw, and
+handlers that only take the presses of some senders.
 
 Callback data says which session (or consultation, or menu), at which step, and what was
 pressed. Telegram allows 64 bytes; codes are kept short by the consultation schema, and a
@@ -8,9 +9,12 @@ packed value that would not fit is refused here rather than by Telegram.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
-from telegram import CallbackQuery
+from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from flows.events import Event, decode, encode
 
@@ -46,3 +50,58 @@ async def answer(query: CallbackQuery, text: str | None = None) -> None:
     except BadRequest as error:
         # A press delivered again after a restart was already answered, or is too old.
         log.info("could not answer a button press: %s", error.message)
+
+
+async def close_buttons(query: CallbackQuery) -> None:
+    """Take the buttons away from the pressed message, if it still shows some."""
+    message = query.message
+    if not isinstance(message, Message) or message.reply_markup is None:
+        return  # no keyboard left to close (an edit would be refused as "not modified")
+    try:
+        await query.edit_message_reply_markup(None)
+    except BadRequest as error:  # too old to edit
+        log.info("could not close an old keyboard: %s", error.message)
+
+
+async def edit_pressed(
+    query: CallbackQuery,
+    text: str,
+    markup: InlineKeyboardMarkup | None = None,
+    parse_mode: str | None = None,
+) -> bool:
+    """Show `text` (and `markup`) in the pressed message instead of what it showed; False
+    if Telegram refused (the message is unchanged, or too old to edit)."""
+    try:
+        await query.edit_message_text(text, parse_mode=parse_mode, reply_markup=markup)
+    except BadRequest as error:
+        log.info("could not edit a pressed message: %s", error.message)
+        return False
+    return True
+
+
+ButtonCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+
+
+class GuardedButtons(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
+    """Button presses that `allowed` lets through (and `pattern` matches, if given).
+
+    Any other press does not match, and goes on to the next handlers: the residents' answer
+    it as any stale button, so nothing reveals what the buttons were for.
+    """
+
+    def __init__(
+        self,
+        callback: ButtonCallback,
+        allowed: Callable[[CallbackQuery], bool],
+        pattern: str | None = None,
+    ) -> None:
+        super().__init__(callback, pattern=pattern)
+        self.allowed = allowed
+
+    def check_update(self, update: object) -> bool | object | None:
+        """PTB's check, for the presses `allowed` lets through only."""
+        if not isinstance(update, Update) or update.callback_query is None:
+            return None
+        if not self.allowed(update.callback_query):
+            return None
+        return super().check_update(update)

@@ -9,25 +9,21 @@ redrawn from what storage holds. Texts are escaped: a resident's text is never m
 
 from __future__ import annotations
 
-import logging
 from html import escape
 from typing import Any, Final
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.moderation import Moderation, Ref, parse_ref
 from bot.moderation_texts import say
 from bot.settings import Settings
-from bot.telegram.callbacks import MAX_BYTES, answer
+from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
 from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly
 from digest import notes
 from digest.render import clean_text
 from storage.moderation import ModeratedText
-
-log = logging.getLogger(__name__)
 
 DATA_PREFIX: Final = "md"
 HIDE: Final = "h"
@@ -98,31 +94,19 @@ class ModerationHandlers:
             await answer(query)
             return
         changed = await self._apply(parts[1], ref)
-        message = query.message if isinstance(query.message, Message) else None
         if changed is None:
             await answer(query, say("gone", STAFF_LANG))
-            if message is not None and message.reply_markup is not None:
-                await _edit(message, None, None)
+            await close_buttons(query)
             return
         await answer(query, say("done_hidden" if changed.hidden_at else "done_shown", STAFF_LANG))
-        if message is not None:
-            await _edit(message, card(changed, self.timezone), keyboard(changed))
+        await edit_pressed(
+            query, card(changed, self.timezone), keyboard(changed), parse_mode=ParseMode.HTML
+        )
 
     async def _apply(self, action: str, ref: Ref) -> ModeratedText | None:
         if action == HIDE:
             return await self.moderation.hide(ref)
         return await self.moderation.show(ref)
-
-
-async def _edit(message: Message, html: str | None, buttons: InlineKeyboardMarkup | None) -> None:
-    """Redraw a text's message, or only take its button away (`html` None)."""
-    try:
-        if html is None:
-            await message.edit_reply_markup(reply_markup=None)
-        else:
-            await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=buttons)
-    except BadRequest as error:  # unchanged (a second press), or too old to edit
-        log.info("could not edit a moderation message: %s", error.message)
 
 
 def staff_menu() -> list[BotCommand]:

@@ -21,11 +21,9 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
-    Message,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot import news
@@ -34,7 +32,7 @@ from bot.news_texts import residents, say
 from bot.privacy import Privacy
 from bot.settings import StaffSettings
 from bot.telegram.broadcast import broadcast
-from bot.telegram.callbacks import answer
+from bot.telegram.callbacks import answer, close_buttons, edit_pressed
 from bot.telegram.staff import StaffButton, StaffOnly
 
 log = logging.getLogger(__name__)
@@ -128,23 +126,22 @@ class NewsHandlers:
         """A press on "Envoyer" or "Annuler" under a preview (staff only: see `register`)."""
         query = update.callback_query
         assert query is not None and query.message is not None
-        chat_id, message_id = query.message.chat.id, query.message.message_id
+        chat_id = query.message.chat.id
         parts = (query.data or "").split("|")
         pending = self._pending.get(parts[2]) if len(parts) == 3 else None
         if pending is None or pending.chat_id != chat_id or parts[1] not in ("s", "c"):
             await answer(query, say("expired", STAFF_LANG))
-            if isinstance(query.message, Message) and query.message.reply_markup is not None:
-                await _edit(context.bot, chat_id, message_id, None)
+            await close_buttons(query)
             return
         # Taken before any await: a second press of the same button finds nothing.
         del self._pending[parts[2]]
         await answer(query)
         if parts[1] == "c":
-            await _edit(context.bot, chat_id, message_id, say("cancelled", STAFF_LANG))
+            await edit_pressed(query, say("cancelled", STAFF_LANG))
             return
         total = sum((await news.audience(self.privacy.store)).values())
         sending = say("sending", STAFF_LANG, who=residents(total, STAFF_LANG))
-        await _edit(context.bot, chat_id, message_id, sending)
+        await edit_pressed(query, sending)
         context.application.create_task(
             self._send(context.bot, chat_id, pending.text), update=update, name="news"
         )
@@ -163,17 +160,6 @@ class NewsHandlers:
             await bot.send_message(chat_id, say("send_failed", STAFF_LANG))
             return
         await bot.send_message(chat_id, news.report_text(report, STAFF_LANG))
-
-
-async def _edit(bot: Bot, chat_id: int, message_id: int, text: str | None) -> None:
-    """Replace a preview by `text`, or only take its buttons away (None)."""
-    try:
-        if text is None:
-            await bot.edit_message_reply_markup(chat_id, message_id, reply_markup=None)
-        else:
-            await bot.edit_message_text(text, chat_id, message_id)
-    except BadRequest as error:  # already edited, or too old to edit
-        log.info("could not edit a news preview: %s", error.message)
 
 
 def staff_menu() -> list[BotCommand]:

@@ -11,15 +11,14 @@ import logging
 from typing import Any, Final
 
 from telegram import (
+    CallbackQuery,
     ChatMember,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
-    Message,
     Update,
 )
 from telegram.constants import ChatType
-from telegram.error import BadRequest
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -31,7 +30,7 @@ from telegram.ext import (
 
 from bot.conversation import Clock, language_from_hint, utc_now
 from bot.privacy import Privacy
-from bot.telegram.callbacks import answer
+from bot.telegram.callbacks import answer, close_buttons, edit_pressed
 from flows.model import Lang
 from flows.texts import say
 
@@ -111,7 +110,7 @@ class PrivacyHandlers:
         if len(parts) != 3 or who is None or parts[2] != str(who.id) or parts[1] not in "yn":
             # Replayed after an erasure, forged, or shown to someone else: nothing happens.
             await answer(query, say("stale", lang) if who else say("nothing_stored", lang))
-            await _close(query)
+            await close_buttons(query)
             return
         await answer(query)
         if parts[1] == "n":
@@ -137,23 +136,10 @@ class PrivacyHandlers:
             log.info("a resident blocked the bot: their follow-up contact is forgotten")
 
 
-async def _close(query: Any) -> None:
-    message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
-        return  # no keyboard left to close (an edit would be refused as "not modified")
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as error:
-        log.info("could not close an old keyboard: %s", error.message)
-
-
-async def _edit(query: Any, text: str) -> None:
-    try:
-        await query.edit_message_text(text)
-    except BadRequest as error:
-        log.info("could not edit a message: %s", error.message)
-        if query.message is not None:
-            await query.message.chat.send_message(text)
+async def _edit(query: CallbackQuery, text: str) -> None:
+    """`text` in the pressed message, or in a new one if Telegram refuses the edit."""
+    if not await edit_pressed(query, text) and query.message is not None:
+        await query.message.chat.send_message(text)
 
 
 def register(

@@ -13,24 +13,22 @@ update they stop it there (`ApplicationHandlerStop`), otherwise the residents' h
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from html import escape
 from typing import Any, Final, Protocol
 
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     ApplicationHandlerStop,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -49,7 +47,7 @@ from bot.relays import (
     share_payload,
 )
 from bot.settings import Settings, StaffSettings
-from bot.telegram.callbacks import answer, unpack
+from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, unpack
 from bot.telegram.resident import answer_button, send_reply
 from bot.telegram.staff import StaffOnly
 from digest.dispatch import DigestStore
@@ -314,7 +312,7 @@ class RelayHandlers:
         assert query is not None
         kind, _, argument = action.partition("|")
         await answer(query)
-        await _close(query)
+        await close_buttons(query)
         if kind == "agree":
             reply = await self.entries.begin(relay, lang, argument, key)
             if reply is None:
@@ -346,13 +344,6 @@ class RelayHandlers:
             ]
         )
         await _text(update, say("entry_done", lang), markup)
-
-
-async def _close(query: CallbackQuery) -> None:
-    try:
-        await query.edit_message_reply_markup(None)
-    except BadRequest as error:
-        log.info("could not close an old keyboard: %s", error.message)
 
 
 class StaffRelayHandlers:
@@ -432,9 +423,6 @@ def register_staff(application: TelegramApp, relays: Relays, staff: StaffSetting
     )
 
 
-RelayCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-
-
 class _MayBeRelay(filters.UpdateFilter):
     """Lets through updates whose sender may be a relay (see `Relays.may_be_relay`)."""
 
@@ -446,21 +434,6 @@ class _MayBeRelay(filters.UpdateFilter):
         """Whether the relay handlers should look at `update`."""
         user = update.effective_user
         return user is not None and self.relays.may_be_relay(user.id)
-
-
-class _RelayButtons(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
-    """Button presses of senders who may be relays; a resident's press costs no relay check."""
-
-    def __init__(self, relays: Relays, callback: RelayCallback) -> None:
-        super().__init__(callback)
-        self.relays = relays
-
-    def check_update(self, update: object) -> bool | object | None:
-        """PTB's check, for the relays' presses only."""
-        user = update.effective_user if isinstance(update, Update) else None
-        if user is None or not self.relays.may_be_relay(user.id):
-            return False
-        return super().check_update(update)
 
 
 def register(
@@ -482,7 +455,7 @@ def register(
             CommandHandler("saisie", h.entry, filters=relay_only),
             CommandHandler("bilan", h.report, filters=relay_only),
             MessageHandler(relay_only & filters.TEXT & ~filters.COMMAND, h.text),
-            _RelayButtons(relays, h.button),
+            GuardedButtons(h.button, lambda query: relays.may_be_relay(query.from_user.id)),
         ],
         group=GROUP,
     )

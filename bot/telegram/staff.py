@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from html import escape
 from typing import Any, Final
 from zoneinfo import ZoneInfo
@@ -20,6 +20,7 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
+    CallbackQuery,
     Chat,
     LinkPreviewOptions,
     Message,
@@ -30,7 +31,6 @@ from telegram.constants import ChatAction, ChatType, ParseMode
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     filters,
@@ -38,6 +38,7 @@ from telegram.ext import (
 
 from bot.conversation import Clock
 from bot.settings import Settings, StaffSettings
+from bot.telegram.callbacks import ButtonCallback, GuardedButtons
 from bot.telegram.ratelimit import retry_after_seconds
 from digest import notes
 from digest.bundle import Attachment, Bundle, build_bundle, export_attachment
@@ -78,30 +79,16 @@ class StaffOnly(filters.MessageFilter):
         return staff_here(self.staff, message.from_user, message.chat)
 
 
-class StaffButton(CallbackQueryHandler[ContextTypes.DEFAULT_TYPE, None]):
-    """A staff button: matches only a press by staff where staff commands work.
+class StaffButton(GuardedButtons):
+    """A staff button: matches only a press by staff where staff commands work (anyone
+    else's press, a forged one included, goes on to the resident handlers)."""
 
-    Anyone else's press (a forged one included) does not match, and goes on to the resident
-    handlers, which answer it as any stale button.
-    """
+    def __init__(self, callback: ButtonCallback, staff: StaffSettings, pattern: str) -> None:
+        def allowed(query: CallbackQuery) -> bool:
+            message = query.message
+            return message is not None and staff_here(staff, query.from_user, message.chat)
 
-    def __init__(
-        self,
-        callback: Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]],
-        staff: StaffSettings,
-        pattern: str,
-    ) -> None:
-        super().__init__(callback, pattern=pattern)
-        self.staff = staff
-
-    def check_update(self, update: object) -> bool | object | None:
-        """Whether the press is staff's, in their place, and matches the pattern."""
-        if not isinstance(update, Update) or update.callback_query is None:
-            return None
-        query = update.callback_query
-        if query.message is None or not staff_here(self.staff, query.from_user, query.message.chat):
-            return None
-        return super().check_update(update)
+        super().__init__(callback, allowed, pattern)
 
 
 # -- delivery -------------------------------------------------------------------------------
