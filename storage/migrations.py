@@ -273,6 +273,35 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             """,
         ),
     ),
+    Migration(
+        9,
+        (
+            # Follow-up news as staff sent it (stripped): the same text sent again is the same
+            # news, so a send that stopped half-way can be finished without repeats.
+            """
+            CREATE TABLE news (
+                id INTEGER PRIMARY KEY,
+                text TEXT NOT NULL UNIQUE,
+                created_at TEXT NOT NULL
+            )
+            """,
+            # Who received which news, by participant only (no chat id: that stays sealed in
+            # `contacts`). The cascades take a resident's lines with them at erasure and
+            # retention.
+            """
+            CREATE TABLE news_deliveries (
+                news_id INTEGER NOT NULL REFERENCES news(id) ON DELETE CASCADE,
+                participant_id INTEGER NOT NULL
+                    REFERENCES participants(id) ON DELETE CASCADE,
+                delivered_at TEXT NOT NULL,
+                PRIMARY KEY (news_id, participant_id)
+            ) WITHOUT ROWID
+            """,
+            # Deleting a participant looks their deliveries up by this index rather than
+            # reading the whole table (once per participant the retention purge deletes).
+            "CREATE INDEX news_deliveries_participant ON news_deliveries(participant_id)",
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

@@ -86,6 +86,7 @@ from storage.privacy import Erased, PrivacyStore, Purged, PurgePlan
 from storage.relays import RelayStore, SqliteRelays
 from storage.sqlite_common import INSERT_FLAG, parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_moderation import ModerationSqlite
+from storage.sqlite_news import NewsSqlite
 from storage.sqlite_privacy import PrivacySqlite
 from storage.state_memo import StateMemo
 
@@ -430,7 +431,7 @@ class _AnswerChange:
     delete_first: bool  # a turn of the batch removed it: delete the old row before upserting
 
 
-class SqliteStore(SqliteRelays, PrivacySqlite, ModerationSqlite):
+class SqliteStore(SqliteRelays, PrivacySqlite, ModerationSqlite, NewsSqlite):
     """`Store` on one SQLite file in WAL mode, with group commit."""
 
     def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:

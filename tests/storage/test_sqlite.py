@@ -30,6 +30,8 @@ TABLES = {
     "relay_invitations",
     "flags",
     "contacts",
+    "news",  # who received which follow-up news (migration 9)
+    "news_deliveries",
 }
 
 
