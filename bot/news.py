@@ -9,6 +9,10 @@ A chat that refuses for good loses its contact: "Forbidden" (the resident blocke
 deleted their account) always; "BadRequest" (chat not found) only when the same send reached
 someone, since a message refused for its own content fails for every chat alike and must not
 cost anyone their contact. Other failures (network, time-outs) keep the contact.
+
+Who received which text is recorded (`storage.news`): sending the same text again reaches
+only the residents it has not reached yet (a send stopped by an outage or a restart is
+finished that way), while a changed text is a new message for everyone.
 """
 
 from __future__ import annotations
@@ -20,9 +24,11 @@ from dataclasses import dataclass
 from html import escape
 from typing import Final, Protocol
 
+from bot.conversation import Clock, utc_now
 from bot.news_texts import say
 from bot.privacy import Privacy
 from flows.model import LANGS, Lang
+from storage.news import NewsStore
 from storage.privacy import PrivacyStore
 
 log = logging.getLogger(__name__)
@@ -31,6 +37,10 @@ MESSAGE_LIMIT: Final = 4096  # Telegram's, in UTF-16 code units of the text as d
 SEPARATOR: Final = "\n\n"
 BLOCKED: Final = "Forbidden"
 NOT_FOUND: Final = "BadRequest"
+# Chats per `deliver` call. Who received the news is recorded after each chunk, so a crash
+# or a restart mid-send loses the record of one chunk at most (those residents would get
+# the text twice if it is sent again); smaller chunks would only mean more writes.
+CHUNK: Final = 200
 
 
 class Delivery(Protocol):
@@ -49,6 +59,10 @@ class Delivery(Protocol):
 Deliver = Callable[[list[int], str], Awaitable[Delivery]]
 
 
+class NewsRecords(PrivacyStore, NewsStore, Protocol):
+    """The store as a preview reads it: the contacts, and who received which news."""
+
+
 @dataclass(frozen=True)
 class NewsReport:
     """How a send went, in counts only."""
@@ -57,6 +71,20 @@ class NewsReport:
     failed: int
     dropped: int  # contacts removed: their chat refuses for good (counted in `failed`)
     unreadable: int  # contacts not sealed with this secret (not tried, not counted above)
+    already: int  # residents who had received this very text before (not sent again)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Who a send would reach now, per language, and who already received the text."""
+
+    langs: Counter[Lang]
+    already: int
+
+    @property
+    def total(self) -> int:
+        """Residents a send would reach now."""
+        return sum(self.langs.values())
 
 
 def footer(lang: Lang) -> str:
@@ -90,36 +118,67 @@ def _units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-async def audience(store: PrivacyStore) -> Counter[Lang]:
-    """How many residents asked for news, per language (French when none is stored)."""
-    return Counter(kept.lang or "fr" for kept in await store.contacts())
+async def audience(store: NewsRecords, text: str) -> Audience:
+    """Who asked for news and has not received `text` yet, per language (French when none
+    is stored); a preview reads it without recording anything."""
+    news_id = await store.find_news(text)
+    reached = set() if news_id is None else await store.delivered(news_id)
+    langs: Counter[Lang] = Counter()
+    already = 0
+    for kept in await store.contacts():
+        if kept.participant_id in reached:
+            already += 1
+        else:
+            langs[kept.lang or "fr"] += 1
+    return Audience(langs, already)
 
 
-async def send(privacy: Privacy, text: str, deliver: Deliver) -> NewsReport:
-    """Send `text` to every resident who asked for news; drop the chats that refuse for good."""
+async def send(
+    privacy: Privacy,
+    store: NewsStore,
+    text: str,
+    deliver: Deliver,
+    *,
+    clock: Clock = utc_now,
+) -> NewsReport:
+    """Send `text` to every resident who asked for news and has not received it yet, a chunk
+    at a time, recording each chunk's deliveries; drop the chats that refuse for good."""
+    news_id = await store.news_item(text, clock())
+    reached = await store.delivered(news_id)
     recipients = await privacy.recipients()
     by_lang: dict[Lang, dict[int, int]] = {}  # language -> chat id -> participant id
+    already = 0
     for recipient in recipients.readable:
-        by_lang.setdefault(recipient.lang, {})[recipient.chat_id] = recipient.participant_id
+        if recipient.participant_id in reached:
+            already += 1
+        else:
+            by_lang.setdefault(recipient.lang, {})[recipient.chat_id] = recipient.participant_id
     delivered = 0
     failed: dict[int, str] = {}  # participant id -> error type
     for lang, chats in by_lang.items():
-        outcome = await deliver(list(chats), html(text, lang))
-        delivered += len(outcome.delivered)
-        failed |= {chats[chat]: reason for chat, reason in outcome.failed.items()}
+        message = html(text, lang)
+        order = list(chats)
+        for start in range(0, len(order), CHUNK):
+            outcome = await deliver(order[start : start + CHUNK], message)
+            await store.record_deliveries(
+                news_id, (chats[chat] for chat in outcome.delivered), clock()
+            )
+            delivered += len(outcome.delivered)
+            failed |= {chats[chat]: reason for chat, reason in outcome.failed.items()}
     refused = {BLOCKED, NOT_FOUND} if delivered else {BLOCKED}
     dropped = 0
     for participant_id, reason in failed.items():
         if reason in refused and await privacy.drop_contact(participant_id):
             dropped += 1
-    report = NewsReport(delivered, len(failed), dropped, recipients.unreadable)
+    report = NewsReport(delivered, len(failed), dropped, recipients.unreadable, already)
     # Counts only: no chat, no resident, not the text.
     log.info(
-        "news: %d delivered, %d failed, %d contact(s) dropped, %d unreadable",
+        "news: %d delivered, %d failed, %d contact(s) dropped, %d unreadable, %d already received",
         report.delivered,
         report.failed,
         report.dropped,
         report.unreadable,
+        report.already,
     )
     return report
 
@@ -131,4 +190,13 @@ def report_text(report: NewsReport, lang: Lang = "fr") -> str:
         lines.append(say("report_dropped", lang, n=report.dropped))
     if report.unreadable:
         lines.append(say("report_unreadable", lang, n=report.unreadable))
+    if report.already:
+        lines.append(say("report_already", lang, n=report.already))
     return "\n".join(lines)
+
+
+def already_text(count: int, lang: Lang) -> str:
+    """What a preview says of the residents who already received the text ("" if none)."""
+    if not count:
+        return ""
+    return say("already_one", lang) if count == 1 else say("already_many", lang, n=count)

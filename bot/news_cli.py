@@ -27,7 +27,8 @@ def add_parsers(commands: Any) -> None:
         help="follow-up news to the residents who asked for it (a preview without --send)",
         description="The message is plain text, from --text or a UTF-8 file; each resident gets "
         "it with a last line, in their language, saying how to stop (/stop). Without --send, "
-        "prints the message as residents will get it and how many would, and sends nothing.",
+        "prints the message as residents will get it and how many would, and sends nothing. "
+        "The same text sent again only goes to the residents it has not reached yet.",
     )
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("file", type=Path, nargs="?", default=None, help="the message (UTF-8)")
@@ -53,13 +54,12 @@ def news_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         await store.open()
         try:
-            langs = await news.audience(store)
-            total = sum(langs.values())
+            audience = await news.audience(store, text)
             if not args.send:
-                _preview(text, langs["fr"], langs["en"])
+                _preview(text, audience)
                 return 0
-            if not total:
-                print(say("nobody", "en"))
+            if not audience.total:
+                print(say("everyone_reached" if audience.already else "nobody", "en"))
                 return 0
             return await _send(settings, store, text)
         finally:
@@ -91,11 +91,15 @@ def _text(args: argparse.Namespace) -> str | None:
     return text
 
 
-def _preview(text: str, french: int, english: int) -> None:
+def _preview(text: str, audience: news.Audience) -> None:
+    french, english = audience.langs["fr"], audience.langs["en"]
     print(
-        f"{french + english} resident(s) would receive this message ({french} in French, "
+        f"{audience.total} resident(s) would receive this message ({french} in French, "
         f"{english} in English). Nothing was sent: add --send to send it."
     )
+    already = news.already_text(audience.already, "en")
+    if already:
+        print(already)
     for lang, version in VERSIONS.items():
         print(f"\n--- {version} ---\n{news.plain(text, lang)}")
 
@@ -118,7 +122,7 @@ async def _send(settings: Settings, store: SqliteStore, text: str) -> int:
 
     try:
         async with bot:
-            report = await news.send(privacy, text, deliver)
+            report = await news.send(privacy, store, text, deliver)
     except TelegramError as error:  # the token was refused, or the server is unreachable
         token = settings.telegram.token.get_secret_value()
         print(f"parole news: Telegram failed: {redact(error, token)}", file=sys.stderr)

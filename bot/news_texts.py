@@ -50,6 +50,20 @@ MESSAGES: dict[str, Text] = {
         en="📣 Preview: here is the message as {who} will get it ({fr} in French, "
         "{en} in English). In English, the last sentence becomes:\n“{footer_en}”",
     ),
+    "already_one": Text(
+        fr="1 habitant l'a déjà reçu : il ne le recevra pas une deuxième fois.",
+        en="1 resident already got it and will not get it twice.",
+    ),
+    "already_many": Text(
+        fr="{n} habitants l'ont déjà reçu : ils ne le recevront pas une deuxième fois.",
+        en="{n} residents already got it and will not get it twice.",
+    ),
+    "everyone_reached": Text(
+        fr="Tous les habitants qui ont demandé des nouvelles ont déjà reçu ce message : il "
+        "n'y a personne d'autre à qui l'envoyer.",
+        en="Every resident who asked for news already got this message: there is nobody "
+        "else to send it to.",
+    ),
     "send": Text(fr="📤 Envoyer à {who}", en="📤 Send to {who}"),
     "cancel": Text(fr="Annuler", en="Cancel"),
     "sending": Text(
@@ -78,11 +92,15 @@ MESSAGES: dict[str, Text] = {
         fr="{n} contact(s) illisible(s) : le secret privacy.pseudonym_secret a-t-il changé ?",
         en="{n} contact(s) unreadable: was privacy.pseudonym_secret changed?",
     ),
+    "report_already": Text(
+        fr="{n} habitant(s) l'avaient déjà reçu : pas de deuxième envoi pour eux.",
+        en="{n} resident(s) had already got it: not sent to them again.",
+    ),
     "send_failed": Text(
-        fr="😕 L'envoi s'est arrêté sur une erreur technique (voir le journal du bot). Des "
-        "habitants ont pu le recevoir : vérifiez avant de le renvoyer.",
-        en="😕 Sending stopped on a technical error (see the bot's log). Some residents may "
-        "have received it: check before sending it again.",
+        fr="😕 L'envoi s'est arrêté sur une erreur technique (voir le journal du bot). Vous "
+        "pouvez renvoyer le même texte : il ira aux habitants qui ne l'ont pas encore reçu.",
+        en="😕 Sending stopped on a technical error (see the bot's log). You can send the same "
+        "text again: it will go to the residents who have not got it yet.",
     ),
     "residents_one": Text(fr="1 habitant", en="1 resident"),
     "residents_many": Text(fr="{n} habitants", en="{n} residents"),

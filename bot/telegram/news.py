@@ -7,14 +7,18 @@ token from an earlier process never matches a later text). A press is taken once
 only (`StaffButton`), in the chat the preview was shown in. The send runs as a task of the
 application, so residents keep being answered meanwhile, and its counts come back to that
 chat.
+
+Only the residents who have not received the text yet are counted and sent it (`bot.news`);
+sends run one after another, so one text sent from two previews reaches each resident once.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from telegram import (
     Bot,
@@ -56,9 +60,12 @@ class Pending:
 class NewsHandlers:
     """/nouvelles, its buttons and /stop, around the residents' privacy use cases."""
 
-    def __init__(self, privacy: Privacy) -> None:
+    def __init__(self, privacy: Privacy, store: news.NewsRecords) -> None:
         self.privacy = privacy
+        self.store = store
         self._pending: dict[str, Pending] = {}
+        # One send at a time: a second send of the same text then finds the first's record.
+        self._sending = asyncio.Lock()
 
     async def stop(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/stop: a resident no longer wants follow-up news."""
@@ -86,26 +93,25 @@ class NewsHandlers:
                 say("too_long", STAFF_LANG, n=news.length(text), max=news.max_length())
             )
             return
-        langs = await news.audience(self.privacy.store)
-        total = sum(langs.values())
-        if not total:
-            await chat.send_message(say("nobody", STAFF_LANG))
+        audience = await news.audience(self.store, text)
+        if not audience.total:
+            await chat.send_message(_nobody(audience))
             return
         token = secrets.token_urlsafe(8)
         self._pending[token] = Pending(text, chat.id)
         while len(self._pending) > MAX_PENDING:
             del self._pending[next(iter(self._pending))]
-        who = residents(total, STAFF_LANG)
-        await chat.send_message(
-            say(
-                "preview",
-                STAFF_LANG,
-                who=who,
-                fr=langs["fr"],
-                en=langs["en"],
-                footer_en=news.footer("en"),
-            )
+        who = residents(audience.total, STAFF_LANG)
+        heading = say(
+            "preview",
+            STAFF_LANG,
+            who=who,
+            fr=audience.langs["fr"],
+            en=audience.langs["en"],
+            footer_en=news.footer("en"),
         )
+        already = news.already_text(audience.already, STAFF_LANG)
+        await chat.send_message(f"{heading}\n\n{already}" if already else heading)
         buttons = InlineKeyboardMarkup(
             [
                 [
@@ -139,8 +145,11 @@ class NewsHandlers:
         if parts[1] == "c":
             await edit_pressed(query, say("cancelled", STAFF_LANG))
             return
-        total = sum((await news.audience(self.privacy.store)).values())
-        sending = say("sending", STAFF_LANG, who=residents(total, STAFF_LANG))
+        audience = await news.audience(self.store, pending.text)
+        if not audience.total:  # reached meanwhile (another preview of the same text)
+            await edit_pressed(query, _nobody(audience))
+            return
+        sending = say("sending", STAFF_LANG, who=residents(audience.total, STAFF_LANG))
         await edit_pressed(query, sending)
         context.application.create_task(
             self._send(context.bot, chat_id, pending.text), update=update, name="news"
@@ -153,13 +162,19 @@ class NewsHandlers:
             return await broadcast(bot, chats, html)
 
         try:
-            report = await news.send(self.privacy, text, deliver)
+            async with self._sending:
+                report = await news.send(self.privacy, self.store, text, deliver)
         except Exception as error:
             # The error's type only: its message could quote a stored value.
             log.error("sending news failed: %s", type(error).__name__)
             await bot.send_message(chat_id, say("send_failed", STAFF_LANG))
             return
         await bot.send_message(chat_id, news.report_text(report, STAFF_LANG))
+
+
+def _nobody(audience: news.Audience) -> str:
+    """Why there is nobody to send to: nobody asked, or everyone already got the text."""
+    return say("everyone_reached" if audience.already else "nobody", STAFF_LANG)
 
 
 def staff_menu() -> list[BotCommand]:
@@ -169,7 +184,8 @@ def staff_menu() -> list[BotCommand]:
 
 def register(application: TelegramApp, privacy: Privacy, staff: StaffSettings) -> None:
     """Add /nouvelles, its buttons and /stop; call before the residents' catch-all handlers."""
-    h = NewsHandlers(privacy)
+    # SqliteStore, behind privacy's store, is also a NewsStore (see storage.sqlite_news).
+    h = NewsHandlers(privacy, cast(news.NewsRecords, privacy.store))
     application.add_handlers(
         [
             CommandHandler(

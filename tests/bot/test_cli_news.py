@@ -12,6 +12,7 @@ import pytest
 
 from bot import news
 from bot.cli import main
+from bot.news_texts import say as say_news
 from bot.privacy import Privacy
 from bot.settings import Settings
 from flows.model import Lang
@@ -123,6 +124,40 @@ def test_send_shows_the_text_as_typed(
     assert code == 0, err
     [received] = api.messages(501)
     assert received.text.startswith(typed + "\n\n") and received.parse_mode == "HTML"
+
+
+def test_the_same_text_sent_again_reaches_only_the_chats_it_missed(
+    capsys: pytest.CaptureFixture[str], database: Path, server: FakeBotApiServer, api: FakeBotApi
+):
+    api.fail_next("sendMessage", 502)  # one copy lost to the network
+    code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
+    assert code == 0, err
+    assert out == "✅ News sent: 2 delivered, 1 failed.\n"
+    [missed] = [chat for chat in ASKED if not api.messages(chat)]
+
+    code, out, err = parole(capsys, "news", "--text", NEWS)
+    assert code == 0, err
+    french = int(ASKED[missed] == "fr")
+    assert out.startswith(
+        f"1 resident(s) would receive this message ({french} in French, {1 - french} in English)"
+    )
+    assert "\n2 residents already got it and will not get it twice.\n" in out
+
+    code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
+    assert code == 0, err
+    assert out == (
+        "✅ News sent: 1 delivered, 0 failed.\n"
+        "2 resident(s) had already got it: not sent to them again.\n"
+    )
+    for chat, lang in ASKED.items():
+        assert [m.text for m in api.messages(chat)] == [news.plain(NEWS, lang)], "one copy"
+
+    sent = len(api.requests)
+    code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
+    assert code == 0, err
+    assert out == say_news("everyone_reached", "en") + "\n"
+    assert len(api.requests) == sent, "nothing sent, Telegram not even asked"
+    assert all(str(chat) not in out + err for chat in ASKED), "counts only"
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,10 @@ from storage.sqlite import SqliteStore
 
 SECRET = "a-test-secret-of-enough-length"
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+NEWS = "Le jardin partagé ouvre samedi."
+
+# SqliteStore is the store a preview reads (contacts and news): checked by the type checker.
+_records: type[news.NewsRecords] = SqliteStore
 
 
 @dataclass
@@ -64,8 +69,8 @@ async def kept(store: SqliteStore) -> list[int]:
 async def test_each_language_gets_one_send_with_its_footer(store: SqliteStore):
     await residents(store, [(101, "fr"), (102, "en"), (103, None)])
     deliver = RecordingDeliver()
-    report = await news.send(privacy(store), "Le jardin ouvre samedi.", deliver)
-    assert report == news.NewsReport(delivered=3, failed=0, dropped=0, unreadable=0)
+    report = await news.send(privacy(store), store, "Le jardin ouvre samedi.", deliver)
+    assert report == news.NewsReport(delivered=3, failed=0, dropped=0, unreadable=0, already=0)
     by_chats = dict((tuple(chats), html) for chats, html in deliver.sent)
     assert by_chats[(101, 103)].endswith("<i>" + news.footer("fr") + "</i>"), "French by default"
     assert by_chats[(102,)].endswith("<i>" + news.footer("en") + "</i>")
@@ -76,7 +81,7 @@ async def test_a_chat_not_found_loses_its_contact_when_others_got_the_message(
 ):
     await residents(store, [(101, "fr"), (102, "fr"), (103, "fr")])
     deliver = RecordingDeliver({102: "BadRequest", 103: "NetworkError"})
-    report = await news.send(privacy(store), "Nouvelles", deliver)
+    report = await news.send(privacy(store), store, "Nouvelles", deliver)
     assert (report.delivered, report.failed, report.dropped) == (1, 2, 1)
     assert await kept(store) == [101, 103], "a network error keeps the contact"
 
@@ -84,7 +89,7 @@ async def test_a_chat_not_found_loses_its_contact_when_others_got_the_message(
 async def test_a_message_refused_by_every_chat_costs_nobody_their_contact(store: SqliteStore):
     await residents(store, [(101, "fr"), (102, "en")])
     deliver = RecordingDeliver({101: "BadRequest", 102: "BadRequest"})
-    report = await news.send(privacy(store), "Nouvelles", deliver)
+    report = await news.send(privacy(store), store, "Nouvelles", deliver)
     assert (report.delivered, report.failed, report.dropped) == (0, 2, 0)
     assert await kept(store) == [101, 102]
 
@@ -93,15 +98,19 @@ async def test_a_blocked_chat_loses_its_contact_even_when_nobody_got_the_message
     store: SqliteStore,
 ):
     await residents(store, [(101, "fr")])
-    report = await news.send(privacy(store), "Nouvelles", RecordingDeliver({101: "Forbidden"}))
+    report = await news.send(
+        privacy(store), store, "Nouvelles", RecordingDeliver({101: "Forbidden"})
+    )
     assert report.dropped == 1 and await kept(store) == []
 
 
 async def test_a_contact_sealed_with_another_secret_is_counted_not_sent(store: SqliteStore):
     await residents(store, [(101, "fr"), (102, "fr")])
     deliver = RecordingDeliver()
-    report = await news.send(privacy(store, "another-secret-of-enough-length"), "Hi", deliver)
-    assert report == news.NewsReport(delivered=0, failed=0, dropped=0, unreadable=2)
+    report = await news.send(
+        privacy(store, "another-secret-of-enough-length"), store, "Hi", deliver
+    )
+    assert report == news.NewsReport(delivered=0, failed=0, dropped=0, unreadable=2, already=0)
     assert deliver.sent == []
     assert await kept(store) == [101, 102], "kept: the secret may come back"
 
@@ -109,7 +118,7 @@ async def test_a_contact_sealed_with_another_secret_is_counted_not_sent(store: S
 async def test_the_text_is_escaped_and_the_report_names_no_one(store: SqliteStore):
     await residents(store, [(101, "fr"), (102, "fr")])
     deliver = RecordingDeliver({102: "Forbidden"})
-    report = await news.send(privacy(store), "  Travaux <rue> & place  \n", deliver)
+    report = await news.send(privacy(store), store, "  Travaux <rue> & place  \n", deliver)
     [(_, html)] = deliver.sent
     assert html.startswith("Travaux &lt;rue&gt; &amp; place\n\n<i>")
     text = news.report_text(report)
@@ -118,3 +127,93 @@ async def test_the_text_is_escaped_and_the_report_names_no_one(store: SqliteStor
         "1 contact(s) retiré(s) : l'habitant a bloqué le bot ou son compte n'existe plus."
     )
     assert "101" not in text and "102" not in text
+
+
+# -- who already received it --------------------------------------------------------------------
+
+
+def chats_sent(deliver: RecordingDeliver) -> list[int]:
+    return sorted(chat for chats, _ in deliver.sent for chat in chats)
+
+
+async def test_the_same_text_again_reaches_only_the_residents_it_missed(store: SqliteStore):
+    await residents(store, [(101, "fr"), (102, "fr"), (103, "en"), (104, "en"), (105, None)])
+    outage = RecordingDeliver({102: "NetworkError", 104: "TimedOut"})
+    first = await news.send(privacy(store), store, NEWS, outage)
+    assert (first.delivered, first.failed, first.already) == (3, 2, 0)
+
+    again = RecordingDeliver()
+    report = await news.send(privacy(store), store, f"  {NEWS}\n", again)  # spaces aside
+    assert chats_sent(again) == [102, 104], "only the chats the outage missed"
+    assert report == news.NewsReport(delivered=2, failed=0, dropped=0, unreadable=0, already=3)
+    assert news.report_text(report) == (
+        "✅ Nouvelles envoyées : 2 reçu(s), 0 échec(s).\n"
+        "3 habitant(s) l'avaient déjà reçu : pas de deuxième envoi pour eux."
+    )
+
+    third = RecordingDeliver()
+    report = await news.send(privacy(store), store, NEWS, third)
+    assert third.sent == [] and (report.delivered, report.already) == (0, 5)
+
+
+async def test_a_changed_text_is_a_new_message_for_everyone(store: SqliteStore):
+    await residents(store, [(101, "fr"), (102, "en")])
+    await news.send(privacy(store), store, NEWS, RecordingDeliver())
+    deliver = RecordingDeliver()
+    report = await news.send(privacy(store), store, NEWS.replace("samedi", "dimanche"), deliver)
+    assert chats_sent(deliver) == [101, 102] and (report.delivered, report.already) == (2, 0)
+
+
+async def test_the_audience_counts_only_who_would_get_it_now(store: SqliteStore):
+    await residents(store, [(101, "fr"), (102, "en"), (103, None)])
+    before = await news.audience(store, NEWS)
+    assert (before.langs, before.already, before.total) == (Counter(fr=2, en=1), 0, 3)
+    assert await store.find_news(NEWS) is None, "a preview records nothing"
+
+    await news.send(privacy(store), store, NEWS, RecordingDeliver({102: "NetworkError"}))
+    after = await news.audience(store, NEWS)
+    assert (after.langs["fr"], after.langs["en"], after.already, after.total) == (0, 1, 2, 1)
+    other = await news.audience(store, "Une autre nouvelle")
+    assert (other.total, other.already) == (3, 0)
+    assert news.already_text(after.already, "fr") == (
+        "2 habitants l'ont déjà reçu : ils ne le recevront pas une deuxième fois."
+    )
+    assert news.already_text(1, "en") == "1 resident already got it and will not get it twice."
+    assert news.already_text(0, "fr") == ""
+
+
+async def test_a_send_to_more_than_one_chunk_records_them_all(store: SqliteStore):
+    await residents(store, [(1000 + i, "fr") for i in range(news.CHUNK + 1)])
+    deliver = RecordingDeliver()
+    report = await news.send(privacy(store), store, NEWS, deliver)
+    assert [len(chats) for chats, _ in deliver.sent] == [news.CHUNK, 1]
+    assert report.delivered == news.CHUNK + 1
+    news_id = await store.find_news(NEWS)
+    assert news_id is not None and len(await store.delivered(news_id)) == news.CHUNK + 1
+
+
+class Crash(Exception):
+    """The process stopping mid-send, as a test can play it."""
+
+
+async def test_a_send_stopped_mid_way_keeps_the_record_of_the_chunks_done(
+    store: SqliteStore, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(news, "CHUNK", 2)
+    await residents(store, [(101 + i, "fr") for i in range(5)])
+    calls: list[list[int]] = []
+
+    async def crashing(chats: list[int], html: str) -> news.Delivery:
+        calls.append(sorted(chats))
+        if len(calls) == 2:
+            raise Crash
+        return Outcome(chats, {})
+
+    with pytest.raises(Crash):
+        await news.send(privacy(store), store, NEWS, crashing)
+    assert calls[0] == [101, 102]
+
+    rest = RecordingDeliver()
+    report = await news.send(privacy(store), store, NEWS, rest)
+    assert [chats for chats, _ in rest.sent] == [[103, 104], [105]]
+    assert (report.delivered, report.already) == (3, 2)

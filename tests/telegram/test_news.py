@@ -278,6 +278,70 @@ async def test_nouvelles_explains_what_it_needs(chat: NewsChat):
     assert not any(m.buttons for m in chat.api.messages(STAFF_CHAT.id))
 
 
+# -- staff: the same text again -----------------------------------------------------------------
+
+
+async def test_a_send_cut_by_network_errors_is_finished_by_sending_the_same_text_again(
+    chat: NewsChat,
+):
+    users = (ALICE, BOB, CHLOE, DAVID)
+    for user in users:
+        await asked_for_news(chat, user)
+    await chat.staff_says(f"/nouvelles {NEWS}")
+    chat.api.fail_next("sendMessage", 502, times=2)  # two of the four copies
+    await chat.press(STAFF, "📤 Envoyer à 4 habitants", STAFF_CHAT)
+    assert await chat.report() == "✅ Nouvelles envoyées : 2 reçu(s), 2 échec(s)."
+    missed = [user for user in users if not texts(chat, user)]
+    assert len(missed) == 2
+
+    heading, preview = await chat.staff_says(f"/nouvelles {NEWS}")
+    assert "2 habitants le recevront (2 en français, 0 en anglais)" in heading.text
+    assert heading.text.endswith(
+        "\n\n2 habitants l'ont déjà reçu : ils ne le recevront pas une deuxième fois."
+    )
+    assert preview.buttons == ["📤 Envoyer à 2 habitants", "Annuler"]
+    await chat.press(STAFF, "📤 Envoyer à 2 habitants", STAFF_CHAT)
+    assert await chat.report() == (
+        "✅ Nouvelles envoyées : 2 reçu(s), 0 échec(s).\n"
+        "2 habitant(s) l'avaient déjà reçu : pas de deuxième envoi pour eux."
+    )
+    for user in users:
+        assert texts(chat, user) == [news.plain(NEWS, "fr")], "one copy each"
+
+    [everyone] = await chat.staff_says(f"/nouvelles {NEWS}")
+    assert everyone.text == say_news("everyone_reached", "fr") and not everyone.buttons
+    changed, preview = await chat.staff_says(f"/nouvelles {NEWS} À samedi !")
+    assert "4 habitants le recevront" in changed.text and "déjà reçu" not in changed.text
+    assert preview.buttons == ["📤 Envoyer à 4 habitants", "Annuler"]
+
+
+async def test_two_previews_of_one_text_reach_each_resident_once(chat: NewsChat):
+    for user in (ALICE, BOB):
+        await asked_for_news(chat, user)
+    [_, first] = await chat.staff_says(f"/nouvelles {NEWS}")
+    [_, second] = await chat.staff_says(f"/nouvelles {NEWS}")
+    # Both pressed before either send is over (two staff members, say).
+    chat.api.click_data(STAFF, first.message_id, send_data(first), STAFF_CHAT)
+    chat.api.click_data(STAFF, second.message_id, send_data(second), STAFF_CHAT)
+    await chat.deliver()
+    await chat.settle()
+    for user in (ALICE, BOB):
+        assert texts(chat, user) == [news.plain(NEWS, "fr")], user.first_name
+
+
+async def test_a_preview_pressed_after_everyone_got_the_text_sends_nothing(chat: NewsChat):
+    await asked_for_news(chat, ALICE)
+    [_, earlier] = await chat.staff_says(f"/nouvelles {NEWS}")
+    await chat.staff_says(f"/nouvelles {NEWS}")
+    await chat.press(STAFF, "📤 Envoyer à 1 habitant", STAFF_CHAT)  # the latest preview
+    await chat.report()
+    await chat.press(STAFF, "📤 Envoyer à 1 habitant", STAFF_CHAT)  # the earlier one
+    await chat.settle()
+    [pressed] = [m for m in chat.api.messages(STAFF_CHAT.id) if m.message_id == earlier.message_id]
+    assert pressed.text == say_news("everyone_reached", "fr") and not pressed.buttons
+    assert texts(chat, ALICE) == [news.plain(NEWS, "fr")]
+
+
 def test_the_longest_text_fits_one_message_in_every_language():
     text = "é" * news.max_length()
     langs: tuple[Lang, ...] = ("fr", "en")
