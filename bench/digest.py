@@ -103,7 +103,7 @@ class Generated:
 
 
 def _ts(value: dt.datetime) -> str:
-    """The store's timestamp format (see storage.sqlite._ts)."""
+    """The store's timestamp format (see storage.sqlite_common.stamp)."""
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 

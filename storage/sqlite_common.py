@@ -1,6 +1,7 @@
 """What the parts of the SQLite store share: timestamp text, a write transaction, the
-participant row, and what `SqliteStore` gives its mixins (`storage.sqlite`, `storage.relays`,
-`storage.sqlite_privacy`, `storage.sqlite_moderation`)."""
+participant row, and what `SqliteStore` (`storage.sqlite`) gives its mixins (`storage.relays`,
+`storage.sqlite_privacy`, `storage.sqlite_moderation`, `storage.sqlite_news`,
+`storage.sqlite_reports`)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ PARTICIPANT_SQL: Final = (
 
 class StoreParts:
     """What `SqliteStore` gives the mixins that run on its connections (relays, privacy,
-    moderation): declared for the type checker only, `SqliteStore` supplies them."""
+    moderation, news, reports): declared for the type checker only, `SqliteStore` supplies
+    them."""
 
     if TYPE_CHECKING:
         path: Path

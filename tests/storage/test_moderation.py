@@ -10,7 +10,8 @@ from flows.state import Answer
 from storage.base import Flag
 from storage.migrations import LATEST, MIGRATIONS, migrate
 from storage.moderation import HIDDEN_TEXT
-from storage.sqlite import FLAGGED_TEXT, SqliteStore
+from storage.sqlite import SqliteStore
+from storage.sqlite_reports import FLAGGED_TEXT
 from tests.storage.helpers import CONSULTATION, NOW, later, make_turn
 
 END = later(24 * 60)

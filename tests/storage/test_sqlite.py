@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import storage.sqlite
+import storage.sqlite_reports
 from storage.base import DuplicateUpdate, Status
 from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migrate
 from storage.sqlite import SqliteStore
@@ -481,7 +482,7 @@ class TestSqliteStore:
     async def test_export_streams_in_chunks(
         self, sqlite_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        monkeypatch.setattr(storage.sqlite, "EXPORT_CHUNK", 3)
+        monkeypatch.setattr(storage.sqlite_reports, "EXPORT_CHUNK", 3)
         who = await sqlite_store.participant("pseudo-a", NOW)
         ids = [
             await sqlite_store.commit(make_turn(who.id, saved={"q1": pick(str(i))}))

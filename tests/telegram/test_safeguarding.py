@@ -22,7 +22,8 @@ from flows.model import Consultation
 from flows.safeguarding import Category, helplines
 from flows.texts import ERROR_MESSAGE, say
 from storage.base import Channel
-from storage.sqlite import FLAGGED_TEXT, SqliteStore
+from storage.sqlite import SqliteStore
+from storage.sqlite_reports import FLAGGED_TEXT
 from tests.fakebotapi import FakeUser
 from tests.telegram.harness import SECRET, Chat
 from tests.telegram.journey import to_leviers_text

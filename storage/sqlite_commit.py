@@ -1,0 +1,330 @@
+"""Group commit, in the batch thread: turns encoded as SQL parameters, and a batch of them
+applied in one transaction.
+
+`SqliteStore.commit` encodes each turn on the event loop (`EncodedTurn.of`) and queues it; its
+writer hands a batch to `apply_batch`, which runs in the store's batch thread on a plain
+`sqlite3` connection of its own (see `storage.sqlite` for the whole path). The fast path runs
+a fixed number of statements per batch whatever its size; if a statement fails unexpectedly
+the batch is rolled back and applied one turn at a time, each in a SAVEPOINT, so a bad turn
+only fails itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, cast
+
+from storage.base import Channel, DuplicateUpdate, Status, Turn
+from storage.sqlite_common import INSERT_FLAG, stamp
+
+_INSERT_SESSION: Final = (
+    "INSERT INTO sessions (participant_id, consultation_id, channel, status, state, "
+    "created_at, updated_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
+)
+# A session stays completed since its first completion; going back to active clears the date.
+_UPDATE_SESSION: Final = (
+    "UPDATE sessions SET state = ?, status = ?, updated_at = ?, "
+    "completed_at = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(completed_at, ?) END "
+    "WHERE id = ? AND participant_id = ? AND consultation_id = ?"
+)
+# An answer keeps the date it was first given. A text staff hid stays hidden only while it
+# is the same text: a resident who rewrites it has written something staff have not seen.
+_UPSERT_ANSWER: Final = (
+    "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, step_id) "
+    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
+    "hidden_at = CASE WHEN json_extract(answers.value, '$.text') "
+    "IS json_extract(excluded.value, '$.text') THEN answers.hidden_at ELSE NULL END"
+)
+_DELETE_ANSWER: Final = "DELETE FROM answers WHERE session_id = ? AND step_id = ?"
+_SET_CURRENT: Final = "UPDATE participants SET current_session_id = ? WHERE id = ?"
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedTurn:
+    """A `Turn` already turned into SQL parameters, so the batch only runs SQL."""
+
+    participant_id: int
+    consultation_id: str
+    channel: str
+    status: str
+    state: str
+    now: str
+    completed: bool
+    session_id: int | None
+    saved: tuple[tuple[str, str], ...]
+    removed: tuple[str, ...]
+    update_key: str | None
+    make_current: bool
+    flags: tuple[tuple[str | None, str], ...] = ()  # (step id, category)
+
+    @classmethod
+    def of(cls, turn: Turn) -> EncodedTurn:
+        """Encode and sanity-check `turn` (raises ValueError on an incoherent turn)."""
+        if turn.state.consultation_id != turn.consultation_id:
+            raise ValueError(
+                f"turn for consultation {turn.consultation_id!r} carries a state of "
+                f"{turn.state.consultation_id!r}"
+            )
+        status = Status(turn.status)
+        return cls(
+            participant_id=turn.participant_id,
+            consultation_id=turn.consultation_id,
+            channel=Channel(turn.channel).value,
+            status=status.value,
+            state=turn.state.model_dump_json(),
+            now=stamp(turn.now),
+            completed=status is Status.COMPLETED,
+            session_id=turn.session_id,
+            saved=tuple((step, answer.model_dump_json()) for step, answer in turn.saved.items()),
+            removed=tuple(turn.removed),
+            update_key=turn.update_key,
+            make_current=turn.make_current,
+            flags=tuple((flag.step_id, flag.category) for flag in turn.flags),
+        )
+
+    def flag_rows(self, session_id: int) -> list[tuple[object, ...]]:
+        """Parameters of `INSERT_FLAG`, one row per flag of the turn."""
+        return [
+            (self.consultation_id, session_id, step, category, self.now)
+            for step, category in self.flags
+        ]
+
+    def insert_params(self) -> tuple[object, ...]:
+        """Parameters of `_INSERT_SESSION`."""
+        completed_at = self.now if self.completed else None
+        return (
+            self.participant_id,
+            self.consultation_id,
+            self.channel,
+            self.status,
+            self.state,
+            self.now,
+            self.now,
+            completed_at,
+        )
+
+    def update_params(self, session_id: int) -> tuple[object, ...]:
+        """Parameters of `_UPDATE_SESSION`."""
+        completed_at = self.now if self.completed else None
+        return (
+            self.state,
+            self.status,
+            self.now,
+            completed_at,
+            completed_at,
+            session_id,
+            self.participant_id,
+            self.consultation_id,
+        )
+
+    def missing(self) -> LookupError:
+        """The error of a turn whose session is not the participant's in the consultation."""
+        return LookupError(
+            f"no session {self.session_id} of participant {self.participant_id} "
+            f"in consultation {self.consultation_id!r}"
+        )
+
+
+@dataclass(slots=True)
+class _AnswerChange:
+    """What a batch does to one answer row, all its turns taken in order."""
+
+    value: str | None  # the last value saved; None when the batch ends by removing it
+    created_at: str  # when it was (re)created, if the row is new
+    updated_at: str
+    delete_first: bool  # a turn of the batch removed it: delete the old row before upserting
+
+
+def apply_batch(
+    conn: sqlite3.Connection,
+    turns: Sequence[EncodedTurn],
+    screens: Sequence[tuple[str | None, int]] = (),
+) -> list[int | Exception]:
+    """Apply `turns` in one transaction: the fast path, or one SAVEPOINT per turn; then
+    the screens noted (message, session id). Runs in the batch thread."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        try:
+            results = _apply_together(conn, turns)
+        except Exception:
+            # Not a duplicate nor a missing session (those are found before any
+            # change): start again, one turn at a time, so the culprit fails alone.
+            _rollback(conn)
+            conn.execute("BEGIN IMMEDIATE")
+            results = _apply_one_by_one(conn, turns)
+        if screens:
+            conn.executemany("UPDATE sessions SET screen = ? WHERE id = ?", screens)
+        conn.execute("COMMIT")
+    except BaseException:
+        _rollback(conn)
+        raise
+    return results
+
+
+def _marks(count: int) -> str:
+    """`?, ?, …`: `count` parameter placeholders for an `IN (…)` list."""
+    return ", ".join("?" * count)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    """Roll back the open transaction, if SQLite has not already dropped it."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
+
+
+def _apply_together(
+    conn: sqlite3.Connection, turns: Sequence[EncodedTurn]
+) -> list[int | Exception]:
+    """Every change of `turns`, in a few statements for the whole batch."""
+    results: dict[int, int | Exception] = {}
+
+    keys = sorted({turn.update_key for turn in turns if turn.update_key is not None})
+    taken: set[str] = set()
+    if keys:
+        rows = conn.execute(
+            f"SELECT key FROM processed_updates WHERE key IN ({_marks(len(keys))})",  # noqa: S608
+            keys,
+        ).fetchall()
+        taken = {key for (key,) in rows}
+    targets = sorted({turn.session_id for turn in turns if turn.session_id is not None})
+    owners: dict[int, tuple[int, str]] = {}
+    if targets:
+        rows = conn.execute(
+            "SELECT id, participant_id, consultation_id FROM sessions "  # noqa: S608
+            f"WHERE id IN ({_marks(len(targets))})",
+            targets,
+        ).fetchall()
+        owners = {sid: (pid, cid) for sid, pid, cid in rows}
+
+    # The checks each turn would meet applied one after the other, in the same order: a
+    # seen key first, then the session. A turn left out does not take its key.
+    accepted: list[int] = []
+    for index, turn in enumerate(turns):
+        if turn.update_key is not None and turn.update_key in taken:
+            results[index] = DuplicateUpdate(turn.update_key)
+        elif turn.session_id is not None and owners.get(turn.session_id) != (
+            turn.participant_id,
+            turn.consultation_id,
+        ):
+            results[index] = turn.missing()
+        else:
+            if turn.update_key is not None:
+                taken.add(turn.update_key)
+            accepted.append(index)
+
+    # New sessions, in turn order so ids grow with submission order.
+    updates: list[tuple[object, ...]] = []
+    for index in accepted:
+        turn = turns[index]
+        if turn.session_id is None:
+            [(session_id,)] = conn.execute(_INSERT_SESSION, turn.insert_params()).fetchall()
+            results[index] = session_id
+        else:
+            results[index] = turn.session_id
+            updates.append(turn.update_params(turn.session_id))
+    if updates:
+        cursor = conn.executemany(_UPDATE_SESSION, updates)
+        if cursor.rowcount != len(updates):
+            raise sqlite3.DatabaseError(f"{cursor.rowcount} of {len(updates)} sessions updated")
+
+    # Answers: the net effect of the batch per (session, step), as if each turn's saves
+    # then removals had been applied in turn order.
+    changes: dict[tuple[int, str], _AnswerChange] = {}
+    processed: list[tuple[str, str]] = []
+    current: list[tuple[int, int]] = []
+    flag_rows: list[tuple[object, ...]] = []
+    for index in accepted:
+        turn = turns[index]
+        session_id = cast(int, results[index])
+        for step, value in turn.saved:
+            change = changes.get((session_id, step))
+            if change is not None and change.value is not None:
+                change.value, change.updated_at = value, turn.now
+            else:
+                changes[session_id, step] = _AnswerChange(
+                    value, turn.now, turn.now, delete_first=change is not None
+                )
+        # Removals come after saves, so a step named in both ends up without an answer,
+        # as the engine means when it saves a step and then finds it no longer applies.
+        for step in turn.removed:
+            changes[session_id, step] = _AnswerChange(None, turn.now, turn.now, True)
+        if turn.update_key is not None:
+            processed.append((turn.update_key, turn.now))
+        if turn.make_current:
+            current.append((session_id, turn.participant_id))
+        flag_rows += turn.flag_rows(session_id)
+    deletes = [key for key, change in changes.items() if change.delete_first]
+    upserts = [
+        (session_id, step, change.value, change.created_at, change.updated_at)
+        for (session_id, step), change in changes.items()
+        if change.value is not None
+    ]
+    if deletes:
+        conn.executemany(_DELETE_ANSWER, deletes)
+    if upserts:
+        conn.executemany(_UPSERT_ANSWER, upserts)
+    if processed:
+        # A conflict here is unexpected (the keys were checked): it sends the batch to
+        # the slow path, where the turn gets its DuplicateUpdate.
+        conn.executemany(
+            "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?)", processed
+        )
+    if current:
+        conn.executemany(_SET_CURRENT, current)
+    if flag_rows:
+        conn.executemany(INSERT_FLAG, flag_rows)
+    return [results[index] for index in range(len(turns))]
+
+
+def _apply_one_by_one(
+    conn: sqlite3.Connection, turns: Sequence[EncodedTurn]
+) -> list[int | Exception]:
+    """Apply `turns` one SAVEPOINT each, so a failing turn is undone alone."""
+    results: list[int | Exception] = []
+    for turn in turns:
+        conn.execute("SAVEPOINT turn")
+        try:
+            results.append(_apply_turn(conn, turn))
+        except Exception as exc:
+            # Undo this turn only. If SQLite already dropped the whole transaction
+            # (I/O error, disk full), ROLLBACK TO raises and the batch fails as one.
+            conn.execute("ROLLBACK TO turn")
+            results.append(exc)
+        conn.execute("RELEASE turn")
+        if not conn.in_transaction:
+            raise sqlite3.OperationalError("transaction lost in the middle of a batch")
+    return results
+
+
+def _apply_turn(conn: sqlite3.Connection, turn: EncodedTurn) -> int:
+    """Every change of one turn, statement by statement; raises to have it undone."""
+    if turn.update_key is not None:
+        cursor = conn.execute(
+            "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?) "
+            "ON CONFLICT (key) DO NOTHING",
+            (turn.update_key, turn.now),
+        )
+        if cursor.rowcount == 0:
+            raise DuplicateUpdate(turn.update_key)
+    if turn.session_id is None:
+        [(session_id,)] = conn.execute(_INSERT_SESSION, turn.insert_params()).fetchall()
+    else:
+        session_id = turn.session_id
+        cursor = conn.execute(_UPDATE_SESSION, turn.update_params(session_id))
+        if cursor.rowcount == 0:
+            raise turn.missing()
+    if turn.saved:
+        conn.executemany(
+            _UPSERT_ANSWER,
+            [(session_id, step, value, turn.now, turn.now) for step, value in turn.saved],
+        )
+    if turn.removed:
+        conn.executemany(_DELETE_ANSWER, [(session_id, step) for step in turn.removed])
+    if turn.make_current:
+        conn.execute(_SET_CURRENT, (session_id, turn.participant_id))
+    if turn.flags:
+        conn.executemany(INSERT_FLAG, turn.flag_rows(session_id))
+    return int(session_id)
