@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot import bootstrap
 from bot.moderation import LATEST, Moderation, Ref, parse_ref
 from bot.settings import Settings
-from digest.render import clean_text
+from digest.layout import clean_text
 from storage.moderation import ModeratedText
 
 # A resident text printed whole, on one line (controls and line breaks made spaces).

@@ -22,7 +22,7 @@ from bot.settings import Settings
 from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
 from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly
 from digest import notes
-from digest.render import clean_text
+from digest.layout import clean_text
 from storage.moderation import ModeratedText
 
 DATA_PREFIX: Final = "md"

@@ -11,18 +11,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest import render
 from digest.charts import chart_names
+from digest.layout import QUOTE_LENGTH, clean_text, format_period, layout, trend
 from digest.model import Cell, ChoiceResult, CrossTab, DayCount, Digest, Period, TextResult, Totals
 from digest.render import (
-    QUOTE_LENGTH,
-    clean_text,
-    format_period,
     render_email_html,
     render_plain,
     render_telegram,
     render_telegram_summary,
-    trend,
 )
 from tests.digest.samples import PERIOD, make_digest, row, with_suppressed_values
 from tests.fakebotapi.html import MESSAGE_MAX_LENGTH, check_message_text, parse_html, utf16_len
@@ -413,7 +409,7 @@ def self_ordered(digest: Digest) -> list[str]:
 
 
 def test_layout_is_shared_by_every_writer():
-    sections = render.layout(make_digest())
+    sections = layout(make_digest())
     assert [s.title for s in sections[:4]] == [
         "Vivre ensemble : lien social, prévention, sécurité",
         "Participation",

@@ -1,0 +1,351 @@
+"""A digest laid out as a small document: sections of lines, quotes and tables.
+
+`layout` decides once what a digest says and in which order; the writers in `digest.render`
+print it as Telegram HTML, an HTML e-mail and plain text, so the three carry the same
+figures. Counts of residents are printed with `Cell.shown()` only: a suppressed cell prints
+"< 5", never its value, and no figure derived from it (percentage, difference) is printed
+either. Resident texts are cleaned here (controls and bidi overrides removed, whitespace
+collapsed) and shortened; each writer escapes them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from digest import texts
+from digest.charts import ChartPlan, plan, ranked
+from digest.model import Cell, ChoiceResult, Digest, FunnelStep, Row, TextResult, Totals
+from flows.model import OTHER_CODE
+
+QUOTE_LENGTH = 280  # characters of a resident text quoted in a digest
+DAYS_LISTED = 14  # longer periods name the busiest day only (the chart shows them all)
+
+
+# -- The document ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bold:
+    """A run of text in bold."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Italic:
+    """A run of text in italics."""
+
+    text: str
+
+
+Inline = str | Bold | Italic
+Line = tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Quotes:
+    """Resident texts, cleaned and shortened but not escaped, after the line introducing them."""
+
+    intro: Line
+    texts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    """A small two-way table (cross-tabulation), cells as already shown."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, tuple[str, ...]], ...]
+
+
+Block = Line | Quotes | Table
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of blocks; `kicker` is the workshop theme a question opens."""
+
+    title: str
+    blocks: tuple[Block, ...]
+    level: int = 2  # 1: the digest's own heading
+    kicker: str | None = None
+    chart: ChartPlan | None = None  # drawn after the section in the e-mail
+
+
+@dataclass
+class _Notes:
+    """What the footnotes must explain."""
+
+    favourite: bool = False
+    suppressed: set[int] = field(default_factory=set)  # thresholds printed
+    secondary: bool = False  # a cell hidden so that a small one cannot be worked out
+
+
+def layout(digest: Digest) -> list[Section]:
+    """The sections of a digest, in reading order."""
+    notes = _Notes()
+    plans = {(item.kind, item.step_id): item for item in plan(digest)}
+    sections = [_header(digest), _participation(digest), *_flags(digest)]
+    sections += _days(digest, plans.get(("days", None)))
+    sections += _funnel(digest, notes, plans.get(("funnel", None)))
+    for breakdown in digest.breakdowns:
+        if breakdown.rows:
+            lines = tuple(_row_line(None, row, None, notes) for row in ranked(breakdown.rows))
+            sections.append(Section(breakdown.title, lines))
+    if digest.crosstab is not None and digest.crosstab.row_labels:
+        tab = digest.crosstab
+        rows = tuple(
+            (label, tuple(_shown(cell, notes) for cell in cells))
+            for label, cells in zip(tab.row_labels, tab.cells, strict=True)
+            # An empty row ("Sans réponse" with nobody) is noise on a phone.
+            if any(cell.suppressed or cell.value > 0 for cell in cells)
+        )
+        if rows:
+            sections.append(Section(tab.title, (Table(tuple(tab.column_labels), rows),)))
+    sections += _questions(digest, notes, plans)
+    footnotes: list[Line] = []
+    if notes.favourite:
+        footnotes.append((Italic(texts.FAVOURITE_NOTE),))
+    footnotes += [(Italic(texts.SUPPRESSED_NOTE.format(n=n)),) for n in sorted(notes.suppressed)]
+    if notes.secondary:
+        footnotes.append((Italic(texts.SECONDARY_NOTE),))
+    if footnotes:
+        sections.append(Section("", tuple(footnotes)))
+    return sections
+
+
+def format_period(digest: Digest) -> str:
+    """The period in the city's time: "du lun. 16/11 08:00 au lun. 23/11 08:00"."""
+    return texts.period_words(digest.period.start, digest.period.end)
+
+
+def trend(now: int, before: int) -> str:
+    """The change since the previous period: "▲ +12", "▼ -3" or "="."""
+    change = now - before
+    if change > 0:
+        return f"▲ +{texts.number(change)}"
+    if change < 0:
+        return f"▼ -{texts.number(-change)}"
+    return "="
+
+
+def _header(digest: Digest) -> Section:
+    return Section(digest.title, ((f"🗓 {texts.DIGEST} {format_period(digest)}",),), level=1)
+
+
+def _participation(digest: Digest) -> Section:
+    now, before = digest.totals, digest.previous
+    lines: list[Line] = [
+        _total("👤", texts.NEW_PARTICIPANTS, now, before, "new_participants"),
+        _total("📝", texts.SESSIONS_STARTED, now, before, "sessions_started"),
+        _total("✅", texts.COMPLETED, now, before, "completed"),
+        _total("⏸", texts.ABANDONED, now, before, "abandoned"),
+    ]
+    if now.sessions_started > 0:
+        rate = round(100 * now.completed / now.sessions_started)
+        lines.append((f"{texts.COMPLETION_RATE} : ", Bold(texts.percent(rate))))
+    lines.append((Italic(texts.TREND_NOTE),))
+    if now.sessions_started == 0 and now.new_participants == 0:
+        lines.insert(0, (Italic(texts.NOTHING_NEW),))
+    return Section(texts.PARTICIPATION, tuple(lines))
+
+
+FLAG_LABELS = {
+    "danger": "danger ou menace",
+    "domestic": "violences conjugales ou familiales",
+    "sexual": "violences sexuelles",
+    "child": "enfant en danger",
+    "self_harm": "idées suicidaires",
+}
+FLAGS_TITLE = "Signalements"
+FLAGS_NOTE = (
+    "Messages où un·e habitant·e dit subir des violences ou être en danger : les numéros "
+    "d'aide lui ont été donnés aussitôt. Ces textes ne sont jamais cités."
+)
+
+
+def _flags(digest: Digest) -> list[Section]:
+    """The safeguarding line: "Signalements : 3 (danger ou menace 2, …)"; nothing if none."""
+    if not digest.flagged_messages and not digest.flags:
+        return []
+    kinds = ", ".join(
+        f"{FLAG_LABELS.get(category, category)} {texts.number(count)}"
+        for category, count in sorted(digest.flags.items(), key=lambda item: (-item[1], item[0]))
+    )
+    line: Line = (f"⚠️ {FLAGS_TITLE} : ", Bold(texts.number(digest.flagged_messages)))
+    if kinds:
+        line += (f" ({kinds})",)
+    return [Section(FLAGS_TITLE, (line, (Italic(FLAGS_NOTE),)))]
+
+
+def _total(icon: str, label: str, now: Totals, before: Totals, name: str) -> Line:
+    # Totals are whole-consultation counts, not groups of residents: never suppressed.
+    value, previous = getattr(now, name), getattr(before, name)
+    return (f"{icon} {label} : ", Bold(texts.number(value)), f" {trend(value, previous)}")
+
+
+def _days(digest: Digest, chart: ChartPlan | None) -> list[Section]:
+    days = [day for day in digest.days if day.sessions > 0]
+    if not days:
+        return []
+    if len(digest.days) <= DAYS_LISTED:
+        lines: list[Line] = [
+            (f"{texts.local_day(day.day)} : ", Bold(texts.number(day.sessions)))
+            for day in digest.days
+        ]
+    else:
+        busiest = max(days, key=lambda day: day.sessions)
+        lines = [(texts.BUSIEST_DAY.format(day=texts.local_day(busiest.day), n=busiest.sessions),)]
+    return [Section(texts.DAYS, tuple(lines), chart=chart)]
+
+
+def _funnel(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Section]:
+    steps = digest.funnel
+    if not any(step.reached.suppressed or step.reached.value > 0 for step in steps):
+        return []
+    first = steps[0].reached
+    lines: list[Line] = [(Italic(texts.FUNNEL_NOTE),)]
+    for n, step in enumerate(steps, start=1):
+        line: Line = (f"{n}. {step.label} : ", Bold(_shown(step.reached, notes)))
+        if _visible(step.reached) and _visible(first) and first.value > 0:
+            line += (f" ({texts.percent(round(100 * step.reached.value / first.value))})",)
+        lines.append(line)
+    drop = _biggest_drop(steps, digest.min_group_size)
+    if drop is not None:
+        lines.append((texts.BIGGEST_DROP.format(label=drop[0], drop=f"-{texts.number(drop[1])}"),))
+    return [Section(texts.FUNNEL, tuple(lines), chart=chart)]
+
+
+def _biggest_drop(steps: Sequence[FunnelStep], min_group: int) -> tuple[str, int] | None:
+    """The step before which most sessions stopped, if that many may be shown."""
+    best: tuple[str, int] | None = None
+    for before, after in itertools.pairwise(steps):
+        if not (_visible(before.reached) and _visible(after.reached)):
+            continue  # a difference with a suppressed cell would reveal it
+        drop = before.reached.value - after.reached.value
+        # A drop is itself a group of residents: smaller than the minimum, it is not shown.
+        if drop >= min_group and (best is None or drop > best[1]):
+            best = (after.label, drop)
+    return best
+
+
+def _questions(
+    digest: Digest, notes: _Notes, plans: Mapping[tuple[str, str | None], ChartPlan]
+) -> list[Section]:
+    # Choice and text questions in the consultation's order (the funnel's), so a question's
+    # "précision" follows it, as in the workshop.
+    order = {step.step_id: n for n, step in enumerate(digest.funnel)}
+    results: list[ChoiceResult | TextResult] = [*digest.choices, *digest.texts]
+    results.sort(key=lambda result: order.get(result.step_id, len(order)))
+    sections = []
+    theme: str | None = ""
+    for result in results:
+        kicker = texts.theme_title(result.theme) if result.theme != theme else None
+        theme = result.theme
+        if kicker is not None and kicker.casefold() == result.question.casefold():
+            kicker = None  # "Quels objectifs ?" twice in a row says nothing more
+        if isinstance(result, ChoiceResult):
+            blocks = _choice_blocks(result, notes)
+            chart = plans.get(("question", result.step_id))
+        else:
+            blocks = _text_blocks(result)
+            chart = None
+        sections.append(Section(result.question, blocks, kicker=kicker, chart=chart))
+    return sections
+
+
+def _choice_blocks(choice: ChoiceResult, notes: _Notes) -> tuple[Block, ...]:
+    blocks: list[Block] = [
+        (
+            Italic(
+                texts.ANSWERED.format(
+                    answered=texts.number(choice.answered), skipped=texts.number(choice.skipped)
+                )
+            ),
+        )
+    ]
+    blocks += [
+        _row_line(rank, row, choice.answered, notes)
+        for rank, row in enumerate(ranked(choice.rows), start=1)
+    ]
+    other = next((row for row in choice.rows if row.code == OTHER_CODE), None)
+    hidden = other is not None and other.count.suppressed
+    # The number of "Autre" texts is the size of the "Autre" group: shown like it.
+    count = (
+        other.count.shown() if other is not None and hidden else texts.number(choice.other_count)
+    )
+    quoted = _quotes((Italic(texts.OTHER_TEXTS.format(count=count)),), choice.other_texts)
+    if quoted.texts:
+        blocks.append(quoted)
+    return tuple(blocks)
+
+
+def _text_blocks(result: TextResult) -> tuple[Block, ...]:
+    intro = (Italic(texts.FREE_TEXTS.format(count=texts.number(result.count))),)
+    quoted = _quotes(intro, result.recent)
+    if result.count == 0 or not quoted.texts:
+        return ((Italic(texts.NO_TEXT),),)
+    return (quoted,)
+
+
+def _row_line(rank: int | None, row: Row, base: int | None, notes: _Notes) -> Line:
+    prefix = f"{rank}. " if rank is not None else "• "
+    if row.favourite:
+        prefix += f"{texts.FAVOURITE} "
+        notes.favourite = True
+    line: Line = (f"{prefix}{row.label} : ", Bold(_shown(row.count, notes)))
+    if base and _visible(row.count):
+        line += (f" ({texts.percent(round(100 * row.count.value / base))})",)
+    return line
+
+
+def _visible(cell: Cell) -> bool:
+    return not cell.suppressed
+
+
+def _shown(cell: Cell, notes: _Notes) -> str:
+    if cell.suppressed:
+        if cell.value < cell.threshold:
+            notes.suppressed.add(cell.threshold)
+        else:
+            notes.secondary = True
+        return cell.shown()
+    return texts.number(cell.value)
+
+
+# -- Resident texts -------------------------------------------------------------------------
+
+# Explicit direction controls would reorder the digest's own words around a quote.
+_BIDI_CONTROLS = dict.fromkeys(
+    [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+_SPACES = re.compile(r"\s+")
+
+
+def clean_text(text: str, limit: int = QUOTE_LENGTH) -> str:
+    """A resident text fit to quote: one line, no controls, at most `limit` characters."""
+    kept = []
+    for char in text.translate(_BIDI_CONTROLS):
+        category = unicodedata.category(char)
+        if category == "Cs":
+            kept.append("\ufffd")  # a lone surrogate (possible from JSON) cannot be encoded
+        elif category == "Cc":
+            kept.append(" ")
+        else:
+            kept.append(char)
+    flat = _SPACES.sub(" ", "".join(kept)).strip()
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:  # end on a whole word unless that loses too much
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def _quotes(intro: Line, items: Iterable[str]) -> Quotes:
+    return Quotes(intro, tuple(text for text in (clean_text(item) for item in items) if text))
