@@ -45,7 +45,7 @@ MESSAGES: dict[str, Text] = {
         en="Nobody has asked for news yet: there is nobody to send this message to.",
     ),
     "preview": Text(
-        fr="📣 Aperçu : voici le message tel que {who} le recevront ({fr} en français, "
+        fr="📣 Aperçu : voici le message tel qu'il sera reçu par {who} ({fr} en français, "
         "{en} en anglais). En anglais, la dernière phrase devient :\n« {footer_en} »",
         en="📣 Preview: here is the message as {who} will get it ({fr} in French, "
         "{en} in English). In English, the last sentence becomes:\n“{footer_en}”",

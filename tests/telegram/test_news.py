@@ -165,7 +165,7 @@ async def test_news_reach_exactly_the_residents_who_asked_in_their_language(
     await chat.send(DAVID, "/stop")  # said yes, then withdrew
 
     heading, preview = await chat.staff_says(f"/nouvelles {NEWS}")
-    assert "2 habitants le recevront (1 en français, 1 en anglais)" in heading.text
+    assert "sera reçu par 2 habitants (1 en français, 1 en anglais)" in heading.text
     assert news.footer("en") in heading.text, "staff see the English footer too"
     assert preview.text == news.plain(NEWS, "fr"), "the preview is the message residents get"
     assert preview.buttons == ["📤 Envoyer à 2 habitants", "Annuler"]
@@ -187,7 +187,8 @@ async def test_news_reach_exactly_the_residents_who_asked_in_their_language(
 
 async def test_a_second_press_sends_nothing_more(chat: NewsChat):
     await asked_for_news(chat, ALICE)
-    [_, preview] = await chat.staff_says(f"/nouvelles {NEWS}")
+    [heading, preview] = await chat.staff_says(f"/nouvelles {NEWS}")
+    assert "sera reçu par 1 habitant (1 en français, 0 en anglais)" in heading.text
     data = send_data(preview)
     await chat.press(STAFF, "📤 Envoyer à 1 habitant", STAFF_CHAT)
     await chat.report()
@@ -295,7 +296,7 @@ async def test_a_send_cut_by_network_errors_is_finished_by_sending_the_same_text
     assert len(missed) == 2
 
     heading, preview = await chat.staff_says(f"/nouvelles {NEWS}")
-    assert "2 habitants le recevront (2 en français, 0 en anglais)" in heading.text
+    assert "sera reçu par 2 habitants (2 en français, 0 en anglais)" in heading.text
     assert heading.text.endswith(
         "\n\n2 habitants l'ont déjà reçu : ils ne le recevront pas une deuxième fois."
     )
@@ -311,7 +312,7 @@ async def test_a_send_cut_by_network_errors_is_finished_by_sending_the_same_text
     [everyone] = await chat.staff_says(f"/nouvelles {NEWS}")
     assert everyone.text == say_news("everyone_reached", "fr") and not everyone.buttons
     changed, preview = await chat.staff_says(f"/nouvelles {NEWS} À samedi !")
-    assert "4 habitants le recevront" in changed.text and "déjà reçu" not in changed.text
+    assert "sera reçu par 4 habitants" in changed.text and "déjà reçu" not in changed.text
     assert preview.buttons == ["📤 Envoyer à 4 habitants", "Annuler"]
 
 
