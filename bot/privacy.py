@@ -220,6 +220,11 @@ class Privacy:
             )
         else:
             lines.append("Message de suivi : non" if fr else "Follow-up message: no")
+        if data.news_received:
+            lines.append(
+                ("Nouvelles de la ville reçues : " if fr else "News from the city received: ")
+                + str(data.news_received)
+            )
         for session in data.sessions:
             engine = self.engines.get(session.consultation_id)
             title = engine.consultation.title.get(lang) if engine else session.consultation_id

@@ -3,7 +3,8 @@
 Data is kept `privacy.retention_days` after a resident's last activity: a session idle that
 long is deleted with its answers and flags; a participant with no session left (and created
 before that limit) goes too; a follow-up contact goes `retention_days` after the resident said
-yes; stray flags (no session) go by their own date. Update keys, which only guard against
+yes, and the record of a follow-up news received goes `retention_days` after it was sent;
+stray flags (no session) go by their own date. Update keys, which only guard against
 Telegram delivering an update twice, are kept `privacy.processed_days`.
 
 The job runs once shortly after start (a bot that was down at the daily time still purges)
@@ -64,13 +65,14 @@ class RetentionJob:
         )
         log.info(
             "retention: removed %d session(s), %d answer(s), %d flag(s), %d participant(s), "
-            "%d contact(s), %d update key(s)",
+            "%d contact(s), %d update key(s), %d news delivery record(s)",
             purged.sessions,
             purged.answers,
             purged.flags,
             purged.participants,
             purged.contacts,
             purged.processed,
+            purged.deliveries,
         )
         return purged
 

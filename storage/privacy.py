@@ -50,6 +50,7 @@ class ParticipantData:
     sessions: list[SessionData]
     contact: bool  # a sealed chat id is kept for follow-up news
     contact_since: dt.datetime | None = None
+    news_received: int = 0  # follow-up news recorded as delivered to them
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ class PurgePlan:
     """What retention removes: everything older than these instants (aware, UTC)."""
 
     sessions_before: dt.datetime  # sessions last active before (with answers and flags)
-    contacts_before: dt.datetime  # follow-up contacts recorded before
+    contacts_before: dt.datetime  # follow-up contacts, and news deliveries, recorded before
     processed_before: dt.datetime  # update keys kept against repeated deliveries
 
 
@@ -90,6 +91,7 @@ class Purged:
     participants: int = 0
     contacts: int = 0
     processed: int = 0
+    deliveries: int = 0  # records of follow-up news received
 
 
 class PrivacyStore(Protocol):

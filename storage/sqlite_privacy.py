@@ -159,6 +159,10 @@ class PrivacySqlite(StoreParts):
                 contact = conn.execute(
                     "SELECT created_at FROM contacts WHERE participant_id = ?", (participant_id,)
                 ).fetchall()
+                [(news_received,)] = conn.execute(
+                    "SELECT count(*) FROM news_deliveries WHERE participant_id = ?",
+                    (participant_id,),
+                ).fetchall()
             finally:
                 conn.execute("COMMIT")
         by_session: dict[int, SessionData] = {}
@@ -188,6 +192,7 @@ class PrivacySqlite(StoreParts):
             sessions=list(by_session.values()),
             contact=bool(contact),
             contact_since=parse_stamp(contact[0][0]) if contact else None,
+            news_received=news_received,
         )
 
     # -- erasure ----------------------------------------------------------------------------
@@ -309,6 +314,14 @@ class PrivacySqlite(StoreParts):
                         (stamp(plan.contacts_before),),
                     )
                 ).rowcount
+                # A delivery record only keeps a re-send from reaching someone twice; past
+                # the contacts' retention it says no more than that someone was a recipient.
+                deliveries = (
+                    await conn.execute(
+                        "DELETE FROM news_deliveries WHERE delivered_at < ?",
+                        (stamp(plan.contacts_before),),
+                    )
+                ).rowcount
                 participants = (
                     await conn.execute(
                         "DELETE FROM participants WHERE created_at < ? "
@@ -325,7 +338,9 @@ class PrivacySqlite(StoreParts):
                         (stamp(plan.processed_before),),
                     )
                 ).rowcount
-                return Purged(sessions, answers, flags, participants, contacts, processed)
+                return Purged(
+                    sessions, answers, flags, participants, contacts, processed, deliveries
+                )
 
             return await transaction(conn, work)
 

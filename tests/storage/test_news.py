@@ -101,8 +101,11 @@ async def test_a_participant_discarded_takes_their_deliveries_with_them(
     assert await sqlite_store.delivered(garden) == set()
 
 
-async def test_retention_takes_the_deliveries_of_the_residents_it_removes(tmp_path: Path):
+async def test_retention_removes_old_delivery_records_and_the_residents_it_removes(
+    tmp_path: Path,
+):
     now = NOW + dt.timedelta(days=400)
+    recent = now - dt.timedelta(days=5)
     async with SqliteStore(tmp_path / "db.sqlite3") as store:
         gone = await resident(store, "gone", NOW)  # consented 400 days ago, no answer since
         kept = await resident(store, "kept", now - dt.timedelta(days=10))
@@ -110,13 +113,30 @@ async def test_retention_takes_the_deliveries_of_the_residents_it_removes(tmp_pa
         await store.commit(make_turn(answered.id, now=now, saved={"q1": Answer(text="ok")}))
         garden = await store.news_item("Jardin", NOW)
         await store.record_deliveries(garden, [gone, kept, answered.id], later(1))
+        market = await store.news_item("Marché", recent)
+        await store.record_deliveries(market, [gone, kept, answered.id], recent)
         purged = await RetentionJob(
             store, Settings(privacy=PrivacySettings(retention_days=365)), clock=lambda: now
         ).run()
         assert (purged.participants, purged.contacts) == (1, 1)
-        assert await store.delivered(garden) == {kept, answered.id}
+        # Sent 400 days ago: the record goes, whoever received it.
+        assert await store.delivered(garden) == set()
+        assert purged.deliveries == 3
+        # Sent 5 days ago: kept, except for the resident retention removed.
+        assert await store.delivered(market) == {kept, answered.id}
     with closing(sqlite3.connect(tmp_path / "db.sqlite3")) as db:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+
+
+async def test_a_residents_data_counts_the_news_they_received(sqlite_store: SqliteStore):
+    alice, bob = [await resident(sqlite_store, name) for name in ("a", "b")]
+    for text in ("Jardin", "Marché"):
+        await sqlite_store.record_deliveries(
+            await sqlite_store.news_item(text, NOW), [alice], later(1)
+        )
+    alices, bobs = [await sqlite_store.participant_data(who) for who in (alice, bob)]
+    assert alices is not None and alices.news_received == 2
+    assert bobs is not None and bobs.news_received == 0
 
 
 async def test_upgrading_a_version_8_database_keeps_its_data(tmp_path: Path):

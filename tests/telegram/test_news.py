@@ -20,7 +20,7 @@ from bot.telegram.app import build_application
 from flows.model import Consultation, Lang
 from storage.base import Channel
 from tests.fakebotapi import FakeChat, FakeRequest, FakeUser
-from tests.fakebotapi.model import SentMessage
+from tests.fakebotapi.model import SentMessage, UploadedFile
 from tests.telegram.harness import SECRET, Chat, settings_for
 from tests.telegram.journey import to_leviers_text
 from tests.telegram.test_privacy import finish
@@ -348,3 +348,20 @@ def test_the_longest_text_fits_one_message_in_every_language():
     langs: tuple[Lang, ...] = ("fr", "en")
     for lang in langs:
         assert len(news.plain(text, lang)) <= news.MESSAGE_LIMIT
+
+
+async def test_mesdonnees_counts_the_news_a_resident_received(
+    chat: NewsChat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    await finish(chat, consultation, "yes", ALICE)
+    await chat.staff_says(f"/nouvelles {NEWS}")
+    await chat.press(STAFF, "📤 Envoyer à 1 habitant", STAFF_CHAT)
+    await chat.report()
+    await chat.send(ALICE, "/mesdonnees")
+    document = chat.api.messages(ALICE.id)[-1]
+    assert isinstance(document.file, UploadedFile)
+    content = document.file.content.decode("utf-8")
+    assert "Message de suivi : oui" in content
+    assert "Nouvelles de la ville reçues : 1" in content
+    assert NEWS not in content, "what the city sent is not the resident's data"
