@@ -83,3 +83,26 @@ def copy_as_version(source: Path, target: Path, version: int) -> None:
             conn.execute(f"INSERT INTO main.{table} ({columns}) SELECT {columns} FROM src.{table}")
         conn.execute("COMMIT")
         conn.execute("DETACH DATABASE src")
+
+
+def old_database(path: Path, version: int, answer: Answer, lang: str | None = None) -> None:
+    """A database at schema `version` with one participant (id 1, `lang`) whose session 5
+    holds `answer` to step "q1", written by hand: `copy_as_version` cannot copy into a
+    version 4 or later, whose triggers fill `answer_facts` as rows arrive."""
+    at = NOW.isoformat(timespec="microseconds")
+    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+        migrate(conn, MIGRATIONS[:version])
+        conn.execute(
+            "INSERT INTO participants (id, pseudonym, lang, created_at) VALUES (1, 'p', ?, ?)",
+            (lang, at),
+        )
+        conn.execute(
+            "INSERT INTO sessions (id, participant_id, consultation_id, channel, status, state, "
+            "created_at, updated_at) VALUES (5, 1, ?, 'telegram', 'active', '{}', ?, ?)",
+            (CONSULTATION, at, at),
+        )
+        conn.execute(
+            "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
+            "VALUES (5, 'q1', ?, ?, ?)",
+            (answer.model_dump_json(), at, at),
+        )

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from flows.state import Answer
 from storage.base import Flag
-from storage.migrations import LATEST, MIGRATIONS, migrate
+from storage.migrations import LATEST
 from storage.moderation import HIDDEN_TEXT
 from storage.sqlite import SqliteStore
 from storage.sqlite_reports import FLAGGED_TEXT
-from tests.storage.helpers import CONSULTATION, NOW, later, make_turn
+from tests.storage.helpers import CONSULTATION, NOW, later, make_turn, old_database
 
 END = later(24 * 60)
 
@@ -140,22 +140,7 @@ async def test_erasure_takes_hidden_texts_with_it(sqlite_store: SqliteStore) -> 
 
 async def test_upgrading_a_version_7_database_adds_the_mark(tmp_path: Path) -> None:
     path = tmp_path / "v7.sqlite3"
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        migrate(conn, MIGRATIONS[:7])  # as written before migration 8
-        at = NOW.isoformat(timespec="microseconds")
-        conn.execute(
-            "INSERT INTO participants (id, pseudonym, created_at) VALUES (1, 'p', ?)", (at,)
-        )
-        conn.execute(
-            "INSERT INTO sessions (id, participant_id, consultation_id, channel, status, state, "
-            "created_at, updated_at) VALUES (5, 1, ?, 'telegram', 'active', '{}', ?, ?)",
-            (CONSULTATION, at, at),
-        )
-        conn.execute(
-            "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
-            "VALUES (5, 'q1', ?, ?, ?)",
-            (text("Plus de bancs").model_dump_json(), at, at),
-        )
+    old_database(path, 7, text("Plus de bancs"))  # as written before migration 8
     async with SqliteStore(path) as store:
         [listed] = await store.texts_for_moderation(10)
         assert (listed.session_id, listed.text, listed.hidden_at) == (5, "Plus de bancs", None)

@@ -10,10 +10,10 @@ from pathlib import Path
 from bot.retention import RetentionJob
 from bot.settings import PrivacySettings, Settings
 from flows.state import Answer
-from storage.migrations import LATEST, MIGRATIONS, migrate
+from storage.migrations import LATEST
 from storage.news import NewsStore
 from storage.sqlite import SqliteStore
-from tests.storage.helpers import CONSULTATION, NOW, later, make_turn
+from tests.storage.helpers import NOW, later, make_turn, old_database
 
 # SqliteStore is a NewsStore: checked by the type checker.
 _news: type[NewsStore] = SqliteStore
@@ -141,26 +141,11 @@ async def test_a_residents_data_counts_the_news_they_received(sqlite_store: Sqli
 
 async def test_upgrading_a_version_8_database_keeps_its_data(tmp_path: Path):
     path = tmp_path / "v8.sqlite3"
+    old_database(path, 8, Answer(text="Plus de bancs"), lang="en")  # before migration 9
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
-        migrate(conn, MIGRATIONS[:8])  # as written before migration 9
-        at = NOW.isoformat(timespec="microseconds")
-        conn.execute(
-            "INSERT INTO participants (id, pseudonym, lang, created_at) VALUES (1, 'p', 'en', ?)",
-            (at,),
-        )
-        conn.execute(
-            "INSERT INTO sessions (id, participant_id, consultation_id, channel, status, state, "
-            "created_at, updated_at) VALUES (5, 1, ?, 'telegram', 'active', '{}', ?, ?)",
-            (CONSULTATION, at, at),
-        )
-        conn.execute(
-            "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
-            "VALUES (5, 'q1', ?, ?, ?)",
-            (Answer(text="Plus de bancs").model_dump_json(), at, at),
-        )
         conn.execute(
             "INSERT INTO contacts (participant_id, chat, created_at) VALUES (1, 'sealed', ?)",
-            (at,),
+            (NOW.isoformat(timespec="microseconds"),),
         )
     async with SqliteStore(path) as store:
         [kept] = await store.contacts()
