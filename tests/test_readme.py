@@ -41,7 +41,7 @@ def commands_shown() -> list[str]:
     """Each `parole …` command the README shows, from the program name on."""
     found = []
     for span in SPANS:
-        for match in re.finditer(r"(?:^|[\s/])parole (.+)", span):
+        for match in re.finditer(r"(?:^|\s|bin/)parole (.+)", span):
             found.append(match.group(1))
     return found
 
