@@ -44,6 +44,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # python-telegram-bot 22 gives durations (a 429's retry_after) as timedeltas with this
     # set, instead of ints and a deprecation warning on each flood-control answer.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
+    # Everything this program writes holds residents' answers or leads to them (the database,
+    # backups, exports, digests): readable by its own user only, whatever the shell's umask.
+    os.umask(0o077)
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
@@ -64,10 +67,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers |= privacy_cli.HANDLERS | news_cli.HANDLERS | moderation_cli.HANDLERS
     handler = handlers[args.command]
     try:
-        return handler(settings, args)
+        code = handler(settings, args)
+        sys.stdout.flush()  # so a closed pipe shows here, not at exit
+        return code
     except ConsultationError as error:
         print(error, file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader stopped reading (`parole export | head`): stop quietly, as Unix tools
+        # do; what is left to flush goes nowhere instead of failing again at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import io
 import json
+import os
 import signal
 import threading
 import time
@@ -466,3 +467,38 @@ def test_check_diagram_prints_a_mermaid_chart(capsys: pytest.CaptureFixture[str]
     assert code == 0
     assert "ok  vivre-ensemble" in out
     assert "```mermaid" in out
+
+
+def test_files_parole_writes_are_readable_by_its_user_only(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    workdir: Path,
+    consultation: Consultation,
+):
+    previous = os.umask(0o022)  # a usual shell's: files readable by every user
+    try:
+        typing(monkeypatch, journey(consultation))
+        assert parole(capsys, "chat", "--as", "demo")[0] == 0
+        assert parole(capsys, "export", "--format", "jsonl", "--out", "answers.jsonl")[0] == 0
+        assert parole(capsys, "backup", "copies/parole.sqlite3")[0] == 0
+    finally:
+        os.umask(previous)
+    for name in (DEFAULT_DATABASE, "answers.jsonl", "copies", "copies/parole.sqlite3"):
+        assert (workdir / name).stat().st_mode & 0o077 == 0, name
+
+
+def test_export_into_a_pipe_closed_early_stops_quietly(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    workdir: Path,
+    consultation: Consultation,
+):
+    typing(monkeypatch, journey(consultation))
+    assert parole(capsys, "chat", "--as", "demo")[0] == 0
+    read, write = os.pipe()
+    os.close(read)  # `parole export | head -1` once head has its line
+    with open(write, "w", encoding="utf-8") as pipe:
+        monkeypatch.setattr("sys.stdout", pipe)
+        code = main(["export", "--format", "jsonl"])
+    assert code == 1
+    assert capsys.readouterr().err == ""
