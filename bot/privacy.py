@@ -268,7 +268,7 @@ class Privacy:
                         if fr
                         else "Messages that brought the helpline numbers: "
                     )
-                    + f"{len(session.flags)} ({names})"
+                    + f"{session.flagged_messages} ({names})"
                 )
         lines += [
             "",
@@ -281,7 +281,7 @@ class Privacy:
             ("Responsable : " if fr else "Responsible: ") + self.notice.controller,
         ]
         if self.notice.contact:
-            lines.append("Contact : " + self.notice.contact)
+            lines.append(("Contact : " if fr else "Contact: ") + self.notice.contact)
         return "\n".join(lines) + "\n"
 
     async def counts(self, account_id: int | str) -> tuple[Participant, int, int] | None:

@@ -40,6 +40,8 @@ class SessionData:
     completed_at: dt.datetime | None
     answers: list[StoredAnswer] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)  # categories, one per flag
+    # Messages that raised them: one message can raise several categories.
+    flagged_messages: int = 0
 
 
 @dataclass(frozen=True)

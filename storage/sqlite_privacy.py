@@ -14,6 +14,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
+from dataclasses import replace
 from typing import TypeVar
 
 import aiosqlite
@@ -151,7 +152,7 @@ class PrivacySqlite(StoreParts):
                     (participant_id,),
                 ).fetchall()
                 flags = conn.execute(
-                    "SELECT f.session_id, f.category FROM flags AS f "
+                    "SELECT f.session_id, f.category, f.step_id, f.created_at FROM flags AS f "
                     "JOIN sessions AS s ON s.id = f.session_id WHERE s.participant_id = ? "
                     "ORDER BY f.id",
                     (participant_id,),
@@ -185,8 +186,13 @@ class PrivacySqlite(StoreParts):
                     parse_stamp(updated),
                 )
             )
-        for sid, category in flags:
+        messages: dict[int, set[tuple[str | None, str]]] = {}
+        for sid, category, step_id, created in flags:
             by_session[sid].flags.append(category)
+            # A message's flags are written together: same step, same instant.
+            messages.setdefault(sid, set()).add((step_id, created))
+        for sid, seen in messages.items():
+            by_session[sid] = replace(by_session[sid], flagged_messages=len(seen))
         return ParticipantData(
             participant=participant_from(rows[0]),
             sessions=list(by_session.values()),

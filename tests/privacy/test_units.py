@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from bot.privacy import seal, unseal
+from bot.privacy import Privacy, PrivacyNotice, seal, unseal
 from bot.telegram.flood import FloodGate, Verdict
 from flows.state import Answer
-from storage.base import Flag
+from storage.base import Channel, Flag
 from storage.sqlite import SqliteStore
 from tests.storage.helpers import NOW, later, make_turn
 
@@ -92,3 +92,25 @@ async def test_flags_outside_a_turn_are_idempotent(tmp_path: Path) -> None:
         assert not await store.add_flags([Flag("danger")], "c", None, now, "tg:9")
         counts = await store.flag_counts("c", now, now + dt.timedelta(seconds=1))
         assert {(c.category, c.flags) for c in counts} == {("danger", 1), ("", 1)}
+
+
+async def test_the_data_file_counts_messages_and_speaks_one_language(tmp_path: Path) -> None:
+    async with SqliteStore(tmp_path / "db.sqlite3") as store:
+        who = await store.participant("alice", NOW)
+        turn = make_turn(who.id, saved={"q1": Answer(text="il me frappe, j'ai peur")})
+        # One message, two categories: the flags a message raises are stored together.
+        await store.commit(replace(turn, flags=[Flag("danger", "q1"), Flag("domestic", "q1")]))
+        data = await store.participant_data(who.id)
+        assert data is not None
+        privacy = Privacy(
+            store,
+            [],
+            SECRET,
+            channel=Channel.TELEGRAM,
+            notice=PrivacyNotice(contact="dpo@ville.fr"),
+        )
+        english = privacy.document(data, "en", NOW)
+        french = privacy.document(data, "fr", NOW)
+    assert "Messages that brought the helpline numbers: 1 (" in english
+    assert "Contact: dpo@ville.fr" in english and "Contact : " not in english
+    assert "numéros d'aide : 1 (" in french and "Contact : dpo@ville.fr" in french
