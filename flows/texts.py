@@ -135,8 +135,8 @@ MESSAGES: dict[str, Text] = {
         en="The consultation “{title}” opens on {date}. See you soon!",
     ),
     "unknown_consultation": Text(
-        fr="Ce lien ne correspond à aucune consultation. Voici celles qui sont ouvertes.",
-        en="This link does not match any consultation. Here are the open ones.",
+        fr="Ce lien ne correspond à aucune consultation ouverte.",
+        en="This link does not match any open consultation.",
     ),
     "help": Text(
         fr="Je vous pose les questions d'une consultation de votre ville, "
@@ -206,7 +206,9 @@ MESSAGES: dict[str, Text] = {
     "goodbye_not_started": Text(
         fr="À bientôt ! Rien n'a été enregistré.", en="See you soon! Nothing was recorded."
     ),
-    "cmd_start": Text(fr="Commencer ou choisir une consultation", en="Begin or choose"),
+    "cmd_start": Text(
+        fr="Commencer ou choisir une consultation", en="Start or choose a consultation"
+    ),
     "cmd_reprendre": Text(fr="Reprendre où j'en étais", en="Resume where I was"),
     "cmd_langue": Text(fr="Changer de langue (English)", en="Change language (français)"),
     "cmd_aide": Text(fr="Aide et commandes", en="Help and commands"),
@@ -217,11 +219,11 @@ MESSAGES: dict[str, Text] = {
     ),
     "privacy_welcome": Text(
         fr="🔒 Ce qui est gardé : vos réponses et leur date, sous un numéro anonyme. "
-        "Pour quoi : préparer le Contrat de ville. Effacé au bout de {duration} "
-        "sans nouvelle réponse. À tout moment : /mesdonnees pour tout voir, /oubli pour "
+        "Pour quoi : préparer le Contrat de ville. Effacé {duration} après votre dernière "
+        "réponse. À tout moment : /mesdonnees pour tout voir, /oubli pour "
         "tout effacer, /confidentialite pour les détails.",
         en="🔒 What is kept: your answers and their date, under an anonymous number. "
-        "What for: preparing the Contrat de ville. Deleted after {duration} without a new "
+        "What for: preparing the Contrat de ville. Deleted {duration} after your last "
         "answer. Any time: /mesdonnees to see it all, /oubli to erase it all, "
         "/confidentialite for the details.",
     ),
@@ -238,8 +240,10 @@ MESSAGES: dict[str, Text] = {
         "parle de violence ou de danger est compté (jamais cité) pour que la ville sache "
         "qu'il faut agir.\n\n"
         "Qui lit : l'équipe de la mairie chargée de la politique de la ville. Elle "
-        "reçoit des résumés : des nombres (les groupes de moins de {min_group} personnes "
-        "sont cachés) et quelques phrases écrites, sans nom.\n\n"
+        "reçoit des résumés (des nombres, où les groupes de moins de {min_group} "
+        "personnes sont cachés, et quelques phrases écrites) et le tableau de toutes les "
+        "réponses, sans nom ni compte Telegram. Ce que vous écrivez y figure tel quel : "
+        "n'y mettez ni nom ni numéro de téléphone.\n\n"
         "Combien de temps : {duration} après votre dernière réponse, puis tout est "
         "effacé automatiquement.\n\n"
         "Vos droits : /mesdonnees vous envoie tout ce qui est gardé sur vous, "
@@ -259,8 +263,10 @@ MESSAGES: dict[str, Text] = {
         "about violence or danger is counted (never quoted) so the city knows it must "
         "act.\n\n"
         "Who reads it: the city team in charge of the priority neighbourhoods. They "
-        "get summaries: numbers (groups under {min_group} people are hidden) and a few "
-        "written sentences, without names.\n\n"
+        "get summaries (numbers, where groups under {min_group} people are hidden, and a "
+        "few written sentences) and the table of all answers, without names or Telegram "
+        "accounts. What you write appears there as written: leave out names and phone "
+        "numbers.\n\n"
         "How long: {duration} after your last answer, then everything is deleted "
         "automatically.\n\n"
         "Your rights: /mesdonnees sends you everything kept about you, /oubli "
