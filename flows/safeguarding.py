@@ -4,9 +4,11 @@ The rule: a text is flagged when it says that *the writer* (or their child) is h
 or in danger — a victim construction such as "il me frappe", "j'ai été agressée", "mon mari me
 bat", "je veux mourir", "au secours". A topic is not a disclosure: "la violence des rodéos",
 "les violences intrafamiliales sont un problème" or "prévenir le suicide des jeunes" describe
-the neighbourhood, which is what the consultation asks for, and are not flagged. When in doubt
-between the two, the patterns lean towards flagging: a helpline message sent for nothing costs
-little, a missed one costs a lot.
+the neighbourhood, which is what the consultation asks for, and are not flagged. So is fear of
+the neighbourhood ("on a peur de sortir le soir à cause du trafic"), and so is not wanting to
+live *somewhere* ("je ne veux plus vivre ici"); fear of a person close to the writer ("j'ai peur
+de mon mari") is a disclosure. When in doubt between the two, the patterns lean towards
+flagging: a helpline message sent for nothing costs little, a missed one costs a lot.
 
 Matching is done on a folded text (lower case, no accents, apostrophes as spaces, letters
 repeated three times or more cut to two), so "Il m’a frappée", "il m a frapee" and
@@ -32,66 +34,128 @@ class Category(StrEnum):
     SELF_HARM = "self_harm"
 
 
+# Blows given or taken ("il m'a donné des coups", "je prends des claques"); never a helping
+# "coup de main", "coup de pouce" or a "coup de fil".
+_BLOWS = (
+    r"(?:coups\b(?! de (?:main|pouce|fil|coeur|soleil|telephone|chance|pression))"
+    r"|coup de (?:poing|pied|couteau|tete|ceinture|batte|boule)"
+    r"|claques?|gifles?|baffes?|beignes?|raclees?|torgnoles?)"
+)
 # Verb stems of violence done to someone, misspellings included (frape, batu, agrese…).
 _HURT = (
-    r"(?:frapp?\w*|bat\b|bats\b|batt?ue?s?\b|batt?ai\w*|battre\b|cogn\w*|gifl\w*|tabass?\w*"
+    r"(?:frapp?\w*|bat\b|bats\b|batt?ue?s?\b|batt?ai\w*|battent\b|battr(?:a|ai|o)\w*"
+    r"|battre\b(?! pour| contre| ensemble)|cogn\w*|gifl\w*|tabass?\w*"
     r"|etrangl\w*|brutalis\w*|agress?\w*|violente?\w*|viol\b|violee?s?\b|violer\w*|menac\w*"
     r"|harc[eè]l\w*|maltrait\w*|tape\b|tapee?s?\b|tapp?e\w*|bless\w*|torture?\w*|enferm\w*"
     r"|attouch\w*|touche\w* (?:la|les|mon|ma|mes) (?:sexe|seins?|fesses?|parties)"
-    r"|hit\w*|beat\w*|hurt\w*|rap(?:e|ed)\b|abus\w*|threat\w*)"
+    rf"|(?:donn\w*|met|mets|mettai\w*|mettent|mis|mise|fil\w*|fout\w*|colle\w*|envoy\w*)"
+    rf" (?:des|un|une|plein de) {_BLOWS}"
+    r"|hit\w*|beat\w*|hurt\w*|rap(?:e|ed)\b|abus\w*|threat\w*|attack\w*|assault\w*"
+    r"|harass\w*|molest\w*|mugg\w*|stabb\w*|strangl\w*|chok(?:e|ed)\b)"
 )
 _SEXUAL = re.compile(
     r"\b(?:viol\b|violee?s?\b|violer\w*|agress\w* sexuel\w*|attouch\w*|abus\w* sexuel\w*"
-    r"|touche\w* (?:la|les|mon|ma|mes) (?:sexe|seins?|fesses?|parties)|inceste|rap(?:e|ed)\b"
-    r"|sexual\w*)"
+    r"|touche\w* (?:la|les|mon|ma|mes) (?:sexe|seins?|fesses?|parties)|inceste"
+    r"|rap(?:e|es|ed|ing)\b|molest\w*|sexual\w*)"
 )
 _AUX = r"(?:a|ont|avait|avaient|va|vont|veut|veulent|a encore|continue de|n arrete pas de)"
 _ME = r"(?:me|m|moi|nous|mon fils|ma fille|mon enfant|mes enfants|my (?:son|daughter|kids?|child))"
+_MY_CHILD = r"(?:ma fille|mon fils|mon enfant|mes enfants|mon bebe)"
+# People close enough that fearing them, or their being violent, is personal.
+_CLOSE = (
+    r"(?:(?:mon|ma|mes) (?:mari|femme|conjointe?|compagnon|compagne|copain|copine|concubine?"
+    r"|ex|pere|mere|beau pere|belle mere|parents|papa|maman|frere|soeur|voisine?s?)"
+    r"|my (?:husband|wife|boyfriend|girlfriend|partner|ex|father|mother|dad|mum|mom"
+    r"|step ?(?:father|mother|dad|mum|mom)|parents|brother|sister|neighbou?rs?))\b"
+)
+# English verbs done to someone, every tense ("he hits me", "he raped me", "he's beating us");
+# not "kicked me out".
+_EN_HURT = (
+    r"(?:hit|hits|hitting|beat|beats|beating|beaten|hurt|hurts|hurting|rape|rapes|raped|raping"
+    r"|threaten|threatens|threatened|threatening|abuse|abuses|abused|abusing|attack|attacks"
+    r"|attacked|assault|assaults|assaulted|punch|punches|punched|slap|slaps|slapped|kick|kicks"
+    r"|kicked|kicking|choke|chokes|choked|strangle|strangles|strangled|molest|molests|molested"
+    r"|harass|harasses|harassed|harassing|stalk|stalks|stalked)"
+)
 _VICTIM = [
-    # "il me frappe", "il m a frappee", "ils nous menacent", "il ma frappe" (apostrophe lost)
+    # "il me frappe", "il m a frappee", "ils nous menacent", "il ma frappe" (apostrophe lost),
+    # "il m a donne des coups", "il m a encore frappee"
     rf"\b{_ME} (?:{_AUX} )?{_HURT}",
-    rf"\bm ?a {_HURT}",
-    # "mon fils a ete frappe", "le voisin frappe ma fille"
+    rf"\bm ?a (?:(?:encore|deja|souvent|toujours|plusieurs fois) )?{_HURT}",
+    # "mon fils a ete frappe", "le voisin frappe ma fille", "il donne des coups a mon fils"
     rf"\b{_ME} (?:a|ont|avait) ete (?:\w+ )?{_HURT}",
-    rf"\b{_HURT} (?:ma fille|mon fils|mon enfant|mes enfants|mon bebe)\b",
+    rf"\b{_HURT} {_MY_CHILD}\b",
+    rf"\b{_BLOWS} (?:a )?{_MY_CHILD}\b",
     # "j ai ete frappee", "je suis battue", "je me suis fait agresser", "je me fais harceler"
     rf"\b(?:j ai ete|je suis|j etais|je me suis fait|je me fais|on m a) (?:\w+ )?{_HURT}",
+    r"\bje suis une? (?:femme|fille|enfant|homme|garcon) (?:battue?|maltraitee?|violentee?)\b",
+    # "je prends des coups", "j ai recu une gifle"
+    rf"\bj(?:e| ai| avais) (?:recois|recevais|prends|prend|prenais|recu|pris) "
+    rf"(?:des|un|une|plein de) {_BLOWS}",
+    # "il a leve la main sur moi", "il m a fait du mal", "elle nous fait mal"
+    rf"\bleve la main sur (?:moi|nous|{_MY_CHILD})\b",
+    r"\b(?:il|elle|ils|elles) (?:me|nous|m a|m ont|m avait|nous a|nous ont) "
+    r"(?:fait|font|faisait|faisaient) (?:du )?mal\b",
+    # "mon mari est violent (avec moi)", "il est brutal avec nous", "my dad is violent"
+    rf"\b{_CLOSE} (?:est|etait|sont|etaient|devient|deviennent|est devenue?|peut etre|a ete"
+    r"|is|was|are|were|gets|got|becomes|became|has been|can be) (?:\w+ )?"
+    r"(?:violente?s?|brutale?s?|brutaux)\b",
+    rf"\b(?:violente?s?|brutale?s?|brutaux) (?:avec|envers|contre) (?:moi|nous|{_MY_CHILD})\b",
+    r"\bviolent (?:with|towards?|to) (?:me|us|my (?:son|daughter|kids?|child|children))\b",
+    # "j ai peur de mon mari", "mon pere me fait peur", "I am scared of my husband"
+    rf"\bj (?:ai|avais) (?:(?:tres|trop|tellement|si|vraiment) )?peur (?:de|d) {_CLOSE}",
+    rf"\b{_CLOSE} (?:me|nous|m a|m ont) (?:fait|font|faisait|faisaient) (?:tres |trop )?peur\b",
+    rf"\bi (?:am|m|was|feel|felt) (?:\w+ )?(?:afraid|scared|frightened|terrified) of {_CLOSE}",
+    rf"\b{_CLOSE} (?:scares|frightens|terrifies|scared|frightened|terrified) (?:me|us)\b",
+    # "I have been raped", "he raped me", "I get beaten at home", "my husband beats me"
+    rf"\b{_EN_HURT} (?:me|us|my (?:son|daughter|kids?|child|children|baby))\b(?! out)",
+    rf"\bi (?:was|am|m|have been|ve been|got|get|keep getting) (?:\w+ )?{_HURT}",
     # "je subis des violences", "victime de viol", "je vis des violences conjugales"
     r"\b(?:je subis|je vis|je suis victime|j ai ete victime|victime de)\b.{0,40}"
     r"\b(?:violences?|viol|coups|harcelement|inceste|maltraitance|agression)",
-    # English: "he hits me", "I was raped", "my husband beats me"
-    r"\b(?:hits?|beats?|hurts?|rapes?|threatens?|abuses?) "
-    r"(?:me|us|my (?:son|daughter|kids?|child))\b",
-    rf"\bi (?:was|am|have been|got) (?:\w+ )?{_HURT}",
 ]
 _DANGER = [
     r"\bau secours\b",
     r"\baidez ?moi\b",
     r"\b(?:je suis|nous sommes|on est) en danger\b",
     r"\bj ai peur (?:pour ma vie|qu il me tue|qu elle me tue|de mourir|de rentrer)",
-    r"\b\w+ (?:va|veut|vont|veulent|menace de|a menace de|m a menace de) (?:me|nous) tuer\b",
+    r"\b\w+ (?:va|veut|vont|veulent|menace de|a menace de|m a menace de|a essaye de|a voulu) "
+    r"(?:me|nous) tuer\b",
     r"\bmenaces? de mort\b",
-    r"\b(?:help me|i am in danger|i m in danger|going to kill me|wants to kill me)\b",
+    r"\b(?:help me|i am in danger|i m in danger|we are in danger|we re in danger)\b",
+    r"\b(?:going|gonna|wants?|wanted|tried|trying|threaten\w*) to kill (?:me|us)\b",
+    r"\b(?:will|ll) kill (?:me|us)\b",
 ]
+# Not wanting to live *somewhere* ("je ne veux plus vivre ici") is about the neighbourhood.
+_NOT_A_PLACE = (
+    r"(?! (?:ici|la|dans|au|aux|en|a cote|pres|chez|avec|sous|parmi"
+    r"|here|there|in|on|near|with)\b)"
+)
 _SELF_HARM = [
     r"\bme (?:suicid|suisid|sucid)\w*",
-    r"\bje (?:vais|veux|voudrais|pense a|pense) (?:me tuer|mourir|en finir|me suicider)",
+    r"\bje (?:vais|veux|voudrais|pense a|pense) (?:me tuer|mourir|en finir|me suicider|me pendre"
+    r"|disparaitre|me foutre en l air)",
     r"\b(?:envie|besoin) d(?:e)? (?:mourir|me tuer|en finir|disparaitre)\b",
     r"\bmettre fin a (?:mes jours|ma vie)\b",
-    r"\bplus (?:envie|la force) de vivre\b",
+    rf"\bplus (?:envie|la force) de vivre\b{_NOT_A_PLACE}",
+    rf"\bje (?:ne )?(?:veux|voudrais|peux) plus vivre\b{_NOT_A_PLACE}",
+    rf"\bj en ai (?:vraiment |tellement )?marre de vivre\b{_NOT_A_PLACE}",
+    r"\bplus (?:de |le )?gout a la vie\b",
     r"\bje (?:me fais|me suis fait|veux me faire) du mal\b",
     r"\bje me (?:scarifi|coupe)\w*",
     r"\bidees? (?:noires|suicidaires)\b",
-    r"\b(?:kill myself|end my life|want to die|suicidal|hurt myself)\b",
+    r"\b(?:kill myself|end my life|end it all|want to die|suicidal|hurt myself|better off dead)\b",
+    rf"\b(?:don t|dont|do not) want to (?:live|be alive)\b{_NOT_A_PLACE}",
 ]
 _PARTNER = re.compile(
-    r"\b(?:mon|ma|mes) (?:mari|copain|conjoint|compagnon|ex|femme|compagne|copine|concubin)\b"
+    r"\b(?:mon|ma|mes) (?:mari|copain|conjointe?|compagnon|ex|femme|compagne|copine|concubine?)\b"
     r"|\bconjugal\w*|\bmy (?:husband|wife|boyfriend|girlfriend|partner|ex)\b"
 )
 _CHILD = re.compile(
-    r"\b(?:mon|ma|mes) (?:pere|mere|parents?|beau pere|belle mere|fils|fille|enfants?|bebe)\b"
-    r"|\b(?:ma|notre) famille\b|\bmy (?:father|mother|dad|mum|mom|parents|son|daughter|kids?)\b"
-    r"|\benfant\w* battu"
+    r"\b(?:mon|ma|mes) (?:pere|mere|parents?|beau pere|belle mere|papa|maman|fils|fille"
+    r"|enfants?|bebe)\b|\b(?:ma|notre) famille\b"
+    r"|\bmy (?:father|mother|dad|mum|mom|step ?(?:father|mother|dad|mum|mom)|parents|son"
+    r"|daughter|kids?)\b|\benfant\w* battu"
 )
 _HOME = re.compile(r"\b(?:a la maison|chez moi|chez nous|at home)\b")
 
