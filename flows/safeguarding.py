@@ -219,20 +219,23 @@ _HEAD: dict[Lang, str] = {
     "• In immediate danger: call 17 (police) or 112.\n"
     "• If you cannot speak: send a text message to 114.",
 }
+# Sent whatever became of the text (stored as an answer, refused as too long, typed before
+# consenting, so not kept): it says nothing about keeping it.
 _TAIL: dict[Lang, str] = {
     "fr": "Ce bot n'est pas surveillé en temps réel : personne ne lira votre message tout "
-    "de suite. Votre réponse est gardée, et vous pouvez continuer quand vous voulez.",
+    "de suite. Pour être aidé·e maintenant, contactez l'un de ces numéros.",
     "en": "This bot is not watched in real time: nobody will read your message right away. "
-    "Your answer is kept, and you can go on whenever you like.",
+    "To get help now, contact one of these numbers.",
 }
 _ORDER = (Category.SELF_HARM, Category.CHILD, Category.DOMESTIC, Category.SEXUAL)
 
 
 def helplines(categories: frozenset[Category], lang: Lang) -> str:
-    """The helpline message for a disclosure: the emergency numbers, then those that fit."""
+    """The helpline message for a disclosure: the emergency numbers, then those that fit.
+
+    Danger alone (a threat from a neighbour, an assault in the street) gets the emergency
+    numbers only: each other line is for its own category.
+    """
     lines = [_HEAD[lang]]
     lines += [_LINES[c][lang] for c in _ORDER if c in categories]
-    if categories <= {Category.DANGER}:
-        # Violence of an unknown kind: 3919 also answers victims outside the couple.
-        lines.append(_LINES[Category.DOMESTIC][lang])
     return "\n".join(lines) + "\n\n" + _TAIL[lang]

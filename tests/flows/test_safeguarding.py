@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from flows.model import Lang
 from flows.safeguarding import Category, detect, fold, helplines
 
 D, H, S, C, X = (
@@ -188,10 +189,38 @@ def test_helplines_always_give_the_emergency_numbers_and_say_nobody_watches():
     assert "not watched in real time" in helplines(frozenset({D}), "en")
 
 
-def test_helplines_fit_the_disclosure():
-    assert "3114" in helplines(frozenset({X}), "fr")
-    assert "3919" not in helplines(frozenset({X}), "fr")
-    assert "119" in helplines(frozenset({D, C}), "fr")
-    assert "3919" in helplines(frozenset({D, H}), "fr")
-    assert "3919" in helplines(frozenset({D}), "fr")  # violence of an unknown kind
-    assert "3114" not in helplines(frozenset({D, H}), "fr")
+@pytest.mark.parametrize("lang", ["fr", "en"])
+@pytest.mark.parametrize("categories", [{D}, {X}, {D, H}, {D, C}, {D, S}])
+def test_helplines_claim_nothing_about_keeping_the_text(categories: set[Category], lang: Lang):
+    # They go out for texts that are not stored: typed before consenting, or refused as too
+    # long.
+    text = helplines(frozenset(categories), lang).casefold()
+    for claim in ("gardé", "enregistré", "conservé", "kept", "saved", "stored"):
+        assert claim not in text
+
+
+# Each category adds its own line, and only its own (a threat from a neighbour is no
+# domestic violence).
+HELPLINES = [
+    ({D}, set(), {"3919", "119", "3114"}),
+    ({D, H}, {"3919"}, {"119", "3114"}),
+    ({D, C}, {"119"}, {"3919", "3114"}),
+    ({D, S}, {"3919"}, {"119", "3114"}),
+    ({D, H, C}, {"3919", "119"}, {"3114"}),
+    ({X}, {"3114"}, {"3919", "119"}),
+]
+
+
+@pytest.mark.parametrize(("categories", "shown", "not_shown"), HELPLINES)
+def test_helplines_fit_the_disclosure(
+    categories: set[Category], shown: set[str], not_shown: set[str]
+):
+    for lang in ("fr", "en"):
+        text = helplines(frozenset(categories), lang)
+        assert {number for number in shown | not_shown if number in text} == shown
+
+
+def test_a_threat_from_a_neighbour_gets_no_domestic_violence_line():
+    text = helplines(detect("le voisin me menace"), "fr")
+    assert "17" in text and "114" in text
+    assert "3919" not in text and "conjugales" not in text
