@@ -22,7 +22,7 @@ from bot.privacy import Privacy
 from bot.telegram.callbacks import answer, unpack
 from bot.telegram.render import html, keyboard, screen_html
 from bot.telegram.screenbot import ParoleBot
-from flows.events import Show
+from flows.events import Back, Show, Skip
 from flows.model import Lang
 from flows.texts import say
 from storage.base import Participant
@@ -128,10 +128,39 @@ class ResidentHandlers:
         await _send(self.conversations, update, reply)
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Stickers, photos, voice, locations…: say what the bot can read."""
-        _, lang = await self._who(update)
-        assert update.effective_chat is not None
-        await update.effective_chat.send_message(say("unsupported_content", lang))
+        """Stickers, photos, voice, locations…: say what the bot can read.
+
+        A caption is typed text: a disclosure there gets the helplines at once and is
+        counted, as in a message; the caption itself is not stored as an answer.
+        """
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and chat is not None
+        key = f"tg:{update.update_id}"
+        who, lang = await self._who(update, key)
+        if message.caption:
+            disclosed, helpline = self.conversations.safeguard(message.caption, lang)
+            if helpline is not None:
+                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+                await self.conversations.record_flags(who, disclosed, key)
+        await chat.send_message(say("unsupported_content", lang))
+
+    async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/retour: the current question's back button, typed."""
+        await self._typed_button(update, Back)
+
+    async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/passer: the current question's skip button, typed."""
+        await self._typed_button(update, Skip)
+
+    async def _typed_button(self, update: Update, event: type[Back] | type[Skip]) -> None:
+        key = f"tg:{update.update_id}"
+        who, lang = await self._who(update, key)
+        where = await self.conversations.resume(who, lang)
+        if where.scope.startswith("s"):  # a question is on screen: press its button
+            where = await self.conversations.press(
+                who, lang, where.scope, event(position=where.position), key
+            )
+        await _send(self.conversations, update, where)
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command the bot does not know: the help text."""
@@ -164,6 +193,8 @@ def register(
             CommandHandler("reprendre", h.resume, filters=PRIVATE),
             CommandHandler(["aide", "help"], h.help, filters=PRIVATE),
             CommandHandler(["langue", "language"], h.language, filters=PRIVATE),
+            CommandHandler(["retour", "back"], h.back, filters=PRIVATE),
+            CommandHandler(["passer", "skip"], h.skip, filters=PRIVATE),
             MessageHandler(PRIVATE & filters.COMMAND, h.unknown_command),
             MessageHandler(PRIVATE & filters.TEXT, h.text),
             MessageHandler(PRIVATE & ~filters.TEXT, h.unsupported),

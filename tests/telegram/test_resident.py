@@ -431,3 +431,26 @@ async def test_typed_answers_close_the_previous_keyboard(chat: Chat):
     with_keyboards = [m.message_id for m in chat.api.messages(ALICE.id) if m.buttons]
     assert with_keyboards == [after.message_id]
     assert retry.message_id != after.message_id
+
+
+async def test_retour_and_passer_are_the_back_and_skip_buttons_typed(chat: Chat):
+    await chat.send(ALICE, "/start")
+    await chat.click(ALICE, say("accept", "fr"))
+    await chat.click(ALICE, "Bourgogne")
+    await chat.click(ALICE, "J'y habite")
+    assert "Question 3/12" in chat.last(ALICE).text
+    back = await chat.send(ALICE, "/retour")
+    assert back.text.startswith("Question 2/12") and "J'y habite" in back.buttons
+    await chat.click(ALICE, "J'y habite")
+    skipped = await chat.send(ALICE, "/passer")  # the age question is optional
+    assert skipped.text.startswith("Question 4/12")
+    stored = answers(chat.database)
+    assert '"skipped":true' in stored["age"].replace(" ", "")
+    help_text = (await chat.send(ALICE, "/aide")).text
+    assert "/retour" in help_text and "/passer" in help_text
+
+
+async def test_retour_with_no_question_on_screen_says_where_the_resident_is(chat: Chat):
+    reply = await chat.send(ALICE, "/retour")
+    assert reply.text == say("nothing_to_resume", "fr")
+    assert answers(chat.database) == {}

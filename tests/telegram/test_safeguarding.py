@@ -219,3 +219,24 @@ async def test_a_failure_tells_the_resident_and_logs_no_text(
     everything = "\n".join(r.getMessage() for r in caplog.records)
     assert "frappe" not in everything and str(ALICE.id) not in everything
     assert all(r.exc_info is None for r in errors)
+
+
+async def test_a_photo_whose_caption_discloses_gets_the_helplines(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    chat.api.send_photo(ALICE, caption=DISCLOSURE)
+    await chat.deliver()
+    *_, helpline, guidance = chat.api.messages(ALICE.id)
+    assert helpline.text == helplines(frozenset({Category.DANGER, Category.DOMESTIC}), "fr")
+    assert guidance.text == say("unsupported_content", "fr")
+    # Counted for staff like a typed disclosure; the caption is no answer.
+    assert rows(chat.database, "SELECT category FROM flags ORDER BY 1") == [
+        ("danger",),
+        ("domestic",),
+    ]
+    assert rows(chat.database, "SELECT count(*) FROM answers WHERE value LIKE '%frappe%'") == [(0,)]
+    chat.api.send_photo(ALICE, caption="Le square du quartier")
+    await chat.deliver()
+    assert chat.last(ALICE).text == say("unsupported_content", "fr")
+    assert rows(chat.database, "SELECT count(*) FROM flags") == [(2,)]
