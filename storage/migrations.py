@@ -13,10 +13,17 @@ from typing import Final, NamedTuple
 
 
 class Migration(NamedTuple):
-    """The statements that bring the schema from `version - 1` to `version`."""
+    """The statements that bring the schema from `version - 1` to `version`.
+
+    `rebuilds` marks a migration that rebuilds tables others refer to (SQLite's procedure for
+    a change ALTER TABLE cannot make): foreign keys are off while it runs, or dropping the old
+    table would cascade to every row that refers to it, and every reference is checked
+    before it commits.
+    """
 
     version: int
     statements: tuple[str, ...]
+    rebuilds: bool = False
 
 
 class SchemaTooNew(RuntimeError):
@@ -302,6 +309,85 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             "CREATE INDEX news_deliveries_participant ON news_deliveries(participant_id)",
         ),
     ),
+    Migration(
+        10,
+        (
+            # Participant and session ids are never given twice (AUTOINCREMENT): without it
+            # SQLite reuses the largest id once its row is erased, and then an older export,
+            # or a moderation reference ("SESSION:STEP"), would name someone else.
+            "DROP TRIGGER sessions_inherit_relay",
+            """
+            CREATE TABLE participants_new (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                pseudonym TEXT NOT NULL UNIQUE,
+                lang TEXT,
+                current_session_id INTEGER,
+                created_at TEXT NOT NULL,
+                relay_id INTEGER REFERENCES relays(id),
+                relay_at TEXT
+            )
+            """,
+            """
+            INSERT INTO participants_new
+                (id, pseudonym, lang, current_session_id, created_at, relay_id, relay_at)
+            SELECT id, pseudonym, lang, current_session_id, created_at, relay_id, relay_at
+            FROM participants
+            """,
+            "DROP TABLE participants",
+            "ALTER TABLE participants_new RENAME TO participants",
+            "CREATE INDEX participants_relay ON participants(relay_id) WHERE relay_id IS NOT NULL",
+            """
+            CREATE TABLE sessions_new (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                participant_id INTEGER NOT NULL
+                    REFERENCES participants(id) ON DELETE CASCADE,
+                consultation_id TEXT NOT NULL,
+                channel TEXT NOT NULL,
+                status TEXT NOT NULL,
+                state TEXT NOT NULL,  -- SessionState JSON
+                created_at TEXT NOT NULL,
+                updated_at TEXT NOT NULL,
+                completed_at TEXT,
+                screen TEXT,
+                relay_id INTEGER REFERENCES relays(id)
+            )
+            """,
+            """
+            INSERT INTO sessions_new
+                (id, participant_id, consultation_id, channel, status, state, created_at,
+                 updated_at, completed_at, screen, relay_id)
+            SELECT id, participant_id, consultation_id, channel, status, state, created_at,
+                   updated_at, completed_at, screen, relay_id
+            FROM sessions
+            """,
+            "DROP TABLE sessions",
+            "ALTER TABLE sessions_new RENAME TO sessions",
+            """
+            CREATE INDEX sessions_latest
+                ON sessions(participant_id, consultation_id, updated_at)
+            """,
+            "CREATE INDEX sessions_consultation ON sessions(consultation_id)",
+            """
+            CREATE INDEX sessions_activity ON sessions(
+                consultation_id, updated_at, created_at, completed_at, status, channel,
+                participant_id
+            )
+            """,
+            "CREATE INDEX sessions_relay ON sessions(relay_id) WHERE relay_id IS NOT NULL",
+            """
+            CREATE TRIGGER sessions_inherit_relay AFTER INSERT ON sessions
+            WHEN NEW.relay_id IS NULL AND EXISTS (
+                SELECT 1 FROM participants WHERE id = NEW.participant_id AND relay_id IS NOT NULL
+            )
+            BEGIN
+                UPDATE sessions
+                SET relay_id = (SELECT relay_id FROM participants WHERE id = NEW.participant_id)
+                WHERE id = NEW.id;
+            END
+            """,
+        ),
+        rebuilds=True,
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version
@@ -334,20 +420,38 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
             "upgrade the code (never downgrade a database)"
         )
     for migration in migrations[current:]:
-        # IMMEDIATE takes the write lock before re-reading the version, so two processes
-        # opening the same file cannot both apply the same migration.
-        conn.execute("BEGIN IMMEDIATE")
+        # Outside a transaction: SQLite ignores this pragma inside one.
+        enforced = conn.execute("PRAGMA foreign_keys").fetchone()[0]
+        if migration.rebuilds:
+            conn.execute("PRAGMA foreign_keys = OFF")
         try:
-            if schema_version(conn) >= migration.version:
-                conn.execute("ROLLBACK")
-                continue
-            for statement in migration.statements:
-                conn.execute(statement)
-            # PRAGMA arguments cannot be bound; the value is an int from our own list.
-            conn.execute(f"PRAGMA user_version = {int(migration.version)}")
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            _apply(conn, migration)
+        finally:
+            conn.execute(f"PRAGMA foreign_keys = {'ON' if enforced else 'OFF'}")
     return schema_version(conn)
+
+
+def _apply(conn: sqlite3.Connection, migration: Migration) -> None:
+    """One migration and its version bump, in one transaction (or none if already applied)."""
+    # IMMEDIATE takes the write lock before re-reading the version, so two processes
+    # opening the same file cannot both apply the same migration.
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        if schema_version(conn) >= migration.version:
+            conn.execute("ROLLBACK")
+            return
+        for statement in migration.statements:
+            conn.execute(statement)
+        if migration.rebuilds:
+            broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise sqlite3.IntegrityError(
+                    f"migration {migration.version} broke {len(broken)} reference(s)"
+                )
+        # PRAGMA arguments cannot be bound; the value is an int from our own list.
+        conn.execute(f"PRAGMA user_version = {int(migration.version)}")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -90,6 +90,7 @@ def old_database(path: Path, version: int, answer: Answer, lang: str | None = No
     holds `answer` to step "q1", written by hand: `copy_as_version` cannot copy into a
     version 4 or later, whose triggers fill `answer_facts` as rows arrive."""
     at = NOW.isoformat(timespec="microseconds")
+    state = SessionState(consultation_id=CONSULTATION, answers={"q1": answer})
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         migrate(conn, MIGRATIONS[:version])
         conn.execute(
@@ -98,8 +99,8 @@ def old_database(path: Path, version: int, answer: Answer, lang: str | None = No
         )
         conn.execute(
             "INSERT INTO sessions (id, participant_id, consultation_id, channel, status, state, "
-            "created_at, updated_at) VALUES (5, 1, ?, 'telegram', 'active', '{}', ?, ?)",
-            (CONSULTATION, at, at),
+            "created_at, updated_at) VALUES (5, 1, ?, 'telegram', 'active', ?, ?, ?)",
+            (CONSULTATION, state.model_dump_json(), at, at),
         )
         conn.execute(
             "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
