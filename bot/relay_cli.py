@@ -198,10 +198,17 @@ def import_command(
             if args.relay is not None and await store.relay(args.relay) is None:
                 print(f"parole import: no relay {args.relay}", file=sys.stderr)
                 return 2
-            sessions = await store.import_paper(chosen.id, checked.states, args.relay, relays.now())
+            done = await store.import_paper(chosen.id, checked.states, args.relay, relays.now())
         finally:
             await store.close()
-        print(f"{len(sessions)} questionnaire(s) imported into {chosen.id}", file=sys.stderr)
+        print(f"{len(done.sessions)} questionnaire(s) imported into {chosen.id}", file=sys.stderr)
+        if done.flagged:
+            # A count only: which form, or what it said, stays out of the terminal.
+            print(
+                f"{done.flagged} text(s) flagged (violence, danger or self-harm): counted in "
+                "the digest, never quoted, withheld from exports",
+                file=sys.stderr,
+            )
         return 0
 
     return asyncio.run(work())

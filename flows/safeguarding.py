@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from enum import StrEnum
 
 from flows.model import Lang
+from flows.state import Answer
 
 
 class Category(StrEnum):
@@ -190,6 +192,20 @@ def detect(text: str) -> frozenset[Category]:
         if _CHILD.search(folded):
             found.add(Category.CHILD)
     return frozenset(found)
+
+
+def disclosures(answers: Mapping[str, Answer]) -> dict[str, frozenset[Category]]:
+    """The answers whose text (a free text, an "Autre" text) discloses something, and what.
+
+    For texts that reach storage without being typed to the bot (paper questionnaires): each
+    one gets its flags as a typed answer would, so digests and exports never quote it.
+    """
+    found: dict[str, frozenset[Category]] = {}
+    for step_id, answer in answers.items():
+        categories = detect(answer.text) if answer.text else frozenset()
+        if categories:
+            found[step_id] = categories
+    return found
 
 
 _LINES: dict[Category, dict[Lang, str]] = {

@@ -21,9 +21,11 @@ from typing import Final, Protocol, TypeVar
 
 import aiosqlite
 
+from flows.safeguarding import disclosures
 from flows.state import SessionState
 from storage.base import Channel, Participant, RelayReach, Status
 from storage.sqlite_common import (
+    INSERT_FLAG,
     PARTICIPANT_SQL,
     Row,
     StoreParts,
@@ -94,6 +96,15 @@ class RelayCounts:
     paper: int = 0  # paper forms imported
 
 
+@dataclass(frozen=True)
+class PaperImport:
+    """What a paper import stored: the new sessions, and how many of their texts were flagged
+    (a disclosure of violence, danger or self-harm: counted in digests, never quoted)."""
+
+    sessions: list[int]
+    flagged: int
+
+
 class Invitation(StrEnum):
     """What became of an invitation link that was opened."""
 
@@ -159,8 +170,11 @@ class RelayStore(Protocol):
         states: Sequence[SessionState],
         relay_id: int | None,
         now: dt.datetime,
-    ) -> list[int]:
-        """Completed paper sessions, one anonymous participant each: all of them or none."""
+    ) -> PaperImport:
+        """Completed paper sessions, one anonymous participant each: all of them or none.
+
+        Every text is checked like a typed one: a disclosure is flagged on its answer.
+        """
 
 
 class SqliteRelays(StoreParts):
@@ -370,14 +384,19 @@ class SqliteRelays(StoreParts):
         states: Sequence[SessionState],
         relay_id: int | None,
         now: dt.datetime,
-    ) -> list[int]:
-        """Completed paper sessions, one anonymous participant each: all of them or none."""
+    ) -> PaperImport:
+        """Completed paper sessions, one anonymous participant each: all of them or none.
+
+        Every text is checked like a typed one: a disclosure gets the flags a typed answer
+        would (one per category, on its session and step), in the same transaction, so
+        digests count it and never quote it, and exports withhold it.
+        """
         at = stamp(now)
         for state in states:
             if state.consultation_id != consultation_id:
                 raise ValueError(f"a state of {state.consultation_id!r} in {consultation_id!r}")
 
-        async def insert(conn: aiosqlite.Connection) -> list[int]:
+        async def insert(conn: aiosqlite.Connection) -> PaperImport:
             if relay_id is not None:
                 found = list(
                     await conn.execute_fetchall("SELECT 1 FROM relays WHERE id = ?", (relay_id,))
@@ -385,6 +404,7 @@ class SqliteRelays(StoreParts):
                 if not found:
                     raise LookupError(f"no relay {relay_id}")
             sessions: list[int] = []
+            flagged = 0
             for state in states:
                 cursor = await conn.execute(
                     "INSERT INTO participants (pseudonym, created_at, relay_id) VALUES (?, ?, ?)",
@@ -417,8 +437,18 @@ class SqliteRelays(StoreParts):
                         for step, answer in state.answers.items()
                     ],
                 )
+                disclosed = disclosures(state.answers)
+                await conn.executemany(
+                    INSERT_FLAG,
+                    [
+                        (consultation_id, session_id, step, category.value, at)
+                        for step, categories in disclosed.items()
+                        for category in sorted(categories)
+                    ],
+                )
+                flagged += len(disclosed)
                 sessions.append(session_id)
-            return sessions
+            return PaperImport(sessions, flagged)
 
         return await self._transaction(insert)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from flows import paper
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.state import Answer
 from storage.sqlite import SqliteStore
+from storage.sqlite_reports import FLAGGED_TEXT
 from tests.digest.residents import full_answers
 from tests.relays.world import small_consultation
 
@@ -173,3 +175,49 @@ def test_cli_import_with_an_error_imports_nothing(
     forms.write_text(paper.filled_csv(c, rows), encoding="utf-8")
     assert main(["--config", str(config), "import", str(forms), "--relay", "9"]) == 2
     assert _sessions(tmp_path / "parole.sqlite3") == []
+
+
+DISCLOSURE = "Plus de bancs, mon mari me frappe"
+
+
+def test_cli_import_flags_a_disclosure_as_a_typed_answer_is_flagged(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    rows = [paper.as_cells(c, full_answers(c, n)) for n in range(3)]
+    rows[0]["proposition"] = "Plus de bancs près de l'école"
+    rows[1]["proposition"] = DISCLOSURE
+    forms = tmp_path / "forms.csv"
+    forms.write_text(paper.filled_csv(c, rows), encoding="utf-8")
+    assert main(["--config", str(config), "import", str(forms)]) == 0
+    err = capsys.readouterr().err
+    assert "3 questionnaire(s) imported" in err and "1 text(s) flagged" in err
+    assert "frappe" not in err
+
+    database = tmp_path / "parole.sqlite3"
+    with sqlite3.connect(database) as db:
+        [flagged_session] = db.execute(
+            "SELECT session_id FROM answers WHERE json_extract(value, '$.text') = ?",
+            (DISCLOSURE,),
+        ).fetchone()
+        flags = db.execute(
+            "SELECT consultation_id, session_id, step_id, category FROM flags ORDER BY category"
+        ).fetchall()
+    assert flags == [
+        (c.id, flagged_session, "proposition", "danger"),
+        (c.id, flagged_session, "proposition", "domestic"),
+    ]
+
+    export = tmp_path / "export.csv"
+    command = ["--config", str(config), "export", "--format", "csv", "--out", str(export)]
+    assert main(command) == 0
+    exported = export.read_text(encoding="utf-8-sig")
+    assert "frappe" not in exported and FLAGGED_TEXT in exported
+    assert "Plus de bancs près de l'école" in exported
+
+    capsys.readouterr()
+    assert main(["--config", str(config), "digest"]) == 0
+    digest = capsys.readouterr().out
+    assert "frappe" not in digest
+    assert "Plus de bancs près de l'école" in digest  # other texts are quoted
+    assert "Signalements : 1 (danger ou menace 1, violences conjugales ou familiales 1)" in digest

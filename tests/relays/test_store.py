@@ -15,6 +15,8 @@ from flows.state import Answer, Phase, SessionState
 from storage.base import Channel, Status, Turn
 from storage.relays import ASSISTED_PREFIX, Invitation, RelayCounts
 from storage.sqlite import SqliteStore
+from storage.sqlite_common import stamp
+from storage.sqlite_reports import FLAGGED_TEXT
 from tests.relays.world import Clock
 
 SECRET = "a-relay-test-secret-long-enough"
@@ -185,8 +187,8 @@ async def test_paper_import_is_all_or_nothing(relays: Relays, store: SqliteStore
         answers={"quartier": Answer(choices=["pont"])},
         position=2,
     )
-    sessions = await store.import_paper("mini", [answered, answered], relay.id, clock())
-    assert len(sessions) == 2
+    imported = await store.import_paper("mini", [answered, answered], relay.id, clock())
+    assert len(imported.sessions) == 2 and imported.flagged == 0
     with pytest.raises(LookupError):
         await store.import_paper("mini", [answered], 999, clock())
     with pytest.raises(ValueError, match="other"):
@@ -196,6 +198,40 @@ async def test_paper_import_is_all_or_nothing(relays: Relays, store: SqliteStore
     assert all(s.status is Status.COMPLETED for s in exported)
     assert exported[0].answers == {"quartier": Answer(choices=["pont"])}
     assert (await store.relay_counts())[relay.id] == RelayCounts(paper=2)
+
+
+async def test_a_paper_disclosure_is_flagged_on_its_answer_like_a_typed_one(
+    store: SqliteStore, clock: Clock
+):
+    form = SessionState(
+        consultation_id="mini",
+        phase=Phase.DONE,
+        answers={
+            "quartier": Answer(choices=["pont"]),
+            "publics": Answer(choices=["autre"], text="moi, je veux mourir"),
+            "precision": Answer(text="Plus de bancs, mon mari me frappe"),
+            "note": Answer(choices=["3"]),
+        },
+        position=5,
+    )
+    imported = await store.import_paper("mini", [done(), form], None, clock())
+    assert imported.flagged == 2
+    with sqlite3.connect(store.path) as db:
+        flags = db.execute(
+            "SELECT consultation_id, session_id, step_id, category, created_at FROM flags "
+            "ORDER BY step_id, category"
+        ).fetchall()
+    second = imported.sessions[1]
+    at = stamp(clock())
+    assert flags == [
+        ("mini", second, "precision", "danger", at),
+        ("mini", second, "precision", "domestic", at),
+        ("mini", second, "publics", "self_harm", at),
+    ]
+    # Stored as written (the person may ask for their data), withheld from exports.
+    exported = [s async for s in store.export("mini")]
+    assert exported[1].answers["precision"].text == FLAGGED_TEXT
+    assert exported[1].answers["publics"] == Answer(choices=["autre"], text=FLAGGED_TEXT)
 
 
 async def test_counts_this_week_and_in_total(relays: Relays, store: SqliteStore, clock: Clock):
