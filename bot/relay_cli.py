@@ -181,6 +181,8 @@ def import_command(
         print(f"parole import: cannot read {args.file}: {error}", file=sys.stderr)
         return 2
     checked = paper.check(chosen, text)
+    for name in checked.ignored:
+        print(f"{args.file}: colonne {name} ignorée ({paper.IGNORED_WHY})", file=sys.stderr)
     if checked.problems:
         for problem in checked.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)

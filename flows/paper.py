@@ -9,14 +9,20 @@ skipped question (allowed only for optional ones) or a question the form did not
 Every row is checked against the consultation as the engine would run it (codes exist,
 required answers present, number of picks, text lengths, conditions); each problem names
 its line (as a spreadsheet numbers it: the header is line 1) and its column.
+
+The follow-up question ("do you want to hear what the city did?") is not on paper: news goes
+to a chat with the bot, which a paper form's respondent does not have. The template leaves it
+out; a file that still has its column (from an older template) is read with that column
+ignored and said so (`Checked.ignored`), rather than refused: refusing would turn away every
+form typed from those templates for a column nothing can be done with.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Final
 
 from flows.engine import Engine
@@ -31,6 +37,7 @@ from flows.model import (
     ScaleStep,
     Step,
     TextStep,
+    Theme,
     YesNoStep,
 )
 from flows.state import Answer, Phase, SessionState
@@ -41,6 +48,11 @@ PICK_SEPARATOR: Final = ","
 DELIMITER: Final = ";"  # what Excel expects in a French locale
 YES_WORDS: Final = frozenset({"oui", "yes", "o", "y"})
 NO_WORDS: Final = frozenset({"non", "no", "n"})
+FOLLOW_UP_STEP: Final = "suivi"
+IGNORED_WHY: Final = (
+    "question de suivi, pas posée sur papier : la personne n'a pas de conversation avec le "
+    "bot pour recevoir des nouvelles"
+)
 
 
 @dataclass(frozen=True)
@@ -57,20 +69,39 @@ class Problem:
 
 @dataclass(frozen=True)
 class Checked:
-    """The rows of a file: one finished session state each, or the problems found."""
+    """The rows of a file: one finished session state each, or the problems found.
+
+    `ignored` lists the file's columns that were left unread (the follow-up question's).
+    """
 
     states: list[SessionState]
     problems: list[Problem]
+    ignored: list[str] = field(default_factory=list)
+
+
+def is_follow_up(step: Step) -> bool:
+    """Whether `step` asks to hear what the city did: the rule of the bot's own
+    `bot.conversation.is_follow_up` (a yes/no or choice step named or themed "suivi")."""
+    if not isinstance(step, YesNoStep | ChoiceStepBase):
+        return False
+    return step.id == FOLLOW_UP_STEP or step.theme is Theme.SUIVI
+
+
+def on_paper(consultation: Consultation) -> list[Step]:
+    """The questions a paper form asks: all but the follow-up question."""
+    return [step for step in consultation.questions() if not is_follow_up(step)]
+
+
+def _step_columns(step: Step) -> list[str]:
+    """A step's columns: its own, and its "Autre" text after it."""
+    if isinstance(step, ChoiceStepBase) and step.other:
+        return [step.id, step.id + OTHER_SUFFIX]
+    return [step.id]
 
 
 def columns(consultation: Consultation) -> list[str]:
     """The template's header: each question, each "Autre" text after its question."""
-    found: list[str] = []
-    for step in consultation.questions():
-        found.append(step.id)
-        if isinstance(step, ChoiceStepBase) and step.other:
-            found.append(step.id + OTHER_SUFFIX)
-    return found
+    return [name for step in on_paper(consultation) for name in _step_columns(step)]
 
 
 def template_csv(consultation: Consultation) -> str:
@@ -88,9 +119,10 @@ def legend(consultation: Consultation) -> str:
         "Une ligne par questionnaire, une colonne par question, séparateur « ; ».",
         "Case vide : question passée (si elle est facultative) ou non posée.",
         "Plusieurs réponses : codes séparés par une virgule, par exemple « femmes,isoles ».",
+        "La question de suivi n'est pas sur papier : les nouvelles passent par le bot.",
         "",
     ]
-    for step in consultation.questions():
+    for step in on_paper(consultation):
         need = "facultative" if step.optional else "obligatoire"
         lines.append(f"[{step.id}] {step.text.fr} ({need})")
         if step.show_if is not None:
@@ -147,17 +179,24 @@ def check(consultation: Consultation, text: str) -> Checked:
     """Every row of a filled-in template, checked; states only if no problem at all."""
     header, rows = read_rows(text)
     expected = columns(consultation)
+    left_out = [
+        name
+        for step in consultation.questions()
+        if is_follow_up(step)
+        for name in _step_columns(step)
+    ]
+    ignored = [name for name in header if name in left_out]
     problems: list[Problem] = []
     for name in header:
-        if name not in expected:
+        if name not in expected and name not in left_out:
             problems.append(Problem(1, name or "(vide)", "colonne inconnue"))
     for name in expected:
         if name not in header:
             problems.append(Problem(1, name, "colonne manquante"))
     if problems:
-        return Checked([], problems)
+        return Checked([], problems, ignored)
     if not rows:
-        return Checked([], [Problem(2, "-", "aucune ligne à importer")])
+        return Checked([], [Problem(2, "-", "aucune ligne à importer")], ignored)
     engine = Engine(consultation)
     states: list[SessionState] = []
     for line, cells in rows:
@@ -168,18 +207,20 @@ def check(consultation: Consultation, text: str) -> Checked:
         problems += found
         if state is not None:
             states.append(state)
-    return Checked([] if problems else states, problems)
+    return Checked([] if problems else states, problems, ignored)
 
 
 def check_row(
     engine: Engine, line: int, cells: Mapping[str, str]
 ) -> tuple[SessionState | None, list[Problem]]:
-    """One row as a finished session, or its problems."""
+    """One row as a finished session, or its problems (the follow-up question left out)."""
     consultation = engine.consultation
     answers: dict[str, Answer] = {}
     history: list[str] = []
     problems: list[Problem] = []
     for step in consultation.steps:
+        if is_follow_up(step):
+            continue
         state = SessionState(consultation_id=consultation.id, answers=answers)
         visible = {s.id for s in engine.visible_steps(state)}
         cell = cells.get(step.id, "")
@@ -275,8 +316,7 @@ def filled_csv(consultation: Consultation, rows: Iterable[Mapping[str, str]]) ->
 def as_cells(consultation: Consultation, answers: Mapping[str, Answer]) -> dict[str, str]:
     """The cells a paper form with these answers would have (the inverse of `check_row`)."""
     cells: dict[str, str] = {}
-    steps: Sequence[Step] = consultation.questions()
-    for step in steps:
+    for step in on_paper(consultation):
         answer = answers.get(step.id)
         if answer is None or answer.skipped:
             continue

@@ -22,11 +22,37 @@ GOOD = {"quartier": "pont", "publics": "jeunes,autre", "publics_autre": "les voi
 
 def test_the_template_has_a_column_per_question_and_a_legend():
     c = small_consultation()
-    assert paper.template_csv(c).strip() == "quartier;publics;publics_autre;precision;note;suivi"
+    assert paper.template_csv(c).strip() == "quartier;publics;publics_autre;precision;note"
     legend = paper.legend(c)
     assert "[publics] Qui est concerné ? (obligatoire)" in legend
     assert "    jeunes = Les jeunes" in legend and "au plus 2" in legend
-    assert "seulement si publics = jeunes" in legend and "oui ou non" in legend
+    assert "seulement si publics = jeunes" in legend and "un nombre de 1 à 5" in legend
+
+
+def test_the_follow_up_question_is_not_on_paper():
+    # Its news go to a chat with the bot: a paper form's respondent has none.
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne", "Pont-Rompu"])
+    assert "suivi" not in paper.columns(c)
+    assert "suivi" not in paper.columns(small_consultation())
+    legend = paper.legend(c)
+    assert "[suivi]" not in legend and "informé·e" not in legend
+    assert "La question de suivi n'est pas sur papier" in legend
+    # The default consultation's follow-up question is required: a form is complete without.
+    cells = paper.as_cells(c, full_answers(c, 1))
+    assert "suivi" not in cells
+    [state] = paper.check(c, paper.filled_csv(c, [cells])).states
+    assert "suivi" not in state.answers and "suivi" not in state.history
+
+
+def test_an_older_template_with_the_follow_up_column_is_read_without_it():
+    c = small_consultation()
+    text = "quartier;publics;publics_autre;precision;note;suivi\npont;femmes;;;3;oui\n"
+    checked = paper.check(c, text)
+    assert checked.problems == [] and checked.ignored == ["suivi"]
+    [state] = checked.states
+    assert "suivi" not in state.answers
+    # Whatever it holds: nothing in it is read.
+    assert paper.check(c, text.replace(";oui", ";peut-être")).problems == []
 
 
 def test_round_trip_of_the_default_consultation():
@@ -39,14 +65,13 @@ def test_round_trip_of_the_default_consultation():
         assert state.answers == {
             step: answer for step, answer in answers.items() if step in state.answers
         }
-        assert set(state.answers) == set(answers)
+        assert set(state.answers) == set(answers) - {"suivi"}
 
 
 def test_blank_optional_questions_are_skipped_and_hidden_ones_absent():
     c = small_consultation()
     row = {"quartier": "bourgogne", "publics": "femmes", "note": "2"}
     [state] = paper.check(c, paper.filled_csv(c, [row])).states
-    assert state.answers["suivi"] == Answer(skipped=True)
     assert "precision" not in state.answers  # not asked: publics does not include jeunes
     assert state.answers["publics"] == Answer(choices=["femmes"])
 
@@ -57,13 +82,7 @@ def test_every_problem_is_named_by_line_and_column():
         GOOD,
         {**GOOD, "quartier": "", "note": "9"},
         {**GOOD, "publics": "femmes,jeunes,autre", "precision": "x" * 51},
-        {
-            "quartier": "pont",
-            "publics": "femmes",
-            "precision": "non posée",
-            "note": "1",
-            "suivi": "?",
-        },
+        {"quartier": "pont", "publics": "femmes", "precision": "non posée", "note": "1"},
         {**GOOD, "publics": "martiens", "publics_autre": ""},
         {**GOOD, "publics": "femmes", "publics_autre": "sans autre"},
     ]
@@ -76,7 +95,6 @@ def test_every_problem_is_named_by_line_and_column():
         (4, "publics"),
         (4, "precision"),
         (5, "precision"),
-        (5, "suivi"),
         (6, "publics"),
         (7, "publics_autre"),
     }
@@ -97,9 +115,9 @@ def test_header_problems_come_first():
 
 def test_commas_and_a_byte_order_mark_are_read():
     c = small_consultation()
-    text = "\ufeffquartier,publics,publics_autre,precision,note,suivi\npont,femmes,,,3,oui\n"
+    text = "\ufeffquartier,publics,publics_autre,precision,note\npont,femmes,,,3\n"
     [state] = paper.check(c, text).states
-    assert state.answers["suivi"] == Answer(choices=["yes"])
+    assert state.answers["note"] == Answer(choices=["3"])
 
 
 @pytest.fixture
@@ -221,3 +239,22 @@ def test_cli_import_flags_a_disclosure_as_a_typed_answer_is_flagged(
     assert "frappe" not in digest
     assert "Plus de bancs près de l'école" in digest  # other texts are quoted
     assert "Signalements : 1 (danger ou menace 1, violences conjugales ou familiales 1)" in digest
+
+
+def test_cli_import_of_an_older_template_says_the_follow_up_column_is_ignored(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    header = [*paper.columns(c), "suivi"]
+    cells = paper.as_cells(c, full_answers(c, 1))
+    forms = tmp_path / "forms.csv"
+    forms.write_text(
+        ";".join(header) + "\n" + ";".join([cells.get(name, "") for name in header[:-1]] + ["oui"]),
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "import", str(forms)]) == 0
+    err = capsys.readouterr().err
+    assert "colonne suivi ignorée (question de suivi, pas posée sur papier" in err
+    assert "1 questionnaire(s) imported" in err and "flagged" not in err
+    [stored] = _sessions(tmp_path / "parole.sqlite3")
+    assert isinstance(stored["answers"], dict) and "suivi" not in stored["answers"]
