@@ -4,8 +4,11 @@ link written under it, as a PNG (white background, 300 dpi, about 10 cm wide).""
 from __future__ import annotations
 
 import io
+from functools import cache
+from pathlib import Path
 from typing import Final
 
+import matplotlib
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
@@ -15,6 +18,11 @@ TITLE_SIZE: Final = 52
 LINK_SIZE: Final = 36
 LINE_GAP: Final = 14
 DPI: Final = 300
+# Pillow's built-in font has no accented letters (a title's "é" came out as a box). DejaVu
+# Sans has them all and ships with matplotlib, already installed for the digest's charts.
+FONTS: Final = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+TITLE_FONT: Final = "DejaVuSans-Bold.ttf"
+LINK_FONT: Final = "DejaVuSans.ttf"
 
 
 def qr_png(link: str, *, scale: int = 10) -> bytes:
@@ -33,8 +41,8 @@ def flyer_png(link: str, title: str) -> bytes:
     code.save(picture, kind="png", scale=scale, border=4)
     qr = Image.open(io.BytesIO(picture.getvalue())).convert("RGB")
 
-    title_font = ImageFont.load_default(size=TITLE_SIZE)
-    link_font = ImageFont.load_default(size=LINK_SIZE)
+    title_font = load_font(TITLE_FONT, TITLE_SIZE)
+    link_font = load_font(LINK_FONT, LINK_SIZE)
     probe = ImageDraw.Draw(Image.new("RGB", (1, 1)))
     usable = WIDTH - 2 * MARGIN
     lines = [(line, title_font) for line in _wrap(probe, title, title_font, usable)]
@@ -55,7 +63,13 @@ def flyer_png(link: str, title: str) -> bytes:
     return out.getvalue()
 
 
-Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
+Font = ImageFont.FreeTypeFont
+
+
+@cache
+def load_font(name: str, size: int) -> Font:
+    """One of the flyer's fonts (`TITLE_FONT`, `LINK_FONT`), read once."""
+    return ImageFont.truetype(FONTS / name, size)
 
 
 def _height(draw: ImageDraw.ImageDraw, text: str, font: Font) -> int:

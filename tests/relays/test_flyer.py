@@ -28,3 +28,14 @@ def test_the_flyer_decodes_to_the_link_and_is_print_ready():
     assert image.format == "PNG" and image.width == WIDTH
     assert image.height > WIDTH  # the text sits under the code
     assert round(image.info["dpi"][0]) == 300
+
+
+def pixels(png: bytes) -> bytes:
+    return Image.open(io.BytesIO(png)).convert("L").tobytes()
+
+
+def test_accented_letters_are_drawn_not_replaced_by_a_box():
+    # U+0378 is no character at all: every font draws its "missing glyph" box for it.
+    missing = pixels(flyer_png(LINK, "\u0378"))
+    for letter in ("é", "É", "ç", "œ", "è", "à", "ô", "·", "’"):
+        assert pixels(flyer_png(LINK, letter)) != missing, letter
