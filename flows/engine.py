@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Final
 
@@ -69,13 +70,25 @@ class Outcome:
 
 
 class Engine:
-    """Runs one consultation."""
+    """Runs one consultation.
 
-    def __init__(self, consultation: Consultation) -> None:
+    `left_out` names steps this engine's sessions never ask (an assisted entry leaves out the
+    follow-up question: the person has no chat to send news to). They count as steps whose
+    condition is false: passed over, never answered, not in the progress's total; a step
+    whose condition names one is left out with it.
+    """
+
+    def __init__(self, consultation: Consultation, *, left_out: Collection[str] = ()) -> None:
         self.consultation = consultation
         # Steps are pydantic models: finding one by equality compares every field. Positions
         # and labels are looked up by id instead (every answer renders a screen).
         self._order = {step.id: index for index, step in enumerate(consultation.steps)}
+        unknown = sorted(set(left_out) - self._order.keys())
+        if unknown:
+            raise ValueError(f"no step {', '.join(unknown)} to leave out in {consultation.id}")
+        self._left_out = frozenset(left_out)
+        # Filtered once here, so that residents' sessions (nothing left out) pay nothing.
+        self._asked = [step for step in consultation.steps if step.id not in self._left_out]
         self._step_codes = {step.id: _codes_of(step) for step in consultation.steps}
         self._labels = {
             (step.id, option.code): option.label
@@ -90,6 +103,9 @@ class Engine:
             sorted({step.show_if.step for step in consultation.steps if step.show_if})
         )
         self._screens: dict[tuple[object, ...], Screen] = {}
+        if not self.visible_steps(self.begin()):
+            left = ", ".join(sorted(self._left_out))
+            raise ValueError(f"leaving out {left} leaves nothing to ask in {consultation.id}")
 
     # -- entry points ---------------------------------------------------------------------
 
@@ -206,14 +222,14 @@ class Engine:
         return ", ".join(labels)
 
     def visible_steps(self, state: SessionState) -> list[Step]:
-        """The steps this resident sees, given the answers so far.
+        """The steps this resident sees, given the answers so far (never a left-out one).
 
         A condition on a step that is itself hidden is false: the answer that step may still
         hold (given before an earlier answer changed) no longer counts.
         """
         visible: list[Step] = []
         shown: set[str] = set()
-        for step in self.consultation.steps:
+        for step in self._asked:
             if self._shown(step, state, shown):
                 visible.append(step)
                 shown.add(step.id)
@@ -338,6 +354,10 @@ class Engine:
     def _advance(
         self, state: SessionState, step: Step, answer: Answer | None, lang: Lang
     ) -> Outcome:
+        if step.id in self._left_out:
+            # A session that was already at this step when it was left out (an entry under
+            # way across an upgrade) goes on, keeping no answer to it.
+            answer = None
         answers = dict(state.answers)
         saved: tuple[str, ...] = ()
         if answer is not None:

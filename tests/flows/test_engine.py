@@ -8,6 +8,7 @@ storage would hold by applying each outcome's `saved` and `removed`.
 from __future__ import annotations
 
 import functools
+import random
 from dataclasses import replace
 
 import pytest
@@ -801,6 +802,54 @@ def test_a_condition_on_a_hidden_question_is_false(chain: Consultation) -> None:
     assert r.state.answers.keys() == {"a", "d"}
 
 
+# -- steps left out (an assisted entry does not ask the follow-up question) --------------
+
+
+def test_a_left_out_step_is_passed_over_with_the_steps_that_depend_on_it(
+    every_kind: Consultation,
+) -> None:
+    r = Resident(Engine(every_kind, left_out={"suivi"}))
+    to_idee(r)
+    assert r.screen.progress == "Question 3/5"  # age, publics, idee, note, frein
+    r.type("Un banc")
+    assert r.screen.title == NOTE and r.screen.progress == "Question 4/5"
+    r.click("3")
+    assert r.screen.title == FREIN  # neither "suivi" nor "moyen", shown only after a yes
+    assert r.screen.progress == "Question 5/5"
+    r.click(BACK)
+    assert r.screen.title == NOTE
+    r.click("3")
+    r.click(SKIP)
+    assert r.screen.final and r.state.phase is Phase.DONE
+    assert "suivi" not in r.state.history
+    assert r.stored == r.state.answers
+    assert r.stored.keys() == {"age", "publics", "idee", "note", "frein"}
+
+
+def test_a_session_already_at_a_left_out_step_goes_on_without_keeping_its_answer(
+    every_kind: Consultation,
+) -> None:
+    # An entry under way when the follow-up question stopped being asked in entries.
+    before = Resident(Engine(every_kind))
+    to_suivi(before)
+    r = Resident(Engine(every_kind, left_out={"suivi"}))
+    r.state, r.stored = before.state, dict(before.stored)
+    r.screen = r.engine.render(r.state, "fr")
+    outcome = r.click(YES)
+    assert outcome.saved == () and outcome.removed == ()
+    assert r.screen.title == FREIN  # "moyen" depends on the answer not kept
+    r.click("Le temps")
+    assert r.state.phase is Phase.DONE
+    assert "suivi" not in r.stored and r.stored == r.state.answers
+
+
+def test_leaving_out_an_unknown_step_or_every_step_is_refused(every_kind: Consultation) -> None:
+    with pytest.raises(ValueError, match="no step nope"):
+        Engine(every_kind, left_out={"nope"})
+    with pytest.raises(ValueError, match="nothing to ask"):
+        Engine(every_kind, left_out={step.id for step in every_kind.steps})
+
+
 # -- restart ------------------------------------------------------------------------------
 
 
@@ -1089,3 +1138,28 @@ def test_random_conversations_keep_the_session_sound(
         for button in _buttons(outcome.screen):
             assert events.decode(events.encode(button.event)) == button.event
         state, screen = new, outcome.screen
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(chance=st.randoms(use_true_random=False))
+def test_random_conversations_never_reach_a_left_out_step(chance: random.Random) -> None:
+    engine = Engine(load("every-kind"), left_out={"suivi"})
+    outcome = engine.handle(engine.begin(), Accept(), "fr")
+    state, screen = outcome.state, outcome.screen
+    stored: dict[str, Answer] = {}
+    others: list[Event] = [TextInput(text="Un banc"), Skip(), Back(), Restart()]
+    for _ in range(100):
+        # Mostly buttons, drawn evenly, so that many journeys reach the end.
+        buttons = [b.event for b in _buttons(screen)] or [Show()]
+        event = chance.choice(buttons * 8 + others)
+        outcome = engine.handle(state, replace(event, position=state.position), "fr")
+        state, screen = outcome.state, outcome.screen
+        for step_id in outcome.saved:
+            stored[step_id] = state.answers[step_id]
+        for step_id in outcome.removed:
+            stored.pop(step_id, None)
+        assert stored == state.answers
+        assert not {"suivi", "moyen"} & {*state.answers, *state.history, state.step_id}
+        if screen.progress is not None:
+            questions = [s for s in engine.visible_steps(state) if not isinstance(s, InfoStep)]
+            assert screen.progress.endswith(f"/{len(questions)}")
