@@ -108,7 +108,12 @@ class Conversations:
     ) -> None:
         self.notice = notice or PrivacyNotice(timezone=timezone)
         self.store = store
-        self.engines = {c.id: Engine(c) for c in consultations}
+        # Follow-up news can only reach a chat: someone answering through a relay has none,
+        # so an assisted entry does not ask the follow-up question at all.
+        self.engines = {
+            c.id: Engine(c, left_out=_follow_up_steps(c) if channel is Channel.ASSISTED else ())
+            for c in consultations
+        }
         self._secret = secret
         self.channel = channel
         self._clock = clock
@@ -260,6 +265,10 @@ class Conversations:
             who, lang, session, TextInput(text=text), update_key, disclosed=disclosed, text=text
         )
         return replace(reply, urgent=urgent)
+
+    async def under_way(self, who: Participant) -> bool:
+        """Whether `who` has a session to resume (what /reprendre would show)."""
+        return await self._current(who) is not None
 
     async def remember_screen(self, scope: str, screen: str | None) -> None:
         """Note which message now shows a session's screen (None: one without buttons)."""
@@ -488,6 +497,10 @@ def is_follow_up(step: object) -> bool:
         return False
     theme = getattr(step, "theme", None)
     return step.id == FOLLOW_UP_STEP or (theme is not None and theme.value == FOLLOW_UP_STEP)
+
+
+def _follow_up_steps(consultation: Consultation) -> list[str]:
+    return [step.id for step in consultation.steps if is_follow_up(step)]
 
 
 def _flags(outcome: Outcome, disclosed: frozenset[Category], text: str | None) -> list[Flag]:

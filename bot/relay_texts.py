@@ -101,12 +101,24 @@ MESSAGES: dict[str, Text] = {
     "entry_resumed": Text(
         fr="Une saisie est en cours : la voici.", en="An entry is under way: here it is."
     ),
-    "entry_done": Text(fr="✅ Saisie enregistrée. Merci !", en="✅ Entry saved. Thank you!"),
+    "entry_done": Text(
+        fr="✅ Saisie terminée : merci ! Les réponses de cette personne sont enregistrées.",
+        en="✅ Entry complete: thank you! This person's answers are saved.",
+    ),
+    "entry_what_next": Text(
+        fr="Une autre personne ? Touchez « Nouvelle saisie », ou plus tard /saisie. "
+        "Vos chiffres : /bilan",
+        en="Someone else? Tap “New entry”, or later /saisie. Your figures: /bilan",
+    ),
     "entry_next": Text(fr="➕ Nouvelle saisie", en="➕ New entry"),
     "entry_finish": Text(fr="Terminer", en="Finish"),
-    "entry_finished": Text(
-        fr="Saisies terminées. Votre propre participation : /reprendre",
-        en="Entries finished. Your own participation: /reprendre",
+    "entry_finished_resume": Text(
+        fr="Saisies terminées. Pour reprendre vos propres réponses : /reprendre",
+        en="Entries finished. To go back to your own answers: /reprendre",
+    ),
+    "entry_finished_start": Text(
+        fr="Saisies terminées. Pour répondre vous-même à la consultation : /start",
+        en="Entries finished. To answer the consultation yourself: /start",
     ),
     "entry_left": Text(
         fr="Saisie mise de côté : /saisie pour la reprendre.",

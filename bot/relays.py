@@ -11,8 +11,10 @@ and a relay keeps their own resident participation.
 Assisted entry: the relay confirms that the person met agrees; a fresh anonymous participant
 (a random pseudonym, never derived from the relay) is created with the relay's attribution
 and becomes the relay's "entry" in the database; the person's session runs on a
-`Conversations` of channel `assisted`. While an entry is under way, the relay's typed
-messages go to it, and buttons go to whichever session they belong to.
+`Conversations` of channel `assisted`, which does not ask the follow-up question (news can
+only reach a chat, and the person has none). While an entry is under way, the relay's typed
+messages go to it, and buttons go to whichever session they belong to. At its end the relay
+is told the entry is saved, instead of the resident's thanks.
 """
 
 from __future__ import annotations
@@ -21,14 +23,16 @@ import datetime as dt
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
+from bot import relay_texts
 from bot.conversation import Clock, Conversations, Newcomer, Reply, utc_now
 from bot.pseudonym import pseudonym
 from flows.events import Accept, Event
 from flows.model import Consultation, Lang
+from flows.screen import Screen
 from storage.base import Participant, Status, Store
 from storage.relays import Invitation, Relay, RelayCounts, RelayStore
 
@@ -251,7 +255,9 @@ class Entries:
         """A message typed during an entry: the person's answer."""
         who = await self.entry(relay)
         assert who is not None, "only called while an entry is under way"
-        return await self._after(relay, await self.conversations.type_text(who, lang, text, key))
+        return await self._after(
+            relay, lang, await self.conversations.type_text(who, lang, text, key)
+        )
 
     async def owns(self, relay: Relay, session_id: int) -> bool:
         """Whether a session is the one of the entry under way."""
@@ -267,7 +273,7 @@ class Entries:
         who = await self.entry(relay)
         assert who is not None, "only called while an entry is under way"
         return await self._after(
-            relay, await self.conversations.press(who, lang, scope, event, key)
+            relay, lang, await self.conversations.press(who, lang, scope, event, key)
         )
 
     async def resume(self, relay: Relay, lang: Lang) -> Reply | None:
@@ -288,8 +294,13 @@ class Entries:
         await self.store.end_entry(relay.id)
         return True
 
-    async def _after(self, relay: Relay, reply: Reply) -> Reply:
-        """Once the person's session is over, the relay's chat is theirs again."""
-        if reply.screen.final:
-            await self.store.end_entry(relay.id)
-        return reply
+    async def _after(self, relay: Relay, lang: Lang, reply: Reply) -> Reply:
+        """Once the person's session is over, the relay's chat is theirs again.
+
+        The consultation's thanks speak to a resident in their own chat; the relay is told
+        instead that this person's answers are saved.
+        """
+        if not reply.screen.final:
+            return reply
+        await self.store.end_entry(relay.id)
+        return replace(reply, screen=Screen(title=relay_texts.say("entry_done", lang), final=True))

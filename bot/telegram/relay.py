@@ -329,10 +329,16 @@ class RelayHandlers:
             else:
                 await self._consent(update, lang)
         elif kind == "finish":
-            await _text(update, say("entry_finished", lang))
+            user = update.effective_user
+            assert user is not None
+            own = await self.residents.participant(user.id)
+            under_way = await self.residents.under_way(own)
+            await _text(
+                update, say("entry_finished_resume" if under_way else "entry_finished_start", lang)
+            )
 
     async def _done(self, update: Update, reply: Reply, lang: Lang) -> None:
-        """After the last answer of an entry: offer the next one."""
+        """After the last answer of an entry (its screen says it is saved): what next."""
         if not reply.screen.final:
             return
         markup = InlineKeyboardMarkup(
@@ -343,7 +349,7 @@ class RelayHandlers:
                 ]
             ]
         )
-        await _text(update, say("entry_done", lang), markup)
+        await _text(update, say("entry_what_next", lang), markup)
 
 
 class StaffRelayHandlers:

@@ -56,12 +56,15 @@ class RelayChat(Chat):
         assert "Vous êtes maintenant relais" in welcome.text
 
     async def answer_all(self, user: FakeUser) -> SentMessage:
-        """The small consultation, from its first question to the thanks."""
+        """The small consultation, from its first question to its end: a resident says yes
+        to the follow-up question, which an assisted entry does not ask."""
         await self.click(user, "Bourgogne")
         await self.click(user, say("unselected", "fr", label="Les femmes"))
         await self.click(user, say("validate_count", "fr", n=1))
-        await self.click(user, "4")
-        return await self.click(user, say("yes", "fr"))
+        last = await self.click(user, "4")
+        if say("yes", "fr") in last.buttons:  # the follow-up question
+            last = await self.click(user, say("yes", "fr"))
+        return last
 
     def rows(self, sql: str) -> list[tuple[object, ...]]:
         with sqlite3.connect(self.database) as db:
@@ -143,16 +146,16 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
 
     await chat.send(RELAY, "/saisie")
     first = await chat.click(RELAY, AGREE)
-    assert first.text.startswith("Question 1/")
+    assert first.text.startswith("Question 1/3\n")  # no follow-up question in an entry
     # Typed answers go to the entry while it runs.
     await chat.send(RELAY, "2")  # Pont-Rompu, by its number
     await chat.click(RELAY, say("unselected", "fr", label="Les seniors"))
     await chat.click(RELAY, say("validate_count", "fr", n=1))
-    await chat.send(RELAY, "5")
-    await chat.click(RELAY, say("no", "fr"))
-    done = chat.last(RELAY)
-    assert done.text == relay_say("entry_done", "fr")
-    assert done.buttons == [relay_say("entry_next", "fr"), relay_say("entry_finish", "fr")]
+    await chat.send(RELAY, "5")  # the last question asked
+    closing, what_next = chat.api.messages(RELAY.id)[-2:]
+    assert closing.text == relay_say("entry_done", "fr")
+    assert what_next.text == relay_say("entry_what_next", "fr")
+    assert what_next.buttons == [relay_say("entry_next", "fr"), relay_say("entry_finish", "fr")]
 
     # A second entry, chained.
     await chat.click(RELAY, relay_say("entry_next", "fr"))
@@ -176,11 +179,47 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
     assert quartiers == [("bourgogne",), ("pont",), ("bourgogne",)]
 
     # The relay's own participation is where they left it.
-    await chat.click(RELAY, relay_say("entry_finish", "fr"))
+    finished = await chat.click(RELAY, relay_say("entry_finish", "fr"))
+    assert finished.text == relay_say("entry_finished_resume", "fr")
     resumed = await chat.send(RELAY, "/reprendre")
-    assert resumed.text.startswith("Question 2/")
+    assert resumed.text.startswith("Question 2/4\n")
     report = await chat.send(RELAY, "/bilan")
     assert "Saisies accompagnées : 2 / 2" in report.text
+
+
+async def test_an_entry_asks_no_follow_up_and_ends_with_the_relay_closing(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    await chat.click(RELAY, "Bourgogne")
+    await chat.click(RELAY, say("unselected", "fr", label="Les femmes"))
+    await chat.click(RELAY, say("validate_count", "fr", n=1))
+    await chat.click(RELAY, "4")
+    # The person has no chat with the bot: no news can reach them, so nothing promises any.
+    seen = [message.text for message in chat.api.messages(RELAY.id)]
+    assert not [text for text in seen if "Être informé" in text]
+    assert not [text for text in seen if "Merci beaucoup" in text]  # the resident's thanks
+    assert seen[-2:] == [relay_say("entry_done", "fr"), relay_say("entry_what_next", "fr")]
+    assert "/saisie" in seen[-1] and "/bilan" in seen[-1]
+    assert chat.rows("SELECT count(*) FROM answers WHERE step_id = 'suivi'") == [(0,)]
+    assert chat.rows("SELECT status, channel FROM sessions") == [("completed", "assisted")]
+    assert chat.rows("SELECT count(*) FROM contacts") == [(0,)]
+
+    # With no participation of their own, the relay is offered /start, not /reprendre.
+    finished = await chat.click(RELAY, relay_say("entry_finish", "fr"))
+    assert finished.text == relay_say("entry_finished_start", "fr")
+    welcome = await chat.send(RELAY, "/start")
+    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+
+
+async def test_residents_are_still_asked_the_follow_up_question(chat: RelayChat):
+    await chat.send(ALICE, "/start")
+    first = await chat.click(ALICE, say("accept", "fr"))
+    assert first.text.startswith("Question 1/4\n")
+    thanks = await chat.answer_all(ALICE)
+    assert thanks.text == "Merci beaucoup !"
+    assert chat.rows("SELECT count(*) FROM answers WHERE step_id = 'suivi'") == [(1,)]
+    assert chat.rows("SELECT count(*) FROM contacts") == [(1,)]
 
 
 async def test_leaving_an_entry_returns_to_the_relay_own_session(chat: RelayChat):
