@@ -22,8 +22,9 @@ MESSAGES: dict[str, Text] = {
         en="Give the relay's number: /relais_retirer N (see /relais)",
     ),
     "relay_removed": Text(
-        fr="Le relais « {name} » (n° {id}) est retiré : il n'a plus accès aux commandes relais.",
-        en="Relay “{name}” (no. {id}) is removed: they no longer have relay commands.",
+        fr="Le relais « {name} » (n° {id}) est retiré : ce compte n'a plus accès aux commandes "
+        "des relais.",
+        en="Relay “{name}” (no. {id}) is removed: this account no longer has relay commands.",
     ),
     "relay_unknown": Text(fr="Aucun relais n° {id}.", en="No relay no. {id}."),
     "relay_list_empty": Text(
@@ -69,10 +70,11 @@ MESSAGES: dict[str, Text] = {
     "my_link": Text(
         fr="Votre lien à partager :\n{link}\n\n"
         "Le QR code ci-dessous peut être imprimé sur une affiche ou un flyer. "
-        "Les personnes qui commencent par ce lien sont comptées pour vous (seulement leur nombre).",
+        "Les personnes qui arrivent par ce lien sont comptées pour vous : "
+        "vous ne verrez que leur nombre.",
         en="Your link to share:\n{link}\n\n"
         "The QR code below can be printed on a poster or a flyer. "
-        "People who start through this link are counted for you (only their number).",
+        "People who come through this link are counted for you: you will only see how many.",
     ),
     "qr_caption": Text(fr="{title}\n{link}", en="{title}\n{link}"),
     # Assisted entry
@@ -93,13 +95,14 @@ MESSAGES: dict[str, Text] = {
         fr="Saisie annulée : rien n'a été enregistré.", en="Entry cancelled: nothing was saved."
     ),
     "entry_started": Text(
-        fr="Saisie en cours pour la personne rencontrée (anonyme). "
-        "Posez-lui les questions et touchez ses réponses.",
-        en="Entry under way for the person you met (anonymous). "
-        "Ask them the questions and tap their answers.",
+        fr="Saisie commencée : lisez chaque question à la personne, puis touchez sa réponse. "
+        "Ses réponses sont anonymes.",
+        en="Entry started: read each question to the person, then tap their answer. "
+        "Their answers are anonymous.",
     ),
     "entry_resumed": Text(
-        fr="Une saisie est en cours : la voici.", en="An entry is under way: here it is."
+        fr="Une saisie est en cours : voici où elle en est.",
+        en="An entry is under way: here is where it stands.",
     ),
     "entry_done": Text(
         fr="✅ Saisie terminée : merci ! Les réponses de cette personne sont enregistrées.",
@@ -125,21 +128,23 @@ MESSAGES: dict[str, Text] = {
         en="Entry set aside: /saisie to resume it.",
     ),
     # Report
+    # One line per figure, this week then in total: Telegram's font is proportional, so
+    # columns would not line up.
     "report": Text(
         fr="Bilan du relais « {name} »\n\n"
-        "                      semaine / total\n"
-        "Venues par votre lien : {w.reached} / {t.reached}\n"
-        "Questionnaires terminés par elles : {w.completed} / {t.completed}\n"
-        "Saisies accompagnées : {w.assisted} / {t.assisted}\n"
-        "Questionnaires papier : {w.paper} / {t.paper}\n\n"
-        "(Semaine depuis lundi. Seulement des nombres : les réponses restent anonymes.)",
+        "Personnes venues par votre lien : {w.reached} cette semaine, {t.reached} en tout\n"
+        "Questionnaires terminés par ces personnes : {w.completed} cette semaine, "
+        "{t.completed} en tout\n"
+        "Saisies accompagnées : {w.assisted} cette semaine, {t.assisted} en tout\n"
+        "Questionnaires papier : {w.paper} cette semaine, {t.paper} en tout\n\n"
+        "La semaine commence le lundi. Vous ne voyez que des nombres : "
+        "les réponses restent anonymes.",
         en="Report of relay “{name}”\n\n"
-        "                      week / total\n"
-        "Reached by your link: {w.reached} / {t.reached}\n"
-        "Questionnaires they completed: {w.completed} / {t.completed}\n"
-        "Assisted entries: {w.assisted} / {t.assisted}\n"
-        "Paper questionnaires: {w.paper} / {t.paper}\n\n"
-        "(Week since Monday. Numbers only: answers stay anonymous.)",
+        "People reached by your link: {w.reached} this week, {t.reached} in total\n"
+        "Questionnaires they completed: {w.completed} this week, {t.completed} in total\n"
+        "Assisted entries: {w.assisted} this week, {t.assisted} in total\n"
+        "Paper questionnaires: {w.paper} this week, {t.paper} in total\n\n"
+        "The week starts on Monday. You only see numbers: answers stay anonymous.",
     ),
     # Command menu
     "cmd_monlien": Text(fr="Mon lien et mon QR code", en="My link and QR code"),

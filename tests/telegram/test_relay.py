@@ -123,8 +123,9 @@ async def test_residents_through_the_link_are_counted_never_shown(chat: RelayCha
     await chat.send(BOB, f"/start {link.group(1)}")  # reached, not started
 
     report = await chat.send(RELAY, "/bilan")
-    assert "Venues par votre lien : 2 / 2" in report.text
-    assert "Questionnaires terminés par elles : 1 / 1" in report.text
+    assert "Personnes venues par votre lien : 2 cette semaine, 2 en tout" in report.text
+    assert "Questionnaires terminés par ces personnes : 1 cette semaine, 1 en tout" in report.text
+    assert "  " not in report.text  # no columns lined up with spaces (a proportional font)
     assert "Bourgogne" not in report.text and "femmes" not in report.text
     assert chat.rows("SELECT channel, relay_id FROM sessions") == [("telegram", 1)]
 
@@ -184,7 +185,7 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
     resumed = await chat.send(RELAY, "/reprendre")
     assert resumed.text.startswith("Question 2/4\n")
     report = await chat.send(RELAY, "/bilan")
-    assert "Saisies accompagnées : 2 / 2" in report.text
+    assert "Saisies accompagnées : 2 cette semaine, 2 en tout" in report.text
 
 
 async def test_an_entry_asks_no_follow_up_and_ends_with_the_relay_closing(chat: RelayChat):
