@@ -53,10 +53,11 @@ class Moderation:
         self.clock = clock
 
     async def latest(
-        self, limit: int = LATEST, *, hidden_only: bool = False
+        self, limit: int = LATEST, *, hidden_only: bool = False, offset: int = 0
     ) -> list[ModeratedText]:
-        """The latest texts (or hidden ones), most recent first; flagged texts never."""
-        texts = await self.store.texts_for_moderation(limit, hidden_only=hidden_only)
+        """The latest texts (or hidden ones), most recent first, after the `offset` newest;
+        flagged texts never."""
+        texts = await self.store.texts_for_moderation(limit, hidden_only=hidden_only, offset=offset)
         log.info("moderation: %d text(s) listed", len(texts))
         return texts
 

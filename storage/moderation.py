@@ -33,9 +33,10 @@ class ModerationStore(Protocol):
     """Listing, hiding and showing residents' texts (flagged ones are never involved)."""
 
     async def texts_for_moderation(
-        self, limit: int, *, hidden_only: bool = False
+        self, limit: int, *, hidden_only: bool = False, offset: int = 0
     ) -> list[ModeratedText]:
-        """Up to `limit` texts, most recently answered first (only hidden ones if asked)."""
+        """Up to `limit` texts, most recently answered first (only hidden ones if asked),
+        after the `offset` newest."""
 
     async def moderated_text(self, session_id: int, step_id: str) -> ModeratedText | None:
         """One text by its answer's key; None if there is no such (unflagged) text."""

@@ -33,7 +33,7 @@ _LATEST: Final = f"""
         SELECT session_id, step_id, updated_at FROM answer_facts AS a
         WHERE has_text = 1 AND {_NOT_FLAGGED}
         ORDER BY updated_at DESC, session_id DESC, step_id
-        LIMIT :limit
+        LIMIT :limit OFFSET :offset
     )
     SELECT {_COLUMNS} FROM latest
     JOIN answers AS a ON a.session_id = latest.session_id AND a.step_id = latest.step_id
@@ -45,7 +45,7 @@ _LATEST_HIDDEN: Final = f"""
     SELECT {_COLUMNS} FROM answers AS a JOIN sessions AS s ON s.id = a.session_id
     WHERE a.hidden_at IS NOT NULL AND {_HAS_TEXT} AND {_NOT_FLAGGED}
     ORDER BY a.updated_at DESC, a.session_id DESC, a.step_id
-    LIMIT :limit
+    LIMIT :limit OFFSET :offset
 """  # noqa: S608
 _ONE: Final = f"""
     SELECT {_COLUMNS} FROM answers AS a JOIN sessions AS s ON s.id = a.session_id
@@ -78,12 +78,16 @@ class ModerationSqlite(StoreParts):
     """Moderation operations of `SqliteStore`."""
 
     async def texts_for_moderation(
-        self, limit: int, *, hidden_only: bool = False
+        self, limit: int, *, hidden_only: bool = False, offset: int = 0
     ) -> list[ModeratedText]:
-        """Up to `limit` unflagged texts, most recently answered first (or only hidden ones)."""
+        """Up to `limit` unflagged texts, most recently answered first (or only hidden ones),
+        after the `offset` newest."""
         if limit <= 0:
             return []
-        rows = await self._report(_LATEST_HIDDEN if hidden_only else _LATEST, {"limit": limit})
+        rows = await self._report(
+            _LATEST_HIDDEN if hidden_only else _LATEST,
+            {"limit": limit, "offset": max(offset, 0)},
+        )
         return [_text(row) for row in rows]
 
     async def moderated_text(self, session_id: int, step_id: str) -> ModeratedText | None:

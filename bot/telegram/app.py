@@ -137,7 +137,10 @@ def build_application(
     news.register(application, privacy, settings.staff)
     # SqliteStore is also a ModerationStore (see storage.sqlite_moderation).
     moderation.register(
-        application, Moderation(cast(ModerationStore, store), clock=clock), settings
+        application,
+        Moderation(cast(ModerationStore, store), clock=clock),
+        settings,
+        consultations,
     )
     resident.register(
         application,

@@ -5,29 +5,41 @@ Staff only (`StaffOnly`, `StaffButton`): anyone else gets what an unknown comman
 button gets. A button carries its text's reference ("md|h|<session>|<step>": hide, "md|s|…":
 show), so it still works after a restart; a press changes storage, then the message is
 redrawn from what storage holds. Texts are escaped: a resident's text is never markup.
+After a full page, a last message offers the older texts ("md|o|<offset>", "md|O|<offset>"
+for hidden ones): any text can be reached, not only the latest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Final
 
-from telegram import BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Update,
+)
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.moderation import Moderation, Ref, parse_ref
+from bot.moderation import LATEST, Moderation, Ref, parse_ref
 from bot.moderation_texts import say
 from bot.settings import Settings
 from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
 from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly
 from digest import notes
 from digest.layout import clean_text
+from flows.model import Consultation
 from storage.moderation import ModeratedText
 
 DATA_PREFIX: Final = "md"
 HIDE: Final = "h"
 SHOW: Final = "s"
+OLDER: Final = "o"
+OLDER_HIDDEN: Final = "O"
 HIDDEN_ARGS: Final = frozenset({"masques", "masqués", "hidden"})
 STAFF_LANG: Final = "fr"
 # A text longer than this is cut, so its message (with the heading lines) fits Telegram's.
@@ -36,9 +48,18 @@ TEXT_LIMIT: Final = MESSAGE_LIMIT - 200
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
-def card(text: ModeratedText, timezone: str) -> str:
-    """One text as staff read it: the question's short name, the date, the state, the text."""
-    lines = [f"<b>{escape(text.step_id)}</b> · {escape(notes.when(text.answered_at, timezone))}"]
+Questions = Mapping[tuple[str, str], str]  # (consultation id, step id) -> the question
+
+
+def questions(consultations: Sequence[Consultation]) -> dict[tuple[str, str], str]:
+    """Every step's question as staff read it, by consultation and step."""
+    return {(c.id, step.id): step.text.get(STAFF_LANG) for c in consultations for step in c.steps}
+
+
+def card(text: ModeratedText, timezone: str, asked: Questions) -> str:
+    """One text as staff read it: the question, the date, the state, the text."""
+    question = asked.get((text.consultation_id, text.step_id), text.step_id)
+    lines = [f"<b>{escape(question)}</b>", escape(notes.when(text.answered_at, timezone))]
     if text.hidden_at is not None:
         date = notes.when(text.hidden_at, timezone)
         lines.append(f"<i>{escape(say('hidden_since', STAFF_LANG, date=date))}</i>")
@@ -60,9 +81,10 @@ def keyboard(text: ModeratedText) -> InlineKeyboardMarkup:
 class ModerationHandlers:
     """/moderation and its buttons, around the moderation use cases."""
 
-    def __init__(self, moderation: Moderation, timezone: str) -> None:
+    def __init__(self, moderation: Moderation, timezone: str, asked: Questions) -> None:
         self.moderation = moderation
         self.timezone = timezone
+        self.asked = asked
 
     async def list_texts(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/moderation [masques]: the latest texts (or the hidden ones), one message each."""
@@ -73,22 +95,59 @@ class ModerationHandlers:
         if len(args) > 1 or (args and not hidden_only):
             await chat.send_message(say("usage", STAFF_LANG))
             return
-        texts = await self.moderation.latest(hidden_only=hidden_only)
+        texts = await self.moderation.latest(LATEST + 1, hidden_only=hidden_only)
         if not texts:
             await chat.send_message(say("none_hidden" if hidden_only else "none", STAFF_LANG))
             return
         heading = "latest_hidden" if hidden_only else "latest"
-        await chat.send_message(say(heading, STAFF_LANG, n=len(texts)))
-        for text in texts:
+        await chat.send_message(say(heading, STAFF_LANG, n=min(len(texts), LATEST)))
+        await self._page(update, texts, hidden_only, 0)
+
+    async def _page(
+        self, update: Update, texts: Sequence[ModeratedText], hidden_only: bool, offset: int
+    ) -> None:
+        """The texts after `offset`, one message each (`texts` holds one more if there are
+        more), then the button to the older ones."""
+        chat = update.effective_chat
+        assert chat is not None
+        for text in texts[:LATEST]:
             await chat.send_message(
-                card(text, self.timezone), parse_mode=ParseMode.HTML, reply_markup=keyboard(text)
+                card(text, self.timezone, self.asked),
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(text),
             )
+        if len(texts) > LATEST:
+            action = OLDER_HIDDEN if hidden_only else OLDER
+            data = f"{DATA_PREFIX}|{action}|{offset + LATEST}"
+            button = InlineKeyboardButton(say("older", STAFF_LANG, n=LATEST), callback_data=data)
+            await chat.send_message(
+                say("more", STAFF_LANG), reply_markup=InlineKeyboardMarkup([[button]])
+            )
+
+    async def older(self, update: Update, query: CallbackQuery, action: str, offset: str) -> None:
+        """A press on "older texts": the next page, in place of the button."""
+        if not offset.isdecimal():
+            await answer(query)
+            return
+        hidden_only = action == OLDER_HIDDEN
+        start = int(offset)
+        texts = await self.moderation.latest(LATEST + 1, hidden_only=hidden_only, offset=start)
+        await answer(query)
+        await close_buttons(query)
+        if not texts:
+            assert update.effective_chat is not None
+            await update.effective_chat.send_message(say("no_older", STAFF_LANG))
+            return
+        await self._page(update, texts, hidden_only, start)
 
     async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A press on "Masquer" or "Réafficher" (staff only: see `register`)."""
         query = update.callback_query
         assert query is not None and query.message is not None
         parts = (query.data or "").split("|")
+        if len(parts) == 3 and parts[1] in (OLDER, OLDER_HIDDEN):
+            await self.older(update, query, parts[1], parts[2])
+            return
         ref = parse_ref(f"{parts[2]}:{parts[3]}") if len(parts) == 4 else None
         if ref is None or parts[1] not in (HIDE, SHOW):
             await answer(query)
@@ -100,7 +159,10 @@ class ModerationHandlers:
             return
         await answer(query, say("done_hidden" if changed.hidden_at else "done_shown", STAFF_LANG))
         await edit_pressed(
-            query, card(changed, self.timezone), keyboard(changed), parse_mode=ParseMode.HTML
+            query,
+            card(changed, self.timezone, self.asked),
+            keyboard(changed),
+            parse_mode=ParseMode.HTML,
         )
 
     async def _apply(self, action: str, ref: Ref) -> ModeratedText | None:
@@ -114,9 +176,14 @@ def staff_menu() -> list[BotCommand]:
     return [BotCommand("moderation", say("cmd_moderation", STAFF_LANG))]
 
 
-def register(application: TelegramApp, moderation: Moderation, settings: Settings) -> None:
+def register(
+    application: TelegramApp,
+    moderation: Moderation,
+    settings: Settings,
+    consultations: Sequence[Consultation],
+) -> None:
     """Add /moderation and its buttons; call before the residents' catch-all handlers."""
-    h = ModerationHandlers(moderation, settings.consultation.timezone)
+    h = ModerationHandlers(moderation, settings.consultation.timezone, questions(consultations))
     application.add_handlers(
         [
             CommandHandler(

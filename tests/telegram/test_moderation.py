@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.moderation import LATEST
 from bot.moderation_texts import say
 from flows.model import Consultation
 from flows.state import Answer
@@ -62,10 +63,11 @@ async def digest_quotes(chat: StaffChat, text: str) -> bool:
     return any(text in m.text for m in sent)
 
 
-async def test_staff_hide_a_text_then_show_it_again(chat: StaffChat):
+async def test_staff_hide_a_text_then_show_it_again(chat: StaffChat, consultation: Consultation):
     heading, newest, older = await staff_says(chat, "/moderation")
     assert heading.text.startswith("✍️ Les 2 derniers textes d'habitants")
-    assert newest.text == f"proposition · mar. 24/11/2026 08:00\n{NEIGHBOUR}"
+    question = consultation.step("proposition").text.fr
+    assert newest.text == f"{question}\nmar. 24/11/2026 08:00\n{NEIGHBOUR}"
     assert older.text.endswith("Plus de bancs au parc")
     assert newest.buttons == older.buttons == [HIDE]
     assert await digest_quotes(chat, NEIGHBOUR)
@@ -97,7 +99,7 @@ async def test_staff_hide_a_text_then_show_it_again(chat: StaffChat):
     ]
 
 
-async def test_a_text_is_shown_escaped(chat: StaffChat):
+async def test_a_text_is_shown_escaped(chat: StaffChat, consultation: Consultation):
     who = await chat.store.participant("resident-markup", TUESDAY)
     saved = {"publics": Answer(choices=["autre"], text=MARKUP)}
     turn = make_turn(who.id, consultation_id="vivre-ensemble", saved=saved, now=TUESDAY)
@@ -105,7 +107,8 @@ async def test_a_text_is_shown_escaped(chat: StaffChat):
     _, newest, *_ = await staff_says(chat, "/moderation")
     assert newest.text.endswith(MARKUP), "shown as typed"
     assert "&lt;b&gt;Martin&lt;/b&gt; &amp; co &lt;a href='x'&gt;ici&lt;/a&gt;" in newest.html
-    assert newest.entities == ({"type": "bold", "offset": 0, "length": len("publics")},)
+    question = consultation.step("publics").text.fr  # the question, in bold
+    assert newest.entities == ({"type": "bold", "offset": 0, "length": len(question)},)
     await press(chat, HIDE, newest.message_id)
     assert message(chat, newest.message_id).text.endswith(MARKUP)
 
@@ -164,3 +167,28 @@ async def test_moderation_is_in_the_staff_menu_only(chat: StaffChat):
     assert everyone and "moderation" not in everyone
     mine = [name for name, _ in chat.api.commands(scope={"type": "chat", "chat_id": STAFF.id})]
     assert "moderation" in mine
+
+
+async def test_older_texts_come_a_page_at_a_time(chat: StaffChat, consultation: Consultation):
+    for number in range(LATEST):  # with the fixture's two: a full page and two more
+        now = TUESDAY - dt.timedelta(minutes=50 - number)
+        who = await chat.store.participant(f"later-{number}", now)
+        saved = {"proposition": Answer(text=f"Idée numéro {number}")}
+        await chat.store.commit(
+            make_turn(who.id, consultation_id=consultation.id, saved=saved, now=now)
+        )
+    heading, *page, more = await staff_says(chat, "/moderation")
+    assert heading.text.startswith(f"✍️ Les {LATEST} derniers textes")
+    assert [m.text.rsplit("\n", 1)[1] for m in page] == [
+        f"Idée numéro {number}" for number in reversed(range(LATEST))
+    ]
+    [older_label] = more.buttons
+    await press(chat, older_label, more.message_id)
+    assert message(chat, more.message_id).buttons == [], "the button goes once pressed"
+    rest = chat.api.messages(STAFF_CHAT.id)[-2:]
+    assert [m.text.rsplit("\n", 1)[1] for m in rest] == [NEIGHBOUR, "Plus de bancs au parc"]
+    assert all(m.buttons == [HIDE] for m in rest), "no further page"
+    # The oldest text can now be hidden like any other.
+    await press(chat, HIDE, rest[-1].message_id)
+    [hidden] = await chat.store.texts_for_moderation(10, hidden_only=True)
+    assert hidden.text == "Plus de bancs au parc"
