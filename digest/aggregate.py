@@ -174,6 +174,7 @@ async def build_digest(
         texts=text_results,
         days=_days(consultation, period, zone, [(s.start, s.sessions) for s in slots]),
         min_group_size=min_group_size,
+        timezone=timezone,
         flagged_messages=sum(found.flags for found in flags if found.category == ""),
         flags={found.category: found.flags for found in flags if found.category},
     )

@@ -98,7 +98,7 @@ async def build_bundle(
 ) -> Bundle:
     """Aggregate, render, draw and export every consultation for `period`.
 
-    Periods are read in `timezone` (days of the charts, dates in the texts).
+    Periods are read in `timezone` (days of the charts, dates in the texts, the exports' times).
     """
     digests: list[Digest] = [
         await build_digest(
@@ -118,7 +118,7 @@ async def build_bundle(
     exports: list[Attachment] = []
     day = period.end.astimezone(ZoneInfo(timezone)).date()
     for consultation in consultations:
-        exports += await _exports(store, consultation, day)
+        exports += await _exports(store, consultation, day, timezone)
     return Bundle(
         period=period,
         heading=heading,
@@ -156,21 +156,32 @@ MIME_TYPES: dict[str, str] = {"csv": CSV, "xlsx": XLSX}
 
 
 async def export_attachment(
-    store: Store, consultation: Consultation, fmt: Format, day: dt.date
+    store: Store,
+    consultation: Consultation,
+    fmt: Format,
+    day: dt.date,
+    *,
+    timezone: str = "Europe/Paris",
 ) -> Attachment:
-    """One consultation's answers exported as `fmt`, read back into memory."""
+    """One consultation's answers exported as `fmt`, read back into memory (times in
+    `timezone`)."""
     name = f"{consultation.id}-{day.isoformat()}.{fmt}"
     with tempfile.TemporaryDirectory(prefix="parole-export-") as folder:
         path = Path(folder) / name
         if fmt == "csv":
-            await export_csv(store, consultation, path)
+            await export_csv(store, consultation, path, timezone=timezone)
         else:
-            await export_xlsx(store, consultation, path)
+            await export_xlsx(store, consultation, path, timezone=timezone)
         content = path.read_bytes()
     title = notes.export_title(consultation.title.get("fr"), fmt)
     return Attachment(name, title, content, MIME_TYPES[fmt])
 
 
-async def _exports(store: Store, consultation: Consultation, day: dt.date) -> list[Attachment]:
+async def _exports(
+    store: Store, consultation: Consultation, day: dt.date, timezone: str
+) -> list[Attachment]:
     """The CSV and XLSX exports of one consultation."""
-    return [await export_attachment(store, consultation, fmt, day) for fmt in ("csv", "xlsx")]
+    return [
+        await export_attachment(store, consultation, fmt, day, timezone=timezone)
+        for fmt in ("csv", "xlsx")
+    ]

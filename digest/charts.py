@@ -109,7 +109,8 @@ def figures(
 ) -> list[tuple[ChartPlan, Figure]]:
     """The figures `charts` saves as PNG, each with its plan (tests look inside them)."""
     by_step = {choice.step_id: choice for choice in digest.choices}
-    subtitle = f"{digest.title} · {texts.period_words(digest.period.start, digest.period.end)}"
+    period = texts.period_words(digest.period.start, digest.period.end, digest.timezone)
+    subtitle = f"{digest.title} · {period}"
     drawn = []
     for item in plan(digest, questions):
         if item.kind == "question":

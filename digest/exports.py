@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import xlsxwriter  # type: ignore[import-untyped]
 
@@ -89,11 +90,11 @@ def neutralise(value: str) -> str:
     return value
 
 
-def local_iso(moment: dt.datetime | None) -> str:
-    """A moment in Paris time, ISO 8601 with its offset ("" for none)."""
+def local_iso(moment: dt.datetime | None, zone: ZoneInfo) -> str:
+    """A moment in `zone`, ISO 8601 with its offset ("" for none)."""
     if moment is None:
         return ""
-    return moment.astimezone(texts.CITY_TZ).isoformat(timespec="seconds")
+    return moment.astimezone(zone).isoformat(timespec="seconds")
 
 
 class _Cells:
@@ -191,12 +192,21 @@ def _replaced(path: Path, suffix: str) -> Iterator[Path]:
 class _CsvWriter:
     """Writes the header, then one line per session, to a text stream."""
 
-    def __init__(self, out: IO[str], consultation: Consultation, *, bom: bool, delimiter: str):
+    def __init__(
+        self,
+        out: IO[str],
+        consultation: Consultation,
+        *,
+        bom: bool,
+        delimiter: str,
+        zone: ZoneInfo,
+    ):
         self.out = out
         self.consultation = consultation
         self.writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
         self.cells = _Cells(consultation)
         self.bom = bom
+        self.zone = zone
 
     def header(self) -> None:
         """The byte order mark (if wanted) and the header line."""
@@ -212,8 +222,8 @@ class _CsvWriter:
             participant,
             neutralise(channel),
             neutralise(status),
-            local_iso(session.created_at),
-            local_iso(session.completed_at),
+            local_iso(session.created_at, self.zone),
+            local_iso(session.completed_at, self.zone),
         ]
         line += self.cells.answers(session.answers)
         self.writer.writerow(line)
@@ -226,19 +236,24 @@ async def write_csv(
     *,
     bom: bool = True,
     delimiter: str = CSV_DELIMITER,
+    timezone: str = texts.DEFAULT_TIMEZONE,
 ) -> int:
     """Write the sessions of `consultation` in `rows` as CSV; return how many were written.
 
     A file (at a path) or a text stream gets a byte order mark first, unless `bom` is false:
-    without it Excel reads UTF-8 accents wrongly. A file appears only once complete.
+    without it Excel reads UTF-8 accents wrongly. A file appears only once complete. Times
+    are in `timezone`, with their offset.
     """
+    zone = ZoneInfo(timezone)  # an unknown zone fails before any file is made
     if isinstance(out, str | Path):
         with (
             _replaced(Path(out), ".csv") as partial,
             partial.open("w", encoding="utf-8", newline="") as stream,
         ):
-            return await write_csv(rows, consultation, stream, bom=bom, delimiter=delimiter)
-    writer = _CsvWriter(out, consultation, bom=bom, delimiter=delimiter)
+            return await write_csv(
+                rows, consultation, stream, bom=bom, delimiter=delimiter, timezone=timezone
+            )
+    writer = _CsvWriter(out, consultation, bom=bom, delimiter=delimiter, zone=zone)
     writer.header()
     written = 0
     async for session in _sessions(rows, consultation):
@@ -257,13 +272,21 @@ async def export_csv(
 # -- XLSX -----------------------------------------------------------------------------------
 
 
-async def write_xlsx(rows: Rows, consultation: Consultation, path: Path | str) -> int:
+async def write_xlsx(
+    rows: Rows,
+    consultation: Consultation,
+    path: Path | str,
+    *,
+    timezone: str = texts.DEFAULT_TIMEZONE,
+) -> int:
     """Write the sessions of `consultation` in `rows` as an XLSX workbook; return how many.
 
     Sheet "réponses": a frozen header row of step ids, one row per session; sheet
     "questions": what each column holds. Every text is written with `write_string` (never
-    `write`, which turns "=..." into a formula) and neutralised like the CSV.
+    `write`, which turns "=..." into a formula) and neutralised like the CSV. Times are the
+    wall-clock time of `timezone` (spreadsheets have no zones): the questions sheet says which.
     """
+    zone = ZoneInfo(timezone)
     target = Path(path)
     with _replaced(target, ".xlsx") as partial:
         workbook = xlsxwriter.Workbook(
@@ -278,19 +301,21 @@ async def write_xlsx(rows: Rows, consultation: Consultation, path: Path | str) -
             },
         )
         try:
-            written = await _fill_workbook(workbook, rows, consultation)
+            written = await _fill_workbook(workbook, rows, consultation, zone)
         finally:
             # Zipping 100,000 rows takes seconds: off the event loop.
             await asyncio.to_thread(workbook.close)
     return written
 
 
-async def _fill_workbook(workbook: Any, rows: Rows, consultation: Consultation) -> int:
+async def _fill_workbook(
+    workbook: Any, rows: Rows, consultation: Consultation, zone: ZoneInfo
+) -> int:
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1})
     when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     sheet = workbook.add_worksheet(texts.SHEET_ANSWERS)
     step_columns = columns(consultation)
-    _describe(workbook.add_worksheet(texts.SHEET_QUESTIONS), bold, step_columns)
+    _describe(workbook.add_worksheet(texts.SHEET_QUESTIONS), bold, step_columns, zone.key)
     sheet.freeze_panes(1, 1)
     sheet.set_column(0, 1, 11)
     sheet.set_column(2, 3, 10)
@@ -311,9 +336,9 @@ async def _fill_workbook(workbook: Any, rows: Rows, consultation: Consultation) 
         sheet.write_number(row, 1, participant)
         sheet.write_string(row, 2, neutralise(channel))
         sheet.write_string(row, 3, neutralise(status))
-        sheet.write_datetime(row, 4, _naive_local(session.created_at), when)
+        sheet.write_datetime(row, 4, _naive_local(session.created_at, zone), when)
         if session.completed_at is not None:
-            sheet.write_datetime(row, 5, _naive_local(session.completed_at), when)
+            sheet.write_datetime(row, 5, _naive_local(session.completed_at, zone), when)
         for index, value in enumerate(cells.answers(session.answers), start=len(LEADING)):
             if isinstance(value, int):
                 sheet.write_number(row, index, value)
@@ -323,7 +348,7 @@ async def _fill_workbook(workbook: Any, rows: Rows, consultation: Consultation) 
     return row
 
 
-def _describe(sheet: Any, bold: Any, step_columns: list[Column]) -> None:
+def _describe(sheet: Any, bold: Any, step_columns: list[Column], timezone: str) -> None:
     """The "questions" sheet: what every column of the answers holds."""
     sheet.freeze_panes(1, 0)
     sheet.set_column(0, 0, 22)
@@ -332,7 +357,8 @@ def _describe(sheet: Any, bold: Any, step_columns: list[Column]) -> None:
     sheet.set_column(4, 4, 80)
     for index, header in enumerate(texts.QUESTION_HEADERS):
         sheet.write_string(0, index, header, bold)
-    lines: list[tuple[str, ...]] = [(name, text) for name, text in texts.LEADING_COLUMNS.items()]
+    leading = texts.leading_columns(timezone)
+    lines: list[tuple[str, ...]] = [(name, text) for name, text in leading.items()]
     for column in step_columns:
         step = column.step
         if column.other:
@@ -361,11 +387,17 @@ def _describe(sheet: Any, bold: Any, step_columns: list[Column]) -> None:
             sheet.write_string(row, index, neutralise(value))
 
 
-def _naive_local(moment: dt.datetime) -> dt.datetime:
-    # Spreadsheets have no time zones: Paris wall-clock time, as staff read it.
-    return moment.astimezone(texts.CITY_TZ).replace(tzinfo=None)
+def _naive_local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:
+    # Spreadsheets have no time zones: the city's wall-clock time, as staff read it.
+    return moment.astimezone(zone).replace(tzinfo=None)
 
 
-async def export_xlsx(store: Store, consultation: Consultation, path: Path | str) -> int:
+async def export_xlsx(
+    store: Store,
+    consultation: Consultation,
+    path: Path | str,
+    *,
+    timezone: str = texts.DEFAULT_TIMEZONE,
+) -> int:
     """Stream every session of `consultation` from `store` into an XLSX workbook at `path`."""
-    return await write_xlsx(store.export(consultation.id), consultation, path)
+    return await write_xlsx(store.export(consultation.id), consultation, path, timezone=timezone)

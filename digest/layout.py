@@ -120,7 +120,7 @@ def layout(digest: Digest) -> list[Section]:
 
 def format_period(digest: Digest) -> str:
     """The period in the city's time: "du lun. 16/11 08:00 au lun. 23/11 08:00"."""
-    return texts.period_words(digest.period.start, digest.period.end)
+    return texts.period_words(digest.period.start, digest.period.end, digest.timezone)
 
 
 def trend(now: int, before: int) -> str:

@@ -145,6 +145,7 @@ class Digest:
     texts: list[TextResult]
     days: list[DayCount]
     min_group_size: int
+    timezone: str = "Europe/Paris"  # the city's: the period's dates and times are read in it
     # Safeguarding: messages that disclosed violence or danger, and flags per category. Never
     # suppressed (they describe messages, not a group of residents, and carry no attribute
     # that a breakdown could cross), never quoted.

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flows.model import Theme
 
-CITY_TZ = ZoneInfo("Europe/Paris")
+DEFAULT_TIMEZONE = "Europe/Paris"  # `consultation.timezone` names the city's own
 
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 
@@ -75,9 +75,11 @@ LEADING_COLUMNS = {
     "participant": "numéro pseudonyme du participant (aucun nom, aucun compte Telegram)",
     "channel": "canal : Telegram, assisté (saisi par un relais), papier, console",
     "status": "en cours ou terminé",
-    "created_at": "début du parcours (heure de Paris)",
-    "completed_at": "fin du parcours (heure de Paris), vide s'il n'est pas terminé",
+    "created_at": "début du parcours ({clock})",
+    "completed_at": "fin du parcours ({clock}), vide s'il n'est pas terminé",
 }
+PARIS_CLOCK = "heure de Paris"
+LOCAL_CLOCK = "heure locale, {zone}"
 OTHER_COLUMN = "précision donnée avec « Autre » à la question {step}"
 SHEET_ANSWERS = "réponses"
 SHEET_QUESTIONS = "questions"
@@ -101,18 +103,32 @@ def percent(value: int) -> str:
     return f"{value}\u202f%"
 
 
-def local_time(moment: dt.datetime, *, year: bool = False) -> str:
-    """A moment in the city's time as "lun. 16/11 08:00" (with "/2026" when `year`)."""
-    local = moment.astimezone(CITY_TZ)
+def clock_words(timezone: str) -> str:
+    """Which clock the times are read on: "heure de Paris", else "heure locale, <zone>"."""
+    return PARIS_CLOCK if timezone == DEFAULT_TIMEZONE else LOCAL_CLOCK.format(zone=timezone)
+
+
+def leading_columns(timezone: str) -> dict[str, str]:
+    """What each leading export column holds, times said in `timezone`'s clock."""
+    clock = clock_words(timezone)
+    return {name: text.format(clock=clock) for name, text in LEADING_COLUMNS.items()}
+
+
+def local_time(moment: dt.datetime, timezone: str, *, year: bool = False) -> str:
+    """A moment in `timezone` as "lun. 16/11 08:00" (with "/2026" when `year`)."""
+    local = moment.astimezone(ZoneInfo(timezone))
     date = local.strftime("%d/%m/%Y" if year else "%d/%m")
     return f"{WEEKDAYS[local.weekday()]} {date} {local:%H:%M}"
 
 
-def period_words(start: dt.datetime, end: dt.datetime) -> str:
-    """A period in the city's time: "du lun. 16/11 08:00 au lun. 23/11 08:00" (years shown
-    when it spans two)."""
-    year = start.astimezone(CITY_TZ).year != end.astimezone(CITY_TZ).year
-    return PERIOD.format(start=local_time(start, year=year), end=local_time(end, year=year))
+def period_words(start: dt.datetime, end: dt.datetime, timezone: str) -> str:
+    """A period in `timezone`: "du lun. 16/11 08:00 au lun. 23/11 08:00" (years shown when
+    it spans two)."""
+    zone = ZoneInfo(timezone)
+    year = start.astimezone(zone).year != end.astimezone(zone).year
+    return PERIOD.format(
+        start=local_time(start, timezone, year=year), end=local_time(end, timezone, year=year)
+    )
 
 
 def local_day(day: dt.date) -> str:
