@@ -266,6 +266,8 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if settings.telegram.token is None or problem:
         print("note: not ready for `parole run` (telegram.token or privacy.pseudonym_secret)")
+    for note in settings.setup_notes():
+        print(f"note: {note}")
     for schedule in settings.digest.schedules:
         print(f"ok  digest schedule {schedule.name}: {schedule.cron} ({schedule.timezone})")
     return 0

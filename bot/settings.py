@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
@@ -90,13 +90,15 @@ class StaffSettings(Section):
     chat_ids: list[int] = Field(default_factory=list)
 
 
+# Stand-ins so the console chat works out of the box; no city is divided this way.
+PLACEHOLDER_QUARTIERS: Final = ("Centre", "Nord", "Sud", "Est", "Ouest")
+
+
 class ConsultationSettings(Section):
     """Which consultations run, and the city's own lists."""
 
     directory: Path | None = None  # the city's consultation files; None: the built-in ones
-    quartiers: list[str] = Field(
-        default_factory=lambda: ["Centre", "Nord", "Sud", "Est", "Ouest"], min_length=1
-    )
+    quartiers: list[str] = Field(default_factory=lambda: list(PLACEHOLDER_QUARTIERS), min_length=1)
     timezone: str = "Europe/Paris"  # opening and closing dates are read in this zone
 
     @field_validator("timezone")
@@ -176,6 +178,22 @@ class Settings(BaseSettings):
         if secret_problem:
             problems.append(f"{secret_problem} (set it or PAROLE_PRIVACY__PSEUDONYM_SECRET)")
         return problems
+
+    def setup_notes(self) -> list[str]:
+        """What a city has probably not set up yet: it works, but not as it should."""
+        notes = []
+        if tuple(self.consultation.quartiers) == PLACEHOLDER_QUARTIERS:
+            notes.append(
+                "consultation.quartiers is the placeholder list "
+                f"({', '.join(PLACEHOLDER_QUARTIERS)}): residents would pick among these; "
+                "set your city's quartiers"
+            )
+        if not self.staff.user_ids:
+            notes.append(
+                "staff.user_ids is empty: nobody can use the staff commands (send /digest "
+                "to the bot in private: it answers with your id to add)"
+            )
+        return notes
 
     def secret_problem(self) -> str | None:
         """Why the pseudonymisation secret cannot protect residents, or None if it can."""

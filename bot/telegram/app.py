@@ -20,7 +20,7 @@ from bot.privacy import Privacy, PrivacyNotice
 from bot.retention import RetentionJob
 from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
-from bot.telegram import flood, moderation, news, relay, resident, staff
+from bot.telegram import flood, moderation, news, relay, resident, staff, staff_setup
 from bot.telegram import privacy as privacy_handlers
 from bot.telegram.application import StatelessApplication
 from bot.telegram.ordering import PerUserUpdateProcessor
@@ -96,13 +96,14 @@ def build_application(
         notice=notice,
     )
 
+    # The staff commands beyond /digest, /stats and /export (staff.STAFF_COMMANDS).
+    staff_menu = [*relay.staff_menu(), *news.staff_menu(), *moderation.staff_menu()]
+
     async def post_init(application: TelegramApp) -> None:
         await store.open()
         await _register_commands(application)
         await staff.register_commands(
-            application.bot,
-            settings.staff,
-            [*_commands("fr"), *relay.staff_menu(), *news.staff_menu(), *moderation.staff_menu()],
+            application.bot, settings.staff, [*_commands("fr"), *staff_menu]
         )
 
     async def post_shutdown(application: TelegramApp) -> None:
@@ -129,6 +130,11 @@ def build_application(
     )
     # Staff first: their handlers only match staff, and the residents' catch every command.
     staff.register(application, settings, store, consultations, clock=clock)
+    staff_setup.register(
+        application,
+        settings.staff,
+        [*(name for name, _ in staff.STAFF_COMMANDS), *(c.command for c in staff_menu)],
+    )
     relays, entries = relay.use_cases(settings, store, consultations, clock=clock)
     relay.register_staff(application, relays, settings.staff)
     relay.register(application, relays, entries, conversations)

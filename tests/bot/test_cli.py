@@ -113,7 +113,19 @@ def test_check_on_the_defaults_lists_the_builtin_consultation(
     assert f"ok  vivre-ensemble: {len(consultation.questions())} questions" in out
     assert "12 questions" in out
     assert "not ready for `parole run`" in out
+    assert "note: consultation.quartiers is the placeholder list" in out
+    assert "note: staff.user_ids is empty" in out
     assert err == ""
+
+
+def test_check_says_nothing_of_a_city_that_set_its_quartiers_and_staff(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("PAROLE_CONSULTATION__QUARTIERS", '["Bourgogne", "Orgeval"]')
+    monkeypatch.setenv("PAROLE_STAFF__USER_IDS", "[12345]")
+    code, out, _ = parole(capsys, "check")
+    assert code == 0
+    assert "quartiers" not in out and "staff.user_ids" not in out
 
 
 def test_check_when_ready_to_run_has_no_note(
