@@ -134,6 +134,7 @@ def build_application(
         application,
         settings.staff,
         [*(name for name, _ in staff.STAFF_COMMANDS), *(c.command for c in staff_menu)],
+        before_residents=relay.GROUP,
     )
     relays, entries = relay.use_cases(settings, store, consultations, clock=clock)
     relay.register_staff(application, relays, settings.staff)

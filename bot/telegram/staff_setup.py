@@ -1,26 +1,32 @@
 """Setting up the staff: the ids `staff.user_ids` and `staff.chat_ids` need, from the bot.
 
 Telegram shows nobody their numeric id. So a staff command (/digest, /export…) sent where
-staff commands do not work yet answers with the id to configure, in two cases only:
-- in private, while no staff user is configured at all: the sender's own user id;
-- in a group that is not a staff chat, from a configured staff user: the group's chat id.
+staff commands do not work yet tells the id to configure, in two cases only:
+- in private, while no staff user is configured at all: the sender's own user id, in reply;
+- in a group that is not a staff chat, from a configured staff user: the group's chat id, in
+  the staff member's private chat. The group itself sees what any unknown command gets
+  there, so nothing in a group reveals who is staff or that staff commands exist.
 Anywhere else such a command is left to the other handlers, as for any resident, so nobody
 learns more than their own id, or, for staff, the id of a group they are in.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
 from telegram import Message, Update
 from telegram.constants import ChatType
+from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from bot.conversation import language_from_hint
 from bot.settings import StaffSettings
 from flows.model import Text
 from flows.texts import Messages
+
+log = logging.getLogger(__name__)
 
 MESSAGES: dict[str, Text] = {
     "first_staff": Text(
@@ -33,13 +39,15 @@ MESSAGES: dict[str, Text] = {
         "(or PAROLE_STAFF__USER_IDS='[{id}]'), then restart the bot.",
     ),
     "staff_group": Text(
-        fr="Ce groupe n'est pas un groupe de l'équipe : les commandes de l'équipe n'y marchent "
-        "pas et il ne reçoit pas les synthèses.\n\nSon identifiant : {id}\n\nPour en faire "
+        fr="Le groupe « {title} » n'est pas un groupe de l'équipe : les commandes de l'équipe "
+        "n'y marchent pas et il ne reçoit pas les synthèses.\n\nSon identifiant : {id}\n\n"
+        "Pour en faire "
         "un groupe de l'équipe, ajoutez-le à staff.chat_ids dans la configuration (ou "
         "PAROLE_STAFF__CHAT_IDS='[{id}]'), puis redémarrez le bot.",
-        en="This group is not a staff chat: staff commands do not work here and it gets no "
-        "digests.\n\nIts id: {id}\n\nTo make it a staff chat, add it to staff.chat_ids in the "
-        "configuration (or PAROLE_STAFF__CHAT_IDS='[{id}]'), then restart the bot.",
+        en="The group “{title}” is not a staff chat: staff commands do not work there and it "
+        "gets no digests.\n\nIts id: {id}\n\nTo make it a staff chat, add it to "
+        "staff.chat_ids in the configuration (or PAROLE_STAFF__CHAT_IDS='[{id}]'), then "
+        "restart the bot.",
     ),
 }
 
@@ -47,43 +55,71 @@ say = Messages(MESSAGES).say
 GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 
 
-class NotSetUp(filters.MessageFilter):
-    """A message where a staff command needs an id configured first (see the module)."""
+class NoStaffYet(filters.MessageFilter):
+    """A message in private while no staff user is configured."""
 
     def __init__(self, staff: StaffSettings) -> None:
-        super().__init__(name="NotSetUp")
+        super().__init__(name="NoStaffYet")
         self.staff = staff
 
     def filter(self, message: Message) -> bool:
-        """Whether the sender should be told an id to configure."""
+        """Whether the sender should be told their own id."""
+        return message.chat.type == ChatType.PRIVATE and not self.staff.user_ids
+
+
+class StaffInOtherGroup(filters.MessageFilter):
+    """A message from a staff user in a group that is not a staff chat."""
+
+    def __init__(self, staff: StaffSettings) -> None:
+        super().__init__(name="StaffInOtherGroup")
+        self.staff = staff
+
+    def filter(self, message: Message) -> bool:
+        """Whether the sender should be told the group's id."""
         user = message.from_user
-        if user is None:
-            return False
-        if message.chat.type == ChatType.PRIVATE:
-            return not self.staff.user_ids
         return (
-            message.chat.type in GROUPS
+            user is not None
+            and message.chat.type in GROUPS
             and user.id in self.staff.user_ids
             and message.chat.id not in self.staff.chat_ids
         )
 
 
-async def tell_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Say which id to add to the configuration, in the sender's language."""
-    message, chat, user = update.effective_message, update.effective_chat, update.effective_user
-    assert message is not None and chat is not None and user is not None
+async def tell_own_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Say which user id to add to the configuration, in the sender's language."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
     lang = language_from_hint(user.language_code)
-    if chat.type == ChatType.PRIVATE:
-        await message.reply_text(say("first_staff", lang, id=user.id))
-    else:
-        await message.reply_text(say("staff_group", lang, id=chat.id))
+    await message.reply_text(say("first_staff", lang, id=user.id))
+
+
+async def tell_group_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell the staff member, in private, which chat id the group has."""
+    chat, user = update.effective_chat, update.effective_user
+    assert chat is not None and user is not None
+    lang = language_from_hint(user.language_code)
+    text = say("staff_group", lang, id=chat.id, title=chat.title or "")
+    try:
+        await context.bot.send_message(user.id, text)
+    except TelegramError as error:
+        # A staff member who never opened the bot's private chat cannot be written to.
+        log.warning("could not tell a staff member a group's id: %s", type(error).__name__)
 
 
 def register(
     application: Application[Any, Any, Any, Any, Any, Any],
     staff: StaffSettings,
     commands: Sequence[str],
+    *,
+    before_residents: int,
 ) -> None:
-    """Add the set-up answer to the staff `commands`; call before the residents' handlers."""
-    needs_setup = filters.UpdateType.MESSAGE & NotSetUp(staff)
-    application.add_handler(CommandHandler(list(commands), tell_id, filters=needs_setup))
+    """Add the set-up answers to the staff `commands`: in private, before the residents'
+    handlers (call before theirs); in groups, in the earlier group `before_residents`, which
+    does not stop the residents' own answer there."""
+    names = list(commands)
+    private = filters.UpdateType.MESSAGE & NoStaffYet(staff)
+    application.add_handler(CommandHandler(names, tell_own_id, filters=private))
+    in_group = filters.UpdateType.MESSAGE & StaffInOtherGroup(staff)
+    application.add_handler(
+        CommandHandler(names, tell_group_id, filters=in_group), group=before_residents
+    )

@@ -73,10 +73,10 @@ async def test_done_means(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
         assert await asyncio.to_thread(main, command) == 0  # the CLI runs its own event loop
 
         report = (await chat.send(RELAY, "/bilan")).text
-        assert "Venues par votre lien : 6 / 6" in report
-        assert "Questionnaires terminés par elles : 4 / 4" in report
-        assert "Saisies accompagnées : 2 / 2" in report
-        assert "Questionnaires papier : 1 / 1" in report
+        assert "Personnes venues par votre lien : 6 cette semaine, 6 en tout" in report
+        assert "Questionnaires terminés par ces personnes : 4 cette semaine, 4 en tout" in report
+        assert "Saisies accompagnées : 2 cette semaine, 2 en tout" in report
+        assert "Questionnaires papier : 1 cette semaine, 1 en tout" in report
         listed = (await chat.send(STAFF, "/relais")).text
         assert "1. Adultes-relais Bourgogne : 6 / 4 / 2 / 1" in listed
 

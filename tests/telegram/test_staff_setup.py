@@ -35,11 +35,17 @@ async def test_once_staff_are_configured_strangers_learn_nothing(
         assert chat.api.refused == []
 
 
-async def test_staff_in_a_group_that_is_not_a_staff_chat_get_its_id(
+async def test_staff_in_a_group_that_is_not_a_staff_chat_get_its_id_in_private(
     tmp_path: Path, consultation: Consultation
 ):
     async with StaffChat(tmp_path / "parole.sqlite3", [consultation]) as chat:
-        reply = await chat.send(STAFF, "/digest", OTHER_GROUP)
-        assert reply.text == say("staff_group", "fr", id=OTHER_GROUP.id)
-        assert "staff.chat_ids" in reply.text
+        unknown = await chat.send(RESIDENT, "/nimportequoi", OTHER_GROUP)
+        in_group = await chat.send(STAFF, "/digest", OTHER_GROUP)
+        # The group sees what any unknown command gets: nothing says who is staff.
+        assert in_group.text == unknown.text
+        assert str(OTHER_GROUP.id) not in in_group.text
+        told = chat.last(STAFF)
+        assert told.chat_id == STAFF.id
+        assert told.text == say("staff_group", "fr", id=OTHER_GROUP.id, title=OTHER_GROUP.title)
+        assert "staff.chat_ids" in told.text
         assert chat.api.refused == []
