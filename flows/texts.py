@@ -68,8 +68,8 @@ MESSAGES: dict[str, Text] = {
     "accepted": Text(fr="✔️ Accepté", en="✔️ Agreed"),
     # Problems with an answer
     "too_few": Text(
-        fr="Choisissez au moins {n} réponse(s), puis « Valider ».",
-        en="Choose at least {n} answer(s), then “Confirm”.",
+        fr="Il en faut au moins {n} : touchez vos choix, puis « Valider ».",
+        en="Pick at least {n}, then “Confirm”.",
     ),
     "too_many": Text(
         fr="Pas plus de {n} réponses. Enlevez-en une d'abord.",
@@ -89,8 +89,8 @@ MESSAGES: dict[str, Text] = {
         en="Your answer is {n} characters long, {max} at most. Please shorten it.",
     ),
     "use_buttons": Text(
-        fr="Je n'ai pas compris. Touchez un bouton, ou tapez son numéro.",
-        en="I did not understand. Tap a button, or type its number.",
+        fr="Je n'ai pas compris : choisissez l'une des réponses proposées.",
+        en="I did not understand: pick one of the answers offered.",
     ),
     "stale": Text(
         fr="Ce bouton n'est plus actif. Voici où vous en êtes.",

@@ -56,7 +56,7 @@ FREIN = "Qu'est-ce qui vous freine ?"
 INTRO = "Cela prend cinq minutes."
 THANKS = "Merci pour vos réponses !"
 OTHER_PROMPT = "Vous avez choisi « Autre ». Précisez en quelques mots, dans un message."
-USE_BUTTONS = "Je n'ai pas compris. Touchez un bouton, ou tapez son numéro."
+USE_BUTTONS = "Je n'ai pas compris : choisissez l'une des réponses proposées."
 STALE = "Ce bouton n'est plus actif. Voici où vous en êtes."
 STALE_TEXT = {"fr": STALE, "en": "This button is no longer active. Here is where you are."}
 
@@ -433,7 +433,7 @@ def test_too_few_picks_are_refused_with_the_minimum(r: Resident) -> None:
     to_publics(r)
     r.click("Les femmes")
     outcome = r.validate()
-    assert outcome.screen.notice == "Choisissez au moins 2 réponse(s), puis « Valider »."
+    assert outcome.screen.notice == "Il en faut au moins 2 : touchez vos choix, puis « Valider »."
     assert not outcome.changed
     assert r.screen.title == PUBLICS
     assert r.stored == {"age": Answer(choices=["adulte"])}
@@ -982,7 +982,7 @@ def test_english_uses_english_texts(engine: Engine) -> None:
     assert r.screen.hint == "Up to 3 answers, then “Confirm”."
     r.click("Women")
     assert "Confirm (1) ✔️" in r.labels()
-    assert r.validate().screen.notice == "Choose at least 2 answer(s), then “Confirm”."
+    assert r.validate().screen.notice == "Pick at least 2, then “Confirm”."
     r.click("Families")
     r.validate()
     assert r.screen.title == "Your idea in a few words?"
@@ -993,9 +993,7 @@ def test_english_uses_english_texts(engine: Engine) -> None:
     assert r.screen.hint == "From 1 (not at all) to 5 (completely)."
     r.click("5")
     assert r.labels() == ["Yes", "No", "⬅️ Back"]
-    assert (
-        r.type("maybe").screen.notice == "I did not understand. Tap a button, or type its number."
-    )
+    assert r.type("maybe").screen.notice == "I did not understand: pick one of the answers offered."
     r.type("yes")
     assert r.screen.title == "How?"
     r.click("Posters")
