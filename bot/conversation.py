@@ -194,9 +194,15 @@ class Conversations:
 
     async def resume(self, who: Participant, lang: Lang) -> Reply:
         """/reprendre: show the current question again."""
-        session = await self._current(who)
+        current = who.current_session_id
+        stored = None if current is None else await self.store.session(current)
+        session = _active(stored)
         if session is None:
-            return Reply(Screen(title=say("nothing_to_resume", lang)), MENU)
+            # Someone who finished has nothing to resume, and nothing to begin either.
+            done = stored is not None and stored.status is Status.COMPLETED
+            return Reply(
+                Screen(title=say("already_done" if done else "nothing_to_resume", lang)), MENU
+            )
         return await self._apply(who, lang, session, Show(), None)
 
     async def set_language(self, who: Participant, lang: Lang) -> Reply:

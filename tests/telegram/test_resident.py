@@ -400,6 +400,9 @@ async def test_start_after_finishing_says_it_is_done(chat: Chat, consultation: C
     assert again.text == say("already_done", "fr") and again.buttons == []
     typed = await chat.send(ALICE, "bonjour")
     assert typed.text == say("already_done", "fr")
+    # Not "nothing in progress, type /start": that led back here, round and round.
+    resumed = await chat.send(ALICE, "/reprendre")
+    assert resumed.text == say("already_done", "fr")
 
 
 async def test_an_unknown_deep_link_lists_the_open_consultations(chat: Chat):
