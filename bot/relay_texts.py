@@ -149,6 +149,16 @@ MESSAGES: dict[str, Text] = {
     # Command menu
     "cmd_monlien": Text(fr="Mon lien et mon QR code", en="My link and QR code"),
     "cmd_saisie": Text(fr="Saisir pour une personne rencontrée", en="Enter for someone met"),
+    "relay_data": Text(
+        fr="Vous êtes relais : la ville garde le nom de votre invitation (« {name} »), un "
+        "numéro anonyme calculé à partir de votre compte Telegram, et le nombre de personnes "
+        "que vous amenez ou dont vous saisissez les réponses, sans savoir qui elles sont. "
+        "Pour ne plus être relais et effacer cela, demandez-le à l'équipe de la ville.",
+        en="You are a relay: the city keeps your invitation's name (“{name}”), an anonymous "
+        "number computed from your Telegram account, and how many people you bring in or "
+        "enter answers for, without knowing who they are. To stop being a relay and erase "
+        "this, ask the city team.",
+    ),
     "cmd_bilan": Text(fr="Mon bilan de relais", en="My relay report"),
     "cmd_relais": Text(fr="Relais et leurs chiffres", en="Relays and their figures"),
     "cmd_relais_nouveau": Text(fr="Inviter un relais : NOM", en="Invite a relay: NAME"),

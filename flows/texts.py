@@ -289,8 +289,8 @@ MESSAGES: dict[str, Text] = {
         "file. To erase it all: /oubli.",
     ),
     "nothing_stored": Text(
-        fr="Rien n'est enregistré sur vous : il n'y a rien à voir ni à effacer.",
-        en="Nothing is stored about you: there is nothing to see or erase.",
+        fr="Aucune réponse de votre part n'est enregistrée : il n'y a rien à voir ni à effacer.",
+        en="No answer of yours is stored: there is nothing to see or erase.",
     ),
     "forget_confirm": Text(
         fr="Voulez-vous vraiment tout effacer ? Vos réponses ({answers}), vos "

@@ -254,6 +254,13 @@ class RelayHandlers:
         rows.append([_button(say("entry_cancel", lang), "cancel")])
         await _text(update, say("entry_consent", lang, welcome=welcome), InlineKeyboardMarkup(rows))
 
+    async def own_data(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/mesdonnees or /oubli from a relay: first what is kept as a relay, which the
+        resident's answer that follows (their own participation) does not cover."""
+        relay = await self._relay(update)
+        if relay is not None:
+            await _text(update, say("relay_data", await self._lang(update), name=relay.name))
+
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/bilan: the relay's counts, this week and in total; never an answer."""
         relay = await self._relay(update)
@@ -460,6 +467,9 @@ def register(
             CommandHandler("monlien", h.my_link, filters=relay_only),
             CommandHandler("saisie", h.entry, filters=relay_only),
             CommandHandler("bilan", h.report, filters=relay_only),
+            CommandHandler(
+                ["mesdonnees", "mydata", "oubli", "forget"], h.own_data, filters=relay_only
+            ),
             MessageHandler(relay_only & filters.TEXT & ~filters.COMMAND, h.text),
             GuardedButtons(h.button, lambda query: relays.may_be_relay(query.from_user.id)),
         ],

@@ -269,3 +269,15 @@ async def test_a_removed_relay_loses_rights_at_once(chat: RelayChat):
     await chat.click(RELAY, "Bourgogne")
     assert chat.rows("SELECT count(*) FROM answers") == [(0,)]
     assert "(retiré)" in (await chat.send(STAFF, "/relais")).text
+
+
+async def test_a_relays_data_request_says_what_is_kept_as_a_relay(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    before = len(chat.api.messages(RELAY.id))
+    await chat.send(RELAY, "/mesdonnees")
+    kept, own = chat.api.messages(RELAY.id)[before:]
+    assert kept.text == relay_say("relay_data", "fr", name="Association Les Amis")
+    # Then their own participation, as any resident: none yet.
+    assert own.text == say("nothing_stored", "fr")
+    # A resident is told nothing about relays.
+    assert (await chat.send(ALICE, "/mesdonnees")).text == say("nothing_stored", "fr")
