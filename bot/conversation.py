@@ -15,7 +15,7 @@ from bot.privacy import PrivacyNotice
 from bot.pseudonym import pseudonym
 from flows.engine import Engine, Outcome
 from flows.events import Accept, Decline, Event, Pick, Restart, Show, TextInput
-from flows.model import YES, ChoiceStepBase, Consultation, Lang, YesNoStep
+from flows.model import YES, Consultation, Lang, is_follow_up
 from flows.safeguarding import Category, detect, helplines
 from flows.screen import Button, Screen
 from flows.state import Phase
@@ -35,7 +35,6 @@ from storage.base import (
 Clock = Callable[[], dt.datetime]
 
 MENU = "m"  # scope of buttons that belong to no session (the list of consultations)
-FOLLOW_UP_STEP = "suivi"  # the yes/no question "do you want to hear what the city did?"
 NOT_STORED = 0  # the id of a `Newcomer`: no participant row has this id
 
 
@@ -111,7 +110,7 @@ class Conversations:
         # Follow-up news can only reach a chat: someone answering through a relay has none,
         # so an assisted entry does not ask the follow-up question at all.
         self.engines = {
-            c.id: Engine(c, left_out=_follow_up_steps(c) if channel is Channel.ASSISTED else ())
+            c.id: Engine(c, left_out=c.follow_up_steps() if channel is Channel.ASSISTED else ())
             for c in consultations
         }
         self._secret = secret
@@ -495,18 +494,6 @@ class Conversations:
             previous_screen=previous_screen,
             follow_up=follow_up,
         )
-
-
-def is_follow_up(step: object) -> bool:
-    """Whether `step` is the question asking to hear what the city did (yes/no)."""
-    if not isinstance(step, YesNoStep | ChoiceStepBase):
-        return False
-    theme = getattr(step, "theme", None)
-    return step.id == FOLLOW_UP_STEP or (theme is not None and theme.value == FOLLOW_UP_STEP)
-
-
-def _follow_up_steps(consultation: Consultation) -> list[str]:
-    return [step.id for step in consultation.steps if is_follow_up(step)]
 
 
 def _flags(outcome: Outcome, disclosed: frozenset[Category], text: str | None) -> list[Flag]:

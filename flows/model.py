@@ -188,6 +188,7 @@ Step = Annotated[
 ChoiceStep = SingleStep | MultiStep
 OTHER_CODE = "autre"
 YES, NO = "yes", "no"
+FOLLOW_UP_STEP = "suivi"  # the question "do you want to hear what the city did?"
 
 
 class Consultation(Strict):
@@ -231,6 +232,19 @@ class Consultation(Strict):
     def questions(self) -> list[Step]:
         """The steps that ask something (information steps excluded)."""
         return [step for step in self.steps if step.kind != "info"]
+
+    def follow_up_steps(self) -> list[str]:
+        """The ids of the steps asking to hear what the city did (see `is_follow_up`)."""
+        return [step.id for step in self.steps if is_follow_up(step)]
+
+
+def is_follow_up(step: Step) -> bool:
+    """Whether `step` asks to hear what the city did with the answers: a yes/no or choice
+    step named or themed "suivi". A yes keeps the resident's chat for news, so it is only
+    asked where news can reach them (not on paper, not in an assisted entry)."""
+    if not isinstance(step, YesNoStep | ChoiceStepBase):
+        return False
+    return step.id == FOLLOW_UP_STEP or step.theme is Theme.SUIVI
 
 
 def _check_condition(where: str, condition: Condition, earlier: dict[str, Step]) -> None:

@@ -37,8 +37,8 @@ from flows.model import (
     ScaleStep,
     Step,
     TextStep,
-    Theme,
     YesNoStep,
+    is_follow_up,
 )
 from flows.state import Answer, Phase, SessionState
 
@@ -48,7 +48,6 @@ PICK_SEPARATOR: Final = ","
 DELIMITER: Final = ";"  # what Excel expects in a French locale
 YES_WORDS: Final = frozenset({"oui", "yes", "o", "y"})
 NO_WORDS: Final = frozenset({"non", "no", "n"})
-FOLLOW_UP_STEP: Final = "suivi"
 IGNORED_WHY: Final = (
     "question de suivi, pas posée sur papier : la personne n'a pas de conversation avec le "
     "bot pour recevoir des nouvelles"
@@ -77,14 +76,6 @@ class Checked:
     states: list[SessionState]
     problems: list[Problem]
     ignored: list[str] = field(default_factory=list)
-
-
-def is_follow_up(step: Step) -> bool:
-    """Whether `step` asks to hear what the city did: the rule of the bot's own
-    `bot.conversation.is_follow_up` (a yes/no or choice step named or themed "suivi")."""
-    if not isinstance(step, YesNoStep | ChoiceStepBase):
-        return False
-    return step.id == FOLLOW_UP_STEP or step.theme is Theme.SUIVI
 
 
 def on_paper(consultation: Consultation) -> list[Step]:
