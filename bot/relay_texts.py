@@ -80,11 +80,23 @@ MESSAGES: dict[str, Text] = {
     # Assisted entry
     "entry_consent": Text(
         fr="Saisie pour une personne rencontrée.\n\n"
-        "Lisez-lui d'abord ceci :\n\n{welcome}\n\n"
+        "Lisez-lui d'abord ceci :\n\n{welcome}\n\n{privacy}\n\n"
         "La personne est-elle d'accord pour répondre ?",
         en="Entry for someone you met.\n\n"
-        "First read this to them:\n\n{welcome}\n\n"
+        "First read this to them:\n\n{welcome}\n\n{privacy}\n\n"
         "Does the person agree to answer?",
+    ),
+    # The residents' privacy paragraph names /mesdonnees and /oubli, which someone answering
+    # through a relay cannot use: their answers cannot be traced back to them at all.
+    "entry_privacy": Text(
+        fr="🔒 Ce qui est gardé : vos réponses et leur date, sous un numéro anonyme, sans "
+        "votre nom ni rien qui permette de vous retrouver : ni moi ni la ville ne pourrons "
+        "ensuite vous les rattacher. Pour quoi : préparer le Contrat de ville. Effacé "
+        "{duration} après votre dernière réponse.",
+        en="🔒 What is kept: your answers and their date, under an anonymous number, without "
+        "your name or anything that could find you again: neither I nor the city can link "
+        "them to you afterwards. What for: preparing the Contrat de ville. Deleted {duration} "
+        "after your last answer.",
     ),
     "entry_agree": Text(
         fr="✅ La personne est d'accord pour répondre", en="✅ The person agrees to answer"

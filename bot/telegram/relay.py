@@ -38,6 +38,7 @@ from telegram.ext import (
 from bot import relay_texts
 from bot.conversation import Clock, Conversations, Reply, utc_now
 from bot.flyer import flyer_png
+from bot.privacy import duration
 from bot.relays import (
     INVITE_PREFIX,
     LINK_PREFIX,
@@ -252,7 +253,10 @@ class RelayHandlers:
                 f"{c.title.get(lang)}\n{c.welcome.get(lang)}" for c in consultations
             )
         rows.append([_button(say("entry_cancel", lang), "cancel")])
-        await _text(update, say("entry_consent", lang, welcome=welcome), InlineKeyboardMarkup(rows))
+        kept = duration(self.entries.conversations.notice.retention_days, lang)
+        privacy = say("entry_privacy", lang, duration=kept)
+        text = say("entry_consent", lang, welcome=welcome, privacy=privacy)
+        await _text(update, text, InlineKeyboardMarkup(rows))
 
     async def own_data(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/mesdonnees or /oubli from a relay: first what is kept as a relay, which the

@@ -139,6 +139,10 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
 
     consent = await chat.send(RELAY, "/saisie")
     assert "Bonjour ! C'est anonyme." in consent.text
+    # What is kept, read to the person: not the residents' paragraph, which names commands
+    # they cannot use.
+    assert relay_say("entry_privacy", "fr", duration="1 an") in consent.text
+    assert "/mesdonnees" not in consent.text and "/oubli" not in consent.text
     assert consent.buttons == [AGREE, relay_say("entry_cancel", "fr")]
     assert chat.rows("SELECT count(*) FROM sessions") == [(1,)]  # nothing before consent
     cancelled = await chat.click(RELAY, relay_say("entry_cancel", "fr"))
