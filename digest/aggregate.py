@@ -11,7 +11,10 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   a last activity in [start - abandon_after, end - abandon_after): each abandoned session
   is counted in exactly one period, and again as active if it resumes.
 - The previous period has the same length and ends where this one starts (`Totals` of both,
-  for trends). Totals are never suppressed: they describe the whole consultation.
+  for trends). The sessions started and new participants are never suppressed: they say how
+  many took part; the completed and abandoned are suppressed like any count
+  (`Digest.hidden_totals`, `hidden_previous`). The funnel's first line is the sessions
+  started.
 - Funnel: of the sessions started in the period, how many have an answer (given or
   skipped) for each question, in consultation order, after the consent (= sessions
   started). A step shown only under a condition may have fewer than the next one.
@@ -32,17 +35,18 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   they count messages, not residents, and are crossed with nothing).
 - Days: sessions started per day in `timezone`, every day of the period that the
   consultation is open (plus any day with sessions), zeros included.
-- Suppression (digest.suppress): every breakdown, cross-tabulation, choice and funnel count
-  above zero and under `min_group_size` is hidden. Secondary suppression applies wherever
-  staff can see or work out a line's total: the cross-tabulation (its margins are the
-  breakdowns), each breakdown (they all add up to the same number of sessions), and the
-  single-answer choices (single, yes/no, scale), whose rows add up to `answered`.
+- Suppression (digest.suppress, which states the rule): every count of residents but the
+  totals and the number of free texts, under `min_group_size` and above zero, is hidden, and
+  so is whatever would let staff work one out from the sums the digest's figures make
+  (`_guard` declares them). Under a hidden small number of "Autre" texts, at most
+  `min_group_size - 2` are quoted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -50,6 +54,7 @@ from zoneinfo import ZoneInfo
 
 from digest.model import (
     Breakdown,
+    ChoiceCount,
     ChoiceResult,
     CrossTab,
     DayCount,
@@ -60,7 +65,7 @@ from digest.model import (
     TextResult,
     Totals,
 )
-from digest.suppress import primary, protect_line, protect_table
+from digest.suppress import Disclosure
 from flows.model import (
     OTHER_CODE,
     YES,
@@ -116,6 +121,84 @@ class _Option:
     favourite: bool = False
 
 
+@dataclass(frozen=True)
+class _Line:
+    """Options and the figures (in a `Disclosure`) counting them: rows before suppression."""
+
+    options: list[_Option]
+    figures: list[int]
+
+    def rows(self, guard: Disclosure) -> list[Row]:
+        """The rows as printed, once `guard` has decided what is hidden."""
+        return [
+            Row(option.code, option.label, guard.cell(figure), option.favourite)
+            for option, figure in zip(self.options, self.figures, strict=True)
+        ]
+
+    def figure(self, code: str) -> int | None:
+        """The figure counting one option."""
+        codes = [option.code for option in self.options]
+        return self.figures[codes.index(code)] if code in codes else None
+
+
+@dataclass(frozen=True)
+class _Axis:
+    """The quartier or profile breakdown, which its question's options count again."""
+
+    step: ChoiceStepBase
+    line: _Line
+
+
+@dataclass(frozen=True)
+class _Crosstab:
+    """The quartier × profile table's figures, before suppression."""
+
+    rows: _Line
+    columns: _Line
+    figures: list[list[int]]
+
+    def result(self, guard: Disclosure) -> CrossTab:
+        """The table as printed."""
+        return CrossTab(
+            title=CROSSTAB_TITLE,
+            row_labels=[option.label for option in self.rows.options],
+            column_labels=[option.label for option in self.columns.options],
+            cells=[[guard.cell(figure) for figure in line] for line in self.figures],
+        )
+
+
+@dataclass(frozen=True)
+class _Texts:
+    """A free-text question's figure and texts, before suppression."""
+
+    step: TextStep
+    figure: int
+    texts: list[str]  # most recent first
+
+    def result(self, guard: Disclosure) -> TextResult:
+        """The question as printed: fewer quotes under a hidden count (see `_quotable`)."""
+        cell = guard.cell(self.figure)
+        return TextResult(
+            step_id=self.step.id,
+            question=self.step.text.fr,
+            theme=self.step.theme.value if self.step.theme else None,
+            count=cell.value,
+            recent=self.texts[: _quotable(guard, self.texts)] if cell.suppressed else self.texts,
+            hidden=cell.suppressed,
+            threshold=guard.threshold,
+        )
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """A choice question's figures, before suppression."""
+
+    step: StepBase
+    line: _Line
+    figures: dict[ChoiceCount, int]  # answered, skipped and other_count (if "Autre")
+    other_texts: list[str]
+
+
 async def build_digest(
     source: ReportStore,
     consultation: Consultation,
@@ -147,34 +230,68 @@ async def build_digest(
             source.sessions_started(cid, start, end), source.flag_counts(cid, start, end)
         ),
     )
+    reach = await source.relay_reach(cid, start, end)
     by_step: dict[str, list[str]] = {}
     for text in texts:  # already most recent first within each step
         by_step.setdefault(text.step_id, []).append(text.text)
-    breakdowns, crosstab = _profiles(profiles, quartier, profile, min_group_size)
-    by_relay = _relays(await source.relay_reach(cid, start, end), profiles, min_group_size)
+    # Every count goes into one Disclosure with the sums staff can check between them, so
+    # that what is hidden in one place cannot be worked out from another.
+    guard = Disclosure(min_group_size)
+    started, outcomes = _headline(guard, totals)
+    _, previous_outcomes = _headline(guard, previous)
+    funnel, unreached = _funnel(guard, consultation, started, reached, outcomes["completed"])
+    on_funnel = {step_id: figure for step_id, _, figure in funnel}
+    breakdowns, axes, table = _profiles(guard, profiles, quartier, profile)
+    by_relay = _relays(guard, reach, profiles)
     if by_relay is not None:
-        breakdowns.append(by_relay)
-    choices: list[ChoiceResult] = []
-    text_results: list[TextResult] = []
+        breakdowns.append(("relay", by_relay))
+    choices: list[_Choice] = []
+    free_texts: list[_Texts] = []
     for step in consultation.questions():
         if isinstance(step, TextStep):
-            text_results.append(_text_result(step, answers, by_step.get(step.id, [])))
+            free = _texts(guard, step, answers, by_step.get(step.id, []))
+            guard.rest(on_funnel[step.id], [free.figure])  # the rest: skips
+            free_texts.append(free)
         else:
-            choices.append(_choice_result(step, answers, by_step.get(step.id, []), min_group_size))
+            axis = next((axis for axis in axes if axis.step.id == step.id), None)
+            choice = _choice(guard, step, answers, by_step.get(step.id, []), axis)
+            own = choice.figures
+            guard.link(on_funnel[step.id], [own["answered"], own["skipped"]])
+            if axis is not None and (no_answer := axis.line.figure(NO_ANSWER_CODE)) is not None:
+                missing = unreached[step.id]
+                if missing is not None:
+                    guard.link(no_answer, [own["skipped"], missing])
+            choices.append(choice)
+    days = _days(consultation, period, zone, [(s.start, s.sessions) for s in slots])
+    day_figures = [guard.count(sessions) for _, sessions in days]
+    guard.link(started, day_figures)
+    # CPU work (tens of milliseconds in a small week): off the event loop, so the bot keeps
+    # answering residents meanwhile.
+    await asyncio.to_thread(guard.protect)
     return Digest(
         consultation_id=cid,
         title=consultation.title.fr,
         period=period,
         totals=_totals(totals),
         previous=_totals(previous),
-        funnel=_funnel(consultation, totals.sessions_started, reached, min_group_size),
-        breakdowns=breakdowns,
-        crosstab=crosstab,
-        choices=choices,
-        texts=text_results,
-        days=_days(consultation, period, zone, [(s.start, s.sessions) for s in slots]),
+        funnel=[
+            FunnelStep(step_id, label, guard.cell(figure)) for step_id, label, figure in funnel
+        ],
+        breakdowns=[
+            Breakdown(key=key, title=BREAKDOWN_TITLES[key], rows=line.rows(guard))
+            for key, line in breakdowns
+        ],
+        crosstab=table.result(guard) if table is not None else None,
+        choices=[_choice_result(guard, choice) for choice in choices],
+        texts=[free.result(guard) for free in free_texts],
+        days=[
+            DayCount(day, guard.cell(figure))
+            for (day, _), figure in zip(days, day_figures, strict=True)
+        ],
         min_group_size=min_group_size,
         timezone=timezone,
+        hidden_totals=_hidden(guard, outcomes),
+        hidden_previous=_hidden(guard, previous_outcomes),
         flagged_messages=sum(found.flags for found in flags if found.category == ""),
         flags={found.category: found.flags for found in flags if found.category},
     )
@@ -190,6 +307,23 @@ async def build_totals(
     """Only the headline figures of `build_digest` (one cheap query), for summaries."""
     found = await source.session_totals(consultation.id, period.start, period.end, abandon_after)
     return _totals(found)
+
+
+def _headline(guard: Disclosure, found: SessionTotals) -> tuple[int, dict[str, int]]:
+    """The sessions started (public) and the completed and abandoned ones (counts), which
+    leave the sessions still under way."""
+    started = guard.public(found.sessions_started)
+    outcomes = {
+        "completed": guard.count(found.completed),
+        "abandoned": guard.count(found.abandoned),
+    }
+    guard.rest(started, list(outcomes.values()))
+    return started, outcomes
+
+
+def _hidden(guard: Disclosure, figures: dict[str, int]) -> frozenset[str]:
+    """The names of the figures `guard` hides."""
+    return frozenset(name for name, figure in figures.items() if guard.cell(figure).suppressed)
 
 
 def _totals(found: SessionTotals) -> Totals:
@@ -254,29 +388,43 @@ def _with_unknown(options: list[_Option], counts: Iterable[str]) -> list[_Option
 
 
 def _funnel(
+    guard: Disclosure,
     consultation: Consultation,
     started: int,
     reached: Sequence[StepCount],
-    threshold: int,
-) -> list[FunnelStep]:
-    """The consent, then each question with how many of the period's sessions reached it."""
+    completed: int,
+) -> tuple[list[tuple[str, str, int]], dict[str, int | None]]:
+    """The consent (the public number of sessions started), then each question with how many
+    of the period's sessions reached it; and per question, the sessions that did not.
+
+    Staff know that each line is at most the one before (those who stopped in between make
+    the difference, unless a step is shown on a condition), and that the last question's
+    line is the sessions completed, when they agree.
+    """
     counts = {found.step_id: found.sessions for found in reached}
-    funnel = [FunnelStep(CONSENT_ID, CONSENT_LABEL, primary(started, threshold))]
+    funnel = [(CONSENT_ID, CONSENT_LABEL, started)]
     for step in consultation.questions():
-        funnel.append(FunnelStep(step.id, step.text.fr, primary(counts.get(step.id, 0), threshold)))
-    return funnel
+        funnel.append((step.id, step.text.fr, guard.count(counts.get(step.id, 0))))
+    for (_, _, above), (_, _, below) in itertools.pairwise(funnel):
+        if guard.rest(above, [below]) is None:
+            guard.rest(below, [above])  # a step shown on a condition: fewer before it
+    unreached = {step_id: guard.rest(started, [line]) for step_id, _, line in funnel[1:]}
+    if len(funnel) > 1:
+        guard.link(completed, [funnel[-1][2]])
+    return funnel, unreached
 
 
 # -- breakdowns -------------------------------------------------------------------------------
 
 
 def _profiles(
+    guard: Disclosure,
     profiles: Sequence[ProfileCount],
     quartier: ChoiceStepBase | None,
     profile: ChoiceStepBase | None,
-    threshold: int,
-) -> tuple[list[Breakdown], CrossTab | None]:
-    """The breakdowns by quartier, profile and channel, and the quartier × profile table."""
+) -> tuple[list[tuple[str, _Line]], list[_Axis], _Crosstab | None]:
+    """The breakdowns by quartier, profile and channel (by key), the first two as axes for
+    their questions, and the quartier × profile table."""
     pairs: Counter[tuple[str, str]] = Counter()
     channels: Counter[str] = Counter()
     for found in profiles:
@@ -284,8 +432,10 @@ def _profiles(
         second = found.second if found.second is not None else NO_ANSWER_CODE
         pairs[first, second] += found.sessions
         channels[found.channel] += found.sessions
-    breakdowns: list[Breakdown] = []
-    axes: list[list[_Option]] = []
+    # The sessions of the period: what every breakdown adds up to.
+    active = guard.public(sum(found.sessions for found in profiles))
+    breakdowns: list[tuple[str, _Line]] = []
+    axes: list[_Axis] = []
     for key, step, index in (("quartier", quartier, 0), ("profil", profile, 1)):
         if step is None:
             continue
@@ -294,44 +444,38 @@ def _profiles(
             counts[pair[index]] += sessions
         options = _with_unknown(_options(step), counts)
         options.append(_Option(NO_ANSWER_CODE, NO_ANSWER_LABEL))
-        axes.append(options)
-        breakdowns.append(_breakdown(key, options, counts, threshold))
+        line = _line(guard, options, counts, active)
+        axes.append(_Axis(step, line))
+        breakdowns.append((key, line))
     channel_options = [_Option(c.value, CHANNEL_LABELS[c]) for c in Channel]
     breakdowns.append(
-        _breakdown("channel", _with_unknown(channel_options, channels), channels, threshold)
+        ("channel", _line(guard, _with_unknown(channel_options, channels), channels, active))
     )
-    crosstab = None
-    if quartier is not None and profile is not None:
-        rows, columns = axes
-        table = [[pairs[r.code, c.code] for c in columns] for r in rows]
-        crosstab = CrossTab(
-            title=CROSSTAB_TITLE,
-            row_labels=[r.label for r in rows],
-            column_labels=[c.label for c in columns],
-            cells=protect_table(table, threshold),
-        )
-    return breakdowns, crosstab
+    table = None
+    if len(axes) == 2:
+        rows, columns = axes[0].line, axes[1].line
+        figures = [
+            [guard.count(pairs[r.code, c.code]) for c in columns.options] for r in rows.options
+        ]
+        guard.table(figures, rows.figures, columns.figures, active)
+        table = _Crosstab(rows, columns, figures)
+    return breakdowns, axes, table
 
 
-def _breakdown(
-    key: str, options: Sequence[_Option], counts: Counter[str], threshold: int
-) -> Breakdown:
-    """One breakdown, in option order; its total is known, so it is protected as a line."""
-    cells = protect_line([counts[option.code] for option in options], threshold)
-    rows = [
-        Row(option.code, option.label, cell, option.favourite)
-        for option, cell in zip(options, cells, strict=True)
-    ]
-    return Breakdown(key=key, title=BREAKDOWN_TITLES[key], rows=rows)
+def _line(guard: Disclosure, options: Sequence[_Option], counts: Counter[str], total: int) -> _Line:
+    """A breakdown's figures, in option order, adding up to `total` if they do."""
+    figures = [guard.count(counts[option.code]) for option in options]
+    guard.link(total, figures)
+    return _Line(list(options), figures)
 
 
 def _relays(
-    reach: Sequence[RelayReach], profiles: Sequence[ProfileCount], threshold: int
-) -> Breakdown | None:
+    guard: Disclosure, reach: Sequence[RelayReach], profiles: Sequence[ProfileCount]
+) -> _Line | None:
     """Sessions of the period by the relay that brought them in, then those without one.
 
-    The same sessions as the other breakdowns (activity in the period), so the same total,
-    protected as a line. None when no relay brought any session of the period.
+    The same sessions as the other breakdowns (activity in the period), so the same total.
+    None when no relay brought any session of the period.
     """
     if not reach:
         return None
@@ -341,16 +485,24 @@ def _relays(
     options.append(_Option(NO_RELAY_CODE, NO_RELAY_LABEL))
     counts: Counter[str] = Counter({f"relay-{found.relay_id}": found.sessions for found in reach})
     counts[NO_RELAY_CODE] = max(total - by_relay, 0)
-    return _breakdown("relay", options, counts, threshold)
+    return _line(guard, options, counts, guard.public(total))
 
 
 # -- questions --------------------------------------------------------------------------------
 
 
-def _choice_result(
-    step: StepBase, answers: Sequence[AnswerCount], texts: list[str], threshold: int
-) -> ChoiceResult:
-    """The counts per option of one choice question, ranked, with its "Autre" texts."""
+def _choice(
+    guard: Disclosure,
+    step: StepBase,
+    answers: Sequence[AnswerCount],
+    texts: list[str],
+    axis: _Axis | None,
+) -> _Choice:
+    """The figures of one choice question and the sums between them.
+
+    The options of the quartier and profile questions count the same sessions as their
+    breakdown's rows (as a digest usually runs): where the counts agree, they are one figure.
+    """
     counts: Counter[str] = Counter()
     answered = skipped = other_count = 0
     for found in answers:
@@ -365,24 +517,52 @@ def _choice_result(
         if found.has_text and OTHER_CODE in found.choices:
             other_count += found.answers
     options = _with_unknown(_options(step), counts)
-    values = [counts[option.code] for option in options]
-    if isinstance(step, MultiStep):  # several picks per answer: rows have no known total
-        cells = [primary(value, threshold) for value in values]
+    figures = []
+    for option in options:
+        shared = axis.line.figure(option.code) if axis is not None else None
+        if shared is not None and guard.value(shared) == counts[option.code]:
+            figures.append(shared)
+        else:
+            figures.append(guard.count(counts[option.code]))
+    own: dict[ChoiceCount, int] = {
+        "answered": guard.count(answered),
+        "skipped": guard.count(skipped),
+    }
+    if isinstance(step, MultiStep):  # several picks per answer: each option splits them
+        for figure in figures:
+            guard.rest(own["answered"], [figure])
     else:
-        cells = protect_line(values, threshold)
-    rows = [
-        Row(option.code, option.label, cell, option.favourite)
-        for option, cell in zip(options, cells, strict=True)
-    ]
+        guard.link(own["answered"], figures)
+    quoted = texts if isinstance(step, ChoiceStepBase) and step.other else []
+    if isinstance(step, ChoiceStepBase) and step.other:
+        own["other_count"] = guard.count(other_count, at_least=_quotable(guard, quoted))
+        other = figures[[option.code for option in options].index(OTHER_CODE)]
+        guard.rest(other, [own["other_count"]])
+    return _Choice(step, _Line(options, figures), own, quoted)
+
+
+def _choice_result(guard: Disclosure, choice: _Choice) -> ChoiceResult:
+    """A choice question as printed: counts ranked, with its "Autre" texts (fewer under a
+    hidden count, see `_quotable`)."""
+    step = choice.step
+    hidden = frozenset(
+        name for name, figure in choice.figures.items() if guard.cell(figure).suppressed
+    )
     return ChoiceResult(
         step_id=step.id,
         question=step.text.fr,
         theme=step.theme.value if step.theme else None,
-        answered=answered,
-        skipped=skipped,
-        rows=_ranked(rows),
-        other_texts=texts if isinstance(step, ChoiceStepBase) and step.other else [],
-        other_count=other_count,
+        answered=guard.value(choice.figures["answered"]),
+        skipped=guard.value(choice.figures["skipped"]),
+        rows=_ranked(choice.line.rows(guard)),
+        other_texts=choice.other_texts[: _quotable(guard, choice.other_texts)]
+        if "other_count" in hidden
+        else choice.other_texts,
+        other_count=guard.value(choice.figures["other_count"])
+        if "other_count" in choice.figures
+        else 0,
+        hidden=hidden,
+        threshold=guard.threshold,
     )
 
 
@@ -400,20 +580,22 @@ def _ranked(rows: Sequence[Row]) -> list[Row]:
     return [row for _, row in sorted(enumerate(rows), key=key)]
 
 
-def _text_result(step: TextStep, answers: Sequence[AnswerCount], texts: list[str]) -> TextResult:
+def _texts(
+    guard: Disclosure, step: TextStep, answers: Sequence[AnswerCount], texts: list[str]
+) -> _Texts:
     """How many texts a question received in the period, and the most recent ones."""
     count = sum(
         found.answers
         for found in answers
         if found.step_id == step.id and found.has_text and not found.skipped
     )
-    return TextResult(
-        step_id=step.id,
-        question=step.text.fr,
-        theme=step.theme.value if step.theme else None,
-        count=count,
-        recent=texts,
-    )
+    return _Texts(step, guard.count(count, at_least=_quotable(guard, texts)), texts)
+
+
+def _quotable(guard: Disclosure, texts: list[str]) -> int:
+    """How many of `texts` may be quoted under a hidden count: staff count quotes, and t - 1
+    of them would pin a count shown "< t", so at most t - 2 (the exports hold them all)."""
+    return min(len(texts), max(guard.threshold - 2, 0))
 
 
 # -- days -------------------------------------------------------------------------------------
@@ -424,7 +606,7 @@ def _days(
     period: Period,
     zone: ZoneInfo,
     slots: Sequence[tuple[dt.datetime, int]],
-) -> list[DayCount]:
+) -> list[tuple[dt.date, int]]:
     """Sessions started per local day: every day of the period the consultation is open."""
     counts: Counter[dt.date] = Counter()
     for start, sessions in slots:
@@ -438,4 +620,4 @@ def _days(
     first, last = max(first, consultation.opens), min(last, consultation.closes)
     days = {first + dt.timedelta(days=n) for n in range((last - first).days + 1)}
     days |= set(counts)
-    return [DayCount(day, counts[day]) for day in sorted(days)]
+    return [(day, counts[day]) for day in sorted(days)]

@@ -87,7 +87,7 @@ def plan(digest: Digest, questions: Collection[str] | None = None) -> list[Chart
     ]
     if any(step.reached.suppressed or step.reached.value > 0 for step in digest.funnel):
         plans.append(ChartPlan(f"{cid}.parcours", texts.CHART_FUNNEL, "funnel"))
-    if sum(day.sessions for day in digest.days) > 0:
+    if any(day.sessions.suppressed or day.sessions.value > 0 for day in digest.days):
         plans.append(ChartPlan(f"{cid}.jours", texts.CHART_DAYS, "days"))
     return plans
 
@@ -150,7 +150,7 @@ def ranked(rows: Sequence[Row]) -> list[Row]:
 def _question_chart(choice: ChoiceResult, subtitle: str) -> Figure:
     rows = ranked(choice.rows)[:MAX_BARS]
     labels = [f"{texts.FAVOURITE} {row.label}" if row.favourite else row.label for row in rows]
-    note = texts.CHART_ANSWERS.format(n=texts.number(choice.answered))
+    note = texts.CHART_ANSWERS.format(n=count(choice.cell("answered")))
     if len(choice.rows) > MAX_BARS:
         note += f" · {len(choice.rows) - MAX_BARS} option(s) non montrée(s)"
     return _bar_chart(
@@ -210,7 +210,14 @@ def _days_chart(digest: Digest, subtitle: str) -> Figure:
     axes = figure.add_axes((0.1, 0.14, 0.86, 0.6))
     days = digest.days
     positions = list(range(len(days)))
-    axes.bar(positions, [day.sessions for day in days], width=0.8, color=DAYS_COLOUR)
+    cells = [day.sessions for day in days]
+    lengths = [cell.threshold if cell.suppressed else cell.value for cell in cells]
+    bars = axes.bar(positions, lengths, width=0.8, color=DAYS_COLOUR, edgecolor=DAYS_COLOUR)
+    for bar, position, length, cell in zip(bars, positions, lengths, cells, strict=True):
+        if cell.suppressed:
+            bar.set_facecolor(SUPPRESSED_FACE)
+            bar.set_hatch("//")
+            axes.text(position, length, count(cell), ha="center", va="bottom", fontsize=SMALL_SIZE)
     every = max(1, -(-len(days) // 10))  # at most about ten date labels
     shown = positions[::every]
     axes.set_xticks(shown, [f"{days[i].day:%d/%m}" for i in shown])

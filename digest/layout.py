@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 
 from digest import texts
 from digest.charts import ChartPlan, plan, ranked
-from digest.model import Cell, ChoiceResult, Digest, FunnelStep, Row, TextResult, Totals
-from flows.model import OTHER_CODE
+from digest.model import Cell, ChoiceResult, Digest, FunnelStep, Row, TextResult
 
 QUOTE_LENGTH = 280  # characters of a resident text quoted in a digest
 DAYS_LISTED = 14  # longer periods name the busiest day only (the chart shows them all)
@@ -89,8 +88,8 @@ def layout(digest: Digest) -> list[Section]:
     """The sections of a digest, in reading order."""
     notes = _Notes()
     plans = {(item.kind, item.step_id): item for item in plan(digest)}
-    sections = [_header(digest), _participation(digest), *_flags(digest)]
-    sections += _days(digest, plans.get(("days", None)))
+    sections = [_header(digest), _participation(digest, notes), *_flags(digest)]
+    sections += _days(digest, notes, plans.get(("days", None)))
     sections += _funnel(digest, notes, plans.get(("funnel", None)))
     for breakdown in digest.breakdowns:
         if breakdown.rows:
@@ -137,15 +136,15 @@ def _header(digest: Digest) -> Section:
     return Section(digest.title, ((f"🗓 {texts.DIGEST} {format_period(digest)}",),), level=1)
 
 
-def _participation(digest: Digest) -> Section:
-    now, before = digest.totals, digest.previous
+def _participation(digest: Digest, notes: _Notes) -> Section:
+    now = digest.totals
     lines: list[Line] = [
-        _total("👤", texts.NEW_PARTICIPANTS, now, before, "new_participants"),
-        _total("📝", texts.SESSIONS_STARTED, now, before, "sessions_started"),
-        _total("✅", texts.COMPLETED, now, before, "completed"),
-        _total("⏸", texts.ABANDONED, now, before, "abandoned"),
+        _total("👤", texts.NEW_PARTICIPANTS, digest, "new_participants", notes),
+        _total("📝", texts.SESSIONS_STARTED, digest, "sessions_started", notes),
+        _total("✅", texts.COMPLETED, digest, "completed", notes),
+        _total("⏸", texts.ABANDONED, digest, "abandoned", notes),
     ]
-    if now.sessions_started > 0:
+    if now.sessions_started > 0 and "completed" not in digest.hidden_totals:
         rate = round(100 * now.completed / now.sessions_started)
         lines.append((f"{texts.COMPLETION_RATE} : ", Bold(texts.percent(rate))))
     lines.append((Italic(texts.TREND_NOTE),))
@@ -182,30 +181,42 @@ def _flags(digest: Digest) -> list[Section]:
     return [Section(FLAGS_TITLE, (line, (Italic(FLAGS_NOTE),)))]
 
 
-def _total(icon: str, label: str, now: Totals, before: Totals, name: str) -> Line:
-    # Totals are whole-consultation counts, not groups of residents: never suppressed.
-    value, previous = getattr(now, name), getattr(before, name)
-    return (f"{icon} {label} : ", Bold(texts.number(value)), f" {trend(value, previous)}")
+def _total(icon: str, label: str, digest: Digest, name: str, notes: _Notes) -> Line:
+    value, previous = getattr(digest.totals, name), getattr(digest.previous, name)
+    cell = Cell(value, name in digest.hidden_totals, digest.min_group_size)
+    line: Line = (f"{icon} {label} : ", Bold(_shown(cell, notes)))
+    # A trend gives the previous count away as well as this one.
+    if _visible(cell) and name not in digest.hidden_previous:
+        line += (f" {trend(value, previous)}",)
+    return line
 
 
-def _days(digest: Digest, chart: ChartPlan | None) -> list[Section]:
-    days = [day for day in digest.days if day.sessions > 0]
-    if not days:
+def _days(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Section]:
+    if not any(_counted(day.sessions) for day in digest.days):
         return []
     if len(digest.days) <= DAYS_LISTED:
         lines: list[Line] = [
-            (f"{texts.local_day(day.day)} : ", Bold(texts.number(day.sessions)))
+            (f"{texts.local_day(day.day)} : ", Bold(_shown(day.sessions, notes)))
             for day in digest.days
         ]
     else:
-        busiest = max(days, key=lambda day: day.sessions)
-        lines = [(texts.BUSIEST_DAY.format(day=texts.local_day(busiest.day), n=busiest.sessions),)]
+        busiest = max(digest.days, key=lambda day: day.sessions.value)
+        # Naming the busiest day says that no other day had more: only when no count is
+        # hidden but small ones, which are below any shown count anyway.
+        if _visible(busiest.sessions) and not any(
+            day.sessions.suppressed and day.sessions.value >= day.sessions.threshold
+            for day in digest.days
+        ):
+            day, n = texts.local_day(busiest.day), texts.number(busiest.sessions.value)
+            lines = [(texts.BUSIEST_DAY.format(day=day, n=n),)]
+        else:
+            lines = [(Italic(texts.BUSIEST_HIDDEN),)]
     return [Section(texts.DAYS, tuple(lines), chart=chart)]
 
 
 def _funnel(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Section]:
     steps = digest.funnel
-    if not any(step.reached.suppressed or step.reached.value > 0 for step in steps):
+    if not any(_counted(step.reached) for step in steps):
         return []
     first = steps[0].reached
     lines: list[Line] = [(Italic(texts.FUNNEL_NOTE),)]
@@ -252,40 +263,37 @@ def _questions(
             blocks = _choice_blocks(result, notes)
             chart = plans.get(("question", result.step_id))
         else:
-            blocks = _text_blocks(result)
+            blocks = _text_blocks(result, notes)
             chart = None
         sections.append(Section(result.question, blocks, kicker=kicker, chart=chart))
     return sections
 
 
 def _choice_blocks(choice: ChoiceResult, notes: _Notes) -> tuple[Block, ...]:
+    answered, skipped = choice.cell("answered"), choice.cell("skipped")
     blocks: list[Block] = [
         (
             Italic(
                 texts.ANSWERED.format(
-                    answered=texts.number(choice.answered), skipped=texts.number(choice.skipped)
+                    answered=_shown(answered, notes), skipped=_shown(skipped, notes)
                 )
             ),
         )
     ]
+    # A share of a hidden number of answers would give that number away.
+    base = answered.value if _visible(answered) else None
     blocks += [
-        _row_line(rank, row, choice.answered, notes)
-        for rank, row in enumerate(ranked(choice.rows), start=1)
+        _row_line(rank, row, base, notes) for rank, row in enumerate(ranked(choice.rows), start=1)
     ]
-    other = next((row for row in choice.rows if row.code == OTHER_CODE), None)
-    hidden = other is not None and other.count.suppressed
-    # The number of "Autre" texts is the size of the "Autre" group: shown like it.
-    count = (
-        other.count.shown() if other is not None and hidden else texts.number(choice.other_count)
-    )
+    count = _shown(choice.cell("other_count"), notes)
     quoted = _quotes((Italic(texts.OTHER_TEXTS.format(count=count)),), choice.other_texts)
     if quoted.texts:
         blocks.append(quoted)
     return tuple(blocks)
 
 
-def _text_blocks(result: TextResult) -> tuple[Block, ...]:
-    intro = (Italic(texts.FREE_TEXTS.format(count=texts.number(result.count))),)
+def _text_blocks(result: TextResult, notes: _Notes) -> tuple[Block, ...]:
+    intro = (Italic(texts.FREE_TEXTS.format(count=_shown(result.cell(), notes))),)
     quoted = _quotes(intro, result.recent)
     if result.count == 0 or not quoted.texts:
         return ((Italic(texts.NO_TEXT),),)
@@ -305,6 +313,11 @@ def _row_line(rank: int | None, row: Row, base: int | None, notes: _Notes) -> Li
 
 def _visible(cell: Cell) -> bool:
     return not cell.suppressed
+
+
+def _counted(cell: Cell) -> bool:
+    """Whether a count is above zero (hidden ones are)."""
+    return cell.suppressed or cell.value > 0
 
 
 def _shown(cell: Cell, notes: _Notes) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,8 @@ class Cell:
 
 @dataclass(frozen=True)
 class Totals:
-    """Headline figures for a period (counts of the whole consultation, never suppressed)."""
+    """Headline figures for a period, as counted (`Digest.hidden_totals` says which may not
+    be printed)."""
 
     new_participants: int
     sessions_started: int
@@ -96,6 +98,9 @@ class CrossTab:
     cells: list[list[Cell]]
 
 
+ChoiceCount = Literal["answered", "skipped", "other_count"]
+
+
 @dataclass(frozen=True)
 class ChoiceResult:
     """Counts per option of a choice question, most chosen first, with the "Autre" texts."""
@@ -108,6 +113,14 @@ class ChoiceResult:
     rows: list[Row]
     other_texts: list[str] = field(default_factory=list)  # most recent first
     other_count: int = 0
+    # Which of `answered`, `skipped` and `other_count` are suppressed, and the minimum group:
+    # renderers print them with `cell`, never the raw value.
+    hidden: frozenset[ChoiceCount] = frozenset()
+    threshold: int = 0
+
+    def cell(self, name: ChoiceCount) -> Cell:
+        """One of the question's own counts as a cell, with its suppression."""
+        return Cell(getattr(self, name), name in self.hidden, self.threshold)
 
 
 @dataclass(frozen=True)
@@ -119,6 +132,12 @@ class TextResult:
     theme: str | None
     count: int
     recent: list[str]  # most recent first
+    hidden: bool = False  # `count` is suppressed: print `cell()`, never the raw value
+    threshold: int = 0
+
+    def cell(self) -> Cell:
+        """`count` as a cell, with its suppression."""
+        return Cell(self.count, self.hidden, self.threshold)
 
 
 @dataclass(frozen=True)
@@ -126,7 +145,7 @@ class DayCount:
     """Sessions started on one day (in the city's time zone)."""
 
     day: dt.date
-    sessions: int
+    sessions: Cell
 
 
 @dataclass(frozen=True)
@@ -146,6 +165,10 @@ class Digest:
     days: list[DayCount]
     min_group_size: int
     timezone: str = "Europe/Paris"  # the city's: the period's dates and times are read in it
+    # Headline figures (names of `Totals` fields) suppressed in `totals`, and in `previous`
+    # (which only its trends show): how far residents went is a group like any other.
+    hidden_totals: frozenset[str] = frozenset()
+    hidden_previous: frozenset[str] = frozenset()
     # Safeguarding: messages that disclosed violence or danger, and flags per category. Never
     # suppressed (they describe messages, not a group of residents, and carry no attribute
     # that a breakdown could cross), never quoted.

@@ -49,6 +49,7 @@ BIGGEST_DROP = "Plus forte baisse : avant « {label} » ({drop})"
 
 DAYS = "Participation par jour"
 BUSIEST_DAY = "Jour le plus actif : {day} ({n} parcours)"
+BUSIEST_HIDDEN = "Jour le plus actif : non communiqué (petits groupes)."
 
 ANSWERED = "{answered} réponse(s), {skipped} passée(s)"
 OTHER_TEXTS = "Précisions « Autre » : {count}, les plus récentes :"

@@ -93,6 +93,8 @@ def make_digest(**changes: Any) -> Digest:
                 ],
                 other_texts=["Un banc devant l'école", "Plus de fêtes de quartier"],
                 other_count=2,
+                hidden=frozenset({"other_count"}),
+                threshold=MIN_GROUP,
             ),
             choice("freins", "freins", {"insecurite": 20, "isolement": 9, "lenteur": 1}),
             choice("objectifs", "objectifs", {"liens": 15, "prevention": 7}),
@@ -107,7 +109,7 @@ def make_digest(**changes: Any) -> Digest:
             )
         ],
         days=[
-            DayCount(PERIOD.start.date() + dt.timedelta(days=n), sessions)
+            DayCount(PERIOD.start.date() + dt.timedelta(days=n), cell(sessions))
             for n, sessions in enumerate([12, 8, 0, 5, 10, 9, 6])
         ],
         min_group_size=MIN_GROUP,
@@ -116,7 +118,8 @@ def make_digest(**changes: Any) -> Digest:
 
 
 def with_suppressed_values(digest: Digest, value: int) -> Digest:
-    """The same digest with every suppressed cell holding `value` instead."""
+    """The same digest with every suppressed count holding `value` instead: cells, and the
+    counts that questions and the headline mark as hidden."""
 
     def swap(item: Any) -> Any:
         if isinstance(item, Cell):
@@ -124,10 +127,19 @@ def with_suppressed_values(digest: Digest, value: int) -> Digest:
         if isinstance(item, list):
             return [swap(element) for element in item]
         if dataclasses.is_dataclass(item) and not isinstance(item, type):
-            return dataclasses.replace(
-                item,
-                **{f.name: swap(getattr(item, f.name)) for f in dataclasses.fields(item)},
-            )
+            changes = {f.name: swap(getattr(item, f.name)) for f in dataclasses.fields(item)}
+            if isinstance(item, ChoiceResult):
+                changes.update(dict.fromkeys(item.hidden, value))
+            if isinstance(item, TextResult) and item.hidden:
+                changes["count"] = value
+            if isinstance(item, Digest):
+                changes["totals"] = dataclasses.replace(
+                    item.totals, **dict.fromkeys(item.hidden_totals, value)
+                )
+                changes["previous"] = dataclasses.replace(
+                    item.previous, **dict.fromkeys(item.hidden_previous, value)
+                )
+            return dataclasses.replace(item, **changes)
         return item
 
     swapped: Digest = swap(digest)

@@ -1,4 +1,4 @@
-"""Small-group suppression: primary, zeros, secondary in lines and cross-tabulations."""
+"""Small-group suppression: primary, zeros, secondary in lines, tables and linked sums."""
 
 from __future__ import annotations
 
@@ -9,9 +9,41 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from digest.model import Cell
-from digest.suppress import exposed, primary, protect_line, protect_table
+from digest.suppress import Disclosure
 
 T = 5  # the default minimum group size
+
+
+def protect_line(values: Sequence[int], threshold: int = T) -> list[Cell]:
+    """A line of counts whose (public) total staff know."""
+    guard = Disclosure(threshold)
+    figures = [guard.count(value) for value in values]
+    guard.add(guard.public(sum(values)), figures)
+    guard.protect()
+    return [guard.cell(figure) for figure in figures]
+
+
+def protect_table(table: Sequence[Sequence[int]], threshold: int = T) -> list[list[Cell]]:
+    """A cross-tabulation whose row and column totals staff know (all public)."""
+    guard = Disclosure(threshold)
+    figures = [[guard.count(value) for value in row] for row in table]
+    width = len(table[0]) if table else 0
+    rows = [guard.public(sum(row)) for row in table]
+    columns = [guard.public(sum(row[c] for row in table)) for c in range(width)]
+    total = guard.public(sum(map(sum, table)))
+    guard.add(total, rows)
+    guard.add(total, columns)
+    guard.table(figures, rows, columns, total)
+    guard.protect()
+    return [[guard.cell(figure) for figure in row] for row in figures]
+
+
+def primary(value: int, threshold: int = T) -> Cell:
+    """A count on its own: no sum to protect it from."""
+    guard = Disclosure(threshold)
+    figure = guard.count(value)
+    guard.protect()
+    return guard.cell(figure)
 
 
 def feasible(
@@ -85,6 +117,24 @@ def assert_nothing_recoverable(
                 assert len(values) > 1, f"cell ({r}, {c}) = {cells[r][c].value} is recoverable"
 
 
+def recoverable(
+    cells: Sequence[Sequence[Cell]], threshold: int = T, columns_known: bool = True
+) -> set[tuple[int, int]]:
+    """The hidden counts with a single possible value given the margins."""
+    return {
+        (r, c)
+        for r, row in enumerate(feasible(cells, threshold, columns_known))
+        for c, values in enumerate(row)
+        if cells[r][c].suppressed and len(values) == 1
+    }
+
+
+def hide_everything(cells: Sequence[Sequence[Cell]]) -> list[list[Cell]]:
+    """The same counts with every non-zero one hidden: what no suppression can protect is
+    recoverable even then (say, the only non-zero count of a line)."""
+    return [[Cell(cell.value, cell.value > 0, cell.threshold) for cell in row] for row in cells]
+
+
 def masks(cells: Sequence[Sequence[Cell]]) -> list[list[bool]]:
     """Which cells are hidden."""
     return [[cell.suppressed for cell in row] for row in cells]
@@ -128,18 +178,14 @@ class TestLine:
         assert [c.suppressed for c in protect_line(values, T)] == [True, True, True]
 
     def test_a_secondary_count_right_at_the_threshold_is_not_enough(self) -> None:
-        # 1 and 5 hidden, sum 6: "n.c." means at least 5, so the small one is 1.
+        # 1 and 5 hidden, sum 6: "n.c." means at least 5, so the small one is 1. The 20
+        # leaves it room (1 to 4) on its own: the 5 can stay.
         cells = protect_line([1, 5, 20], T)
-        assert [c.suppressed for c in cells] == [True, True, True]
+        assert [c.suppressed for c in cells] == [True, False, True]
 
     def test_nothing_left_to_hide_stops(self) -> None:
         # The total is itself small: nothing else to hide, the line stays as it is.
         assert [c.suppressed for c in protect_line([3, 0, 0], T)] == [True, False, False]
-
-    def test_exposed(self) -> None:
-        assert exposed([3, 10], [True, False], T)
-        assert not exposed([3, 10], [True, True], T)
-        assert not exposed([0, 10], [False, False], T)
 
     @settings(max_examples=300, deadline=None)
     @given(st.lists(st.integers(0, 30), min_size=1, max_size=8))
@@ -147,9 +193,9 @@ class TestLine:
         cells = protect_line(values, T)
         assert [cell.value for cell in cells] == values
         assert all(cell.suppressed for cell in cells if 0 < cell.value < T)
-        if any(not c.suppressed and c.value > 0 for c in cells):
-            assert_nothing_recoverable([cells], columns_known=False)
-        # else everything non-zero is hidden already: nothing more could protect them
+        found = recoverable([cells], columns_known=False)
+        if found:  # only what nothing could have protected
+            assert found <= recoverable(hide_everything([cells]), columns_known=False)
 
 
 class TestTable:
@@ -202,8 +248,11 @@ class TestTable:
         assert_nothing_recoverable(protect_table(table, T))
 
     def test_ragged_tables_are_refused(self) -> None:
-        with pytest.raises(ValueError, match="same length"):
-            protect_table([[1, 2], [3]], T)
+        guard = Disclosure(T)
+        total = guard.public(6)
+        rows = [guard.count(3), guard.count(3)]
+        with pytest.raises(ValueError, match="one total per row and per column"):
+            guard.table([[guard.count(1), guard.count(2)], [guard.count(3)]], rows, rows, total)
 
     @settings(max_examples=150, deadline=None)
     @given(
@@ -221,6 +270,116 @@ class TestTable:
             for cell, value in zip(row, values, strict=True):
                 assert cell.value == value
                 assert cell.suppressed or not 0 < value < T
-        if any(c.value > 0 and not c.suppressed for row in cells for c in row):
-            assert_nothing_recoverable(cells)
-        # else everything non-zero is hidden already: nothing more could protect them
+        found = recoverable(cells)
+        if found:  # only what nothing could have protected
+            assert found <= recoverable(hide_everything(cells))
+
+
+class TestLinked:
+    """Counts printed in several places and groups worked out by subtraction."""
+
+    def test_public_figures_are_never_hidden(self) -> None:
+        guard = Disclosure(T)
+        started = guard.public(3)
+        guard.add(started, [guard.count(3)])
+        guard.protect()
+        assert guard.cell(started) == Cell(3, False, T)
+
+    def test_a_count_pinned_by_public_figures_whatever_is_hidden_is_not_fought_for(self) -> None:
+        # The only non-zero row of a breakdown is the total: hiding it, or its neighbours in
+        # other sums, would protect nothing.
+        guard = Disclosure(T)
+        total = guard.public(10)
+        rows = [guard.count(10), guard.count(0)]
+        guard.add(total, rows)
+        answered = guard.count(10)
+        guard.add(answered, [rows[0]])
+        guard.protect()
+        assert [guard.cell(row).suppressed for row in rows] == [False, False]
+        assert not guard.cell(answered).suppressed
+
+    def test_a_group_worked_out_by_subtraction_protects_the_counts_it_is_part_of(
+        self,
+    ) -> None:
+        # 10 started, 9 reached the profile question: 1 did not. With no skip, those with no
+        # profile are those who did not reach it: the 9 would give the hidden 1 away.
+        guard = Disclosure(T)
+        started, reached, skipped, no_profile = (
+            guard.public(10),
+            guard.count(9),
+            guard.count(0),
+            guard.count(1),
+        )
+        missing = guard.rest(started, [reached])
+        assert missing is not None and guard.value(missing) == 1
+        guard.add(no_profile, [skipped, missing])
+        guard.protect()
+        assert guard.cell(no_profile).shown() == "< 5"
+        assert guard.cell(reached).shown() == "n.c."
+
+    def test_a_group_is_not_hidden_for_itself(self) -> None:
+        # The digest's groups are its printed counts: 10 started and 9 reached a question
+        # say that 1 did not, which no printed count hides.
+        guard = Disclosure(T)
+        started, reached = guard.public(10), guard.count(9)
+        guard.rest(started, [reached])
+        guard.protect()
+        assert not guard.cell(reached).suppressed
+
+    def test_a_count_printed_twice_is_protected_in_both_sums(self) -> None:
+        # The profile breakdown [9 lives there, 1 no answer] and the question's answers,
+        # 9 = the same "lives there" count: the answers would give the 9, hence the 1, away.
+        guard = Disclosure(T)
+        total = guard.public(10)
+        lives, no_answer = guard.count(9), guard.count(1)
+        guard.add(total, [lives, no_answer])
+        answered = guard.count(9)
+        guard.add(answered, [lives])
+        guard.protect()
+        assert [guard.cell(f).shown() for f in (lives, no_answer, answered)] == [
+            "n.c.",
+            "< 5",
+            "n.c.",
+        ]
+
+    def test_quotes_count_as_knowledge(self) -> None:
+        # 3 and 1 hidden with their sum known: 1 to 3 each, until 3 quotes say "at least 3".
+        def shown(at_least: int) -> list[str]:
+            guard = Disclosure(T)
+            figures = [guard.count(3, at_least=at_least), guard.count(1), guard.count(30)]
+            guard.add(guard.public(34), figures)
+            guard.protect()
+            return [guard.cell(figure).shown() for figure in figures]
+
+        assert shown(0) == ["< 5", "< 5", "30"]
+        assert shown(3) == ["< 5", "< 5", "n.c."]
+
+    def test_a_hidden_breakdown_row_is_hidden_in_the_table_too(self) -> None:
+        # Quartiers A, B, C by two profiles. A (1) is small, B (7) hidden to protect it; the
+        # table's row B, [7, 0], would say B is 7, hence A is 1.
+        guard = Disclosure(T)
+        total = guard.public(38)
+        table = [[1, 0], [7, 0], [10, 20]]
+        cells = [[guard.count(value) for value in row] for row in table]
+        rows = [guard.count(sum(row)) for row in table]
+        columns = [guard.count(sum(row[c] for row in table)) for c in range(2)]
+        guard.add(total, rows)
+        guard.add(total, columns)
+        guard.table(cells, rows, columns, total)
+        guard.protect()
+        assert [guard.cell(row).shown() for row in rows] == ["< 5", "n.c.", "30"]
+        assert guard.cell(cells[1][0]).suppressed
+
+    def test_sums_that_do_not_hold_are_refused_or_left_out(self) -> None:
+        guard = Disclosure(T)
+        total, part = guard.public(10), guard.count(9)
+        assert not guard.link(total, [part])
+        with pytest.raises(ValueError, match="do not add up"):
+            guard.add(total, [part])
+        assert guard.rest(part, [total]) is None  # 9 - 10 is no group
+
+    def test_a_table_needs_a_public_total(self) -> None:
+        guard = Disclosure(T)
+        total = guard.count(2)
+        with pytest.raises(ValueError, match="public"):
+            guard.table([[guard.count(2)]], [total], [total], total)

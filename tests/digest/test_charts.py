@@ -22,7 +22,7 @@ from digest.charts import (
     plan,
 )
 from digest.model import Cell, ChoiceResult, DayCount, Totals
-from tests.digest.samples import PERIOD, choice, make_digest, row, with_suppressed_values
+from tests.digest.samples import PERIOD, cell, choice, make_digest, row, with_suppressed_values
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -74,7 +74,7 @@ class TestWhichCharts:
             totals=Totals(0, 0, 0, 0),
             funnel=[],
             choices=[choice("besoins", "besoins", {}, answered=0)],
-            days=[DayCount(PERIOD.start.date(), 0)],
+            days=[DayCount(PERIOD.start.date(), Cell(0))],
         )
         assert charts(quiet) == [] and plan(quiet) == []
 
@@ -95,7 +95,7 @@ class TestImages:
             0,
             [row(f"o{n}", f"{long} {n}", 400 - n) for n in range(20)],
         )
-        days = [DayCount(PERIOD.start.date(), n) for n in range(90)]
+        days = [DayCount(PERIOD.start.date(), cell(n)) for n in range(90)]
         for chart in charts(make_digest(choices=[many], days=days)):
             assert size(chart)[0] == WIDTH
 
@@ -201,3 +201,30 @@ class TestSuppression:
         hidden = [*funnel[:4], type(funnel[4])("proposition", "Proposition", Cell(3, True, 5))]
         [(_, figure)] = [f for f in figures(make_digest(funnel=hidden)) if f[0].kind == "funnel"]
         assert "< 5" in drawn_texts(figure) and "3" not in drawn_texts(figure)
+
+    def test_days_hidden_are_hatched_at_the_threshold_and_labelled(self):
+        days = [DayCount(PERIOD.start.date(), cell(12)), DayCount(PERIOD.start.date(), cell(3))]
+        digest = make_digest(days=days)
+        [(_, figure)] = [f for f in figures(digest) if f[0].kind == "days"]
+        bars = [patch for patch in figure.axes[0].patches if isinstance(patch, Rectangle)]
+        assert [bar.get_height() for bar in bars] == [12, 5]
+        assert [bool(bar.get_hatch()) for bar in bars] == [False, True]
+        assert "< 5" in drawn_texts(figure) and "3" not in drawn_texts(figure)
+        assert charts(with_suppressed_values(digest, 1)) == charts(
+            with_suppressed_values(digest, 4)
+        )
+
+    def test_the_number_of_answers_is_drawn_as_printed(self):
+        choice = ChoiceResult(
+            "besoins",
+            "Besoins ?",
+            "besoins",
+            9,
+            0,
+            [row("a", "A", 9)],
+            hidden=frozenset({"answered"}),
+            threshold=5,
+        )
+        [(_, figure), *_] = figures(make_digest(choices=[choice]))
+        assert any("n.c. réponse(s)" in text for text in drawn_texts(figure))
+        assert not any("9 réponse(s)" in text for text in drawn_texts(figure))

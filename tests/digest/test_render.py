@@ -20,7 +20,7 @@ from digest.render import (
     render_telegram,
     render_telegram_summary,
 )
-from tests.digest.samples import PERIOD, make_digest, row, with_suppressed_values
+from tests.digest.samples import PERIOD, cell, make_digest, row, with_suppressed_values
 from tests.fakebotapi.html import MESSAGE_MAX_LENGTH, check_message_text, parse_html, utf16_len
 
 SCRIPT = "<script>alert('x')</script> & co"
@@ -201,6 +201,59 @@ class TestSuppression:
         assert render_plain([one]) == render_plain([four])
         assert render_telegram_summary(one) == render_telegram_summary(four)
 
+    def test_hidden_answers_skips_texts_and_totals_never_reach_any_output(self):
+        digest = make_digest(
+            hidden_totals=frozenset({"completed", "abandoned"}),
+            hidden_previous=frozenset({"new_participants"}),
+            choices=[
+                ChoiceResult(
+                    "age",
+                    "Votre âge ?",
+                    "profil",
+                    answered=7,
+                    skipped=2,
+                    rows=[row("jeune", "Jeune", 7)],
+                    hidden=frozenset({"answered", "skipped"}),
+                    threshold=5,
+                )
+            ],
+            texts=[TextResult("idee", "Une idée ?", None, 3, ["Un banc"], True, 5)],
+        )
+        one, four = with_suppressed_values(digest, 1), with_suppressed_values(digest, 4)
+        assert one != four
+        assert render_telegram([one]) == render_telegram([four])
+        assert render_email_html([one]) == render_email_html([four])
+        assert render_plain([one]) == render_plain([four])
+        plain = render_plain([digest])
+        assert "✅ Parcours terminés : n.c.\n" in plain  # no trend either
+        assert "⏸ Parcours abandonnés : n.c.\n" in plain
+        assert "Taux de réponse complète" not in plain
+        assert "👤 Nouveaux participants : 42\n" in plain  # its trend gave the 30 away
+        assert "📝 Parcours commencés : 50 ▼ -3" in plain
+        assert "n.c. réponse(s), < 5 passée(s)\n1. Jeune : 7\n" in plain  # no share
+        assert "< 5 réponse(s) écrite(s), les plus récentes :" in plain
+
+    def test_no_share_of_hidden_answers(self):
+        choice = ChoiceResult(
+            "q",
+            "Q ?",
+            None,
+            answered=9,
+            skipped=0,
+            rows=[row("a", "A", 9)],
+            hidden=frozenset({"answered"}),
+            threshold=5,
+        )
+        assert "1. A : 9\n" in render_plain([make_digest(choices=[choice])])
+        shown = dataclasses.replace(choice, hidden=frozenset())
+        assert "1. A : 9 (100\u202f%)\n" in render_plain([make_digest(choices=[shown])])
+
+    def test_small_days_are_hidden(self):
+        plain = render_plain([make_digest()])
+        assert "jeu. 19/11 : 5\n" in plain and "mer. 18/11 : 0\n" in plain
+        days = [dataclasses.replace(day, sessions=cell(3)) for day in make_digest().days]
+        assert "jeu. 19/11 : < 5\n" in render_plain([make_digest(days=days)])
+
     def test_the_order_of_suppressed_rows_does_not_tell_which_is_larger(self):
         def digest(a: int, b: int) -> Digest:
             rows = sorted(
@@ -328,9 +381,13 @@ class TestWording:
 
     def test_long_periods_name_the_busiest_day(self):
         start = PERIOD.start.date()
-        days = [DayCount(start + dt.timedelta(days=n), n % 7) for n in range(30)]
+        days = [DayCount(start + dt.timedelta(days=n), cell(n % 7)) for n in range(30)]
         plain = render_plain([make_digest(days=days)])
         assert "Jour le plus actif : dim. 22/11 (6 parcours)" in plain
+        # A day hidden to protect another may have had more: the busiest is not named.
+        days[3] = DayCount(days[3].day, Cell(9, True, 5))
+        plain = render_plain([make_digest(days=days)])
+        assert "Jour le plus actif : non communiqué (petits groupes)." in plain
 
     def test_the_summary_fits_one_message(self):
         summary = render_telegram_summary(big_digest())

@@ -1,0 +1,195 @@
+"""No count hidden in one place of a digest can be worked out from what it prints elsewhere.
+
+Real residents' sessions go through the store and the aggregation; `tests.digest.reader`
+reads what the writers print (the shared layout) as a careful reader would and reports
+what it pins down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest.aggregate import build_digest
+from digest.model import Digest, Period
+from digest.render import render_plain
+from flows.loader import BUILTIN_DIR, load_consultation
+from flows.model import OTHER_CODE, ChoiceStepBase, MultiStep, ScaleStep, TextStep, YesNoStep
+from flows.state import Answer, Phase, SessionState
+from storage.base import Channel, Status, Turn
+from storage.sqlite import SqliteStore
+from tests.digest.reader import read
+
+CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne", "Nord"])
+QUESTIONS = CONSULTATION.questions()
+START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
+PERIOD = Period(START, START + dt.timedelta(days=7))
+CHANNELS = [Channel.TELEGRAM, Channel.ASSISTED, Channel.PAPER]
+
+
+def section(plain: str, title: str) -> str:
+    """One section of a plain-text digest, from its title to the next blank line."""
+    return plain.split(f"\n{title}\n", 1)[1].split("\n\n", 1)[0]
+
+
+def answer(step: object, rng: random.Random, number: int) -> Answer:
+    """A plausible answer to `step`, skipped now and then when it may be."""
+    if getattr(step, "optional", False) and rng.random() < 0.3:
+        return Answer(skipped=True)
+    if isinstance(step, TextStep):
+        return Answer(text=f"texte {number}")
+    if isinstance(step, YesNoStep):
+        return Answer(choices=[rng.choice(["yes", "no"])])
+    if isinstance(step, ScaleStep):
+        return Answer(choices=[str(rng.randint(step.min, step.max))])
+    assert isinstance(step, ChoiceStepBase)
+    codes = step.codes()[:3]  # few options: small populations make groups worth hiding
+    picks = rng.sample(codes, rng.randint(1, 2)) if isinstance(step, MultiStep) else []
+    picks = picks or [rng.choice(codes)]
+    text = f"autre {number}" if OTHER_CODE in picks else None
+    return Answer(choices=picks, text=text)
+
+
+async def commit(
+    store: SqliteStore, number: int, answers: dict[str, Answer], channel: Channel, hour: int
+) -> None:
+    """One resident's session, answered at once, completed when every question is."""
+    now = START + dt.timedelta(hours=hour)
+    who = await store.participant(f"resident-{number}", now)
+    done = len(answers) == len(QUESTIONS)
+    state = SessionState(
+        consultation_id=CONSULTATION.id,
+        phase=Phase.DONE if done else Phase.QUESTION,
+        history=list(answers),
+        answers=answers,
+        position=len(answers) + 1,
+    )
+    await store.commit(
+        Turn(
+            participant_id=who.id,
+            consultation_id=CONSULTATION.id,
+            channel=channel,
+            state=state,
+            status=Status.COMPLETED if done else Status.ACTIVE,
+            now=now,
+            saved=answers,
+        )
+    )
+
+
+def digest_of(sessions: Sequence[tuple[dict[str, Answer], Channel, int]], group: int) -> Digest:
+    """The digest of the week in which these sessions were answered."""
+
+    async def run(path: Path) -> Digest:
+        async with SqliteStore(path, synchronous="OFF") as store:
+            for number, (answers, channel, hour) in enumerate(sessions):
+                await commit(store, number, answers, channel, hour)
+            return await build_digest(store, CONSULTATION, PERIOD, min_group_size=group)
+
+    with tempfile.TemporaryDirectory() as folder:
+        return asyncio.run(run(Path(folder) / "parole.sqlite3"))
+
+
+def assert_nothing_worked_out(digest: Digest) -> None:
+    reading = read(digest, CONSULTATION)
+    assert reading.problems == []
+    assert reading.worked_out() == []
+
+
+def everything(number: int, **chosen: str) -> dict[str, Answer]:
+    """A full set of answers, with `chosen` codes for some questions."""
+    answers = {step.id: answer(step, random.Random(number), number) for step in QUESTIONS}
+    for step_id, code in chosen.items():
+        answers[step_id] = Answer(choices=[code])
+    return answers
+
+
+def test_the_profile_of_the_resident_who_stopped_cannot_be_worked_out() -> None:
+    # QA's case: ten residents, nine live in the quartier and answer everything, one stops
+    # after the quartier question. "Sans réponse" of the profile breakdown is 1, shown
+    # "< 5"; the profile question's "9 réponse(s)" and "J'y habite : 9" gave it away.
+    answers = [
+        everything(n, quartier="bourgogne", profil="habitant", age="26-40") for n in range(9)
+    ]
+    sessions = [(a, Channel.TELEGRAM, n + 1) for n, a in enumerate(answers)]
+    sessions.append(({"quartier": Answer(choices=["bourgogne"])}, Channel.TELEGRAM, 12))
+    digest = digest_of(sessions, 5)
+    plain = render_plain([digest])
+    assert "• Sans réponse : < 5" in section(plain, "Par lien avec le quartier")
+    question = section(plain, "Quel est votre lien avec ce quartier ?")
+    assert "9 réponse(s)" not in question and "J'y habite : 9" not in question
+    assert "3. Quel est votre lien avec ce quartier ? : 9" not in plain  # the funnel
+    assert_nothing_worked_out(digest)
+
+
+def test_few_skips_are_hidden_and_the_answers_with_them() -> None:
+    # Nine residents answer everything; two of them skip the age: "7 réponse(s), 2
+    # passée(s)" printed the 2, and the funnel's 9 the 2 from the 7.
+    sessions = []
+    for n in range(9):
+        answers = everything(n, quartier="bourgogne", profil="habitant", age="26-40")
+        if n < 2:
+            answers["age"] = Answer(skipped=True)
+        sessions.append((answers, Channel.TELEGRAM, n + 1))
+    digest = digest_of(sessions, 5)
+    age = section(render_plain([digest]), "Quel âge avez-vous ?")
+    assert age.splitlines()[1] == "n.c. réponse(s), < 5 passée(s)"
+    assert "%" not in age  # no share of a hidden number of answers
+    assert_nothing_worked_out(digest)
+
+
+def test_a_count_equal_to_the_public_total_is_shown() -> None:
+    # Everyone lives in Bourgogne: hiding the count would hide nothing.
+    sessions = [
+        (everything(n, quartier="bourgogne", profil="habitant", age="26-40"), Channel.PAPER, n)
+        for n in range(6)
+    ]
+    plain = render_plain([digest_of(sessions, 5)])
+    assert "• Bourgogne : 6" in section(plain, "Par quartier")
+
+
+def test_quotes_under_a_small_hidden_count_cannot_be_counted_up_to_it() -> None:
+    # Four "Autre" quartiers with their texts, "< 5": four quotes would say 4.
+    sessions = []
+    for n in range(10):
+        answers = everything(n, quartier="bourgogne", profil="habitant", age="26-40")
+        if n < 4:
+            answers["quartier"] = Answer(choices=[OTHER_CODE], text=f"rue {n}")
+        sessions.append((answers, Channel.TELEGRAM, n + 1))
+    digest = digest_of(sessions, 5)
+    quartier = next(choice for choice in digest.choices if choice.step_id == "quartier")
+    assert quartier.other_count == 4 and quartier.cell("other_count").shown() == "< 5"
+    assert quartier.other_texts == ["rue 3", "rue 2", "rue 1"]
+    assert_nothing_worked_out(digest)
+
+
+residents = st.lists(
+    st.tuples(
+        st.integers(0, len(QUESTIONS)),  # how many questions the resident answered
+        st.sampled_from(CHANNELS),
+        st.integers(0, 2**32 - 1),  # the answers' random seed
+        st.integers(0, 6 * 24),  # the hour of the week
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(residents, st.sampled_from([3, 5]))
+def test_no_hidden_count_can_be_worked_out(
+    drawn: list[tuple[int, Channel, int, int]], group: int
+) -> None:
+    sessions = []
+    for number, (reached, channel, seed, hour) in enumerate(drawn):
+        rng = random.Random(seed)
+        answers = {step.id: answer(step, rng, number) for step in QUESTIONS[:reached]}
+        sessions.append((answers, channel, hour))
+    assert_nothing_worked_out(digest_of(sessions, group))
