@@ -327,13 +327,17 @@ def _export_table(settings: Settings, args: argparse.Namespace, store: SqliteSto
     if out is None and args.format == "xlsx":
         out = Path(f"{consultation.id}.xlsx")  # a spreadsheet is no use on a terminal
 
+    zone = settings.consultation.timezone
+
     async def write(out: IO[str] | Path) -> int:
         await store.open()
         try:
             if isinstance(out, Path) and args.format == "xlsx":
-                return await export_xlsx(store, consultation, out)
+                return await export_xlsx(store, consultation, out, timezone=zone)
             # A pipe gets no byte order mark; a file does (Excel needs it for accents).
-            return await export_csv(store, consultation, out, bom=isinstance(out, Path))
+            return await export_csv(
+                store, consultation, out, bom=isinstance(out, Path), timezone=zone
+            )
         finally:
             await store.close()
 

@@ -268,7 +268,11 @@ class StaffHandlers:
         day = self.clock().astimezone(ZoneInfo(self.timezone)).date()
         for consultation in chosen:
             attachment = await export_attachment(
-                self.store, consultation, "csv" if fmt == "csv" else "xlsx", day
+                self.store,
+                consultation,
+                "csv" if fmt == "csv" else "xlsx",
+                day,
+                timezone=self.timezone,
             )
             await _send_item(context.bot, chat.id, attachment)
 

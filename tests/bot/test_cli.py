@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import signal
 import threading
 import time
@@ -514,3 +515,22 @@ def test_export_into_a_pipe_closed_early_stops_quietly(
         code = main(["export", "--format", "jsonl"])
     assert code == 1
     assert capsys.readouterr().err == ""
+
+
+def test_export_times_are_in_the_city_time_zone(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    workdir: Path,
+    consultation: Consultation,
+):
+    typing(monkeypatch, journey(consultation))
+    assert parole(capsys, "chat", "--as", "demo")[0] == 0
+    paris = parole(capsys, "export", "--format", "csv")[1]
+    monkeypatch.setenv("PAROLE_CONSULTATION__TIMEZONE", "America/Cayenne")
+    cayenne = parole(capsys, "export", "--format", "csv")[1]
+    offsets = {
+        zone: set(re.findall(r"T\d\d:\d\d:\d\d([+-]\d\d:\d\d)", out))
+        for zone, out in (("paris", paris), ("cayenne", cayenne))
+    }
+    assert offsets["cayenne"] == {"-03:00"}
+    assert offsets["paris"] <= {"+01:00", "+02:00"} and offsets["paris"]

@@ -6,6 +6,7 @@ import asyncio
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -143,6 +144,15 @@ async def test_export_sends_a_csv_by_default_and_an_xlsx_on_request(chat: StaffC
     workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True)
     assert workbook.sheetnames
     workbook.close()
+
+
+async def test_export_times_are_in_the_city_time_zone(chat: StaffChat):
+    chat.settings.consultation.timezone = "America/Cayenne"
+    chat.api.send_text(STAFF, "/export")
+    await chat.deliver()
+    [document] = uploads(chat.api.messages(STAFF.id), "document")
+    offsets = set(re.findall(r"T\d\d:\d\d:\d\d([+-]\d\d:\d\d)", document.content.decode()))
+    assert offsets == {"-03:00"}
 
 
 async def test_export_explains_its_arguments(chat: StaffChat):
