@@ -68,20 +68,36 @@ async def consultation_stats(
     return found
 
 
-def rate(totals: Totals) -> str:
-    """The share of sessions started in the window that were completed, "–" without any."""
+# Shown whatever their size, as in digests: they say how many took part, not who did what.
+ALWAYS_SHOWN = frozenset({"new_participants", "sessions_started"})
+
+
+def rate(totals: Totals, min_group: int = 0) -> str:
+    """The share of sessions started in the window that were completed, "–" without any
+    (hidden with the count of completed sessions when that one is)."""
     if totals.sessions_started == 0:
         return "–"
+    if 0 < totals.completed < min_group:
+        return "n.c."
     return f"{round(100 * totals.completed / totals.sessions_started)} %"
 
 
-def stats_table(stats: ConsultationStats) -> str:
+def count(value: int, field: str, min_group: int) -> str:
+    """A count as staff may see it: under `min_group` residents, "< min_group" (as in
+    digests, so /stats cannot tell what a digest of the same days hides)."""
+    if field in ALWAYS_SHOWN or not 0 < value < min_group:
+        return str(value)
+    return f"< {min_group}"
+
+
+def stats_table(stats: ConsultationStats, min_group: int = 0) -> str:
     """A fixed-width table (for a monospace block) of one consultation's figures."""
     windows = (stats.today, stats.week, stats.ever)
     rows: list[tuple[str, ...]] = [("", *notes.STATS_COLUMNS)]
     for field in ("new_participants", "sessions_started", "completed", "abandoned"):
-        rows.append((notes.STATS_LABELS[field], *(str(getattr(t, field)) for t in windows)))
-    rows.append((notes.STATS_LABELS["rate"], *(rate(t) for t in windows)))
+        values = (count(getattr(t, field), field, min_group) for t in windows)
+        rows.append((notes.STATS_LABELS[field], *values))
+    rows.append((notes.STATS_LABELS["rate"], *(rate(t, min_group) for t in windows)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         row[0].ljust(widths[0])

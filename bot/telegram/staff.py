@@ -245,7 +245,8 @@ class StaffHandlers:
         )
         blocks = [f"<b>{escape(notes.STATS_TITLE.format(now=notes.when(now, self.timezone)))}</b>"]
         for item in found:
-            blocks.append(f"<b>{escape(item.title)}</b>\n<pre>{escape(stats_table(item))}</pre>")
+            table = stats_table(item, self.settings.digest.min_group_size)
+            blocks.append(f"<b>{escape(item.title)}</b>\n<pre>{escape(table)}</pre>")
         await chat.send_message("\n\n".join(blocks), parse_mode=ParseMode.HTML)
 
     async def export(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

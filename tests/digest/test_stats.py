@@ -1,0 +1,28 @@
+"""/stats hides small counts as digests do, so comparing the two reveals nothing."""
+
+from __future__ import annotations
+
+from digest.model import Totals
+from digest.stats import ConsultationStats, stats_table
+
+
+def row(table: str, label: str) -> list[str]:
+    [line] = [line for line in table.splitlines() if line.startswith(label)]
+    return line.removeprefix(label).split("  ")
+
+
+def cells(table: str, label: str) -> list[str]:
+    return [cell.strip() for cell in row(table, label) if cell.strip()]
+
+
+def test_small_counts_of_what_residents_did_are_hidden():
+    today = Totals(new_participants=2, sessions_started=2, completed=1, abandoned=0)
+    week = Totals(new_participants=9, sessions_started=9, completed=3, abandoned=6)
+    ever = Totals(new_participants=40, sessions_started=41, completed=30, abandoned=8)
+    table = stats_table(ConsultationStats("c", "C", today, week, ever), min_group=5)
+    # How many took part is shown whatever its size, as in digests.
+    assert cells(table, "Participants") == ["2", "9", "40"]
+    assert cells(table, "Commencés") == ["2", "9", "41"]
+    assert cells(table, "Terminés") == ["< 5", "< 5", "30"]
+    assert cells(table, "Abandonnés") == ["0", "6", "8"]
+    assert cells(table, "Taux complet") == ["n.c.", "n.c.", "73 %"]
