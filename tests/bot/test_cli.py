@@ -500,14 +500,22 @@ def test_files_parole_writes_are_readable_by_its_user_only(
         assert (workdir / name).stat().st_mode & 0o077 == 0, name
 
 
-def test_export_into_a_pipe_closed_early_stops_quietly(
+@pytest.fixture
+def answered(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     workdir: Path,
     consultation: Consultation,
-):
+) -> Path:
+    """A resident answered the whole consultation in the terminal; the working folder."""
     typing(monkeypatch, journey(consultation))
     assert parole(capsys, "chat", "--as", "demo")[0] == 0
+    return workdir
+
+
+def test_export_into_a_pipe_closed_early_stops_quietly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, answered: Path
+):
     read, write = os.pipe()
     os.close(read)  # `parole export | head -1` once head has its line
     with open(write, "w", encoding="utf-8") as pipe:
@@ -518,13 +526,8 @@ def test_export_into_a_pipe_closed_early_stops_quietly(
 
 
 def test_export_times_are_in_the_city_time_zone(
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    workdir: Path,
-    consultation: Consultation,
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, answered: Path
 ):
-    typing(monkeypatch, journey(consultation))
-    assert parole(capsys, "chat", "--as", "demo")[0] == 0
     paris = parole(capsys, "export", "--format", "csv")[1]
     monkeypatch.setenv("PAROLE_CONSULTATION__TIMEZONE", "America/Cayenne")
     cayenne = parole(capsys, "export", "--format", "csv")[1]
