@@ -193,8 +193,7 @@ class Conversations:
 
     async def resume(self, who: Participant, lang: Lang) -> Reply:
         """/reprendre: show the current question again."""
-        current = who.current_session_id
-        stored = None if current is None else await self.store.session(current)
+        stored = await self._latest(who)
         session = _active(stored)
         if session is None:
             # Someone who finished has nothing to resume, and nothing to begin either.
@@ -460,9 +459,13 @@ class Conversations:
         return _active(session), seen
 
     async def _current(self, who: Participant) -> StoredSession | None:
+        return _active(await self._latest(who))
+
+    async def _latest(self, who: Participant) -> StoredSession | None:
+        """The participant's current session, whatever its status (finished included)."""
         if who.current_session_id is None:
             return None
-        return _active(await self.store.session(who.current_session_id))
+        return await self.store.session(who.current_session_id)
 
     def _closed(self, engine: Engine, lang: Lang, now: dt.datetime | None = None) -> Reply | None:
         today = (now or self._clock()).astimezone(self._zone).date()
