@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from digest import notes
 from digest.aggregate import build_totals
-from digest.model import Period, Totals
+from digest.model import Cell, Period, Totals
 from flows.model import Consultation
 from storage.base import ReportStore
 
@@ -85,9 +85,8 @@ def rate(totals: Totals, min_group: int = 0) -> str:
 def count(value: int, field: str, min_group: int) -> str:
     """A count as staff may see it: under `min_group` residents, "< min_group" (as in
     digests, so /stats cannot tell what a digest of the same days hides)."""
-    if field in ALWAYS_SHOWN or not 0 < value < min_group:
-        return str(value)
-    return f"< {min_group}"
+    small = field not in ALWAYS_SHOWN and 0 < value < min_group
+    return Cell(value, suppressed=small, threshold=min_group).shown()
 
 
 def stats_table(stats: ConsultationStats, min_group: int = 0) -> str:
