@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from telegram import Message, Update
-from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
@@ -52,34 +51,32 @@ MESSAGES: dict[str, Text] = {
 }
 
 say = Messages(MESSAGES).say
-GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 
 
 class NoStaffYet(filters.MessageFilter):
-    """A message in private while no staff user is configured."""
+    """Any message while no staff user is configured."""
 
     def __init__(self, staff: StaffSettings) -> None:
         super().__init__(name="NoStaffYet")
         self.staff = staff
 
     def filter(self, message: Message) -> bool:
-        """Whether the sender should be told their own id."""
-        return message.chat.type == ChatType.PRIVATE and not self.staff.user_ids
+        """Whether the staff list is still empty (read on every call)."""
+        return not self.staff.user_ids
 
 
-class StaffInOtherGroup(filters.MessageFilter):
-    """A message from a staff user in a group that is not a staff chat."""
+class StaffOutsideStaffChats(filters.MessageFilter):
+    """A message from a staff user in a chat that is not a staff chat."""
 
     def __init__(self, staff: StaffSettings) -> None:
-        super().__init__(name="StaffInOtherGroup")
+        super().__init__(name="StaffOutsideStaffChats")
         self.staff = staff
 
     def filter(self, message: Message) -> bool:
-        """Whether the sender should be told the group's id."""
+        """Whether the sender is staff and the chat is not theirs (read on every call)."""
         user = message.from_user
         return (
             user is not None
-            and message.chat.type in GROUPS
             and user.id in self.staff.user_ids
             and message.chat.id not in self.staff.chat_ids
         )
@@ -117,9 +114,9 @@ def register(
     handlers (call before theirs); in groups, in the earlier group `before_residents`, which
     does not stop the residents' own answer there."""
     names = list(commands)
-    private = filters.UpdateType.MESSAGE & NoStaffYet(staff)
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & NoStaffYet(staff)
     application.add_handler(CommandHandler(names, tell_own_id, filters=private))
-    in_group = filters.UpdateType.MESSAGE & StaffInOtherGroup(staff)
+    in_group = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & StaffOutsideStaffChats(staff)
     application.add_handler(
         CommandHandler(names, tell_group_id, filters=in_group), group=before_residents
     )
