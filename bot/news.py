@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
-from typing import Final, Protocol
+from typing import Final, Protocol, TypeVar
 
 from bot.conversation import Clock, utc_now
 from bot.news_texts import say
@@ -123,14 +123,8 @@ async def audience(store: NewsRecords, text: str) -> Audience:
     is stored); a preview reads it without recording anything."""
     news_id = await store.find_news(text)
     reached = set() if news_id is None else await store.delivered(news_id)
-    langs: Counter[Lang] = Counter()
-    already = 0
-    for kept in await store.contacts():
-        if kept.participant_id in reached:
-            already += 1
-        else:
-            langs[kept.lang or "fr"] += 1
-    return Audience(langs, already)
+    waiting, already = _not_reached(await store.contacts(), reached)
+    return Audience(Counter(kept.lang or "fr" for kept in waiting), already)
 
 
 async def send(
@@ -146,13 +140,10 @@ async def send(
     news_id = await store.news_item(text, clock())
     reached = await store.delivered(news_id)
     recipients = await privacy.recipients()
+    waiting, already = _not_reached(recipients.readable, reached)
     by_lang: dict[Lang, dict[int, int]] = {}  # language -> chat id -> participant id
-    already = 0
-    for recipient in recipients.readable:
-        if recipient.participant_id in reached:
-            already += 1
-        else:
-            by_lang.setdefault(recipient.lang, {})[recipient.chat_id] = recipient.participant_id
+    for recipient in waiting:
+        by_lang.setdefault(recipient.lang, {})[recipient.chat_id] = recipient.participant_id
     delivered = 0
     failed: dict[int, str] = {}  # participant id -> error type
     for lang, chats in by_lang.items():
@@ -181,6 +172,20 @@ async def send(
         report.already,
     )
     return report
+
+
+class _Resident(Protocol):
+    @property
+    def participant_id(self) -> int: ...
+
+
+R = TypeVar("R", bound=_Resident)
+
+
+def _not_reached(residents: Sequence[R], reached: set[int]) -> tuple[list[R], int]:
+    """The residents a send still has to reach, and how many it already has."""
+    waiting = [resident for resident in residents if resident.participant_id not in reached]
+    return waiting, len(residents) - len(waiting)
 
 
 def report_text(report: NewsReport, lang: Lang = "fr") -> str:
