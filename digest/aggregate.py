@@ -66,6 +66,7 @@ from digest.model import (
     Totals,
 )
 from digest.suppress import Disclosure
+from digest.texts import DEFAULT_TIMEZONE
 from flows.model import (
     OTHER_CODE,
     YES,
@@ -207,7 +208,7 @@ async def build_digest(
     min_group_size: int = 5,
     recent_texts: int = 10,
     abandon_after: dt.timedelta = dt.timedelta(hours=48),
-    timezone: str = "Europe/Paris",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Digest:
     """Everything staff receive about `consultation` for `period` (definitions above)."""
     zone = ZoneInfo(timezone)  # fails early on an unknown zone name

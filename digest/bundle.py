@@ -25,6 +25,7 @@ from digest.charts import Chart, charts
 from digest.exports import export_csv, export_xlsx
 from digest.model import Digest, Period
 from digest.render import render_email_html, render_plain, render_telegram
+from digest.texts import DEFAULT_TIMEZONE
 from flows.model import Consultation
 from storage.base import ReportStore, Store
 
@@ -91,7 +92,7 @@ async def build_bundle(
     period: Period,
     *,
     heading: str,
-    timezone: str = "Europe/Paris",
+    timezone: str = DEFAULT_TIMEZONE,
     min_group_size: int = 5,
     recent_texts: int = 10,
     abandon_after_hours: int = 48,
@@ -161,7 +162,7 @@ async def export_attachment(
     fmt: Format,
     day: dt.date,
     *,
-    timezone: str = "Europe/Paris",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Attachment:
     """One consultation's answers exported as `fmt`, read back into memory (times in
     `timezone`)."""

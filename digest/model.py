@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+from digest.texts import DEFAULT_TIMEZONE
+
 
 @dataclass(frozen=True)
 class Period:
@@ -164,7 +166,7 @@ class Digest:
     texts: list[TextResult]
     days: list[DayCount]
     min_group_size: int
-    timezone: str = "Europe/Paris"  # the city's: the period's dates and times are read in it
+    timezone: str = DEFAULT_TIMEZONE  # the city's: the period's dates and times are read in it
     # Headline figures (names of `Totals` fields) suppressed in `totals`, and in `previous`
     # (which only its trends show): how far residents went is a group like any other.
     hidden_totals: frozenset[str] = frozenset()

@@ -10,6 +10,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from digest.model import Period
+from digest.texts import DEFAULT_TIMEZONE
 
 # Headings: what a delivery is and why it covers its period (the digest shows the dates).
 SCHEDULED = "📬 Synthèse programmée « {schedule} », depuis la précédente."
@@ -44,13 +45,13 @@ PERIOD = "du {start} au {end}"
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 
 
-def when(moment: dt.datetime, timezone: str = "Europe/Paris") -> str:
+def when(moment: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
     """A moment as staff read it: "lun. 24/11/2025 08:00", in the city's time zone."""
     local = moment.astimezone(ZoneInfo(timezone))
     return f"{WEEKDAYS[local.weekday()]} {local:%d/%m/%Y %H:%M}"
 
 
-def period_text(start: dt.datetime, end: dt.datetime, timezone: str = "Europe/Paris") -> str:
+def period_text(start: dt.datetime, end: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
     """ "du lun. 17/11/2025 08:00 au lun. 24/11/2025 08:00"."""
     return PERIOD.format(start=when(start, timezone), end=when(end, timezone))
 
@@ -61,7 +62,7 @@ def scheduled_heading(schedule: str, *, first: bool) -> str:
 
 
 def on_demand_heading(
-    period: Period, last: dt.datetime | None, timezone: str = "Europe/Paris"
+    period: Period, last: dt.datetime | None, timezone: str = DEFAULT_TIMEZONE
 ) -> str:
     """The heading of a digest asked for now: since the last one sent, or the last 7 days."""
     if last is not None and period.start == last:
@@ -69,12 +70,12 @@ def on_demand_heading(
     return ON_DEMAND_WEEK
 
 
-def custom_heading(period: Period, timezone: str = "Europe/Paris") -> str:
+def custom_heading(period: Period, timezone: str = DEFAULT_TIMEZONE) -> str:
     """The heading of a digest of dates chosen on the command line."""
     return CUSTOM.format(period=period_text(period.start, period.end, timezone))
 
 
-def subject(period: Period, timezone: str = "Europe/Paris") -> str:
+def subject(period: Period, timezone: str = DEFAULT_TIMEZONE) -> str:
     """The e-mail subject of a digest of `period`."""
     return SUBJECT.format(period=period_text(period.start, period.end, timezone))
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from digest import notes
 from digest.aggregate import build_totals
 from digest.model import Cell, Period, Totals
+from digest.texts import DEFAULT_TIMEZONE
 from flows.model import Consultation
 from storage.base import ReportStore
 
@@ -32,7 +33,7 @@ async def consultation_stats(
     consultations: Sequence[Consultation],
     now: dt.datetime,
     *,
-    timezone: str = "Europe/Paris",
+    timezone: str = DEFAULT_TIMEZONE,
     abandon_after_hours: int = 48,
 ) -> list[ConsultationStats]:
     """Totals since local midnight, over the last 7 days and ever, for each consultation."""
