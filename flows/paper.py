@@ -188,13 +188,16 @@ def check(consultation: Consultation, text: str) -> Checked:
         return Checked([], problems, ignored)
     if not rows:
         return Checked([], [Problem(2, "-", "aucune ligne à importer")], ignored)
-    engine = Engine(consultation)
+    # The engine passes over the follow-up question as it does for an assisted entry (and
+    # any question that depends on it); its column, if the file has one, is not read.
+    engine = Engine(consultation, left_out=consultation.follow_up_steps())
     states: list[SessionState] = []
     for line, cells in rows:
         if "\0extra" in cells:
             problems.append(Problem(line, "-", "plus de cases que de colonnes"))
             continue
-        state, found = check_row(engine, line, cells)
+        read = {name: value for name, value in cells.items() if name not in left_out}
+        state, found = check_row(engine, line, read)
         problems += found
         if state is not None:
             states.append(state)
@@ -204,14 +207,13 @@ def check(consultation: Consultation, text: str) -> Checked:
 def check_row(
     engine: Engine, line: int, cells: Mapping[str, str]
 ) -> tuple[SessionState | None, list[Problem]]:
-    """One row as a finished session, or its problems (the follow-up question left out)."""
+    """One row as a finished session, or its problems (the steps `engine` leaves out are
+    passed over like any question not asked)."""
     consultation = engine.consultation
     answers: dict[str, Answer] = {}
     history: list[str] = []
     problems: list[Problem] = []
     for step in consultation.steps:
-        if is_follow_up(step):
-            continue
         state = SessionState(consultation_id=consultation.id, answers=answers)
         visible = {s.id for s in engine.visible_steps(state)}
         cell = cells.get(step.id, "")
