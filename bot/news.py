@@ -12,12 +12,16 @@ cost anyone their contact. Other failures (network, time-outs) keep the contact.
 
 Who received which text is recorded (`storage.news`): sending the same text again reaches
 only the residents it has not reached yet (a send stopped by an outage or a restart is
-finished that way), while a changed text is a new message for everyone.
+finished that way), while a changed text is a new message for everyone. One send at a time
+runs against a database, whichever process starts it (the bot's /nouvelles or `parole news
+--send`): a second one is refused with `SendInProgress` rather than reaching residents twice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import secrets
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,6 +45,15 @@ NOT_FOUND: Final = "BadRequest"
 # or a restart mid-send loses the record of one chunk at most (those residents would get
 # the text twice if it is sent again); smaller chunks would only mean more writes.
 CHUNK: Final = 200
+# How long a send's claim lasts without being renewed (it is, after every chunk): a process
+# that died mid-send blocks the next send for this long at most. A chunk takes seconds, or
+# as long as Telegram's 429s ask, which stay well under this.
+LEASE: Final = dt.timedelta(minutes=10)
+
+
+class SendInProgress(Exception):
+    """Another send of news is under way on this database (or stopped without a word less
+    than `LEASE` ago): nothing was sent."""
 
 
 class Delivery(Protocol):
@@ -137,6 +150,24 @@ async def send(
 ) -> NewsReport:
     """Send `text` to every resident who asked for news and has not received it yet, a chunk
     at a time, recording each chunk's deliveries; drop the chats that refuse for good."""
+    holder = secrets.token_hex(8)
+    if not await _claim(store, holder, clock):
+        raise SendInProgress
+    try:
+        return await _send(privacy, store, text, deliver, clock, holder)
+    finally:
+        await store.end_lease(holder)
+
+
+async def _claim(store: NewsStore, holder: str, clock: Clock) -> bool:
+    now = clock()
+    return await store.take_lease(holder, now, now + LEASE)
+
+
+async def _send(
+    privacy: Privacy, store: NewsStore, text: str, deliver: Deliver, clock: Clock, holder: str
+) -> NewsReport:
+    # Read under the claim: a send that ran just before has recorded all it reached.
     news_id = await store.news_item(text, clock())
     reached = await store.delivered(news_id)
     recipients = await privacy.recipients()
@@ -156,6 +187,9 @@ async def send(
             )
             delivered += len(outcome.delivered)
             failed |= {chats[chat]: reason for chat, reason in outcome.failed.items()}
+            if not await _claim(store, holder, clock):
+                # Expired and taken over: the other send now reaches whoever is left.
+                raise SendInProgress
     refused = {BLOCKED, NOT_FOUND} if delivered else {BLOCKED}
     dropped = 0
     for participant_id, reason in failed.items():
@@ -198,6 +232,11 @@ def report_text(report: NewsReport, lang: Lang = "fr") -> str:
     if report.already:
         lines.append(say("report_already", lang, n=report.already))
     return "\n".join(lines)
+
+
+def busy_text(lang: Lang) -> str:
+    """What staff read when another send holds the claim."""
+    return say("busy", lang, minutes=int(LEASE.total_seconds() // 60))
 
 
 def already_text(count: int, lang: Lang) -> str:

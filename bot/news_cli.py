@@ -127,6 +127,9 @@ async def _send(settings: Settings, store: SqliteStore, text: str) -> int:
         token = settings.telegram.token.get_secret_value()
         print(f"parole news: Telegram failed: {redact(error, token)}", file=sys.stderr)
         return 1
+    except news.SendInProgress:
+        print(f"parole news: {news.busy_text('en')}", file=sys.stderr)
+        return 1
     print(news.report_text(report, "en"))
     return 0
 

@@ -102,6 +102,14 @@ MESSAGES: dict[str, Text] = {
         en="😕 Sending stopped on a technical error (see the bot's log). You can send the same "
         "text again: it will go to the residents who have not got it yet.",
     ),
+    "busy": Text(
+        fr="⏳ Un autre envoi de nouvelles est en cours (ou s'est interrompu il y a moins de "
+        "{minutes} minutes) : rien n'a été envoyé. Réessayez dans quelques minutes : le "
+        "message n'ira qu'aux habitants qui ne l'ont pas encore reçu.",
+        en="⏳ Another send of news is under way (or stopped less than {minutes} minutes ago): "
+        "nothing was sent. Try again in a few minutes: the message will only go to the "
+        "residents who have not got it yet.",
+    ),
     "residents_one": Text(fr="1 habitant", en="1 resident"),
     "residents_many": Text(fr="{n} habitants", en="{n} residents"),
 }

@@ -388,6 +388,21 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
         ),
         rebuilds=True,
     ),
+    Migration(
+        11,
+        (
+            # Work that one process at a time may do (sending follow-up news), claimed until
+            # `until` and renewed while it runs: a process that dies leaves a claim that
+            # expires rather than one that blocks for ever.
+            """
+            CREATE TABLE leases (
+                name TEXT PRIMARY KEY,
+                holder TEXT NOT NULL,
+                until TEXT NOT NULL
+            ) WITHOUT ROWID
+            """,
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

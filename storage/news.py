@@ -3,7 +3,9 @@
 A news is the text as staff sent it, stripped: the same text sent again is the same news, so
 a send that stopped half-way (an outage, a restart) can be sent again to those it did not
 reach. A delivery names a participant, never a chat: chat ids stay sealed in the contacts.
-`NewsStore` is implemented by `SqliteStore` (see `storage.sqlite_news`).
+A send is claimed for a while (a lease) so that two processes sharing the database, the bot
+and `parole news --send`, never send at the same time. `NewsStore` is implemented by
+`SqliteStore` (see `storage.sqlite_news`).
 """
 
 from __future__ import annotations
@@ -33,3 +35,10 @@ class NewsStore(Protocol):
         Idempotent: a delivery already noted keeps its date. A participant erased meanwhile
         is left out rather than failing the others.
         """
+
+    async def take_lease(self, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
+        """Claim the sending of news for `holder` until `until`; False if someone else holds
+        a claim that has not expired. The holder renews its own claim the same way."""
+
+    async def end_lease(self, holder: str) -> None:
+        """Give up `holder`'s claim (nothing happens if it has lost it)."""

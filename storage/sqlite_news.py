@@ -2,7 +2,8 @@
 
 The tables are `news` and `news_deliveries` (migration 9). Finding a news by its text is a
 read by key (the text is unique); listing who received one may read thousands of rows, so it
-is a scan, off the event loop. A chunk's deliveries are written in one transaction.
+is a scan, off the event loop. A chunk's deliveries are written in one transaction. The
+claim on sending is a row of `leases` (migration 11).
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ _FIND: Final = "SELECT id FROM news WHERE text = ?"
 _RECORD: Final = (
     "INSERT OR IGNORE INTO news_deliveries (news_id, participant_id, delivered_at) "
     "SELECT ?, id, ? FROM participants WHERE id = ?"
+)
+
+LEASE: Final = "news"
+# One statement, so taking a claim is atomic between processes: the row is written when it
+# is new, when it is the holder's own, or when its claim has expired; otherwise not at all.
+_TAKE: Final = (
+    "INSERT INTO leases (name, holder, until) VALUES (:name, :holder, :until) "
+    "ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until "
+    "WHERE leases.holder = excluded.holder OR leases.until <= :now"
 )
 
 
@@ -76,3 +86,21 @@ class NewsSqlite(StoreParts):
             return await transaction(conn, work)
 
         return await self._write(insert)
+
+    async def take_lease(self, holder: str, now: dt.datetime, until: dt.datetime) -> bool:
+        """Claim the sending of news (see `NewsStore.take_lease`)."""
+        params = {"name": LEASE, "holder": holder, "until": stamp(until), "now": stamp(now)}
+
+        async def take(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(_TAKE, params)
+            return cursor.rowcount == 1
+
+        return await self._write(take)
+
+    async def end_lease(self, holder: str) -> None:
+        """Give up `holder`'s claim on sending news."""
+
+        async def end(conn: aiosqlite.Connection) -> None:
+            await conn.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (LEASE, holder))
+
+        await self._write(end)

@@ -9,7 +9,8 @@ application, so residents keep being answered meanwhile, and its counts come bac
 chat.
 
 Only the residents who have not received the text yet are counted and sent it (`bot.news`);
-sends run one after another, so one text sent from two previews reaches each resident once.
+sends run one after another, so one text sent from two previews reaches each resident once;
+a send refused because another process is sending (`parole news --send`) says so.
 """
 
 from __future__ import annotations
@@ -164,6 +165,9 @@ class NewsHandlers:
         try:
             async with self._sending:
                 report = await news.send(self.privacy, self.store, text, deliver)
+        except news.SendInProgress:  # `parole news --send` holds the claim
+            await bot.send_message(chat_id, news.busy_text(STAFF_LANG))
+            return
         except Exception as error:
             # The error's type only: its message could quote a stored value.
             log.error("sending news failed: %s", type(error).__name__)

@@ -160,6 +160,22 @@ def test_the_same_text_sent_again_reaches_only_the_chats_it_missed(
     assert all(str(chat) not in out + err for chat in ASKED), "counts only"
 
 
+def test_send_while_the_bot_sends_news_sends_nothing_and_says_why(
+    capsys: pytest.CaptureFixture[str], database: Path, server: FakeBotApiServer, api: FakeBotApi
+):
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
+    with sqlite3.connect(database) as db:  # the bot's claim on sending, mid-send
+        db.execute(
+            "INSERT INTO leases (name, holder, until) VALUES ('news', 'bot', ?)",
+            (until.isoformat(timespec="microseconds"),),
+        )
+    code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
+    assert code == 1 and out == ""
+    assert err == f"parole news: {news.busy_text('en')}\n"
+    assert "Another send of news is under way" in err
+    assert not any(api.messages(chat) for chat in ASKED), "nothing sent"
+
+
 @pytest.mark.parametrize(
     ("unset", "message"),
     [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -217,3 +219,78 @@ async def test_a_send_stopped_mid_way_keeps_the_record_of_the_chunks_done(
     report = await news.send(privacy(store), store, NEWS, rest)
     assert [chats for chats, _ in rest.sent] == [[103, 104], [105]]
     assert (report.delivered, report.already) == (3, 2)
+
+
+# -- one send at a time, across processes ----------------------------------------------------
+
+
+async def test_a_second_process_cannot_send_while_a_send_runs(store: SqliteStore, tmp_path: Path):
+    await residents(store, [(101, "fr"), (102, "fr"), (103, "en")])
+    started, finish = asyncio.Event(), asyncio.Event()
+    sent: list[int] = []
+
+    async def slow(chats: list[int], html: str) -> news.Delivery:
+        started.set()
+        await finish.wait()
+        sent.extend(chats)
+        return Outcome(chats, {})
+
+    first = asyncio.create_task(news.send(privacy(store), store, NEWS, slow))
+    await started.wait()
+    # `parole news --send` beside the bot: its own connections to the same file.
+    async with SqliteStore(tmp_path / "parole.sqlite3") as other:
+        second = RecordingDeliver()
+        with pytest.raises(news.SendInProgress):
+            await news.send(privacy(other), other, NEWS, second)
+        assert second.sent == [], "refused before anything went out"
+        finish.set()
+        report = await first
+        assert sorted(sent) == [101, 102, 103] and report.delivered == 3
+
+        after = RecordingDeliver()
+        report = await news.send(privacy(other), other, NEWS, after)
+        assert after.sent == [] and report.already == 3, "the claim went with the first send"
+
+
+def leave_claim(database: Path, holder: str, until: dt.datetime) -> None:
+    """A claim as a process that died mid-send leaves it."""
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "INSERT INTO leases (name, holder, until) VALUES ('news', ?, ?)",
+            (holder, until.isoformat(timespec="microseconds")),
+        )
+
+
+async def test_the_claim_of_a_process_that_died_blocks_until_it_expires(
+    store: SqliteStore, tmp_path: Path
+):
+    await residents(store, [(101, "fr")])
+    leave_claim(tmp_path / "parole.sqlite3", "died", NOW + dt.timedelta(minutes=3))
+    deliver = RecordingDeliver()
+    with pytest.raises(news.SendInProgress):
+        await news.send(privacy(store), store, NEWS, deliver, clock=lambda: NOW)
+    assert deliver.sent == []
+
+    later = NOW + dt.timedelta(minutes=3, seconds=1)
+    report = await news.send(privacy(store), store, NEWS, deliver, clock=lambda: later)
+    assert report.delivered == 1 and chats_sent(deliver) == [101]
+
+
+async def test_a_send_whose_claim_was_taken_over_stops_after_its_chunk(
+    store: SqliteStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(news, "CHUNK", 2)
+    await residents(store, [(101 + i, "fr") for i in range(5)])
+    calls: list[list[int]] = []
+
+    async def overtaken(chats: list[int], html: str) -> news.Delivery:
+        calls.append(sorted(chats))
+        # Meanwhile the claim expired and another process took it.
+        with sqlite3.connect(tmp_path / "parole.sqlite3") as db:
+            db.execute("UPDATE leases SET holder = 'other'")
+        return Outcome(chats, {})
+
+    with pytest.raises(news.SendInProgress):
+        await news.send(privacy(store), store, NEWS, overtaken)
+    assert calls == [[101, 102]], "no second chunk: the other send reaches whoever is left"
+    assert await store.delivered(await store.news_item(NEWS, NOW)) == {1, 2}

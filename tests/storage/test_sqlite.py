@@ -33,6 +33,7 @@ TABLES = {
     "contacts",
     "news",  # who received which follow-up news (migration 9)
     "news_deliveries",
+    "leases",  # one news send at a time across processes (migration 11)
 }
 
 

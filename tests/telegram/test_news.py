@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
@@ -328,6 +329,24 @@ async def test_two_previews_of_one_text_reach_each_resident_once(chat: NewsChat)
     await chat.settle()
     for user in (ALICE, BOB):
         assert texts(chat, user) == [news.plain(NEWS, "fr")], user.first_name
+
+
+async def test_a_send_while_parole_news_sends_says_so_and_sends_nothing(
+    chat: NewsChat, tmp_path: Path
+):
+    await asked_for_news(chat, ALICE)
+    await chat.staff_says(f"/nouvelles {NEWS}")
+    until = chat.now + dt.timedelta(minutes=5)
+    with sqlite3.connect(tmp_path / "parole.sqlite3") as db:  # `parole news --send`, mid-send
+        db.execute(
+            "INSERT INTO leases (name, holder, until) VALUES ('news', 'cli', ?)",
+            (until.isoformat(timespec="microseconds"),),
+        )
+    await chat.press(STAFF, "📤 Envoyer à 1 habitant", STAFF_CHAT)
+    await chat.settle()
+    assert chat.api.last_message(STAFF_CHAT.id).text == news.busy_text("fr")
+    assert "Un autre envoi de nouvelles est en cours" in news.busy_text("fr")
+    assert texts(chat, ALICE) == []
 
 
 async def test_a_preview_pressed_after_everyone_got_the_text_sends_nothing(chat: NewsChat):
