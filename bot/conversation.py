@@ -146,7 +146,10 @@ class Conversations:
     def safeguard(self, text: str, lang: Lang) -> tuple[frozenset[Category], str | None]:
         """The disclosures in a typed text, and the helplines to send at once (None: none)."""
         found = detect(text)
-        return found, (helplines(found, lang) if found else None)
+        if not found:
+            return found, None
+        # A relay types for the person they accompany: the numbers are for them to pass on.
+        return found, helplines(found, lang, relayed=self.channel is Channel.ASSISTED)
 
     async def record_flags(
         self, who: Participant, categories: frozenset[Category], update_key: str | None

@@ -2,9 +2,12 @@
 
 The rule: a text is flagged when it says that *the writer* (or their child) is hurt, threatened
 or in danger — a victim construction such as "il me frappe", "j'ai été agressée", "mon mari me
-bat", "je veux mourir", "au secours". A topic is not a disclosure: "la violence des rodéos",
-"les violences intrafamiliales sont un problème" or "prévenir le suicide des jeunes" describe
-the neighbourhood, which is what the consultation asks for, and are not flagged. So is fear of
+bat", "je veux mourir", "au secours" — or that someone is hurt by a person close to them ("son
+mari la frappe", "il bat ses enfants"): what a relay types for the person they accompany, and
+what a witness writes; the 3919 and the 119 take witnesses' calls too. A topic is not a
+disclosure: "la violence des rodéos", "les violences intrafamiliales sont un problème" or
+"prévenir le suicide des jeunes" describe the neighbourhood, which is what the consultation
+asks for, and are not flagged. So is fear of
 the neighbourhood ("on a peur de sortir le soir à cause du trafic"), and so is not wanting to
 live *somewhere* ("je ne veux plus vivre ici"); fear of a person close to the writer ("j'ai peur
 de mon mari") is a disclosure. When in doubt between the two, the patterns lean towards
@@ -70,6 +73,13 @@ _CLOSE = (
     r"|my (?:husband|wife|boyfriend|girlfriend|partner|ex|father|mother|dad|mum|mom"
     r"|step ?(?:father|mother|dad|mum|mom)|parents|brother|sister|neighbou?rs?))\b"
 )
+# Someone else's close people ("son mari", "leurs enfants"), for violence at home told by a
+# relay or a witness; "leur femme" is left out, being mostly general ("ceux qui battent leur
+# femme"), and so is "son copain", mostly a friend.
+_THEIR_PARTNER = r"(?:son|sa) (?:mari|femme|conjointe?|compagnon|compagne|concubine?|ex)"
+_THEIR_PARENT = r"(?:son|sa|leur|ses|leurs) (?:pere|mere|beau pere|belle mere|parents|papa|maman)"
+_THEIR_CHILD = r"(?:son|sa|ses|leur|leurs) (?:fils|fille|enfants?|bebe|gosses?|petits?)"
+_THEIR_CLOSE = rf"(?:{_THEIR_PARTNER}|{_THEIR_PARENT})"
 # English verbs done to someone, every tense ("he hits me", "he raped me", "he's beating us");
 # not "kicked me out".
 _EN_HURT = (
@@ -112,6 +122,15 @@ _VICTIM = [
     # "I have been raped", "he raped me", "I get beaten at home", "my husband beats me"
     rf"\b{_EN_HURT} (?:me|us|my (?:son|daughter|kids?|child|children|baby))\b(?! out)",
     rf"\bi (?:was|am|m|have been|ve been|got|get|keep getting) (?:\w+ )?{_HURT}",
+    # Told of someone else: "son mari la frappe", "son pere l a battue", "il bat sa femme",
+    # "elle est battue par son mari", "her husband beats her", "he hits his kids"
+    rf"\b{_THEIR_CLOSE} (?:la|le|les|l|lui|leur)(?: a| ont| avait)? (?:{_AUX} )?{_HURT}",
+    rf"\b{_HURT} (?:{_THEIR_PARTNER}|{_THEIR_CHILD})\b",
+    rf"\b(?:battue?s?|frappee?s?|violentee?s?|maltraitee?s?|menacee?s?) par {_THEIR_CLOSE}\b",
+    rf"\b(?:her|his|their) (?:husband|wife|boyfriend|girlfriend|partner|ex|father|mother|dad"
+    rf"|mum|mom|step ?(?:father|mother|dad|mum|mom)|parents) {_EN_HURT} (?:her|him|them)\b",
+    rf"\b{_EN_HURT} (?:his|her|their) (?:wife|husband|girlfriend|boyfriend|partner|kids?"
+    r"|children|son|daughter|baby)\b",
     # "je subis des violences", "victime de viol", "je vis des violences conjugales"
     r"\b(?:je subis|je vis|je suis victime|j ai ete victime|victime de)\b.{0,40}"
     r"\b(?:violences?|viol|coups|harcelement|inceste|maltraitance|agression)",
@@ -151,13 +170,15 @@ _SELF_HARM = [
 ]
 _PARTNER = re.compile(
     r"\b(?:mon|ma|mes) (?:mari|copain|conjointe?|compagnon|ex|femme|compagne|copine|concubine?)\b"
-    r"|\bconjugal\w*|\bmy (?:husband|wife|boyfriend|girlfriend|partner|ex)\b"
+    rf"|\b{_THEIR_PARTNER}\b"
+    r"|\bconjugal\w*|\b(?:my|his|her|their) (?:husband|wife|boyfriend|girlfriend|partner|ex)\b"
 )
 _CHILD = re.compile(
     r"\b(?:mon|ma|mes) (?:pere|mere|parents?|beau pere|belle mere|papa|maman|fils|fille"
     r"|enfants?|bebe)\b|\b(?:ma|notre) famille\b"
-    r"|\bmy (?:father|mother|dad|mum|mom|step ?(?:father|mother|dad|mum|mom)|parents|son"
-    r"|daughter|kids?)\b|\benfant\w* battu"
+    rf"|\b{_THEIR_PARENT}\b|\b{_THEIR_CHILD}\b"
+    r"|\b(?:my|his|her|their) (?:father|mother|dad|mum|mom|step ?(?:father|mother|dad|mum|mom)"
+    r"|parents|son|daughter|kids?|children|baby)\b|\benfant\w* battu"
 )
 _HOME = re.compile(r"\b(?:a la maison|chez moi|chez nous|at home)\b")
 
@@ -222,9 +243,8 @@ _LINES: dict[Category, dict[Lang, str]] = {
         "en": "• Child in danger: 119 (free, 24/7, does not show on phone bills).",
     },
     Category.SELF_HARM: {
-        "fr": "• Idées suicidaires, envie d'en finir : 3114 (gratuit, 24 h/24). "
-        "Vous n'êtes pas seul·e.",
-        "en": "• Suicidal thoughts: 3114 (free, 24/7). You are not alone.",
+        "fr": "• Idées suicidaires, envie d'en finir : 3114 (gratuit, 24 h/24).",
+        "en": "• Suicidal thoughts: 3114 (free, 24/7).",
     },
 }
 _HEAD: dict[Lang, str] = {
@@ -243,15 +263,40 @@ _TAIL: dict[Lang, str] = {
     "en": "This bot is not watched in real time: nobody will read your message right away. "
     "To get help now, contact one of these numbers.",
 }
+# A relay types what the person they accompany says: the message is for the relay to pass on.
+_RELAYED_HEAD: dict[Lang, str] = {
+    "fr": "💛 Ce que la personne vous a confié montre qu'elle peut avoir besoin d'aide. "
+    "Donnez-lui ces numéros :\n"
+    "• En danger immédiat : le 17 (police) ou le 112.\n"
+    "• Si elle ne peut pas parler : un SMS au 114.",
+    "en": "💛 What the person told you shows they may need help. Give them these numbers:\n"
+    "• In immediate danger: 17 (police) or 112.\n"
+    "• If they cannot speak: a text message to 114.",
+}
+_RELAYED_TAIL: dict[Lang, str] = {
+    "fr": "Ce bot n'est pas surveillé en temps réel : personne ne lira ce message tout de "
+    "suite. Si la personne est en danger, aidez-la à appeler l'un de ces numéros.",
+    "en": "This bot is not watched in real time: nobody will read this message right away. "
+    "If the person is in danger, help them call one of these numbers.",
+}
+# Said to the person themself only (after the 3114 line).
+_NOT_ALONE: dict[Lang, str] = {"fr": "Vous n'êtes pas seul·e.", "en": "You are not alone."}
 _ORDER = (Category.SELF_HARM, Category.CHILD, Category.DOMESTIC, Category.SEXUAL)
 
 
-def helplines(categories: frozenset[Category], lang: Lang) -> str:
+def helplines(categories: frozenset[Category], lang: Lang, *, relayed: bool = False) -> str:
     """The helpline message for a disclosure: the emergency numbers, then those that fit.
 
     Danger alone (a threat from a neighbour, an assault in the street) gets the emergency
-    numbers only: each other line is for its own category.
+    numbers only: each other line is for its own category. `relayed`: written by a relay for
+    someone else, so addressed to the relay, who passes the numbers on.
     """
-    lines = [_HEAD[lang]]
-    lines += [_LINES[c][lang] for c in _ORDER if c in categories]
-    return "\n".join(lines) + "\n\n" + _TAIL[lang]
+    head, tail = (_RELAYED_HEAD, _RELAYED_TAIL) if relayed else (_HEAD, _TAIL)
+    lines = [head[lang]]
+    for category in _ORDER:
+        if category in categories:
+            line = _LINES[category][lang]
+            if category is Category.SELF_HARM and not relayed:
+                line = f"{line} {_NOT_ALONE[lang]}"
+            lines.append(line)
+    return "\n".join(lines) + "\n\n" + tail[lang]

@@ -96,6 +96,16 @@ DISCLOSURES = [
     ("he punched my son", {D, C}),
     ("le voisin m'a menacé", {D}),
     ("I was molested", {D, S}),
+    # Told of someone else, by a relay typing for the person or by a witness.
+    ("son mari la frappe", {D, H}),
+    ("elle dit que son mari l'a frappée hier", {D, H}),
+    ("il bat sa femme", {D, H}),
+    ("mon voisin frappe sa femme, on l'entend crier", {D, H}),
+    ("elle est battue par son conjoint", {D, H}),
+    ("il frappe ses enfants", {D, C}),
+    ("son père la bat", {D, C}),
+    ("her husband beats her", {D, H}),
+    ("he hits his kids", {D, C}),
     # Self-harm.
     ("je ne veux plus vivre", {X}),
     ("je veux plus vivre", {X}),
@@ -162,6 +172,14 @@ TOPICS = [
     "mon mari et moi avons peur pour nos enfants",
     "ma mère a peur de sortir le soir",
     "ma femme aimerait un cours de yoga",
+    # Someone else's family, without violence.
+    "il se bat pour ses enfants",
+    "elle se bat pour sa fille, seule avec trois enfants",
+    "sa femme aimerait un jardin",
+    "son mari et elle veulent un local pour les jeunes",
+    "il a blessé son copain au foot",
+    "il faut punir ceux qui battent leur femme",
+    "le bailleur menace ses locataires d'expulsion",
 ]
 
 
@@ -218,6 +236,28 @@ def test_helplines_fit_the_disclosure(
     for lang in ("fr", "en"):
         text = helplines(frozenset(categories), lang)
         assert {number for number in shown | not_shown if number in text} == shown
+
+
+@pytest.mark.parametrize(("categories", "shown", "not_shown"), HELPLINES)
+def test_helplines_for_a_relay_give_the_same_numbers_to_pass_on(
+    categories: set[Category], shown: set[str], not_shown: set[str]
+):
+    for lang in ("fr", "en"):
+        text = helplines(frozenset(categories), lang, relayed=True)
+        assert "17" in text and "112" in text and "114" in text
+        assert {number for number in shown | not_shown if number in text} == shown
+    relayed = helplines(frozenset(categories), "fr", relayed=True)
+    assert "Donnez-lui ces numéros" in relayed and "aidez-la à appeler" in relayed
+    # Addressed to the relay, about the person: not thanked as the one who confided.
+    assert "Merci de nous l'avoir écrit" not in relayed and "seul·e" not in relayed
+    english = helplines(frozenset(categories), "en", relayed=True)
+    assert "Give them these numbers" in english and "Thank you for telling us" not in english
+
+
+def test_someone_with_suicidal_thoughts_is_told_they_are_not_alone():
+    assert "Vous n'êtes pas seul·e." in helplines(frozenset({X}), "fr")
+    assert "You are not alone." in helplines(frozenset({X}), "en")
+    assert "seul·e" not in helplines(frozenset({D}), "fr")
 
 
 def test_a_threat_from_a_neighbour_gets_no_domestic_violence_line():

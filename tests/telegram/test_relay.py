@@ -16,6 +16,7 @@ from bot.relay_texts import say as relay_say
 from bot.settings import Settings, StaffSettings
 from bot.telegram.app import build_application
 from flows.model import Consultation
+from flows.safeguarding import Category, helplines
 from flows.texts import say
 from tests.fakebotapi import FakeRequest, FakeUser, UploadedFile
 from tests.fakebotapi.model import SentMessage
@@ -190,6 +191,21 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
     assert resumed.text.startswith("Question 2/4\n")
     report = await chat.send(RELAY, "/bilan")
     assert "Saisies accompagnées : 2 cette semaine, 2 en tout" in report.text
+
+
+async def test_a_disclosure_typed_in_an_entry_gives_the_relay_numbers_to_pass_on(
+    chat: RelayChat,
+):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    before = len(chat.api.messages(RELAY.id))
+    await chat.send(RELAY, "elle dit que son mari la frappe")
+    helpline, *_ = chat.api.messages(RELAY.id)[before:]
+    assert helpline.text == helplines(
+        frozenset({Category.DANGER, Category.DOMESTIC}), "fr", relayed=True
+    )
+    assert "Donnez-lui ces numéros" in helpline.text and "3919" in helpline.text
 
 
 async def test_an_entry_asks_no_follow_up_and_ends_with_the_relay_closing(chat: RelayChat):
