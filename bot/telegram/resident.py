@@ -262,7 +262,12 @@ async def _answer_button(
             # The message can no longer be edited (deleted, or too old): show the list anew.
             await _send(conversations, update, reply, closed=_gone(query))
         elif outdated and query.message is not None:
-            await _redraw(update, query.message, reply)
+            try:
+                await _redraw(update, query.message, reply)
+            except BadRequest as error:
+                # A double tap: both presses left the phone showing the same list, and the
+                # first one's redraw already shows what this one would.
+                log.info("could not redraw a list in place: %s", error.message)
         return
     await answer(query, None)
     if await _replace_in_place(conversations, update, query, reply):

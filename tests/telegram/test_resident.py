@@ -191,6 +191,32 @@ async def test_a_double_tap_only_says_the_button_is_no_longer_active(chat: Chat)
     assert not chat.api.refused
 
 
+async def test_a_double_tap_on_a_list_option_shows_nothing_more(
+    tmp_path: Path, consultation: Consultation
+):
+    async with Chat(tmp_path / "db.sqlite3", [consultation]) as chat:
+        await chat.send(ALICE, "/start")
+        await chat.click(ALICE, say("accept", "fr"))
+        await chat.click(ALICE, "Bourgogne")
+        await chat.click(ALICE, "J'y habite")
+        question = await chat.click(ALICE, say("skip", "fr"))
+        sent = len(chat.api.messages(ALICE.id))
+        # Both presses left the phone while the list still showed the option unticked.
+        chat.api.click(ALICE, unticked(consultation, "publics", "femmes"), question.message_id)
+        chat.api.click(ALICE, unticked(consultation, "publics", "femmes"), question.message_id)
+        await chat.deliver()
+
+        assert len(chat.api.messages(ALICE.id)) == sent  # no "technical problem" message
+        women = label(consultation, "publics", "femmes")
+        assert say("selected", "fr", label=women) in chat.last(ALICE).buttons
+        assert chat.api.unanswered_callbacks == []
+        await chat.click(ALICE, say("validate_count", "fr", n=1))
+        assert '"choices":["femmes"]' in answers(chat.database)["publics"]
+    # Telegram refuses to redraw the list into what it already shows; that is tolerated.
+    [refused] = chat.api.refused
+    assert refused.method == "editMessageText" and "not modified" in (refused.description or "")
+
+
 async def test_a_tap_after_a_lost_redraw_brings_the_question_up_to_date(chat: Chat):
     await chat.send(ALICE, "/start")
     question = await chat.click(ALICE, say("accept", "fr"))
