@@ -2,22 +2,64 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from flows.model import Lang, Text
 
+# A placeholder with singular and plural forms: "{answers:réponse|réponses}".
+_COUNTED = re.compile(r"\{\w+:[^{}|]*\|[^{}]*\}")
+
 
 class Messages:
     """A table of fixed sentences by key, each in every language (the residents', relays',
-    staff's…): `say` picks one and fills it."""
+    staff's…): `say` picks one and fills it.
+
+    A number's placeholder can carry its noun in the singular and the plural,
+    `{answers:réponse|réponses}`: "1 réponse", "3 réponses". With "#" in the spec, "#" stands
+    for the number and a form without it shows none: `{n:votre réponse|vos # réponses}`.
+    """
 
     def __init__(self, table: Mapping[str, Text]) -> None:
         self.table = table
+        # Found once here, so that the other messages are filled as plainly as before.
+        self._counted = frozenset(
+            key
+            for key, text in table.items()
+            if _COUNTED.search(text.fr) or _COUNTED.search(text.en)
+        )
 
     def say(self, key: str, lang: Lang, **values: object) -> str:
         """The message `key` in `lang`, with `{placeholders}` filled from `values`."""
         text = self.table[key].get(lang)
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        if key in self._counted:
+            values = {
+                name: _Count(value, lang) if type(value) is int else value
+                for name, value in values.items()
+            }
+        return text.format(**values)
+
+
+class _Count:
+    """A number that picks its noun's form from a placeholder's "singular|plural" spec.
+
+    French takes the singular for 0 and 1 ("0 réponse"), English for 1 only ("0 answers").
+    """
+
+    __slots__ = ("lang", "n")
+
+    def __init__(self, n: int, lang: Lang) -> None:
+        self.n = n
+        self.lang = lang
+
+    def __format__(self, spec: str) -> str:
+        if "|" not in spec:
+            return format(self.n, spec)
+        one, _, many = spec.partition("|")
+        form = one if self.n == 1 or (self.lang == "fr" and self.n == 0) else many
+        return form.replace("#", str(self.n)) if "#" in spec else f"{self.n} {form}"
 
 
 MESSAGES: dict[str, Text] = {
@@ -34,6 +76,11 @@ MESSAGES: dict[str, Text] = {
     "other": Text(fr="Autre…", en="Other…"),
     "resume": Text(fr="▶️ Reprendre", en="▶️ Resume"),
     "restart": Text(fr="🔄 Recommencer", en="🔄 Start again"),
+    "restart_yes": Text(fr="🔄 Oui, recommencer", en="🔄 Yes, start again"),
+    "restart_no": Text(fr="▶️ Non, reprendre", en="▶️ No, resume"),
+    "keep": Text(fr="Garder ma réponse ✔️", en="Keep my answer ✔️"),
+    "keep_text": Text(fr="Garder ce texte ✔️", en="Keep this text ✔️"),
+    "skip_erase": Text(fr="Effacer et passer ⏭", en="Erase and skip ⏭"),
     "selected": Text(fr="✅ {label}", en="✅ {label}"),
     "unselected": Text(fr="▫️ {label}", en="▫️ {label}"),
     # Question screens
@@ -59,12 +106,27 @@ MESSAGES: dict[str, Text] = {
     "hint_optional": Text(
         fr="Vous pouvez passer cette question.", en="You can skip this question."
     ),
+    # A question answered earlier, shown again (after "Retour")
+    "current_answer": Text(
+        fr="Votre réponse actuelle : « {answer} »", en="Your current answer: “{answer}”"
+    ),
+    "current_other": Text(fr="Vous aviez précisé : « {answer} »", en="You had written: “{answer}”"),
+    "hint_current": Text(fr="✅ : votre réponse actuelle.", en="✅: your current answer."),
+    "hint_text_answered": Text(
+        fr="Pour la changer, écrivez une nouvelle réponse ({max} caractères au plus). "
+        "Sinon, touchez « Garder ma réponse ».",
+        en="To change it, write a new answer ({max} characters at most). "
+        "Otherwise, tap “Keep my answer”.",
+    ),
     "other_prompt": Text(
         fr="Vous avez choisi « Autre ». Précisez en quelques mots, dans un message.",
         en="You chose “Other”. Please say more in a few words, in a message.",
     ),
     "your_answer": Text(fr="✔️ Votre réponse : {answer}", en="✔️ Your answer: {answer}"),
     "skipped": Text(fr="⏭ Question passée", en="⏭ Question skipped"),
+    "answer_erased": Text(
+        fr="⏭ Réponse effacée, question passée", en="⏭ Answer erased, question skipped"
+    ),
     "accepted": Text(fr="✔️ Accepté", en="✔️ Agreed"),
     # Problems with an answer
     "too_few": Text(
@@ -111,10 +173,16 @@ MESSAGES: dict[str, Text] = {
         en="Several consultations are open. Which one would you like to do?",
     ),
     "resume_or_restart": Text(
-        fr="Vous aviez commencé « {title} » ({answered} réponse(s)). "
+        fr="Vous aviez commencé « {title} » ({answered:réponse|réponses}). "
         "Voulez-vous reprendre où vous en étiez, ou recommencer ?",
-        en="You started “{title}” ({answered} answer(s)). "
+        en="You started “{title}” ({answered:answer|answers}). "
         "Would you like to resume where you were, or start again?",
+    ),
+    "restart_confirm": Text(
+        fr="Effacer {answered:votre réponse|vos # réponses} et recommencer au début ? "
+        "C'est définitif.",
+        en="Erase {answered:your answer|your # answers} and start again from the beginning? "
+        "This cannot be undone.",
     ),
     "nothing_to_resume": Text(
         fr="Vous n'avez pas de consultation en cours. Tapez /start pour commencer.",
@@ -281,11 +349,11 @@ MESSAGES: dict[str, Text] = {
     ),
     "privacy_contact": Text(fr="\nContact : {contact}", en="\nContact: {contact}"),
     "mydata_summary": Text(
-        fr="📄 Voici tout ce qui est gardé sur vous : {sessions} consultation(s), "
-        "{answers} réponse(s). Message de suivi : {contact}. Le détail est dans le "
+        fr="📄 Voici tout ce qui est gardé sur vous : {sessions:consultation|consultations}, "
+        "{answers:réponse|réponses}. Message de suivi : {contact}. Le détail est dans le "
         "fichier. Pour tout effacer : /oubli.",
-        en="📄 Here is everything kept about you: {sessions} consultation(s), "
-        "{answers} answer(s). Follow-up message: {contact}. The details are in the "
+        en="📄 Here is everything kept about you: {sessions:consultation|consultations}, "
+        "{answers:answer|answers}. Follow-up message: {contact}. The details are in the "
         "file. To erase it all: /oubli.",
     ),
     "nothing_stored": Text(
@@ -323,6 +391,40 @@ MESSAGES: dict[str, Text] = {
         fr="Doucement… 🙂 Je reçois beaucoup de messages d'un coup. Attendez quelques "
         "secondes, puis continuez.",
         en="Easy… 🙂 I am getting many messages at once. Wait a few seconds, then go on.",
+    ),
+    # What the bot does not take as an answer
+    "text_capped_part": Text(
+        fr="Ce message semble être la suite du précédent, qui était trop long : il n'a pas "
+        "été enregistré non plus. Envoyez une réponse plus courte ({max} caractères au plus), "
+        "en un seul message.",
+        en="This message seems to be the rest of the previous one, which was too long: it was "
+        "not saved either. Please send a shorter answer ({max} characters at most), in one "
+        "message.",
+    ),
+    "flood_buttons": Text(
+        fr="Doucement… 🙂 Vous touchez les boutons très vite. Attendez quelques secondes, "
+        "puis continuez.",
+        en="Easy… 🙂 You are tapping the buttons very fast. Wait a few seconds, then go on.",
+    ),
+    "edit_ignored": Text(
+        fr="✏️ Je ne tiens pas compte des messages modifiés : votre réponse enregistrée n'a "
+        "pas changé. Pour la changer, envoyez-la à nouveau dans un nouveau message "
+        "(/retour pour revenir à une question précédente).",
+        en="✏️ I do not take edited messages into account: your saved answer has not changed. "
+        "To change it, send it again as a new message (/retour to go back to an earlier "
+        "question).",
+    ),
+    "forwarded_refused": Text(
+        fr="Je ne garde pas les messages transférés : ils peuvent parler d'autres personnes. "
+        "Écrivez votre réponse vous-même, avec vos mots. Rien n'a été enregistré.",
+        en="I do not keep forwarded messages: they may be about other people. Please write "
+        "your answer yourself, in your own words. Nothing was saved.",
+    ),
+    "caption_not_kept": Text(
+        fr="Je ne garde pas les photos ni les fichiers, ni le texte envoyé avec. Pour "
+        "répondre, renvoyez votre texte seul, dans un message sans pièce jointe.",
+        en="I do not keep photos or files, nor the text sent with them. To answer, send your "
+        "text again on its own, in a message without an attachment.",
     ),
     "cmd_confidentialite": Text(fr="Vos données et vos droits", en="Your data and rights"),
     "cmd_mesdonnees": Text(fr="Voir tout ce qui est gardé sur moi", en="See my data"),

@@ -30,6 +30,7 @@ from storage.base import Participant
 log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+PRIVATE_EDITS = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 
 
 class ResidentHandlers:
@@ -144,6 +145,24 @@ class ResidentHandlers:
                 await self.conversations.record_flags(who, disclosed, key)
         await chat.send_message(say("unsupported_content", lang))
 
+    async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message the resident edited: checked for a disclosure, never taken as an answer.
+
+        An edit can add a disclosure to a message already answered: it gets the helplines
+        and is counted like a typed text. What is stored stays as it was (the edited message
+        may answer an earlier question, or none), and the resident is told how to change it.
+        """
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and chat is not None
+        who, lang = await self._who(update)
+        text = message.text or message.caption
+        if text:
+            disclosed, helpline = self.conversations.safeguard(text, lang)
+            if helpline is not None:
+                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+                await self.conversations.record_flags(who, disclosed, f"tg:{update.update_id}")
+        await chat.send_message(say("edit_ignored", lang))
+
     async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/retour: the current question's back button, typed."""
         await self._typed_button(update, Back)
@@ -198,6 +217,7 @@ def register(
             MessageHandler(PRIVATE & filters.COMMAND, h.unknown_command),
             MessageHandler(PRIVATE & filters.TEXT, h.text),
             MessageHandler(PRIVATE & ~filters.TEXT, h.unsupported),
+            MessageHandler(PRIVATE_EDITS, h.edited),
             CallbackQueryHandler(h.button),
         ]
     )

@@ -240,3 +240,55 @@ async def test_a_photo_whose_caption_discloses_gets_the_helplines(
     await chat.deliver()
     assert chat.last(ALICE).text == say("unsupported_content", "fr")
     assert rows(chat.database, "SELECT count(*) FROM flags") == [(2,)]
+
+
+# -- edited messages ----------------------------------------------------------------------------
+
+
+async def test_an_edit_into_a_disclosure_gets_the_helplines_and_keeps_the_answer(
+    chat: Chat, consultation: Consultation, caplog: pytest.LogCaptureFixture
+):
+    caplog.set_level(logging.DEBUG)
+    await to_leviers_text(chat, consultation, ALICE)
+    sent = chat.api.send_text(ALICE, "Le centre social Jean Moulin")
+    await chat.deliver()
+    before = len(chat.api.messages(ALICE.id))
+
+    edit = chat.api.edit_text(ALICE, sent["message"]["message_id"], DISCLOSURE)
+    await chat.deliver()
+
+    helpline, notice = chat.api.messages(ALICE.id)[before:]
+    assert helpline.text == helplines(frozenset({Category.DANGER, Category.DOMESTIC}), "fr")
+    assert notice.text == say("edit_ignored", "fr")
+    # Counted for staff like a typed disclosure, in the resident's session; the answer
+    # stored is the one sent, not the edit.
+    flags = rows(chat.database, "SELECT category, step_id, session_id FROM flags ORDER BY 1")
+    assert [(category, step) for category, step, _ in flags] == [
+        ("danger", None),
+        ("domestic", None),
+    ]
+    assert all(session is not None for _, _, session in flags)
+    stored = dict(rows(chat.database, "SELECT step_id, json_extract(value, '$.text') FROM answers"))
+    assert stored["leviers_precision"] == "Le centre social Jean Moulin"
+    # Telegram may deliver the edit again: counted once.
+    await chat.redeliver(edit)
+    assert rows(chat.database, "SELECT count(*) FROM flags") == [(2,)]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "frappe" not in logged and "Jean Moulin" not in logged
+
+
+async def test_an_ordinary_edit_is_explained_and_changes_nothing(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    sent = chat.api.send_text(ALICE, "Le centre social")
+    await chat.deliver()
+
+    chat.api.edit_text(ALICE, sent["message"]["message_id"], "La médiathèque")
+    await chat.deliver()
+
+    assert chat.last(ALICE).text == say("edit_ignored", "fr")
+    assert rows(chat.database, "SELECT count(*) FROM flags") == [(0,)]
+    stored = dict(rows(chat.database, "SELECT step_id, json_extract(value, '$.text') FROM answers"))
+    assert stored["leviers_precision"] == "Le centre social"
+    assert (await chat.send(ALICE, "/reprendre")).text.startswith("Question 8/12")
