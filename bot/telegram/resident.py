@@ -145,6 +145,25 @@ class ResidentHandlers:
                 await self.conversations.record_flags(who, disclosed, key)
         await chat.send_message(say("unsupported_content", lang))
 
+    async def forwarded(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A forwarded message: not the resident's own words, so never stored.
+
+        It may name or quote someone else (a neighbour's message, with their phone number).
+        A disclosure in it still gets the helplines: forwarding a threat one received is a
+        way to ask for help, and the numbers harm nobody. It is not counted as a flag: the
+        words are someone else's (or an article's, a chain message's), and nothing derived
+        from them is kept.
+        """
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and chat is not None
+        _, lang = await self._who(update)
+        text = message.text or message.caption
+        if text:
+            _, helpline = self.conversations.safeguard(text, lang)
+            if helpline is not None:
+                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+        await chat.send_message(say("forwarded_refused", lang))
+
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message the resident edited: checked for a disclosure, never taken as an answer.
 
@@ -215,6 +234,7 @@ def register(
             CommandHandler(["retour", "back"], h.back, filters=PRIVATE),
             CommandHandler(["passer", "skip"], h.skip, filters=PRIVATE),
             MessageHandler(PRIVATE & filters.COMMAND, h.unknown_command),
+            MessageHandler(PRIVATE & filters.FORWARDED, h.forwarded),
             MessageHandler(PRIVATE & filters.TEXT, h.text),
             MessageHandler(PRIVATE & ~filters.TEXT, h.unsupported),
             MessageHandler(PRIVATE_EDITS, h.edited),

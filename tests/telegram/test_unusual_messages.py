@@ -1,0 +1,81 @@
+"""Messages that are not plain typed answers: forwarded ones, captions, long pastes that
+Telegram splits, and commands in a group meant for another bot."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+
+from flows.model import Consultation
+from flows.safeguarding import Category, helplines
+from flows.texts import say
+from tests.fakebotapi import FakeUser
+from tests.fakebotapi.model import JsonDict
+from tests.telegram.harness import Chat
+from tests.telegram.journey import to_leviers_text
+
+ALICE = FakeUser(id=111_222_333, first_name="Alice")
+THIRD_PERSON = "Message de Mme Dupont : rappelez-moi au 06 12 34 56 78"
+
+
+def answers(database: Path) -> dict[str, str]:
+    with sqlite3.connect(database) as db:
+        return dict(db.execute("SELECT step_id, value FROM answers").fetchall())
+
+
+def flags(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        count: int = db.execute("SELECT count(*) FROM flags").fetchone()[0]
+        return count
+
+
+async def forward(chat: Chat, user: FakeUser, text: str) -> None:
+    """The user forwards someone else's message to the bot."""
+    update = chat.api.send_text(user, text)
+    chat.api.pop_updates()
+    origin: JsonDict = {
+        "type": "user",
+        "sender_user": {"id": 999, "is_bot": False, "first_name": "Dupont"},
+        "date": int(time.time()) - 3600,
+    }
+    update["message"]["forward_origin"] = origin
+    await chat.redeliver(update)
+
+
+# -- forwarded messages ---------------------------------------------------------------------
+
+
+async def test_a_forwarded_message_is_refused_and_not_stored(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    question = chat.last(ALICE)
+
+    await forward(chat, ALICE, THIRD_PERSON)
+
+    assert chat.last(ALICE).text == say("forwarded_refused", "fr")
+    assert "leviers_precision" not in answers(chat.database)
+    with sqlite3.connect(chat.database) as db:
+        assert db.execute(
+            "SELECT count(*) FROM answers WHERE value LIKE '%Dupont%' OR value LIKE '%06 12%'"
+        ).fetchone() == (0,)
+    # The question still waits for the resident's own answer.
+    assert question.buttons == chat.api.buttons(ALICE.id)
+    await chat.send(ALICE, "Le centre social")
+    assert '"text":"Le centre social"' in answers(chat.database)["leviers_precision"]
+
+
+async def test_a_forwarded_threat_gets_the_helplines_but_no_flag(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    before = len(chat.api.messages(ALICE.id))
+
+    await forward(chat, ALICE, "Au secours, il va me tuer")
+
+    helpline, refusal = chat.api.messages(ALICE.id)[before:]
+    assert helpline.text == helplines(frozenset({Category.DANGER}), "fr")
+    assert refusal.text == say("forwarded_refused", "fr")
+    assert flags(chat.database) == 0
+    assert "leviers_precision" not in answers(chat.database)
