@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, MessageEntity, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -206,6 +206,9 @@ class ResidentHandlers:
 
     async def group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command in a group: the consultation happens in private."""
+        message = update.effective_message
+        if message is not None and _for_another_bot(message, context.bot.username):
+            return  # several bots may share the group: /start@autre_bot is not for us
         user = update.effective_user
         lang = language_from_hint(user.language_code if user else None)
         assert update.effective_chat is not None
@@ -416,6 +419,13 @@ def screen_bot(update: Update) -> ParoleBot:
     bot = update.get_bot()
     assert isinstance(bot, ParoleBot), "the application is built by bot.telegram.app"
     return bot
+
+
+def _for_another_bot(message: Message, username: str | None) -> bool:
+    """Whether a command names another bot (/start@autre_bot) than `username`."""
+    command = next(iter(message.parse_entities([MessageEntity.BOT_COMMAND]).values()), "")
+    _, at, name = command.partition("@")
+    return bool(at) and name.lower() != (username or "").lower()
 
 
 def _other(lang: Lang) -> Lang:

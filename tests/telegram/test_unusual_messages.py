@@ -10,7 +10,7 @@ from pathlib import Path
 from flows.model import Consultation
 from flows.safeguarding import Category, helplines
 from flows.texts import say
-from tests.fakebotapi import FakeUser
+from tests.fakebotapi import FakeChat, FakeUser
 from tests.fakebotapi.model import JsonDict
 from tests.telegram.harness import Chat
 from tests.telegram.journey import to_leviers_text
@@ -79,3 +79,20 @@ async def test_a_forwarded_threat_gets_the_helplines_but_no_flag(
     assert refusal.text == say("forwarded_refused", "fr")
     assert flags(chat.database) == 0
     assert "leviers_precision" not in answers(chat.database)
+
+
+# -- commands in a group --------------------------------------------------------------------
+
+
+async def test_a_group_command_for_another_bot_gets_no_answer(chat: Chat):
+    group = FakeChat(id=-100_500, type="supergroup", title="Voisins Bourgogne")
+    for command in ("/start@autre_bot", "/aide@AutreBot", "/oubli@autre_bot extra"):
+        chat.api.send_text(ALICE, command, group)
+    await chat.deliver()
+    assert chat.api.messages(group.id) == []
+
+    # Commands for this bot, named or not, still point to the private chat.
+    for command in ("/start@parole_test_bot", "/start@Parole_Test_Bot", "/start"):
+        reply = await chat.send(ALICE, command, group)
+        assert "t.me/parole_test_bot" in reply.text
+    assert len(chat.api.messages(group.id)) == 3
