@@ -142,23 +142,47 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
 def _chosen(
     consultations: list[Consultation], wanted: str | None, today: dt.date
 ) -> Consultation | str:
-    """The consultation to import into, or why there is none."""
+    """The consultation to import into, or why there is none (in French)."""
     known = ", ".join(c.id for c in consultations)
     if wanted is not None:
         found = [c for c in consultations if c.id == wanted]
-        return found[0] if found else f"no consultation '{wanted}' ({known})"
+        return found[0] if found else f"aucune consultation « {wanted} » ({known})"
     if len(consultations) == 1:
         return consultations[0]
     open_now = [c for c in consultations if c.is_open(today)]
     if len(open_now) == 1:
         return open_now[0]
-    return f"--consultation is required ({known})"
+    return f"--consultation est nécessaire ({known})"
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """`n` and the noun phrase, singular for 0 and 1 as French has it."""
+    return f"{n} {one if n <= 1 else many}"
+
+
+def _summary(imported: int, consultation_id: str, relay: str | None, flagged: int) -> str:
+    """What an import stored, for the officer who ran it."""
+    line = f"{_count(imported, 'questionnaire importé', 'questionnaires importés')} dans "
+    line += consultation_id
+    if relay is not None:
+        line += f", pour le relais {relay}"
+    if flagged:
+        # A count only: which form, or what it said, stays out of the terminal.
+        line += (
+            f" ({_count(flagged, 'texte signalé', 'textes signalés')} : violences, danger ou "
+            "idées suicidaires ; compté dans la synthèse, jamais cité, retiré des exports)"
+        )
+    return line
 
 
 def import_command(
     settings: Settings, args: argparse.Namespace, consultations: list[Consultation]
 ) -> int:
-    """`parole import FILE [--relay ID]` and `parole import --template [--out FILE]`."""
+    """`parole import FILE [--relay ID]` and `parole import --template [--out FILE]`.
+
+    The officer who runs it reads French (the template, the codes and the errors are), so
+    everything it prints is French.
+    """
     today = dt.datetime.now(ZoneInfo(settings.consultation.timezone)).date()
     chosen = _chosen(consultations, args.consultation, today)
     if isinstance(chosen, str):
@@ -170,26 +194,30 @@ def import_command(
         # A byte order mark, so Excel reads the accents right.
         out.write_text(paper.template_csv(chosen), encoding="utf-8-sig")
         codes.write_text(paper.legend(chosen), encoding="utf-8")
-        print(f"template written to {out}, codes in {codes}", file=sys.stderr)
+        print(f"modèle écrit dans {out}, codes dans {codes}", file=sys.stderr)
         return 0
     if args.file is None:
-        print("parole import: give a CSV file, or --template", file=sys.stderr)
+        print("parole import: donnez un fichier CSV, ou --template", file=sys.stderr)
         return 2
     try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"parole import: cannot read {args.file}: {error}", file=sys.stderr)
+        text, encoding = paper.decode(args.file.read_bytes())
+    except OSError as error:
+        reason = error.strerror or error
+        print(f"parole import: impossible de lire {args.file} : {reason}", file=sys.stderr)
         return 2
+    except ValueError as error:
+        print(f"parole import: {args.file} : {error}", file=sys.stderr)
+        return 2
+    if encoding != paper.UTF8:
+        print(f"{args.file}: {paper.CP1252_NOTE}", file=sys.stderr)
     checked = paper.check(chosen, text)
     for name in checked.ignored:
         print(f"{args.file}: colonne {name} ignorée ({paper.IGNORED_WHY})", file=sys.stderr)
     if checked.problems:
         for problem in checked.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)
-        print(
-            f"parole import: {len(checked.problems)} problem(s), nothing imported",
-            file=sys.stderr,
-        )
+        found = _count(len(checked.problems), "problème", "problèmes")
+        print(f"parole import: {found}, rien n'a été importé", file=sys.stderr)
         return 1
     store = bootstrap.store(settings)
 
@@ -197,20 +225,15 @@ def import_command(
         await store.open()
         try:
             relays = _relays(settings, store)
-            if args.relay is not None and await store.relay(args.relay) is None:
-                print(f"parole import: no relay {args.relay}", file=sys.stderr)
+            relay = await store.relay(args.relay) if args.relay is not None else None
+            if args.relay is not None and relay is None:
+                print(f"parole import: aucun relais n° {args.relay}", file=sys.stderr)
                 return 2
             done = await store.import_paper(chosen.id, checked.states, args.relay, relays.now())
         finally:
             await store.close()
-        print(f"{len(done.sessions)} questionnaire(s) imported into {chosen.id}", file=sys.stderr)
-        if done.flagged:
-            # A count only: which form, or what it said, stays out of the terminal.
-            print(
-                f"{done.flagged} text(s) flagged (violence, danger or self-harm): counted in "
-                "the digest, never quoted, withheld from exports",
-                file=sys.stderr,
-            )
+        name = None if relay is None else f"n° {relay.id} ({relay.name})"
+        print(_summary(len(done.sessions), chosen.id, name, done.flagged), file=sys.stderr)
         return 0
 
     return asyncio.run(work())

@@ -6,6 +6,10 @@ scale, "oui"/"non" (or "yes"/"no"), or the text of a free-text answer. A blank c
 skipped question (allowed only for optional ones) or a question the form did not ask
 (conditions). The legend, written beside the template, lists every column's allowed codes.
 
+The file is read as UTF-8 (with or without a byte order mark), else as Windows-1252: French
+Excel's "CSV (séparateur : point-virgule)" writes that, the save an officer is most likely to
+pick.
+
 Every row is checked against the consultation as the engine would run it (codes exist,
 required answers present, number of picks, text lengths, conditions); each problem names
 its line (as a spreadsheet numbers it: the header is line 1) and its column.
@@ -48,6 +52,20 @@ PICK_SEPARATOR: Final = ","
 DELIMITER: Final = ";"  # what Excel expects in a French locale
 YES_WORDS: Final = frozenset({"oui", "yes", "o", "y"})
 NO_WORDS: Final = frozenset({"non", "no", "n"})
+UTF8: Final = "UTF-8"
+CP1252: Final = "Windows-1252"
+CP1252_NOTE: Final = (
+    "pas en UTF-8 : lu en Windows-1252, l'encodage du « CSV (séparateur : point-virgule) » "
+    "d'Excel ; vérifiez les accents"
+)
+UNREADABLE: Final = (
+    "ni UTF-8 ni Windows-1252 ({why}) : enregistrez-le depuis Excel en « CSV UTF-8 » "
+    "ou en « CSV (séparateur : point-virgule) »"
+)
+NOT_TEXT: Final = (
+    "ce n'est pas un fichier CSV (un classeur .xlsx, ou du « Texte Unicode ») : "
+    "enregistrez-le depuis Excel en « CSV UTF-8 » ou en « CSV (séparateur : point-virgule) »"
+)
 IGNORED_WHY: Final = (
     "question de suivi, pas posée sur papier : la personne n'a pas de conversation avec le "
     "bot pour recevoir des nouvelles"
@@ -140,6 +158,29 @@ def legend(consultation: Consultation) -> str:
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in (`UTF8` or `CP1252`).
+
+    UTF-8 first (a byte order mark is dropped): accented Windows-1252 text is practically
+    never valid UTF-8, so trying UTF-8 first does not misread such a file. Raises ValueError,
+    in French, for a file that is neither or is not text at all.
+    """
+    # No CSV text has a NUL byte; a workbook (.xlsx) or Excel's UTF-16 "Texte Unicode" has
+    # plenty, and Windows-1252 would "decode" them into a header of nonsense.
+    if b"\0" in data:
+        raise ValueError(NOT_TEXT)
+    try:
+        return data.decode("utf-8-sig"), UTF8
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), CP1252
+    except UnicodeDecodeError as error:
+        byte = data[error.start]
+        why = f"octet 0x{byte:02x} à la position {error.start}"
+        raise ValueError(UNREADABLE.format(why=why)) from None
 
 
 def read_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:

@@ -120,6 +120,31 @@ def test_commas_and_a_byte_order_mark_are_read():
     assert state.answers["note"] == Answer(choices=["3"])
 
 
+EXCEL = "quartier;publics;publics_autre;precision;note\r\npont;autre;Les aînés, très isolés;;3\r\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (EXCEL.encode("utf-8"), paper.UTF8),
+        (EXCEL.encode("utf-8-sig"), paper.UTF8),
+        (EXCEL.encode("cp1252"), paper.CP1252),  # French Excel's "CSV (séparateur : …)"
+    ],
+)
+def test_utf8_with_or_without_a_mark_else_windows_1252(data: bytes, encoding: str):
+    text, found = paper.decode(data)
+    assert found == encoding
+    [state] = paper.check(small_consultation(), text).states
+    assert state.answers["publics"] == Answer(choices=["autre"], text="Les aînés, très isolés")
+
+
+def test_a_file_that_is_no_csv_text_is_refused_in_french():
+    with pytest.raises(ValueError, match="pas un fichier CSV"):
+        paper.decode("quartier;note".encode("utf-16"))  # Excel's "Texte Unicode"
+    with pytest.raises(ValueError, match=r"ni UTF-8 ni Windows-1252 \(octet 0x81"):
+        paper.decode(b"quartier;note\r\npont;\x81\r\n")  # 0x81 means nothing in either
+
+
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "config.toml"
@@ -138,6 +163,16 @@ def _sessions(database: Path) -> list[dict[str, object]]:
                 {"channel": s.channel.value, "status": s.status.value, "answers": s.answers}
                 async for s in store.export()
             ]
+
+    return asyncio.run(read())
+
+
+def _answers(database: Path) -> list[dict[str, Answer]]:
+    """The answers of each stored session, oldest first."""
+
+    async def read() -> list[dict[str, Answer]]:
+        async with SqliteStore(database) as store:
+            return [dict(s.answers) async for s in store.export()]
 
     return asyncio.run(read())
 
@@ -166,7 +201,12 @@ def test_cli_template_then_import_with_a_relay(
         encoding="utf-8",
     )
     code = main(["--config", str(config), "import", str(forms), "--relay", "1"])
-    assert code == 0, capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert (
+        err
+        == "2 questionnaires importés dans vivre-ensemble, pour le relais n° 1 (Centre social)\n"
+    )
     stored = _sessions(tmp_path / "parole.sqlite3")
     assert [(s["channel"], s["status"]) for s in stored] == [("paper", "completed")] * 2
     assert main(["--config", str(config), "relay", "list"]) == 0
@@ -184,7 +224,7 @@ def test_cli_import_with_an_error_imports_nothing(
     assert main(["--config", str(config), "import", str(forms)]) == 1
     err = capsys.readouterr().err
     assert "ligne 4, colonne profil : code(s) inconnu(s) : touriste" in err
-    assert "nothing imported" in err
+    assert "parole import: 1 problème, rien n'a été importé" in err
     assert (
         not (tmp_path / "parole.sqlite3").exists() or _sessions(tmp_path / "parole.sqlite3") == []
     )
@@ -209,7 +249,10 @@ def test_cli_import_flags_a_disclosure_as_a_typed_answer_is_flagged(
     forms.write_text(paper.filled_csv(c, rows), encoding="utf-8")
     assert main(["--config", str(config), "import", str(forms)]) == 0
     err = capsys.readouterr().err
-    assert "3 questionnaire(s) imported" in err and "1 text(s) flagged" in err
+    assert (
+        "3 questionnaires importés dans vivre-ensemble (1 texte signalé : violences, danger ou "
+        "idées suicidaires ; compté dans la synthèse, jamais cité, retiré des exports)"
+    ) in err
     assert "frappe" not in err
 
     database = tmp_path / "parole.sqlite3"
@@ -255,6 +298,31 @@ def test_cli_import_of_an_older_template_says_the_follow_up_column_is_ignored(
     assert main(["--config", str(config), "import", str(forms)]) == 0
     err = capsys.readouterr().err
     assert "colonne suivi ignorée (question de suivi, pas posée sur papier" in err
-    assert "1 questionnaire(s) imported" in err and "flagged" not in err
+    assert err.endswith("\n1 questionnaire importé dans vivre-ensemble\n")
     [stored] = _sessions(tmp_path / "parole.sqlite3")
     assert isinstance(stored["answers"], dict) and "suivi" not in stored["answers"]
+
+
+def test_cli_imports_a_file_saved_by_french_excel_and_says_how_it_was_read(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    rows = [paper.as_cells(c, full_answers(c, n)) for n in range(2)]
+    rows[0]["proposition"] = "Un café où les aînés se retrouvent, près de l'église"
+    forms = tmp_path / "forms.csv"
+    # "CSV (séparateur : point-virgule)" in French Excel: Windows-1252, CRLF.
+    forms.write_bytes(paper.filled_csv(c, rows).encode("cp1252"))
+    assert main(["--config", str(config), "import", str(forms)]) == 0
+    err = capsys.readouterr().err
+    assert f"{forms}: pas en UTF-8 : lu en Windows-1252" in err
+    assert "2 questionnaires importés" in err
+    texts = [answers.get("proposition") for answers in _answers(tmp_path / "parole.sqlite3")]
+    assert Answer(text="Un café où les aînés se retrouvent, près de l'église") in texts
+
+    # A file in neither encoding imports nothing, and says what to do in French.
+    forms.write_bytes(paper.filled_csv(c, rows).encode("cp1252") + b"\x81")
+    assert main(["--config", str(config), "import", str(forms)]) == 2
+    err = capsys.readouterr().err
+    assert "ni UTF-8 ni Windows-1252" in err and "« CSV UTF-8 »" in err
+    assert "codec" not in err
+    assert len(_sessions(tmp_path / "parole.sqlite3")) == 2
