@@ -213,6 +213,9 @@ def import_command(
     checked = paper.check(chosen, text)
     for name in checked.ignored:
         print(f"{args.file}: colonne {name} ignorée ({paper.IGNORED_WHY})", file=sys.stderr)
+    if checked.absent:
+        absent = ", ".join(checked.absent)
+        print(f"{args.file}: colonnes absentes, lues comme vides : {absent}", file=sys.stderr)
     if checked.problems:
         for problem in checked.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)

@@ -5,6 +5,8 @@ an "Autre" answer; cells hold option codes (several separated by ","), a number 
 scale, "oui"/"non" (or "yes"/"no"), or the text of a free-text answer. A blank cell is a
 skipped question (allowed only for optional ones) or a question the form did not ask
 (conditions). The legend, written beside the template, lists every column's allowed codes.
+A column may be deleted when its question is optional (or it is an "Autre" text): it reads as
+blank in every row. A required question's column must be there.
 
 The file is read as UTF-8 (with or without a byte order mark), else as Windows-1252: French
 Excel's "CSV (séparateur : point-virgule)" writes that, the save an officer is most likely to
@@ -88,17 +90,25 @@ class Problem:
 class Checked:
     """The rows of a file: one finished session state each, or the problems found.
 
-    `ignored` lists the file's columns that were left unread (the follow-up question's).
+    `ignored` lists the file's columns that were left unread (the follow-up question's),
+    `absent` the template's columns the file does not have (optional ones, read as blank).
     """
 
     states: list[SessionState]
     problems: list[Problem]
     ignored: list[str] = field(default_factory=list)
+    absent: list[str] = field(default_factory=list)
 
 
 def on_paper(consultation: Consultation) -> list[Step]:
     """The questions a paper form asks: all but the follow-up question."""
     return [step for step in consultation.questions() if not is_follow_up(step)]
+
+
+def _required_columns(consultation: Consultation) -> list[str]:
+    """The columns a file must have: those of required questions (not their "Autre" text,
+    which may always be left blank)."""
+    return [step.id for step in on_paper(consultation) if not step.optional]
 
 
 def _step_columns(step: Step) -> list[str]:
@@ -127,6 +137,8 @@ def legend(consultation: Consultation) -> str:
         "",
         "Une ligne par questionnaire, une colonne par question, séparateur « ; ».",
         "Case vide : question passée (si elle est facultative) ou non posée.",
+        "Les colonnes des questions facultatives et des textes « Autre » peuvent être "
+        "supprimées : elles comptent comme vides.",
         "Plusieurs réponses : codes séparés par une virgule, par exemple « femmes,isoles ».",
         "La question de suivi n'est pas sur papier : les nouvelles passent par le bot.",
         "",
@@ -218,17 +230,20 @@ def check(consultation: Consultation, text: str) -> Checked:
         for name in _step_columns(step)
     ]
     ignored = [name for name in header if name in left_out]
+    required = _required_columns(consultation)
     problems: list[Problem] = []
     for name in header:
         if name not in expected and name not in left_out:
             problems.append(Problem(1, name or "(vide)", "colonne inconnue"))
-    for name in expected:
+    for name in required:
         if name not in header:
-            problems.append(Problem(1, name, "colonne manquante"))
+            problems.append(Problem(1, name, "colonne manquante (question obligatoire)"))
+    # The cells of an absent optional column read as blank: `check_row` takes "" for them.
+    absent = [name for name in expected if name not in header and name not in required]
     if problems:
-        return Checked([], problems, ignored)
+        return Checked([], problems, ignored, absent)
     if not rows:
-        return Checked([], [Problem(2, "-", "aucune ligne à importer")], ignored)
+        return Checked([], [Problem(2, "-", "aucune ligne à importer")], ignored, absent)
     # The engine passes over the follow-up question as it does for an assisted entry (and
     # any question that depends on it); its column, if the file has one, is not read.
     engine = Engine(consultation, left_out=consultation.follow_up_steps())
@@ -242,7 +257,7 @@ def check(consultation: Consultation, text: str) -> Checked:
         problems += found
         if state is not None:
             states.append(state)
-    return Checked([] if problems else states, problems, ignored)
+    return Checked([] if problems else states, problems, ignored, absent)
 
 
 def check_row(

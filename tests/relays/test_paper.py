@@ -11,6 +11,7 @@ import pytest
 from bot.cli import main
 from flows import paper
 from flows.loader import BUILTIN_DIR, load_consultation
+from flows.paper import Problem
 from flows.state import Answer
 from storage.sqlite import SqliteStore
 from storage.sqlite_reports import FLAGGED_TEXT
@@ -107,10 +108,42 @@ def test_every_problem_is_named_by_line_and_column():
 def test_header_problems_come_first():
     c = small_consultation()
     checked = paper.check(c, "quartier;publics;couleur\nbourgogne;femmes;bleu\n")
-    assert {(p.line, p.column, p.message) for p in checked.problems} >= {
+    assert {(p.line, p.column, p.message) for p in checked.problems} == {
         (1, "couleur", "colonne inconnue"),
-        (1, "note", "colonne manquante"),
+        (1, "note", "colonne manquante (question obligatoire)"),
     }
+
+
+def test_optional_and_autre_columns_may_be_deleted():
+    # An officer who deleted the columns nobody filled in: they read as blank.
+    c = small_consultation()
+    checked = paper.check(c, "note;publics;quartier\n3;femmes;pont\n4;jeunes,seniors;bourgogne\n")
+    assert checked.problems == [] and checked.absent == ["publics_autre", "precision"]
+    first, second = checked.states
+    assert first.answers == {
+        "quartier": Answer(choices=["pont"]),
+        "publics": Answer(choices=["femmes"]),
+        "note": Answer(choices=["3"]),
+    }
+    assert second.answers["precision"] == Answer(skipped=True)  # asked (jeunes), left blank
+    # "autre" without its text column is an "Autre" left unexplained, as a blank cell is.
+    [state] = paper.check(c, "quartier;publics;note\npont;autre;2\n").states
+    assert state.answers["publics"] == Answer(choices=["autre"])
+
+
+def test_the_default_consultation_with_only_its_required_columns():
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    required = "quartier;profil;publics;besoins;leviers;freins;objectifs"
+    assert paper.check(c, required + "\n").problems == [Problem(2, "-", "aucune ligne à importer")]
+    cells = paper.as_cells(c, full_answers(c, 1))
+    row = ";".join(cells[name] for name in required.split(";"))
+    checked = paper.check(c, f"{required}\n{row}\n")
+    assert checked.problems == [] and len(checked.states) == 1
+    # A required question's column is still required, named by line 1 and column.
+    checked = paper.check(c, f"{required.replace(';besoins', '')}\n{row}\n")
+    assert "ligne 1, colonne besoins : colonne manquante (question obligatoire)" in [
+        str(p) for p in checked.problems
+    ]
 
 
 def test_commas_and_a_byte_order_mark_are_read():
@@ -326,3 +359,21 @@ def test_cli_imports_a_file_saved_by_french_excel_and_says_how_it_was_read(
     assert "ni UTF-8 ni Windows-1252" in err and "« CSV UTF-8 »" in err
     assert "codec" not in err
     assert len(_sessions(tmp_path / "parole.sqlite3")) == 2
+
+
+def test_cli_imports_a_file_without_its_optional_columns(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    required = ["quartier", "profil", "publics", "besoins", "leviers", "freins", "objectifs"]
+    rows = [paper.as_cells(c, full_answers(c, n)) for n in range(3)]
+    lines = [required, *([row[name] for name in required] for row in rows)]
+    forms = tmp_path / "forms.csv"
+    forms.write_text("\n".join(";".join(line) for line in lines), encoding="utf-8")
+    assert main(["--config", str(config), "import", str(forms)]) == 0
+    err = capsys.readouterr().err
+    assert "colonne manquante" not in err
+    assert "colonnes absentes, lues comme vides : quartier_autre, profil_autre, age," in err
+    assert "3 questionnaires importés" in err
+    stored = _answers(tmp_path / "parole.sqlite3")
+    assert [answers["age"] for answers in stored] == [Answer(skipped=True)] * 3
