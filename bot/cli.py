@@ -15,7 +15,7 @@ import threading
 import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
@@ -30,6 +30,8 @@ from flows.model import Consultation
 from storage.base import Channel, ExportedSession
 
 if TYPE_CHECKING:
+    from telegram.error import TelegramError
+
     from digest.bundle import Bundle
     from storage.sqlite import SqliteStore
 
@@ -221,6 +223,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     from telegram import Update
+    from telegram.error import TelegramError
 
     from bot.scheduling import schedule_problems
     from bot.telegram.app import build_application
@@ -230,14 +233,66 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"parole run: {problem}", file=sys.stderr)
         return 2
+    assert settings.telegram.token is not None  # bot_problems() refused to start without one
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RunLogFilter(settings.telegram.token.get_secret_value()))
     consultations = _consultations(settings)
     application = build_application(settings, bootstrap.store(settings), consultations)
     log.info("starting: %d consultation(s), database %s", len(consultations), settings.storage.path)
     heap.settle()
-    application.run_polling(
-        allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout
-    )
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES, timeout=settings.telegram.poll_timeout
+        )
+    except TelegramError as error:
+        # Only the start can fail this way (getMe): once polling, python-telegram-bot retries
+        # by itself. One line, never the token (PTB's InvalidToken quotes it), for the journal
+        # of a service restarted every 10 s.
+        print(f"parole run: {_start_failure(settings, error)}", file=sys.stderr)
+        return 1
     return 0
+
+
+# How python-telegram-bot's own report of a failed start begins (logged with a traceback).
+BOOTSTRAP_FAILURE: Final = "Network Retry Loop (Bootstrap Initialize Application)"
+
+
+class RunLogFilter(logging.Filter):
+    """`parole run`'s log: the token blanked out of every line and traceback, and
+    python-telegram-bot's report of a failed start left out (`parole run` says it in one line;
+    PTB's InvalidToken quotes the token)."""
+
+    def __init__(self, token: str) -> None:
+        """Filter out `token`."""
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for the start failure; every other record, redacted."""
+        message = record.getMessage()
+        if record.name.startswith("telegram") and message.startswith(BOOTSTRAP_FAILURE):
+            return False
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = message.replace(self.token, "<token>"), None
+        if record.exc_text:
+            record.exc_text = record.exc_text.replace(self.token, "<token>")
+        return True
+
+
+def _start_failure(settings: Settings, error: TelegramError) -> str:
+    """Why `parole run` could not start on Telegram, without the token."""
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.telegram.staff import redact
+
+    if isinstance(error, InvalidToken):
+        return "Telegram refused the token (check telegram.token / PAROLE_TELEGRAM__TOKEN)"
+    assert settings.telegram.token is not None
+    reason = redact(error, settings.telegram.token.get_secret_value())
+    if isinstance(error, NetworkError):  # TimedOut too: DNS or proxy not ready at boot
+        return f"cannot reach Telegram at {settings.telegram.base_url} ({reason})"
+    return f"Telegram failed at start ({reason})"
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
