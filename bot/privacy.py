@@ -35,6 +35,7 @@ from storage.privacy import Erased, ParticipantData, PrivacyStore
 
 TAG_BYTES = 16
 FOLLOW_UP_THEME = "suivi"
+LANGUAGE_NAMES: Mapping[str, str] = {"fr": "français", "en": "English"}
 
 
 @dataclass(frozen=True)
@@ -199,6 +200,12 @@ class Privacy:
             return local.strftime("%d/%m/%Y %H:%M") if fr else local.strftime("%Y-%m-%d %H:%M")
 
         who = data.participant
+        if who.lang:
+            language = LANGUAGE_NAMES.get(who.lang, who.lang)
+        else:  # nothing stored: the bot follows the phone's language until /langue
+            language = (
+                "non choisie (celle de votre téléphone)" if fr else "not chosen (your phone's)"
+            )
         lines = [
             "Parole habitante — " + ("vos données" if fr else "your data"),
             ("Fichier créé le " if fr else "File made on ") + when(now),
@@ -206,7 +213,7 @@ class Privacy:
             "== " + ("Vous" if fr else "You") + " ==",
             ("Numéro anonyme : " if fr else "Anonymous number: ") + str(who.id),
             ("Enregistré·e le : " if fr else "Stored since: ") + when(who.created_at),
-            ("Langue : " if fr else "Language: ") + (who.lang or "—"),
+            ("Langue : " if fr else "Language: ") + language,
         ]
         if data.contact:
             lines.append(
@@ -245,7 +252,15 @@ class Privacy:
                     ("Terminée le : " if fr else "Completed: ") + when(session.completed_at)
                 )
             lines.append("Réponses :" if fr else "Answers:")
-            for stored in session.answers:
+            # In the order the questions were asked; answers to questions no longer in the
+            # consultation come last.
+            order = (
+                {step.id: index for index, step in enumerate(engine.consultation.steps)}
+                if engine is not None
+                else {}
+            )
+            ranked = sorted(session.answers, key=lambda a: order.get(a.step_id, len(order)))
+            for stored in ranked:
                 question, words = stored.step_id, stored.answer.text or ""
                 if engine is not None:
                     try:
