@@ -63,9 +63,17 @@ class LimitsSettings(Section):
     """Abuse limits: flood control per resident and the size of a typed message."""
 
     max_text_length: int = Field(default=2000, ge=1)
-    flood_updates: int = Field(default=5, ge=1)  # more than this many updates…
+    flood_updates: int = Field(default=5, ge=1)  # more than this many messages…
+    # …or button presses (None: three times flood_updates), counted apart: ticking a list is
+    # many quick taps, each only an edit of the same message…
+    flood_presses: int | None = Field(default=None, ge=1)
     flood_seconds: float = Field(default=2.0, gt=0)  # …within this many seconds
     flood_pause_seconds: float = Field(default=10.0, ge=0)  # …and the resident is ignored
+
+    @property
+    def press_limit(self) -> int:
+        """The button presses allowed within `flood_seconds`."""
+        return self.flood_presses if self.flood_presses is not None else 3 * self.flood_updates
 
 
 class RelaySettings(Section):

@@ -3,6 +3,11 @@
 `FloodGate` is the decision, a pure function of the time it is given; `register` puts it in
 front of every other handler (group -1), so a resident sending too fast costs no database work
 and no request beyond the one warning, and other residents are not affected.
+
+Button presses are counted apart from messages, with a larger allowance: ticking five options
+of a list and confirming is six taps in a second, each only an edit of the same message,
+while six messages in a second are a paste gone wrong or a script. Either count crossing its
+limit pauses the resident, and the warning names what they did (messages or taps).
 """
 
 from __future__ import annotations
@@ -40,36 +45,50 @@ class Verdict(Enum):
 
 @dataclass
 class _Track:
-    times: deque[float] = field(default_factory=deque)
+    times: deque[float] = field(default_factory=deque)  # messages and other updates
+    presses: deque[float] = field(default_factory=deque)  # button presses
     paused_until: float = 0.0
+
+    def last(self) -> float:
+        """When the key was last counted (-inf: not in the current windows)."""
+        never = float("-inf")
+        return max(
+            self.times[-1] if self.times else never, self.presses[-1] if self.presses else never
+        )
 
 
 class FloodGate:
-    """A sliding window per key: more than `limit` updates in `window` seconds pauses the key.
+    """Sliding windows per key: more than `limit` updates, or more than `press_limit` button
+    presses (by default `limit`), in `window` seconds pauses the key.
 
     Only keys active in the last `window` seconds (or paused) are remembered: the table is
     swept at most once per `window`, so an idle resident costs nothing for long.
     """
 
-    def __init__(self, limit: int, window: float, pause: float) -> None:
+    def __init__(
+        self, limit: int, window: float, pause: float, press_limit: int | None = None
+    ) -> None:
         self.limit = limit
+        self.press_limit = limit if press_limit is None else press_limit
         self.window = window
         self.pause = pause
         self._tracks: dict[int, _Track] = {}
         self._swept = float("-inf")
 
-    def check(self, key: int, now: float) -> Verdict:
-        """The verdict on one update from `key` at `now` (seconds, monotonic)."""
+    def check(self, key: int, now: float, *, press: bool = False) -> Verdict:
+        """The verdict on one update from `key` at `now` (seconds, monotonic); `press` for a
+        button press, counted apart."""
         self._sweep(now)
         track = self._tracks.setdefault(key, _Track())
         if now < track.paused_until:
             return Verdict.DROP
-        times = track.times
+        times, limit = (track.presses, self.press_limit) if press else (track.times, self.limit)
         times.append(now)
         while times and times[0] <= now - self.window:
             times.popleft()
-        if len(times) > self.limit:
-            times.clear()
+        if len(times) > limit:
+            track.times.clear()
+            track.presses.clear()
             track.paused_until = now + self.pause
             return Verdict.WARN
         return Verdict.PASS
@@ -86,7 +105,7 @@ class FloodGate:
         for key in [
             key
             for key, track in self._tracks.items()
-            if now >= track.paused_until and (not track.times or track.times[-1] <= horizon)
+            if now >= track.paused_until and track.last() <= horizon
         ]:
             del self._tracks[key]
 
@@ -97,14 +116,20 @@ def register(
     clock: Callable[[], float] = time.monotonic,
 ) -> FloodGate:
     """Put a flood gate in front of every handler; returns it (tests look inside)."""
-    gate = FloodGate(limits.flood_updates, limits.flood_seconds, limits.flood_pause_seconds)
+    gate = FloodGate(
+        limits.flood_updates,
+        limits.flood_seconds,
+        limits.flood_pause_seconds,
+        press_limit=limits.press_limit,
+    )
 
     async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         chat = update.effective_chat
         if user is None or chat is None or chat.type != ChatType.PRIVATE:
             return
-        verdict = gate.check(user.id, clock())
+        press = update.callback_query is not None
+        verdict = gate.check(user.id, clock(), press=press)
         if verdict is Verdict.PASS:
             return
         if update.callback_query is not None:
@@ -117,7 +142,8 @@ def register(
             log.info("flood control: a resident is paused for %.0f s", gate.pause)
             lang = language_from_hint(user.language_code)
             try:
-                await chat.send_message(say("flood", lang))
+                # The warning names what came too fast: taps on buttons are not messages.
+                await chat.send_message(say("flood_buttons" if press else "flood", lang))
             except TelegramError as error:
                 log.info("could not send the flood warning: %s", type(error).__name__)
         raise ApplicationHandlerStop

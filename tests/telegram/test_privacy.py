@@ -285,7 +285,9 @@ async def test_flooding_gets_one_warning_and_others_are_unaffected(
 async def test_button_presses_beyond_the_flood_limit_are_answered_and_ignored(
     tmp_path: Path, consultation: Consultation
 ):
-    limits = LimitsSettings(flood_updates=3, flood_seconds=60, flood_pause_seconds=60)
+    limits = LimitsSettings(
+        flood_updates=3, flood_presses=3, flood_seconds=60, flood_pause_seconds=60
+    )
     async with Chat(tmp_path / "db.sqlite3", [consultation], limits=limits) as running:
         await running.send(ALICE, "/start")
         await running.click(ALICE, say("accept", "fr"))
@@ -296,7 +298,7 @@ async def test_button_presses_beyond_the_flood_limit_are_answered_and_ignored(
         # The first press answers; the ones past the limit leave no spinner and no answer.
         assert running.api.unanswered_callbacks == []
         assert count(running.database, "answers") == 1
-        assert say("flood", "fr") in [m.text for m in running.api.messages(ALICE.id)]
+        assert say("flood_buttons", "fr") in [m.text for m in running.api.messages(ALICE.id)]
 
 
 async def test_a_replayed_button_after_back_changes_nothing(chat: Chat, consultation: Consultation):
