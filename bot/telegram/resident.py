@@ -132,7 +132,9 @@ class ResidentHandlers:
         """Stickers, photos, voice, locations…: say what the bot can read.
 
         A caption is typed text: a disclosure there gets the helplines at once and is
-        counted, as in a message; the caption itself is not stored as an answer.
+        counted, as in a message. The caption itself is not taken as an answer (it often
+        only makes sense with the photo, which is never kept): the resident is asked to send
+        their text on its own.
         """
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
@@ -143,7 +145,8 @@ class ResidentHandlers:
             if helpline is not None:
                 await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
                 await self.conversations.record_flags(who, disclosed, key)
-        await chat.send_message(say("unsupported_content", lang))
+        guidance = "caption_not_kept" if message.caption else "unsupported_content"
+        await chat.send_message(say(guidance, lang))
 
     async def forwarded(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A forwarded message: not the resident's own words, so never stored.

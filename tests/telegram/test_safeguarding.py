@@ -229,7 +229,7 @@ async def test_a_photo_whose_caption_discloses_gets_the_helplines(
     await chat.deliver()
     *_, helpline, guidance = chat.api.messages(ALICE.id)
     assert helpline.text == helplines(frozenset({Category.DANGER, Category.DOMESTIC}), "fr")
-    assert guidance.text == say("unsupported_content", "fr")
+    assert guidance.text == say("caption_not_kept", "fr")
     # Counted for staff like a typed disclosure; the caption is no answer.
     assert rows(chat.database, "SELECT category FROM flags ORDER BY 1") == [
         ("danger",),
@@ -238,7 +238,7 @@ async def test_a_photo_whose_caption_discloses_gets_the_helplines(
     assert rows(chat.database, "SELECT count(*) FROM answers WHERE value LIKE '%frappe%'") == [(0,)]
     chat.api.send_photo(ALICE, caption="Le square du quartier")
     await chat.deliver()
-    assert chat.last(ALICE).text == say("unsupported_content", "fr")
+    assert chat.last(ALICE).text == say("caption_not_kept", "fr")
     assert rows(chat.database, "SELECT count(*) FROM flags") == [(2,)]
 
 

@@ -81,6 +81,30 @@ async def test_a_forwarded_threat_gets_the_helplines_but_no_flag(
     assert "leviers_precision" not in answers(chat.database)
 
 
+# -- photos with a caption ------------------------------------------------------------------
+
+
+async def test_a_captioned_photo_asks_for_the_text_alone_and_stores_nothing(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    question = chat.last(ALICE)
+
+    chat.api.send_photo(ALICE, caption="Voici le parc abandonné")
+    await chat.deliver()
+
+    # Not "you wrote no text": the resident did, and is told how to send it.
+    assert chat.last(ALICE).text == say("caption_not_kept", "fr")
+    assert "leviers_precision" not in answers(chat.database)
+    assert question.buttons == chat.api.buttons(ALICE.id)  # the question still waits
+    await chat.send(ALICE, "Voici le parc abandonné")
+    assert '"text":"Voici le parc abandonné"' in answers(chat.database)["leviers_precision"]
+    # A photo without a caption still gets the general guidance.
+    chat.api.send_photo(ALICE)
+    await chat.deliver()
+    assert chat.last(ALICE).text == say("unsupported_content", "fr")
+
+
 # -- commands in a group --------------------------------------------------------------------
 
 
