@@ -1,4 +1,4 @@
-"""Staff in Telegram: /digest, /stats and /export, and digests delivered to staff chats.
+"""Staff in Telegram: /digest [DATE], /stats and /export, and digests delivered to staff chats.
 
 Rights are a filter checked on every update: a staff user id, in a private chat or in one of
 the staff chats (`StaffOnly` for commands, `StaffButton` for buttons). For anyone else the
@@ -10,6 +10,7 @@ exist. They must therefore be registered before the residents' catch-all.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 from collections.abc import Sequence
 from html import escape
@@ -36,6 +37,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.cli import parse_when
 from bot.conversation import Clock
 from bot.settings import Settings, StaffSettings
 from bot.telegram.callbacks import ButtonCallback, GuardedButtons
@@ -44,6 +46,7 @@ from digest import notes
 from digest.bundle import Attachment, Bundle, build_bundle, export_attachment
 from digest.charts import Chart
 from digest.dispatch import DigestStore
+from digest.model import Period
 from digest.schedule import on_demand_period
 from digest.stats import consultation_stats, stats_table
 from flows.model import Consultation
@@ -55,7 +58,17 @@ CAPTION_LIMIT: Final = 1024
 UPLOAD_LIMIT: Final = 50 * 1024 * 1024  # the Bot API refuses larger uploads from bots
 NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)  # a quoted link is not a preview
 FLOOD_WAITS: Final = 3  # flood-control pauses accepted per item before giving up
-STAFF_COMMANDS: Final = tuple(notes.STAFF_MENU.items())
+DIGEST_USAGE: Final = (
+    "Usage : /digest (depuis la dernière synthèse envoyée) ou /digest AAAA-MM-JJ "
+    "(depuis ce jour, une date passée)"
+)
+# The menu says /digest takes a date too (digest.notes words the other entries).
+STAFF_COMMANDS: Final = tuple(
+    {
+        **notes.STAFF_MENU,
+        "digest": "Synthèse depuis la dernière envoyée, ou depuis AAAA-MM-JJ",
+    }.items()
+)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -205,14 +218,28 @@ class StaffHandlers:
         return self.settings.consultation.timezone
 
     async def digest(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """/digest: a digest now, since the last one sent on any schedule (or 7 days)."""
+        """/digest [DATE]: a digest now, since the last one sent on any schedule (or 7 days),
+        or since DATE (as `parole digest --since` reads it: a day, or an ISO date and time)."""
         chat = update.effective_chat
         assert chat is not None
-        await _typing(context.bot, chat.id, ChatAction.TYPING)
         now = self.clock()
-        last = await self.store.last_sent_end(None)
-        period = on_demand_period(last, now)
-        heading = notes.on_demand_heading(period, last, self.timezone)
+        if context.args:
+            # Joined: "2026-11-01 08:00" arrives as two arguments.
+            since: dt.datetime | None
+            try:
+                since = parse_when(" ".join(context.args), self.timezone)
+            except ValueError:
+                since = None
+            if since is None or since >= now:  # unreadable, or nothing to show yet
+                await chat.send_message(DIGEST_USAGE)
+                return
+            period = Period(since, now)
+            heading = notes.custom_heading(period, self.timezone)
+        else:
+            last = await self.store.last_sent_end(None)
+            period = on_demand_period(last, now)
+            heading = notes.on_demand_heading(period, last, self.timezone)
+        await _typing(context.bot, chat.id, ChatAction.TYPING)
         digest = self.settings.digest
         try:
             bundle = await build_bundle(

@@ -186,6 +186,35 @@ async def test_digest_on_demand_starts_at_the_last_digest_sent(chat: StaffChat):
     assert "depuis la dernière synthèse envoyée (lun. 23/11/2026 10:00)" in heading
 
 
+async def test_digest_since_a_day_as_the_cli_since_reads_it(chat: StaffChat):
+    # The 7 residents answered on Saturday 21 November.
+    chat.api.send_text(STAFF, "/digest 2026-11-01")
+    await chat.deliver()
+    messages = chat.api.messages(STAFF.id)
+    heading = messages[0].text
+    assert "du dim. 01/11/2026 00:00 au mar. 24/11/2026 10:00" in heading
+    assert "7 derniers jours" not in heading
+    assert {m.kind for m in messages} == {"text", "photo", "document"}
+
+    assert "Aucune participation" not in "".join(m.text for m in messages)
+
+    # A date and time, in the city's time zone (Telegram splits it in two arguments): the
+    # period starts after the residents answered.
+    later = "".join(html for _, html in await replies(chat, STAFF, "/digest 2026-11-23 08:30"))
+    assert "du lun. 23/11/2026 08:30 au mar. 24/11/2026 10:00" in later
+    assert "Aucune participation sur la période" in later
+
+
+@pytest.mark.parametrize(
+    "command", ["/digest hier", "/digest 01/11/2026", "/digest 2026-11-25", "/digest 2026-11-01 x"]
+)
+async def test_digest_explains_what_it_cannot_read(chat: StaffChat, command: str):
+    # Never silently the default period: staff asked for something else.
+    [(kind, usage)] = await replies(chat, STAFF, command)
+    assert kind == "text" and usage.startswith("Usage : /digest")
+    assert "/digest AAAA-MM-JJ" in usage
+
+
 async def test_digest_in_the_staff_chat(chat: StaffChat):
     chat.api.send_text(STAFF, "/digest", STAFF_CHAT)
     await chat.deliver()
@@ -196,6 +225,8 @@ async def test_digest_in_the_staff_chat(chat: StaffChat):
 async def test_the_staff_menu_is_set_for_staff_only(chat: StaffChat):
     mine = [name for name, _ in chat.api.commands(scope={"type": "chat", "chat_id": STAFF.id})]
     assert {name for name, _ in STAFF_COMMANDS} <= set(mine)
+    described = dict(chat.api.commands(scope={"type": "chat", "chat_id": STAFF.id}))
+    assert "AAAA-MM-JJ" in described["digest"], "the menu says /digest takes a date"
     assert "start" in mine, "the staff menu keeps the residents' commands"
     everyone = [name for name, _ in chat.api.commands()]
     assert everyone and "digest" not in everyone
