@@ -452,7 +452,16 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await store.close()
         if args.out is not None:
-            written = bundle.write(args.out)
+            try:
+                written = bundle.write(args.out)
+            except OSError as error:
+                # A folder that cannot be written is a mistake in the arguments: one line, and
+                # nothing sent either (the command did not do what was asked).
+                print(
+                    f"parole digest: cannot write {_write_failure(error, args.out)}",
+                    file=sys.stderr,
+                )
+                return 2
             print(f"{len(written)} file(s) written to {args.out}", file=sys.stderr)
         if args.send:
             return await _send_digest(settings, bundle)
@@ -461,6 +470,14 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         return 0
 
     return asyncio.run(work())
+
+
+def _write_failure(error: OSError, folder: Path) -> str:
+    """The folder and why it could not be written (and which file, if not the folder)."""
+    reason = error.strerror or str(error)
+    if error.filename is not None and Path(error.filename) != folder:
+        reason += f" ({error.filename})"
+    return f"{folder}: {reason}"
 
 
 def parse_when(text: str, timezone: str, *, end_of_day: bool = False) -> dt.datetime:

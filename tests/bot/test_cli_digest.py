@@ -117,6 +117,41 @@ def test_digest_refuses_bad_arguments(
     assert code == 2 and message in err
 
 
+@pytest.mark.parametrize(
+    ("out", "expected"),
+    [
+        ("notes.txt", "cannot write notes.txt: File exists"),  # a file, not a folder
+        ("notes.txt/synthese", "cannot write notes.txt/synthese: Not a directory"),
+        ("synthese", "cannot write synthese: Is a directory (synthese/digest.txt)"),
+    ],
+)
+def test_digest_out_that_cannot_be_written_is_one_line(
+    capsys: pytest.CaptureFixture[str], database: Path, workdir: Path, out: str, expected: str
+):
+    (workdir / "notes.txt").write_text("mes notes", encoding="utf-8")
+    (workdir / "synthese" / "digest.txt").mkdir(parents=True)  # in the way of the text file
+    code, stdout, err = parole(capsys, "digest", "--out", out)
+    assert (code, stdout, err) == (2, "", f"parole digest: {expected}\n")
+    assert (workdir / "notes.txt").read_text(encoding="utf-8") == "mes notes"
+
+
+def test_digest_out_that_cannot_be_written_sends_nothing(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    database: Path,
+    workdir: Path,
+    api: FakeBotApi,
+):
+    (workdir / "notes.txt").write_text("mes notes", encoding="utf-8")
+    with FakeBotApiServer(api) as server:
+        monkeypatch.setenv("PAROLE_TELEGRAM__TOKEN", TOKEN)
+        monkeypatch.setenv("PAROLE_TELEGRAM__BASE_URL", server.base_url)
+        monkeypatch.setenv("PAROLE_STAFF__CHAT_IDS", f"[{STAFF_CHAT}]")
+        code, _, err = parole(capsys, "digest", "--out", "notes.txt", "--send")
+    assert code == 2 and err.startswith("parole digest: cannot write notes.txt")
+    assert api.messages(STAFF_CHAT) == []
+
+
 def test_digest_without_a_database_does_not_create_one(
     capsys: pytest.CaptureFixture[str], workdir: Path
 ):
