@@ -31,6 +31,46 @@ log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PRIVATE_EDITS = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
+# Telegram splits a long paste into messages sent one after the other: a text sent this many
+# seconds or less after one refused as too long is taken for its rest.
+FRAGMENT_SECONDS = 5.0
+
+
+class CappedTexts:
+    """Chats whose latest text was refused as too long, for `FRAGMENT_SECONDS` after it.
+
+    Without it the tail of a split paste, short enough, would be stored as the answer to
+    the question the refused text was meant for. Times are the messages' own dates (when
+    Telegram received them), so a backlog after a restart does not join unrelated texts.
+    Only refusals of the last few seconds are kept: nothing stays for an idle resident.
+    """
+
+    def __init__(self, seconds: float = FRAGMENT_SECONDS) -> None:
+        self.seconds = seconds
+        self._refused: dict[int, float] = {}  # oldest first
+
+    def refuse(self, chat_id: int, sent: float) -> None:
+        """A text of `chat_id` sent at `sent` (POSIX seconds) was refused as too long."""
+        self._forget(sent)
+        self._refused.pop(chat_id, None)
+        self._refused[chat_id] = sent
+
+    def follows(self, chat_id: int, sent: float) -> bool:
+        """Whether a text sent at `sent` is the rest of a refused one (asked once per text)."""
+        self._forget(sent)
+        refused = self._refused.pop(chat_id, None)
+        return refused is not None and sent - refused <= self.seconds
+
+    def __len__(self) -> int:
+        """How many chats are remembered."""
+        return len(self._refused)
+
+    def _forget(self, now: float) -> None:
+        while self._refused:
+            chat_id, refused = next(iter(self._refused.items()))
+            if now - refused <= self.seconds:
+                return
+            del self._refused[chat_id]
 
 
 class ResidentHandlers:
@@ -48,6 +88,7 @@ class ResidentHandlers:
         self.privacy = privacy
         self.max_text_length = max_text_length
         self.clock = clock
+        self.capped = CappedTexts()
 
     async def _follow_up(self, update: Update, reply: Reply) -> None:
         """Keep the chat id of a resident who said yes to follow-up news; drop it on a no."""
@@ -110,7 +151,11 @@ class ResidentHandlers:
         await _answer_button(self.conversations, update, query, reply)
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A typed message: helplines first if it discloses violence or danger, then the rest."""
+        """A typed message: helplines first if it discloses violence or danger, then the rest.
+
+        A text over the size limit is refused, and so is the one sent right after it (the
+        rest of a long paste that Telegram split): neither is stored.
+        """
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and message.text is not None and chat is not None
         text = message.text
@@ -120,9 +165,15 @@ class ResidentHandlers:
         if helpline is not None:
             # Before anything else, and before any write that could fail.
             await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+        sent = message.date.timestamp()
         if len(text) > self.max_text_length:
             await self.conversations.record_flags(who, disclosed, key)
+            self.capped.refuse(chat.id, sent)
             await chat.send_message(say("text_capped", lang, n=len(text), max=self.max_text_length))
+            return
+        if self.capped.follows(chat.id, sent):
+            await self.conversations.record_flags(who, disclosed, key)
+            await chat.send_message(say("text_capped_part", lang, max=self.max_text_length))
             return
         reply = await self.conversations.type_text(who, lang, text, key, disclosed=disclosed)
         await self._follow_up(update, reply)

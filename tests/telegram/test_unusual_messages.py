@@ -7,6 +7,7 @@ import sqlite3
 import time
 from pathlib import Path
 
+from bot.telegram.resident import CappedTexts
 from flows.model import Consultation
 from flows.safeguarding import Category, helplines
 from flows.texts import say
@@ -79,6 +80,63 @@ async def test_a_forwarded_threat_gets_the_helplines_but_no_flag(
     assert refusal.text == say("forwarded_refused", "fr")
     assert flags(chat.database) == 0
     assert "leviers_precision" not in answers(chat.database)
+
+
+# -- long pastes that Telegram splits -------------------------------------------------------
+
+
+async def test_the_rest_of_a_split_paste_is_refused_too(chat: Chat, consultation: Consultation):
+    await to_leviers_text(chat, consultation, ALICE)
+    before = len(chat.api.messages(ALICE.id))
+    # A paste over 4,096 characters arrives as two messages, one right after the other.
+    chat.api.send_text(ALICE, "A" * 4096)
+    chat.api.send_text(ALICE, "fin du texte " + "B" * 390)
+    await chat.deliver()
+
+    first, second = chat.api.messages(ALICE.id)[before:]
+    assert first.text == say("text_capped", "fr", n=4096, max=2000)
+    assert second.text == say("text_capped_part", "fr", max=2000)
+    assert "leviers_precision" not in answers(chat.database)
+    # The shorter answer the resident then sends is taken.
+    reply = await chat.send(ALICE, "Le centre social")
+    assert reply.text.startswith("Question 8/12")
+    assert '"text":"Le centre social"' in answers(chat.database)["leviers_precision"]
+
+
+async def test_an_answer_sent_a_while_after_a_refused_text_is_taken(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    await chat.send(ALICE, "A" * 2500)
+    update = chat.api.send_text(ALICE, "La ludothèque")
+    chat.api.pop_updates()
+    update["message"]["date"] += 30  # written again, half a minute later
+    await chat.redeliver(update)
+    assert chat.last(ALICE).text.startswith("Question 8/12")
+    assert '"text":"La ludothèque"' in answers(chat.database)["leviers_precision"]
+
+
+async def test_the_rest_of_a_split_paste_is_still_checked_for_a_disclosure(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    chat.api.send_text(ALICE, "A" * 4096)
+    chat.api.send_text(ALICE, "et mon mari me frappe")
+    await chat.deliver()
+    assert any("3919" in m.text for m in chat.api.messages(ALICE.id))
+    assert flags(chat.database) == 2  # danger and domestic violence, one message
+    assert "leviers_precision" not in answers(chat.database)
+
+
+def test_refused_texts_are_forgotten_after_a_few_seconds() -> None:
+    capped = CappedTexts(seconds=5)
+    for chat_id in range(1000):
+        capped.refuse(chat_id, 100.0)
+    assert capped.follows(1, 104.0)
+    assert not capped.follows(1, 104.0)  # asked once: the next text is an answer again
+    assert not capped.follows(2, 106.0)  # too late to be the rest of it
+    capped.refuse(5000, 200.0)
+    assert len(capped) == 1  # the others are gone
 
 
 # -- photos with a caption ------------------------------------------------------------------
