@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application, ContextTypes
 
 from bot.conversation import Clock, utc_now
-from bot.settings import Settings
+from bot.settings import Settings, clock
 from storage.privacy import PrivacyStore, Purged, PurgePlan
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ def purge_plan(now: dt.datetime, retention_days: int, processed_days: int = 3) -
 
 def daily_time(settings: Settings) -> dt.time:
     """The local time of the daily purge, with the city's time zone."""
-    hours, minutes = (int(part) for part in settings.privacy.purge_time.split(":"))
-    return dt.time(hours % 24, minutes % 60, tzinfo=ZoneInfo(settings.consultation.timezone))
+    hours, minutes = clock(settings.privacy.purge_time)  # checked when the settings were read
+    return dt.time(hours, minutes, tzinfo=ZoneInfo(settings.consultation.timezone))
 
 
 class RetentionJob:

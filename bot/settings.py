@@ -8,6 +8,7 @@ embedded defaults run the console chat on a local SQLite file.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,13 +16,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
+
+from flows.loader import read_toml
 
 DEFAULT_DATABASE = Path("data/parole.sqlite3")
 EXAMPLE_SECRETS = {"", "change-me", "changeme", "example", "secret"}
+# What @BotFather gives: the bot's number, a colon, then 35 letters, digits, "-" or "_" (a
+# little leeway: Telegram does not promise the length). "123456:ABC..." is not one.
+TOKEN_SHAPE: Final = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
 
 
 class Section(BaseModel):
@@ -56,7 +62,13 @@ class PrivacySettings(Section):
     contact: str | None = None  # an e-mail or postal address for data requests
     retention_days: int = Field(default=365, ge=1, le=3650)  # answers are purged after this
     processed_days: int = Field(default=3, ge=1)  # Telegram update ids kept against repeats
-    purge_time: str = Field(default="03:30", pattern=r"^\d{2}:\d{2}$")  # local time, daily
+    purge_time: str = "03:30"  # local time, daily; H:MM or HH:MM
+
+    @field_validator("purge_time")
+    @classmethod
+    def _time_of_day(cls, text: str) -> str:
+        hours, minutes = clock(text)
+        return f"{hours:02d}:{minutes:02d}"
 
 
 class LimitsSettings(Section):
@@ -113,6 +125,14 @@ class ConsultationSettings(Section):
     @classmethod
     def _known_zone(cls, name: str) -> str:
         return _zone(name)
+
+
+def clock(text: str) -> tuple[int, int]:
+    """Hours and minutes of a time of day written H:MM or HH:MM, 00:00 to 23:59."""
+    found = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if found is None or int(found[1]) > 23 or int(found[2]) > 59:
+        raise ValueError(f"'{text}' is not a time of day (HH:MM, 00:00 to 23:59)")
+    return int(found[1]), int(found[2])
 
 
 def _zone(name: str) -> str:
@@ -210,6 +230,23 @@ class Settings(BaseSettings):
             return "privacy.pseudonym_secret is missing or is an example value"
         if len(secret.get_secret_value()) < 16:
             return "privacy.pseudonym_secret is shorter than 16 characters"
+        token = self.telegram.token
+        if token is not None and secret.get_secret_value() == token.get_secret_value():
+            # Whoever sees the token (Telegram, a log) could then link residents' answers.
+            return "privacy.pseudonym_secret is the bot token: give it a secret of its own"
+        return None
+
+    def token_problem(self) -> str | None:
+        """Why telegram.token cannot be a token from @BotFather, or None; only its shape is
+        checked, offline (`parole run` learns from Telegram whether it is accepted)."""
+        token = self.telegram.token
+        if token is None:
+            return "telegram.token is missing (set it or PAROLE_TELEGRAM__TOKEN)"
+        if not TOKEN_SHAPE.fullmatch(token.get_secret_value()):
+            return (
+                "telegram.token is not a token from @BotFather (digits, a colon, then about "
+                "35 letters, digits, - or _): an example value?"
+            )
         return None
 
 
@@ -219,6 +256,9 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
         path = Path(os.environ["PAROLE_CONFIG"])
     if path is not None and not path.is_file():
         raise FileNotFoundError(f"configuration file not found: {path}")
+    # Read here, not by pydantic-settings' TOML source, so that a byte order mark is skipped;
+    # an unreadable file or one not in UTF-8 raises OSError or UnicodeDecodeError.
+    from_file = read_toml(path) if path is not None else None
 
     class _FromFile(Settings):
         @classmethod
@@ -231,8 +271,8 @@ def load_settings(path: Path | None = None, **overrides: Any) -> Settings:
             file_secret_settings: PydanticBaseSettingsSource,
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-            if path is not None:
-                sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+            if from_file is not None:
+                sources.append(InitSettingsSource(settings_cls, from_file))
             return tuple(sources)
 
     return _FromFile(**overrides)

@@ -36,10 +36,11 @@ class ConsultationError(ValueError):
 def load_consultation(path: Path, quartiers: Sequence[str] = ()) -> Consultation:
     """Load and validate one consultation file, filling city lists from `quartiers`."""
     try:
-        with path.open("rb") as handle:
-            raw = tomllib.load(handle)
+        raw = read_toml(path)
     except OSError as error:
         raise ConsultationError(path, [f"cannot be read: {error.strerror}"]) from error
+    except UnicodeDecodeError as error:
+        raise ConsultationError(path, [not_utf8(error)]) from error
     except tomllib.TOMLDecodeError as error:
         raise ConsultationError(path, [f"is not valid TOML: {error}"]) from error
     try:
@@ -50,6 +51,17 @@ def load_consultation(path: Path, quartiers: Sequence[str] = ()) -> Consultation
         return with_quartiers(consultation, quartiers)
     except ValueError as error:
         raise ConsultationError(path, [str(error)]) from error
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's tables; a UTF-8 byte order mark (Windows Notepad writes one) is skipped."""
+    return tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+
+
+def not_utf8(error: UnicodeDecodeError) -> str:
+    """What to tell about a file that is not UTF-8: where, and what to do."""
+    line = bytes(error.object[: error.start]).count(b"\n") + 1
+    return f"is not UTF-8 (line {line}): save it as UTF-8"
 
 
 def load_directory(directory: Path, quartiers: Sequence[str] = ()) -> list[Consultation]:

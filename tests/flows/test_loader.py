@@ -234,6 +234,24 @@ def test_invalid_toml(tmp_path: Path) -> None:
     assert "(at line 18, column 8)" in problem
 
 
+def test_a_file_not_in_utf8_names_its_line_and_what_to_do(tmp_path: Path) -> None:
+    path = tmp_path / "essai.toml"
+    # Saved by a Windows editor in its own encoding: "é" is one byte, 0xE9.
+    text = HEAD + SINGLE.replace('"Q1 ?"', '"Qualité ?"')
+    path.write_bytes(text.encode("cp1252"))
+    line = next(n for n, words in enumerate(text.splitlines(), 1) if "Qualité" in words)
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(path)
+    assert str(caught.value) == f"{path}: is not UTF-8 (line {line}): save it as UTF-8"
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "essai.toml"
+    path.write_text(HEAD.lstrip() + SINGLE, encoding="utf-8-sig")  # Windows Notepad's UTF-8
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert load_consultation(path).id == "essai"
+
+
 def test_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "absent.toml"
     with pytest.raises(ConsultationError) as caught:
