@@ -50,6 +50,7 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from digest.model import (
@@ -111,6 +112,16 @@ BREAKDOWN_TITLES = {
 NO_RELAY_CODE = "_none"
 NO_RELAY_LABEL = "Sans relais"
 CROSSTAB_TITLE = "Quartier × lien avec le quartier"
+
+
+class DigestSource(ReportStore, Protocol):
+    """The queries a digest reads: `ReportStore`'s, and those the SQLite store adds for the
+    digest alone (storage/sqlite_reports.py)."""
+
+    async def flagged_by_channel(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, int]:
+        """Messages flagged in the period per channel of their session ("": none)."""
 
 
 @dataclass(frozen=True)
@@ -201,7 +212,7 @@ class _Choice:
 
 
 async def build_digest(
-    source: ReportStore,
+    source: DigestSource,
     consultation: Consultation,
     period: Period,
     *,
@@ -216,7 +227,14 @@ async def build_digest(
     quartier, profile = _quartier_step(consultation), _profile_step(consultation)
     before = period.previous()
     # Independent queries: the store may run them side by side.
-    (totals, previous), reached, profiles, answers, texts, (slots, flags) = await asyncio.gather(
+    (
+        (totals, previous),
+        reached,
+        profiles,
+        answers,
+        texts,
+        (slots, flags, flagged),
+    ) = await asyncio.gather(
         asyncio.gather(
             source.session_totals(cid, start, end, abandon_after),
             source.session_totals(cid, before.start, before.end, abandon_after),
@@ -228,7 +246,9 @@ async def build_digest(
         source.answer_counts(cid, start, end),
         source.recent_texts(cid, start, end, recent_texts),
         asyncio.gather(
-            source.sessions_started(cid, start, end), source.flag_counts(cid, start, end)
+            source.sessions_started(cid, start, end),
+            source.flag_counts(cid, start, end),
+            source.flagged_by_channel(cid, start, end),
         ),
     )
     reach = await source.relay_reach(cid, start, end)
@@ -295,6 +315,7 @@ async def build_digest(
         hidden_previous=_hidden(guard, previous_outcomes),
         flagged_messages=sum(found.flags for found in flags if found.category == ""),
         flags={found.category: found.flags for found in flags if found.category},
+        flagged_by_channel=flagged,
     )
 
 

@@ -165,10 +165,40 @@ FLAGS_NOTE = (
     "Messages où un·e habitant·e dit subir des violences ou être en danger : les numéros "
     "d'aide lui ont été donnés aussitôt. Ces textes ne sont jamais cités."
 )
+FLAGS_NOTE_MIXED = (
+    "Messages où un·e habitant·e dit subir des violences ou être en danger. Ces textes ne "
+    "sont jamais cités."
+)
+# Who saw the helplines, per channel (singular, plural): a paper form showed none, so staff
+# must follow it up through the relay; paper first, as the one that needs doing.
+# Keys are `storage.base.Channel` values.
+FLAGS_BY_CHANNEL: dict[str, tuple[str, str]] = {
+    "paper": (
+        "dont {n} sur questionnaire papier : aucun numéro n'a été donné ; à voir avec le "
+        "relais qui l'a recueilli.",
+        "dont {n} sur questionnaires papier : aucun numéro n'a été donné ; à voir avec les "
+        "relais qui les ont recueillis.",
+    ),
+    "assisted": (
+        "dont {n} saisi par un relais : les numéros d'aide ont été donnés au relais, pour "
+        "qu'il les transmette.",
+        "dont {n} saisis par un relais : les numéros d'aide ont été donnés au relais, pour "
+        "qu'il les transmette.",
+    ),
+}
+FLAGS_BY_CHAT = (
+    "dont {n} écrit au bot : les numéros d'aide ont été donnés aussitôt à la personne.",
+    "dont {n} écrits au bot : les numéros d'aide ont été donnés aussitôt aux personnes.",
+)
 
 
 def _flags(digest: Digest) -> list[Section]:
-    """The safeguarding line: "Signalements : 3 (danger ou menace 2, …)"; nothing if none."""
+    """The safeguarding line: "Signalements : 3 (danger ou menace 2, …)", then who was given
+    the helplines, per channel; nothing if none.
+
+    The counts per channel are exact, like the total: staff act on them (a paper form's
+    writer saw no helpline), and "< 5" would not hide that there is one.
+    """
     if not digest.flagged_messages and not digest.flags:
         return []
     kinds = ", ".join(
@@ -178,7 +208,18 @@ def _flags(digest: Digest) -> list[Section]:
     line: Line = (f"⚠️ {FLAGS_TITLE} : ", Bold(texts.number(digest.flagged_messages)))
     if kinds:
         line += (f" ({kinds})",)
-    return [Section(FLAGS_TITLE, (line, (Italic(FLAGS_NOTE),)))]
+    by_channel = {channel: n for channel, n in digest.flagged_by_channel.items() if n}
+    relayed = [channel for channel in FLAGS_BY_CHANNEL if by_channel.get(channel)]
+    if not relayed:  # typed to the bot by the residents themselves (or no split known)
+        return [Section(FLAGS_TITLE, (line, (Italic(FLAGS_NOTE),)))]
+    lines: list[Line] = [line]
+    for channel in relayed:
+        lines.append((f"• {texts.plural(by_channel[channel], *FLAGS_BY_CHANNEL[channel])}",))
+    chat = sum(n for channel, n in by_channel.items() if channel not in FLAGS_BY_CHANNEL)
+    if chat:
+        lines.append((f"• {texts.plural(chat, *FLAGS_BY_CHAT)}",))
+    lines.append((Italic(FLAGS_NOTE_MIXED),))
+    return [Section(FLAGS_TITLE, tuple(lines))]
 
 
 def _total(icon: str, label: str, digest: Digest, name: str, notes: _Notes) -> Line:

@@ -176,3 +176,6 @@ class Digest:
     # that a breakdown could cross), never quoted.
     flagged_messages: int = 0
     flags: dict[str, int] = field(default_factory=dict)
+    # The flagged messages per channel of their session ("" for none): whether the helplines
+    # reached the person (chat), their relay (assisted entry) or nobody (paper form).
+    flagged_by_channel: dict[str, int] = field(default_factory=dict)

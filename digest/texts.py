@@ -99,6 +99,12 @@ def number(value: int) -> str:
     return f"{value:,}".replace(",", "\u202f")
 
 
+def plural(count: int, singular: str, plural: str) -> str:
+    """`singular` for 0 or 1, else `plural` (French: "0 réponse", "2 réponses"), with "{n}"
+    replaced by the count."""
+    return (singular if count <= 1 else plural).format(n=number(count))
+
+
 def percent(value: int) -> str:
     """A percentage the French way: "42 %"."""
     return f"{value}\u202f%"

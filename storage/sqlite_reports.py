@@ -159,6 +159,17 @@ _RECENT_TEXTS: Final = f"""
     WHERE ranked.rank <= :limit
     ORDER BY ranked.step_id, ranked.rank
 """  # noqa: S608
+# Flagged messages per channel of their session ("" for a message without one: a stray text
+# typed to the bot). A message is its session, step and time, as `flag_counts` counts them.
+_FLAGGED_BY_CHANNEL: Final = """
+    SELECT coalesce(sessions.channel, ''),
+           count(DISTINCT coalesce(flags.session_id, 0) || '/' || coalesce(flags.step_id, '')
+                          || '/' || flags.created_at)
+    FROM flags LEFT JOIN sessions ON sessions.id = flags.session_id
+    WHERE flags.consultation_id = :consultation
+      AND flags.created_at >= :start AND flags.created_at < :end
+    GROUP BY 1
+"""
 # `stamp` writes fixed-width UTC text ("2026-03-01T12:34:56.000000+00:00"): the hour is its first
 # 13 characters and the minutes the 15th and 16th.
 _SESSIONS_STARTED: Final = """
@@ -249,6 +260,14 @@ class ReportsSqlite(StoreParts):
             SlotCount(parse_stamp(f"{hour}:{quarter * 15:02d}:00+00:00"), sessions)
             for hour, quarter, sessions in rows
         ]
+
+    async def flagged_by_channel(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, int]:
+        """Messages flagged in the period per channel of their session ("": no session), as
+        `flag_counts` counts messages (texts never read)."""
+        rows = await self._report(_FLAGGED_BY_CHANNEL, _window(consultation_id, start, end))
+        return {channel: messages for channel, messages in rows}
 
     # -- digest ledger ---------------------------------------------------------------------
 

@@ -1,0 +1,113 @@
+"""The digest's safeguarding section: who was given the helplines, per channel.
+
+A resident who writes to the bot gets them at once; a relay typing an assisted entry gets
+them to pass on; nobody sees any on a paper form, so staff must follow it up through the
+relay. Counts only: the texts are never quoted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from digest.aggregate import build_digest
+from digest.layout import FLAGS_NOTE
+from digest.model import Period
+from digest.render import render_email_html, render_plain, render_telegram
+from flows.loader import BUILTIN_DIR, load_consultation
+from flows.state import Answer, Phase, SessionState
+from storage.base import Channel, Flag, Status, Turn
+from storage.sqlite import SqliteStore
+
+CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
+START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
+PERIOD = Period(START, START + dt.timedelta(days=7))
+DISCLOSURE = "mon mari me frappe quand il boit"
+
+
+async def flagged(store: SqliteStore, number: int, channel: Channel) -> None:
+    """A completed session of `channel` whose free text disclosed violence at home."""
+    now = START + dt.timedelta(hours=number + 1)
+    who = await store.participant(f"resident-{number}", now)
+    answers = {
+        "quartier": Answer(choices=["bourgogne"]),
+        "freins_precision": Answer(text=DISCLOSURE),
+    }
+    state = SessionState(
+        consultation_id=CONSULTATION.id, phase=Phase.DONE, history=list(answers), answers=answers
+    )
+    await store.commit(
+        Turn(
+            participant_id=who.id,
+            consultation_id=CONSULTATION.id,
+            channel=channel,
+            state=state,
+            status=Status.COMPLETED,
+            now=now,
+            saved=answers,
+            flags=[Flag("domestic", "freins_precision")],
+        )
+    )
+
+
+async def plain_digest(tmp_path: Path, channels: list[Channel]) -> tuple[str, list[str]]:
+    """The plain digest of a week with one flagged message per entry of `channels`, and its
+    safeguarding section's lines."""
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        for number, channel in enumerate(channels):
+            await flagged(store, number, channel)
+        digest = await build_digest(store, CONSULTATION, PERIOD)
+    assert digest.flagged_by_channel == Counter(channel.value for channel in channels)
+    plain = render_plain([digest])
+    for output in (plain, "\n".join(render_telegram([digest])), render_email_html([digest])):
+        assert "frappe" not in output
+    section = plain.split("\nSignalements\n", 1)[1].split("\n\n", 1)[0]
+    return plain, section.splitlines()[1:]  # under the title's underline
+
+
+async def test_a_paper_disclosure_says_that_nobody_was_given_the_helplines(tmp_path: Path):
+    channels = [Channel.TELEGRAM, Channel.TELEGRAM, Channel.PAPER, Channel.ASSISTED]
+    plain, lines = await plain_digest(tmp_path, channels)
+    count = Counter(channels)
+    assert lines[0].startswith(f"⚠️ Signalements : {len(channels)}")
+    # Never "given at once" for every disclosure: paper and assisted ones say what happened.
+    assert FLAGS_NOTE not in plain
+    assert (
+        f"• dont {count[Channel.PAPER]} sur questionnaire papier : aucun numéro n'a été donné ; "
+        "à voir avec le relais qui l'a recueilli."
+    ) in lines
+    assert (
+        f"• dont {count[Channel.ASSISTED]} saisi par un relais : les numéros d'aide ont été "
+        "donnés au relais, pour qu'il les transmette."
+    ) in lines
+    assert (
+        f"• dont {count[Channel.TELEGRAM]} écrits au bot : les numéros d'aide ont été donnés "
+        "aussitôt aux personnes."
+    ) in lines
+
+
+async def test_several_paper_disclosures_are_counted_in_the_plural(tmp_path: Path):
+    channels = [Channel.PAPER, Channel.PAPER]
+    _, lines = await plain_digest(tmp_path, channels)
+    assert f"dont {len(channels)} sur questionnaires papier" in "\n".join(lines)
+    assert not any("écrit" in line for line in lines)  # no chat line for no chat disclosure
+
+
+@pytest.mark.parametrize("channel", [Channel.TELEGRAM, Channel.CONSOLE])
+async def test_disclosures_typed_to_the_bot_keep_the_short_note(tmp_path: Path, channel: Channel):
+    _, lines = await plain_digest(tmp_path, [channel])
+    assert lines == ["⚠️ Signalements : 1 (violences conjugales ou familiales 1)", FLAGS_NOTE]
+
+
+async def test_a_stray_disclosure_without_a_session_was_typed_to_the_bot(tmp_path: Path):
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        await flagged(store, 0, Channel.PAPER)
+        await store.add_flags([Flag("danger")], CONSULTATION.id, None, START, None)
+        digest = await build_digest(store, CONSULTATION, PERIOD)
+    assert digest.flagged_by_channel == {"paper": 1, "": 1}
+    plain = render_plain([digest])
+    assert "dont 1 écrit au bot : les numéros d'aide ont été donnés aussitôt" in plain
+    assert "dont 1 sur questionnaire papier" in plain
