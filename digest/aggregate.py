@@ -17,7 +17,10 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   started.
 - Funnel: of the sessions started in the period, how many have an answer (given or
   skipped) for each question, in consultation order, after the consent (= sessions
-  started). A step shown only under a condition may have fewer than the next one.
+  started). A step shown only under a condition may have fewer than the next one. A step
+  that assisted entries and paper forms never ask (`left_out`: the follow-up question)
+  counts the other channels' sessions only, with how many of them started (`asked`) and
+  reached the line before (`previous`, for the drop).
 - Breakdowns and the quartier × profile cross-tabulation: the sessions with activity in the
   period (last activity in it), by the quartier step (`options_from = "quartiers"`, or id
   "quartier"), the "profil" step and the channel; and by relay (the relay whose link, assisted
@@ -48,7 +51,7 @@ import asyncio
 import datetime as dt
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -109,6 +112,10 @@ BREAKDOWN_TITLES = {
     "channel": "Par canal",
     "relay": "Par relais (lien, saisie, papier)",
 }
+# Channels whose sessions never ask the follow-up steps (news reaches only a resident's own
+# chat): bot/conversation.py builds assisted entries' engines, flows/paper.py the paper
+# import's, with `left_out=consultation.follow_up_steps()`.
+LEFT_OUT_CHANNELS: tuple[str, ...] = (Channel.ASSISTED, Channel.PAPER)
 NO_RELAY_CODE = "_none"
 NO_RELAY_LABEL = "Sans relais"
 CROSSTAB_TITLE = "Quartier × lien avec le quartier"
@@ -117,6 +124,16 @@ CROSSTAB_TITLE = "Quartier × lien avec le quartier"
 class DigestSource(ReportStore, Protocol):
     """The queries a digest reads: `ReportStore`'s, and those the SQLite store adds for the
     digest alone (storage/sqlite_reports.py)."""
+
+    async def steps_reached_by_channel(
+        self,
+        consultation_id: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        channels: Sequence[str],
+    ) -> dict[str, dict[str | None, int]]:
+        """For each of `channels`, its sessions started in the period (key None) and, per
+        step, how many of them have an answer row for it."""
 
     async def flagged_by_channel(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
@@ -229,7 +246,7 @@ async def build_digest(
     # Independent queries: the store may run them side by side.
     (
         (totals, previous),
-        reached,
+        (reached, by_channel),
         profiles,
         answers,
         texts,
@@ -239,7 +256,10 @@ async def build_digest(
             source.session_totals(cid, start, end, abandon_after),
             source.session_totals(cid, before.start, before.end, abandon_after),
         ),
-        source.steps_reached(cid, start, end),
+        asyncio.gather(
+            source.steps_reached(cid, start, end),
+            source.steps_reached_by_channel(cid, start, end, LEFT_OUT_CHANNELS),
+        ),
         source.profile_counts(
             cid, start, end, quartier.id if quartier else None, profile.id if profile else None
         ),
@@ -260,8 +280,10 @@ async def build_digest(
     guard = Disclosure(min_group_size)
     started, outcomes = _headline(guard, totals)
     _, previous_outcomes = _headline(guard, previous)
-    funnel, unreached = _funnel(guard, consultation, started, reached, outcomes["completed"])
-    on_funnel = {step_id: figure for step_id, _, figure in funnel}
+    funnel, unreached = _funnel(
+        guard, consultation, started, reached, by_channel, outcomes["completed"]
+    )
+    on_funnel = {stage.step_id: stage.figure for stage in funnel}
     breakdowns, axes, table = _profiles(guard, profiles, quartier, profile)
     by_relay = _relays(guard, reach, profiles)
     if by_relay is not None:
@@ -296,7 +318,14 @@ async def build_digest(
         totals=_totals(totals),
         previous=_totals(previous),
         funnel=[
-            FunnelStep(step_id, label, guard.cell(figure)) for step_id, label, figure in funnel
+            FunnelStep(
+                stage.step_id,
+                stage.label,
+                guard.cell(stage.figure),
+                None if stage.asked is None else guard.value(stage.asked),
+                stage.previous,
+            )
+            for stage in funnel
         ],
         breakdowns=[
             Breakdown(key=key, title=BREAKDOWN_TITLES[key], rows=line.rows(guard))
@@ -409,30 +438,73 @@ def _with_unknown(options: list[_Option], counts: Iterable[str]) -> list[_Option
 # -- funnel -----------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Stage:
+    """A funnel line's figures: how many sessions reached the step, of how many it is asked
+    to (None: every session started), and the line before counted on those same sessions."""
+
+    step_id: str
+    label: str
+    figure: int
+    asked: int | None = None
+    previous: int | None = None
+
+
+def left_out(consultation: Consultation) -> set[str]:
+    """The steps that assisted entries and paper forms never ask: the follow-up steps, and
+    any step whose condition names one (as `Engine(left_out=...)` passes them over)."""
+    found = set(consultation.follow_up_steps())
+    for step in consultation.steps:
+        if step.show_if is not None and step.show_if.step in found:
+            found.add(step.id)
+    return found
+
+
 def _funnel(
     guard: Disclosure,
     consultation: Consultation,
     started: int,
     reached: Sequence[StepCount],
+    by_channel: Mapping[str, Mapping[str | None, int]],
     completed: int,
-) -> tuple[list[tuple[str, str, int]], dict[str, int | None]]:
+) -> tuple[list[_Stage], dict[str, int | None]]:
     """The consent (the public number of sessions started), then each question with how many
     of the period's sessions reached it; and per question, the sessions that did not.
 
-    Staff know that each line is at most the one before (those who stopped in between make
-    the difference, unless a step is shown on a condition), and that the last question's
-    line is the sessions completed, when they agree.
+    A step that some channels never ask (`LEFT_OUT_CHANNELS`, `by_channel` their counts) is
+    counted on the other channels' sessions, with how many of those started (`asked`) and
+    reached the line before: the paper forms that never see the follow-up question do not
+    stop before it. Staff know that each line is at most the one before (those who stopped
+    in between make the difference, unless a step is shown on a condition), and that the
+    last question's line is the sessions completed, when they agree.
     """
     counts = {found.step_id: found.sessions for found in reached}
-    funnel = [(CONSENT_ID, CONSENT_LABEL, started)]
+    not_asked = left_out(consultation)
+    total = guard.value(started)
+    funnel = [_Stage(CONSENT_ID, CONSENT_LABEL, started)]
     for step in consultation.questions():
-        funnel.append((step.id, step.text.fr, guard.count(counts.get(step.id, 0))))
-    for (_, _, above), (_, _, below) in itertools.pairwise(funnel):
-        if guard.rest(above, [below]) is None:
-            guard.rest(below, [above])  # a step shown on a condition: fewer before it
-    unreached = {step_id: guard.rest(started, [line]) for step_id, _, line in funnel[1:]}
+        figure = counts.get(step.id, 0)
+        if step.id not in not_asked:
+            funnel.append(_Stage(step.id, step.text.fr, guard.count(figure)))
+            continue
+        # Counted without the channels that leave it out (they have no answer to it, but for
+        # a session under way when it was left out).
+        above = funnel[-1]
+        before = counts.get(above.step_id, total) if above.step_id != CONSENT_ID else total
+        for channel in by_channel.values():
+            figure -= channel.get(step.id, 0)
+            before -= channel.get(above.step_id if above.step_id != CONSENT_ID else None, 0)
+        asked = total - sum(channel.get(None, 0) for channel in by_channel.values())
+        of = guard.public(asked)
+        stage = _Stage(step.id, step.text.fr, guard.count(figure), of, before)
+        guard.rest(of, [stage.figure])
+        funnel.append(stage)
+    for above, below in itertools.pairwise(funnel):
+        if guard.rest(above.figure, [below.figure]) is None:
+            guard.rest(below.figure, [above.figure])  # a step shown on a condition
+    unreached = {stage.step_id: guard.rest(started, [stage.figure]) for stage in funnel[1:]}
     if len(funnel) > 1:
-        guard.link(completed, [funnel[-1][2]])
+        guard.link(completed, [funnel[-1].figure])
     return funnel, unreached
 
 

@@ -161,15 +161,31 @@ def _question_chart(choice: ChoiceResult, subtitle: str) -> Figure:
 def _funnel_chart(digest: Digest, subtitle: str) -> Figure:
     steps = digest.funnel[: MAX_BARS + 4]  # the funnel reads top to bottom: a few more fit
     labels = [f"{n}. {step.label}" for n, step in enumerate(steps, start=1)]
+    if any(step.asked is not None for step in steps):
+        subtitle += f"\n{texts.CHART_FUNNEL_ASKED}"
     return _bar_chart(
-        texts.CHART_FUNNEL, subtitle, labels, [step.reached for step in steps], FUNNEL_COLOUR
+        texts.CHART_FUNNEL,
+        subtitle,
+        labels,
+        [step.reached for step in steps],
+        FUNNEL_COLOUR,
+        [step.asked for step in steps],
     )
 
 
 def _bar_chart(
-    title: str, subtitle: str, labels: Sequence[str], cells: Sequence[Cell], colour: str
+    title: str,
+    subtitle: str,
+    labels: Sequence[str],
+    cells: Sequence[Cell],
+    colour: str,
+    bases: Sequence[int | None] = (),
 ) -> Figure:
-    """Horizontal bars, first row on top; suppressed cells hatched at their threshold."""
+    """Horizontal bars, first row on top; suppressed cells hatched at their threshold.
+
+    `bases`, per bar: of how many it counts when not of all (a funnel step that some
+    channels never ask), drawn as an empty outline the bar fills part of, labelled "n sur N".
+    """
     figure = Figure(figsize=(WIDTH / DPI, BARS_HEIGHT / DPI), dpi=DPI)
     FigureCanvasAgg(figure)
     _titles(figure, title, subtitle)
@@ -177,17 +193,25 @@ def _bar_chart(
     # The length of a suppressed bar is its threshold: the real count never reaches the image.
     lengths = [cell.threshold if cell.suppressed else cell.value for cell in cells]
     positions = list(range(len(cells)))
+    outlines = list(bases) or [None] * len(cells)
+    for position, base in zip(positions, outlines, strict=True):
+        if base is not None:
+            axes.barh(position, base, height=0.7, fill=False, edgecolor=colour, linestyle="--")
     bars = axes.barh(positions, lengths, height=0.7, color=colour, edgecolor=colour)
     for bar, cell in zip(bars, cells, strict=True):
         if cell.suppressed:
             bar.set_facecolor(SUPPRESSED_FACE)
             bar.set_hatch("//")
-    longest = max(lengths, default=0) or 1
-    for position, length, cell in zip(positions, lengths, cells, strict=True):
+    ends = [max(length, base or 0) for length, base in zip(lengths, outlines, strict=True)]
+    longest = max(ends, default=0) or 1
+    for position, end, cell, base in zip(positions, ends, cells, outlines, strict=True):
+        label = count(cell)
+        if base is not None:
+            label += texts.FUNNEL_ASKED.format(n=texts.number(base))
         axes.text(
-            length + longest * 0.02,
+            end + longest * 0.02,
             position,
-            _safe(count(cell)),
+            _safe(label),
             va="center",
             fontsize=TEXT_SIZE,
             fontweight="bold",

@@ -263,9 +263,15 @@ def _funnel(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Sect
     lines: list[Line] = [(Italic(texts.FUNNEL_NOTE),)]
     for n, step in enumerate(steps, start=1):
         line: Line = (f"{n}. {step.label} : ", Bold(_shown(step.reached, notes)))
-        if _visible(step.reached) and _visible(first) and first.value > 0:
-            line += (f" ({texts.percent(round(100 * step.reached.value / first.value))})",)
+        # A step some channels never ask is a share of the sessions it is asked to.
+        base = first.value if step.asked is None else step.asked
+        if step.asked is not None:
+            line += (texts.FUNNEL_ASKED.format(n=texts.number(step.asked)),)
+        if _visible(step.reached) and _visible(first) and base > 0:
+            line += (f" ({texts.percent(round(100 * step.reached.value / base))})",)
         lines.append(line)
+    if any(step.asked is not None for step in steps):
+        lines.append((Italic(texts.FUNNEL_ASKED_NOTE),))
     drop = _biggest_drop(steps, digest.min_group_size)
     if drop is not None:
         lines.append((texts.BIGGEST_DROP.format(label=drop[0], drop=f"-{texts.number(drop[1])}"),))
@@ -273,12 +279,14 @@ def _funnel(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Sect
 
 
 def _biggest_drop(steps: Sequence[FunnelStep], min_group: int) -> tuple[str, int] | None:
-    """The step before which most sessions stopped, if that many may be shown."""
+    """The step before which most sessions stopped, if that many may be shown; a step some
+    channels never ask is compared with the line before on the same sessions."""
     best: tuple[str, int] | None = None
     for before, after in itertools.pairwise(steps):
         if not (_visible(before.reached) and _visible(after.reached)):
             continue  # a difference with a suppressed cell would reveal it
-        drop = before.reached.value - after.reached.value
+        above = before.reached.value if after.previous is None else after.previous
+        drop = above - after.reached.value
         # A drop is itself a group of residents: smaller than the minimum, it is not shown.
         if drop >= min_group and (best is None or drop > best[1]):
             best = (after.label, drop)

@@ -64,11 +64,18 @@ class Totals:
 
 @dataclass(frozen=True)
 class FunnelStep:
-    """How many of the period's sessions reached a step (answered or skipped it)."""
+    """How many of the period's sessions reached a step (answered or skipped it).
+
+    A step that assisted entries and paper forms never ask (the follow-up question) counts
+    the other sessions only: `asked` says how many of the sessions started those are, and
+    `previous` how many of them reached the line before (for the drop between the two).
+    """
 
     step_id: str
     label: str
     reached: Cell
+    asked: int | None = None  # None: every session started is asked the step
+    previous: int | None = None  # None: the line before as printed
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,11 @@ TREND_NOTE = "Flèches : évolution par rapport à la période précédente de m
 FUNNEL = "Où les gens s'arrêtent"
 FUNNEL_NOTE = "Parcours de la période ayant atteint chaque question."
 BIGGEST_DROP = "Plus forte baisse : avant « {label} » ({drop})"
+FUNNEL_ASKED = " sur {n}"
+FUNNEL_ASKED_NOTE = (
+    "« sur N » : parcours à qui la question est posée (elle ne l'est ni en saisie par un "
+    "relais, ni sur questionnaire papier)."
+)
 
 DAYS = "Participation par jour"
 BUSIEST_DAY = "Jour le plus actif : {day} ({n} parcours)"
@@ -61,6 +66,7 @@ SUPPRESSED_NOTE = "« < {n} » : groupe trop petit pour être montré."
 SECONDARY_NOTE = "« n.c. » : non communiqué, pour qu'un petit groupe ne puisse pas être déduit."
 
 CHART_FUNNEL = "Où les gens s'arrêtent (parcours ayant atteint chaque question)"
+CHART_FUNNEL_ASKED = "En pointillé : les parcours à qui la question est posée."
 CHART_DAYS = "Parcours commencés par jour"
 CHART_ANSWERS = "{n} réponse(s)"
 CHART_SESSIONS = "Parcours"

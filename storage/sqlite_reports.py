@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Final
 
@@ -107,6 +108,23 @@ _STEPS_REACHED: Final = f"""
     WHERE session_id IN ({_STARTED_IN})
     GROUP BY step_id
 """  # noqa: S608
+# The same for the sessions of some channels only, with a row per channel (step NULL) for
+# their sessions started: the digest counts the follow-up steps on the sessions they are
+# asked to. Those channels (assisted, paper) are few, so each session's answer rows are
+# read by the primary key rather than grouped from the whole index.
+_STEPS_REACHED_BY_CHANNEL: Final = """
+    WITH started AS MATERIALIZED (
+        SELECT id, channel FROM sessions
+        WHERE consultation_id = :consultation AND updated_at >= :start
+          AND created_at >= :start AND created_at < :end
+          AND channel IN (SELECT value FROM json_each(:channels))
+    )
+    SELECT channel, NULL, count(*) FROM started GROUP BY 1
+    UNION ALL
+    SELECT started.channel, answer_facts.step_id, count(*)
+    FROM started JOIN answer_facts ON answer_facts.session_id = started.id
+    GROUP BY 1, 2
+"""
 _PROFILE_COUNTS: Final = """
     WITH active AS MATERIALIZED (
         SELECT id, channel FROM sessions
@@ -211,6 +229,24 @@ class ReportsSqlite(StoreParts):
         """Per step, how many sessions started in the period have an answer row for it."""
         rows = await self._report(_STEPS_REACHED, _window(consultation_id, start, end))
         return [StepCount(step_id, sessions) for step_id, sessions in rows]
+
+    async def steps_reached_by_channel(
+        self,
+        consultation_id: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        channels: Sequence[str],
+    ) -> dict[str, dict[str | None, int]]:
+        """For each of `channels`, its sessions started in the period (key None) and, per
+        step, how many of them have an answer row for it."""
+        rows = await self._report(
+            _STEPS_REACHED_BY_CHANNEL,
+            {**_window(consultation_id, start, end), "channels": json.dumps(list(channels))},
+        )
+        found: dict[str, dict[str | None, int]] = {channel: {} for channel in channels}
+        for channel, step_id, sessions in rows:
+            found[channel][step_id] = sessions
+        return found
 
     async def profile_counts(
         self,

@@ -18,7 +18,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from digest.aggregate import NO_ANSWER_CODE, build_digest, build_totals
+from digest.aggregate import (
+    LEFT_OUT_CHANNELS,
+    NO_ANSWER_CODE,
+    build_digest,
+    build_totals,
+    left_out,
+)
 from digest.model import Cell, ChoiceResult, Digest, Period, Row, Totals
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import (
@@ -128,7 +134,9 @@ async def resident(
     sessions = 2 if rng.random() < 0.1 else 1
     plans = sorted(generator.start() for _ in range(sessions))
     channel = generator.channel()
-    questions = consultation.questions()
+    # Assisted entries and paper forms never ask the follow-up question, as in the bot.
+    skipped_steps = left_out(consultation) if channel in LEFT_OUT_CHANNELS else set()
+    questions = [step for step in consultation.questions() if step.id not in skipped_steps]
     who = await store.participant(pseudonym, plans[0])
     recorded: list[Recorded] = []
     for started in plans:
@@ -309,10 +317,18 @@ def test_funnel_exact_and_monotonic(world: World) -> None:
     questions = CONSULTATION.questions()
     assert [step.step_id for step in funnel[1:]] == [q.id for q in questions]
     assert not funnel[0].reached.suppressed  # the sessions started: public
-    for step, question in zip(funnel[1:], questions, strict=True):
+    asked_all = [r for r in started if r.channel not in LEFT_OUT_CHANNELS]
+    assert len(asked_all) < len(started), "some sessions are never asked the follow-up"
+    for above, step, question in zip(funnel[:-1], funnel[1:], questions, strict=True):
         assert step.label == question.text.fr
         assert step.reached.value == sum(question.id in r.answers for r in started)
         assert step.reached.suppressed or not 0 < step.reached.value < MIN_GROUP
+        if question.id in CONSULTATION.follow_up_steps():
+            # Counted on the sessions it is asked to, and so is the line before it.
+            assert step.asked == len(asked_all)
+            assert step.previous == sum(above.step_id in r.answers for r in asked_all)
+        else:
+            assert step.asked is None and step.previous is None
     # No conditional step in this consultation, and answers are given in order.
     values = [step.reached.value for step in funnel]
     assert values == sorted(values, reverse=True)

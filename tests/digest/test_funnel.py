@@ -1,0 +1,102 @@
+"""The funnel counts each step on the sessions it is asked to.
+
+Assisted entries and paper forms never ask the follow-up question: the paper forms of a
+week are not residents who stopped before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from matplotlib.patches import Rectangle
+
+from digest.aggregate import build_digest
+from digest.charts import figures
+from digest.model import Digest, Period
+from digest.render import render_plain
+from flows.loader import BUILTIN_DIR, load_consultation
+from flows.model import OTHER_CODE, ChoiceStepBase, ScaleStep, TextStep, YesNoStep
+from flows.state import Answer, Phase, SessionState
+from storage.base import Channel, Status, Turn
+from storage.sqlite import SqliteStore
+
+CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
+START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
+PERIOD = Period(START, START + dt.timedelta(days=7))
+[FOLLOW_UP] = CONSULTATION.follow_up_steps()
+CHAT, PAPER, ASSISTED = 9, 6, 2
+
+
+def everything(channel: Channel) -> dict[str, Answer]:
+    """Every question answered, but the follow-up one where the channel never asks it."""
+    answers = {}
+    for step in CONSULTATION.questions():
+        if step.id == FOLLOW_UP and channel in (Channel.PAPER, Channel.ASSISTED):
+            continue
+        if isinstance(step, TextStep):
+            answers[step.id] = Answer(text="un banc")
+        elif isinstance(step, YesNoStep):
+            answers[step.id] = Answer(choices=["yes"])
+        elif isinstance(step, ScaleStep):
+            answers[step.id] = Answer(choices=[str(step.min)])
+        elif isinstance(step, ChoiceStepBase):
+            code = next(code for code in step.codes() if code != OTHER_CODE)
+            answers[step.id] = Answer(choices=[code])
+    return answers
+
+
+async def week(tmp_path: Path) -> Digest:
+    """Completed sessions: CHAT by Telegram, PAPER on paper, ASSISTED by a relay."""
+    channels = [Channel.TELEGRAM] * CHAT + [Channel.PAPER] * PAPER + [Channel.ASSISTED] * ASSISTED
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        for number, channel in enumerate(channels):
+            now = START + dt.timedelta(hours=number + 1)
+            who = await store.participant(f"resident-{number}", now)
+            answers = everything(channel)
+            state = SessionState(
+                consultation_id=CONSULTATION.id,
+                phase=Phase.DONE,
+                history=list(answers),
+                answers=answers,
+            )
+            await store.commit(
+                Turn(
+                    participant_id=who.id,
+                    consultation_id=CONSULTATION.id,
+                    channel=channel,
+                    state=state,
+                    status=Status.COMPLETED,
+                    now=now,
+                    saved=answers,
+                )
+            )
+        return await build_digest(store, CONSULTATION, PERIOD)
+
+
+async def test_the_follow_up_step_counts_the_sessions_it_is_asked_to(tmp_path: Path):
+    digest = await week(tmp_path)
+    step = next(step for step in digest.funnel if step.step_id == FOLLOW_UP)
+    assert step.reached.value == CHAT and step.asked == CHAT and step.previous == CHAT
+    plain = render_plain([digest])
+    label = CONSULTATION.step(FOLLOW_UP).text.fr
+    # Everyone it was asked to answered it: 100 %, and no drop before it.
+    assert f". {label} : {CHAT} sur {CHAT} (100\u202f%)" in plain
+    assert "Plus forte baisse" not in plain
+    assert "« sur N » : parcours à qui la question est posée" in plain
+    # The other steps are still shares of every session started.
+    started = CHAT + PAPER + ASSISTED
+    assert f"2. Quel est votre quartier ? : {started} (100\u202f%)" in plain
+
+
+async def test_the_chart_outlines_the_sessions_asked(tmp_path: Path):
+    digest = await week(tmp_path)
+    [(_, figure)] = [(plan, drawn) for plan, drawn in figures(digest) if plan.kind == "funnel"]
+    axes = figure.axes[0]
+    bars = [patch for patch in axes.patches if isinstance(patch, Rectangle)]
+    assert [bar.get_width() for bar in bars if not bar.get_fill()] == [CHAT]
+    labels = [text.get_text() for text in axes.texts]
+    assert f"{CHAT} sur {CHAT}" in labels
+    filled = sorted(bar.get_width() for bar in bars if bar.get_fill())
+    # The started are the longest bar; the follow-up step's bar is the chat sessions only.
+    assert filled[0] == CHAT and filled[-1] == CHAT + PAPER + ASSISTED
