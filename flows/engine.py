@@ -31,6 +31,7 @@ from flows.model import (
     OTHER_CODE,
     YES,
     ChoiceStepBase,
+    Condition,
     Consultation,
     InfoStep,
     Lang,
@@ -235,6 +236,33 @@ class Engine:
                 shown.add(step.id)
         return visible
 
+    def counted_steps(self, state: SessionState) -> list[str]:
+        """The questions the progress counts: those shown, and those whose condition names a
+        question not answered yet, which may still be shown.
+
+        Answering on can then only take questions away from the total, never add one (only
+        changing an earlier answer can).
+        """
+        counted: list[str] = []
+        shown: set[str] = set()
+        possible: set[str] = set()  # shown, or may still be
+        for step in self._asked:
+            condition = step.show_if
+            if condition is None:
+                shown.add(step.id)
+            elif condition.step not in possible:
+                continue  # what it depends on is never shown
+            elif condition.step in shown and (
+                (answer := state.answers.get(condition.step)) is not None
+            ):
+                if not _holds(condition, answer):
+                    continue  # decided: not shown
+                shown.add(step.id)
+            possible.add(step.id)
+            if not isinstance(step, InfoStep):
+                counted.append(step.id)
+        return counted
+
     # -- transitions ----------------------------------------------------------------------
 
     def _consent(self, state: SessionState, event: Event, lang: Lang) -> Outcome:
@@ -422,14 +450,10 @@ class Engine:
         if condition.step not in shown:
             return False
         answer = state.answers.get(condition.step)
-        if answer is None or answer.skipped:
-            return False
-        if condition.equals is not None:
-            return answer.choices == [condition.equals]
-        return condition.value in answer.choices
+        return answer is not None and _holds(condition, answer)
 
     def _progress(self, state: SessionState, step: Step, lang: Lang) -> str | None:
-        questions = [s.id for s in self.visible_steps(state) if not isinstance(s, InfoStep)]
+        questions = self.counted_steps(state)
         if step.id not in questions:
             return None
         return say("progress", lang, n=questions.index(step.id) + 1, total=len(questions))
@@ -544,6 +568,15 @@ def _codes_of(step: Step) -> tuple[str, ...]:
     if isinstance(step, ScaleStep):
         return tuple(str(n) for n in range(step.min, step.max + 1))
     return ()
+
+
+def _holds(condition: Condition, answer: Answer) -> bool:
+    """Whether `answer` (to the step a condition names) makes the condition true."""
+    if answer.skipped:
+        return False
+    if condition.equals is not None:
+        return answer.choices == [condition.equals]
+    return condition.value in answer.choices
 
 
 def _count(lang: Lang, n: int) -> str:

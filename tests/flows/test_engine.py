@@ -185,7 +185,7 @@ def test_accepting_shows_the_introduction_then_the_first_question(r: Resident) -
     assert r.labels() == [CONTINUE]  # nothing to go back to yet
     r.click(CONTINUE)
     assert r.screen.title == AGE
-    assert r.screen.progress == "Question 1/6"
+    assert r.screen.progress == "Question 1/8"  # with the two that depend on later answers
     assert r.labels() == ["Moins de 25 ans", "De 25 à 60 ans", "Plus de 60 ans", OTHER, BACK]
     assert r.screen.hint == "Touchez une réponse."
 
@@ -346,26 +346,44 @@ def test_themes_are_read_from_the_file(every_kind: Consultation) -> None:
 # -- progress -----------------------------------------------------------------------------
 
 
-def test_progress_counts_the_questions_this_resident_will_see(r: Resident) -> None:
+def test_progress_counts_the_questions_that_may_still_be_shown(r: Resident) -> None:
+    # "local" depends on "publics" and "moyen" on "suivi": counted until their answer hides
+    # them, so the total never grows while the resident answers on.
     to_publics(r)
-    assert r.screen.progress == "Question 2/6"
+    assert r.screen.progress == "Question 2/8"
     r.click("Les femmes")
     r.click("Les jeunes")
-    assert r.screen.progress == "Question 2/6"  # a selection counts once validated
+    assert r.screen.progress == "Question 2/8"  # a selection counts once validated
     r.validate()
     assert r.screen.title == LOCAL
-    assert r.screen.progress == "Question 3/7"
+    assert r.screen.progress == "Question 3/8"
     r.click(NO)
-    assert r.screen.progress == "Question 4/7"
+    assert r.screen.progress == "Question 4/8"
     r.type("Un banc")
-    assert r.screen.progress == "Question 5/7"
+    assert r.screen.progress == "Question 5/8"
     r.click("3")
-    assert r.screen.progress == "Question 6/7"
+    assert r.screen.progress == "Question 6/8"
     r.click(YES)
     assert r.screen.title == MOYEN
     assert r.screen.progress == "Question 7/8"
     r.click("Affichage")
     assert r.screen.progress == "Question 8/8"
+
+
+def test_progress_total_only_shrinks_as_answers_hide_questions(r: Resident) -> None:
+    to_publics(r)
+    assert r.screen.progress == "Question 2/8"
+    r.click("Les femmes")
+    r.click("Les familles")
+    r.validate()
+    assert r.screen.title == IDEE
+    assert r.screen.progress == "Question 3/7"  # no "Les jeunes": no question on their club
+    r.type("Un banc")
+    r.click("3")
+    assert r.screen.progress == "Question 5/7"
+    r.click(NO)
+    assert r.screen.title == FREIN
+    assert r.screen.progress == "Question 6/6"
 
 
 def test_progress_shrinks_when_a_changed_answer_hides_a_question(r: Resident) -> None:
@@ -495,7 +513,7 @@ def test_other_on_a_single_choice_asks_for_a_text(r: Resident) -> None:
     assert r.state.phase is Phase.OTHER
     assert r.screen.title == OTHER_PROMPT
     assert r.screen.expects_text
-    assert r.screen.progress == "Question 1/6"
+    assert r.screen.progress == "Question 1/8"
     assert r.labels() == [BACK, SKIP]
     outcome = r.type("Je préfère taire")
     assert outcome.saved == ("age",)
@@ -865,7 +883,7 @@ def test_restart_erases_the_answers_and_starts_again(r: Resident) -> None:
     assert r.screen.title == INTRO
     r.click(CONTINUE)
     assert r.screen.title == AGE
-    assert r.screen.progress == "Question 1/6"
+    assert r.screen.progress == "Question 1/8"
     assert r.click_old(keyboard, position, BACK).stale
 
 
@@ -1047,6 +1065,11 @@ TYPED = st.one_of(
 )
 
 
+def _total(screen: Screen) -> int | None:
+    """The total of a screen's "Question n/total", if it shows one."""
+    return int(screen.progress.rpartition("/")[2]) if screen.progress else None
+
+
 def _buttons(screen: Screen) -> list[Button]:
     return [button for row in screen.buttons for button in row]
 
@@ -1135,6 +1158,9 @@ def test_random_conversations_keep_the_session_sound(
             assert new.answers == {}
         for button in _buttons(outcome.screen):
             assert events.decode(events.encode(button.event)) == button.event
+        before, after = _total(screen), _total(outcome.screen)
+        if before and after and not outcome.removed and not set(outcome.saved) & set(state.answers):
+            assert after <= before  # only changing an answer given before can add a question
         state, screen = new, outcome.screen
 
 
@@ -1159,5 +1185,8 @@ def test_random_conversations_never_reach_a_left_out_step(chance: random.Random)
         assert stored == state.answers
         assert not {"suivi", "moyen"} & {*state.answers, *state.history, state.step_id}
         if screen.progress is not None:
+            # The questions shown, and "local" while "publics" is not answered: never the
+            # follow-up question nor "moyen", which depends on it.
             questions = [s for s in engine.visible_steps(state) if not isinstance(s, InfoStep)]
-            assert screen.progress.endswith(f"/{len(questions)}")
+            total = int(screen.progress.rpartition("/")[2])
+            assert len(questions) <= total <= 6
