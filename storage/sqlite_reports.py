@@ -27,7 +27,6 @@ from storage.base import (
     Status,
     StepCount,
 )
-from storage.moderation import HIDDEN_TEXT
 from storage.sqlite_common import Row, StoreParts, parse_opt_stamp, parse_stamp, stamp
 
 EXPORT_CHUNK: Final = 500
@@ -36,16 +35,18 @@ _EXPORT_COLUMNS: Final = (
 )
 # Exports travel (staff chats, e-mail attachments, laptops): the text of an answer that
 # raised a safeguarding flag is withheld there, replaced by a mark; so is a text staff hid
-# (moderation); the database keeps both. The flag's mark wins: it says why more plainly.
-FLAGGED_TEXT: Final = "[texte retiré : signalement]"
+# (moderation); the database keeps both. One mark for both: a row beside its quartier, age
+# and profile must not say that this resident disclosed violence.
+WITHHELD_TEXT: Final = "[texte retiré]"
+FLAGGED_TEXT: Final = WITHHELD_TEXT  # a flagged text's mark: the same as any other
 _EXPORTED_VALUE: Final = f"""
-    CASE WHEN EXISTS (
-        SELECT 1 FROM flags
-        WHERE flags.session_id = answers.session_id AND flags.step_id = answers.step_id
-    ) AND json_type(answers.value, '$.text') = 'text'
-    THEN json_set(answers.value, '$.text', '{FLAGGED_TEXT}')
-    WHEN answers.hidden_at IS NOT NULL AND json_type(answers.value, '$.text') = 'text'
-    THEN json_set(answers.value, '$.text', '{HIDDEN_TEXT}')
+    CASE WHEN json_type(answers.value, '$.text') = 'text' AND (
+        answers.hidden_at IS NOT NULL OR EXISTS (
+            SELECT 1 FROM flags
+            WHERE flags.session_id = answers.session_id AND flags.step_id = answers.step_id
+        )
+    )
+    THEN json_set(answers.value, '$.text', '{WITHHELD_TEXT}')
     ELSE answers.value END
 """  # noqa: S608
 # One statement per chunk (sessions joined to their answers) so the chunk is one snapshot

@@ -15,8 +15,8 @@ from bot.cli import main
 from bot.settings import Settings
 from flows.state import Answer
 from storage.base import Flag, Status, Turn
-from storage.moderation import HIDDEN_TEXT
 from storage.sqlite import SqliteStore
+from storage.sqlite_reports import WITHHELD_TEXT
 from tests.storage.helpers import make_turn
 
 CONSULTATION = "vivre-ensemble"
@@ -110,7 +110,7 @@ def test_exports_replace_a_hidden_text_and_keep_the_answer(
     records = {record["session"]: record for record in map(json.loads, out.splitlines())}
     assert records[database["b"]]["answers"]["publics"] == {
         "choices": ["autre"],
-        "text": HIDDEN_TEXT,
+        "text": WITHHELD_TEXT,
     }
     assert records[database["a"]]["answers"]["proposition"]["text"] == "Plus de bancs\nau parc"
 
@@ -118,7 +118,7 @@ def test_exports_replace_a_hidden_text_and_keep_the_answer(
     assert code == 0 and "M. Martin" not in out
     rows = list(csv.DictReader(io.StringIO(out), delimiter=";"))
     [hidden] = [row for row in rows if row["session"] == str(database["b"])]
-    assert hidden["publics_autre"] == HIDDEN_TEXT and hidden["proposition"] == "Un jardin partagé"
+    assert hidden["publics_autre"] == WITHHELD_TEXT and hidden["proposition"] == "Un jardin partagé"
 
 
 @pytest.mark.parametrize("ref", ["abc", "12", "12:", ":proposition", "12:Proposition", "1:a b"])

@@ -9,9 +9,8 @@ from pathlib import Path
 from flows.state import Answer
 from storage.base import Flag
 from storage.migrations import LATEST
-from storage.moderation import HIDDEN_TEXT
 from storage.sqlite import SqliteStore
-from storage.sqlite_reports import FLAGGED_TEXT
+from storage.sqlite_reports import WITHHELD_TEXT
 from tests.storage.helpers import CONSULTATION, NOW, later, make_turn, old_database
 
 END = later(24 * 60)
@@ -123,8 +122,8 @@ async def test_exports_keep_the_answer_and_replace_its_text(sqlite_store: Sqlite
     assert await sqlite_store.hide_text(sid, "q1", later(2))
     [exported] = [s async for s in sqlite_store.export()]
     assert exported.answers == {
-        "q1": Answer(choices=["other"], text=HIDDEN_TEXT),
-        "q2": Answer(text=FLAGGED_TEXT),
+        "q1": Answer(choices=["other"], text=WITHHELD_TEXT),
+        "q2": Answer(text=WITHHELD_TEXT),
         "q3": Answer(text="Ok"),
     }
 

@@ -12,7 +12,7 @@ from bot.moderation import LATEST
 from bot.moderation_texts import say
 from flows.model import Consultation
 from flows.state import Answer
-from storage.moderation import HIDDEN_TEXT
+from storage.sqlite_reports import WITHHELD_TEXT
 from tests.fakebotapi import FakeUser
 from tests.fakebotapi.model import SentMessage
 from tests.storage.helpers import make_turn
@@ -84,7 +84,7 @@ async def test_staff_hide_a_text_then_show_it_again(chat: StaffChat, consultatio
     export = chat.api.messages(STAFF_CHAT.id)[-1].file
     assert export is not None and not isinstance(export, str)
     content = export.content.decode("utf-8-sig")
-    assert NEIGHBOUR not in content and HIDDEN_TEXT in content
+    assert NEIGHBOUR not in content and WITHHELD_TEXT in content
 
     listed = await staff_says(chat, "/moderation masques")
     assert [m.buttons for m in listed] == [[], [SHOW]]
