@@ -16,6 +16,7 @@ from flows.events import (
     Accept,
     Back,
     Choose,
+    ConfirmRestart,
     Continue,
     Decline,
     Event,
@@ -130,13 +131,15 @@ class Engine:
             return Outcome(state, self.render(state, lang))
         if state.phase is Phase.CONSENT:
             return self._consent(state, event, lang)
-        if state.phase is Phase.DECLINED and isinstance(event, Restart):
+        if state.phase is Phase.DECLINED and isinstance(event, Restart | ConfirmRestart):
             # Changing one's mind after "No thanks" means being asked for consent again.
             new = self.begin().model_copy(update={"position": state.position + 1})
             return Outcome(new, self.render(new, lang), moved=True)
         if state.phase in (Phase.DONE, Phase.DECLINED):
             return Outcome(state, self.render(state, lang))
         if isinstance(event, Restart):
+            return self._ask_restart(state, lang)
+        if isinstance(event, ConfirmRestart):
             return self._restart(state, lang)
         if isinstance(event, Back):
             return self._back(state, lang)
@@ -280,6 +283,21 @@ class Engine:
             new = state.model_copy(update={"phase": Phase.DECLINED, "position": state.position + 1})
             return Outcome(new, self.render(new, lang), moved=True)
         return self._refuse(state, lang, "use_buttons")
+
+    def _ask_restart(self, state: SessionState, lang: Lang) -> Outcome:
+        """Starting again erases every answer: asked once more, unless none would be lost."""
+        answered = state.answered()
+        if not answered:
+            return self._restart(state, lang)
+        screen = Screen(
+            title=say("restart_confirm", lang, answered=answered),
+            buttons=[
+                [Button(say("restart_yes", lang), ConfirmRestart())],
+                [Button(say("restart_no", lang), Show())],
+            ],
+            edit=True,  # in place of the menu that offered it
+        )
+        return Outcome(state, screen)
 
     def _restart(self, state: SessionState, lang: Lang) -> Outcome:
         fresh = self.begin()

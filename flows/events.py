@@ -71,7 +71,12 @@ class Back(Event):
 
 @dataclass(frozen=True)
 class Restart(Event):
-    """Erase this session's answers and start at the first step."""
+    """Start again: asks first when answers would be erased (see `ConfirmRestart`)."""
+
+
+@dataclass(frozen=True)
+class ConfirmRestart(Event):
+    """Erase this session's answers and start at the first step, once the resident agreed."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ _SIMPLE: dict[str, type[Event]] = {
     "s": Skip,
     "b": Back,
     "r": Restart,
+    "rc": ConfirmRestart,
     "sh": Show,
 }
 _SIMPLE_CODES = {kind: code for code, kind in _SIMPLE.items()}

@@ -306,14 +306,27 @@ async def test_stopping_then_chatting_again_resumes_at_the_same_question(
     assert heading(c, "age") in second.last
 
 
-async def test_recommencer_starts_again_from_the_first_question(
+async def test_recommencer_asks_then_starts_again_from_the_first_question(
     conversations: Conversations, consultation: Consultation
 ):
     c = consultation
     await talk(conversations, ["1", "2", "1"])
-    terminal = await talk(conversations, ["2"])  # 🔄 Recommencer
+    terminal = await talk(conversations, ["2", "1"])  # 🔄 Recommencer, then 🔄 Oui
+    asked = terminal.screens[1]
+    assert say("restart_confirm", "fr", answered=2) in asked
+    assert buttons(asked) == {say("restart_yes", "fr"): 1, say("restart_no", "fr"): 2}
     assert heading(c, "quartier") in terminal.last
     assert (await current(conversations)).state.answers == {}
+
+
+async def test_declining_to_start_again_keeps_every_answer(
+    conversations: Conversations, consultation: Consultation
+):
+    c = consultation
+    await talk(conversations, ["1", "2", "1"])
+    terminal = await talk(conversations, ["2", "2"])  # 🔄 Recommencer, then ▶️ Non
+    assert heading(c, "age") in terminal.last
+    assert (await current(conversations)).state.answers.keys() == {"quartier", "profil"}
 
 
 async def test_start_offers_the_resume_menu_and_reprendre_shows_the_question(

@@ -58,6 +58,7 @@ THANKS = "Merci pour vos réponses !"
 OTHER_PROMPT = "Vous avez choisi « Autre ». Précisez en quelques mots, dans un message."
 USE_BUTTONS = "Je n'ai pas compris : choisissez l'une des réponses proposées."
 STALE = "Ce bouton n'est plus actif. Voici où vous en êtes."
+RESTART_YES, RESTART_NO = "🔄 Oui, recommencer", "▶️ Non, reprendre"
 STALE_TEXT = {"fr": STALE, "en": "This button is no longer active. Here is where you are."}
 
 
@@ -871,10 +872,18 @@ def test_leaving_out_an_unknown_step_or_every_step_is_refused(every_kind: Consul
 # -- restart ------------------------------------------------------------------------------
 
 
-def test_restart_erases_the_answers_and_starts_again(r: Resident) -> None:
+def test_restart_asks_first_then_erases_the_answers_and_starts_again(r: Resident) -> None:
     to_idee(r, "Les jeunes", "Les femmes")
     keyboard, position = r.screen, r.state.position
-    outcome = r.send(Restart(position=r.state.position))
+    asked = r.send(Restart(position=r.state.position))
+    assert asked.screen.title == (
+        "Effacer vos 3 réponses et recommencer au début ? C'est définitif."
+    )
+    assert r.labels() == [RESTART_YES, RESTART_NO]
+    assert asked.screen.edit  # in place of the menu that offered "Recommencer"
+    assert not asked.changed and asked.removed == () and not asked.moved
+    assert r.stored.keys() == {"age", "publics", "local"}
+    outcome = r.click(RESTART_YES)
     assert set(outcome.removed) == {"age", "publics", "local"}
     assert outcome.moved
     assert r.stored == {}
@@ -887,12 +896,31 @@ def test_restart_erases_the_answers_and_starts_again(r: Resident) -> None:
     assert r.click_old(keyboard, position, BACK).stale
 
 
+def test_declining_to_restart_resumes_with_every_answer(r: Resident) -> None:
+    to_publics(r)
+    state = r.state
+    r.send(Restart(position=r.state.position))
+    assert r.screen.title == "Effacer votre réponse et recommencer au début ? C'est définitif."
+    outcome = r.click(RESTART_NO)
+    assert not outcome.changed and outcome.removed == ()
+    assert r.state == state and r.stored == {"age": Answer(choices=["adulte"])}
+    assert r.screen.title == PUBLICS
+
+
+def test_restart_with_nothing_answered_does_not_ask(r: Resident) -> None:
+    to_age(r)
+    outcome = r.send(Restart(position=r.state.position))
+    assert outcome.moved and outcome.removed == ()
+    assert r.screen.title == INTRO
+
+
 def test_restart_from_the_other_prompt(r: Resident) -> None:
     to_publics(r)
     r.click(OTHER)
     r.click("Les femmes")
     r.validate()
-    outcome = r.send(Restart())
+    r.send(Restart())
+    outcome = r.click(RESTART_YES)
     assert outcome.removed == ("age",)
     assert r.state.phase is Phase.QUESTION
     assert r.state.picks == []

@@ -13,6 +13,7 @@ from flows.events import (
     Accept,
     Back,
     Choose,
+    ConfirmRestart,
     Continue,
     Decline,
     Event,
@@ -35,6 +36,7 @@ BUTTON_EVENTS: list[tuple[Event, str]] = [
     (Skip(), "s"),
     (Back(), "b"),
     (Restart(), "r"),
+    (ConfirmRestart(), "rc"),
     (Choose(code="jeune"), "c:jeune"),
     (Choose(code="3"), "c:3"),
     (Choose(code="-2"), "c:-2"),  # a scale may start below zero

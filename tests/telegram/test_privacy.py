@@ -326,6 +326,7 @@ async def test_a_replayed_button_after_restart_changes_nothing(
     await chat.click(ALICE, "Bourgogne")
     await chat.send(ALICE, "/start")
     await chat.click(ALICE, say("restart", "fr"))
+    await chat.click(ALICE, say("restart_yes", "fr"))
     assert count(chat.database, "answers") == 0
     chat.api.click_data(ALICE, question.message_id, old_data)
     await chat.deliver()

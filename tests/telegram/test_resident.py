@@ -323,7 +323,10 @@ async def test_resume_after_a_restart_of_the_bot(tmp_path: Path, consultation: C
         assert again.text.startswith("Question 2/12")
         restarted = await second.send(ALICE, "/start")
         assert restarted.buttons
-        fresh = await second.click(ALICE, say("restart", "fr"))
+        asked = await second.click(ALICE, say("restart", "fr"))
+        assert asked.text == say("restart_confirm", "fr", answered=1)
+        assert answers(database) != {}  # nothing is erased before the confirmation
+        fresh = await second.click(ALICE, say("restart_yes", "fr"))
         assert fresh.text.startswith("Question 1/12")
         assert answers(database) == {}
     assert second.api.refused == []

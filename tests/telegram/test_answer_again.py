@@ -1,0 +1,49 @@
+"""On Telegram: "Recommencer" asks first."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+from flows.model import Consultation
+from flows.texts import say
+from tests.fakebotapi import FakeUser
+from tests.telegram.harness import Chat
+from tests.telegram.journey import label
+
+ALICE = FakeUser(id=111_222_333, first_name="Alice")
+
+
+def stored(database: Path) -> dict[str, dict[str, object]]:
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT step_id, value FROM answers").fetchall()
+    return {step_id: json.loads(value) for step_id, value in rows}
+
+
+async def test_recommencer_asks_in_place_of_the_menu_and_non_keeps_everything(
+    chat: Chat, consultation: Consultation
+):
+    await chat.send(ALICE, "/start")
+    await chat.click(ALICE, say("accept", "fr"))
+    await chat.click(ALICE, "Bourgogne")
+    await chat.click(ALICE, label(consultation, "profil", "habitant"))
+    menu = await chat.send(ALICE, "/start")
+    assert say("resume_or_restart", "fr", title=consultation.title.fr, answered=2) in menu.text
+    assert "(2 réponses)" in menu.text
+
+    asked = await chat.click(ALICE, say("restart", "fr"))
+    assert asked.message_id == menu.message_id  # the menu became the question
+    assert asked.text == "Effacer vos 2 réponses et recommencer au début ? C'est définitif."
+    assert asked.buttons == [say("restart_yes", "fr"), say("restart_no", "fr")]
+    assert stored(chat.database).keys() == {"quartier", "profil"}
+
+    resumed = await chat.click(ALICE, say("restart_no", "fr"))
+    assert resumed.text.startswith("Question 3/12")
+    assert stored(chat.database).keys() == {"quartier", "profil"}
+
+    await chat.send(ALICE, "/start")
+    await chat.click(ALICE, say("restart", "fr"))
+    fresh = await chat.click(ALICE, say("restart_yes", "fr"))
+    assert fresh.text.startswith("Question 1/12")
+    assert stored(chat.database) == {}
