@@ -39,7 +39,9 @@ def screen_text(reply: Reply) -> str:
     if screen.hint:
         lines += ["", f"({screen.hint})"]
     for number, button in enumerate(_buttons(screen), start=1):
-        lines.append(f"  {number}. {button[0]}")
+        # Where a message is expected, a number typed is the answer: the buttons go by their
+        # words there ("garder", "retour", "passer") or /retour and /passer, not a number.
+        lines.append(f"  · {button[0]}" if screen.expects_text else f"  {number}. {button[0]}")
     return "\n".join(lines)
 
 

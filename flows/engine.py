@@ -20,6 +20,7 @@ from flows.events import (
     Continue,
     Decline,
     Event,
+    Keep,
     Restart,
     Show,
     Skip,
@@ -49,6 +50,10 @@ from flows.texts import say
 # Question screens kept for reuse, per engine: every answer renders one, and residents mostly
 # see the same few. Emptied when full, so memory stays bounded whatever the residents do.
 SCREEN_MEMO: Final = 4096
+
+# How much of an earlier text answer a question shown again quotes: enough to recognise it,
+# short enough for an old phone's screen (the answer itself is kept whole).
+QUOTED_TEXT: Final = 200
 
 
 @dataclass(frozen=True)
@@ -144,6 +149,8 @@ class Engine:
         if isinstance(event, Back):
             return self._back(state, lang)
         step = self._current(state)
+        if isinstance(event, Keep):
+            return self._keep(state, step, lang)
         if state.phase is Phase.OTHER:
             return self._other_text(state, step, event, lang)
         if isinstance(event, Skip):
@@ -181,14 +188,24 @@ class Engine:
         if state.phase is Phase.DECLINED:
             return Screen(title=say("declined", lang), notice=notice, final=True)
         step = self._current(state)
+        earlier = state.answers.get(step.id)
         if state.phase is Phase.OTHER:
+            # The "Autre" text given before, if the resident comes back to it.
+            text = earlier.text if earlier is not None and OTHER_CODE in earlier.choices else None
+            rows = [[Button(say("keep_text", lang), Keep())]] if text is not None else []
+            rows.append(self._nav(state, step, lang, skippable=True, erases=text is not None))
             return Screen(
                 title=say("other_prompt", lang),
                 progress=self._progress(state, step, lang),
+                body=None if text is None else say("current_answer", lang, answer=_quoted(text)),
                 notice=notice,
-                buttons=[self._nav(state, step, lang, skippable=True)],
+                buttons=rows,
                 expects_text=True,
             )
+        if earlier is not None and not earlier.skipped:
+            # A question answered before (the resident came back to it): its screen shows
+            # the resident's own answer, so it is built each time and never kept.
+            return self._question(state, step, lang, notice, edit, earlier)
         key = (
             step.id,
             lang,
@@ -206,7 +223,7 @@ class Engine:
         if screen is None:
             if len(self._screens) >= SCREEN_MEMO:
                 self._screens.clear()
-            screen = self._screens[key] = self._question(state, step, lang, notice, edit)
+            screen = self._screens[key] = self._question(state, step, lang, notice, edit, None)
         return screen
 
     def describe(self, step: Step, answer: Answer, lang: Lang) -> str:
@@ -331,7 +348,23 @@ class Engine:
     def _skip(self, state: SessionState, step: Step, lang: Lang) -> Outcome:
         if not step.optional:
             return self._refuse(state, lang, "required")
-        return self._advance(state, step, Answer(skipped=True), lang)
+        earlier = state.answers.get(step.id)
+        # The button said "Effacer et passer" then: the recap says the answer is gone.
+        erased = say("answer_erased", lang) if earlier and not earlier.skipped else None
+        return self._advance(state, step, Answer(skipped=True), lang, recap=erased)
+
+    def _keep(self, state: SessionState, step: Step, lang: Lang) -> Outcome:
+        """Go on from a question answered before, its answer left as it is."""
+        earlier = state.answers.get(step.id)
+        if earlier is None or earlier.skipped:
+            return self._refuse(state, lang, "use_buttons")
+        if state.phase is Phase.OTHER:
+            # The "Autre" text kept, with the options ticked now (a list may have changed).
+            if earlier.text is None:
+                return self._refuse(state, lang, "other_prompt")
+            kept = Answer(choices=list(state.picks), text=earlier.text)
+            return self._advance(state, step, kept, lang, keep=kept == earlier)
+        return self._advance(state, step, earlier, lang, keep=True)
 
     def _text(self, state: SessionState, step: TextStep, event: Event, lang: Lang) -> Outcome:
         if not isinstance(event, TextInput):
@@ -398,8 +431,17 @@ class Engine:
         return self._advance(state, step, Answer(choices=list(state.picks), text=text), lang)
 
     def _advance(
-        self, state: SessionState, step: Step, answer: Answer | None, lang: Lang
+        self,
+        state: SessionState,
+        step: Step,
+        answer: Answer | None,
+        lang: Lang,
+        *,
+        keep: bool = False,
+        recap: str | None = None,
     ) -> Outcome:
+        """Store `answer` (not when `keep`: it is the one stored) and go to the next step;
+        `recap` says what was done instead of the answer in words."""
         if step.id in self._left_out:
             # A session that was already at this step when it was left out (an entry under
             # way across an upgrade) goes on, keeping no answer to it.
@@ -408,11 +450,10 @@ class Engine:
         saved: tuple[str, ...] = ()
         if answer is not None:
             answers[step.id] = answer
-            saved = (step.id,)
+            saved = () if keep else (step.id,)
         moved = state.model_copy(update={"answers": answers})
         following = self._next(moved, step)
-        recap = None
-        if answer is not None:
+        if answer is not None and recap is None:
             recap = self.describe(step, answer, lang)
             if not answer.skipped:
                 recap = say("your_answer", lang, answer=recap)
@@ -477,14 +518,31 @@ class Engine:
         return say("progress", lang, n=questions.index(step.id) + 1, total=len(questions))
 
     def _question(
-        self, state: SessionState, step: Step, lang: Lang, notice: str | None, edit: bool
+        self,
+        state: SessionState,
+        step: Step,
+        lang: Lang,
+        notice: str | None,
+        edit: bool,
+        earlier: Answer | None,
     ) -> Screen:
+        """A question's screen; `earlier`, the answer given to it before, is shown (text),
+        marked (choices) and can be kept as it is."""
         rows: list[list[Button]] = []
         hint: str | None = None
+        body = [step.help.get(lang)] if step.help else []
+        chosen = earlier.choices if earlier is not None else []
+        if earlier is not None and earlier.text is not None:
+            key = "current_answer" if isinstance(step, TextStep) else "current_other"
+            body.append(say(key, lang, answer=_quoted(earlier.text)))
         if isinstance(step, InfoStep):
             rows.append([Button(say("continue", lang), Continue())])
         elif isinstance(step, TextStep):
-            hint = say("hint_text", lang, max=step.max_length)
+            if earlier is not None:
+                hint = say("hint_text_answered", lang, max=step.max_length)
+                rows.append([Button(say("keep", lang), Keep())])
+            else:
+                hint = say("hint_text", lang, max=step.max_length)
         elif isinstance(step, MultiStep):
             for code in self._codes(step):
                 key = "selected" if code in state.picks else "unselected"
@@ -498,7 +556,10 @@ class Engine:
             )
         elif isinstance(step, ScaleStep):
             rows.append(
-                [Button(str(n), Choose(code=str(n))) for n in range(step.min, step.max + 1)]
+                [
+                    Button(_marked(str(n), str(n) in chosen, lang), Choose(code=str(n)))
+                    for n in range(step.min, step.max + 1)
+                ]
             )
             if step.min_label and step.max_label:
                 hint = say(
@@ -513,17 +574,20 @@ class Engine:
                 hint = say("hint_scale", lang, min=step.min, max=step.max)
         else:
             for code in self._codes(step):
-                rows.append([Button(self._label(step, code, lang), Choose(code=code))])
+                label = _marked(self._label(step, code, lang), code in chosen, lang)
+                rows.append([Button(label, Choose(code=code))])
             hint = say("hint_single", lang)
+        if chosen and not isinstance(step, MultiStep):
+            hint = f"{hint} {say('hint_current', lang)}"
         if step.optional:
             hint = f"{hint} {say('hint_optional', lang)}" if hint else say("hint_optional", lang)
-        nav = self._nav(state, step, lang, skippable=step.optional)
+        nav = self._nav(state, step, lang, skippable=step.optional, erases=earlier is not None)
         if nav:
             rows.append(nav)
         return Screen(
             title=step.text.get(lang),
             progress=self._progress(state, step, lang),
-            body=step.help.get(lang) if step.help else None,
+            body="\n\n".join(body) if body else None,
             hint=hint,
             notice=notice,
             buttons=rows,
@@ -532,12 +596,15 @@ class Engine:
         )
 
     @staticmethod
-    def _nav(state: SessionState, step: Step, lang: Lang, skippable: bool) -> list[Button]:
+    def _nav(
+        state: SessionState, step: Step, lang: Lang, skippable: bool, erases: bool = False
+    ) -> list[Button]:
+        """Back and skip; `erases`: skipping would erase an answer given before, and says so."""
         row: list[Button] = []
         if state.history or state.phase is Phase.OTHER:
             row.append(Button(say("back", lang), Back()))
         if skippable:
-            row.append(Button(say("skip", lang), Skip()))
+            row.append(Button(say("skip_erase" if erases else "skip", lang), Skip()))
         return row
 
     def _codes(self, step: Step) -> tuple[str, ...]:
@@ -595,6 +662,23 @@ def _holds(condition: Condition, answer: Answer) -> bool:
     if condition.equals is not None:
         return answer.choices == [condition.equals]
     return condition.value in answer.choices
+
+
+def _marked(label: str, chosen: bool, lang: Lang) -> str:
+    """An option's label, marked when it is the answer given before."""
+    return say("selected", lang, label=label) if chosen else label
+
+
+def _quoted(text: str) -> str:
+    """An earlier text answer as a screen quotes it: on one line, cut at a word if long."""
+    flat = " ".join(text.split())
+    if len(flat) <= QUOTED_TEXT:
+        return flat
+    cut = flat[:QUOTED_TEXT]
+    space = cut.rfind(" ")
+    if space > QUOTED_TEXT // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.") + "…"
 
 
 def _count(lang: Lang, n: int) -> str:

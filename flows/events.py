@@ -70,6 +70,11 @@ class Back(Event):
 
 
 @dataclass(frozen=True)
+class Keep(Event):
+    """Leave a question answered earlier as it is, and go on."""
+
+
+@dataclass(frozen=True)
 class Restart(Event):
     """Start again: asks first when answers would be erased (see `ConfirmRestart`)."""
 
@@ -93,6 +98,7 @@ _SIMPLE: dict[str, type[Event]] = {
     "v": Validate,
     "s": Skip,
     "b": Back,
+    "k": Keep,
     "r": Restart,
     "rc": ConfirmRestart,
     "sh": Show,

@@ -24,6 +24,7 @@ from flows.events import (
     Continue,
     Decline,
     Event,
+    Keep,
     Restart,
     Show,
     Skip,
@@ -737,6 +738,188 @@ def test_old_buttons_are_stale_after_going_back(r: Resident) -> None:
     outcome = r.click_old(keyboard, position, "Les femmes")
     assert outcome.stale
     assert r.screen.title == AGE
+
+
+# -- a question answered before, shown again ----------------------------------------------
+
+KEEP = "Garder ma réponse ✔️"
+KEEP_TEXT = "Garder ce texte ✔️"
+SKIP_ERASE = "Effacer et passer ⏭"
+
+
+def to_leviers_precision(r: Resident) -> None:
+    """The default consultation up to its first free-text question, which is optional."""
+    r.click(ACCEPT)
+    r.click("Centre-ville")
+    r.click("J'y habite")
+    r.click(SKIP)  # age
+    for step_id in ("publics", "besoins", "leviers"):
+        assert r.state.step_id == step_id
+        r.click(r.labels()[0])
+        r.validate()
+    assert r.state.step_id == "leviers_precision"
+
+
+@pytest.fixture
+def default() -> Resident:
+    """A resident of the default consultation, whose free-text questions are optional."""
+    return Resident(Engine(load("vivre-ensemble")))
+
+
+def test_a_text_question_shown_again_quotes_the_answer_and_can_keep_it(r: Resident) -> None:
+    to_idee(r)
+    r.type("Un jardin partagé")
+    r.click(BACK)
+    assert r.screen.title == IDEE
+    assert r.screen.body == "Votre réponse actuelle : « Un jardin partagé »"
+    assert r.screen.hint == (
+        "Pour la changer, écrivez une nouvelle réponse (20 caractères au plus). "
+        "Sinon, touchez « Garder ma réponse »."
+    )
+    assert r.labels() == [KEEP, BACK]
+    outcome = r.click(KEEP)
+    assert outcome.saved == () and outcome.removed == ()  # nothing to write: it is unchanged
+    assert outcome.moved and outcome.recap == "✔️ Votre réponse : Un jardin partagé"
+    assert r.stored["idee"] == Answer(text="Un jardin partagé")
+    assert r.screen.title == NOTE
+
+
+def test_a_text_question_reached_again_going_forward_shows_its_answer(default: Resident) -> None:
+    # The QA report's path: answer the text, go back past it, change the list before it;
+    # the text question comes again with its answer, and "Passer" no longer erases it
+    # unannounced.
+    r = default
+    to_leviers_precision(r)
+    r.type("Le centre social Jean Moulin")
+    r.click(BACK)
+    r.click(BACK)
+    assert r.state.step_id == "leviers"
+    r.click(r.labels()[1])
+    r.validate()
+    assert r.state.step_id == "leviers_precision"
+    assert r.screen.body == "Votre réponse actuelle : « Le centre social Jean Moulin »"
+    assert r.labels() == [KEEP, BACK, SKIP_ERASE]
+    assert SKIP not in r.labels()
+    r.click(KEEP)
+    assert r.state.step_id == "freins"
+    assert r.stored["leviers_precision"] == Answer(text="Le centre social Jean Moulin")
+
+
+def test_skipping_an_answered_question_says_it_erases_the_answer(default: Resident) -> None:
+    r = default
+    to_leviers_precision(r)
+    r.type("Mon adresse, finalement non")
+    r.click(BACK)
+    outcome = r.click(SKIP_ERASE)
+    assert outcome.saved == ("leviers_precision",)
+    assert outcome.recap == "⏭ Réponse effacée, question passée"
+    assert r.stored["leviers_precision"] == Answer(skipped=True)
+    r.click(BACK)  # a skipped question has no answer to show or keep: a plain "Passer"
+    assert r.screen.body is None
+    assert r.labels() == [BACK, SKIP]
+    assert r.send(Skip(position=r.state.position)).recap == "⏭ Question passée"
+
+
+def test_a_new_text_replaces_the_one_shown(r: Resident) -> None:
+    to_idee(r)
+    r.type("Un banc")
+    r.click(BACK)
+    outcome = r.type("Un jardin")
+    assert outcome.saved == ("idee",)
+    assert r.stored["idee"] == Answer(text="Un jardin")
+
+
+def test_a_long_answer_is_quoted_cut_at_a_word_and_on_one_line(default: Resident) -> None:
+    r = default
+    to_leviers_precision(r)
+    text = "Le centre social\nJean Moulin " + "et la ludothèque du quartier " * 10
+    r.type(text)
+    r.click(BACK)
+    assert r.screen.body is not None
+    shown = r.screen.body.split("\n\n")[-1]  # after the question's help
+    assert shown.startswith("Votre réponse actuelle : « Le centre social Jean Moulin et la")
+    quoted = shown.removeprefix("Votre réponse actuelle : « ").removesuffix(" »")
+    assert quoted.endswith("…") and "\n" not in quoted and len(quoted) <= 201
+    flat = " ".join(text.split())
+    cut = quoted.removesuffix("…")
+    assert flat.startswith(cut) and flat[len(cut)] == " "  # at the end of a word
+    assert r.stored["leviers_precision"] == Answer(text=text.strip())  # kept whole
+
+
+def test_a_single_choice_shown_again_marks_the_answer(r: Resident) -> None:
+    to_publics(r)
+    r.click(BACK)
+    assert r.screen.title == AGE
+    assert r.labels() == ["Moins de 25 ans", "✅ De 25 à 60 ans", "Plus de 60 ans", OTHER, BACK]
+    assert r.screen.hint == "Touchez une réponse. ✅ : votre réponse actuelle."
+    outcome = r.click("✅ De 25 à 60 ans")  # the same answer again: it stays
+    assert r.stored["age"] == Answer(choices=["adulte"])
+    assert outcome.recap == "✔️ Votre réponse : De 25 à 60 ans"
+    assert r.screen.title == PUBLICS
+
+
+def test_a_scale_and_a_yes_no_shown_again_mark_the_answer(r: Resident) -> None:
+    to_suivi(r)
+    r.click(NO)
+    r.click(BACK)
+    assert r.labels() == [YES, "✅ Non", BACK]
+    r.click(BACK)
+    assert r.screen.title == NOTE
+    assert r.labels() == ["1", "2", "3", "✅ 4", "5", BACK]
+    assert r.screen.hint == "De 1 (pas du tout) à 5 (tout à fait). ✅ : votre réponse actuelle."
+
+
+def test_an_other_text_is_shown_again_and_can_be_kept(r: Resident) -> None:
+    to_age(r)
+    r.click(OTHER)
+    r.type("Je préfère taire")
+    r.click(BACK)
+    assert "✅ Autre…" in r.labels()
+    assert r.screen.body == "Vous aviez précisé : « Je préfère taire »"
+    r.click("✅ Autre…")
+    assert r.screen.title == OTHER_PROMPT
+    assert r.screen.body == "Votre réponse actuelle : « Je préfère taire »"
+    assert r.labels() == [KEEP_TEXT, BACK, SKIP_ERASE]
+    outcome = r.click(KEEP_TEXT)
+    assert outcome.saved == ()
+    assert r.stored["age"] == Answer(choices=["autre"], text="Je préfère taire")
+    assert r.screen.title == PUBLICS
+
+
+def test_an_other_text_kept_with_a_changed_list_is_saved_with_the_new_picks(r: Resident) -> None:
+    to_publics(r)
+    r.click("Les femmes")
+    r.click(OTHER)
+    r.validate()
+    r.type("Les voisins")
+    r.click(BACK)
+    assert r.screen.title == PUBLICS
+    assert "Vous aviez précisé : « Les voisins »" in (r.screen.body or "")
+    r.click("✅ Les femmes")
+    r.click("Les aînés")
+    r.validate()
+    outcome = r.click(KEEP_TEXT)
+    assert outcome.saved == ("publics",)
+    assert r.stored["publics"] == Answer(choices=["aines", "autre"], text="Les voisins")
+
+
+def test_a_question_shown_again_is_never_served_to_another_resident(engine: Engine) -> None:
+    # Screens are kept for reuse: one showing a resident's own words must not be.
+    first, second = Resident(engine), Resident(engine)
+    to_idee(first)
+    first.type("Mon secret")
+    first.click(BACK)
+    to_idee(second)
+    assert second.screen.body is None
+    assert KEEP not in second.labels()
+    assert "Mon secret" not in repr(engine._screens)
+
+
+def test_keep_with_nothing_kept_changes_nothing(r: Resident) -> None:
+    to_idee(r)
+    outcome = r.send(Keep(position=r.state.position))
+    assert not outcome.changed and outcome.saved == ()
+    assert outcome.screen.notice == USE_BUTTONS
 
 
 # -- conditions ---------------------------------------------------------------------------

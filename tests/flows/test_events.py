@@ -17,6 +17,7 @@ from flows.events import (
     Continue,
     Decline,
     Event,
+    Keep,
     Restart,
     Skip,
     TextInput,
@@ -37,6 +38,7 @@ BUTTON_EVENTS: list[tuple[Event, str]] = [
     (Back(), "b"),
     (Restart(), "r"),
     (ConfirmRestart(), "rc"),
+    (Keep(), "k"),
     (Choose(code="jeune"), "c:jeune"),
     (Choose(code="3"), "c:3"),
     (Choose(code="-2"), "c:-2"),  # a scale may start below zero

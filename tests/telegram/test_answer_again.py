@@ -1,4 +1,5 @@
-"""On Telegram: "Recommencer" asks first."""
+"""On Telegram: a question answered before shows the answer (escaped), and "Recommencer"
+asks first."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flows.model import Consultation
 from flows.texts import say
 from tests.fakebotapi import FakeUser
 from tests.telegram.harness import Chat
-from tests.telegram.journey import label
+from tests.telegram.journey import label, to_leviers_text
 
 ALICE = FakeUser(id=111_222_333, first_name="Alice")
 
@@ -19,6 +20,23 @@ def stored(database: Path) -> dict[str, dict[str, object]]:
     with sqlite3.connect(database) as db:
         rows = db.execute("SELECT step_id, value FROM answers").fetchall()
     return {step_id: json.loads(value) for step_id, value in rows}
+
+
+async def test_a_text_shown_again_is_escaped_and_kept_by_its_button(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    typed = "<b>Le parc</b> & « ses bancs »"
+    await chat.send(ALICE, typed)
+    again = await chat.send(ALICE, "/retour")
+    assert consultation.step("leviers_precision").text.fr in again.text
+    assert f"Votre réponse actuelle : « {typed} »" in again.text  # as typed, not as markup
+    assert "&lt;b&gt;Le parc&lt;/b&gt; &amp; « ses bancs »" in again.html
+    assert again.buttons == [say("keep", "fr"), say("back", "fr"), say("skip_erase", "fr")]
+
+    kept = await chat.click(ALICE, say("keep", "fr"))
+    assert consultation.step("freins").text.fr in kept.text
+    assert stored(chat.database)["leviers_precision"]["text"] == typed
 
 
 async def test_recommencer_asks_in_place_of_the_menu_and_non_keeps_everything(

@@ -472,8 +472,8 @@ async def test_retour_and_passer_are_the_back_and_skip_buttons_typed(chat: Chat)
     await chat.click(ALICE, "J'y habite")
     assert "Question 3/12" in chat.last(ALICE).text
     back = await chat.send(ALICE, "/retour")
-    assert back.text.startswith("Question 2/12") and "J'y habite" in back.buttons
-    await chat.click(ALICE, "J'y habite")
+    assert back.text.startswith("Question 2/12") and "✅ J'y habite" in back.buttons
+    await chat.click(ALICE, "✅ J'y habite")
     skipped = await chat.send(ALICE, "/passer")  # the age question is optional
     assert skipped.text.startswith("Question 4/12")
     stored = answers(chat.database)
