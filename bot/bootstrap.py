@@ -8,6 +8,7 @@ from bot.settings import Settings
 from flows.loader import BUILTIN_DIR, load_directory
 from flows.model import Consultation
 from storage.sqlite import SqliteStore
+from storage.sqlite_open import StoreUnavailable, os_reason
 
 
 def consultations(settings: Settings) -> list[Consultation]:
@@ -22,9 +23,16 @@ def store(settings: Settings) -> SqliteStore:
 
 
 def existing_store(settings: Settings, command: str) -> SqliteStore | None:
-    """The store, for a command that reads data; None (and why, on stderr) if there is no
-    database yet: opening would create an empty one and the command would find nothing."""
-    if not settings.storage.path.is_file():
-        print(f"parole {command}: no database at {settings.storage.path}", file=sys.stderr)
+    """The store, for a command that reads or adds to data; None (and why, on stderr) if there
+    is no database yet: opening would create an empty one, where the command would find
+    nothing, or write what the bot never reads (run from another folder than the bot's)."""
+    path = settings.storage.path
+    try:
+        found = path.is_file()
+    except OSError as error:  # a folder on the way this user may not enter
+        raise StoreUnavailable(path, os_reason(error)) from error
+    if not found:
+        # The full path: a relative storage.path is read from the current folder.
+        print(f"parole {command}: no database at {path.absolute()}", file=sys.stderr)
         return None
     return store(settings)

@@ -10,10 +10,11 @@ import getpass
 import json
 import logging
 import os
+import sqlite3
 import sys
 import threading
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
@@ -25,9 +26,10 @@ from bot.console import chat
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
 from flows.diagram import mermaid
-from flows.loader import BUILTIN_DIR, ConsultationError
+from flows.loader import BUILTIN_DIR, ConsultationError, not_utf8
 from flows.model import Consultation
 from storage.base import Channel, ExportedSession
+from storage.sqlite_open import StoreUnavailable, os_reason, writable_problem
 
 if TYPE_CHECKING:
     from telegram.error import TelegramError
@@ -61,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)
-    except (ValidationError, FileNotFoundError, tomllib.TOMLDecodeError) as error:
+    except (ValidationError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         print(_config_problem(args.config, error), file=sys.stderr)
         return 2
     handlers = {"chat": _chat, "run": _run, "check": _check, "digest": _digest, "export": _export}
@@ -79,6 +81,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader stopped reading (`parole export | head`): stop quietly, as Unix tools
         # do; what is left to flush goes nowhere instead of failing again at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    # What the machine refuses (permissions, a full disk, a missing folder): one line naming
+    # the file, not a traceback an operator must read through (or a journal every 10 s).
+    except StoreUnavailable as error:
+        print(f"parole {args.command}: {error}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:
+        database = settings.storage.path.absolute()
+        print(f"parole {args.command}: database {database}: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"parole {args.command}: {os_problem(error)}", file=sys.stderr)
         return 1
 
 
@@ -146,7 +160,27 @@ def _config_problem(path: Path | None, error: Exception) -> str:
         return "\n".join(lines)
     if isinstance(error, tomllib.TOMLDecodeError):
         return f"{where}: is not valid TOML: {error}"
+    if isinstance(error, UnicodeDecodeError):
+        return f"{where}: {not_utf8(error)}"
+    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+        return f"{where}: cannot be read: {os_reason(error)}"
     return f"{where}: {error}"
+
+
+@contextlib.contextmanager
+def naming(path: Path | None) -> Iterator[None]:
+    """Failures to write `path` name it: a full disk's error (ENOSPC) names no file."""
+    try:
+        yield
+    except OSError as error:
+        if path is not None and error.filename is None and not isinstance(error, BrokenPipeError):
+            error.filename = str(path)
+        raise
+
+
+def os_problem(error: OSError) -> str:
+    """A failed file operation in one line: the file, then why ("no space left on device")."""
+    return f"{error.filename}: {os_reason(error)}" if error.filename else os_reason(error)
 
 
 def _consultations(settings: Settings) -> list[Consultation]:
@@ -296,7 +330,7 @@ def _start_failure(settings: Settings, error: TelegramError) -> str:
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.scheduling import schedule_problems
+    from bot.scheduling import schedule_problems, smtp_server
 
     consultations = _consultations(settings)
     schedules = schedule_problems(settings)
@@ -304,27 +338,48 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
         print(wrong, file=sys.stderr)
     if schedules:
         return 2
+    today = dt.datetime.now(ZoneInfo(settings.consultation.timezone)).date()
     for consultation in consultations:
         questions = len(consultation.questions())
         print(
             f"ok  {consultation.id}: {questions} questions, "
             f"open {consultation.opens} to {consultation.closes}"
         )
+        if consultation.closes < today:
+            print(f"note: {consultation.id} is closed: residents can no longer answer it")
         if args.diagram:
             print(f"\n```mermaid\n{mermaid(consultation)}```\n")
-    problem = settings.secret_problem()
-    if args.for_run and (settings.telegram.token is None or problem):
-        for missing in ([] if settings.telegram.token else ["telegram.token is missing"]) + (
-            [problem] if problem else []
-        ):
-            print(f"parole check: {missing}", file=sys.stderr)
-        return 2
-    if settings.telegram.token is None or problem:
+    database = settings.storage.path.absolute()
+    unwritable = writable_problem(settings.storage.path)
+    if args.for_run:
+        problems = settings.bot_problems()
+        shape = settings.token_problem()
+        if settings.telegram.token is not None and shape:
+            problems.insert(0, shape)
+        if unwritable:
+            problems.append(f"cannot open the database {database} for writing: {unwritable}")
+        for problem in problems:
+            print(f"parole check: {problem}", file=sys.stderr)
+        if problems:
+            return 2
+    if unwritable:
+        print(f"note: the bot could not open the database {database} for writing: {unwritable}")
+    elif settings.storage.path.is_file():
+        print(f"ok  database {database}")
+    else:
+        print(f"note: no database at {database} yet: `parole run` creates it")
+    if settings.telegram.token is None or settings.secret_problem():
         print("note: not ready for `parole run` (telegram.token or privacy.pseudonym_secret)")
     for note in settings.setup_notes():
         print(f"note: {note}")
+    nowhere = not settings.staff.chat_ids and smtp_server(settings.digest.email) is None
     for schedule in settings.digest.schedules:
         print(f"ok  digest schedule {schedule.name}: {schedule.cron} ({schedule.timezone})")
+    if settings.digest.schedules and nowhere:
+        print(
+            "note: the digest schedules have nowhere to go: set staff.chat_ids or "
+            "digest.email (host and recipients)"
+        )
     return 0
 
 
@@ -353,7 +408,8 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
     if args.out is None:
         asyncio.run(write(sys.stdout))
     else:
-        with args.out.open("w", encoding="utf-8") as out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)  # as csv, xlsx and digest --out do
+        with naming(args.out), args.out.open("w", encoding="utf-8") as out:
             count = asyncio.run(write(out))
         print(f"{count} session(s) written to {args.out}", file=sys.stderr)
     return 0
@@ -396,7 +452,8 @@ def _export_table(settings: Settings, args: argparse.Namespace, store: SqliteSto
         finally:
             await store.close()
 
-    count = asyncio.run(write(sys.stdout if out is None else out))
+    with naming(out):
+        count = asyncio.run(write(sys.stdout if out is None else out))
     if out is not None:
         print(f"{count} session(s) of {consultation.id} written to {out}", file=sys.stderr)
     return 0

@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 from bot import bootstrap
 from bot.moderation import LATEST, Moderation, Ref, parse_ref
 from bot.settings import Settings
-from digest.layout import clean_text
 from storage.moderation import ModeratedText
 
 # A resident text printed whole, on one line (controls and line breaks made spaces).
 LINE_LIMIT = 100_000
+MAX_LIMIT = 1_000_000  # texts `list` prints at most: more than a city's consultation holds
 
 
 def add_parsers(commands: Any) -> None:
@@ -43,13 +43,18 @@ def add_parsers(commands: Any) -> None:
 
 def _positive(value: str) -> int:
     number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+    # SQLite's integers stop at 2**63 - 1: a bigger LIMIT was an OverflowError traceback.
+    if not 1 <= number <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT}")
     return number
 
 
 def line(text: ModeratedText, timezone: str) -> str:
     """One text as `list` prints it: reference, date, state, then the text."""
+    # Imported here: digest.layout brings matplotlib, whose start-up every other command
+    # (a nightly `parole backup` from cron) would pay, and warn about without a cache folder.
+    from digest.layout import clean_text
+
     date = text.answered_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
     state = "hidden" if text.hidden_at else "shown"
     return f"{Ref.of(text)}  {date}  {state}  {clean_text(text.text, LINE_LIMIT)}"

@@ -86,6 +86,7 @@ from storage.sqlite_commit import EncodedTurn, apply_batch
 from storage.sqlite_common import Row, parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_moderation import ModerationSqlite
 from storage.sqlite_news import NewsSqlite
+from storage.sqlite_open import unavailable
 from storage.sqlite_privacy import PrivacySqlite
 from storage.sqlite_reports import ReportsSqlite
 from storage.state_memo import StateMemo
@@ -243,11 +244,23 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             await self._disconnect()
 
     def _migrate(self) -> None:
-        """Create the directory and bring the schema up to date (blocking: run in a thread)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, isolation_level=None)) as conn:
-            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            _check_wal(self.path, _switch_to_wal(conn))
+        """Create the directory and bring the schema up to date (blocking: run in a thread).
+
+        A database that cannot be opened for writing (permissions, a full disk, a file that
+        is not a database) raises `StoreUnavailable`, saying which file and why.
+        """
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None)
+        except (OSError, sqlite3.Error) as error:
+            raise unavailable(self.path, error) from error
+        with closing(conn):
+            try:
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                # The first statement to touch the file: where permissions show.
+                _check_wal(self.path, _switch_to_wal(conn))
+            except sqlite3.Error as error:
+                raise unavailable(self.path, error) from error
             conn.execute("PRAGMA foreign_keys = ON")
             migrate(conn)
 

@@ -3,7 +3,11 @@ times of day, placeholder secrets; one line each, never a traceback or a secret.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import re
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,6 +15,10 @@ import pytest
 from bot.cli import main
 from bot.retention import daily_time
 from bot.settings import load_settings
+from flows.loader import BUILTIN_DIR
+from flows.state import Answer
+from storage.sqlite import SqliteStore
+from tests.storage.helpers import NOW, make_turn
 
 pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
 
@@ -89,3 +97,240 @@ def no_start(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("parole run started the bot")
 
     monkeypatch.setattr("bot.telegram.app.build_application", refuse)
+
+
+def test_a_config_not_in_utf8_names_the_line_and_what_to_do(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+):
+    config = '[privacy]\ncontroller = "Mairie, égalité"\n'
+    (workdir / "config.toml").write_bytes(config.encode("cp1252"))
+    code, out, err = parole(capsys, "--config", "config.toml", "check")
+    assert (code, out) == (2, "")
+    assert err == "config.toml: is not UTF-8 (line 2): save it as UTF-8\n"
+
+
+def test_an_unreadable_config_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, workdir: Path
+):
+    (workdir / "config.toml").write_text("[storage]\n", encoding="utf-8")
+
+    def refused(path: Path) -> None:  # root reads any file: the refusal is simulated
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("bot.settings.read_toml", refused)
+    code, out, err = parole(capsys, "--config", "config.toml", "check")
+    assert (code, out) == (2, "")
+    assert err == "config.toml: cannot be read: permission denied\n"
+
+
+def test_a_consultation_file_not_in_utf8_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, workdir: Path
+):
+    folder = workdir / "consultations"
+    folder.mkdir()
+    builtin = (BUILTIN_DIR / "vivre-ensemble.toml").read_text(encoding="utf-8")
+    (folder / "vivre-ensemble.toml").write_bytes(builtin.encode("cp1252", errors="replace"))
+    monkeypatch.setenv("PAROLE_CONSULTATION__DIRECTORY", str(folder))
+    for command in (["check"], ["chat"], ["run"]):
+        monkeypatch.setenv("PAROLE_TELEGRAM__TOKEN", TOKEN)
+        monkeypatch.setenv("PAROLE_PRIVACY__PSEUDONYM_SECRET", SECRET)
+        code, _, err = parole(capsys, *command)
+        assert code == 2
+        [line] = err.splitlines()
+        assert line.startswith(f"{folder / 'vivre-ensemble.toml'}: is not UTF-8 (line ")
+        assert line.endswith("): save it as UTF-8")
+
+
+# -- the database cannot be opened ---------------------------------------------------------
+
+
+@pytest.fixture
+def database(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The database's path, set by storage.path, with real-looking secrets for `run`."""
+    path = workdir / "data" / "parole.sqlite3"
+    monkeypatch.setenv("PAROLE_STORAGE__PATH", str(path))
+    monkeypatch.setenv("PAROLE_TELEGRAM__TOKEN", TOKEN)
+    monkeypatch.setenv("PAROLE_PRIVACY__PSEUDONYM_SECRET", SECRET)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("spoil", "reason"),
+    [
+        (lambda path: path.mkdir(parents=True), "it is not a file"),
+        (lambda path: path.parent.write_text("x"), "is not a folder"),
+        (
+            lambda path: path.parent.mkdir() or path.write_bytes(b"not SQLite " * 100),
+            "file is not a database",
+        ),
+    ],
+    ids=["a-folder", "under-a-file", "not-sqlite"],
+)
+def test_a_database_that_cannot_be_opened_is_one_line_and_fails_check_for_run(
+    capsys: pytest.CaptureFixture[str],
+    database: Path,
+    spoil: Callable[[Path], object],
+    reason: str,
+):
+    spoil(database)
+    expected = f"cannot open the database {database} for writing: "
+    code, _, err = parole(capsys, "check", "--for-run")
+    assert code == 2
+    [line] = err.splitlines()
+    assert line.startswith(f"parole check: {expected}") and line.endswith(reason)
+    code, _, err = parole(capsys, "chat", "--as", "demo")
+    assert code == 1
+    [line] = err.splitlines()
+    assert line.startswith(f"parole chat: {expected}") and line.endswith(reason)
+
+
+def test_every_command_says_why_the_database_cannot_be_opened(
+    capsys: pytest.CaptureFixture[str], database: Path
+):
+    database.parent.mkdir()
+    database.write_bytes(b"not SQLite " * 100)
+    expected = f"cannot open the database {database} for writing: file is not a database\n"
+    for command in (
+        ["export"],
+        ["export", "--format", "csv"],
+        ["digest"],
+        ["forget", "abc"],
+        ["moderation", "list"],
+        ["moderation", "hide", "1:avis"],
+    ):
+        code, out, err = parole(capsys, *command)
+        assert (code, out, err) == (1, "", f"parole {command[0]}: {expected}"), command
+
+
+def test_a_database_error_while_working_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database: Path
+):
+    asyncio.run(_create(database))
+
+    async def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr("bot.moderation.Moderation.hide", full)
+    code, out, err = parole(capsys, "moderation", "hide", "1:avis")
+    assert (code, out) == (1, "")
+    assert err == f"parole moderation: database {database}: database or disk is full\n"
+
+
+async def _create(path: Path) -> None:
+    async with SqliteStore(path):
+        pass
+
+
+def test_check_names_the_database_and_creates_nothing(
+    capsys: pytest.CaptureFixture[str], database: Path
+):
+    code, out, _ = parole(capsys, "check", "--for-run")
+    assert code == 0
+    assert f"note: no database at {database} yet: `parole run` creates it" in out
+    assert not database.parent.exists()
+
+
+# -- output files --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stored(database: Path) -> Path:
+    """A database with one resident's answer."""
+
+    async def seed() -> None:
+        async with SqliteStore(database) as store:
+            who = await store.participant("p", NOW)
+            await store.commit(make_turn(who.id, saved={"q1": Answer(text="Des bancs")}))
+
+    asyncio.run(seed())
+    return database
+
+
+@pytest.mark.usefixtures("stored")
+def test_export_creates_the_folder_of_its_file_in_every_format(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+):
+    code, out, err = parole(capsys, "export", "--out", "nouveau/dossier/export.jsonl")
+    assert (code, out) == (0, "")
+    assert err == "1 session(s) written to nouveau/dossier/export.jsonl\n"
+    assert "Des bancs" in (workdir / "nouveau/dossier/export.jsonl").read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("stored")
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs Linux's /dev/full")
+def test_a_full_disk_while_exporting_is_one_line(capsys: pytest.CaptureFixture[str]):
+    # /dev/full answers every write with ENOSPC, as a full disk does.
+    code, out, err = parole(capsys, "export", "--out", "/dev/full")
+    assert (code, out) == (1, "")
+    assert err == "parole export: /dev/full: no space left on device\n"
+
+
+def test_a_backup_onto_a_folder_goes_inside_it(
+    capsys: pytest.CaptureFixture[str], workdir: Path, stored: Path
+):
+    (workdir / "backups").mkdir()
+    code, out, err = parole(capsys, "backup", "backups")
+    assert (code, err) == (0, "")
+    assert out.startswith(f"backup written to {Path('backups') / stored.name}: 1 participant(s)")
+    with sqlite3.connect(workdir / "backups" / stored.name) as copy:
+        assert copy.execute("SELECT count(*) FROM answers").fetchone() == (1,)
+
+
+@pytest.mark.usefixtures("stored")
+def test_a_backup_that_cannot_be_written_is_one_line(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+):
+    (workdir / "backups").write_text("a file, not a folder")
+    code, out, err = parole(capsys, "backup", "backups/monday.sqlite3")
+    assert (code, out) == (2, "")
+    [line] = err.splitlines()
+    assert line.startswith("parole backup: cannot create the folder backups: ")
+
+
+def test_moderation_list_refuses_a_limit_beyond_reason(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exited:
+        main(["moderation", "list", "--limit", str(10**20)])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert err.endswith("argument --limit: must be from 1 to 1000000\n")
+    assert "Traceback" not in err
+
+
+# -- what `parole check` notes -------------------------------------------------------------
+
+
+def test_check_notes_digest_schedules_that_have_nowhere_to_go(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+):
+    schedule = '[[digest.schedules]]\nname = "hebdo"\ncron = "0 8 * * mon"\n'
+    (workdir / "config.toml").write_text(schedule, encoding="utf-8")
+    code, out, _ = parole(capsys, "--config", "config.toml", "check")
+    assert code == 0
+    assert "ok  digest schedule hebdo: 0 8 * * mon (Europe/Paris)" in out
+    nowhere = (
+        "note: the digest schedules have nowhere to go: set staff.chat_ids or digest.email "
+        "(host and recipients)"
+    )
+    assert nowhere in out.splitlines()
+
+    (workdir / "config.toml").write_text(
+        f"[staff]\nchat_ids = [-100123]\n{schedule}", encoding="utf-8"
+    )
+    code, out, _ = parole(capsys, "--config", "config.toml", "check")
+    assert code == 0 and "nowhere" not in out
+
+
+def test_check_notes_a_closed_consultation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, workdir: Path
+):
+    folder = workdir / "consultations"
+    folder.mkdir()
+    builtin = (BUILTIN_DIR / "vivre-ensemble.toml").read_text(encoding="utf-8")
+    closed = re.sub(r"(?m)^closes = .*$", "closes = 2025-06-30", builtin)
+    closed = re.sub(r"(?m)^opens = .*$", "opens = 2025-01-01", closed)
+    (folder / "vivre-ensemble.toml").write_text(closed, encoding="utf-8")
+    monkeypatch.setenv("PAROLE_CONSULTATION__DIRECTORY", str(folder))
+    code, out, _ = parole(capsys, "check")
+    assert code == 0
+    assert "ok  vivre-ensemble: 12 questions, open 2025-01-01 to 2025-06-30" in out
+    assert "note: vivre-ensemble is closed: residents can no longer answer it" in out

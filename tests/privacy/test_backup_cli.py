@@ -15,6 +15,8 @@ from storage.sqlite import SqliteStore
 from tests.storage.helpers import NOW, make_turn
 
 SECRET = "a-secret-long-enough-for-forget"
+# The shape @BotFather gives (the bot's number, a colon, 35 characters); not a real bot's.
+TOKEN = "1234567890:AAH-good-looking-token_for-the-tests"
 
 
 def config(tmp_path: Path, secret: str | None = SECRET) -> Path:
@@ -98,18 +100,33 @@ def test_forget_by_telegram_id_needs_the_secret(tmp_path: Path) -> None:
     assert main(["--config", str(config(tmp_path, None)), "forget", "--telegram-id", "1"]) == 2
 
 
-@pytest.mark.parametrize("secret", [None, "change-me", "short"])
+@pytest.mark.parametrize("secret", [None, "change-me", "short", TOKEN])
 def test_check_for_run_refuses_a_missing_or_example_secret(
     tmp_path: Path, secret: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     path = config(tmp_path, secret)
-    path.write_text(path.read_text() + '[telegram]\ntoken = "123:abc"\n')
+    path.write_text(path.read_text() + f'[telegram]\ntoken = "{TOKEN}"\n')
     assert main(["--config", str(path), "check", "--for-run"]) == 2
     err = capsys.readouterr().err
-    assert "pseudonym_secret" in err and "123:abc" not in err
+    assert "pseudonym_secret" in err and TOKEN not in err
+
+
+@pytest.mark.parametrize("token", ["123456:ABC...", "notatoken", "123:abc", f" {TOKEN}"])
+def test_check_for_run_refuses_a_token_that_is_no_token(
+    tmp_path: Path, token: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = config(tmp_path)
+    path.write_text(path.read_text() + f'[telegram]\ntoken = "{token}"\n')
+    assert main(["--config", str(path), "check", "--for-run"]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "parole check: telegram.token is not a token from @BotFather (digits, a colon, then "
+        "about 35 letters, digits, - or _): an example value?\n"
+    )
+    assert main(["--config", str(path), "check"]) == 0  # only for `run`
 
 
 def test_check_for_run_passes_with_real_secrets(tmp_path: Path) -> None:
     path = config(tmp_path)
-    path.write_text(path.read_text() + '[telegram]\ntoken = "123:abc"\n')
+    path.write_text(path.read_text() + f'[telegram]\ntoken = "{TOKEN}"\n')
     assert main(["--config", str(path), "check", "--for-run"]) == 0
