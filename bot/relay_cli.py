@@ -83,11 +83,9 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
     from bot.telegram.relay import relay_lines
 
     say = relay_texts.say
-    store = (
-        bootstrap.store(settings)
-        if args.relay_command == "add"
-        else bootstrap.existing_store(settings, "relay")
-    )
+    # `add` too: a relay invited into a database the bot does not use (parole run from
+    # another folder) gets a link that never works.
+    store = bootstrap.existing_store(settings, "relay")
     if store is None:
         return 2
 
@@ -120,6 +118,7 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
                         link=deep_link(username, new.payload),
                     )
                 )
+                print(f"base de données : {store.path.absolute()}", file=sys.stderr)
             elif args.relay_command == "list":
                 summaries = await relays.summaries()
                 if not summaries:
@@ -132,6 +131,7 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
                     print(say("relay_unknown", "fr", id=args.relay_id), file=sys.stderr)
                     return 1
                 print(say("relay_removed", "fr", name=relay.name, id=relay.id))
+                print(f"base de données : {store.path.absolute()}", file=sys.stderr)
         finally:
             await store.close()
         return 0
@@ -191,6 +191,7 @@ def import_command(
     if args.template:
         out: Path = args.out or Path(f"{chosen.id}-papier.csv")
         codes = out.with_name(f"{out.stem}-codes.txt")
+        out.parent.mkdir(parents=True, exist_ok=True)  # as `parole export --out` does
         # A byte order mark, so Excel reads the accents right.
         out.write_text(paper.template_csv(chosen), encoding="utf-8-sig")
         codes.write_text(paper.legend(chosen), encoding="utf-8")
@@ -222,7 +223,11 @@ def import_command(
         found = _count(len(checked.problems), "problème", "problèmes")
         print(f"parole import: {found}, rien n'a été importé", file=sys.stderr)
         return 1
-    store = bootstrap.store(settings)
+    # The forms go where the bot's answers are, or nowhere: a new empty database (parole
+    # import run from another folder) would keep them out of every digest and export.
+    store = bootstrap.existing_store(settings, "import", missing="aucune base de données à")
+    if store is None:
+        return 2
 
     async def work() -> int:
         await store.open()
@@ -237,6 +242,7 @@ def import_command(
             await store.close()
         name = None if relay is None else f"n° {relay.id} ({relay.name})"
         print(_summary(len(done.sessions), chosen.id, name, done.flagged), file=sys.stderr)
+        print(f"base de données : {store.path.absolute()}", file=sys.stderr)
         return 0
 
     return asyncio.run(work())

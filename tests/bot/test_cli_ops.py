@@ -14,10 +14,12 @@ import pytest
 
 from bot.cli import main
 from bot.retention import daily_time
-from bot.settings import load_settings
-from flows.loader import BUILTIN_DIR
+from bot.settings import DEFAULT_DATABASE, Settings, load_settings
+from flows import paper
+from flows.loader import BUILTIN_DIR, load_consultation
 from flows.state import Answer
 from storage.sqlite import SqliteStore
+from tests.digest.residents import full_answers
 from tests.storage.helpers import NOW, make_turn
 
 pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
@@ -334,3 +336,57 @@ def test_check_notes_a_closed_consultation(
     assert code == 0
     assert "ok  vivre-ensemble: 12 questions, open 2025-01-01 to 2025-06-30" in out
     assert "note: vivre-ensemble is closed: residents can no longer answer it" in out
+
+
+# -- commands that write, run from another folder than the bot's ---------------------------
+
+
+@pytest.fixture
+def forms(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Two paper questionnaires typed in, and a relay link's bot name."""
+    monkeypatch.setenv("PAROLE_RELAYS__BOT_USERNAME", "parole_test_bot")
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", Settings().consultation.quartiers)
+    path = workdir / "papier.csv"
+    rows = [paper.as_cells(c, full_answers(c, n)) for n in range(2)]
+    path.write_text(paper.filled_csv(c, rows), encoding="utf-8")
+    return path
+
+
+def test_import_and_relay_add_refuse_a_folder_without_the_database(
+    capsys: pytest.CaptureFixture[str], workdir: Path, forms: Path
+):
+    database = workdir / DEFAULT_DATABASE  # storage.path is read from the current folder
+    code, out, err = parole(capsys, "import", str(forms))
+    assert (code, out) == (2, "")
+    assert err == f"parole import: aucune base de données à {database}\n"
+    code, out, err = parole(capsys, "relay", "add", "Centre", "social")
+    assert (code, out) == (2, "")
+    assert err == f"parole relay: no database at {database}\n"
+    assert not database.exists() and not database.parent.exists()
+
+
+def test_import_and_relay_add_say_which_database_they_wrote_to(
+    capsys: pytest.CaptureFixture[str], forms: Path, stored: Path
+):
+    code, out, err = parole(capsys, "relay", "add", "Centre", "social")
+    assert code == 0
+    assert "https://t.me/parole_test_bot?start=i_" in out
+    assert err == f"base de données : {stored}\n"
+    code, _, err = parole(capsys, "import", str(forms), "--relay", "1")
+    assert code == 0
+    assert err.endswith(
+        f"importés dans vivre-ensemble, pour le relais n° 1 (Centre social)\n"
+        f"base de données : {stored}\n"
+    )
+    code, out, err = parole(capsys, "relay", "remove", "1")
+    assert code == 0
+    assert err == f"base de données : {stored}\n"
+
+
+def test_the_paper_template_goes_into_a_new_folder(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+):
+    code, _, err = parole(capsys, "import", "--template", "--out", "modeles/papier.csv")
+    assert code == 0, err
+    assert (workdir / "modeles" / "papier.csv").is_file()
+    assert (workdir / "modeles" / "papier-codes.txt").is_file()

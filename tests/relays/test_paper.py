@@ -180,12 +180,14 @@ def test_a_file_that_is_no_csv_text_is_refused_in_french():
 
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
+    """A configuration, and its database as the bot's first start leaves it."""
     path = tmp_path / "config.toml"
     path.write_text(
         f'[storage]\npath = "{tmp_path / "parole.sqlite3"}"\n'
         f'[relays]\nbot_username = "parole_test_bot"\n',
         encoding="utf-8",
     )
+    _sessions(tmp_path / "parole.sqlite3")  # opening it creates it
     return path
 
 
@@ -236,9 +238,9 @@ def test_cli_template_then_import_with_a_relay(
     code = main(["--config", str(config), "import", str(forms), "--relay", "1"])
     err = capsys.readouterr().err
     assert code == 0, err
-    assert (
-        err
-        == "2 questionnaires importés dans vivre-ensemble, pour le relais n° 1 (Centre social)\n"
+    assert err == (
+        "2 questionnaires importés dans vivre-ensemble, pour le relais n° 1 (Centre social)\n"
+        f"base de données : {tmp_path / 'parole.sqlite3'}\n"
     )
     stored = _sessions(tmp_path / "parole.sqlite3")
     assert [(s["channel"], s["status"]) for s in stored] == [("paper", "completed")] * 2
@@ -331,7 +333,10 @@ def test_cli_import_of_an_older_template_says_the_follow_up_column_is_ignored(
     assert main(["--config", str(config), "import", str(forms)]) == 0
     err = capsys.readouterr().err
     assert "colonne suivi ignorée (question de suivi, pas posée sur papier" in err
-    assert err.endswith("\n1 questionnaire importé dans vivre-ensemble\n")
+    database = tmp_path / "parole.sqlite3"
+    assert err.endswith(
+        f"\n1 questionnaire importé dans vivre-ensemble\nbase de données : {database}\n"
+    )
     [stored] = _sessions(tmp_path / "parole.sqlite3")
     assert isinstance(stored["answers"], dict) and "suivi" not in stored["answers"]
 
