@@ -7,6 +7,7 @@ show and which answers changed; adapters in `bot/` carry that out.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -54,6 +55,29 @@ SCREEN_MEMO: Final = 4096
 # How much of an earlier text answer a question shown again quotes: enough to recognise it,
 # short enough for an old phone's screen (the answer itself is kept whole).
 QUOTED_TEXT: Final = 200
+
+# Words a resident may type for the buttons around the options, in either language (folded:
+# lower case, no accents, letters only). They act only when the screen shows that button.
+TYPED_BUTTONS: Final[dict[str, type[Event]]] = {
+    "valider": Validate,
+    "confirmer": Validate,
+    "confirm": Validate,
+    "ok": Validate,
+    "passer": Skip,
+    "skip": Skip,
+    "effacer et passer": Skip,
+    "erase and skip": Skip,
+    "retour": Back,
+    "back": Back,
+    "garder": Keep,
+    "keep": Keep,
+    "garder ma reponse": Keep,
+    "keep my answer": Keep,
+    "garder ce texte": Keep,
+    "keep this text": Keep,
+}
+TYPED_BUTTON_MAX: Final = 30  # longer messages are answers, never a button's word
+_WORDS: Final = re.compile(r"[^\W\d_]+")
 
 
 @dataclass(frozen=True)
@@ -142,6 +166,8 @@ class Engine:
             return Outcome(new, self.render(new, lang), moved=True)
         if state.phase in (Phase.DONE, Phase.DECLINED):
             return Outcome(state, self.render(state, lang))
+        if isinstance(event, TextInput) and len(event.text) <= TYPED_BUTTON_MAX:
+            event = self._typed_button(state, event, lang)
         if isinstance(event, Restart):
             return self._ask_restart(state, lang)
         if isinstance(event, ConfirmRestart):
@@ -516,6 +542,20 @@ class Engine:
         if step.id not in questions:
             return None
         return say("progress", lang, n=questions.index(step.id) + 1, total=len(questions))
+
+    def _typed_button(self, state: SessionState, event: TextInput, lang: Lang) -> Event:
+        """The button a typed word names ("valider", "passer", "retour"…) if the screen
+        shows it, else the typed text; an option's label or number comes first."""
+        wanted = TYPED_BUTTONS.get(" ".join(_WORDS.findall(_fold(event.text))))
+        if wanted is None:
+            return event
+        if state.phase is Phase.QUESTION and self._match(self._current(state), event.text, lang):
+            return event
+        for row in self.render(state, lang).buttons:
+            for button in row:
+                if type(button.event) is wanted:
+                    return button.event
+        return event
 
     def _question(
         self,

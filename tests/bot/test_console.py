@@ -405,6 +405,22 @@ async def test_a_number_on_a_free_text_question_is_the_answer(
     assert answers["leviers_precision"] == Answer(text="3")
 
 
+async def test_back_to_a_text_shows_it_and_typing_garder_keeps_it(
+    conversations: Conversations, consultation: Consultation
+):
+    c = consultation
+    lines = [*to_free_text(c), "Le centre social", "/retour", "garder"]
+    terminal = await talk(conversations, lines)
+    again = terminal.screens[-2]
+    assert heading(c, "leviers_precision") in again
+    assert say("current_answer", "fr", answer="Le centre social") in again
+    # A number typed here would be the answer: the buttons are listed without one.
+    assert f"  · {say('keep', 'fr')}" in again and buttons(again) == {}
+    assert heading(c, "freins") in terminal.last
+    answers = (await current(conversations)).state.answers
+    assert answers["leviers_precision"] == Answer(text="Le centre social")
+
+
 async def test_a_number_after_autre_is_the_text_of_autre(
     conversations: Conversations, consultation: Consultation
 ):

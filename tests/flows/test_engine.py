@@ -922,6 +922,86 @@ def test_keep_with_nothing_kept_changes_nothing(r: Resident) -> None:
     assert outcome.screen.notice == USE_BUTTONS
 
 
+# -- typing a button's word ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["Valider", "valider", "VALIDER (2)", "ok", "Confirm"])
+def test_typing_valider_confirms_a_multiple_choice(r: Resident, typed: str) -> None:
+    to_publics(r)
+    r.type("les femmes")
+    r.type("les familles")
+    outcome = r.type(typed)
+    assert outcome.saved == ("publics",)
+    assert r.stored["publics"] == Answer(choices=["femmes", "familles"])
+    assert r.screen.title == IDEE
+
+
+def test_typing_valider_with_too_few_picks_says_how_many(r: Resident) -> None:
+    to_publics(r)
+    r.type("les femmes")
+    assert r.type("valider").screen.notice == (
+        "Il en faut au moins 2 : touchez vos choix, puis « Valider »."
+    )
+
+
+@pytest.mark.parametrize("typed", ["retour", "Retour", "back", "⬅️ Retour"])
+def test_typing_retour_goes_back(r: Resident, typed: str) -> None:
+    to_publics(r)
+    outcome = r.type(typed)
+    assert outcome.moved and outcome.saved == ()
+    assert r.screen.title == AGE
+
+
+@pytest.mark.parametrize("typed", ["passer", "Passer", "skip", "Passer ⏭"])
+def test_typing_passer_skips_an_optional_question(r: Resident, typed: str) -> None:
+    to_suivi(r)
+    r.click(NO)
+    assert r.screen.title == FREIN
+    outcome = r.type(typed)
+    assert outcome.saved == ("frein",)
+    assert r.stored["frein"] == Answer(skipped=True)
+    assert r.screen.final
+
+
+def test_typing_retour_on_a_text_question_goes_back_and_stores_nothing(r: Resident) -> None:
+    to_idee(r)
+    r.type("retour")
+    assert r.screen.title == PUBLICS
+    assert "idee" not in r.stored
+
+
+def test_typing_garder_keeps_a_text_shown_again(r: Resident) -> None:
+    to_idee(r)
+    r.type("Un banc")
+    r.click(BACK)
+    outcome = r.type("garder")
+    assert outcome.saved == ()
+    assert r.stored["idee"] == Answer(text="Un banc")
+    assert r.screen.title == NOTE
+
+
+def test_a_button_s_word_does_nothing_where_the_button_is_not_shown(r: Resident) -> None:
+    to_age(r)
+    for typed in ("passer", "valider", "garder"):  # required, a single choice, not answered
+        outcome = r.type(typed)
+        assert outcome.screen.notice == USE_BUTTONS
+        assert not outcome.changed
+    assert r.stored == {}
+
+
+def test_english_words_work_in_english() -> None:
+    r = Resident(Engine(load("every-kind")), lang="en")
+    r.click("✅ I agree")
+    r.click("Continue ➡️")
+    r.type("over 60")
+    r.type("women")
+    r.type("families")
+    r.type("confirm")
+    assert r.screen.title == "Your idea in a few words?"
+    r.type("back")
+    assert r.screen.title == "Which people should be helped first?"
+
+
 # -- conditions ---------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""On Telegram: a question answered before shows the answer (escaped), and "Recommencer"
-asks first."""
+"""On Telegram: a question answered before shows the answer (escaped), "Recommencer" asks
+first, and the buttons' words typed act like the buttons."""
 
 from __future__ import annotations
 
@@ -65,3 +65,23 @@ async def test_recommencer_asks_in_place_of_the_menu_and_non_keeps_everything(
     fresh = await chat.click(ALICE, say("restart_yes", "fr"))
     assert fresh.text.startswith("Question 1/12")
     assert stored(chat.database) == {}
+
+
+async def test_typed_valider_and_passer_act_like_their_buttons(
+    chat: Chat, consultation: Consultation
+):
+    await chat.send(ALICE, "/start")
+    await chat.click(ALICE, say("accept", "fr"))
+    await chat.click(ALICE, "Bourgogne")
+    await chat.click(ALICE, label(consultation, "profil", "habitant"))
+    skipped = await chat.send(ALICE, "passer")  # the age question is optional
+    assert "Question 4/12" in skipped.text
+    femmes = label(consultation, "publics", "femmes")
+    await chat.click(ALICE, say("unselected", "fr", label=femmes))
+    confirmed = await chat.send(ALICE, "Valider")
+    assert "Question 5/12" in confirmed.text
+    back = await chat.send(ALICE, "retour")
+    assert "Question 4/12" in back.text
+    answers = stored(chat.database)
+    assert answers["age"]["skipped"] is True
+    assert answers["publics"]["choices"] == ["femmes"]
