@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -237,7 +238,16 @@ def import_command(
             if args.relay is not None and relay is None:
                 print(f"parole import: aucun relais n° {args.relay}", file=sys.stderr)
                 return 2
-            done = await store.import_paper(chosen.id, checked.states, args.relay, relays.now())
+            try:
+                done = await store.import_paper(chosen.id, checked.states, args.relay, relays.now())
+            except sqlite3.Error as error:
+                # One transaction: a failure (a full disk) leaves nothing behind.
+                print(
+                    f"parole import: écriture impossible dans {store.path.absolute()} "
+                    f"({error}) : rien n'a été importé",
+                    file=sys.stderr,
+                )
+                return 1
         finally:
             await store.close()
         name = None if relay is None else f"n° {relay.id} ({relay.name})"

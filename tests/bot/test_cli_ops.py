@@ -390,3 +390,18 @@ def test_the_paper_template_goes_into_a_new_folder(
     assert code == 0, err
     assert (workdir / "modeles" / "papier.csv").is_file()
     assert (workdir / "modeles" / "papier-codes.txt").is_file()
+
+
+def test_a_full_disk_during_an_import_says_nothing_was_imported(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, forms: Path, stored: Path
+):
+    async def full(*args: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(SqliteStore, "import_paper", full)
+    code, out, err = parole(capsys, "import", str(forms))
+    assert (code, out) == (1, "")
+    assert err == (
+        f"parole import: écriture impossible dans {stored} (database or disk is full) : "
+        "rien n'a été importé\n"
+    )
