@@ -11,10 +11,8 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   a last activity in [start - abandon_after, end - abandon_after): each abandoned session
   is counted in exactly one period, and again as active if it resumes.
 - The previous period has the same length and ends where this one starts (`Totals` of both,
-  for trends). The sessions started and new participants are never suppressed: they say how
-  many took part; the completed and abandoned are suppressed like any count
-  (`Digest.hidden_totals`, `hidden_previous`). The funnel's first line is the sessions
-  started.
+  for trends). These counts of sessions are never suppressed: they say how many took part
+  and how far. The funnel's first line is the sessions started.
 - Funnel: of the sessions started in the period, how many have an answer (given or
   skipped) for each question, in consultation order, after the consent (= sessions
   started). A step shown only under a condition may have fewer than the next one. A step
@@ -38,11 +36,11 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   they count messages, not residents, and are crossed with nothing).
 - Days: sessions started per day in `timezone`, every day of the period that the
   consultation is open (plus any day with sessions), zeros included.
-- Suppression (digest.suppress, which states the rule): every count of residents but the
-  totals and the number of free texts, under `min_group_size` and above zero, is hidden, and
-  so is whatever would let staff work one out from the sums the digest's figures make
-  (`_guard` declares them). Under a hidden small number of "Autre" texts, at most
-  `min_group_size - 2` are quoted.
+- Suppression (digest.suppress, which states the rule): counts of sessions (the totals, days,
+  funnel lines, a question's answers and skips, a free-text question's texts) are public;
+  every other count, under `min_group_size` and above zero, is hidden, and so is whatever
+  would let staff work one out from the sums the digest's figures make. Under a hidden
+  small number of "Autre" texts, at most `min_group_size - 2` are quoted.
 """
 
 from __future__ import annotations
@@ -205,16 +203,13 @@ class _Texts:
     texts: list[str]  # most recent first
 
     def result(self, guard: Disclosure) -> TextResult:
-        """The question as printed: fewer quotes under a hidden count (see `_quotable`)."""
-        cell = guard.cell(self.figure)
+        """The question as printed (its count of texts is public)."""
         return TextResult(
             step_id=self.step.id,
             question=self.step.text.fr,
             theme=self.step.theme.value if self.step.theme else None,
-            count=cell.value,
-            recent=self.texts[: _quotable(guard, self.texts)] if cell.suppressed else self.texts,
-            hidden=cell.suppressed,
-            threshold=guard.threshold,
+            count=guard.value(self.figure),
+            recent=self.texts,
         )
 
 
@@ -279,7 +274,6 @@ async def build_digest(
     # that what is hidden in one place cannot be worked out from another.
     guard = Disclosure(min_group_size)
     started, outcomes = _headline(guard, totals)
-    _, previous_outcomes = _headline(guard, previous)
     funnel, unreached = _funnel(
         guard, consultation, started, reached, by_channel, outcomes["completed"]
     )
@@ -306,7 +300,7 @@ async def build_digest(
                     guard.link(no_answer, [own["skipped"], missing])
             choices.append(choice)
     days = _days(consultation, period, zone, [(s.start, s.sessions) for s in slots])
-    day_figures = [guard.count(sessions) for _, sessions in days]
+    day_figures = [guard.public(sessions) for _, sessions in days]
     guard.link(started, day_figures)
     # CPU work (tens of milliseconds in a small week): off the event loop, so the bot keeps
     # answering residents meanwhile.
@@ -340,8 +334,6 @@ async def build_digest(
         ],
         min_group_size=min_group_size,
         timezone=timezone,
-        hidden_totals=_hidden(guard, outcomes),
-        hidden_previous=_hidden(guard, previous_outcomes),
         flagged_messages=sum(found.flags for found in flags if found.category == ""),
         flags={found.category: found.flags for found in flags if found.category},
         flagged_by_channel=flagged,
@@ -361,20 +353,15 @@ async def build_totals(
 
 
 def _headline(guard: Disclosure, found: SessionTotals) -> tuple[int, dict[str, int]]:
-    """The sessions started (public) and the completed and abandoned ones (counts), which
-    leave the sessions still under way."""
+    """The sessions started and the completed and abandoned ones (all public: how many took
+    part and how far), which leave the sessions still under way."""
     started = guard.public(found.sessions_started)
     outcomes = {
-        "completed": guard.count(found.completed),
-        "abandoned": guard.count(found.abandoned),
+        "completed": guard.public(found.completed),
+        "abandoned": guard.public(found.abandoned),
     }
     guard.rest(started, list(outcomes.values()))
     return started, outcomes
-
-
-def _hidden(guard: Disclosure, figures: dict[str, int]) -> frozenset[str]:
-    """The names of the figures `guard` hides."""
-    return frozenset(name for name, figure in figures.items() if guard.cell(figure).suppressed)
 
 
 def _totals(found: SessionTotals) -> Totals:
@@ -485,7 +472,7 @@ def _funnel(
     for step in consultation.questions():
         figure = counts.get(step.id, 0)
         if step.id not in not_asked:
-            funnel.append(_Stage(step.id, step.text.fr, guard.count(figure)))
+            funnel.append(_Stage(step.id, step.text.fr, guard.public(figure)))
             continue
         # Counted without the channels that leave it out (they have no answer to it, but for
         # a session under way when it was left out).
@@ -496,7 +483,7 @@ def _funnel(
             before -= channel.get(above.step_id if above.step_id != CONSENT_ID else None, 0)
         asked = total - sum(channel.get(None, 0) for channel in by_channel.values())
         of = guard.public(asked)
-        stage = _Stage(step.id, step.text.fr, guard.count(figure), of, before)
+        stage = _Stage(step.id, step.text.fr, guard.public(figure), of, before)
         guard.rest(of, [stage.figure])
         funnel.append(stage)
     for above, below in itertools.pairwise(funnel):
@@ -619,8 +606,8 @@ def _choice(
         else:
             figures.append(guard.count(counts[option.code]))
     own: dict[ChoiceCount, int] = {
-        "answered": guard.count(answered),
-        "skipped": guard.count(skipped),
+        "answered": guard.public(answered),
+        "skipped": guard.public(skipped),
     }
     if isinstance(step, MultiStep):  # several picks per answer: each option splits them
         for figure in figures:
@@ -683,7 +670,7 @@ def _texts(
         for found in answers
         if found.step_id == step.id and found.has_text and not found.skipped
     )
-    return _Texts(step, guard.count(count, at_least=_quotable(guard, texts)), texts)
+    return _Texts(step, guard.public(count), texts)
 
 
 def _quotable(guard: Disclosure, texts: list[str]) -> int:

@@ -88,7 +88,7 @@ def layout(digest: Digest) -> list[Section]:
     """The sections of a digest, in reading order."""
     notes = _Notes()
     plans = {(item.kind, item.step_id): item for item in plan(digest)}
-    sections = [_header(digest), _participation(digest, notes), *_flags(digest)]
+    sections = [_header(digest), _participation(digest), *_flags(digest)]
     sections += _days(digest, notes, plans.get(("days", None)))
     sections += _funnel(digest, notes, plans.get(("funnel", None)))
     for breakdown in digest.breakdowns:
@@ -136,15 +136,15 @@ def _header(digest: Digest) -> Section:
     return Section(digest.title, ((f"🗓 {texts.DIGEST} {format_period(digest)}",),), level=1)
 
 
-def _participation(digest: Digest, notes: _Notes) -> Section:
+def _participation(digest: Digest) -> Section:
     now = digest.totals
     lines: list[Line] = [
-        _total("👤", texts.NEW_PARTICIPANTS, digest, "new_participants", notes),
-        _total("📝", texts.SESSIONS_STARTED, digest, "sessions_started", notes),
-        _total("✅", texts.COMPLETED, digest, "completed", notes),
-        _total("⏸", texts.ABANDONED, digest, "abandoned", notes),
+        _total("👤", texts.NEW_PARTICIPANTS, digest, "new_participants"),
+        _total("📝", texts.SESSIONS_STARTED, digest, "sessions_started"),
+        _total("✅", texts.COMPLETED, digest, "completed"),
+        _total("⏸", texts.ABANDONED, digest, "abandoned"),
     ]
-    if now.sessions_started > 0 and "completed" not in digest.hidden_totals:
+    if now.sessions_started > 0:
         rate = round(100 * now.completed / now.sessions_started)
         lines.append((f"{texts.COMPLETION_RATE} : ", Bold(texts.percent(rate))))
     lines.append((Italic(texts.TREND_NOTE),))
@@ -222,14 +222,9 @@ def _flags(digest: Digest) -> list[Section]:
     return [Section(FLAGS_TITLE, tuple(lines))]
 
 
-def _total(icon: str, label: str, digest: Digest, name: str, notes: _Notes) -> Line:
+def _total(icon: str, label: str, digest: Digest, name: str) -> Line:
     value, previous = getattr(digest.totals, name), getattr(digest.previous, name)
-    cell = Cell(value, name in digest.hidden_totals, digest.min_group_size)
-    line: Line = (f"{icon} {label} : ", Bold(_shown(cell, notes)))
-    # A trend gives the previous count away as well as this one.
-    if _visible(cell) and name not in digest.hidden_previous:
-        line += (f" {trend(value, previous)}",)
-    return line
+    return (f"{icon} {label} : ", Bold(texts.number(value)), f" {trend(value, previous)}")
 
 
 def _days(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Section]:
@@ -312,7 +307,7 @@ def _questions(
             blocks = _choice_blocks(result, notes)
             chart = plans.get(("question", result.step_id))
         else:
-            blocks = _text_blocks(result, notes)
+            blocks = _text_blocks(result)
             chart = None
         sections.append(Section(result.question, blocks, kicker=kicker, chart=chart))
     return sections
@@ -341,8 +336,8 @@ def _choice_blocks(choice: ChoiceResult, notes: _Notes) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
-def _text_blocks(result: TextResult, notes: _Notes) -> tuple[Block, ...]:
-    intro = (Italic(texts.FREE_TEXTS.format(count=_shown(result.cell(), notes))),)
+def _text_blocks(result: TextResult) -> tuple[Block, ...]:
+    intro = (Italic(texts.FREE_TEXTS.format(count=texts.number(result.count))),)
     quoted = _quotes(intro, result.recent)
     if result.count == 0 or not quoted.texts:
         return ((Italic(texts.NO_TEXT),),)

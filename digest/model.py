@@ -53,8 +53,7 @@ class Cell:
 
 @dataclass(frozen=True)
 class Totals:
-    """Headline figures for a period, as counted (`Digest.hidden_totals` says which may not
-    be printed)."""
+    """Headline figures for a period: counts of sessions and participants, never hidden."""
 
     new_participants: int
     sessions_started: int
@@ -122,8 +121,9 @@ class ChoiceResult:
     rows: list[Row]
     other_texts: list[str] = field(default_factory=list)  # most recent first
     other_count: int = 0
-    # Which of `answered`, `skipped` and `other_count` are suppressed, and the minimum group:
-    # renderers print them with `cell`, never the raw value.
+    # Which of `answered`, `skipped` and `other_count` are suppressed (`other_count` only, as
+    # digests run: answers and skips count sessions), and the minimum group: renderers
+    # print them with `cell`, never the raw value.
     hidden: frozenset[ChoiceCount] = frozenset()
     threshold: int = 0
 
@@ -134,19 +134,14 @@ class ChoiceResult:
 
 @dataclass(frozen=True)
 class TextResult:
-    """The free-text answers of a question: how many, and the most recent ones."""
+    """The free-text answers of a question: how many (never hidden: a count of answers, like
+    a question's), and the most recent ones."""
 
     step_id: str
     question: str
     theme: str | None
     count: int
     recent: list[str]  # most recent first
-    hidden: bool = False  # `count` is suppressed: print `cell()`, never the raw value
-    threshold: int = 0
-
-    def cell(self) -> Cell:
-        """`count` as a cell, with its suppression."""
-        return Cell(self.count, self.hidden, self.threshold)
 
 
 @dataclass(frozen=True)
@@ -174,10 +169,6 @@ class Digest:
     days: list[DayCount]
     min_group_size: int
     timezone: str = DEFAULT_TIMEZONE  # the city's: the period's dates and times are read in it
-    # Headline figures (names of `Totals` fields) suppressed in `totals`, and in `previous`
-    # (which only its trends show): how far residents went is a group like any other.
-    hidden_totals: frozenset[str] = frozenset()
-    hidden_previous: frozenset[str] = frozenset()
     # Safeguarding: messages that disclosed violence or danger, and flags per category. Never
     # suppressed (they describe messages, not a group of residents, and carry no attribute
     # that a breakdown could cross), never quoted.

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from digest import notes
 from digest.aggregate import build_totals
-from digest.model import Cell, Period, Totals
+from digest.model import Period, Totals
 from digest.texts import DEFAULT_TIMEZONE
 from flows.model import Consultation
 from storage.base import ReportStore
@@ -69,35 +69,24 @@ async def consultation_stats(
     return found
 
 
-# Shown whatever their size, as in digests: they say how many took part, not who did what.
-ALWAYS_SHOWN = frozenset({"new_participants", "sessions_started"})
-
-
-def rate(totals: Totals, min_group: int = 0) -> str:
-    """The share of sessions started in the window that were completed, "–" without any
-    (hidden with the count of completed sessions when that one is)."""
+def rate(totals: Totals) -> str:
+    """The share of sessions started in the window that were completed, "–" without any."""
     if totals.sessions_started == 0:
         return "–"
-    if 0 < totals.completed < min_group:
-        return "n.c."
     return f"{round(100 * totals.completed / totals.sessions_started)} %"
 
 
-def count(value: int, field: str, min_group: int) -> str:
-    """A count as staff may see it: under `min_group` residents, "< min_group" (as in
-    digests, so /stats cannot tell what a digest of the same days hides)."""
-    small = field not in ALWAYS_SHOWN and 0 < value < min_group
-    return Cell(value, suppressed=small, threshold=min_group).shown()
-
-
 def stats_table(stats: ConsultationStats, min_group: int = 0) -> str:
-    """A fixed-width table (for a monospace block) of one consultation's figures."""
+    """A fixed-width table (for a monospace block) of one consultation's figures.
+
+    Every figure is a count of sessions or participants, shown exactly whatever its size, as
+    in digests (`min_group` is no longer needed: kept for callers)."""
     windows = (stats.today, stats.week, stats.ever)
     rows: list[tuple[str, ...]] = [("", *notes.STATS_COLUMNS)]
     for field in ("new_participants", "sessions_started", "completed", "abandoned"):
-        values = (count(getattr(t, field), field, min_group) for t in windows)
+        values = (str(getattr(t, field)) for t in windows)
         rows.append((notes.STATS_LABELS[field], *values))
-    rows.append((notes.STATS_LABELS["rate"], *(rate(t, min_group) for t in windows)))
+    rows.append((notes.STATS_LABELS["rate"], *(rate(t) for t in windows)))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         row[0].ljust(widths[0])

@@ -4,13 +4,14 @@
 writers print the same figures, see `digest.layout`); the CSV/XLSX exports are row-level
 data and are not concerned.
 
-- Public: the number of sessions started (also the funnel's first line) and of new
-  participants, this period's and, through the trends, the previous one's. They say how many
-  took part (/stats shows them too) and are never hidden.
-- Primary: every other printed count of residents, above zero and under `t`, is shown
-  "< t": breakdowns, the cross-tabulation, days, funnel lines, a question's options, answers,
-  skips, "Autre" texts and free texts, the sessions completed and abandoned (then their
-  trend and the completion rate are not printed). Zeros are shown.
+- Public: counts of sessions, which say how many took part and how far, not who answered
+  what: the new participants, the sessions started, completed and abandoned (this period's
+  and, through the trends, the previous one's), the sessions of each day, each funnel line
+  (and the sessions a step is asked to), a question's answers and skips, a free-text
+  question's number of texts. /stats shows them too. They are never hidden.
+- Primary: every other printed count, above zero and under `t`, is shown "< t": what
+  residents are or chose, by group (breakdowns by quartier, profile and channel, the
+  cross-tabulation, a question's options, its "Autre" texts). Zeros are shown.
 - Secondary: staff know the sums the printed figures make (below), so no hidden count may
   be pinned down from the others. What they know of a hidden count: "< t" is 1 to t - 1,
   "n.c." (hidden to protect another, see `Cell.shown`) t or more, and it is at least the
@@ -26,10 +27,9 @@ data and are not concerned.
   leave one that plain subtraction gives away.
 - Quotes: under a hidden count at most t - 2 texts are quoted (all are in the exports), so
   that counting them never pins a "< t".
-- Derived figures: a percentage only when both its counts are shown (an option's share of a
-  hidden number of answers would give it away), a trend only when both periods' counts are,
-  the busiest day only when no day is "n.c." (it would bound it), a funnel drop only between
-  two shown lines and when it is `t` or more.
+- Derived figures: a percentage only when both its counts are shown, a trend only when both
+  periods' counts are, the busiest day only when no day is "n.c." (it would bound it), a
+  funnel drop only between two shown lines and when it is `t` or more.
 
 A difference of printed counts that is no printed count itself (a funnel drop, those who did
 not pick an option) is not a group the digest reports, and is not hidden for itself; it
@@ -42,16 +42,21 @@ does not hold for a given digest is left out:
 - each breakdown (quartier, profile, channel, relay) and the days add up to the sessions;
 - the quartier × profile table's rows add up to the quartier breakdown, its columns to the
   profile breakdown (a breakdown count hidden there is hidden in the table too);
-- a single-answer question's options (single, yes/no, scale) add up to its answers; each
-  option of a multiple-answer one is at most its answers;
+- a single-answer question's options (single, yes/no, scale) add up to its answers, which
+  are public: a small option is protected by hiding other options, never the total. Each
+  option of a multiple-answer one is at most its answers, and nothing more (a resident
+  ticks several): they constrain each other by no sum;
 - a question's answers and skips (a free-text question's texts and skips) add up to its
-  funnel line; each funnel line is at most the one before and at most the sessions started;
-  the last one is the sessions completed; the completed and abandoned are at most the
-  sessions started;
+  funnel line; each funnel line is at most the one before and at most the sessions started
+  (or asked the step); the last one is the sessions completed; the completed and abandoned
+  are at most the sessions started;
 - the quartier and profile questions' options count the breakdowns' rows again (one count,
   shown or hidden in both places), and a breakdown's "Sans réponse" is that question's skips
   plus the sessions that did not reach it;
 - a question's "Autre" texts are at most its "Autre" answers.
+
+The rule is per digest: two digests of overlapping periods (`--since` and `--until` ask for
+any) can be subtracted from each other.
 """
 
 from __future__ import annotations

@@ -2,7 +2,9 @@
 
 The reader sees only what the writers print (`digest.layout`, shared by all three) and
 knows the questionnaire. It turns the printed figures into ranges ("< 5" is 1 to 4, "n.c."
-5 or more, a number itself) and writes down the sums they make as a digest usually runs
+5 or more, a number itself), knows which are never hidden (counts of sessions: the headline,
+the funnel, days, a question's answers and skips, a free-text question's texts, relays), and
+writes down the sums they make as a digest usually runs
 (everyone of the period started in it): breakdowns and days add up to the sessions started,
 the cross-tabulation to its breakdowns, a single-answer question's options to its answers,
 answers and skips to the funnel line, the quartier and profile questions' options to their
@@ -53,6 +55,8 @@ class Reading:
     problems: list[str] = field(default_factory=list)  # printed things that break the rule
 
     def figure(self, name: str, shown: str, public: bool = False) -> int:
+        if public and shown in (f"< {self.threshold}", "n.c."):
+            self.problems.append(f"{name}, a count of sessions, printed as {shown}")
         self.figures.append(Figure(name, shown, public))
         return len(self.figures) - 1
 
@@ -159,8 +163,8 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
         if shown not in hidden and 0 < _number(shown) < t:
             reading.problems.append(f"{name} printed as {shown}")
 
-    # Participation: the started are public, so are the new participants; the completed and
-    # abandoned leave those still under way. Trends give the previous period's figures.
+    # Participation: every headline figure is public; the completed and abandoned leave those
+    # still under way. Trends give the previous period's figures.
     participation = sections[texts.PARTICIPATION]
     headline: dict[str, dict[str, int]] = {"now": {}, "before": {}}
     for line in _rows(participation):
@@ -170,19 +174,14 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
             continue
         name = head.split(" ", 1)[1].removesuffix(" : ")
         shown = _bold(line)
-        public = name in (texts.SESSIONS_STARTED, texts.NEW_PARTICIPANTS)
-        headline["now"][name] = reading.figure(name, shown, public)
-        if not public:
-            check_shown(name, shown)
+        headline["now"][name] = reading.figure(name, shown, public=True)
         trend = next((run for run in line[2:] if isinstance(run, str)), None)
         if trend is not None:
             change = 0
             if found := _TREND.match(trend):
                 change = _number(found.group(2)) * (1 if "+" in found.group(1) else -1)
             before = str(_number(shown) - change)
-            headline["before"][name] = reading.figure(f"{name} (avant)", before, public)
-            if not public:
-                check_shown(f"{name} (avant)", before)
+            headline["before"][name] = reading.figure(f"{name} (avant)", before, public=True)
     for when, figures in headline.items():
         started = figures.get(texts.SESSIONS_STARTED)
         outcomes = [figures[name] for name in (texts.COMPLETED, texts.ABANDONED) if name in figures]
@@ -198,8 +197,7 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
             if label.startswith("Consentement"):
                 funnel[label] = started
                 continue
-            funnel[label] = reading.figure(f"parcours « {label} »", shown)
-            check_shown(label, shown)
+            funnel[label] = reading.figure(f"parcours « {label} »", shown, public=True)
         for (above_label, above), (below_label, below) in itertools.combinations(funnel.items(), 2):
             reading.group(f"arrêtés entre « {above_label} » et « {below_label} »", above, [below])
         lines = list(funnel.values())
@@ -208,9 +206,10 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
 
     # Days and breakdowns add up to the sessions started.
     if texts.DAYS in sections:
-        days = [reading.figure(_label(line), _bold(line)) for line in _rows(sections[texts.DAYS])]
-        for line in _rows(sections[texts.DAYS]):
-            check_shown(_label(line), _bold(line))
+        days = [
+            reading.figure(_label(line), _bold(line), public=True)
+            for line in _rows(sections[texts.DAYS])
+        ]
         if days:
             reading.add(started, days)
     breakdowns: dict[str, dict[str, int]] = {}
@@ -252,19 +251,15 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
             intro = section.blocks[0]
             if isinstance(intro, Quotes):
                 shown = _match(_FREE, _italic(intro.intro))
-                count = reading.figure(f"textes « {step.id} »", shown)
-                check_shown(f"textes « {step.id} »", shown)
-                _check_quotes(reading, step.id, shown, intro)
+                count = reading.figure(f"textes « {step.id} »", shown, public=True)
                 if line_figure is not None:
                     reading.group(f"passées « {step.id} »", line_figure, [count])
             continue
         found = _ANSWERED.match(_italic(section.blocks[0]))
         assert found is not None
         answered_shown, skipped_shown = found.groups()
-        answered = reading.figure(f"réponses « {step.id} »", answered_shown)
-        skipped = reading.figure(f"passées « {step.id} »", skipped_shown)
-        check_shown(f"réponses « {step.id} »", answered_shown)
-        check_shown(f"passées « {step.id} »", skipped_shown)
+        answered = reading.figure(f"réponses « {step.id} »", answered_shown, public=True)
+        skipped = reading.figure(f"passées « {step.id} »", skipped_shown, public=True)
         if line_figure is not None:
             reading.add(line_figure, [answered, skipped])
         axis = breakdowns.get(axes.get(step.id, ""))

@@ -119,7 +119,7 @@ def make_digest(**changes: Any) -> Digest:
 
 def with_suppressed_values(digest: Digest, value: int) -> Digest:
     """The same digest with every suppressed count holding `value` instead: cells, and the
-    counts that questions and the headline mark as hidden."""
+    counts that questions mark as hidden."""
 
     def swap(item: Any) -> Any:
         if isinstance(item, Cell):
@@ -130,15 +130,6 @@ def with_suppressed_values(digest: Digest, value: int) -> Digest:
             changes = {f.name: swap(getattr(item, f.name)) for f in dataclasses.fields(item)}
             if isinstance(item, ChoiceResult):
                 changes.update(dict.fromkeys(item.hidden, value))
-            if isinstance(item, TextResult) and item.hidden:
-                changes["count"] = value
-            if isinstance(item, Digest):
-                changes["totals"] = dataclasses.replace(
-                    item.totals, **dict.fromkeys(item.hidden_totals, value)
-                )
-                changes["previous"] = dataclasses.replace(
-                    item.previous, **dict.fromkeys(item.hidden_previous, value)
-                )
             return dataclasses.replace(item, **changes)
         return item
 

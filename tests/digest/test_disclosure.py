@@ -111,10 +111,10 @@ def everything(number: int, **chosen: str) -> dict[str, Answer]:
     return answers
 
 
-def test_the_profile_of_the_resident_who_stopped_cannot_be_worked_out() -> None:
-    # QA's case: ten residents, nine live in the quartier and answer everything, one stops
-    # after the quartier question. "Sans réponse" of the profile breakdown is 1, shown
-    # "< 5"; the profile question's "9 réponse(s)" and "J'y habite : 9" gave it away.
+def test_counts_of_sessions_stay_visible_however_small_their_differences() -> None:
+    # QA's case: ten residents, nine answer everything, one stops after the quartier. The
+    # funnel line, the answers to the profile question and the completed are counts of
+    # sessions, shown: they were "n.c." between a 10 and a 9, hiding nothing.
     answers = [
         everything(n, quartier="bourgogne", profil="habitant", age="26-40") for n in range(9)
     ]
@@ -122,26 +122,33 @@ def test_the_profile_of_the_resident_who_stopped_cannot_be_worked_out() -> None:
     sessions.append(({"quartier": Answer(choices=["bourgogne"])}, Channel.TELEGRAM, 12))
     digest = digest_of(sessions, 5)
     plain = render_plain([digest])
-    assert "• Sans réponse : < 5" in section(plain, "Par lien avec le quartier")
-    question = section(plain, "Quel est votre lien avec ce quartier ?")
-    assert "9 réponse(s)" not in question and "J'y habite : 9" not in question
-    assert "3. Quel est votre lien avec ce quartier ? : 9" not in plain  # the funnel
+    profile = CONSULTATION.step("profil").text.fr
+    funnel = section(plain, "Où les gens s'arrêtent")
+    assert f"3. {profile} : {len(answers)} (" in funnel
+    question = section(plain, profile)
+    assert question.splitlines()[1] == f"{len(answers)} réponse(s), 0 passée(s)"
+    assert f"Parcours terminés : {len(answers)}" in plain
+    assert "n.c." not in funnel + question
     assert_nothing_worked_out(digest)
 
 
-def test_few_skips_are_hidden_and_the_answers_with_them() -> None:
-    # Nine residents answer everything; two of them skip the age: "7 réponse(s), 2
-    # passée(s)" printed the 2, and the funnel's 9 the 2 from the 7.
+def test_a_small_option_hides_another_option_not_the_total() -> None:
+    # Nine residents, two of them skip the age and two are 41 to 60: the answers and skips
+    # are shown; the small option takes the other non-zero one with it, not the total.
     sessions = []
     for n in range(9):
         answers = everything(n, quartier="bourgogne", profil="habitant", age="26-40")
         if n < 2:
             answers["age"] = Answer(skipped=True)
+        elif n < 4:
+            answers["age"] = Answer(choices=["41-60"])
         sessions.append((answers, Channel.TELEGRAM, n + 1))
     digest = digest_of(sessions, 5)
-    age = section(render_plain([digest]), "Quel âge avez-vous ?")
-    assert age.splitlines()[1] == "n.c. réponse(s), < 5 passée(s)"
-    assert "%" not in age  # no share of a hidden number of answers
+    age = section(render_plain([digest]), "Quel âge avez-vous ?").splitlines()
+    assert age[1] == "7 réponse(s), 2 passée(s)"
+    assert any(line.endswith(". 41 à 60 ans : < 5") for line in age)
+    assert any(line.endswith(". 26 à 40 ans : n.c.") for line in age)
+    assert not any("%" in line for line in age if "< 5" in line or "n.c." in line)
     assert_nothing_worked_out(digest)
 
 

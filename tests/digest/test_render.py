@@ -201,37 +201,16 @@ class TestSuppression:
         assert render_plain([one]) == render_plain([four])
         assert render_telegram_summary(one) == render_telegram_summary(four)
 
-    def test_hidden_answers_skips_texts_and_totals_never_reach_any_output(self):
-        digest = make_digest(
-            hidden_totals=frozenset({"completed", "abandoned"}),
-            hidden_previous=frozenset({"new_participants"}),
-            choices=[
-                ChoiceResult(
-                    "age",
-                    "Votre âge ?",
-                    "profil",
-                    answered=7,
-                    skipped=2,
-                    rows=[row("jeune", "Jeune", 7)],
-                    hidden=frozenset({"answered", "skipped"}),
-                    threshold=5,
-                )
-            ],
-            texts=[TextResult("idee", "Une idée ?", None, 3, ["Un banc"], True, 5)],
-        )
-        one, four = with_suppressed_values(digest, 1), with_suppressed_values(digest, 4)
-        assert one != four
-        assert render_telegram([one]) == render_telegram([four])
-        assert render_email_html([one]) == render_email_html([four])
-        assert render_plain([one]) == render_plain([four])
-        plain = render_plain([digest])
-        assert "✅ Parcours terminés : n.c.\n" in plain  # no trend either
-        assert "⏸ Parcours abandonnés : n.c.\n" in plain
-        assert "Taux de réponse complète" not in plain
-        assert "👤 Nouveaux participants : 42\n" in plain  # its trend gave the 30 away
-        assert "📝 Parcours commencés : 50 ▼ -3" in plain
-        assert "n.c. réponse(s), < 5 passée(s)\n1. Jeune : 7\n" in plain  # no share
-        assert "< 5 réponse(s) écrite(s), les plus récentes :" in plain
+    def test_counts_of_sessions_are_printed_exactly_with_their_trends(self):
+        # Completed, abandoned and new participants are counts of sessions: shown however
+        # small, like the sessions started, with their trend and the completion rate.
+        now = Totals(new_participants=2, sessions_started=3, completed=1, abandoned=2)
+        before = Totals(new_participants=4, sessions_started=3, completed=3, abandoned=0)
+        plain = render_plain([make_digest(totals=now, previous=before)])
+        assert "👤 Nouveaux participants : 2 ▼ -2\n" in plain
+        assert "✅ Parcours terminés : 1 ▼ -2\n" in plain
+        assert "⏸ Parcours abandonnés : 2 ▲ +2\n" in plain
+        assert "Taux de réponse complète : 33\u202f%" in plain
 
     def test_no_share_of_hidden_answers(self):
         choice = ChoiceResult(
