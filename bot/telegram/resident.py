@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, MessageEntity, Update
+from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -477,8 +477,9 @@ def screen_bot(update: Update) -> ParoleBot:
 
 def _for_another_bot(message: Message, username: str | None) -> bool:
     """Whether a command names another bot (/start@autre_bot) than `username`."""
-    command = next(iter(message.parse_entities([MessageEntity.BOT_COMMAND]).values()), "")
-    _, at, name = command.partition("@")
+    # The text's first word, not its entity: a client may send entities that do not fit it.
+    words = (message.text or "").split(maxsplit=1)
+    _, at, name = (words[0] if words else "").partition("@")
     return bool(at) and name.lower() != (username or "").lower()
 
 
