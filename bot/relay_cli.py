@@ -250,7 +250,7 @@ def import_command(
                 return 1
         finally:
             await store.close()
-        name = None if relay is None else f"n° {relay.id} ({relay.name})"
+        name = None if relay is None else f"n° {relay.id} « {relay.name} »"
         print(_summary(len(done.sessions), chosen.id, name, done.flagged), file=sys.stderr)
         print(f"base de données : {store.path.absolute()}", file=sys.stderr)
         return 0

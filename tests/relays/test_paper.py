@@ -239,7 +239,7 @@ def test_cli_template_then_import_with_a_relay(
     err = capsys.readouterr().err
     assert code == 0, err
     assert err == (
-        "2 questionnaires importés dans vivre-ensemble, pour le relais n° 1 (Centre social)\n"
+        "2 questionnaires importés dans vivre-ensemble, pour le relais n° 1 « Centre social »\n"
         f"base de données : {tmp_path / 'parole.sqlite3'}\n"
     )
     stored = _sessions(tmp_path / "parole.sqlite3")
