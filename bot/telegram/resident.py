@@ -23,9 +23,10 @@ from bot.telegram.callbacks import answer, unpack
 from bot.telegram.render import html, keyboard, screen_html
 from bot.telegram.screenbot import ParoleBot
 from flows.events import Back, Show, Skip
-from flows.model import Lang
+from flows.model import Lang, TextStep
+from flows.state import Phase
 from flows.texts import say
-from storage.base import Participant
+from storage.base import Arrival, Participant
 
 log = logging.getLogger(__name__)
 
@@ -175,9 +176,26 @@ class ResidentHandlers:
             await self.conversations.record_flags(who, disclosed, key)
             await chat.send_message(say("text_capped_part", lang, max=self.max_text_length))
             return
+        # A free text is not recapped: that would only repeat the message just above it.
+        free_text = self._at_free_text(who)
         reply = await self.conversations.type_text(who, lang, text, key, disclosed=disclosed)
         await self._follow_up(update, reply)
-        await _send(self.conversations, update, reply)
+        await _send(self.conversations, update, reply, recap=None if free_text else reply.recap)
+
+    def _at_free_text(self, who: Participant) -> bool:
+        """Whether `who` is at a free-text question, by the session read with the update.
+
+        A number or a label typed at a choice question (or an "Autre" text) is recapped like
+        a tap, "✔️ Votre réponse : …", so the resident sees how the bot understood it.
+        """
+        session = who.session if isinstance(who, Arrival) else None
+        if session is None or session.state.phase is not Phase.QUESTION:
+            return False
+        engine = self.conversations.engines.get(session.consultation_id)
+        step_id = session.state.step_id
+        if engine is None or step_id is None:
+            return False
+        return isinstance(engine.consultation.step(step_id), TextStep)
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, locations…: say what the bot can read.
@@ -301,11 +319,18 @@ def register(
 
 
 async def _send(
-    conversations: Conversations, update: Update, reply: Reply, closed: int | None = None
+    conversations: Conversations,
+    update: Update,
+    reply: Reply,
+    closed: int | None = None,
+    *,
+    recap: str | None = None,
 ) -> None:
     """Send the notes and the screen; close the keyboard of the screen it replaces.
 
     `closed` is a message whose keyboard was already closed (the one a button was pressed on).
+    `recap` (the answer just given) comes above the screen, as it does when a tap shows the
+    next question in place of the answered one.
     """
     chat = update.effective_chat
     assert chat is not None
@@ -317,7 +342,10 @@ async def _send(
     for note in reply.notes:
         await chat.send_message(html(note), parse_mode=ParseMode.HTML)
     markup = keyboard(reply)
-    message_id = await bot.send_screen(chat.id, screen_html(reply.screen), markup)
+    text = screen_html(reply.screen)
+    if recap:
+        text = f"{html(recap)}\n\n{text}"
+    message_id = await bot.send_screen(chat.id, text, markup)
     if markup is not None:
         await conversations.remember_screen(reply.scope, str(message_id))
     elif previous is not None:
