@@ -336,7 +336,8 @@ async def test_a_send_while_parole_news_sends_says_so_and_sends_nothing(
 ):
     await asked_for_news(chat, ALICE)
     await chat.staff_says(f"/nouvelles {NEWS}")
-    until = chat.now + dt.timedelta(minutes=5)
+    # Sends claim on the wall clock (`news.send`'s default), not the harness's.
+    until = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5)
     with sqlite3.connect(tmp_path / "parole.sqlite3") as db:  # `parole news --send`, mid-send
         db.execute(
             "INSERT INTO leases (name, holder, until) VALUES ('news', 'cli', ?)",
