@@ -112,9 +112,36 @@ MESSAGES: dict[str, Text] = {
         en="Entry started: read each question to the person, then tap their answer. "
         "Their answers are anonymous.",
     ),
+    "entry_pending": Text(
+        fr="Une saisie est en cours (réponses déjà enregistrées : {answered}).\n\n"
+        "Continuez-la avec la même personne, ou commencez-en une nouvelle : dès que la "
+        "nouvelle personne est d'accord, celle-ci est abandonnée et comptée comme un "
+        "questionnaire non terminé.",
+        en="An entry is under way (answers already saved: {answered}).\n\n"
+        "Continue it with the same person, or start a new one: as soon as the new person "
+        "agrees, this one is abandoned and counted as an unfinished questionnaire.",
+    ),
+    "entry_set_aside": Text(
+        fr="Une saisie a été mise de côté (réponses déjà enregistrées : {answered}).\n\n"
+        "Reprenez-la avec la même personne, ou commencez-en une nouvelle : dès que la "
+        "nouvelle personne est d'accord, celle mise de côté est abandonnée et comptée comme "
+        "un questionnaire non terminé.",
+        en="An entry was set aside (answers already saved: {answered}).\n\n"
+        "Resume it with the same person, or start a new one: as soon as the new person "
+        "agrees, the one set aside is abandoned and counted as an unfinished questionnaire.",
+    ),
+    "entry_resume": Text(fr="▶️ Reprendre cette saisie", en="▶️ Resume this entry"),
     "entry_resumed": Text(
-        fr="Une saisie est en cours : voici où elle en est.",
-        en="An entry is under way: here is where it stands.",
+        fr="Saisie reprise : voici où elle en est.",
+        en="Entry resumed: here is where it stands.",
+    ),
+    "entry_gone": Text(
+        fr="Cette saisie n'est plus en cours : elle a été terminée ou abandonnée.",
+        en="This entry is no longer under way: it was completed or abandoned.",
+    ),
+    "entry_still_set_aside": Text(
+        fr="La saisie mise de côté vous attend toujours : /saisie pour la reprendre.",
+        en="The entry set aside is still waiting: /saisie to resume it.",
     ),
     "entry_done": Text(
         fr="✅ Saisie terminée : merci ! Les réponses de cette personne sont enregistrées.",
@@ -136,8 +163,56 @@ MESSAGES: dict[str, Text] = {
         en="Entries finished. To answer the consultation yourself: /start",
     ),
     "entry_left": Text(
-        fr="Saisie mise de côté : /saisie pour la reprendre.",
-        en="Entry set aside: /saisie to resume it.",
+        fr="Saisie mise de côté, ses réponses sont gardées : /saisie pour la reprendre. "
+        "La suite concerne vos propres réponses.",
+        en="Entry set aside, its answers are kept: /saisie to resume it. "
+        "What follows is about your own answers.",
+    ),
+    # While an entry is under way, what the relay types or taps that is not the person's
+    # answer says what it did, and never touches the relay's own participation.
+    "entry_language_fr": Text(
+        fr="Les questions de cette saisie sont maintenant en français (/langue pour passer à "
+        "l'anglais). La langue de vos propres réponses ne change pas.",
+        en="This entry's questions are now in French (/langue to switch to English). "
+        "The language of your own answers does not change.",
+    ),
+    "entry_language_en": Text(
+        fr="Les questions de cette saisie sont maintenant en anglais (/langue pour revenir au "
+        "français). La langue de vos propres réponses ne change pas.",
+        en="This entry's questions are now in English (/langue to switch back to French). "
+        "The language of your own answers does not change.",
+    ),
+    "entry_button_own": Text(
+        fr="Une saisie est en cours : ce bouton est celui de vos propres réponses, rien n'a "
+        "été enregistré. Pour y revenir : /reprendre",
+        en="An entry is under way: this button belongs to your own answers, nothing was "
+        "saved. To go back to them: /reprendre",
+    ),
+    "entry_button_set_aside": Text(
+        fr="Cette saisie est mise de côté : /saisie pour la reprendre.",
+        en="This entry is set aside: /saisie to resume it.",
+    ),
+    "entry_button_over": Text(
+        fr="Cette saisie n'est plus en cours : ce bouton n'est plus actif.",
+        en="This entry is no longer under way: this button is no longer active.",
+    ),
+    "entry_own_data": Text(
+        fr="Une saisie est en cours : /mesdonnees et /oubli ne concernent que vos propres "
+        "réponses, jamais celles de la personne, qui sont anonymes.",
+        en="An entry is under way: /mesdonnees and /oubli only concern your own answers, "
+        "never the person's, which are anonymous.",
+    ),
+    "relay_help": Text(
+        fr="Relais : /monlien (votre lien et votre QR code), /saisie (saisir les réponses "
+        "d'une personne rencontrée), /bilan (vos chiffres).\n\n"
+        "Pendant une saisie, vos messages, /passer et /retour vont à la saisie, et /langue "
+        "change la langue de ses questions. /start ou /reprendre la mettent de côté pour "
+        "revenir à vos propres réponses ; /saisie la reprend.",
+        en="Relay: /monlien (your link and QR code), /saisie (enter the answers of someone "
+        "you meet), /bilan (your figures).\n\n"
+        "During an entry, your messages, /passer and /retour go to the entry, and /langue "
+        "switches the language of its questions. /start or /reprendre set it aside to go "
+        "back to your own answers; /saisie resumes it.",
     ),
     # Report
     # One line per figure, this week then in total: Telegram's font is proportional, so

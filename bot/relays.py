@@ -13,8 +13,10 @@ Assisted entry: the relay confirms that the person met agrees; a fresh anonymous
 and becomes the relay's "entry" in the database; the person's session runs on a
 `Conversations` of channel `assisted`, which does not ask the follow-up question (news can
 only reach a chat, and the person has none). While an entry is under way, the relay's typed
-messages go to it, and buttons go to whichever session they belong to. At its end the relay
-is told the entry is saved, instead of the resident's thanks.
+messages and /passer, /retour, /langue go to it, and so do its buttons; the relay's own
+participation is left alone until the relay goes back to it (/start, /reprendre), which sets
+the entry aside. At its end the relay is told the entry is saved, instead of the resident's
+thanks.
 """
 
 from __future__ import annotations
@@ -24,16 +26,18 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from typing import Final, Protocol
 from zoneinfo import ZoneInfo
 
 from bot import relay_texts
 from bot.conversation import Clock, Conversations, Newcomer, Reply, utc_now
 from bot.pseudonym import pseudonym
-from flows.events import Accept, Event
+from flows.events import Accept, Back, Event, Skip
 from flows.model import Consultation, Lang
+from flows.safeguarding import Category
 from flows.screen import Screen
-from storage.base import Participant, Status, Store
+from storage.base import Channel, Participant, Status, Store, StoredSession
 from storage.relays import Invitation, Relay, RelayCounts, RelayStore
 
 INVITE_PREFIX: Final = "i_"
@@ -212,8 +216,32 @@ class Relays:
         return Report(relay, week.get(relay.id, RelayCounts()), total.get(relay.id, RelayCounts()))
 
 
+class EntrySession(StrEnum):
+    """What a session is to a relay's entries (see `Entries.session_kind`)."""
+
+    UNDER_WAY = "under_way"
+    SET_ASIDE = "set_aside"
+    OVER = "over"  # completed, abandoned, or an entry of a former relay of this account
+    NOT_AN_ENTRY = "not_an_entry"  # the relay's own participation, or nothing
+
+
+@dataclass(frozen=True)
+class PendingEntry:
+    """An unfinished entry: under way (the relay's chat types in it) or set aside."""
+
+    participant: Participant
+    answered: int
+    under_way: bool
+
+
 class Entries:
-    """Assisted entries: a relay answers on behalf of a person met in person."""
+    """Assisted entries: a relay answers on behalf of a person met in person.
+
+    An entry the relay leaves unfinished (/start, /reprendre) is set aside: /saisie offers to
+    resume it or to start a new one, which abandons it (its session stays unfinished). Its
+    questions are shown in the relay's language, or in the one chosen for the entry with
+    /langue while it runs (`language`).
+    """
 
     def __init__(self, relays: Relays, assisted: Conversations) -> None:
         self.relays = relays
@@ -235,18 +263,54 @@ class Entries:
             return None
         return await self.store.participant_by_id(relay.entry_participant_id)
 
+    @staticmethod
+    def language(who: Participant, lang: Lang) -> Lang:
+        """The entry's language: the one chosen for it, else the relay's (`lang`)."""
+        return who.lang or lang
+
+    async def pending(self, relay: Relay) -> PendingEntry | None:
+        """The entry under way if it is unfinished, else the latest one set aside."""
+        who = await self.under_way(relay)
+        under_way = who is not None
+        if who is None:
+            set_aside = await self.store.set_aside_entries(relay.id)
+            who = set_aside[0] if set_aside else None
+        if who is None or who.current_session_id is None:
+            return None
+        session = await self.store.session(who.current_session_id)
+        answered = session.state.answered() if session is not None else 0
+        return PendingEntry(who, answered, under_way)
+
+    async def take_up(self, relay: Relay, lang: Lang, participant_id: int) -> Reply | None:
+        """Resume an unfinished entry (under way or set aside) at its current question;
+        None if it is no longer unfinished (completed or abandoned meanwhile)."""
+        if relay.entry_participant_id != participant_id and not await self.store.resume_entry(
+            relay.id, participant_id
+        ):
+            return None
+        who = await self.store.participant_by_id(participant_id)
+        if who is None or await self._unfinished(who) is None:
+            return None
+        return await self.conversations.resume(who, self.language(who, lang))
+
     async def begin(
         self, relay: Relay, lang: Lang, consultation_id: str, key: str | None
     ) -> Reply | None:
         """The person agreed: start their session (or show the entry already under way).
 
-        None if the consultation is not open for entries.
+        Starting a new entry abandons the one set aside, if any. None if the consultation is
+        not open for entries.
         """
         if consultation_id not in {c.id for c in self.open_consultations()}:
             return None
         who = await self.entry(relay)
-        if who is None:
+        if who is None or (
+            who.current_session_id is not None and await self._unfinished(who) is None
+        ):
+            # No entry, or one whose session is over: this person's is a new one. (An entry
+            # with no session yet is this one, its consent not stored before a crash.)
             who = await self.store.start_entry(relay.id, self.relays.now())
+        lang = self.language(who, lang)
         if who.current_session_id is not None:
             return await self.conversations.resume(who, lang)
         return await self.conversations.press(who, lang, f"c{consultation_id}", Accept(), key)
@@ -255,16 +319,26 @@ class Entries:
         """A message typed during an entry: the person's answer."""
         who = await self.entry(relay)
         assert who is not None, "only called while an entry is under way"
-        return await self._after(
-            relay, lang, await self.conversations.type_text(who, lang, text, key)
+        # The helplines tell the relay what to do: in the relay's language, whatever the
+        # entry's.
+        disclosed, urgent = self.conversations.safeguard(text, lang)
+        reply = await self.conversations.type_text(
+            who, self.language(who, lang), text, key, disclosed=disclosed
         )
+        return await self._after(relay, lang, replace(reply, urgent=urgent))
 
-    async def owns(self, relay: Relay, session_id: int) -> bool:
-        """Whether a session is the one of the entry under way."""
-        if relay.entry_participant_id is None:
-            return False
+    async def session_kind(self, relay: Relay, session_id: int) -> EntrySession:
+        """What a session whose button the relay pressed is to the relay's entries."""
         session = await self.store.session(session_id)
-        return session is not None and session.participant_id == relay.entry_participant_id
+        if session is None or session.channel is not Channel.ASSISTED:
+            return EntrySession.NOT_AN_ENTRY
+        if session.status is Status.ACTIVE:
+            if session.participant_id == relay.entry_participant_id:
+                return EntrySession.UNDER_WAY
+            set_aside = await self.store.set_aside_entries(relay.id)
+            if session.participant_id in {who.id for who in set_aside}:
+                return EntrySession.SET_ASIDE
+        return EntrySession.OVER
 
     async def press(
         self, relay: Relay, lang: Lang, scope: str, event: Event, key: str | None
@@ -272,33 +346,75 @@ class Entries:
         """A button of the entry's session."""
         who = await self.entry(relay)
         assert who is not None, "only called while an entry is under way"
-        return await self._after(
-            relay, lang, await self.conversations.press(who, lang, scope, event, key)
-        )
+        reply = await self.conversations.press(who, self.language(who, lang), scope, event, key)
+        return await self._after(relay, lang, reply)
 
-    async def resume(self, relay: Relay, lang: Lang) -> Reply | None:
-        """The entry's current question, or None if no entry is under way."""
+    async def typed_button(
+        self, relay: Relay, lang: Lang, event: type[Back] | type[Skip], key: str | None
+    ) -> Reply | None:
+        """/retour or /passer during an entry: the entry's current question's button, as for
+        a resident; None if no entry is under way."""
+        who = await self.under_way(relay)
+        if who is None:
+            return None
+        where = await self.conversations.resume(who, self.language(who, lang))
+        if not where.scope.startswith("s"):
+            return where  # no question on screen: shown as it is
+        return await self.press(relay, lang, where.scope, event(position=where.position), key)
+
+    async def set_language(
+        self, relay: Relay, lang: Lang, wanted: Lang | None
+    ) -> tuple[Lang, Reply] | None:
+        """/langue during an entry: the entry's questions in `wanted` (None: the other
+        language), and its current screen in it; the relay's own language is left alone.
+        None if no entry is under way."""
+        who = await self.under_way(relay)
+        if who is None:
+            return None
+        current = self.language(who, lang)
+        new: Lang = wanted or ("en" if current == "fr" else "fr")
+        return new, await self.conversations.set_language(who, new)
+
+    async def record_flags(
+        self, relay: Relay, categories: frozenset[Category], key: str | None
+    ) -> None:
+        """Count a disclosure typed during an entry but not stored (a photo's caption) with
+        the entry's session, never the relay's own."""
         who = await self.entry(relay)
-        if who is None or who.current_session_id is None:
-            return None
-        session = await self.store.session(who.current_session_id)
-        if session is None or session.status is not Status.ACTIVE:
-            await self.store.end_entry(relay.id)
-            return None
-        return await self.conversations.resume(who, lang)
+        if who is not None:
+            await self.conversations.record_flags(who, categories, key)
 
     async def leave(self, relay: Relay) -> bool:
-        """End the entry under way (unfinished); whether there was one."""
-        if relay.entry_participant_id is None:
+        """Set the entry under way aside (unfinished, to resume with /saisie); whether
+        there was one."""
+        if await self.under_way(relay) is None:
             return False
         await self.store.end_entry(relay.id)
         return True
+
+    async def under_way(self, relay: Relay) -> Participant | None:
+        """The participant of the entry under way, if it is unfinished; an entry whose session
+        is over (or gone) is no longer the relay's entry."""
+        who = await self.entry(relay)
+        if who is None:
+            return None
+        if await self._unfinished(who) is None:
+            await self.store.end_entry(relay.id)
+            return None
+        return who
+
+    async def _unfinished(self, who: Participant) -> StoredSession | None:
+        """The participant's current session, if it is still under way."""
+        if who.current_session_id is None:
+            return None
+        session = await self.store.session(who.current_session_id)
+        return session if session is not None and session.status is Status.ACTIVE else None
 
     async def _after(self, relay: Relay, lang: Lang, reply: Reply) -> Reply:
         """Once the person's session is over, the relay's chat is theirs again.
 
         The consultation's thanks speak to a resident in their own chat; the relay is told
-        instead that this person's answers are saved.
+        instead, in their own language, that this person's answers are saved.
         """
         if not reply.screen.final:
             return reply

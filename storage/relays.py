@@ -71,6 +71,31 @@ _REACH: Final = """
     ORDER BY r.id
 """
 
+# A relay's entries set aside: its assisted participants whose current session is still
+# active, except the entry under way (?1: the relay). `p.relay_id` is indexed.
+_SET_ASIDE: Final = """
+    SELECT p.id, p.lang, p.current_session_id, p.created_at
+    FROM participants AS p
+    JOIN sessions AS s ON s.id = p.current_session_id
+    JOIN relays AS r ON r.id = p.relay_id
+    WHERE p.relay_id = ?1 AND s.channel = 'assisted' AND s.status = 'active'
+      AND p.id IS NOT r.entry_participant_id
+    ORDER BY s.updated_at DESC, s.id DESC
+"""
+# Make an entry set aside (?2) the relay's (?1) entry under way again.
+_RESUME: Final = f"""
+    UPDATE relays SET entry_participant_id = ?2
+    WHERE id = ?1 AND active = 1 AND ?2 IN (SELECT id FROM ({_SET_ASIDE}))
+"""  # noqa: S608
+# Abandon every unfinished entry of a relay (?1), under way or set aside: see `start_entry`.
+_ABANDON: Final = """
+    UPDATE participants SET current_session_id = NULL
+    WHERE relay_id = ?1 AND EXISTS (
+        SELECT 1 FROM sessions AS s WHERE s.id = participants.current_session_id
+        AND s.channel = 'assisted' AND s.status = 'active'
+    )
+"""
+
 
 @dataclass(frozen=True)
 class Relay:
@@ -156,10 +181,19 @@ class RelayStore(Protocol):
         """Attribute a resident to a relay, if they have no relay and no session yet."""
 
     async def start_entry(self, relay_id: int, now: dt.datetime) -> Participant:
-        """A fresh anonymous participant for an assisted entry, now the relay's entry."""
+        """A fresh anonymous participant for an assisted entry, now the relay's entry; the
+        relay's unfinished entries are abandoned (their sessions stay, unfinished)."""
 
     async def end_entry(self, relay_id: int) -> None:
-        """The relay's chat goes back to the relay's own participation."""
+        """The relay's chat goes back to the relay's own participation; the entry under way,
+        if unfinished, is set aside."""
+
+    async def set_aside_entries(self, relay_id: int) -> list[Participant]:
+        """The relay's unfinished entries that are not under way, latest activity first."""
+
+    async def resume_entry(self, relay_id: int, participant_id: int) -> bool:
+        """Make an entry set aside the relay's entry under way again; False if it is not
+        one of the relay's entries set aside (finished, abandoned, someone else's)."""
 
     async def participant_by_id(self, participant_id: int) -> Participant | None:
         """A participant by id."""
@@ -341,10 +375,16 @@ class SqliteRelays(StoreParts):
         return await self._write(update)
 
     async def start_entry(self, relay_id: int, now: dt.datetime) -> Participant:
-        """A fresh anonymous participant for an assisted entry, now the relay's entry."""
+        """A fresh anonymous participant for an assisted entry, now the relay's entry.
+
+        The relay's unfinished entries are abandoned in the same transaction: they lose their
+        current session, so nothing offers them again, and their sessions stay unfinished
+        (digests count them as abandoned, like a resident's who stopped, never as completed).
+        """
         pseudonym = ASSISTED_PREFIX + secrets.token_hex(16)
 
         async def insert(conn: aiosqlite.Connection) -> int:
+            await conn.execute(_ABANDON, (relay_id,))
             cursor = await conn.execute(
                 "INSERT INTO participants (pseudonym, created_at, relay_id) VALUES (?, ?, ?)",
                 (pseudonym, stamp(now), relay_id),
@@ -364,7 +404,11 @@ class SqliteRelays(StoreParts):
         return participant
 
     async def end_entry(self, relay_id: int) -> None:
-        """The relay's chat goes back to the relay's own participation."""
+        """The relay's chat goes back to the relay's own participation.
+
+        An unfinished entry keeps its current session: it is then set aside (see
+        `set_aside_entries`), until resumed or abandoned.
+        """
 
         async def update(conn: aiosqlite.Connection) -> None:
             await conn.execute(
@@ -372,6 +416,26 @@ class SqliteRelays(StoreParts):
             )
 
         await self._write(update)
+
+    async def set_aside_entries(self, relay_id: int) -> list[Participant]:
+        """The relay's unfinished entries that are not under way, latest activity first.
+
+        Nothing marks them but what they are: participants of the relay whose current
+        session is an active assisted one (starting a new entry clears that, see
+        `start_entry`).
+        """
+        rows = await self._read(_SET_ASIDE, (relay_id,))
+        return [participant_from(row) for row in rows]
+
+    async def resume_entry(self, relay_id: int, participant_id: int) -> bool:
+        """Make an entry set aside the relay's entry under way again; False if it is not
+        one of the relay's entries set aside (finished, abandoned, someone else's)."""
+
+        async def update(conn: aiosqlite.Connection) -> bool:
+            cursor = await conn.execute(_RESUME, (relay_id, participant_id))
+            return cursor.rowcount == 1
+
+        return await self._write(update)
 
     async def participant_by_id(self, participant_id: int) -> Participant | None:
         """A participant by id."""

@@ -8,12 +8,16 @@ staff filter (bot.telegram.staff) and are equally invisible to others.
 
 The relay handlers run in an earlier handler group than the residents'; when they handle an
 update they stop it there (`ApplicationHandlerStop`), otherwise the residents' handlers get it.
+While an entry is under way they take everything that would otherwise reach the relay's own
+participation (typed text, /passer, /retour, /langue, photos, buttons), so nothing done for
+the person lands in the relay's own answers; /start and /reprendre set the entry aside first.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from html import escape
 from typing import Any, Final, Protocol
 
@@ -43,15 +47,18 @@ from bot.relays import (
     INVITE_PREFIX,
     LINK_PREFIX,
     Entries,
+    EntrySession,
     Relays,
     deep_link,
     share_payload,
 )
 from bot.settings import Settings, StaffSettings
 from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, unpack
+from bot.telegram.render import html
 from bot.telegram.resident import answer_button, send_reply
 from bot.telegram.staff import StaffOnly
 from digest.dispatch import DigestStore
+from flows.events import Back, Skip
 from flows.model import Consultation, Lang
 from flows.texts import say as say_resident
 from storage.base import Channel
@@ -62,6 +69,7 @@ log = logging.getLogger(__name__)
 GROUP: Final = -1  # before the residents' handlers (group 0)
 DATA_PREFIX: Final = "rl|"
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+PRIVATE_EDITS = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 RESIDENT_COMMANDS: Final = ("start", "reprendre", "langue", "aide")
 RELAY_COMMANDS: Final = ("monlien", "saisie", "bilan")
 STAFF_RELAY_COMMANDS: Final = ("relais", "relais_nouveau", "relais_retirer")
@@ -185,6 +193,8 @@ class RelayHandlers:
                 await _text(update, say(INVITATION_TEXTS[outcome], lang, name=name))
             raise ApplicationHandlerStop
         if payload.startswith(LINK_PREFIX):
+            # What follows is the relay's own participation: the entry goes aside first.
+            await self._leave_entry(update)
             who = await self.residents.participant(user.id)
             lang = self.residents.language(who, user.language_code)
             who = await self.relays.attribute(who, payload)
@@ -197,6 +207,7 @@ class RelayHandlers:
         await self._leave_entry(update)
 
     async def _leave_entry(self, update: Update) -> None:
+        """Set the entry under way aside, and say so: what comes next is the relay's own."""
         relay = await self._relay(update)
         if relay is not None and await self.entries.leave(relay):
             await _text(update, say("entry_left", await self._lang(update)))
@@ -226,14 +237,21 @@ class RelayHandlers:
         relay = await self._relay(update)
         if relay is None:
             return
-        lang = await self._lang(update)
-        resumed = await self.entries.resume(relay, lang)
-        if resumed is not None:
-            await _text(update, say("entry_resumed", lang))
-            await send_reply(self.entries.conversations, update, resumed)
-        else:
-            await self._consent(update, lang)
+        await self._offer(update, relay, await self._lang(update))
         raise ApplicationHandlerStop
+
+    async def _offer(self, update: Update, relay: Relay, lang: Lang) -> None:
+        """/saisie or "Nouvelle saisie": an unfinished entry (under way or set aside) to resume
+        or to replace by a new one; else the consent read-out for a new one."""
+        pending = await self.entries.pending(relay)
+        if pending is None:
+            await self._consent(update, lang)
+            return
+        # The participant id, so a press after that entry ended resumes nothing else.
+        resume = _button(say("entry_resume", lang), "resume", str(pending.participant.id))
+        markup = InlineKeyboardMarkup([[resume], [_button(say("entry_next", lang), "new")]])
+        key = "entry_pending" if pending.under_way else "entry_set_aside"
+        await _text(update, say(key, lang, answered=pending.answered), markup)
 
     async def _consent(self, update: Update, lang: Lang) -> None:
         """Ask the relay to confirm that the person agrees to answer."""
@@ -262,8 +280,97 @@ class RelayHandlers:
         """/mesdonnees or /oubli from a relay: first what is kept as a relay, which the
         resident's answer that follows (their own participation) does not cover."""
         relay = await self._relay(update)
+        if relay is None:
+            return
+        lang = await self._lang(update)
+        await _text(update, say("relay_data", lang, name=relay.name))
+        if await self.entries.under_way(relay) is not None:
+            await _text(update, say("entry_own_data", lang))
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/aide from a relay: the relay's commands and what they do during an entry, then
+        the residents' help (not stopped)."""
+        relay = await self._relay(update)
         if relay is not None:
-            await _text(update, say("relay_data", await self._lang(update), name=relay.name))
+            await _text(update, say("relay_help", await self._lang(update)))
+
+    async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/retour during an entry: the entry's back button, typed."""
+        await self._typed_button(update, Back)
+
+    async def skip(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/passer during an entry: the entry's skip button, typed."""
+        await self._typed_button(update, Skip)
+
+    async def _typed_button(self, update: Update, event: type[Back] | type[Skip]) -> None:
+        relay = await self._relay(update)
+        if relay is None:
+            return
+        lang = await self._lang(update)
+        key = f"tg:{update.update_id}"
+        reply = await self.entries.typed_button(relay, lang, event, key)
+        if reply is None:
+            return  # no entry under way: the relay's own question's button
+        await send_reply(self.entries.conversations, update, reply)
+        await self._done(update, reply, lang)
+        raise ApplicationHandlerStop
+
+    async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/langue [fr|en] during an entry: the language of the entry's questions (the person
+        may read or hear another language than the relay); the relay's own stays."""
+        relay = await self._relay(update)
+        if relay is None:
+            return
+        wanted = (context.args[0].lower()[:2] if context.args else "") or None
+        lang = await self._lang(update)
+        switched = await self.entries.set_language(
+            relay, lang, "en" if wanted == "en" else "fr" if wanted == "fr" else None
+        )
+        if switched is None:
+            return  # no entry under way: the relay's own language
+        new, reply = switched
+        # Said to the relay, in the relay's language, instead of the resident's "C'est noté".
+        note = say(f"entry_language_{new}", lang)
+        await send_reply(self.entries.conversations, update, replace(reply, notes=(note,)))
+        raise ApplicationHandlerStop
+
+    async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo, sticker, voice note… during an entry: what the bot can read, as for a
+        resident; a caption's disclosure gets the numbers to pass on and is counted with the
+        entry, not with the relay's own participation."""
+        relay = await self._relay(update)
+        if relay is None or await self.entries.under_way(relay) is None:
+            return
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and chat is not None
+        lang = await self._lang(update)
+        if message.caption:
+            disclosed, helpline = self.entries.conversations.safeguard(message.caption, lang)
+            if helpline is not None:
+                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+                await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
+        # As a resident is told: a caption is not an answer, the text alone is.
+        guidance = "caption_not_kept" if message.caption else "unsupported_content"
+        await chat.send_message(say_resident(guidance, lang))
+        raise ApplicationHandlerStop
+
+    async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A message edited during an entry: never taken as an answer, as for a resident; a
+        disclosure in it gets the numbers to pass on and is counted with the entry."""
+        relay = await self._relay(update)
+        if relay is None or await self.entries.under_way(relay) is None:
+            return
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and chat is not None
+        lang = await self._lang(update)
+        text = message.text or message.caption
+        if text:
+            disclosed, helpline = self.entries.conversations.safeguard(text, lang)
+            if helpline is not None:
+                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+                await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
+        await chat.send_message(say_resident("edit_ignored", lang))
+        raise ApplicationHandlerStop
 
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/bilan: the relay's counts, this week and in total; never an answer."""
@@ -280,7 +387,7 @@ class RelayHandlers:
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A typed message: the person's answer while an entry is under way."""
         relay = await self._relay(update)
-        if relay is None or relay.entry_participant_id is None:
+        if relay is None or await self.entries.under_way(relay) is None:
             return
         message = update.effective_message
         assert message is not None and message.text is not None
@@ -306,14 +413,28 @@ class RelayHandlers:
             await self._relay_button(update, relay, lang, data.removeprefix(DATA_PREFIX), key)
             raise ApplicationHandlerStop
         unpacked = unpack(data)
-        if unpacked is None or not unpacked[0].startswith("s"):
-            return
+        if unpacked is None:
+            return  # another feature's button (/oubli's confirmation…)
         scope, event = unpacked
-        if not scope[1:].isdigit() or not await self.entries.owns(relay, int(scope[1:])):
-            return  # the relay's own session: the resident handlers take it
-        reply = await self.entries.press(relay, lang, scope, event, key)
-        await answer_button(self.entries.conversations, update, query, reply)
-        await self._done(update, reply, lang)
+        kind = EntrySession.NOT_AN_ENTRY
+        if scope.startswith("s") and scope[1:].isdigit():
+            kind = await self.entries.session_kind(relay, int(scope[1:]))
+        if kind is EntrySession.UNDER_WAY:
+            reply = await self.entries.press(relay, lang, scope, event, key)
+            await answer_button(self.entries.conversations, update, query, reply)
+            await self._done(update, reply, lang)
+        elif kind is EntrySession.SET_ASIDE:
+            # Its keyboard stays: resuming the entry shows its question anew and closes it.
+            await answer(query, say("entry_button_set_aside", lang))
+        elif kind is EntrySession.OVER:
+            await answer(query, say("entry_button_over", lang))
+            await close_buttons(query)
+        elif await self.entries.under_way(relay) is not None:
+            # A button of the relay's own participation (a question scrolled up to, their
+            # welcome): the person's answer must not land there.
+            await answer(query, say("entry_button_own", lang))
+        else:
+            return  # the relay's own participation: the resident handlers take it
         raise ApplicationHandlerStop
 
     async def _relay_button(
@@ -333,12 +454,23 @@ class RelayHandlers:
             await send_reply(self.entries.conversations, update, reply)
         elif kind == "cancel":
             await _text(update, say("entry_cancelled", lang))
+            if await self.entries.pending(relay) is not None:
+                await _text(update, say("entry_still_set_aside", lang))
         elif kind == "next":
-            resumed = await self.entries.resume(relay, lang)
-            if resumed is not None:
-                await send_reply(self.entries.conversations, update, resumed)
-            else:
-                await self._consent(update, lang)
+            await self._offer(update, relay, lang)
+        elif kind == "resume" and argument.isdigit():
+            reply = await self.entries.take_up(relay, lang, int(argument))
+            if reply is None:
+                await _text(update, say("entry_gone", lang))
+                await self._offer(update, relay, lang)
+                return
+            await _text(update, say("entry_resumed", lang))
+            await send_reply(self.entries.conversations, update, reply)
+        elif kind == "new":
+            # The consent comes first: the entry under way only goes aside, and is abandoned
+            # once the new person agrees (a cancel keeps it, to resume).
+            await self.entries.leave(relay)
+            await self._consent(update, lang)
         elif kind == "finish":
             user = update.effective_user
             assert user is not None
@@ -468,13 +600,23 @@ def register(
         [
             CommandHandler("start", h.start, filters=PRIVATE),
             CommandHandler("reprendre", h.own, filters=relay_only),
+            CommandHandler(["passer", "skip"], h.skip, filters=relay_only),
+            CommandHandler(["retour", "back"], h.back, filters=relay_only),
+            CommandHandler(["langue", "language"], h.language, filters=relay_only),
+            CommandHandler(["aide", "help"], h.help, filters=relay_only),
             CommandHandler("monlien", h.my_link, filters=relay_only),
             CommandHandler("saisie", h.entry, filters=relay_only),
             CommandHandler("bilan", h.report, filters=relay_only),
             CommandHandler(
                 ["mesdonnees", "mydata", "oubli", "forget"], h.own_data, filters=relay_only
             ),
-            MessageHandler(relay_only & filters.TEXT & ~filters.COMMAND, h.text),
+            # A forwarded message is not the person's answer: the residents' handler refuses
+            # it, and stores nothing anywhere.
+            MessageHandler(
+                relay_only & filters.TEXT & ~filters.COMMAND & ~filters.FORWARDED, h.text
+            ),
+            MessageHandler(relay_only & ~filters.TEXT & ~filters.FORWARDED, h.unsupported),
+            MessageHandler(PRIVATE_EDITS & _MayBeRelay(relays), h.edited),
             GuardedButtons(h.button, lambda query: relays.may_be_relay(query.from_user.id)),
         ],
         group=GROUP,

@@ -208,6 +208,22 @@ async def test_a_disclosure_typed_in_an_entry_gives_the_relay_numbers_to_pass_on
     assert "Donnez-lui ces numéros" in helpline.text and "3919" in helpline.text
 
 
+async def test_an_entry_in_english_still_tells_the_relay_the_numbers_in_their_language(
+    chat: RelayChat,
+):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    assert "Your area?" in (await chat.send(RELAY, "/langue en")).text
+    before = len(chat.api.messages(RELAY.id))
+    await chat.send(RELAY, "elle dit que son mari la frappe")
+    helpline, question = chat.api.messages(RELAY.id)[before:]
+    assert helpline.text == helplines(
+        frozenset({Category.DANGER, Category.DOMESTIC}), "fr", relayed=True
+    )
+    assert "Your area?" in question.text  # the person's question, in the entry's language
+
+
 async def test_an_entry_asks_no_follow_up_and_ends_with_the_relay_closing(chat: RelayChat):
     await chat.make_relay(RELAY)
     await chat.send(RELAY, "/saisie")
@@ -247,14 +263,227 @@ async def test_leaving_an_entry_returns_to_the_relay_own_session(chat: RelayChat
     await chat.make_relay(RELAY)
     await chat.send(RELAY, "/saisie")
     await chat.click(RELAY, AGREE)
-    await chat.send(RELAY, "/saisie")  # resumes the entry under way
-    assert chat.last(RELAY).text.startswith("Question 1/")
+    # /saisie again: the entry under way, to continue or to replace by a new one.
+    again = await chat.send(RELAY, "/saisie")
+    assert again.text == relay_say("entry_pending", "fr", answered=0)
+    assert again.buttons == [relay_say("entry_resume", "fr"), relay_say("entry_next", "fr")]
+    await chat.click(RELAY, relay_say("entry_resume", "fr"))
+    resumed, question = chat.api.messages(RELAY.id)[-2:]
+    assert resumed.text == relay_say("entry_resumed", "fr")
+    assert question.text.startswith("Question 1/")
     await chat.send(RELAY, "/reprendre")
     notes = [m.text for m in chat.api.messages(RELAY.id)[-2:]]
     assert notes[0] == relay_say("entry_left", "fr")
     assert notes[1] == say("nothing_to_resume", "fr")
     welcome = await chat.send(RELAY, "hello")  # typed text is the relay's own again
     assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+
+
+async def test_typed_commands_in_an_entry_act_on_it_never_on_the_relays_own_answers(
+    chat: RelayChat,
+):
+    await chat.make_relay(RELAY)
+    # The relay's own participation, at its mark (no "Précisez ?": not for "Les femmes").
+    await chat.send(RELAY, "/start")
+    await chat.click(RELAY, say("accept", "fr"))
+    await chat.click(RELAY, "Bourgogne")
+    await chat.click(RELAY, say("unselected", "fr", label="Les femmes"))
+    own_question = await chat.click(RELAY, say("validate_count", "fr", n=1))
+    assert "Une note ?" in own_question.text
+
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    await chat.click(RELAY, "Pont-Rompu")
+    required = await chat.send(RELAY, "/passer")  # the entry's question, as for a resident
+    assert say("required", "fr") in required.text and "Qui est concerné ?" in required.text
+    await chat.click(RELAY, say("unselected", "fr", label="Les jeunes"))
+    precision = await chat.click(RELAY, say("validate_count", "fr", n=1))
+    assert "Précisez ?" in precision.text  # asked since the person picked "Les jeunes"
+    skipped = await chat.send(RELAY, "/passer")
+    assert "Une note ?" in skipped.text and say("required", "fr") not in skipped.text
+    assert "Précisez ?" in (await chat.send(RELAY, "/retour")).text
+
+    # /langue: the entry's questions in English, said to the relay in their own language.
+    before = len(chat.api.messages(RELAY.id))
+    await chat.send(RELAY, "/langue")
+    note, english = chat.api.messages(RELAY.id)[before:]
+    assert note.text == relay_say("entry_language_en", "fr")
+    assert "More?" in english.text and english.buttons == ["⬅️ Back", "Skip ⏭"]
+    assert "A mark?" in (await chat.send(RELAY, "/skip")).text
+    await chat.click(RELAY, "4")
+    closing, what_next = chat.api.messages(RELAY.id)[-2:]
+    assert closing.text == relay_say("entry_done", "fr")
+    assert what_next.text == relay_say("entry_what_next", "fr")
+
+    # The person's answers are the entry's; the relay's own are as they left them.
+    answers = chat.rows(
+        "SELECT s.channel, s.status, a.step_id, json_extract(a.value, '$.choices[0]'), "
+        "json_extract(a.value, '$.skipped') FROM answers AS a "
+        "JOIN sessions AS s ON s.id = a.session_id ORDER BY s.id, a.step_id"
+    )
+    assert answers == [
+        ("telegram", "active", "publics", "femmes", 0),
+        ("telegram", "active", "quartier", "bourgogne", 0),
+        ("assisted", "completed", "note", "4", 0),
+        ("assisted", "completed", "precision", None, 1),
+        ("assisted", "completed", "publics", "jeunes", 0),
+        ("assisted", "completed", "quartier", "pont", 0),
+    ]
+    languages = chat.rows("SELECT pseudonym LIKE 'assisted:%', lang FROM participants")
+    assert sorted(languages) == [(0, None), (1, "en")]  # the relay's own: unchanged
+    resumed = await chat.send(RELAY, "/reprendre")
+    assert "Une note ?" in resumed.text  # in French, where they were
+
+
+async def test_the_relays_own_buttons_store_nothing_while_an_entry_runs(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/start")
+    await chat.click(RELAY, say("accept", "fr"))
+    own_question = await chat.click(RELAY, "Bourgogne")
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    entry_question = chat.last(RELAY)
+
+    # Scrolled up to their own question, the relay taps the person's answer there.
+    femmes = say("unselected", "fr", label="Les femmes")
+    await chat.click(RELAY, femmes, own_question.message_id)
+    assert chat.toasts()[-1] == relay_say("entry_button_own", "fr")
+    assert chat.last(RELAY).message_id == entry_question.message_id  # nothing sent
+    assert chat.api.messages(RELAY.id)[-1].buttons == entry_question.buttons
+    assert chat.rows("SELECT state LIKE '%femmes%' FROM sessions ORDER BY id") == [(0,), (0,)]
+    # Once the entry is set aside, the relay's own question is theirs to answer again.
+    await chat.send(RELAY, "/reprendre")
+    await chat.click(RELAY, femmes)
+    assert chat.rows("SELECT state LIKE '%femmes%' FROM sessions ORDER BY id") == [(1,), (0,)]
+
+
+async def test_photos_and_edits_in_an_entry_count_a_disclosure_with_the_entry(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/start")
+    await chat.click(RELAY, say("accept", "fr"))  # the relay's own session, under way
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    relayed = helplines(frozenset({Category.DANGER, Category.DOMESTIC}), "fr", relayed=True)
+
+    before = len(chat.api.messages(RELAY.id))
+    chat.api.send_photo(RELAY, "elle dit que son mari la frappe")
+    await chat.deliver()
+    helpline, unsupported = chat.api.messages(RELAY.id)[before:]
+    assert helpline.text == relayed
+    assert unsupported.text == say("caption_not_kept", "fr")
+
+    sent = chat.api.send_text(RELAY, "Bourgogne")
+    await chat.deliver()
+    before = len(chat.api.messages(RELAY.id))
+    chat.api.edit_text(RELAY, sent["message"]["message_id"], "son mari la frappe")
+    await chat.deliver()
+    helpline, ignored = chat.api.messages(RELAY.id)[before:]
+    assert helpline.text == relayed
+    assert ignored.text == say("edit_ignored", "fr")
+
+    flagged = chat.rows(
+        "SELECT s.channel, count(*) FROM flags AS f JOIN sessions AS s ON s.id = f.session_id "
+        "GROUP BY s.channel"
+    )
+    assert flagged == [("assisted", 4)]  # two categories, twice: never the relay's own
+    assert chat.rows("SELECT count(*) FROM flags WHERE session_id IS NULL") == [(0,)]
+
+
+async def test_an_entry_set_aside_is_resumed_with_saisie(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    await chat.click(RELAY, "Bourgogne")
+    left_at = chat.last(RELAY)
+    assert "Qui est concerné ?" in left_at.text
+
+    welcome = await chat.send(RELAY, "/start")
+    assert chat.api.messages(RELAY.id)[-2].text == relay_say("entry_left", "fr")
+    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]  # the relay's own
+    # The entry's buttons wait, and say how to come back to it.
+    femmes = say("unselected", "fr", label="Les femmes")
+    await chat.click(RELAY, femmes, left_at.message_id)
+    assert chat.toasts()[-1] == relay_say("entry_button_set_aside", "fr")
+    assert chat.last(RELAY).message_id == welcome.message_id
+
+    offer = await chat.send(RELAY, "/saisie")
+    assert offer.text == relay_say("entry_set_aside", "fr", answered=1)
+    assert offer.buttons == [relay_say("entry_resume", "fr"), relay_say("entry_next", "fr")]
+    await chat.click(RELAY, relay_say("entry_resume", "fr"))
+    resumed, question = chat.api.messages(RELAY.id)[-2:]
+    assert resumed.text == relay_say("entry_resumed", "fr")
+    assert "Qui est concerné ?" in question.text
+    await chat.click(RELAY, femmes)
+    await chat.click(RELAY, say("validate_count", "fr", n=1))
+    await chat.click(RELAY, "4")
+    assert chat.api.messages(RELAY.id)[-2].text == relay_say("entry_done", "fr")
+
+    # One person, one session: the answers given before and after the break, together.
+    assert chat.rows("SELECT channel, status FROM sessions") == [("assisted", "completed")]
+    assert chat.rows("SELECT step_id FROM answers ORDER BY step_id") == [
+        ("note",),
+        ("publics",),
+        ("quartier",),
+    ]
+    report = await chat.send(RELAY, "/bilan")
+    assert "Saisies accompagnées : 1 cette semaine, 1 en tout" in report.text
+
+
+async def test_a_new_entry_abandons_the_one_set_aside_once_the_person_agrees(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    first_question = await chat.click(RELAY, "Bourgogne")
+    await chat.send(RELAY, "/reprendre")
+
+    # "Nouvelle saisie", then the new person says no: the entry set aside is kept.
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, relay_say("entry_next", "fr"))
+    await chat.click(RELAY, relay_say("entry_cancel", "fr"))
+    cancelled, kept = chat.api.messages(RELAY.id)[-2:]
+    assert cancelled.text == relay_say("entry_cancelled", "fr")
+    assert kept.text == relay_say("entry_still_set_aside", "fr")
+    offer = await chat.send(RELAY, "/saisie")
+    assert offer.text == relay_say("entry_set_aside", "fr", answered=1)
+
+    # The next person agrees: a new entry, and the first one is abandoned.
+    await chat.click(RELAY, relay_say("entry_next", "fr"))
+    first = await chat.click(RELAY, AGREE)
+    assert first.text.startswith("Question 1/") and "Votre quartier ?" in first.text
+    femmes = say("unselected", "fr", label="Les femmes")
+    await chat.click(RELAY, femmes, first_question.message_id)  # the old entry's button
+    assert chat.toasts()[-1] == relay_say("entry_button_over", "fr")
+    await chat.click(RELAY, "Pont-Rompu")
+    again = await chat.send(RELAY, "/saisie")  # only the new entry is on offer now
+    assert again.text == relay_say("entry_pending", "fr", answered=1)
+
+    # The abandoned entry stays an unfinished questionnaire: never counted as completed.
+    sessions = chat.rows(
+        "SELECT s.status, json_extract(a.value, '$.choices[0]') FROM sessions AS s "
+        "JOIN answers AS a ON a.session_id = s.id ORDER BY s.id"
+    )
+    assert sessions == [("active", "bourgogne"), ("active", "pont")]
+    report = await chat.send(RELAY, "/bilan")
+    assert "Saisies accompagnées : 0 cette semaine, 0 en tout" in report.text
+
+
+async def test_a_relays_help_says_what_commands_do_during_an_entry(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    before = len(chat.api.messages(RELAY.id))
+    await chat.send(RELAY, "/aide")
+    relay_help, resident_help = chat.api.messages(RELAY.id)[before:]
+    assert relay_help.text == relay_say("relay_help", "fr")
+    assert resident_help.text == say("help", "fr")
+    assert (await chat.send(ALICE, "/aide")).text == say("help", "fr")  # nothing about relays
+
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    before = len(chat.api.messages(RELAY.id))
+    await chat.send(RELAY, "/oubli")
+    kept, entry, own = chat.api.messages(RELAY.id)[before:]
+    assert kept.text == relay_say("relay_data", "fr", name="Association Les Amis")
+    assert entry.text == relay_say("entry_own_data", "fr")
+    assert own.text == say("nothing_stored", "fr")  # the entry is not the relay's data
 
 
 async def test_residents_and_relays_cannot_use_commands_not_theirs(chat: RelayChat):
