@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot import bootstrap, news
-from bot.news_texts import say
+from bot.news_texts import residents, say
 from bot.privacy import Privacy
 from bot.settings import Settings
 from flows.model import Lang
@@ -93,9 +93,10 @@ def _text(args: argparse.Namespace) -> str | None:
 
 def _preview(text: str, audience: news.Audience) -> None:
     french, english = audience.langs["fr"], audience.langs["en"]
+    who = residents(audience.total, "en")
     print(
-        f"{audience.total} resident(s) would receive this message ({french} in French, "
-        f"{english} in English). Nothing was sent: add --send to send it."
+        f"{who} would receive this message ({french} in French, {english} in English). "
+        "Nothing was sent: add --send to send it."
     )
     already = news.already_text(audience.already, "en")
     if already:

@@ -81,20 +81,22 @@ MESSAGES: dict[str, Text] = {
         "Use /nouvelles with the text again.",
     ),
     "report": Text(
-        fr="✅ Nouvelles envoyées : {delivered} reçu(s), {failed} échec(s).",
+        fr="✅ Nouvelles envoyées : {delivered:reçue|reçues}, {failed:échec|échecs}.",
         en="✅ News sent: {delivered} delivered, {failed} failed.",
     ),
     "report_dropped": Text(
-        fr="{n} contact(s) retiré(s) : l'habitant a bloqué le bot ou son compte n'existe plus.",
-        en="{n} contact(s) removed: the resident blocked the bot or their account is gone.",
+        fr="{n:contact retiré|contacts retirés} : l'habitant a bloqué le bot ou son compte "
+        "n'existe plus.",
+        en="{n:contact|contacts} removed: the resident blocked the bot or their account is gone.",
     ),
     "report_unreadable": Text(
-        fr="{n} contact(s) illisible(s) : le secret privacy.pseudonym_secret a-t-il changé ?",
-        en="{n} contact(s) unreadable: was privacy.pseudonym_secret changed?",
+        fr="{n:contact illisible|contacts illisibles} : le secret privacy.pseudonym_secret "
+        "a-t-il changé ?",
+        en="{n:contact|contacts} unreadable: was privacy.pseudonym_secret changed?",
     ),
     "report_already": Text(
-        fr="{n} habitant(s) l'avaient déjà reçu : pas de deuxième envoi pour eux.",
-        en="{n} resident(s) had already got it: not sent to them again.",
+        fr="{n:habitant l'avait|habitants l'avaient} déjà reçu : pas de deuxième envoi.",
+        en="{n:resident|residents} had already got it: not sent again.",
     ),
     "send_failed": Text(
         fr="😕 L'envoi s'est arrêté sur une erreur technique (voir le journal du bot). Vous "

@@ -94,7 +94,7 @@ MESSAGES: dict[str, Text] = {
         "ensuite vous les rattacher. Pour quoi : préparer le Contrat de ville. Effacé "
         "{duration} après votre dernière réponse.",
         en="🔒 What is kept: your answers and their date, under an anonymous number, without "
-        "your name or anything that could find you again: neither I nor the city can link "
+        "your name or anything that could identify you: neither I nor the city can link "
         "them to you afterwards. What for: preparing the Contrat de ville. Deleted {duration} "
         "after your last answer.",
     ),

@@ -84,7 +84,7 @@ def test_the_preview_shows_the_message_and_who_would_get_it_and_sends_nothing(
 ):
     code, out, err = parole(capsys, "news", "--text", NEWS)
     assert code == 0, err
-    assert out.startswith("3 resident(s) would receive this message (2 in French, 1 in English)")
+    assert out.startswith("3 residents would receive this message (2 in French, 1 in English)")
     assert news.plain(NEWS, "fr") in out and news.plain(NEWS, "en") in out
     assert "To stop receiving news: /stop" in out
     assert api.requests == [], "a preview never reaches Telegram"
@@ -107,7 +107,7 @@ def test_send_delivers_once_per_contact_and_drops_a_blocked_chat(
     assert code == 0, err
     assert out == (
         "✅ News sent: 2 delivered, 1 failed.\n"
-        "1 contact(s) removed: the resident blocked the bot or their account is gone.\n"
+        "1 contact removed: the resident blocked the bot or their account is gone.\n"
     )
     assert [m.text for m in api.messages(501)] == [news.plain(NEWS, "fr")]
     assert [m.text for m in api.messages(503)] == [news.plain(NEWS, "en")]
@@ -139,15 +139,14 @@ def test_the_same_text_sent_again_reaches_only_the_chats_it_missed(
     assert code == 0, err
     french = int(ASKED[missed] == "fr")
     assert out.startswith(
-        f"1 resident(s) would receive this message ({french} in French, {1 - french} in English)"
+        f"1 resident would receive this message ({french} in French, {1 - french} in English)"
     )
     assert "\n2 residents already got it and will not get it twice.\n" in out
 
     code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
     assert code == 0, err
     assert out == (
-        "✅ News sent: 1 delivered, 0 failed.\n"
-        "2 resident(s) had already got it: not sent to them again.\n"
+        "✅ News sent: 1 delivered, 0 failed.\n2 residents had already got it: not sent again.\n"
     )
     for chat, lang in ASKED.items():
         assert [m.text for m in api.messages(chat)] == [news.plain(NEWS, lang)], "one copy"
