@@ -31,6 +31,11 @@ MESSAGES: dict[str, Text] = {
         fr="Aucun relais pour l'instant. Créez-en un : /relais_nouveau NOM",
         en="No relay yet. Create one: /relais_nouveau NAME",
     ),
+    # `parole relay list`: at the command line, the command to suggest is the CLI's own.
+    "relay_list_empty_cli": Text(
+        fr="Aucun relais pour l'instant. Créez-en un : parole relay add NOM",
+        en="No relay yet. Create one: parole relay add NAME",
+    ),
     "relay_list_title": Text(
         fr="Relais (venus par le lien / terminés / saisies / papier) :",
         en="Relays (reached by link / completed / assisted / paper):",
