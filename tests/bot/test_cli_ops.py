@@ -375,7 +375,7 @@ def test_import_and_relay_add_say_which_database_they_wrote_to(
     code, _, err = parole(capsys, "import", str(forms), "--relay", "1")
     assert code == 0
     assert err.endswith(
-        f"importés dans vivre-ensemble, pour le relais n° 1 (Centre social)\n"
+        f"importés dans vivre-ensemble, pour le relais n° 1 « Centre social »\n"
         f"base de données : {stored}\n"
     )
     code, out, err = parole(capsys, "relay", "remove", "1")
