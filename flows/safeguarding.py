@@ -143,6 +143,12 @@ _DANGER = [
     r"\b\w+ (?:va|veut|vont|veulent|menace de|a menace de|m a menace de|a essaye de|a voulu) "
     r"(?:me|nous) tuer\b",
     r"\bmenaces? de mort\b",
+    # A threat quoted as it was made, to "you" ("il m'a dit : je vais te tuer", a forwarded
+    # "si tu parles je te tue").
+    r"\b(?:je|on|il|ils|elle|elles|nous) (?:vais|va|vont|veux|veut|veulent|allons) te "
+    r"(?:tuer|buter|crever|egorger|planter)\b",
+    r"\bje (?:te|t) (?:tue|bute|creve|egorge|plante)\b",
+    r"\b(?:i ll|i will|i m going to|i am going to|gonna) kill you\b",
     r"\b(?:help me|i am in danger|i m in danger|we are in danger|we re in danger)\b",
     r"\b(?:going|gonna|wants?|wanted|tried|trying|threaten\w*) to kill (?:me|us)\b",
     r"\b(?:will|ll) kill (?:me|us)\b",

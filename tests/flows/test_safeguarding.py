@@ -96,6 +96,10 @@ DISCLOSURES = [
     ("he punched my son", {D, C}),
     ("le voisin m'a menacé", {D}),
     ("I was molested", {D, S}),
+    # A threat quoted as it was made.
+    ("il m'a dit : je vais te tuer", {D}),
+    ("si tu parles je te tue", {D}),
+    ("I'll kill you if you tell anyone", {D}),
     # Told of someone else, by a relay typing for the person or by a witness.
     ("son mari la frappe", {D, H}),
     ("elle dit que son mari l'a frappée hier", {D, H}),
@@ -172,6 +176,8 @@ TOPICS = [
     "mon mari et moi avons peur pour nos enfants",
     "ma mère a peur de sortir le soir",
     "ma femme aimerait un cours de yoga",
+    "le bruit du scooter me tue",
+    "ce quartier va te plaire",
     # Someone else's family, without violence.
     "il se bat pour ses enfants",
     "elle se bat pour sa fille, seule avec trois enfants",
