@@ -17,6 +17,7 @@ from bot.relays import Relays, deep_link
 from bot.settings import Settings
 from flows import paper
 from flows.model import Consultation
+from storage.relays import AlreadyImported
 from storage.sqlite import SqliteStore
 
 Handler = Callable[[Settings, argparse.Namespace], int]
@@ -38,10 +39,18 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "import",
         help="import paper questionnaires (CSV), or write the template",
         description="A file with any error imports nothing: every problem is listed by line "
-        "and column. Imported sessions are completed, with channel 'paper'.",
+        "and column. Imported sessions are completed, with channel 'paper'. A row with the "
+        "same answers as a form already imported into the consultation is taken for that "
+        "form typed in again, and refused (see --again).",
     )
     imports.add_argument("file", type=Path, nargs="?", help="the filled-in CSV template")
     imports.add_argument("--relay", type=int, default=None, metavar="ID", help="relay to credit")
+    imports.add_argument(
+        "--again",
+        action="store_true",
+        help="import rows even if forms with the same answers were imported before: two "
+        "people can fill in a paper form the same way",
+    )
     imports.add_argument("--template", action="store_true", help="write the empty template")
     imports.add_argument(
         "--out",
@@ -176,6 +185,36 @@ def _summary(imported: int, consultation_id: str, relay: str | None, flagged: in
     return line
 
 
+def _spans(lines: list[int]) -> str:
+    """Line numbers as a person reads them: "2 à 4, 7, 9" (a run of three or more joined)."""
+    runs: list[list[int]] = []
+    for line in sorted(lines):
+        if runs and line == runs[-1][-1] + 1:
+            runs[-1].append(line)
+        else:
+            runs.append([line])
+    parts = [f"{run[0]} à {run[-1]}" if len(run) > 2 else ", ".join(map(str, run)) for run in runs]
+    return ", ".join(parts)
+
+
+def _already(file: Path, lines: list[int], known: AlreadyImported, zone: ZoneInfo) -> list[str]:
+    """What to tell the officer about rows imported before: which lines, imported when."""
+    by_import: dict[str, list[int]] = {}
+    for index, moment in sorted(known.forms.items(), key=lambda item: item[1]):
+        when = moment.astimezone(zone).strftime("%d/%m/%Y à %H:%M")
+        by_import.setdefault(when, []).append(lines[index])
+    said = [
+        f"{file}: {'ligne' if len(found) == 1 else 'lignes'} {_spans(found)} déjà "
+        f"{'importée' if len(found) == 1 else 'importées'} le {when} (mêmes réponses)"
+        for when, found in by_import.items()
+    ]
+    return [
+        *said,
+        "parole import: rien n'a été importé. Retirez ces lignes du fichier, ou relancez "
+        "avec --again si ce sont d'autres questionnaires, remplis de la même façon.",
+    ]
+
+
 def import_command(
     settings: Settings, args: argparse.Namespace, consultations: list[Consultation]
 ) -> int:
@@ -239,7 +278,20 @@ def import_command(
                 print(f"parole import: aucun relais n° {args.relay}", file=sys.stderr)
                 return 2
             try:
-                done = await store.import_paper(chosen.id, checked.states, args.relay, relays.now())
+                # Checked in the import's own transaction, so two runs at once cannot both
+                # import the same forms.
+                done = await store.import_paper(
+                    chosen.id,
+                    checked.states,
+                    args.relay,
+                    relays.now(),
+                    refuse_imported=not args.again,
+                )
+            except AlreadyImported as known:
+                zone = ZoneInfo(settings.consultation.timezone)
+                for line in _already(args.file, checked.lines, known, zone):
+                    print(line, file=sys.stderr)
+                return 1
             except sqlite3.Error as error:
                 # One transaction: a failure (a full disk) leaves nothing behind.
                 print(

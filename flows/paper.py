@@ -90,14 +90,16 @@ class Problem:
 class Checked:
     """The rows of a file: one finished session state each, or the problems found.
 
-    `ignored` lists the file's columns that were left unread (the follow-up question's),
-    `absent` the template's columns the file does not have (optional ones, read as blank).
+    `lines` holds each state's line in the file; `ignored` lists the file's columns that were
+    left unread (the follow-up question's), `absent` the template's columns the file does
+    not have (optional ones, read as blank).
     """
 
     states: list[SessionState]
     problems: list[Problem]
     ignored: list[str] = field(default_factory=list)
     absent: list[str] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
 
 
 def on_paper(consultation: Consultation) -> list[Step]:
@@ -248,6 +250,7 @@ def check(consultation: Consultation, text: str) -> Checked:
     # any question that depends on it); its column, if the file has one, is not read.
     engine = Engine(consultation, left_out=consultation.follow_up_steps())
     states: list[SessionState] = []
+    lines: list[int] = []
     for line, cells in rows:
         if "\0extra" in cells:
             problems.append(Problem(line, "-", "plus de cases que de colonnes"))
@@ -257,7 +260,10 @@ def check(consultation: Consultation, text: str) -> Checked:
         problems += found
         if state is not None:
             states.append(state)
-    return Checked([] if problems else states, problems, ignored, absent)
+            lines.append(line)
+    if problems:
+        return Checked([], problems, ignored, absent)
+    return Checked(states, [], ignored, absent, lines)
 
 
 def check_row(

@@ -13,11 +13,12 @@ a batch of turns). Schema: migrations 5 and 7.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Final, Protocol, TypeVar
+from typing import Final, Protocol, TypeVar, cast
 
 import aiosqlite
 
@@ -30,6 +31,7 @@ from storage.sqlite_common import (
     Row,
     StoreParts,
     parse_opt_stamp,
+    parse_stamp,
     participant_from,
     stamp,
     transaction,
@@ -69,6 +71,14 @@ _REACH: Final = """
       AND s.updated_at >= ?2 AND s.updated_at < ?3
     GROUP BY r.id
     ORDER BY r.id
+"""
+
+# The answers of a consultation's (?1) paper forms stored after session ?2, oldest first: see
+# `_form_key`.
+_PAPER_FORMS: Final = """
+    SELECT id, json_extract(state, '$.answers'), created_at FROM sessions
+    WHERE consultation_id = ?1 AND channel = 'paper' AND id > ?2
+    ORDER BY id
 """
 
 # A relay's entries set aside: its assisted participants whose current session is still
@@ -128,6 +138,36 @@ class PaperImport:
 
     sessions: list[int]
     flagged: int
+
+
+class AlreadyImported(Exception):
+    """A paper import refused because some forms were imported before: nothing was stored.
+
+    `forms` maps the index of each such form (among the states given) to when the same
+    answers were first imported.
+    """
+
+    def __init__(self, forms: dict[int, dt.datetime]) -> None:
+        super().__init__(f"{len(forms)} form(s) already imported")
+        self.forms = forms
+
+
+def _form_key(answers: object) -> str:
+    """What makes two paper forms the same: their answers (as JSON values), nothing else.
+
+    Compared in memory with the stored forms' answers at each import, and never stored: it
+    says nothing the answers do not, so erasure and retention have nothing more to remove,
+    and forms imported before this check existed are recognised too.
+    """
+    return json.dumps(answers, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _remember(rows: Sequence[Row], known: dict[str, dt.datetime], after: int) -> int:
+    """Add `_PAPER_FORMS` rows to `known` (a form's first import wins); the last id read."""
+    for session_id, answers, created in rows:
+        known.setdefault(_form_key(json.loads(answers)), parse_stamp(created))
+        after = session_id
+    return after
 
 
 class Invitation(StrEnum):
@@ -204,10 +244,14 @@ class RelayStore(Protocol):
         states: Sequence[SessionState],
         relay_id: int | None,
         now: dt.datetime,
+        *,
+        refuse_imported: bool = False,
     ) -> PaperImport:
         """Completed paper sessions, one anonymous participant each: all of them or none.
 
-        Every text is checked like a typed one: a disclosure is flagged on its answer.
+        Every text is checked like a typed one: a disclosure is flagged on its answer. With
+        `refuse_imported`, forms with the same answers as a paper form already imported into
+        the consultation raise `AlreadyImported` and nothing is stored.
         """
 
 
@@ -448,17 +492,31 @@ class SqliteRelays(StoreParts):
         states: Sequence[SessionState],
         relay_id: int | None,
         now: dt.datetime,
+        *,
+        refuse_imported: bool = False,
     ) -> PaperImport:
         """Completed paper sessions, one anonymous participant each: all of them or none.
 
         Every text is checked like a typed one: a disclosure gets the flags a typed answer
         would (one per category, on its session and step), in the same transaction, so
         digests count it and never quote it, and exports withhold it.
+
+        With `refuse_imported`, a form whose answers are those of a paper form already in
+        the consultation raises `AlreadyImported` (a file imported twice would double its
+        forms and their flags). The last check is made in the import's transaction: two
+        imports at once cannot both store the same forms. Forms repeated within `states`
+        are not refused: two people can answer alike.
         """
         at = stamp(now)
         for state in states:
             if state.consultation_id != consultation_id:
                 raise ValueError(f"a state of {state.consultation_id!r} in {consultation_id!r}")
+        known: dict[str, dt.datetime] = {}
+        seen = 0
+        if refuse_imported:
+            # Most of the reading outside the write transaction, which holds the database's
+            # write lock (the bot's writes wait for it): that then reads only later forms.
+            seen = _remember(await self._scan(_PAPER_FORMS, (consultation_id, 0)), known, seen)
 
         async def insert(conn: aiosqlite.Connection) -> PaperImport:
             if relay_id is not None:
@@ -467,6 +525,16 @@ class SqliteRelays(StoreParts):
                 )
                 if not found:
                     raise LookupError(f"no relay {relay_id}")
+            if refuse_imported:
+                later = await conn.execute_fetchall(_PAPER_FORMS, (consultation_id, seen))
+                _remember(cast("list[Row]", later), known, seen)
+                already = {
+                    index: known[key]
+                    for index, state in enumerate(states)
+                    if (key := _form_key(state.model_dump(mode="json")["answers"])) in known
+                }
+                if already:
+                    raise AlreadyImported(already)
             sessions: list[int] = []
             flagged = 0
             for state in states:

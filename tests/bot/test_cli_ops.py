@@ -395,7 +395,7 @@ def test_the_paper_template_goes_into_a_new_folder(
 def test_a_full_disk_during_an_import_says_nothing_was_imported(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, forms: Path, stored: Path
 ):
-    async def full(*args: object) -> None:
+    async def full(*args: object, **kwargs: object) -> None:
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(SqliteStore, "import_paper", full)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sqlite3
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from flows.state import Answer
 from storage.sqlite import SqliteStore
 from storage.sqlite_reports import FLAGGED_TEXT
 from tests.digest.residents import full_answers
-from tests.relays.world import small_consultation
+from tests.relays.world import CONSULTATIONS, small_consultation
 
 GOOD = {"quartier": "pont", "publics": "jeunes,autre", "publics_autre": "les voisins", "note": "4"}
 
@@ -382,3 +383,90 @@ def test_cli_imports_a_file_without_its_optional_columns(
     assert "3 questionnaires importés" in err
     stored = _answers(tmp_path / "parole.sqlite3")
     assert [answers["age"] for answers in stored] == [Answer(skipped=True)] * 3
+
+
+def _flags(database: Path) -> int:
+    with sqlite3.connect(database) as db:
+        [(count,)] = db.execute("SELECT count(*) FROM flags").fetchall()
+    return int(count)
+
+
+ALREADY = re.compile(r"déjà importées? le \d\d/\d\d/\d{4} à \d\d:\d\d \(mêmes réponses\)")
+
+
+def test_cli_refuses_forms_already_imported_unless_again(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    rows = [paper.as_cells(c, full_answers(c, n)) for n in range(3)]
+    rows[1]["proposition"] = DISCLOSURE
+    forms = tmp_path / "forms.csv"
+    forms.write_text(paper.filled_csv(c, rows), encoding="utf-8")
+    database = tmp_path / "parole.sqlite3"
+    base = ["--config", str(config), "import", str(forms)]
+    assert main(base) == 0
+    capsys.readouterr()
+
+    # Run again (did the first run work?): refused, naming the lines, nothing doubled.
+    assert main(base) == 1
+    err = capsys.readouterr().err
+    [said] = [line for line in err.splitlines() if "déjà" in line]
+    assert said.startswith(f"{forms}: lignes 2 à 4 déjà importées le ") and ALREADY.search(said)
+    assert "rien n'a été importé" in err and "--again" in err
+    assert len(_sessions(database)) == 3 and _flags(database) == 2
+
+    # The file grew: the new forms wait until the old lines are taken out.
+    rows.append(paper.as_cells(c, full_answers(c, 3)))
+    forms.write_text(paper.filled_csv(c, rows), encoding="utf-8")
+    assert main(base) == 1
+    assert "lignes 2 à 4 déjà importées" in capsys.readouterr().err
+    forms.write_text(paper.filled_csv(c, rows[3:]), encoding="utf-8")
+    assert main(base) == 0
+    assert len(_sessions(database)) == 4
+
+    # Other people who answered the same way: imported on purpose.
+    forms.write_text(paper.filled_csv(c, rows[:1]), encoding="utf-8")
+    assert main([*base, "--again"]) == 0
+    assert "1 questionnaire importé" in capsys.readouterr().err
+    assert len(_sessions(database)) == 5
+
+
+def test_cli_recognises_a_form_typed_again_differently(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    with config.open("a", encoding="utf-8") as settings:
+        settings.write(f'[consultation]\ndirectory = "{CONSULTATIONS}"\n')  # mini.toml
+    forms = tmp_path / "forms.csv"
+    command = ["--config", str(config), "import", str(forms)]
+    # Two people who answered alike, on one file: both imported.
+    same = "pont;femmes,autre;les aînés;3"
+    forms.write_text(f"quartier;publics;publics_autre;note\n{same}\n{same}\n", encoding="utf-8")
+    assert main(command) == 0
+    assert "2 questionnaires importés dans mini" in capsys.readouterr().err
+    # The same form, typed again by someone else: other column order, case and spaces, the
+    # optional column kept, Windows-1252. What counts is the answers.
+    text = "note;publics_autre;publics;quartier;precision\r\n3;les aînés;Autre, FEMMES ;pont;\r\n"
+    forms.write_bytes(text.encode("cp1252"))
+    assert main(command) == 1
+    err = capsys.readouterr().err
+    assert "lu en Windows-1252" in err and f"{forms}: ligne 2 déjà importée le " in err
+    # A different answer is a different form.
+    forms.write_text(text.replace("3;", "4;"), encoding="utf-8")
+    assert main(command) == 0
+    assert len(_sessions(tmp_path / "parole.sqlite3")) == 3
+
+
+def test_an_erased_form_leaves_nothing_to_recognise_it_by(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+):
+    # Recognising a form keeps nothing beside its answers: once erased, it is unknown.
+    c = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Centre", "Nord"])
+    forms = tmp_path / "forms.csv"
+    forms.write_text(paper.filled_csv(c, [paper.as_cells(c, full_answers(c, 1))]), encoding="utf-8")
+    assert main(["--config", str(config), "import", str(forms)]) == 0
+    with sqlite3.connect(tmp_path / "parole.sqlite3") as db:
+        [(participant,)] = db.execute("SELECT id FROM participants").fetchall()
+    assert main(["--config", str(config), "forget", "--participant", str(participant)]) == 0
+    assert _sessions(tmp_path / "parole.sqlite3") == []
+    assert main(["--config", str(config), "import", str(forms)]) == 0
+    assert "1 questionnaire importé" in capsys.readouterr().err
