@@ -132,7 +132,7 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
             elif args.relay_command == "list":
                 summaries = await relays.summaries()
                 if not summaries:
-                    print(say("relay_list_empty", "fr"))
+                    print(say("relay_list_empty_cli", "fr"))
                 else:
                     print("\n".join([say("relay_list_title", "fr"), *relay_lines(summaries)]))
             else:

@@ -405,3 +405,12 @@ def test_a_full_disk_during_an_import_says_nothing_was_imported(
         f"parole import: écriture impossible dans {stored} (database or disk is full) : "
         "rien n'a été importé\n"
     )
+
+
+@pytest.mark.usefixtures("stored")
+def test_an_empty_relay_list_suggests_the_command_line_s_own_command(
+    capsys: pytest.CaptureFixture[str],
+):
+    code, out, err = parole(capsys, "relay", "list")
+    assert (code, err) == (0, "")
+    assert out == "Aucun relais pour l'instant. Créez-en un : parole relay add NOM\n"
