@@ -30,6 +30,10 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   count, ties in option order, hidden counts after the shown ones (in option order, so the
   ranking says nothing of them). `answered`/`skipped`: answers and skips in the period;
   `other_count`/`other_texts`: the "Autre" answers that came with a text, most recent first.
+- Running totals: when the period starts after the consultation opened (local midnight of
+  `opens`) and sessions started before it, the headline figures and each choice question's
+  answers and options from the opening to the end of the period, counted alike, beside the
+  period's (a small week still ranks its options); hidden options rank by them.
 - Text questions: the texts given in the period (skips left out), most recent first.
 - Quotes ("Autre" texts and free texts) never include an answer that raised a safeguarding
   flag; flags are counted per category, with the number of flagged messages (unsuppressed:
@@ -46,6 +50,7 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import itertools
 from collections import Counter
@@ -221,6 +226,8 @@ class _Choice:
     line: _Line
     figures: dict[ChoiceCount, int]  # answered, skipped and other_count (if "Autre")
     other_texts: list[str]
+    totals: list[int] | None = None  # since the opening, per option of `line`
+    total_answered: int | None = None
 
 
 async def build_digest(
@@ -238,6 +245,18 @@ async def build_digest(
     cid, start, end = consultation.id, period.start, period.end
     quartier, profile = _quartier_step(consultation), _profile_step(consultation)
     before = period.previous()
+    opened = _opening(consultation, zone)
+
+    async def since_opening() -> tuple[SessionTotals, list[AnswerCount]] | None:
+        """The headline and the answers from the opening to the end of the period, when it
+        starts later: the running totals beside a week."""
+        if opened >= start:
+            return None
+        return await asyncio.gather(
+            source.session_totals(cid, opened, end, abandon_after),
+            source.answer_counts(cid, opened, end),
+        )
+
     # Independent queries: the store may run them side by side.
     (
         (totals, previous),
@@ -245,7 +264,7 @@ async def build_digest(
         profiles,
         answers,
         texts,
-        (slots, flags, flagged),
+        (slots, flags, flagged, running),
     ) = await asyncio.gather(
         asyncio.gather(
             source.session_totals(cid, start, end, abandon_after),
@@ -264,9 +283,13 @@ async def build_digest(
             source.sessions_started(cid, start, end),
             source.flag_counts(cid, start, end),
             source.flagged_by_channel(cid, start, end),
+            since_opening(),
         ),
     )
     reach = await source.relay_reach(cid, start, end)
+    # Running totals only when something came before the period: else they repeat it.
+    if running is not None and running[0].sessions_started == totals.sessions_started:
+        running = None
     by_step: dict[str, list[str]] = {}
     for text in texts:  # already most recent first within each step
         by_step.setdefault(text.step_id, []).append(text.text)
@@ -291,7 +314,14 @@ async def build_digest(
             free_texts.append(free)
         else:
             axis = next((axis for axis in axes if axis.step.id == step.id), None)
-            choice = _choice(guard, step, answers, by_step.get(step.id, []), axis)
+            choice = _choice(
+                guard,
+                step,
+                answers,
+                by_step.get(step.id, []),
+                axis,
+                running[1] if running is not None else None,
+            )
             own = choice.figures
             guard.link(on_funnel[step.id], [own["answered"], own["skipped"]])
             if axis is not None and (no_answer := axis.line.figure(NO_ANSWER_CODE)) is not None:
@@ -337,6 +367,8 @@ async def build_digest(
         flagged_messages=sum(found.flags for found in flags if found.category == ""),
         flags={found.category: found.flags for found in flags if found.category},
         flagged_by_channel=flagged,
+        since_opening=_totals(running[0]) if running is not None else None,
+        opened=consultation.opens if running is not None else None,
     )
 
 
@@ -350,6 +382,12 @@ async def build_totals(
     """Only the headline figures of `build_digest` (one cheap query), for summaries."""
     found = await source.session_totals(consultation.id, period.start, period.end, abandon_after)
     return _totals(found)
+
+
+def _opening(consultation: Consultation, zone: ZoneInfo) -> dt.datetime:
+    """When the consultation opened: local midnight of its first day, in UTC."""
+    midnight = dt.datetime.combine(consultation.opens, dt.time(), tzinfo=zone)
+    return midnight.astimezone(dt.UTC)
 
 
 def _headline(guard: Disclosure, found: SessionTotals) -> tuple[int, dict[str, int]]:
@@ -572,18 +610,18 @@ def _relays(
 # -- questions --------------------------------------------------------------------------------
 
 
-def _choice(
-    guard: Disclosure,
-    step: StepBase,
-    answers: Sequence[AnswerCount],
-    texts: list[str],
-    axis: _Axis | None,
-) -> _Choice:
-    """The figures of one choice question and the sums between them.
+@dataclass(frozen=True)
+class _Tally:
+    """A choice question's answers counted: per option, answered, skipped, "Autre" texts."""
 
-    The options of the quartier and profile questions count the same sessions as their
-    breakdown's rows (as a digest usually runs): where the counts agree, they are one figure.
-    """
+    counts: Counter[str]
+    answered: int
+    skipped: int
+    other_count: int
+
+
+def _tally(step: StepBase, answers: Sequence[AnswerCount]) -> _Tally:
+    """Count the answers to `step` among `answers`."""
     counts: Counter[str] = Counter()
     answered = skipped = other_count = 0
     for found in answers:
@@ -597,7 +635,27 @@ def _choice(
             counts[code] += found.answers
         if found.has_text and OTHER_CODE in found.choices:
             other_count += found.answers
-    options = _with_unknown(_options(step), counts)
+    return _Tally(counts, answered, skipped, other_count)
+
+
+def _choice(
+    guard: Disclosure,
+    step: StepBase,
+    answers: Sequence[AnswerCount],
+    texts: list[str],
+    axis: _Axis | None,
+    running: Sequence[AnswerCount] | None = None,
+) -> _Choice:
+    """The figures of one choice question and the sums between them; with `running` (the
+    answers since the opening), the running totals too.
+
+    The options of the quartier and profile questions count the same sessions as their
+    breakdown's rows (as a digest usually runs): where the counts agree, they are one figure.
+    """
+    tally = _tally(step, answers)
+    counts = tally.counts
+    since = _tally(step, running) if running is not None else None
+    options = _with_unknown(_options(step), counts + (since.counts if since else Counter()))
     figures = []
     for option in options:
         shared = axis.line.figure(option.code) if axis is not None else None
@@ -606,20 +664,33 @@ def _choice(
         else:
             figures.append(guard.count(counts[option.code]))
     own: dict[ChoiceCount, int] = {
-        "answered": guard.public(answered),
-        "skipped": guard.public(skipped),
+        "answered": guard.public(tally.answered),
+        "skipped": guard.public(tally.skipped),
     }
-    if isinstance(step, MultiStep):  # several picks per answer: each option splits them
-        for figure in figures:
-            guard.rest(own["answered"], [figure])
-    else:
-        guard.link(own["answered"], figures)
+    _options_sum(guard, step, own["answered"], figures)
     quoted = texts if isinstance(step, ChoiceStepBase) and step.other else []
     if isinstance(step, ChoiceStepBase) and step.other:
-        own["other_count"] = guard.count(other_count, at_least=_quotable(guard, quoted))
+        own["other_count"] = guard.count(tally.other_count, at_least=_quotable(guard, quoted))
         other = figures[[option.code for option in options].index(OTHER_CODE)]
         guard.rest(other, [own["other_count"]])
-    return _Choice(step, _Line(options, figures), own, quoted)
+    totals: list[int] | None = None
+    total_answered: int | None = None
+    if since is not None:
+        total_answered = guard.public(since.answered)
+        totals = [guard.count(since.counts[option.code]) for option in options]
+        _options_sum(guard, step, total_answered, totals)
+        for figure, total in zip(figures, totals, strict=True):
+            guard.rest(total, [figure])  # the period's answers are among them
+    return _Choice(step, _Line(options, figures), own, quoted, totals, total_answered)
+
+
+def _options_sum(guard: Disclosure, step: StepBase, answered: int, figures: list[int]) -> None:
+    """What staff know of a question's options from its (public) number of answers."""
+    if isinstance(step, MultiStep):  # several picks per answer: each option splits them
+        for figure in figures:
+            guard.rest(answered, [figure])
+    else:
+        guard.link(answered, figures)
 
 
 def _choice_result(guard: Disclosure, choice: _Choice) -> ChoiceResult:
@@ -629,13 +700,19 @@ def _choice_result(guard: Disclosure, choice: _Choice) -> ChoiceResult:
     hidden = frozenset(
         name for name, figure in choice.figures.items() if guard.cell(figure).suppressed
     )
+    rows = choice.line.rows(guard)
+    if choice.totals is not None:
+        rows = [
+            dataclasses.replace(row, total=guard.cell(total))
+            for row, total in zip(rows, choice.totals, strict=True)
+        ]
     return ChoiceResult(
         step_id=step.id,
         question=step.text.fr,
         theme=step.theme.value if step.theme else None,
         answered=guard.value(choice.figures["answered"]),
         skipped=guard.value(choice.figures["skipped"]),
-        rows=_ranked(choice.line.rows(guard)),
+        rows=_ranked(rows),
         other_texts=choice.other_texts[: _quotable(guard, choice.other_texts)]
         if "other_count" in hidden
         else choice.other_texts,
@@ -644,18 +721,23 @@ def _choice_result(guard: Disclosure, choice: _Choice) -> ChoiceResult:
         else 0,
         hidden=hidden,
         threshold=guard.threshold,
+        multiple=isinstance(step, MultiStep),
+        total_answered=None
+        if choice.total_answered is None
+        else guard.value(choice.total_answered),
     )
 
 
 def _ranked(rows: Sequence[Row]) -> list[Row]:
-    """Shown counts first, largest first (ties in option order), then hidden, then zeros."""
+    """Shown counts first, largest first (ties in option order), then hidden, then zeros;
+    hidden and zeros by their shown running totals, largest first (see `charts.ranked`)."""
 
     def key(item: tuple[int, Row]) -> tuple[int, int, int]:
         index, row = item
-        if row.count.suppressed:  # in option order: a ranking would say which is larger
-            return (1, 0, index)
+        if row.count.suppressed:  # never by its value: a ranking would say which is larger
+            return (1, -row.shown_total(), index)
         if row.count.value == 0:
-            return (2, 0, index)
+            return (2, -row.shown_total(), index)
         return (0, -row.count.value, index)
 
     return [row for _, row in sorted(enumerate(rows), key=key)]

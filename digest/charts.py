@@ -135,15 +135,21 @@ def _key_choices(digest: Digest, questions: Collection[str] | None) -> list[Choi
 
 
 def ranked(rows: Sequence[Row]) -> list[Row]:
-    """Rows as shown: counts that may be shown in their order, then suppressed ones by label,
-    then zeros.
+    """Rows as shown: counts that may be shown in their order, then suppressed ones, then
+    zeros; those two by their running totals where shown (largest first), else by label.
 
     The order of two suppressed rows would tell which is larger: it must not depend on their
-    values, so they are put in the order of their labels.
+    values, only on what is printed (a small week's options still rank by their totals).
     """
     shown = [row for row in rows if not row.count.suppressed and row.count.value > 0]
-    hidden = sorted((row for row in rows if row.count.suppressed), key=lambda row: row.label)
-    zeros = [row for row in rows if not row.count.suppressed and row.count.value == 0]
+    hidden = sorted(
+        (row for row in rows if row.count.suppressed),
+        key=lambda row: (-row.shown_total(), row.label),
+    )
+    zeros = sorted(
+        (row for row in rows if not row.count.suppressed and row.count.value == 0),
+        key=lambda row: -row.shown_total(),  # stable: otherwise in the order given
+    )
     return [*shown, *hidden, *zeros]
 
 

@@ -82,6 +82,7 @@ class _Notes:
     favourite: bool = False
     suppressed: set[int] = field(default_factory=set)  # thresholds printed
     secondary: bool = False  # a cell hidden so that a small one cannot be worked out
+    running: bool = False  # running totals since the opening were printed
 
 
 def layout(digest: Digest) -> list[Section]:
@@ -112,6 +113,8 @@ def layout(digest: Digest) -> list[Section]:
     footnotes += [(Italic(texts.SUPPRESSED_NOTE.format(n=n)),) for n in sorted(notes.suppressed)]
     if notes.secondary:
         footnotes.append((Italic(texts.SECONDARY_NOTE),))
+    if notes.running and digest.opened is not None:
+        footnotes.append((Italic(texts.RUNNING_NOTE.format(day=texts.local_day(digest.opened))),))
     if footnotes:
         sections.append(Section("", tuple(footnotes)))
     return sections
@@ -147,6 +150,12 @@ def _participation(digest: Digest) -> Section:
     if now.sessions_started > 0:
         rate = round(100 * now.completed / now.sessions_started)
         lines.append((f"{texts.COMPLETION_RATE} : ", Bold(texts.percent(rate))))
+    since = digest.since_opening
+    if since is not None and digest.opened is not None:
+        started = texts.plural(since.sessions_started, *texts.RUNNING_STARTED)
+        completed = texts.plural(since.completed, *texts.RUNNING_COMPLETED)
+        day = texts.local_day(digest.opened)
+        lines.append((f"📈 {texts.SINCE_OPENING.format(day=day)} : {started}, {completed}",))
     lines.append((Italic(texts.TREND_NOTE),))
     if now.sessions_started == 0 and now.new_participants == 0:
         lines.insert(0, (Italic(texts.NOTHING_NEW),))
@@ -315,19 +324,18 @@ def _questions(
 
 def _choice_blocks(choice: ChoiceResult, notes: _Notes) -> tuple[Block, ...]:
     answered, skipped = choice.cell("answered"), choice.cell("skipped")
-    blocks: list[Block] = [
-        (
-            Italic(
-                texts.ANSWERED.format(
-                    answered=_shown(answered, notes), skipped=_shown(skipped, notes)
-                )
-            ),
-        )
-    ]
+    header = f"{_noun(answered, texts.ANSWERS, notes)}, {_noun(skipped, texts.SKIPS, notes)}"
+    if choice.total_answered is not None:
+        total = texts.plural(choice.total_answered, *texts.ANSWERS)
+        header += texts.RUNNING_ANSWERS.format(answers=total)
+    if choice.multiple:  # the shares add up to more than 100 %
+        header += texts.MULTIPLE
+    blocks: list[Block] = [(Italic(header),)]
     # A share of a hidden number of answers would give that number away.
     base = answered.value if _visible(answered) else None
     blocks += [
-        _row_line(rank, row, base, notes) for rank, row in enumerate(ranked(choice.rows), start=1)
+        _row_line(rank, row, base, notes, choice.total_answered)
+        for rank, row in enumerate(ranked(choice.rows), start=1)
     ]
     count = _shown(choice.cell("other_count"), notes)
     quoted = _quotes((Italic(texts.OTHER_TEXTS.format(count=count)),), choice.other_texts)
@@ -344,7 +352,9 @@ def _text_blocks(result: TextResult) -> tuple[Block, ...]:
     return (quoted,)
 
 
-def _row_line(rank: int | None, row: Row, base: int | None, notes: _Notes) -> Line:
+def _row_line(
+    rank: int | None, row: Row, base: int | None, notes: _Notes, total_base: int | None = None
+) -> Line:
     prefix = f"{rank}. " if rank is not None else "• "
     if row.favourite:
         prefix += f"{texts.FAVOURITE} "
@@ -352,7 +362,19 @@ def _row_line(rank: int | None, row: Row, base: int | None, notes: _Notes) -> Li
     line: Line = (f"{prefix}{row.label} : ", Bold(_shown(row.count, notes)))
     if base and _visible(row.count):
         line += (f" ({texts.percent(round(100 * row.count.value / base))})",)
+    if row.total is not None:
+        notes.running = True
+        line += (texts.RUNNING_ROW, Bold(_shown(row.total, notes)))
+        if total_base and _visible(row.total):
+            line += (f" ({texts.percent(round(100 * row.total.value / total_base))})",)
     return line
+
+
+def _noun(cell: Cell, words: tuple[str, str], notes: _Notes) -> str:
+    """A count with its noun, singular for 0 or 1: "1 réponse", "< 5 réponses"."""
+    if cell.suppressed:
+        return words[1].format(n=_shown(cell, notes))
+    return texts.plural(cell.value, *words)
 
 
 def _visible(cell: Cell) -> bool:

@@ -85,6 +85,13 @@ class Row:
     label: str
     count: Cell
     favourite: bool = False  # a workshop "coup de cœur"
+    total: Cell | None = None  # since the consultation opened, when the period starts later
+
+    def shown_total(self) -> int:
+        """The running total as printed, for ranking: -1 when there is none or it is hidden."""
+        if self.total is None or self.total.suppressed:
+            return -1
+        return self.total.value
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,8 @@ class ChoiceResult:
     # print them with `cell`, never the raw value.
     hidden: frozenset[ChoiceCount] = frozenset()
     threshold: int = 0
+    multiple: bool = False  # several answers possible: the shares add up to more than 100 %
+    total_answered: int | None = None  # since the opening, with the rows' running totals
 
     def cell(self, name: ChoiceCount) -> Cell:
         """One of the question's own counts as a cell, with its suppression."""
@@ -174,6 +183,11 @@ class Digest:
     # that a breakdown could cross), never quoted.
     flagged_messages: int = 0
     flags: dict[str, int] = field(default_factory=dict)
+    # Since the consultation opened (`opened`, a local day) to the end of the period, when
+    # the period starts later: the headline figures (the choice questions' rows carry their
+    # own running totals).
+    since_opening: Totals | None = None
+    opened: dt.date | None = None
     # The flagged messages per channel of their session ("" for none): whether the helplines
     # reached the person (chat), their relay (assisted entry) or nobody (paper form).
     flagged_by_channel: dict[str, int] = field(default_factory=dict)

@@ -11,7 +11,8 @@ data and are not concerned.
   question's number of texts. /stats shows them too. They are never hidden.
 - Primary: every other printed count, above zero and under `t`, is shown "< t": what
   residents are or chose, by group (breakdowns by quartier, profile and channel, the
-  cross-tabulation, a question's options, its "Autre" texts). Zeros are shown.
+  cross-tabulation, a question's options and their running totals since the opening, its
+  "Autre" texts). Zeros are shown.
 - Secondary: staff know the sums the printed figures make (below), so no hidden count may
   be pinned down from the others. What they know of a hidden count: "< t" is 1 to t - 1,
   "n.c." (hidden to protect another, see `Cell.shown`) t or more, and it is at least the
@@ -53,7 +54,9 @@ does not hold for a given digest is left out:
 - the quartier and profile questions' options count the breakdowns' rows again (one count,
   shown or hidden in both places), and a breakdown's "Sans réponse" is that question's skips
   plus the sessions that did not reach it;
-- a question's "Autre" texts are at most its "Autre" answers.
+- a question's "Autre" texts are at most its "Autre" answers;
+- running totals since the opening (answers public, options counts) make the same sums as
+  the period's, and each option's is at least the period's.
 
 The rule is per digest: two digests of overlapping periods (`--since` and `--until` ask for
 any) can be subtracted from each other.

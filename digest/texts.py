@@ -56,7 +56,17 @@ DAYS = "Participation par jour"
 BUSIEST_DAY = "Jour le plus actif : {day} ({n} parcours)"
 BUSIEST_HIDDEN = "Jour le plus actif : non communiqué (petits groupes)."
 
-ANSWERED = "{answered} réponse(s), {skipped} passée(s)"
+# (singular, plural) pairs for `plural`: "0 réponse", "1 réponse", "2 réponses".
+ANSWERS = ("{n} réponse", "{n} réponses")
+SKIPS = ("{n} passée", "{n} passées")
+MULTIPLE = " · plusieurs réponses possibles"
+# Running totals since the consultation opened, beside a period that starts later.
+RUNNING_ANSWERS = " · en tout {answers}"
+RUNNING_ROW = " · en tout "
+RUNNING_NOTE = "« en tout » : depuis l'ouverture de la consultation ({day})."
+SINCE_OPENING = "Depuis l'ouverture ({day})"
+RUNNING_STARTED = ("{n} parcours commencé", "{n} parcours commencés")
+RUNNING_COMPLETED = ("{n} terminé", "{n} terminés")
 OTHER_TEXTS = "Précisions « Autre » : {count}, les plus récentes :"
 FREE_TEXTS = "{count} réponse(s) écrite(s), les plus récentes :"
 NO_TEXT = "Aucune réponse écrite."

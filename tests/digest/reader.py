@@ -4,15 +4,16 @@ The reader sees only what the writers print (`digest.layout`, shared by all thre
 knows the questionnaire. It turns the printed figures into ranges ("< 5" is 1 to 4, "n.c."
 5 or more, a number itself), knows which are never hidden (counts of sessions: the headline,
 the funnel, days, a question's answers and skips, a free-text question's texts, relays), and
-writes down the sums they make as a digest usually runs
-(everyone of the period started in it): breakdowns and days add up to the sessions started,
-the cross-tabulation to its breakdowns, a single-answer question's options to its answers,
-answers and skips to the funnel line, the quartier and profile questions' options to their
-breakdown rows, and differences of funnel lines, of the started and the completed or
-abandoned, of a multiple-answer question's answers and an option are groups of residents
-(never negative). Then it narrows every range from the others' through those sums until
-nothing changes, and reports the hidden counts it pinned down, but for those that nothing
-could have protected (pinned down even with every non-public count hidden).
+writes down the sums they make as a digest usually runs (everyone of the period started in
+it): breakdowns and days add up to the sessions started, the cross-tabulation to its
+breakdowns, a single-answer question's options to its answers, answers and skips to the
+funnel line, the quartier and profile questions' options to their breakdown rows, running
+totals since the opening to their own answers (each at least the period's), and
+differences of funnel lines, of the started and the completed or abandoned, of a
+multiple-answer question's answers and an option are groups of residents (never negative).
+Then it narrows every range from the others' through those sums until nothing changes, and
+reports the hidden counts it pinned down, but for those that nothing could have protected
+(pinned down even with every non-public count hidden).
 
 It is written apart from `digest.suppress` on purpose: it reads the text, not the figures.
 """
@@ -29,8 +30,11 @@ from digest.layout import Bold, Italic, Line, Quotes, Section, Table, layout
 from digest.model import Digest
 from flows.model import ChoiceStepBase, Consultation, MultiStep, TextStep
 
-_ANSWERED = re.compile(r"^(.+) réponse\(s\), (.+) passée\(s\)$")
-_FREE = re.compile(r"^(.+) réponse\(s\) écrite\(s\)")
+_ANSWERED = re.compile(
+    r"^(.+?) réponses?, (.+?) passées?(?: · en tout (.+?) réponses?)?"
+    r"(?: · plusieurs réponses possibles)?$"
+)
+_FREE = re.compile(r"^(.+?) réponses?(?:\(s\))? écrites?(?:\(s\))?")
 _OTHER = re.compile(r"^Précisions « Autre » : (.+), les plus récentes")
 _TREND = re.compile(r"^ (▲ \+|▼ -)(.+)$")
 ROUNDS = 500
@@ -134,6 +138,10 @@ def _number(shown: str) -> int:
 
 def _bold(line: Line) -> str:
     return next(run.text for run in line if isinstance(run, Bold))
+
+
+def _bolds(line: Line) -> list[str]:
+    return [run.text for run in line if isinstance(run, Bold)]
 
 
 def _label(line: Line) -> str:
@@ -257,15 +265,22 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
             continue
         found = _ANSWERED.match(_italic(section.blocks[0]))
         assert found is not None
-        answered_shown, skipped_shown = found.groups()
+        answered_shown, skipped_shown, total_shown = found.groups()
         answered = reading.figure(f"réponses « {step.id} »", answered_shown, public=True)
         skipped = reading.figure(f"passées « {step.id} »", skipped_shown, public=True)
         if line_figure is not None:
             reading.add(line_figure, [answered, skipped])
         axis = breakdowns.get(axes.get(step.id, ""))
         options: dict[str, int] = {}
+        # Running totals since the opening: public answers, options like the period's, each
+        # at least the period's.
+        totals: dict[str, int] = {}
         for line in _rows(section):
             label, shown = _label(line), _bold(line)
+            if total_shown is not None:
+                printed = _bolds(line)[1]
+                totals[label] = reading.figure(f"« {step.id} » • {label} (en tout)", printed)
+                check_shown(f"« {step.id} » • {label} (en tout)", printed)
             if answered_shown in hidden and any(
                 isinstance(run, str) and run.endswith("%)") for run in line
             ):
@@ -283,6 +298,16 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
                 reading.group(f"« {step.id} » sans « {label} »", answered, [option])
         else:
             reading.add(answered, list(options.values()))
+        if total_shown is not None:
+            all_answers = reading.figure(f"réponses « {step.id} » (en tout)", total_shown, True)
+            if isinstance(step, MultiStep):
+                for label, figure in totals.items():
+                    name = f"« {step.id} » sans « {label} » (en tout)"
+                    reading.group(name, all_answers, [figure])
+            else:
+                reading.add(all_answers, list(totals.values()))
+            for label, figure in totals.items():
+                reading.group(f"« {step.id} » • {label} avant", figure, [options[label]])
         if axis is not None and line_figure is not None:
             missing = reading.group(f"sans « {step.id} »", started, [line_figure])
             reading.add(axis[NO_ANSWER_LABEL], [skipped, missing])

@@ -388,11 +388,14 @@ def expected_rank(step: Step, rows: Sequence[Row]) -> list[str]:
     """Codes in the order the digest must list them."""
     order = {code: index for index, code in enumerate(option_codes(step))}
 
+    def total(row: Row) -> int:  # a running total as printed, hidden ones last
+        return -1 if row.total is None or row.total.suppressed else row.total.value
+
     def key(row: Row) -> tuple[int, int, int]:
         if row.count.suppressed:
-            return (1, 0, order[row.code])
+            return (1, -total(row), order[row.code])
         if row.count.value == 0:
-            return (2, 0, order[row.code])
+            return (2, -total(row), order[row.code])
         return (0, -row.count.value, order[row.code])
 
     return [row.code for row in sorted(rows, key=key)]
@@ -420,6 +423,30 @@ def test_choice_questions(world: World) -> None:
         step = CONSULTATION.step(step_id)
         given = given_in_period(world.records, step_id)
         check_choice(step, choice, given)
+
+
+def test_running_totals_since_the_opening(world: World) -> None:
+    # The period starts after the consultation opened: each choice question's options carry
+    # their count from the opening to the end of the period, and the headline too.
+    opened = dt.datetime.combine(CONSULTATION.opens, dt.time(), tzinfo=ZONE)
+    since = Period(opened.astimezone(dt.UTC), PERIOD.end)
+    digest = world.digest
+    assert digest.opened == CONSULTATION.opens
+    assert digest.since_opening == expected_totals(world.records, since)
+    assert digest.since_opening.sessions_started > digest.totals.sessions_started
+    for choice in digest.choices:
+        given = [
+            record.answers[choice.step_id][0]
+            for record in world.records
+            if choice.step_id in record.answers and within(record.answers[choice.step_id][1], since)
+        ]
+        assert choice.total_answered == sum(not answer.skipped for answer in given)
+        picked = Counter(code for answer in given for code in answer.choices)
+        for row in choice.rows:
+            assert row.total is not None and row.total.value == picked[row.code]
+            assert row.total.value >= row.count.value
+            assert row.total.suppressed or not 0 < row.total.value < MIN_GROUP
+        assert choice.multiple == isinstance(CONSULTATION.step(choice.step_id), MultiStep)
 
 
 def check_choice(

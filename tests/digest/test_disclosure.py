@@ -126,7 +126,7 @@ def test_counts_of_sessions_stay_visible_however_small_their_differences() -> No
     funnel = section(plain, "Où les gens s'arrêtent")
     assert f"3. {profile} : {len(answers)} (" in funnel
     question = section(plain, profile)
-    assert question.splitlines()[1] == f"{len(answers)} réponse(s), 0 passée(s)"
+    assert question.splitlines()[1] == f"{len(answers)} réponses, 0 passée"
     assert f"Parcours terminés : {len(answers)}" in plain
     assert "n.c." not in funnel + question
     assert_nothing_worked_out(digest)
@@ -145,10 +145,25 @@ def test_a_small_option_hides_another_option_not_the_total() -> None:
         sessions.append((answers, Channel.TELEGRAM, n + 1))
     digest = digest_of(sessions, 5)
     age = section(render_plain([digest]), "Quel âge avez-vous ?").splitlines()
-    assert age[1] == "7 réponse(s), 2 passée(s)"
+    assert age[1] == "7 réponses, 2 passées"
     assert any(line.endswith(". 41 à 60 ans : < 5") for line in age)
     assert any(line.endswith(". 26 à 40 ans : n.c.") for line in age)
     assert not any("%" in line for line in age if "< 5" in line or "n.c." in line)
+    assert_nothing_worked_out(digest)
+
+
+def test_the_options_of_a_multiple_choice_question_hide_nothing_for_each_other() -> None:
+    # A resident ticks several: the options add up to no total, so a small one hides alone.
+    sessions = []
+    for n in range(9):
+        answers = everything(n, quartier="bourgogne", profil="habitant", age="26-40")
+        answers["publics"] = Answer(choices=["femmes", "isoles"] if n < 2 else ["femmes"])
+        sessions.append((answers, Channel.TELEGRAM, n + 1))
+    digest = digest_of(sessions, 5)
+    question = section(render_plain([digest]), CONSULTATION.step("publics").text.fr)
+    assert question.splitlines()[1] == "9 réponses, 0 passée · plusieurs réponses possibles"
+    assert "1. Les femmes : 9 (100\u202f%)" in question
+    assert "Personnes isolées : < 5" in question and "n.c." not in question
     assert_nothing_worked_out(digest)
 
 
@@ -200,3 +215,47 @@ def test_no_hidden_count_can_be_worked_out(
         answers = {step.id: answer(step, rng, number) for step in QUESTIONS[:reached]}
         sessions.append((answers, channel, hour))
     assert_nothing_worked_out(digest_of(sessions, group))
+
+
+@settings(max_examples=40, deadline=None)
+@given(residents, residents, st.sampled_from([3, 5]))
+def test_running_totals_give_no_hidden_count_away(
+    before: list[tuple[int, Channel, int, int]],
+    drawn: list[tuple[int, Channel, int, int]],
+    group: int,
+) -> None:
+    # Residents of the weeks before the period make running totals beside the period's
+    # options: each is at least the period's, and they add up to their own answers.
+    sessions = []
+    for number, (reached, channel, seed, hour) in enumerate([*before, *drawn]):
+        rng = random.Random(seed)
+        answers = {step.id: answer(step, rng, number) for step in QUESTIONS[:reached]}
+        earlier = number < len(before)
+        sessions.append((answers, channel, hour - 4 * 7 * 24 if earlier else hour))
+    digest = digest_of(sessions, group)
+    assert digest.since_opening is not None
+    assert_nothing_worked_out(digest)
+
+
+def test_a_small_week_still_ranks_its_options_by_their_running_totals() -> None:
+    # Three residents this week, twelve the weeks before: the week's options are all "< 5",
+    # listed by their totals since the opening rather than in the questionnaire's order.
+    def needs(n: int) -> Answer:
+        return Answer(choices=["isoles", "sante"] if n % 3 else ["sante"])
+
+    sessions = []
+    for n in range(15):
+        answers = everything(n, quartier="bourgogne", profil="habitant", age="26-40")
+        answers["besoins"] = needs(n)
+        sessions.append((answers, Channel.TELEGRAM, n + 1 - (12 * 24 * 7 if n >= 3 else 0)))
+    digest = digest_of(sessions, 5)
+    question = section(render_plain([digest]), CONSULTATION.step("besoins").text.fr)
+    sante = sum("sante" in needs(n).choices for n in range(15))
+    isoles = sum("isoles" in needs(n).choices for n in range(15))
+    assert sante > isoles >= 5
+    lines = question.splitlines()
+    assert lines[1] == "3 réponses, 0 passée · en tout 15 réponses · plusieurs réponses possibles"
+    assert lines[2].endswith(f" : < 5 · en tout {sante} (100\u202f%)")
+    assert lines[3].endswith(f" : < 5 · en tout {isoles} ({round(100 * isoles / 15)}\u202f%)")
+    assert "« en tout » : depuis l'ouverture de la consultation" in render_plain([digest])
+    assert_nothing_worked_out(digest)
