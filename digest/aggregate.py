@@ -41,7 +41,8 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
 - Days: sessions started per day in `timezone`, every day of the period that the
   consultation is open (plus any day with sessions), zeros included.
 - Suppression (digest.suppress, which states the rule): counts of sessions (the totals, days,
-  funnel lines, a question's answers and skips, a free-text question's texts) are public;
+  funnel lines, a question's answers and skips, a free-text question's texts, per channel
+  and per relay) are public;
   every other count, under `min_group_size` and above zero, is hidden, and so is whatever
   would let staff work one out from the sums the digest's figures make. Under a hidden
   small number of "Autre" texts, at most `min_group_size - 2` are quoted.
@@ -566,10 +567,12 @@ def _profiles(
         line = _line(guard, options, counts, active)
         axes.append(_Axis(step, line))
         breakdowns.append((key, line))
-    channel_options = [_Option(c.value, CHANNEL_LABELS[c]) for c in Channel]
-    breakdowns.append(
-        ("channel", _line(guard, _with_unknown(channel_options, channels), channels, active))
+    # How sessions reached the city is staff's operational data, as per relay (`_relays`):
+    # shown exactly.
+    channel_options = _with_unknown(
+        [_Option(c.value, CHANNEL_LABELS[c]) for c in Channel], channels
     )
+    breakdowns.append(("channel", _line(guard, channel_options, channels, active, public=True)))
     table = None
     if len(axes) == 2:
         rows, columns = axes[0].line, axes[1].line
@@ -581,9 +584,18 @@ def _profiles(
     return breakdowns, axes, table
 
 
-def _line(guard: Disclosure, options: Sequence[_Option], counts: Counter[str], total: int) -> _Line:
-    """A breakdown's figures, in option order, adding up to `total` if they do."""
-    figures = [guard.count(counts[option.code]) for option in options]
+def _line(
+    guard: Disclosure,
+    options: Sequence[_Option],
+    counts: Counter[str],
+    total: int,
+    *,
+    public: bool = False,
+) -> _Line:
+    """A breakdown's figures, in option order, adding up to `total` if they do; `public`:
+    never hidden."""
+    figure = guard.public if public else guard.count
+    figures = [figure(counts[option.code]) for option in options]
     guard.link(total, figures)
     return _Line(list(options), figures)
 
@@ -594,7 +606,8 @@ def _relays(
     """Sessions of the period by the relay that brought them in, then those without one.
 
     The same sessions as the other breakdowns (activity in the period), so the same total.
-    None when no relay brought any session of the period.
+    None when no relay brought any session of the period. Exact: relays' activity is staff's
+    operational data, which /relais and `parole relay list` show exactly too.
     """
     if not reach:
         return None
@@ -604,7 +617,7 @@ def _relays(
     options.append(_Option(NO_RELAY_CODE, NO_RELAY_LABEL))
     counts: Counter[str] = Counter({f"relay-{found.relay_id}": found.sessions for found in reach})
     counts[NO_RELAY_CODE] = max(total - by_relay, 0)
-    return _line(guard, options, counts, guard.public(total))
+    return _line(guard, options, counts, guard.public(total), public=True)
 
 
 # -- questions --------------------------------------------------------------------------------

@@ -8,9 +8,11 @@ data and are not concerned.
   what: the new participants, the sessions started, completed and abandoned (this period's
   and, through the trends, the previous one's), the sessions of each day, each funnel line
   (and the sessions a step is asked to), a question's answers and skips, a free-text
-  question's number of texts. /stats shows them too. They are never hidden.
+  question's number of texts (/stats shows the headline too), and the sessions per channel
+  and per relay: staff's operational data, which /relais and `parole relay list` show
+  exactly too. They are never hidden.
 - Primary: every other printed count, above zero and under `t`, is shown "< t": what
-  residents are or chose, by group (breakdowns by quartier, profile and channel, the
+  residents are or chose, by group (breakdowns by quartier and profile, the
   cross-tabulation, a question's options and their running totals since the opening, its
   "Autre" texts). Zeros are shown.
 - Secondary: staff know the sums the printed figures make (below), so no hidden count may

@@ -3,9 +3,9 @@
 The reader sees only what the writers print (`digest.layout`, shared by all three) and
 knows the questionnaire. It turns the printed figures into ranges ("< 5" is 1 to 4, "n.c."
 5 or more, a number itself), knows which are never hidden (counts of sessions: the headline,
-the funnel, days, a question's answers and skips, a free-text question's texts, relays), and
-writes down the sums they make as a digest usually runs (everyone of the period started in
-it): breakdowns and days add up to the sessions started, the cross-tabulation to its
+the funnel, days, a question's answers and skips, a free-text question's texts, channels and
+relays), and writes down the sums they make as a digest usually runs (everyone of the period
+started in it): breakdowns and days add up to the sessions started, the cross-tabulation to its
 breakdowns, a single-answer question's options to its answers, answers and skips to the
 funnel line, the quartier and profile questions' options to their breakdown rows, running
 totals since the opening to their own answers (each at least the period's), and
@@ -225,9 +225,12 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
         if title not in sections:
             continue
         rows = {}
+        public = key in ("channel", "relay")  # how sessions reached the city: operational
         for line in _rows(sections[title]):
-            rows[_label(line)] = reading.figure(f"{title} • {_label(line)}", _bold(line))
-            check_shown(f"{title} • {_label(line)}", _bold(line))
+            name = f"{title} • {_label(line)}"
+            rows[_label(line)] = reading.figure(name, _bold(line), public)
+            if not public:
+                check_shown(name, _bold(line))
         reading.add(started, list(rows.values()))
         breakdowns[key] = rows
     if CROSSTAB_TITLE in sections:
