@@ -144,6 +144,12 @@ class DigestSource(ReportStore, Protocol):
     ) -> dict[str, int]:
         """Messages flagged in the period per channel of their session ("": none)."""
 
+    async def withheld_texts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, tuple[int, int]]:
+        """Per step, the texts given in the period that are never quoted: (hidden by
+        moderation, flagged by safeguarding)."""
+
 
 @dataclass(frozen=True)
 class _Option:
@@ -207,6 +213,7 @@ class _Texts:
     step: TextStep
     figure: int
     texts: list[str]  # most recent first
+    withheld: tuple[int, int] = (0, 0)  # not quoted: hidden by moderation, flagged
 
     def result(self, guard: Disclosure) -> TextResult:
         """The question as printed (its count of texts is public)."""
@@ -216,6 +223,8 @@ class _Texts:
             theme=self.step.theme.value if self.step.theme else None,
             count=guard.value(self.figure),
             recent=self.texts,
+            masked=self.withheld[0],
+            withheld=self.withheld[1],
         )
 
 
@@ -229,6 +238,7 @@ class _Choice:
     other_texts: list[str]
     totals: list[int] | None = None  # since the opening, per option of `line`
     total_answered: int | None = None
+    withheld: tuple[int, int] = (0, 0)  # "Autre" texts not quoted: hidden, flagged
 
 
 async def build_digest(
@@ -264,7 +274,7 @@ async def build_digest(
         (reached, by_channel),
         profiles,
         answers,
-        texts,
+        (texts, withheld),
         (slots, flags, flagged, running),
     ) = await asyncio.gather(
         asyncio.gather(
@@ -279,7 +289,10 @@ async def build_digest(
             cid, start, end, quartier.id if quartier else None, profile.id if profile else None
         ),
         source.answer_counts(cid, start, end),
-        source.recent_texts(cid, start, end, recent_texts),
+        asyncio.gather(
+            source.recent_texts(cid, start, end, recent_texts),
+            source.withheld_texts(cid, start, end),
+        ),
         asyncio.gather(
             source.sessions_started(cid, start, end),
             source.flag_counts(cid, start, end),
@@ -311,6 +324,7 @@ async def build_digest(
     for step in consultation.questions():
         if isinstance(step, TextStep):
             free = _texts(guard, step, answers, by_step.get(step.id, []))
+            free = dataclasses.replace(free, withheld=withheld.get(step.id, (0, 0)))
             guard.rest(on_funnel[step.id], [free.figure])  # the rest: skips
             free_texts.append(free)
         else:
@@ -323,6 +337,7 @@ async def build_digest(
                 axis,
                 running[1] if running is not None else None,
             )
+            choice = dataclasses.replace(choice, withheld=withheld.get(step.id, (0, 0)))
             own = choice.figures
             guard.link(on_funnel[step.id], [own["answered"], own["skipped"]])
             if axis is not None and (no_answer := axis.line.figure(NO_ANSWER_CODE)) is not None:
@@ -732,6 +747,9 @@ def _choice_result(guard: Disclosure, choice: _Choice) -> ChoiceResult:
         other_count=guard.value(choice.figures["other_count"])
         if "other_count" in choice.figures
         else 0,
+        # Said only beside a shown count: more known texts would bound a hidden one.
+        other_masked=0 if "other_count" in hidden else choice.withheld[0],
+        other_withheld=0 if "other_count" in hidden else choice.withheld[1],
         hidden=hidden,
         threshold=guard.threshold,
         multiple=isinstance(step, MultiStep),

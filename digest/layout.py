@@ -83,6 +83,7 @@ class _Notes:
     suppressed: set[int] = field(default_factory=set)  # thresholds printed
     secondary: bool = False  # a cell hidden so that a small one cannot be worked out
     running: bool = False  # running totals since the opening were printed
+    withheld: bool = False  # texts counted as hidden by moderation or withheld
 
 
 def layout(digest: Digest) -> list[Section]:
@@ -113,6 +114,8 @@ def layout(digest: Digest) -> list[Section]:
     footnotes += [(Italic(texts.SUPPRESSED_NOTE.format(n=n)),) for n in sorted(notes.suppressed)]
     if notes.secondary:
         footnotes.append((Italic(texts.SECONDARY_NOTE),))
+    if notes.withheld:
+        footnotes.append((Italic(texts.WITHHELD_NOTE),))
     if notes.running and digest.opened is not None:
         footnotes.append((Italic(texts.RUNNING_NOTE.format(day=texts.local_day(digest.opened))),))
     if footnotes:
@@ -316,7 +319,7 @@ def _questions(
             blocks = _choice_blocks(result, notes)
             chart = plans.get(("question", result.step_id))
         else:
-            blocks = _text_blocks(result)
+            blocks = _text_blocks(result, notes)
             chart = None
         sections.append(Section(result.question, blocks, kicker=kicker, chart=chart))
     return sections
@@ -337,19 +340,46 @@ def _choice_blocks(choice: ChoiceResult, notes: _Notes) -> tuple[Block, ...]:
         _row_line(rank, row, base, notes, choice.total_answered)
         for rank, row in enumerate(ranked(choice.rows), start=1)
     ]
-    count = _shown(choice.cell("other_count"), notes)
-    quoted = _quotes((Italic(texts.OTHER_TEXTS.format(count=count)),), choice.other_texts)
+    other = choice.cell("other_count")
+    quoted = _quotes((), choice.other_texts)
+    unquoted = choice.other_masked + choice.other_withheld
+    # Under a hidden count, "les plus récentes" whatever: saying that every text is quoted
+    # would give the count away.
+    more = other.suppressed or other.value - unquoted > len(quoted.texts)
+    intro = texts.OTHER_TEXTS.format(count=_shown(other, notes))
+    intro += _withheld(choice.other_masked, choice.other_withheld, notes)
     if quoted.texts:
-        blocks.append(quoted)
+        blocks.append(
+            Quotes((Italic(intro + (texts.MOST_RECENT if more else " :")),), quoted.texts)
+        )
+    elif unquoted:
+        blocks.append((Italic(f"{intro}."),))
     return tuple(blocks)
 
 
-def _text_blocks(result: TextResult) -> tuple[Block, ...]:
-    intro = (Italic(texts.FREE_TEXTS.format(count=texts.number(result.count))),)
-    quoted = _quotes(intro, result.recent)
-    if result.count == 0 or not quoted.texts:
+def _text_blocks(result: TextResult, notes: _Notes) -> tuple[Block, ...]:
+    if result.count == 0:
         return ((Italic(texts.NO_TEXT),),)
-    return (quoted,)
+    intro = texts.plural(result.count, *texts.WRITTEN)
+    intro += _withheld(result.masked, result.withheld, notes)
+    quoted = _quotes((), result.recent)
+    if not quoted.texts:  # every text hidden or withheld
+        return ((Italic(f"{intro}."),),)
+    more = result.count - result.masked - result.withheld > len(quoted.texts)
+    return (Quotes((Italic(intro + (texts.MOST_RECENT if more else " :")),), quoted.texts),)
+
+
+def _withheld(masked: int, withheld: int, notes: _Notes) -> str:
+    """The texts counted but never quoted: " (1 masquée, 2 retirées)", "" if none."""
+    parts = []
+    if masked:
+        parts.append(texts.plural(masked, *texts.MASKED))
+    if withheld:
+        parts.append(texts.plural(withheld, *texts.WITHHELD))
+    if not parts:
+        return ""
+    notes.withheld = True
+    return f" ({', '.join(parts)})"
 
 
 def _row_line(

@@ -134,6 +134,10 @@ class ChoiceResult:
     hidden: frozenset[ChoiceCount] = frozenset()
     threshold: int = 0
     multiple: bool = False  # several answers possible: the shares add up to more than 100 %
+    # "Autre" texts never quoted: hidden by moderation, flagged by safeguarding (said only
+    # when `other_count` is shown).
+    other_masked: int = 0
+    other_withheld: int = 0
     total_answered: int | None = None  # since the opening, with the rows' running totals
 
     def cell(self, name: ChoiceCount) -> Cell:
@@ -151,6 +155,8 @@ class TextResult:
     theme: str | None
     count: int
     recent: list[str]  # most recent first
+    masked: int = 0  # texts among `count` never quoted: hidden by moderation,
+    withheld: int = 0  # and flagged by safeguarding
 
 
 @dataclass(frozen=True)

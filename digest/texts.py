@@ -67,8 +67,16 @@ RUNNING_NOTE = "« en tout » : depuis l'ouverture de la consultation ({day})."
 SINCE_OPENING = "Depuis l'ouverture ({day})"
 RUNNING_STARTED = ("{n} parcours commencé", "{n} parcours commencés")
 RUNNING_COMPLETED = ("{n} terminé", "{n} terminés")
-OTHER_TEXTS = "Précisions « Autre » : {count}, les plus récentes :"
-FREE_TEXTS = "{count} réponse(s) écrite(s), les plus récentes :"
+OTHER_TEXTS = "Précisions « Autre » : {count}"
+WRITTEN = ("{n} réponse écrite", "{n} réponses écrites")
+MOST_RECENT = ", les plus récentes :"
+# Texts counted but never quoted: hidden by staff (moderation), withheld (safeguarding).
+MASKED = ("{n} masquée", "{n} masquées")
+WITHHELD = ("{n} retirée", "{n} retirées")
+WITHHELD_NOTE = (
+    "« masquée » : texte masqué par la modération ; « retirée » : texte d'un signalement, "
+    "jamais cité."
+)
 NO_TEXT = "Aucune réponse écrite."
 FAVOURITE = "♥"
 FAVOURITE_NOTE = "♥ : coup de cœur de l'atelier."

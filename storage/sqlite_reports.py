@@ -178,6 +178,30 @@ _RECENT_TEXTS: Final = f"""
     WHERE ranked.rank <= :limit
     ORDER BY ranked.step_id, ranked.rank
 """  # noqa: S608
+# Per step, the texts given in the period (as `_ANSWER_COUNTS` counts them) that digests do
+# not quote: hidden by staff (moderation), and flagged (safeguarding; a text both is counted
+# as flagged). Both are few: read from the flags and the `answers_hidden` index first.
+_WITHHELD_TEXTS: Final = """
+    WITH withheld AS (
+        SELECT session_id, step_id, max(flagged) AS flagged FROM (
+            SELECT session_id, step_id, 1 AS flagged FROM flags
+            WHERE consultation_id = :consultation AND session_id IS NOT NULL
+              AND step_id IS NOT NULL
+            UNION ALL
+            SELECT session_id, step_id, 0 FROM answers WHERE hidden_at IS NOT NULL
+        )
+        GROUP BY session_id, step_id
+    )
+    SELECT facts.step_id, sum(1 - withheld.flagged), sum(withheld.flagged)
+    FROM withheld
+    JOIN answer_facts AS facts
+      ON facts.session_id = withheld.session_id AND facts.step_id = withheld.step_id
+    JOIN sessions ON sessions.id = facts.session_id
+    WHERE facts.has_text = 1 AND facts.updated_at >= :start AND facts.updated_at < :end
+      AND sessions.consultation_id = :consultation
+      AND sessions.updated_at >= :start AND sessions.created_at < :end
+    GROUP BY facts.step_id
+"""
 # Flagged messages per channel of their session ("" for a message without one: a stray text
 # typed to the bot). A message is its session, step and time, as `flag_counts` counts them.
 _FLAGGED_BY_CHANNEL: Final = """
@@ -297,6 +321,14 @@ class ReportsSqlite(StoreParts):
             SlotCount(parse_stamp(f"{hour}:{quarter * 15:02d}:00+00:00"), sessions)
             for hour, quarter, sessions in rows
         ]
+
+    async def withheld_texts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, tuple[int, int]]:
+        """Per step, the texts given in the period that digests never quote: (hidden by
+        moderation, flagged by safeguarding)."""
+        rows = await self._report(_WITHHELD_TEXTS, _window(consultation_id, start, end))
+        return {step_id: (hidden, flagged) for step_id, hidden, flagged in rows}
 
     async def flagged_by_channel(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime

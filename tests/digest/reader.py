@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from digest import texts
 from digest.aggregate import BREAKDOWN_TITLES, CROSSTAB_TITLE, NO_ANSWER_LABEL
@@ -35,7 +37,7 @@ _ANSWERED = re.compile(
     r"(?: · plusieurs réponses possibles)?$"
 )
 _FREE = re.compile(r"^(.+?) réponses?(?:\(s\))? écrites?(?:\(s\))?")
-_OTHER = re.compile(r"^Précisions « Autre » : (.+), les plus récentes")
+_OTHER = re.compile(r"^Précisions « Autre » : (n\.c\.|< \d+|[\d\u202f]+)")
 _TREND = re.compile(r"^ (▲ \+|▼ -)(.+)$")
 ROUNDS = 500
 
@@ -153,11 +155,17 @@ def _label(line: Line) -> str:
 
 
 def _rows(section: Section) -> list[Line]:
+    return _rows_of(section.blocks)
+
+
+def _rows_of(blocks: Sequence[object]) -> list[Line]:
     return [
-        block
-        for block in section.blocks
-        if isinstance(block, tuple) and any(isinstance(run, Bold) for run in block)
+        block for block in blocks if _is_line(block) and any(isinstance(run, Bold) for run in block)
     ]
+
+
+def _is_line(block: object) -> TypeGuard[Line]:
+    return isinstance(block, tuple)
 
 
 def read(digest: Digest, consultation: Consultation) -> Reading:
@@ -314,12 +322,17 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
         if axis is not None and line_figure is not None:
             missing = reading.group(f"sans « {step.id} »", started, [line_figure])
             reading.add(axis[NO_ANSWER_LABEL], [skipped, missing])
+        # The "Autre" texts: with their quotes, or a line alone when none may be quoted.
         quotes = next((block for block in section.blocks if isinstance(block, Quotes)), None)
-        if quotes is not None:
-            shown = _match(_OTHER, _italic(quotes.intro))
+        intros = [quotes.intro] if quotes is not None else []
+        intros += [block for block in section.blocks if _is_line(block) and not _rows_of([block])]
+        other = next((line for line in intros if _OTHER.match(_italic(line))), None)
+        if other is not None:
+            shown = _match(_OTHER, _italic(other))
             precise = reading.figure(f"précisions « {step.id} »", shown)
             check_shown(f"précisions « {step.id} »", shown)
-            _check_quotes(reading, step.id, shown, quotes)
+            if quotes is not None:
+                _check_quotes(reading, step.id, shown, quotes)
             reading.group(f"« Autre » sans précision « {step.id} »", options["Autre"], [precise])
     return reading
 
