@@ -5,8 +5,10 @@ more memory than a few: the CSV is written line by line, the XLSX with xlsxwrite
 `constant_memory` mode (each row is flushed to a temporary file once the next one starts).
 
 Nothing identifies a resident: the participant column is the pseudonymous integer id from
-storage (storage holds no Telegram id). Every text cell that a spreadsheet could read as a
-formula is neutralised with a leading apostrophe, in both formats (see `neutralise`).
+storage (storage holds no Telegram id). In the CSV, every text cell that a spreadsheet could
+read as a formula is neutralised with a leading apostrophe (see `neutralise`). The XLSX
+keeps residents' words as they wrote them: its cells are typed strings, never evaluated, and
+those that look like a formula are marked "quote prefix", so editing one keeps it a text.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import csv
 import datetime as dt
 import os
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,13 +82,22 @@ def headers(consultation: Consultation) -> list[str]:
     return [*LEADING, *(column.header for column in columns(consultation))]
 
 
-def neutralise(value: str) -> str:
-    """`value` with a leading apostrophe if a spreadsheet would evaluate it as a formula.
+def formula_like(value: str) -> bool:
+    """Whether a spreadsheet reading `value` as typed input would evaluate it as a formula.
 
     Leading spaces are looked through: some applications trim them before deciding.
     """
-    if value.startswith(FORMULA_STARTS) or value.lstrip().startswith(FORMULA_STARTS):
-        return "'" + value
+    return value.startswith(FORMULA_STARTS) or value.lstrip().startswith(FORMULA_STARTS)
+
+
+def neutralise(value: str) -> str:
+    """`value` with a leading apostrophe if a spreadsheet would evaluate it as a formula
+    (CSV: every cell is read as typed input)."""
+    return "'" + value if formula_like(value) else value
+
+
+def _as_is(value: str) -> str:
+    """A text kept as it is (XLSX: a typed string cell is never evaluated)."""
     return value
 
 
@@ -98,9 +109,13 @@ def local_iso(moment: dt.datetime | None, zone: ZoneInfo) -> str:
 
 
 class _Cells:
-    """Turns answers into neutralised cell values, each step's labels looked up once."""
+    """Turns answers into cell values (texts passed through `guard`), each step's labels
+    looked up once."""
 
-    def __init__(self, consultation: Consultation) -> None:
+    def __init__(
+        self, consultation: Consultation, guard: Callable[[str], str] = neutralise
+    ) -> None:
+        self.guard = guard
         self.columns = columns(consultation)
         self.labels: dict[str, dict[str, str]] = {}
         for step in consultation.questions():
@@ -123,11 +138,11 @@ class _Cells:
                 values.append(None)
             elif column.other:
                 picked = OTHER_CODE in answer.choices and not answer.skipped
-                values.append(neutralise(answer.text) if picked and answer.text else None)
+                values.append(self.guard(answer.text) if picked and answer.text else None)
             elif answer.skipped:
                 values.append(texts.SKIPPED)
             elif answer.text is not None and isinstance(column.step, TextStep):
-                values.append(neutralise(answer.text))
+                values.append(self.guard(answer.text))
             else:
                 key = (column.step.id, tuple(answer.choices))
                 if key not in self.cache:
@@ -141,10 +156,10 @@ class _Cells:
             try:
                 return int(choices[0])
             except ValueError:
-                return neutralise(choices[0])
+                return self.guard(choices[0])
         labels = self.labels.get(step.id, {})
         # A code no longer in the consultation (an option removed later) is shown as is.
-        return neutralise(CHOICE_SEPARATOR.join(labels.get(code, code) for code in choices)) or None
+        return self.guard(CHOICE_SEPARATOR.join(labels.get(code, code) for code in choices)) or None
 
 
 def _leading(session: ExportedSession) -> tuple[int, int, str, str]:
@@ -283,8 +298,10 @@ async def write_xlsx(
 
     Sheet "réponses": a frozen header row of step ids, one row per session; sheet
     "questions": what each column holds. Every text is written with `write_string` (never
-    `write`, which turns "=..." into a formula) and neutralised like the CSV. Times are the
-    wall-clock time of `timezone` (spreadsheets have no zones): the questions sheet says which.
+    `write`, which turns "=..." into a formula), as it is: a string cell is never evaluated,
+    and one that looks like a formula is marked "quote prefix" (no apostrophe shown, and it
+    stays a text when edited). Times are the wall-clock time of `timezone` (spreadsheets have
+    no zones): the questions sheet says which.
     """
     zone = ZoneInfo(timezone)
     target = Path(path)
@@ -313,6 +330,8 @@ async def _fill_workbook(
 ) -> int:
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1})
     when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    # Excel's own mark for a text typed with a leading "'": shown without it, kept a text.
+    quoted = workbook.add_format({"quote_prefix": True})
     sheet = workbook.add_worksheet(texts.SHEET_ANSWERS)
     step_columns = columns(consultation)
     _describe(workbook.add_worksheet(texts.SHEET_QUESTIONS), bold, step_columns, zone.key)
@@ -324,8 +343,8 @@ async def _fill_workbook(
         wide = isinstance(column.step, TextStep) or column.other
         sheet.set_column(index, index, 40 if wide else 24)
     for index, header in enumerate(headers(consultation)):
-        sheet.write_string(0, index, neutralise(header), bold)
-    cells = _Cells(consultation)
+        sheet.write_string(0, index, header, bold)
+    cells = _Cells(consultation, _as_is)
     row = 0
     async for session in _sessions(rows, consultation):
         row += 1
@@ -334,8 +353,8 @@ async def _fill_workbook(
         session_id, participant, channel, status = _leading(session)
         sheet.write_number(row, 0, session_id)
         sheet.write_number(row, 1, participant)
-        sheet.write_string(row, 2, neutralise(channel))
-        sheet.write_string(row, 3, neutralise(status))
+        sheet.write_string(row, 2, channel)
+        sheet.write_string(row, 3, status)
         sheet.write_datetime(row, 4, _naive_local(session.created_at, zone), when)
         if session.completed_at is not None:
             sheet.write_datetime(row, 5, _naive_local(session.completed_at, zone), when)
@@ -343,7 +362,7 @@ async def _fill_workbook(
             if isinstance(value, int):
                 sheet.write_number(row, index, value)
             elif value:
-                sheet.write_string(row, index, value)
+                _write_text(sheet, row, index, value, quoted)
     sheet.autofilter(0, 0, max(row, 1), len(LEADING) + len(step_columns) - 1)
     return row
 
@@ -384,7 +403,15 @@ def _describe(sheet: Any, bold: Any, step_columns: list[Column], timezone: str) 
         )
     for row, line in enumerate(lines, start=1):
         for index, value in enumerate(line):
-            sheet.write_string(row, index, neutralise(value))
+            sheet.write_string(row, index, value)
+
+
+def _write_text(sheet: Any, row: int, column: int, value: str, quoted: Any) -> None:
+    """A text cell as written: a string, marked "quote prefix" if it looks like a formula."""
+    if formula_like(value):
+        sheet.write_string(row, column, value, quoted)
+    else:
+        sheet.write_string(row, column, value)
 
 
 def _naive_local(moment: dt.datetime, zone: ZoneInfo) -> dt.datetime:

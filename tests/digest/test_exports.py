@@ -233,11 +233,12 @@ class TestXlsx:
         assert first["note"] == 4  # a number staff can average
         assert first["local"] == "Oui" and first["suivi"] == "Non"
         second = dict(zip(rows[0], rows[2], strict=True))
-        assert second["age"] == "Autre" and second["age_autre"] == "'=1+1"
+        # Residents' words as written: no apostrophe in a typed string cell.
+        assert second["age"] == "Autre" and second["age_autre"] == "=1+1"
         assert second["publics"] == "(passée)" and second["completed_at"] is None
-        assert second["idee"] == "'@SUM(A1)"
+        assert second["idee"] == "@SUM(A1)"
         fifth = dict(zip(rows[0], rows[4], strict=True))
-        assert fifth["idee"] == "'+33 6"
+        assert fifth["idee"] == "+33 6"
 
     async def test_formula_injection_is_neutralised(self, consultation, tmp_path):
         rows = [
@@ -255,10 +256,20 @@ class TestXlsx:
         header = [cell.value for cell in sheet[1]]
         for line, text in zip(sheet.iter_rows(min_row=2), INJECTIONS, strict=True):
             cells = dict(zip(header, line, strict=True))
-            assert cells["idee"].data_type == "s"
-            # XLSX stores a carriage return as "_x000D_" (openpyxl does not decode it).
-            values = {cells[key].value.replace("_x000D_", "\r") for key in ("idee", "age_autre")}
-            assert values == {"'" + text}
+            for key in ("idee", "age_autre"):
+                # A string cell, kept as written (no "'" shown), and marked "quote prefix":
+                # Excel neither evaluates it nor turns it into a formula when it is edited.
+                assert cells[key].data_type == "s"
+                assert cells[key].quotePrefix
+                # XLSX stores a carriage return as "_x000D_" (openpyxl does not decode it).
+                assert cells[key].value.replace("_x000D_", "\r") == text
+
+    async def test_plain_texts_are_plain_cells(self, consultation, tmp_path):
+        rows = [session(1, 1, {"idee": Answer(text="Un jardin"), "age": Answer(choices=["jeune"])})]
+        path = tmp_path / "export.xlsx"
+        await write_xlsx(rows, consultation, path)
+        line = dict(zip(EXPECTED_HEADERS, load_workbook(path)["réponses"][2], strict=True))
+        assert line["idee"].value == "Un jardin" and not line["idee"].quotePrefix
 
     async def test_the_questions_sheet_explains_the_columns(self, consultation, tmp_path):
         path = tmp_path / "export.xlsx"
