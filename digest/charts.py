@@ -3,8 +3,9 @@
 Drawn with matplotlib on an explicit Agg canvas (`FigureCanvasAgg`), never through pyplot: no
 display is needed, no global figure registry grows in a long-running bot, and charts can be
 drawn from a worker thread. Sizes are fixed per kind of chart (never "tight" bounding boxes),
-so the same digest always gives images of the same size, and a suppressed cell is drawn at
-the threshold with a hatch and the label "< 5": its true value never reaches the image.
+so the same digest always gives images of the same size, and a suppressed cell is drawn as
+its label alone, "< 5" in grey where its bar would start: no bar, which would read as a
+count, and its true value never reaches the image.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ BARS_AXES_HEIGHT = 0.74  # of the figure; the titles take the rest
 BAR_COLOUR = "#1f5fa8"
 FUNNEL_COLOUR = "#2a7f62"
 DAYS_COLOUR = "#b4572e"
-SUPPRESSED_FACE = "#e6e6e6"
+SUPPRESSED_TEXT = "#666666"  # the label of a hidden count, drawn without a bar
 FONT_FAMILY = "DejaVu Sans"  # shipped with matplotlib: the same glyphs on every machine
 
 
@@ -156,9 +157,13 @@ def ranked(rows: Sequence[Row]) -> list[Row]:
 def _question_chart(choice: ChoiceResult, subtitle: str) -> Figure:
     rows = ranked(choice.rows)[:MAX_BARS]
     labels = [f"{texts.FAVOURITE} {row.label}" if row.favourite else row.label for row in rows]
-    note = texts.CHART_ANSWERS.format(n=count(choice.cell("answered")))
+    answered = choice.cell("answered")
+    if answered.suppressed:
+        note = texts.ANSWERS[1].format(n=count(answered))
+    else:
+        note = texts.plural(answered.value, *texts.ANSWERS)
     if len(choice.rows) > MAX_BARS:
-        note += f" · {len(choice.rows) - MAX_BARS} option(s) non montrée(s)"
+        note += " · " + texts.plural(len(choice.rows) - MAX_BARS, *texts.CHART_NOT_SHOWN)
     return _bar_chart(
         choice.question, f"{subtitle}\n{note}", labels, [row.count for row in rows], BAR_COLOUR
     )
@@ -187,7 +192,7 @@ def _bar_chart(
     colour: str,
     bases: Sequence[int | None] = (),
 ) -> Figure:
-    """Horizontal bars, first row on top; suppressed cells hatched at their threshold.
+    """Horizontal bars, first row on top; a suppressed cell is its label alone.
 
     `bases`, per bar: of how many it counts when not of all (a funnel step that some
     channels never ask), drawn as an empty outline the bar fills part of, labelled "n sur N".
@@ -196,18 +201,15 @@ def _bar_chart(
     FigureCanvasAgg(figure)
     _titles(figure, title, subtitle)
     axes = figure.add_axes((0.44, 0.04, 0.46, BARS_AXES_HEIGHT))
-    # The length of a suppressed bar is its threshold: the real count never reaches the image.
-    lengths = [cell.threshold if cell.suppressed else cell.value for cell in cells]
+    # A suppressed cell has no bar: any length would read as a count (and its real value
+    # never reaches the image).
+    lengths = [0 if cell.suppressed else cell.value for cell in cells]
     positions = list(range(len(cells)))
     outlines = list(bases) or [None] * len(cells)
     for position, base in zip(positions, outlines, strict=True):
         if base is not None:
             axes.barh(position, base, height=0.7, fill=False, edgecolor=colour, linestyle="--")
-    bars = axes.barh(positions, lengths, height=0.7, color=colour, edgecolor=colour)
-    for bar, cell in zip(bars, cells, strict=True):
-        if cell.suppressed:
-            bar.set_facecolor(SUPPRESSED_FACE)
-            bar.set_hatch("//")
+    axes.barh(positions, lengths, height=0.7, color=colour, edgecolor=colour)
     ends = [max(length, base or 0) for length, base in zip(lengths, outlines, strict=True)]
     longest = max(ends, default=0) or 1
     for position, end, cell, base in zip(positions, ends, cells, outlines, strict=True):
@@ -220,7 +222,8 @@ def _bar_chart(
             _safe(label),
             va="center",
             fontsize=TEXT_SIZE,
-            fontweight="bold",
+            fontweight="normal" if cell.suppressed else "bold",
+            color=SUPPRESSED_TEXT if cell.suppressed else "black",
         )
     axes.set_xlim(0, longest * 1.25)
     axes.set_ylim(len(cells) - 0.5, -0.5)  # rank 1 on top
@@ -241,13 +244,19 @@ def _days_chart(digest: Digest, subtitle: str) -> Figure:
     days = digest.days
     positions = list(range(len(days)))
     cells = [day.sessions for day in days]
-    lengths = [cell.threshold if cell.suppressed else cell.value for cell in cells]
-    bars = axes.bar(positions, lengths, width=0.8, color=DAYS_COLOUR, edgecolor=DAYS_COLOUR)
-    for bar, position, length, cell in zip(bars, positions, lengths, cells, strict=True):
+    lengths = [0 if cell.suppressed else cell.value for cell in cells]  # as in `_bar_chart`
+    axes.bar(positions, lengths, width=0.8, color=DAYS_COLOUR, edgecolor=DAYS_COLOUR)
+    for position, cell in zip(positions, cells, strict=True):
         if cell.suppressed:
-            bar.set_facecolor(SUPPRESSED_FACE)
-            bar.set_hatch("//")
-            axes.text(position, length, count(cell), ha="center", va="bottom", fontsize=SMALL_SIZE)
+            axes.text(
+                position,
+                0,
+                count(cell),
+                ha="center",
+                va="bottom",
+                fontsize=SMALL_SIZE,
+                color=SUPPRESSED_TEXT,
+            )
     every = max(1, -(-len(days) // 10))  # at most about ten date labels
     shown = positions[::every]
     axes.set_xticks(shown, [f"{days[i].day:%d/%m}" for i in shown])

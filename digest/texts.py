@@ -86,7 +86,7 @@ SECONDARY_NOTE = "« n.c. » : non communiqué, pour qu'un petit groupe ne puiss
 CHART_FUNNEL = "Où les gens s'arrêtent (parcours ayant atteint chaque question)"
 CHART_FUNNEL_ASKED = "En pointillé : les parcours à qui la question est posée."
 CHART_DAYS = "Parcours commencés par jour"
-CHART_ANSWERS = "{n} réponse(s)"
+CHART_NOT_SHOWN = ("{n} option non montrée", "{n} options non montrées")
 CHART_SESSIONS = "Parcours"
 
 # Exports: the leading columns and the French words for values staff read in a spreadsheet.
