@@ -89,6 +89,8 @@ class _Notes:
 def layout(digest: Digest) -> list[Section]:
     """The sections of a digest, in reading order."""
     notes = _Notes()
+    if _empty(digest):  # a question list of zeros would say nothing more, at length
+        return [_header(digest), _nothing(digest), *_flags(digest)]
     plans = {(item.kind, item.step_id): item for item in plan(digest)}
     sections = [_header(digest), _participation(digest), *_flags(digest)]
     sections += _days(digest, notes, plans.get(("days", None)))
@@ -153,16 +155,37 @@ def _participation(digest: Digest) -> Section:
     if now.sessions_started > 0:
         rate = round(100 * now.completed / now.sessions_started)
         lines.append((f"{texts.COMPLETION_RATE} : ", Bold(texts.percent(rate))))
-    since = digest.since_opening
-    if since is not None and digest.opened is not None:
-        started = texts.plural(since.sessions_started, *texts.RUNNING_STARTED)
-        completed = texts.plural(since.completed, *texts.RUNNING_COMPLETED)
-        day = texts.local_day(digest.opened)
-        lines.append((f"📈 {texts.SINCE_OPENING.format(day=day)} : {started}, {completed}",))
+    lines += _since_opening(digest)
     lines.append((Italic(texts.TREND_NOTE),))
     if now.sessions_started == 0 and now.new_participants == 0:
         lines.insert(0, (Italic(texts.NOTHING_NEW),))
     return Section(texts.PARTICIPATION, tuple(lines))
+
+
+def _empty(digest: Digest) -> bool:
+    """Whether nobody took part in the period: no session started, none active."""
+    totals = digest.totals
+    return totals.sessions_started == totals.new_participants == digest.active == 0
+
+
+def _nothing(digest: Digest) -> Section:
+    """The participation of an empty period: that, the totals since the opening, and the
+    sessions given up (idle since before it) if any."""
+    lines: list[Line] = [(Italic(texts.NOTHING_NEW),), *_since_opening(digest)]
+    if digest.totals.abandoned:
+        lines.append(_total("⏸", texts.ABANDONED, digest, "abandoned"))
+    return Section(texts.PARTICIPATION, tuple(lines))
+
+
+def _since_opening(digest: Digest) -> list[Line]:
+    """ "📈 Depuis l'ouverture (lun. 02/11) : 120 parcours commencés, 80 terminés", if any."""
+    since = digest.since_opening
+    if since is None or digest.opened is None:
+        return []
+    started = texts.plural(since.sessions_started, *texts.RUNNING_STARTED)
+    completed = texts.plural(since.completed, *texts.RUNNING_COMPLETED)
+    day = texts.local_day(digest.opened)
+    return [(f"📈 {texts.SINCE_OPENING.format(day=day)} : {started}, {completed}",)]
 
 
 FLAG_LABELS = {

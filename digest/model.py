@@ -189,6 +189,7 @@ class Digest:
     # that a breakdown could cross), never quoted.
     flagged_messages: int = 0
     flags: dict[str, int] = field(default_factory=dict)
+    active: int = 0  # sessions with activity in the period: what breakdowns add up to
     # Since the consultation opened (`opened`, a local day) to the end of the period, when
     # the period starts later: the headline figures (the choice questions' rows carry their
     # own running totals).

@@ -15,8 +15,11 @@ from digest.texts import DEFAULT_TIMEZONE
 # Headings: what a delivery is and why it covers its period (the digest shows the dates).
 SCHEDULED = "📬 Synthèse programmée « {schedule} », depuis la précédente."
 SCHEDULED_FIRST = "📬 Synthèse programmée « {schedule} » : la première, sur un cycle."
-ON_DEMAND_SINCE_LAST = "📬 Synthèse à la demande, depuis la dernière synthèse envoyée ({last})."
-ON_DEMAND_WEEK = "📬 Synthèse à la demande : les 7 derniers jours (aucune synthèse envoyée)."
+# On demand: the real period, whatever it ends on (`parole digest --until` ends it a day).
+ON_DEMAND_SINCE_LAST = (
+    "📬 Synthèse à la demande, depuis la dernière synthèse envoyée ({last}) jusqu'au {end}."
+)
+ON_DEMAND_DAYS = "📬 Synthèse à la demande sur {days} jours, {period} (aucune synthèse envoyée)."
 CUSTOM = "📬 Synthèse {period}."
 SUBJECT = "Parole habitante — synthèse {period}"
 EXPORT_TITLE = "{title} — toutes les réponses ({fmt})"
@@ -64,10 +67,14 @@ def scheduled_heading(schedule: str, *, first: bool) -> str:
 def on_demand_heading(
     period: Period, last: dt.datetime | None, timezone: str = DEFAULT_TIMEZONE
 ) -> str:
-    """The heading of a digest asked for now: since the last one sent, or the last 7 days."""
+    """The heading of a digest asked for now: since the last one sent, or the 7 days before
+    its end, with the real period (an end chosen with --until is not now)."""
     if last is not None and period.start == last:
-        return ON_DEMAND_SINCE_LAST.format(last=when(last, timezone))
-    return ON_DEMAND_WEEK
+        return ON_DEMAND_SINCE_LAST.format(
+            last=when(last, timezone), end=when(period.end, timezone)
+        )
+    days = round((period.end - period.start) / dt.timedelta(days=1))
+    return ON_DEMAND_DAYS.format(days=days, period=period_text(period.start, period.end, timezone))
 
 
 def custom_heading(period: Period, timezone: str = DEFAULT_TIMEZONE) -> str:

@@ -68,7 +68,7 @@ def test_digest_out_writes_text_html_charts_and_exports(
     names = sorted(path.name for path in folder.iterdir())
     assert "digest.txt" in names and "digest.html" in names
     text = (folder / "digest.txt").read_text(encoding="utf-8")
-    assert "7 derniers jours" in text and "VIVRE ENSEMBLE" in text.upper()
+    assert "sur 7 jours, du" in text and "VIVRE ENSEMBLE" in text.upper()
     pngs = [name for name in names if name.endswith(".png")]
     assert pngs and all((folder / name).read_bytes().startswith(b"\x89PNG") for name in pngs)
     page = (folder / "digest.html").read_text(encoding="utf-8")

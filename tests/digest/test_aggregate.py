@@ -26,6 +26,8 @@ from digest.aggregate import (
     left_out,
 )
 from digest.model import Cell, ChoiceResult, Digest, Period, Row, Totals
+from digest.render import render_plain
+from digest.texts import local_day
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import (
     OTHER_CODE,
@@ -570,6 +572,38 @@ async def test_an_empty_period(tmp_path: Path) -> None:
     assert [day.sessions for day in built.days] == [Cell(0, False, MIN_GROUP)] * 7
     assert built.crosstab is not None
     assert all(not cell.suppressed for line in built.crosstab.cells for cell in line)
+
+
+async def test_an_empty_period_says_only_so(tmp_path: Path) -> None:
+    # Nothing at all: one line, not every question with its zeros.
+    async with SqliteStore(tmp_path / "empty.sqlite3") as store:
+        built = await build_digest(store, CONSULTATION, PERIOD)
+    plain = render_plain([built])
+    assert "Aucune participation sur la période." in plain
+    assert CONSULTATION.step("besoins").text.fr not in plain and "Par quartier" not in plain
+    assert "Depuis l'ouverture" not in plain  # nothing since either
+    assert len(plain.splitlines()) < 10
+
+
+async def test_an_empty_week_after_busy_ones_gives_the_totals_since_the_opening(
+    world: World, tmp_path: Path
+) -> None:
+    # The week after the generated data: nobody, but the running totals say where things are.
+    later = Period(PERIOD.end + dt.timedelta(days=14), PERIOD.end + dt.timedelta(days=21))
+    async with SqliteStore(tmp_path / "aggregate.sqlite3", synchronous="OFF") as store:
+        records = await generate(store)
+        built = await build_digest(store, CONSULTATION, later, abandon_after=IDLE)
+    opened = dt.datetime.combine(CONSULTATION.opens, dt.time(), tzinfo=ZONE)
+    since = expected_totals(records, Period(opened.astimezone(dt.UTC), later.end))
+    plain = render_plain([built])
+    participation = plain.split("\nParticipation\n", 1)[1].split("\n\n", 1)[0].splitlines()
+    assert participation[1:] == [
+        "Aucune participation sur la période.",
+        f"📈 Depuis l'ouverture ({local_day(CONSULTATION.opens)}) : "
+        f"{since.sessions_started} parcours commencés, {since.completed} terminés",
+    ]
+    assert "Où les gens s'arrêtent" not in plain and "Par quartier" not in plain
+    assert CONSULTATION.step("besoins").text.fr not in plain
 
 
 async def test_a_period_from_long_ago_lists_only_the_days_the_consultation_is_open(

@@ -167,7 +167,7 @@ async def test_digest_on_demand_sends_text_charts_and_exports(chat: StaffChat):
     await chat.deliver()
     messages = chat.api.messages(STAFF.id)
     texts = [m for m in messages if m.kind == "text"]
-    assert "7 derniers jours" in texts[0].text, "says which period and why"
+    assert "sur 7 jours, du" in texts[0].text, "says which period and why"
     assert all(m.parse_mode == "HTML" for m in texts)
     photos = uploads(messages, "photo")
     assert photos and all(p.content.startswith(b"\x89PNG") for p in photos)
