@@ -42,10 +42,10 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   consultation is open (plus any day with sessions), zeros included.
 - Suppression (digest.suppress, which states the rule): counts of sessions (the totals, days,
   funnel lines, a question's answers and skips, a free-text question's texts, per channel
-  and per relay) are public;
-  every other count, under `min_group_size` and above zero, is hidden, and so is whatever
-  would let staff work one out from the sums the digest's figures make. Under a hidden
-  small number of "Autre" texts, at most `min_group_size - 2` are quoted.
+  and per relay) are public; every other count, under `min_group_size` and above zero, is
+  hidden, and so is whatever would let staff work one out from the sums the digest's
+  figures make. Under a hidden small number of "Autre" texts, at most `min_group_size - 2`
+  are quoted.
 """
 
 from __future__ import annotations
@@ -531,11 +531,11 @@ def _funnel(
             continue
         # Counted without the channels that leave it out (they have no answer to it, but for
         # a session under way when it was left out).
-        above = funnel[-1]
-        before = counts.get(above.step_id, total) if above.step_id != CONSENT_ID else total
+        prior = None if funnel[-1].step_id == CONSENT_ID else funnel[-1].step_id
+        before = total if prior is None else counts.get(prior, 0)
         for channel in by_channel.values():
             figure -= channel.get(step.id, 0)
-            before -= channel.get(above.step_id if above.step_id != CONSENT_ID else None, 0)
+            before -= channel.get(prior, 0)  # None: the channel's sessions started
         asked = total - sum(channel.get(None, 0) for channel in by_channel.values())
         of = guard.public(asked)
         stage = _Stage(step.id, step.text.fr, guard.public(figure), of, before)
