@@ -54,8 +54,7 @@ from bot.relays import (
 )
 from bot.settings import Settings, StaffSettings
 from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, unpack
-from bot.telegram.render import html
-from bot.telegram.resident import answer_button, send_reply
+from bot.telegram.resident import answer_button, helplines_first, send_reply
 from bot.telegram.staff import StaffOnly
 from digest.dispatch import DigestStore
 from flows.events import Back, Skip
@@ -344,11 +343,10 @@ class RelayHandlers:
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
         lang = await self._lang(update)
-        if message.caption:
-            disclosed, helpline = self.entries.conversations.safeguard(message.caption, lang)
-            if helpline is not None:
-                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
-                await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
+        conversations = self.entries.conversations
+        disclosed = await helplines_first(chat, conversations, message.caption, lang)
+        if disclosed:
+            await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
         # As a resident is told: a caption is not an answer, the text alone is.
         guidance = "caption_not_kept" if message.caption else "unsupported_content"
         await chat.send_message(say_resident(guidance, lang))
@@ -364,11 +362,9 @@ class RelayHandlers:
         assert message is not None and chat is not None
         lang = await self._lang(update)
         text = message.text or message.caption
-        if text:
-            disclosed, helpline = self.entries.conversations.safeguard(text, lang)
-            if helpline is not None:
-                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
-                await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
+        disclosed = await helplines_first(chat, self.entries.conversations, text, lang)
+        if disclosed:
+            await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
         await chat.send_message(say_resident("edit_ignored", lang))
         raise ApplicationHandlerStop
 

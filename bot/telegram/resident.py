@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from telegram import CallbackQuery, MaybeInaccessibleMessage, Message, Update
+from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -24,6 +24,7 @@ from bot.telegram.render import html, keyboard, screen_html
 from bot.telegram.screenbot import ParoleBot
 from flows.events import Back, Show, Skip
 from flows.model import Lang, TextStep
+from flows.safeguarding import Category
 from flows.state import Phase
 from flows.texts import say
 from storage.base import Arrival, Participant
@@ -162,10 +163,8 @@ class ResidentHandlers:
         text = message.text
         key = f"tg:{update.update_id}"
         who, lang = await self._who(update, key)
-        disclosed, helpline = self.conversations.safeguard(text, lang)
-        if helpline is not None:
-            # Before anything else, and before any write that could fail.
-            await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+        # Before anything else, and before any write that could fail.
+        disclosed = await helplines_first(chat, self.conversations, text, lang)
         sent = message.date.timestamp()
         if len(text) > self.max_text_length:
             await self.conversations.record_flags(who, disclosed, key)
@@ -209,11 +208,8 @@ class ResidentHandlers:
         assert message is not None and chat is not None
         key = f"tg:{update.update_id}"
         who, lang = await self._who(update, key)
-        if message.caption:
-            disclosed, helpline = self.conversations.safeguard(message.caption, lang)
-            if helpline is not None:
-                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
-                await self.conversations.record_flags(who, disclosed, key)
+        disclosed = await helplines_first(chat, self.conversations, message.caption, lang)
+        await self.conversations.record_flags(who, disclosed, key)
         guidance = "caption_not_kept" if message.caption else "unsupported_content"
         await chat.send_message(say(guidance, lang))
 
@@ -229,11 +225,7 @@ class ResidentHandlers:
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
         _, lang = await self._who(update)
-        text = message.text or message.caption
-        if text:
-            _, helpline = self.conversations.safeguard(text, lang)
-            if helpline is not None:
-                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+        await helplines_first(chat, self.conversations, message.text or message.caption, lang)
         await chat.send_message(say("forwarded_refused", lang))
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -247,11 +239,8 @@ class ResidentHandlers:
         assert message is not None and chat is not None
         who, lang = await self._who(update)
         text = message.text or message.caption
-        if text:
-            disclosed, helpline = self.conversations.safeguard(text, lang)
-            if helpline is not None:
-                await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
-                await self.conversations.record_flags(who, disclosed, f"tg:{update.update_id}")
+        disclosed = await helplines_first(chat, self.conversations, text, lang)
+        await self.conversations.record_flags(who, disclosed, f"tg:{update.update_id}")
         await chat.send_message(say("edit_ignored", lang))
 
     async def back(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -286,6 +275,20 @@ class ResidentHandlers:
         assert update.effective_chat is not None
         link = f"https://t.me/{context.bot.username}"
         await update.effective_chat.send_message(say("group_chat", lang, link=link))
+
+
+async def helplines_first(
+    chat: Chat, conversations: Conversations, text: str | None, lang: Lang
+) -> frozenset[Category]:
+    """Safeguarding's check of a text someone sent (a message, a caption, an edit): the
+    helplines go out at once if it discloses something. The kinds found (none without text),
+    for the caller to count or not."""
+    if not text:
+        return frozenset()
+    disclosed, helpline = conversations.safeguard(text, lang)
+    if helpline is not None:
+        await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
+    return disclosed
 
 
 def register(
