@@ -76,11 +76,11 @@ def rate(totals: Totals) -> str:
     return f"{round(100 * totals.completed / totals.sessions_started)} %"
 
 
-def stats_table(stats: ConsultationStats, min_group: int = 0) -> str:
+def stats_table(stats: ConsultationStats) -> str:
     """A fixed-width table (for a monospace block) of one consultation's figures.
 
     Every figure is a count of sessions or participants, shown exactly whatever its size, as
-    in digests (`min_group` is no longer needed: kept for callers)."""
+    in digests."""
     windows = (stats.today, stats.week, stats.ever)
     rows: list[tuple[str, ...]] = [("", *notes.STATS_COLUMNS)]
     for field in ("new_participants", "sessions_started", "completed", "abandoned"):

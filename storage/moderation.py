@@ -1,20 +1,17 @@
 """The moderation side of storage: staff hide a resident's text from what staff and partners read.
 
 A hidden text stays stored and its answer still counts: digests leave it out of their quotes
-and exports print `HIDDEN_TEXT` in its place, while the resident's own access report still
-shows it (it is their data). A text flagged by safeguarding is never listed nor changed here:
-staff never read it. `ModerationStore` is implemented by `SqliteStore` (see
-`storage.sqlite_moderation`).
+and exports print `storage.sqlite_reports.WITHHELD_TEXT` in its place, while the resident's
+own access report still shows it (it is their data). A text flagged by safeguarding is never
+listed nor changed here: staff never read it. `ModerationStore` is implemented by
+`SqliteStore` (see `storage.sqlite_moderation`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Final, Protocol
-
-# What exports show instead of a hidden text (plain ASCII brackets, no quote: it is put in SQL).
-HIDDEN_TEXT: Final = "[texte masqué par la modération]"
+from typing import Protocol
 
 
 @dataclass(frozen=True)

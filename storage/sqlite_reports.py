@@ -38,7 +38,6 @@ _EXPORT_COLUMNS: Final = (
 # (moderation); the database keeps both. One mark for both: a row beside its quartier, age
 # and profile must not say that this resident disclosed violence.
 WITHHELD_TEXT: Final = "[texte retiré]"
-FLAGGED_TEXT: Final = WITHHELD_TEXT  # a flagged text's mark: the same as any other
 _EXPORTED_VALUE: Final = f"""
     CASE WHEN json_type(answers.value, '$.text') = 'text' AND (
         answers.hidden_at IS NOT NULL OR EXISTS (

@@ -272,7 +272,7 @@ class StaffHandlers:
         )
         blocks = [f"<b>{escape(notes.STATS_TITLE.format(now=notes.when(now, self.timezone)))}</b>"]
         for item in found:
-            table = stats_table(item, self.settings.digest.min_group_size)
+            table = stats_table(item)
             blocks.append(f"<b>{escape(item.title)}</b>\n<pre>{escape(table)}</pre>")
         await chat.send_message("\n\n".join(blocks), parse_mode=ParseMode.HTML)
 

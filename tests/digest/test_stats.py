@@ -21,7 +21,7 @@ def test_counts_of_sessions_are_shown_whatever_their_size():
     today = Totals(new_participants=2, sessions_started=2, completed=1, abandoned=0)
     week = Totals(new_participants=9, sessions_started=9, completed=3, abandoned=6)
     ever = Totals(new_participants=40, sessions_started=41, completed=30, abandoned=8)
-    table = stats_table(ConsultationStats("c", "C", today, week, ever), min_group=5)
+    table = stats_table(ConsultationStats("c", "C", today, week, ever))
     assert cells(table, "Participants") == ["2", "9", "40"]
     assert cells(table, "Commencés") == ["2", "9", "41"]
     assert cells(table, "Terminés") == ["1", "3", "30"]

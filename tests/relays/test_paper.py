@@ -15,7 +15,7 @@ from flows.loader import BUILTIN_DIR, load_consultation
 from flows.paper import Problem
 from flows.state import Answer
 from storage.sqlite import SqliteStore
-from storage.sqlite_reports import FLAGGED_TEXT
+from storage.sqlite_reports import WITHHELD_TEXT
 from tests.digest.residents import full_answers
 from tests.relays.world import CONSULTATIONS, small_consultation
 
@@ -309,7 +309,7 @@ def test_cli_import_flags_a_disclosure_as_a_typed_answer_is_flagged(
     command = ["--config", str(config), "export", "--format", "csv", "--out", str(export)]
     assert main(command) == 0
     exported = export.read_text(encoding="utf-8-sig")
-    assert "frappe" not in exported and FLAGGED_TEXT in exported
+    assert "frappe" not in exported and WITHHELD_TEXT in exported
     assert "Plus de bancs près de l'école" in exported
 
     capsys.readouterr()

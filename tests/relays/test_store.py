@@ -16,7 +16,7 @@ from storage.base import Channel, Status, Turn
 from storage.relays import ASSISTED_PREFIX, Invitation, RelayCounts
 from storage.sqlite import SqliteStore
 from storage.sqlite_common import stamp
-from storage.sqlite_reports import FLAGGED_TEXT
+from storage.sqlite_reports import WITHHELD_TEXT
 from tests.relays.world import Clock
 
 SECRET = "a-relay-test-secret-long-enough"
@@ -230,8 +230,8 @@ async def test_a_paper_disclosure_is_flagged_on_its_answer_like_a_typed_one(
     ]
     # Stored as written (the person may ask for their data), withheld from exports.
     exported = [s async for s in store.export("mini")]
-    assert exported[1].answers["precision"].text == FLAGGED_TEXT
-    assert exported[1].answers["publics"] == Answer(choices=["autre"], text=FLAGGED_TEXT)
+    assert exported[1].answers["precision"].text == WITHHELD_TEXT
+    assert exported[1].answers["publics"] == Answer(choices=["autre"], text=WITHHELD_TEXT)
 
 
 async def test_counts_this_week_and_in_total(relays: Relays, store: SqliteStore, clock: Clock):

@@ -23,7 +23,7 @@ from flows.safeguarding import Category, helplines
 from flows.texts import ERROR_MESSAGE, say
 from storage.base import Channel
 from storage.sqlite import SqliteStore
-from storage.sqlite_reports import FLAGGED_TEXT
+from storage.sqlite_reports import WITHHELD_TEXT
 from tests.fakebotapi import FakeUser
 from tests.telegram.harness import SECRET, Chat
 from tests.telegram.journey import to_leviers_text
@@ -104,7 +104,7 @@ async def test_exports_withhold_flagged_texts(chat: Chat, consultation: Consulta
     out = io.StringIO()
     await write_csv(chat.store.export(consultation.id), consultation, out, bom=False)
     assert "me frappe" not in out.getvalue()
-    assert FLAGGED_TEXT in out.getvalue()
+    assert WITHHELD_TEXT in out.getvalue()
     # The database keeps the answer as given; the resident sees it in /mesdonnees.
     await chat.send(ALICE, "/mesdonnees")
     document = chat.api.messages(ALICE.id)[-1]
