@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from flows.model import OTHER_CODE, ChoiceStepBase, Consultation, ScaleStep, TextStep, YesNoStep
 from flows.state import Answer, Phase, SessionState
-from storage.base import Channel, Status, Store, Turn
+from storage.base import Channel, Flag, Status, Store, Turn
 
 # A resident text that must come out escaped in HTML and neutralised in spreadsheets.
 TRICKY = '=HYPERLINK("x") <b>jardin</b> & bancs'
@@ -29,33 +30,52 @@ def full_answers(consultation: Consultation, number: int) -> dict[str, Answer]:
     return answers
 
 
+async def session_of(
+    store: Store,
+    consultation: Consultation,
+    number: int,
+    answers: dict[str, Answer],
+    now: dt.datetime,
+    *,
+    channel: Channel = Channel.TELEGRAM,
+    done: bool = True,
+    flags: Sequence[Flag] = (),
+) -> int:
+    """Resident `number`'s session with `answers`, all given at `now`: completed if `done`,
+    else still under way. Its id."""
+    who = await store.participant(f"resident-{number}", now)
+    state = SessionState(
+        consultation_id=consultation.id,
+        phase=Phase.DONE if done else Phase.QUESTION,
+        history=list(answers),
+        answers=answers,
+        position=len(answers) + 1,
+    )
+    return await store.commit(
+        Turn(
+            participant_id=who.id,
+            consultation_id=consultation.id,
+            channel=channel,
+            state=state,
+            status=Status.COMPLETED if done else Status.ACTIVE,
+            now=now,
+            saved=answers,
+            flags=flags,
+        )
+    )
+
+
 async def answered(
     store: Store, consultation: Consultation, count: int, first: dt.datetime
 ) -> list[int]:
     """`count` residents who each completed the consultation, an hour apart from `first`."""
-    sessions = []
-    for number in range(count):
-        now = first + dt.timedelta(hours=number)
-        who = await store.participant(f"resident-{number}", now)
-        answers = full_answers(consultation, number)
-        state = SessionState(
-            consultation_id=consultation.id,
-            phase=Phase.DONE,
-            history=list(answers),
-            answers=answers,
-            position=len(answers) + 1,
+    return [
+        await session_of(
+            store,
+            consultation,
+            number,
+            full_answers(consultation, number),
+            first + dt.timedelta(hours=number),
         )
-        sessions.append(
-            await store.commit(
-                Turn(
-                    participant_id=who.id,
-                    consultation_id=consultation.id,
-                    channel=Channel.TELEGRAM,
-                    state=state,
-                    status=Status.COMPLETED,
-                    now=now,
-                    saved=answers,
-                )
-            )
-        )
-    return sessions
+        for number in range(count)
+    ]

@@ -22,10 +22,11 @@ from digest.model import Digest, Period
 from digest.render import render_plain
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import OTHER_CODE, ChoiceStepBase, MultiStep, ScaleStep, TextStep, YesNoStep
-from flows.state import Answer, Phase, SessionState
-from storage.base import Channel, Status, Turn
+from flows.state import Answer
+from storage.base import Channel
 from storage.sqlite import SqliteStore
 from tests.digest.reader import read
+from tests.digest.residents import session_of
 
 CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne", "Nord"])
 QUESTIONS = CONSULTATION.questions()
@@ -62,26 +63,8 @@ async def commit(
 ) -> None:
     """One resident's session, answered at once, completed when every question is."""
     now = START + dt.timedelta(hours=hour)
-    who = await store.participant(f"resident-{number}", now)
     done = len(answers) == len(QUESTIONS)
-    state = SessionState(
-        consultation_id=CONSULTATION.id,
-        phase=Phase.DONE if done else Phase.QUESTION,
-        history=list(answers),
-        answers=answers,
-        position=len(answers) + 1,
-    )
-    await store.commit(
-        Turn(
-            participant_id=who.id,
-            consultation_id=CONSULTATION.id,
-            channel=channel,
-            state=state,
-            status=Status.COMPLETED if done else Status.ACTIVE,
-            now=now,
-            saved=answers,
-        )
-    )
+    await session_of(store, CONSULTATION, number, answers, now, channel=channel, done=done)
 
 
 def digest_of(sessions: Sequence[tuple[dict[str, Answer], Channel, int]], group: int) -> Digest:

@@ -18,9 +18,10 @@ from digest.layout import FLAGS_NOTE
 from digest.model import Period
 from digest.render import render_email_html, render_plain, render_telegram
 from flows.loader import BUILTIN_DIR, load_consultation
-from flows.state import Answer, Phase, SessionState
-from storage.base import Channel, Flag, Status, Turn
+from flows.state import Answer
+from storage.base import Channel, Flag
 from storage.sqlite import SqliteStore
+from tests.digest.residents import session_of
 
 CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
 START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
@@ -30,27 +31,13 @@ DISCLOSURE = "mon mari me frappe quand il boit"
 
 async def flagged(store: SqliteStore, number: int, channel: Channel) -> None:
     """A completed session of `channel` whose free text disclosed violence at home."""
-    now = START + dt.timedelta(hours=number + 1)
-    who = await store.participant(f"resident-{number}", now)
     answers = {
         "quartier": Answer(choices=["bourgogne"]),
         "freins_precision": Answer(text=DISCLOSURE),
     }
-    state = SessionState(
-        consultation_id=CONSULTATION.id, phase=Phase.DONE, history=list(answers), answers=answers
-    )
-    await store.commit(
-        Turn(
-            participant_id=who.id,
-            consultation_id=CONSULTATION.id,
-            channel=channel,
-            state=state,
-            status=Status.COMPLETED,
-            now=now,
-            saved=answers,
-            flags=[Flag("domestic", "freins_precision")],
-        )
-    )
+    now = START + dt.timedelta(hours=number + 1)
+    flags = [Flag("domestic", "freins_precision")]
+    await session_of(store, CONSULTATION, number, answers, now, channel=channel, flags=flags)
 
 
 async def plain_digest(tmp_path: Path, channels: list[Channel]) -> tuple[str, list[str]]:

@@ -17,9 +17,10 @@ from digest.model import Digest, Period
 from digest.render import render_plain
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import OTHER_CODE, ChoiceStepBase, ScaleStep, TextStep, YesNoStep
-from flows.state import Answer, Phase, SessionState
-from storage.base import Channel, Status, Turn
+from flows.state import Answer
+from storage.base import Channel
 from storage.sqlite import SqliteStore
+from tests.digest.residents import session_of
 
 CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
 START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
@@ -52,25 +53,8 @@ async def week(tmp_path: Path) -> Digest:
     async with SqliteStore(tmp_path / "parole.sqlite3") as store:
         for number, channel in enumerate(channels):
             now = START + dt.timedelta(hours=number + 1)
-            who = await store.participant(f"resident-{number}", now)
             answers = everything(channel)
-            state = SessionState(
-                consultation_id=CONSULTATION.id,
-                phase=Phase.DONE,
-                history=list(answers),
-                answers=answers,
-            )
-            await store.commit(
-                Turn(
-                    participant_id=who.id,
-                    consultation_id=CONSULTATION.id,
-                    channel=channel,
-                    state=state,
-                    status=Status.COMPLETED,
-                    now=now,
-                    saved=answers,
-                )
-            )
+            await session_of(store, CONSULTATION, number, answers, now, channel=channel)
         return await build_digest(store, CONSULTATION, PERIOD)
 
 

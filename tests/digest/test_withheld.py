@@ -12,9 +12,10 @@ from digest.render import render_plain
 from digest.texts import WITHHELD_NOTE
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import OTHER_CODE
-from flows.state import Answer, Phase, SessionState
-from storage.base import Channel, Flag, Status, Turn
+from flows.state import Answer
+from storage.base import Flag
 from storage.sqlite import SqliteStore
+from tests.digest.residents import session_of
 
 CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
 START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
@@ -36,25 +37,12 @@ async def week(
     async with SqliteStore(tmp_path / "parole.sqlite3") as store:
         for number, text in enumerate(texts):
             now = START + dt.timedelta(hours=number + 1)
-            who = await store.participant(f"resident-{number}", now)
             step = "profil" if other else STEP
             answer = Answer(choices=[OTHER_CODE], text=text) if other else Answer(text=text)
             answers = {"quartier": Answer(choices=["bourgogne"]), step: answer}
-            state = SessionState(
-                consultation_id=CONSULTATION.id, phase=Phase.QUESTION, answers=answers
-            )
             flags = [Flag("domestic", step)] if number in flagged else []
-            session = await store.commit(
-                Turn(
-                    participant_id=who.id,
-                    consultation_id=CONSULTATION.id,
-                    channel=Channel.TELEGRAM,
-                    state=state,
-                    status=Status.ACTIVE,
-                    now=now,
-                    saved=answers,
-                    flags=flags,
-                )
+            session = await session_of(
+                store, CONSULTATION, number, answers, now, done=False, flags=flags
             )
             if number in hidden:
                 assert await store.hide_text(session, step, now)
