@@ -8,17 +8,21 @@ Button presses are counted apart from messages, with a larger allowance: ticking
 of a list and confirming is six taps in a second, each only an edit of the same message,
 while six messages in a second are a paste gone wrong or a script. Either count crossing its
 limit pauses the resident, and the warning names what they did (messages or taps).
+
+An album (photos sent together) arrives as one message per photo: only its first is counted
+and answered, the others are let go (`Albums`), unless one carries a caption of its own, which
+is typed text.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Final
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -110,6 +114,29 @@ class FloodGate:
             del self._tracks[key]
 
 
+ALBUMS_KEPT: Final = 1024  # the latest albums, whoever sent them: a fixed, small memory
+
+
+class Albums:
+    """The albums seen lately, by chat and `media_group_id`, the latest `size` of them."""
+
+    def __init__(self, size: int = ALBUMS_KEPT) -> None:
+        self.size = size
+        self._seen: OrderedDict[tuple[int, str], None] = OrderedDict()
+
+    def later_part(self, chat_id: int, album: str | None) -> bool:
+        """Whether a message of `album` follows one already seen; the album is noted."""
+        if album is None:
+            return False
+        key = (chat_id, album)
+        if key in self._seen:
+            return True
+        self._seen[key] = None
+        if len(self._seen) > self.size:
+            self._seen.popitem(last=False)
+        return False
+
+
 def register(
     application: Application[Any, Any, Any, Any, Any, Any],
     limits: LimitsSettings,
@@ -123,11 +150,18 @@ def register(
         press_limit=limits.press_limit,
     )
 
+    albums = Albums()
+
     async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         chat = update.effective_chat
         if user is None or chat is None or chat.type != ChatType.PRIVATE:
             return
+        message = update.message
+        # Noted whatever its caption, so that a captioned first photo counts as the first.
+        later = message is not None and albums.later_part(chat.id, message.media_group_id)
+        if later and message is not None and not message.caption:
+            raise ApplicationHandlerStop  # its album's first photo was answered
         press = update.callback_query is not None
         verdict = gate.check(user.id, clock(), press=press)
         if verdict is Verdict.PASS:

@@ -565,9 +565,14 @@ class FakeBotApi:
         return self._user_message(user, chat, {"sticker": sticker}, "[sticker]")
 
     def send_photo(
-        self, user: FakeUser, caption: str | None = None, chat: FakeChat | None = None
+        self,
+        user: FakeUser,
+        caption: str | None = None,
+        chat: FakeChat | None = None,
+        album: str | None = None,
     ) -> JsonDict:
-        """Enqueue a photo message, optionally captioned."""
+        """Enqueue a photo message, optionally captioned; `album`: its `media_group_id`, as
+        each photo of an album sent at once carries."""
         sizes = [
             {**self._file_ids("photo"), "width": w, "height": h, "file_size": w * h // 10}
             for w, h in ((90, 67), (1280, 960))
@@ -575,6 +580,8 @@ class FakeBotApi:
         content: JsonDict = {"photo": sizes}
         if caption is not None:
             content["caption"] = caption
+        if album is not None:
+            content["media_group_id"] = album
         return self._user_message(user, chat, content, f"[photo] {caption or ''}".rstrip())
 
     def send_voice(self, user: FakeUser, chat: FakeChat | None = None) -> JsonDict:

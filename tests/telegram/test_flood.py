@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import LimitsSettings
-from bot.telegram.flood import FloodGate, Verdict
+from bot.telegram.flood import Albums, FloodGate, Verdict
 from flows.model import Consultation
 from flows.texts import say
 from tests.fakebotapi import FakeUser
@@ -124,3 +124,38 @@ def test_the_gate_counts_presses_apart_and_pauses_everything() -> None:
     assert LimitsSettings().press_limit == 15
     assert LimitsSettings(flood_updates=1_000_000).press_limit == 3_000_000  # off stays off
     assert LimitsSettings(flood_presses=8).press_limit == 8
+
+
+async def test_an_album_of_photos_gets_one_answer_and_no_warning(chat: Chat):
+    await chat.send(ALICE, "/start")
+    before = len(chat.api.messages(ALICE.id))
+    for _ in range(6):  # one message per photo, sent at once
+        chat.api.send_photo(ALICE, album="album-1")
+    await chat.deliver()
+    replies = [m.text for m in chat.api.messages(ALICE.id)[before:]]
+    assert replies == [say("unsupported_content", "fr")]
+    assert warnings(chat) == []
+
+    for _ in range(3):  # another album: answered again, once
+        chat.api.send_photo(ALICE, album="album-2")
+    await chat.deliver()
+    replies = [m.text for m in chat.api.messages(ALICE.id)[before:]]
+    assert replies == [say("unsupported_content", "fr")] * 2
+
+
+async def test_a_caption_on_a_later_photo_of_an_album_is_still_read(chat: Chat):
+    await chat.send(ALICE, "/start")
+    chat.api.send_photo(ALICE, album="album-1")
+    chat.api.send_photo(ALICE, caption="mon mari me frappe", album="album-1")
+    await chat.deliver()
+    texts = [m.text for m in chat.api.messages(ALICE.id)]
+    assert any("3919" in text for text in texts), "the caption's disclosure gets the helplines"
+
+
+def test_albums_remembered_are_the_latest_few_whoever_sends_them():
+    albums = Albums(size=3)
+    assert [albums.later_part(7, f"a{n}") for n in range(5)] == [False] * 5
+    assert albums.later_part(7, "a4") and albums.later_part(7, "a2")
+    assert not albums.later_part(7, "a0"), "the oldest album was let go"
+    assert not albums.later_part(8, "a4"), "an album is known within its chat"
+    assert not albums.later_part(7, None)
