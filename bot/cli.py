@@ -20,6 +20,7 @@ from typing import IO, TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from bot import bootstrap, heap, moderation_cli, news_cli, privacy_cli, relay_cli
 from bot.console import chat
@@ -154,10 +155,7 @@ def _parser() -> argparse.ArgumentParser:
 def _config_problem(path: Path | None, error: Exception) -> str:
     where = str(path or os.environ.get("PAROLE_CONFIG") or "configuration")
     if isinstance(error, ValidationError):
-        lines = [
-            f"{where}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
-        ]
-        return "\n".join(lines)
+        return "\n".join(_setting_problem(where, e) for e in error.errors())
     if isinstance(error, tomllib.TOMLDecodeError):
         return f"{where}: is not valid TOML: {error}"
     if isinstance(error, UnicodeDecodeError):
@@ -165,6 +163,20 @@ def _config_problem(path: Path | None, error: Exception) -> str:
     if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
         return f"{where}: cannot be read: {os_reason(error)}"
     return f"{where}: {error}"
+
+
+def _setting_problem(where: str, error: ErrorDetails) -> str:
+    """One refused setting: where it came from (the file, or the environment variable that
+    overrides it), its dotted key, and why, in plain words."""
+    loc = [str(part) for part in error["loc"]]
+    variable = "PAROLE_" + "__".join(loc).upper()
+    if any(name.upper() == variable for name in os.environ):
+        where = f"environment variable {variable}"
+    if error["type"] == "extra_forbidden":
+        reason = "unknown setting (a typo?)"
+    else:
+        reason = error["msg"].removeprefix("Value error, ")
+    return f"{where}: {'.'.join(loc)}: {reason}"
 
 
 @contextlib.contextmanager
