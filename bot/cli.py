@@ -26,6 +26,7 @@ from bot import bootstrap, heap, moderation_cli, news_cli, privacy_cli, relay_cl
 from bot.console import chat
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
+from digest.schedule import parse_when
 from flows.diagram import mermaid
 from flows.loader import BUILTIN_DIR, ConsultationError, not_utf8
 from flows.model import Consultation
@@ -547,28 +548,6 @@ def _write_failure(error: OSError, folder: Path) -> str:
     if error.filename is not None and Path(error.filename) != folder:
         reason += f" ({error.filename})"
     return f"{folder}: {reason}"
-
-
-def parse_when(text: str, timezone: str, *, end_of_day: bool = False) -> dt.datetime:
-    """A --since/--until value as an aware UTC datetime.
-
-    A date is local midnight (or the next midnight with `end_of_day`, so that --until DAY
-    includes the day); a date and time without an offset is local time.
-    """
-    zone = ZoneInfo(timezone)
-    try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            if end_of_day:
-                day += dt.timedelta(days=1)
-            moment = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-        else:
-            moment = dt.datetime.fromisoformat(text)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=zone)
-    except ValueError:
-        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD) or an ISO date and time") from None
-    return moment.astimezone(dt.UTC)
 
 
 def _send_problem(settings: Settings) -> str | None:

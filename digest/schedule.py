@@ -1,4 +1,5 @@
-"""Which period a scheduled digest covers, and whether one is due: pure decisions.
+"""Which period a scheduled digest covers, whether one is due, and the dates staff type for an
+on-demand one (`parole digest --since`, `/digest DATE`): pure decisions.
 
 A schedule fires at the times of a cron expression; the caller knows how to compute them
 (the bot layer asks APScheduler's trigger) and passes a `LatestFire` function. Nothing here
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from digest.model import Period
 
@@ -65,3 +67,25 @@ def on_demand_period(last_end: dt.datetime | None, now: dt.datetime, days: int =
 def _aware(value: dt.datetime, what: str) -> None:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{what} must be an aware datetime")
+
+
+def parse_when(text: str, timezone: str, *, end_of_day: bool = False) -> dt.datetime:
+    """A date staff typed (--since, --until, /digest DATE) as an aware UTC datetime.
+
+    A date is local midnight (or the next midnight with `end_of_day`, so that --until DAY
+    includes the day); a date and time without an offset is local time.
+    """
+    zone = ZoneInfo(timezone)
+    try:
+        if len(text) == 10:
+            day = dt.date.fromisoformat(text)
+            if end_of_day:
+                day += dt.timedelta(days=1)
+            moment = dt.datetime.combine(day, dt.time(), tzinfo=zone)
+        else:
+            moment = dt.datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD) or an ISO date and time") from None
+    return moment.astimezone(dt.UTC)

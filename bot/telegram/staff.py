@@ -37,7 +37,6 @@ from telegram.ext import (
     filters,
 )
 
-from bot.cli import parse_when
 from bot.conversation import Clock
 from bot.settings import Settings, StaffSettings
 from bot.telegram.callbacks import ButtonCallback, GuardedButtons
@@ -47,7 +46,7 @@ from digest.bundle import Attachment, Bundle, build_bundle, export_attachment
 from digest.charts import Chart
 from digest.dispatch import DigestStore
 from digest.model import Period
-from digest.schedule import on_demand_period
+from digest.schedule import on_demand_period, parse_when
 from digest.stats import consultation_stats, stats_table
 from flows.model import Consultation
 

@@ -14,8 +14,9 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from bot import bootstrap
-from bot.cli import main, parse_when
+from bot.cli import main
 from bot.settings import Settings
+from digest.schedule import parse_when
 from flows.loader import BUILTIN_DIR
 from storage.sqlite import SqliteStore
 from tests.digest.residents import answered
