@@ -383,6 +383,7 @@ async def build_digest(
         flagged_messages=sum(found.flags for found in flags if found.category == ""),
         flags={found.category: found.flags for found in flags if found.category},
         flagged_by_channel=flagged,
+        paper_sessions=by_channel.get(Channel.PAPER, {}).get(None, 0),
         active=sum(found.sessions for found in profiles),
         since_opening=_totals(running[0]) if running is not None else None,
         opened=consultation.opens if running is not None else None,

@@ -152,9 +152,12 @@ def _participation(digest: Digest) -> Section:
         _total("✅", texts.COMPLETED, digest, "completed"),
         _total("⏸", texts.ABANDONED, digest, "abandoned"),
     ]
-    if now.sessions_started > 0:
-        rate = round(100 * now.completed / now.sessions_started)
-        lines.append((f"{texts.COMPLETION_RATE} : ", Bold(texts.percent(rate))))
+    # Paper forms are complete by nature: counted, they would flatter the rate of the chat.
+    paper = digest.paper_sessions
+    if now.sessions_started > paper:
+        rate = round(100 * (now.completed - paper) / (now.sessions_started - paper))
+        label = texts.COMPLETION_RATE_NO_PAPER if paper else texts.COMPLETION_RATE
+        lines.append((f"{label} : ", Bold(texts.percent(rate))))
     lines += _since_opening(digest)
     lines.append((Italic(texts.TREND_NOTE),))
     if now.sessions_started == 0 and now.new_participants == 0:

@@ -198,3 +198,5 @@ class Digest:
     # The flagged messages per channel of their session ("" for none): whether the helplines
     # reached the person (chat), their relay (assisted entry) or nobody (paper form).
     flagged_by_channel: dict[str, int] = field(default_factory=dict)
+    # Paper forms imported in the period: always complete, so left out of the completion rate.
+    paper_sessions: int = 0

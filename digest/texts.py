@@ -41,6 +41,7 @@ SESSIONS_STARTED = "Parcours commencés"
 COMPLETED = "Parcours terminés"
 ABANDONED = "Parcours abandonnés"
 COMPLETION_RATE = "Taux de réponse complète"
+COMPLETION_RATE_NO_PAPER = "Taux de réponse complète (hors questionnaires papier)"
 TREND_NOTE = "Flèches : évolution par rapport à la période précédente de même durée."
 
 FUNNEL = "Où les gens s'arrêtent"

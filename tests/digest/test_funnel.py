@@ -15,6 +15,7 @@ from digest.aggregate import build_digest
 from digest.charts import figures
 from digest.model import Digest, Period
 from digest.render import render_plain
+from digest.texts import percent
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import OTHER_CODE, ChoiceStepBase, ScaleStep, TextStep, YesNoStep
 from flows.state import Answer
@@ -84,3 +85,24 @@ async def test_the_chart_outlines_the_sessions_asked(tmp_path: Path):
     filled = sorted(bar.get_width() for bar in bars if bar.get_fill())
     # The started are the longest bar; the follow-up step's bar is the chat sessions only.
     assert filled[0] == CHAT and filled[-1] == CHAT + PAPER + ASSISTED
+
+
+async def test_the_completion_rate_leaves_paper_forms_out(tmp_path: Path):
+    # Two residents finished in the chat, two stopped half-way; three paper forms, complete
+    # by nature, would make the rate 5 in 7.
+    sessions = [(Channel.TELEGRAM, True)] * 2 + [(Channel.TELEGRAM, False)] * 2
+    sessions += [(Channel.PAPER, True)] * 3
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        for number, (channel, done) in enumerate(sessions):
+            now = START + dt.timedelta(hours=number + 1)
+            answers = everything(channel)
+            if not done:
+                answers = dict(list(answers.items())[:3])
+            await session_of(store, CONSULTATION, number, answers, now, channel=channel, done=done)
+        digest = await build_digest(store, CONSULTATION, PERIOD)
+    chat_done = sum(1 for channel, done in sessions if channel is Channel.TELEGRAM and done)
+    chat_all = sum(1 for channel, _ in sessions if channel is Channel.TELEGRAM)
+    rate = percent(round(100 * chat_done / chat_all))
+    assert f"Taux de réponse complète (hors questionnaires papier) : {rate}" in render_plain(
+        [digest]
+    )
