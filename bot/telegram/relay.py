@@ -335,37 +335,32 @@ class RelayHandlers:
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice note… during an entry: what the bot can read, as for a
-        resident; a caption's disclosure gets the numbers to pass on and is counted with the
-        entry, not with the relay's own participation."""
-        relay = await self._relay(update)
-        if relay is None or await self.entries.under_way(relay) is None:
-            return
-        message, chat = update.effective_message, update.effective_chat
-        assert message is not None and chat is not None
-        lang = await self._lang(update)
-        conversations = self.entries.conversations
-        disclosed = await helplines_first(chat, conversations, message.caption, lang)
-        if disclosed:
-            await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
-        # As a resident is told: a caption is not an answer, the text alone is.
+        resident (a caption is not an answer, the text alone is)."""
+        message = update.effective_message
+        assert message is not None
         guidance = "caption_not_kept" if message.caption else "unsupported_content"
-        await chat.send_message(say_resident(guidance, lang))
-        raise ApplicationHandlerStop
+        await self._not_an_answer(update, message.caption, guidance)
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A message edited during an entry: never taken as an answer, as for a resident; a
-        disclosure in it gets the numbers to pass on and is counted with the entry."""
+        """A message edited during an entry: never taken as an answer, as for a resident."""
+        message = update.effective_message
+        assert message is not None
+        await self._not_an_answer(update, message.text or message.caption, "edit_ignored")
+
+    async def _not_an_answer(self, update: Update, text: str | None, guidance: str) -> None:
+        """Something sent during an entry that is not an answer: a disclosure in its `text`
+        gets the numbers to pass on and is counted with the entry, not with the relay's own
+        participation; the relay then reads the residents' `guidance`."""
         relay = await self._relay(update)
         if relay is None or await self.entries.under_way(relay) is None:
             return
-        message, chat = update.effective_message, update.effective_chat
-        assert message is not None and chat is not None
+        chat = update.effective_chat
+        assert chat is not None
         lang = await self._lang(update)
-        text = message.text or message.caption
         disclosed = await helplines_first(chat, self.entries.conversations, text, lang)
         if disclosed:
             await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
-        await chat.send_message(say_resident("edit_ignored", lang))
+        await chat.send_message(say_resident(guidance, lang))
         raise ApplicationHandlerStop
 
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
