@@ -57,7 +57,6 @@ import itertools
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from digest.model import (
@@ -123,32 +122,6 @@ LEFT_OUT_CHANNELS: tuple[str, ...] = (Channel.ASSISTED, Channel.PAPER)
 NO_RELAY_CODE = "_none"
 NO_RELAY_LABEL = "Sans relais"
 CROSSTAB_TITLE = "Quartier × lien avec le quartier"
-
-
-class DigestSource(ReportStore, Protocol):
-    """The queries a digest reads: `ReportStore`'s, and those the SQLite store adds for the
-    digest alone (storage/sqlite_reports.py)."""
-
-    async def steps_reached_by_channel(
-        self,
-        consultation_id: str,
-        start: dt.datetime,
-        end: dt.datetime,
-        channels: Sequence[str],
-    ) -> dict[str, dict[str | None, int]]:
-        """For each of `channels`, its sessions started in the period (key None) and, per
-        step, how many of them have an answer row for it."""
-
-    async def flagged_by_channel(
-        self, consultation_id: str, start: dt.datetime, end: dt.datetime
-    ) -> dict[str, int]:
-        """Messages flagged in the period per channel of their session ("": none)."""
-
-    async def withheld_texts(
-        self, consultation_id: str, start: dt.datetime, end: dt.datetime
-    ) -> dict[str, tuple[int, int]]:
-        """Per step, the texts given in the period that are never quoted: (hidden by
-        moderation, flagged by safeguarding)."""
 
 
 @dataclass(frozen=True)
@@ -242,7 +215,7 @@ class _Choice:
 
 
 async def build_digest(
-    source: DigestSource,
+    source: ReportStore,
     consultation: Consultation,
     period: Period,
     *,

@@ -20,14 +20,14 @@ from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from digest import notes
-from digest.aggregate import DigestSource, build_digest
+from digest.aggregate import build_digest
 from digest.charts import Chart, charts
 from digest.exports import export_csv, export_xlsx
 from digest.model import Digest, Period
 from digest.render import render_email_html, render_plain, render_telegram
 from digest.texts import DEFAULT_TIMEZONE
 from flows.model import Consultation
-from storage.base import Store
+from storage.base import ReportStore, Store
 
 CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -82,7 +82,7 @@ def content_id(chart: Chart) -> str:
     return f"{chart.name}@parole-habitante"
 
 
-class Source(DigestSource, Store, Protocol):
+class Source(ReportStore, Store, Protocol):
     """The storage a bundle reads: report queries for the digests, sessions for the exports."""
 
 

@@ -256,6 +256,27 @@ class ReportStore(Protocol):
     ) -> list[RelayReach]:
         """Sessions with activity (updated_at) in the period, per relay that has some."""
 
+    async def steps_reached_by_channel(
+        self,
+        consultation_id: str,
+        start: dt.datetime,
+        end: dt.datetime,
+        channels: Sequence[str],
+    ) -> dict[str, dict[str | None, int]]:
+        """For each of `channels`, its sessions started in the period (key None) and, per
+        step, how many of them have an answer row for it."""
+
+    async def flagged_by_channel(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, int]:
+        """Messages flagged in the period per channel of their session ("": none)."""
+
+    async def withheld_texts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> dict[str, tuple[int, int]]:
+        """Per step, the texts given in the period that are never quoted: (hidden by
+        moderation, flagged by safeguarding)."""
+
 
 class DuplicateUpdate(Exception):
     """The turn's `update_key` was already committed: the event was handled before."""
