@@ -138,7 +138,13 @@ def build_application(
     )
     relays, entries = relay.use_cases(settings, store, consultations, clock=clock)
     relay.register_staff(application, relays, settings.staff)
-    relay.register(application, relays, entries, conversations)
+    relay.register(
+        application,
+        relays,
+        entries,
+        conversations,
+        max_text_length=settings.limits.max_text_length,
+    )
     flood.register(application, settings.limits)
     privacy_handlers.register(application, privacy, clock=clock)
     news.register(application, privacy, settings.staff)

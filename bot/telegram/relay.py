@@ -24,8 +24,10 @@ from typing import Any, Final, Protocol
 from telegram import (
     BotCommand,
     BotCommandScopeChat,
+    Chat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     Update,
 )
 from telegram.constants import ChatType, ParseMode
@@ -54,7 +56,13 @@ from bot.relays import (
 )
 from bot.settings import Settings, StaffSettings
 from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, unpack
-from bot.telegram.resident import answer_button, helplines_first, send_reply
+from bot.telegram.resident import (
+    CappedTexts,
+    answer_button,
+    helplines_first,
+    refuse_forward,
+    send_reply,
+)
 from bot.telegram.staff import StaffOnly
 from digest.dispatch import DigestStore
 from flows.events import Back, Skip
@@ -150,10 +158,19 @@ def _button(label: str, *parts: str) -> InlineKeyboardButton:
 class RelayHandlers:
     """The relay's handlers, around the use cases."""
 
-    def __init__(self, relays: Relays, entries: Entries, residents: Conversations) -> None:
+    def __init__(
+        self,
+        relays: Relays,
+        entries: Entries,
+        residents: Conversations,
+        *,
+        max_text_length: int = 2000,
+    ) -> None:
         self.relays = relays
         self.entries = entries
         self.residents = residents
+        # The residents' limit on typed texts, and the rest of a long paste refused with it.
+        self.capped = CappedTexts(max_text_length)
 
     async def _lang(self, update: Update) -> Lang:
         user = update.effective_user
@@ -167,6 +184,16 @@ class RelayHandlers:
         if user is None:
             return None
         return await self.relays.relay_for(user.id)
+
+    async def _in_entry(self, update: Update) -> tuple[Relay, Message, Chat] | None:
+        """The sender's relay, the message and the chat, while an entry of theirs is under
+        way; None otherwise (the message is then the relay's own, for the residents' handlers)."""
+        relay = await self._relay(update)
+        if relay is None or await self.entries.under_way(relay) is None:
+            return None
+        message, chat = update.effective_message, update.effective_chat
+        assert message is not None and chat is not None
+        return relay, message, chat
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -336,32 +363,48 @@ class RelayHandlers:
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice note… during an entry: what the bot can read, as for a
         resident (a caption is not an answer, the text alone is)."""
-        message = update.effective_message
-        assert message is not None
+        found = await self._in_entry(update)
+        if found is None:
+            return
+        relay, message, chat = found
+        lang = await self._lang(update)
         guidance = "caption_not_kept" if message.caption else "unsupported_content"
-        await self._not_an_answer(update, message.caption, guidance)
+        said = say_resident(guidance, lang)
+        await self._not_an_answer(update, relay, chat, lang, message.caption, said)
+        raise ApplicationHandlerStop
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message edited during an entry: never taken as an answer, as for a resident."""
-        message = update.effective_message
-        assert message is not None
-        await self._not_an_answer(update, message.text or message.caption, "edit_ignored")
+        found = await self._in_entry(update)
+        if found is None:
+            return
+        relay, message, chat = found
+        lang = await self._lang(update)
+        text, said = message.text or message.caption, say_resident("edit_ignored", lang)
+        await self._not_an_answer(update, relay, chat, lang, text, said)
+        raise ApplicationHandlerStop
 
-    async def _not_an_answer(self, update: Update, text: str | None, guidance: str) -> None:
+    async def forwarded(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A forwarded message during an entry: refused as a resident's is, never the person's
+        answer; a disclosure in it gets the numbers to pass on, and no flag (someone else's
+        words)."""
+        found = await self._in_entry(update)
+        if found is None:
+            return  # the relay's own participation: the residents' handler refuses it
+        _, message, chat = found
+        await refuse_forward(chat, self.entries.conversations, message, await self._lang(update))
+        raise ApplicationHandlerStop
+
+    async def _not_an_answer(
+        self, update: Update, relay: Relay, chat: Chat, lang: Lang, text: str | None, why: str
+    ) -> None:
         """Something sent during an entry that is not an answer: a disclosure in its `text`
         gets the numbers to pass on and is counted with the entry, not with the relay's own
-        participation; the relay then reads the residents' `guidance`."""
-        relay = await self._relay(update)
-        if relay is None or await self.entries.under_way(relay) is None:
-            return
-        chat = update.effective_chat
-        assert chat is not None
-        lang = await self._lang(update)
+        participation; the relay then reads `why`."""
         disclosed = await helplines_first(chat, self.entries.conversations, text, lang)
         if disclosed:
             await self.entries.record_flags(relay, disclosed, f"tg:{update.update_id}")
-        await chat.send_message(say_resident(guidance, lang))
-        raise ApplicationHandlerStop
+        await chat.send_message(why)
 
     async def report(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/bilan: the relay's counts, this week and in total; never an answer."""
@@ -376,13 +419,21 @@ class RelayHandlers:
     # -- messages and buttons ---------------------------------------------------------------
 
     async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A typed message: the person's answer while an entry is under way."""
-        relay = await self._relay(update)
-        if relay is None or await self.entries.under_way(relay) is None:
+        """A typed message: the person's answer while an entry is under way.
+
+        As for a resident, a text over the size limit is refused, and so is the one sent right
+        after it (the rest of a long paste that Telegram split): neither is stored.
+        """
+        found = await self._in_entry(update)
+        if found is None:
             return
-        message = update.effective_message
-        assert message is not None and message.text is not None
+        relay, message, chat = found
+        assert message.text is not None
         lang = await self._lang(update)
+        refusal = self.capped.refusal(chat.id, message.text, message.date.timestamp(), lang)
+        if refusal is not None:
+            await self._not_an_answer(update, relay, chat, lang, message.text, refusal)
+            raise ApplicationHandlerStop
         reply = await self.entries.type_text(relay, lang, message.text, f"tg:{update.update_id}")
         await send_reply(self.entries.conversations, update, reply)
         await self._done(update, reply, lang)
@@ -577,7 +628,12 @@ class _MayBeRelay(filters.UpdateFilter):
 
 
 def register(
-    application: TelegramApp, relays: Relays, entries: Entries, residents: Conversations
+    application: TelegramApp,
+    relays: Relays,
+    entries: Entries,
+    residents: Conversations,
+    *,
+    max_text_length: int = 2000,
 ) -> None:
     """Add the relay handlers, in a group that runs before the residents'.
 
@@ -585,7 +641,7 @@ def register(
     handlers only see senders who may be relays, so a resident's typed answer or press does
     not wait for a relay check.
     """
-    h = RelayHandlers(relays, entries, residents)
+    h = RelayHandlers(relays, entries, residents, max_text_length=max_text_length)
     relay_only = PRIVATE & _MayBeRelay(relays)
     application.add_handlers(
         [
@@ -601,12 +657,10 @@ def register(
             CommandHandler(
                 ["mesdonnees", "mydata", "oubli", "forget"], h.own_data, filters=relay_only
             ),
-            # A forwarded message is not the person's answer: the residents' handler refuses
-            # it, and stores nothing anywhere.
-            MessageHandler(
-                relay_only & filters.TEXT & ~filters.COMMAND & ~filters.FORWARDED, h.text
-            ),
-            MessageHandler(relay_only & ~filters.TEXT & ~filters.FORWARDED, h.unsupported),
+            # First: a forwarded message is never the person's answer, whatever it holds.
+            MessageHandler(relay_only & filters.FORWARDED, h.forwarded),
+            MessageHandler(relay_only & filters.TEXT & ~filters.COMMAND, h.text),
+            MessageHandler(relay_only & ~filters.TEXT, h.unsupported),
             MessageHandler(PRIVATE_EDITS & _MayBeRelay(relays), h.edited),
             GuardedButtons(h.button, lambda query: relays.may_be_relay(query.from_user.id)),
         ],

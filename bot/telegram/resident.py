@@ -39,7 +39,8 @@ FRAGMENT_SECONDS = 5.0
 
 
 class CappedTexts:
-    """Chats whose latest text was refused as too long, for `FRAGMENT_SECONDS` after it.
+    """The size limit on typed texts, and chats whose latest text was refused as too long,
+    for `FRAGMENT_SECONDS` after it.
 
     Without it the tail of a split paste, short enough, would be stored as the answer to
     the question the refused text was meant for. Times are the messages' own dates (when
@@ -47,9 +48,20 @@ class CappedTexts:
     Only refusals of the last few seconds are kept: nothing stays for an idle resident.
     """
 
-    def __init__(self, seconds: float = FRAGMENT_SECONDS) -> None:
+    def __init__(self, max_length: int = 2000, seconds: float = FRAGMENT_SECONDS) -> None:
+        self.max_length = max_length
         self.seconds = seconds
         self._refused: dict[int, float] = {}  # oldest first
+
+    def refusal(self, chat_id: int, text: str, sent: float, lang: Lang) -> str | None:
+        """Why `text`, sent in `chat_id` at `sent` (POSIX seconds), is not taken: too long, or
+        the rest of a text refused as too long; None if it may be an answer."""
+        if len(text) > self.max_length:
+            self.refuse(chat_id, sent)
+            return say("text_capped", lang, n=len(text), max=self.max_length)
+        if self.follows(chat_id, sent):
+            return say("text_capped_part", lang, max=self.max_length)
+        return None
 
     def refuse(self, chat_id: int, sent: float) -> None:
         """A text of `chat_id` sent at `sent` (POSIX seconds) was refused as too long."""
@@ -88,9 +100,8 @@ class ResidentHandlers:
     ) -> None:
         self.conversations = conversations
         self.privacy = privacy
-        self.max_text_length = max_text_length
         self.clock = clock
-        self.capped = CappedTexts()
+        self.capped = CappedTexts(max_text_length)
 
     async def _follow_up(self, update: Update, reply: Reply) -> None:
         """Keep the chat id of a resident who said yes to follow-up news; drop it on a no."""
@@ -165,15 +176,10 @@ class ResidentHandlers:
         who, lang = await self._who(update, key)
         # Before anything else, and before any write that could fail.
         disclosed = await helplines_first(chat, self.conversations, text, lang)
-        sent = message.date.timestamp()
-        if len(text) > self.max_text_length:
+        refusal = self.capped.refusal(chat.id, text, message.date.timestamp(), lang)
+        if refusal is not None:
             await self.conversations.record_flags(who, disclosed, key)
-            self.capped.refuse(chat.id, sent)
-            await chat.send_message(say("text_capped", lang, n=len(text), max=self.max_text_length))
-            return
-        if self.capped.follows(chat.id, sent):
-            await self.conversations.record_flags(who, disclosed, key)
-            await chat.send_message(say("text_capped_part", lang, max=self.max_text_length))
+            await chat.send_message(refusal)
             return
         # A free text is not recapped: that would only repeat the message just above it.
         free_text = self._at_free_text(who)
@@ -225,8 +231,7 @@ class ResidentHandlers:
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
         _, lang = await self._who(update)
-        await helplines_first(chat, self.conversations, message.text or message.caption, lang)
-        await chat.send_message(say("forwarded_refused", lang))
+        await refuse_forward(chat, self.conversations, message, lang)
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message the resident edited: checked for a disclosure, never taken as an answer.
@@ -289,6 +294,15 @@ async def helplines_first(
     if helpline is not None:
         await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
     return disclosed
+
+
+async def refuse_forward(
+    chat: Chat, conversations: Conversations, message: Message, lang: Lang
+) -> None:
+    """A forwarded message, never an answer: the helplines if it discloses something (not
+    counted: the words are someone else's), then the refusal."""
+    await helplines_first(chat, conversations, message.text or message.caption, lang)
+    await chat.send_message(say("forwarded_refused", lang))
 
 
 def register(
