@@ -26,8 +26,12 @@ class Migration(NamedTuple):
     rebuilds: bool = False
 
 
-class SchemaTooNew(RuntimeError):
-    """The database was written by a newer version of the code."""
+class SchemaTooNew(sqlite3.DatabaseError):
+    """The database was written by a newer version of the code.
+
+    A database error, so every command reports it as it does any other (one line naming the
+    file), never with a traceback.
+    """
 
 
 MIGRATIONS: Final[tuple[Migration, ...]] = (
@@ -414,6 +418,16 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(row[0])
 
 
+def too_new(version: int, latest: int = LATEST) -> str | None:
+    """Why a database at schema `version` must not be opened by this code, or None."""
+    if version <= latest:
+        return None
+    return (
+        f"it was written by a newer version of parole (schema version {version}, this one "
+        f"knows up to {latest}): upgrade parole; an older one never opens it"
+    )
+
+
 def _check(migrations: Sequence[Migration]) -> None:
     """Refuse a migration list with gaps or reordering: versions must be 1, 2, 3…"""
     for expected, migration in enumerate(migrations, start=1):
@@ -429,11 +443,9 @@ def migrate(conn: sqlite3.Connection, migrations: Sequence[Migration] = MIGRATIO
     _check(migrations)
     latest = migrations[-1].version if migrations else 0
     current = schema_version(conn)
-    if current > latest:
-        raise SchemaTooNew(
-            f"database schema is version {current} but this code only knows up to {latest}: "
-            "upgrade the code (never downgrade a database)"
-        )
+    problem = too_new(current, latest)
+    if problem is not None:
+        raise SchemaTooNew(problem)
     for migration in migrations[current:]:
         # Outside a transaction: SQLite ignores this pragma inside one.
         enforced = conn.execute("PRAGMA foreign_keys").fetchone()[0]

@@ -97,6 +97,9 @@ BUSY_TIMEOUT_MS: Final = 5000
 # How long an inline read may hold the event loop when the file is locked (rare in WAL mode:
 # a recovery after a crash, another program holding the file) before it goes to a thread.
 INLINE_BUSY_TIMEOUT_MS: Final = 20
+# Deleted and overwritten rows (an erasure, a purge, an answer changed) are zeroed on disk,
+# not left in free space: not every SQLite build does it by default.
+SECURE_DELETE: Final = "secure_delete = ON"
 
 T = TypeVar("T")
 
@@ -262,6 +265,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             except sqlite3.Error as error:
                 raise unavailable(self.path, error) from error
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA {SECURE_DELETE}")  # a rebuilding migration frees whole tables
             migrate(conn)
 
     async def _connect(self, *, query_only: bool = False) -> aiosqlite.Connection:
@@ -271,6 +275,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             _check_wal(self.path, await _fetchall(conn, "PRAGMA journal_mode = WAL"))
             await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute(f"PRAGMA {SECURE_DELETE}")
             # Checked against SYNCHRONOUS_MODES in __init__: PRAGMA values cannot be bound.
             await conn.execute(f"PRAGMA synchronous = {self.synchronous}")
             if query_only:  # the reader, unable to write by mistake
@@ -284,7 +289,10 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         """The group commits' connection (made, used and closed in the batch thread)."""
         # Checked against SYNCHRONOUS_MODES in __init__: PRAGMA values cannot be bound.
         return self._connect_plain(
-            BUSY_TIMEOUT_MS, "foreign_keys = ON", f"synchronous = {self.synchronous}"
+            BUSY_TIMEOUT_MS,
+            "foreign_keys = ON",
+            f"synchronous = {self.synchronous}",
+            SECURE_DELETE,
         )
 
     async def _in_batch_thread(self, work: Callable[[], T]) -> T:

@@ -13,6 +13,8 @@ from contextlib import closing
 from pathlib import Path
 from typing import Final
 
+from storage.migrations import too_new
+
 PROBE_TIMEOUT_MS: Final = 1000
 
 
@@ -75,7 +77,8 @@ def writable_problem(path: Path) -> str | None:
 
     A database that does not exist yet is fine where it can be created (the bot creates it at
     its first start). One that exists is also read once, so a file that is not a database is
-    caught; no schema change is made (the bot migrates at its start, not a check).
+    caught, and so is one written by a newer version of parole; no schema change is made
+    (the bot migrates at its start, not a check).
     """
     problem = access_problem(path)
     if problem is not None or not path.exists():
@@ -85,10 +88,11 @@ def writable_problem(path: Path) -> str | None:
         with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as conn:
             conn.execute(f"PRAGMA busy_timeout = {PROBE_TIMEOUT_MS}")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            [(version,)] = conn.execute("PRAGMA user_version").fetchall()
     except sqlite3.OperationalError as error:
         if error.sqlite_errorcode & 0xFF == sqlite3.SQLITE_BUSY:
             return None  # another process holds it (the bot running): it opens
         return str(error)
     except sqlite3.Error as error:
         return str(error)
-    return None
+    return too_new(int(version))

@@ -5,12 +5,17 @@ those that change several tables run in their own `BEGIN IMMEDIATE` transaction.
 participant relies on the schema's cascades (sessions, then answers and flags; contacts).
 The access report reads on a connection of its own inside one read transaction, so it is a
 single snapshot.
+
+What an erasure or a purge deletes must leave the disk, not only the tables: the store's
+writing connections zero what they delete (`secure_delete`), and afterwards the `-wal` file,
+which still holds every version of the pages the deleted rows were written to, is emptied.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
@@ -43,6 +48,12 @@ from storage.sqlite_common import (
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
+# How long emptying the -wal file may wait for readers (a digest's scan) while it holds up
+# residents' writes; a wait cut short leaves it to the next erasure, purge or stop.
+WAL_WIPE_TIMEOUT_MS = 1000
+
 # Per category, then (category "") the flagged messages: a message flagged in two categories
 # has two rows with the same session, step and time.
 _FLAG_COUNTS = """
@@ -57,6 +68,28 @@ _FLAG_COUNTS = """
     FROM period
     ORDER BY 1
 """
+
+
+async def _wipe_wal(conn: aiosqlite.Connection) -> None:
+    """Copy the -wal file into the database and empty it, so the page versions it holds
+    (every answer written since it was last emptied) leave the disk."""
+    [(waited,)] = await conn.execute_fetchall("PRAGMA busy_timeout")
+    await conn.execute(f"PRAGMA busy_timeout = {WAL_WIPE_TIMEOUT_MS}")
+    try:
+        [(busy, *_)] = await conn.execute_fetchall("PRAGMA wal_checkpoint(TRUNCATE)")
+    except sqlite3.OperationalError as error:
+        # Never raised for a lock: the erasure is committed, and a caller trying again
+        # would find nothing left to erase.
+        if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            raise
+        busy = 1
+    finally:
+        await conn.execute(f"PRAGMA busy_timeout = {int(waited)}")
+    if busy:
+        log.warning(
+            "the -wal file could not be emptied now (a reader was busy): the next "
+            "erasure, purge or stop of the bot empties it"
+        )
 
 
 async def _count(conn: aiosqlite.Connection, sql: str, params: Sequence[object]) -> int:
@@ -233,7 +266,10 @@ class PrivacySqlite(StoreParts):
                     return None
                 return Erased(sessions, answers, flags, contact=contact > 0)
 
-            return await transaction(conn, work)
+            erased = await transaction(conn, work)
+            if erased is not None:
+                await _wipe_wal(conn)
+            return erased
 
         return await self._write(erase)
 
@@ -348,6 +384,9 @@ class PrivacySqlite(StoreParts):
                     sessions, answers, flags, participants, contacts, processed, deliveries
                 )
 
-            return await transaction(conn, work)
+            purged = await transaction(conn, work)
+            if purged != Purged():
+                await _wipe_wal(conn)
+            return purged
 
         return await self._write(delete)
