@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -94,6 +95,10 @@ from storage.state_memo import StateMemo
 MAX_BATCH: Final = 256
 SYNCHRONOUS_MODES: Final = frozenset({"OFF", "NORMAL", "FULL", "EXTRA"})
 BUSY_TIMEOUT_MS: Final = 5000
+# How long a write keeps trying while another program holds the write lock (`parole forget`
+# or `import`, a `sqlite3` shell left in a transaction), each try waiting BUSY_TIMEOUT_MS:
+# a resident's answer waits for the lock rather than being dropped after one try.
+BUSY_RETRY_SECONDS: Final = 60.0
 # How long an inline read may hold the event loop when the file is locked (rare in WAL mode:
 # a recovery after a crash, another program holding the file) before it goes to a thread.
 INLINE_BUSY_TIMEOUT_MS: Final = 20
@@ -102,6 +107,8 @@ INLINE_BUSY_TIMEOUT_MS: Final = 20
 SECURE_DELETE: Final = "secure_delete = ON"
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 _SESSION_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, state, "
@@ -124,6 +131,12 @@ def _check_wal(path: Path, rows: Sequence[Row]) -> None:
     mode = rows[0][0] if rows else None
     if str(mode).lower() != "wal":
         raise RuntimeError(f"could not switch {path} to WAL (got {mode!r})")
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    """Whether `error` is SQLite giving up on a lock another connection holds."""
+    # An error raised by hand (not by SQLite) carries no code.
+    return getattr(error, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _switch_to_wal(conn: sqlite3.Connection) -> list[Row]:
@@ -347,7 +360,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         try:
             return cast("list[Row]", conn.execute(sql, params).fetchall())
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+            if not _busy(error):
                 raise
         return await self._scan(sql, params)
 
@@ -361,14 +374,16 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
     async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
         """Run `fn(writer connection)` between batches.
 
-        `fn` makes at most one write statement: in autocommit mode, that is a transaction.
+        `fn` makes at most one write statement: in autocommit mode, that is a transaction (or
+        it runs a `transaction`), so one that met another program's lock wrote nothing and is
+        run again.
         """
         self._require_open()
         async with self._write_lock:
             conn = self._writer_conn
             if conn is None:
                 raise RuntimeError("store is not open")
-            result = await fn(conn)
+            result = await _while_locked(lambda: fn(conn), "a write")
             self.transactions += 1
             return result
 
@@ -578,7 +593,10 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             async with self._write_lock:
                 conn = self._batch_conn
                 assert conn is not None
-                applied = await self._in_batch_thread(partial(apply_batch, conn, turns, screens))
+                applied = await _while_locked(
+                    lambda: self._in_batch_thread(partial(apply_batch, conn, turns, screens)),
+                    f"{len(turns)} turn(s)",
+                )
             self.transactions += 1
             turn_results = iter(applied)
         except asyncio.CancelledError:
@@ -618,6 +636,19 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA query_only = ON")
             return conn.execute(sql, params).fetchall()
+
+
+async def _while_locked(attempt: Callable[[], Awaitable[T]], what: str) -> T:
+    """`attempt()`, tried again while another program holds the write lock, up to
+    BUSY_RETRY_SECONDS; safe since a write that met a lock wrote nothing (see `_write`)."""
+    deadline = time.monotonic() + BUSY_RETRY_SECONDS
+    while True:
+        try:
+            return await attempt()
+        except sqlite3.OperationalError as error:
+            if not _busy(error) or time.monotonic() >= deadline:
+                raise
+            log.warning("the database is locked by another program: %s waiting", what)
 
 
 _: type[Store] = SqliteStore
