@@ -18,7 +18,15 @@ from dataclasses import dataclass, field
 
 from digest import texts
 from digest.charts import ChartPlan, plan, ranked
-from digest.model import Cell, ChoiceResult, Digest, FunnelStep, Row, TextResult
+from digest.model import (
+    Cell,
+    ChoiceResult,
+    Digest,
+    FunnelStep,
+    Row,
+    TextResult,
+    completion_rate,
+)
 
 QUOTE_LENGTH = 280  # characters of a resident text quoted in a digest
 DAYS_LISTED = 14  # longer periods name the busiest day only (the chart shows them all)
@@ -152,10 +160,9 @@ def _participation(digest: Digest) -> Section:
         _total("✅", texts.COMPLETED, digest, "completed"),
         _total("⏸", texts.ABANDONED, digest, "abandoned"),
     ]
-    # Paper forms are complete by nature: counted, they would flatter the rate of the chat.
     paper = digest.paper_sessions
-    if now.sessions_started > paper:
-        rate = round(100 * (now.completed - paper) / (now.sessions_started - paper))
+    rate = completion_rate(now, paper)
+    if rate is not None:
         label = texts.COMPLETION_RATE_NO_PAPER if paper else texts.COMPLETION_RATE
         lines.append((f"{label} : ", Bold(texts.percent(rate))))
     lines += _since_opening(digest)

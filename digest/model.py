@@ -61,6 +61,15 @@ class Totals:
     abandoned: int
 
 
+def completion_rate(totals: Totals, paper: int) -> int | None:
+    """The percentage of the sessions started that were completed, leaving out the `paper`
+    forms among them (complete by nature: counted, they would flatter the chat's rate); None
+    without any other session. The digest and /stats both say this one."""
+    if totals.sessions_started <= paper:
+        return None
+    return round(100 * (totals.completed - paper) / (totals.sessions_started - paper))
+
+
 @dataclass(frozen=True)
 class FunnelStep:
     """How many of the period's sessions reached a step (answered or skipped it).

@@ -41,8 +41,10 @@ STATS_LABELS = {
     "sessions_started": "Commencés",
     "completed": "Terminés",
     "abandoned": "Abandonnés",
-    "rate": "Taux complet",  # completed / started
+    "rate": "Taux complet",  # completed / started, paper forms left out
 }
+# Under the table, as the digest's "Taux de réponse complète (hors questionnaires papier)".
+STATS_RATE_NO_PAPER = "Taux complet : hors questionnaires papier, complets par nature."
 
 PERIOD = "du {start} au {end}"
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")

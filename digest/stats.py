@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from digest import notes
 from digest.aggregate import build_totals
-from digest.model import Period, Totals
+from digest.model import Period, Totals, completion_rate
 from digest.texts import DEFAULT_TIMEZONE
 from flows.model import Consultation
-from storage.base import ReportStore
+from storage.base import Channel, ReportStore
 
 EVER = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)  # before any answer this code could have stored
 
@@ -26,6 +26,9 @@ class ConsultationStats:
     today: Totals
     week: Totals
     ever: Totals
+    # The paper forms among each window's sessions started (today, week, ever): complete by
+    # nature, left out of the completion rate as digests leave them out.
+    paper: tuple[int, int, int] = (0, 0, 0)
 
 
 async def consultation_stats(
@@ -47,9 +50,10 @@ async def consultation_stats(
     found: list[ConsultationStats] = []
     for consultation in consultations:
         totals: dict[str, Totals] = {}
+        paper: dict[str, int] = {}
         for name, start in windows.items():
             if start >= now:
-                totals[name] = Totals(0, 0, 0, 0)
+                totals[name], paper[name] = Totals(0, 0, 0, 0), 0
                 continue
             totals[name] = await build_totals(
                 store,
@@ -57,6 +61,11 @@ async def consultation_stats(
                 Period(start, now),
                 abandon_after=dt.timedelta(hours=abandon_after_hours),
             )
+            # What the digest reads for its rate: the paper sessions started in the window.
+            by_channel = await store.steps_reached_by_channel(
+                consultation.id, start, now, [Channel.PAPER]
+            )
+            paper[name] = by_channel[Channel.PAPER].get(None, 0)
         found.append(
             ConsultationStats(
                 consultation.id,
@@ -64,16 +73,21 @@ async def consultation_stats(
                 totals["today"],
                 totals["week"],
                 totals["ever"],
+                (paper["today"], paper["week"], paper["ever"]),
             )
         )
     return found
 
 
-def rate(totals: Totals) -> str:
-    """The share of sessions started in the window that were completed, "–" without any."""
-    if totals.sessions_started == 0:
-        return "–"
-    return f"{round(100 * totals.completed / totals.sessions_started)} %"
+def rate(totals: Totals, paper: int = 0) -> str:
+    """The digest's completion rate (paper forms left out), "–" without any other session."""
+    found = completion_rate(totals, paper)
+    return "–" if found is None else f"{found} %"
+
+
+def rate_note(stats: ConsultationStats) -> str | None:
+    """What the rate leaves out, when paper forms were imported in one of the windows."""
+    return notes.STATS_RATE_NO_PAPER if any(stats.paper) else None
 
 
 def stats_table(stats: ConsultationStats) -> str:
@@ -86,7 +100,8 @@ def stats_table(stats: ConsultationStats) -> str:
     for field in ("new_participants", "sessions_started", "completed", "abandoned"):
         values = (str(getattr(t, field)) for t in windows)
         rows.append((notes.STATS_LABELS[field], *values))
-    rows.append((notes.STATS_LABELS["rate"], *(rate(t) for t in windows)))
+    rates = (rate(t, paper) for t, paper in zip(windows, stats.paper, strict=True))
+    rows.append((notes.STATS_LABELS["rate"], *rates))
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     lines = [
         row[0].ljust(widths[0])

@@ -47,7 +47,7 @@ from digest.charts import Chart
 from digest.dispatch import DigestStore
 from digest.model import Period
 from digest.schedule import on_demand_period, parse_when
-from digest.stats import consultation_stats, stats_table
+from digest.stats import consultation_stats, rate_note, stats_table
 from flows.model import Consultation
 
 log = logging.getLogger(__name__)
@@ -271,8 +271,9 @@ class StaffHandlers:
         )
         blocks = [f"<b>{escape(notes.STATS_TITLE.format(now=notes.when(now, self.timezone)))}</b>"]
         for item in found:
-            table = stats_table(item)
-            blocks.append(f"<b>{escape(item.title)}</b>\n<pre>{escape(table)}</pre>")
+            block = f"<b>{escape(item.title)}</b>\n<pre>{escape(stats_table(item))}</pre>"
+            note = rate_note(item)
+            blocks.append(block if note is None else f"{block}\n<i>{escape(note)}</i>")
         await chat.send_message("\n\n".join(blocks), parse_mode=ParseMode.HTML)
 
     async def export(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
