@@ -6,6 +6,8 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
+from bot.console_privacy import COMMANDS as PRIVACY_COMMANDS
+from bot.console_privacy import ConsolePrivacy
 from bot.conversation import Conversations, Reply
 from flows.events import Back, Event, Skip
 from flows.model import Lang
@@ -62,6 +64,7 @@ async def chat(conversations: Conversations, account: str, ask: Ask, tell: Say, 
     """Talk with one resident until they quit or the input ends."""
     who = await conversations.participant(account)
     lang = who.lang or lang
+    privacy = ConsolePrivacy(conversations, conversations.privacy(), account)
     tell(CONSOLE_HELP[lang])
     reply = await conversations.start(who, lang)
     while True:
@@ -71,6 +74,10 @@ async def chat(conversations: Conversations, account: str, ask: Ask, tell: Say, 
         if line is None or line.strip().lower() in QUIT:
             tell(farewell(reply, lang))
             return
+        first = line.split()[0].lower() if line.split() else ""
+        if first in PRIVACY_COMMANDS:
+            reply = await privacy.command(first, lang, reply, ask, tell)
+            continue
         who = await conversations.participant(account)
         reply = await _respond(conversations, who, lang, reply, line.strip())
         lang = (await conversations.participant(account)).lang or lang
@@ -97,7 +104,7 @@ async def _respond(
         return await conversations.set_language(who, new)
     if command:
         # /aide, and as on Telegram any unknown command: never stored as an answer. The
-        # terminal's own help: Telegram's names commands (privacy, news) it does not have.
+        # terminal's own help: Telegram's names commands (news, relays) it does not have.
         note = say("console_help", lang)
         return Reply(shown.screen, shown.scope, shown.position, notes=(note,))
     # isdecimal, not isdigit: "²" is a digit that int() refuses.

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 from zoneinfo import ZoneInfo
 
-from bot.privacy import PrivacyNotice
+from bot.privacy import Privacy, PrivacyNotice
 from bot.pseudonym import pseudonym
 from flows.engine import Engine, Outcome
 from flows.events import Accept, Decline, Event, Pick, Restart, Show, TextInput
@@ -31,6 +32,7 @@ from storage.base import (
     StoredSession,
     Turn,
 )
+from storage.privacy import PrivacyStore
 
 Clock = Callable[[], dt.datetime]
 
@@ -284,6 +286,20 @@ class Conversations:
             await self.store.set_screen(session_id, screen)
 
     # -- steps of the use cases -----------------------------------------------------------
+
+    def now(self) -> dt.datetime:
+        """The clock's time."""
+        return self._clock()
+
+    def privacy(self) -> Privacy:
+        """Access and erasure for the same residents: same secret, consultations and notice."""
+        return Privacy(
+            cast(PrivacyStore, self.store),
+            [engine.consultation for engine in self.engines.values()],
+            self._secret,
+            channel=self.channel,
+            notice=self.notice,
+        )
 
     def today(self) -> dt.date:
         """Today in the city's time zone, for opening and closing dates."""
