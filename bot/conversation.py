@@ -22,6 +22,7 @@ from flows.screen import Button, Screen
 from flows.state import Phase
 from flows.texts import say
 from storage.base import (
+    NO_FOLLOW_UP_CHANNELS,
     Arrival,
     Channel,
     DuplicateUpdate,
@@ -109,11 +110,11 @@ class Conversations:
     ) -> None:
         self.notice = notice or PrivacyNotice(timezone=timezone)
         self.store = store
-        # Follow-up news can only reach a chat: someone answering through a relay has none,
-        # so an assisted entry does not ask the follow-up question at all.
+        # Follow-up news can only reach a chat: someone answering through a relay, or in the
+        # console, has none, so the follow-up question is not asked at all.
+        left_out = channel in NO_FOLLOW_UP_CHANNELS
         self.engines = {
-            c.id: Engine(c, left_out=c.follow_up_steps() if channel is Channel.ASSISTED else ())
-            for c in consultations
+            c.id: Engine(c, left_out=c.follow_up_steps() if left_out else ()) for c in consultations
         }
         self._secret = secret
         self.channel = channel

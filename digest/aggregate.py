@@ -87,6 +87,7 @@ from flows.model import (
 )
 from flows.texts import say
 from storage.base import (
+    NO_FOLLOW_UP_CHANNELS,
     AnswerCount,
     Channel,
     ProfileCount,
@@ -116,9 +117,9 @@ BREAKDOWN_TITLES = {
     "relay": "Par relais (lien, saisie, papier)",
 }
 # Channels whose sessions never ask the follow-up steps (news reaches only a resident's own
-# chat): bot/conversation.py builds assisted entries' engines, flows/paper.py the paper
-# import's, with `left_out=consultation.follow_up_steps()`.
-LEFT_OUT_CHANNELS: tuple[str, ...] = (Channel.ASSISTED, Channel.PAPER)
+# chat): bot/conversation.py builds assisted entries' and the console's engines, flows/paper.py
+# the paper import's, with `left_out=consultation.follow_up_steps()`.
+LEFT_OUT_CHANNELS: tuple[str, ...] = tuple(sorted(NO_FOLLOW_UP_CHANNELS))
 NO_RELAY_CODE = "_none"
 NO_RELAY_LABEL = "Sans relais"
 CROSSTAB_TITLE = "Quartier × lien avec le quartier"

@@ -25,6 +25,13 @@ class Channel(StrEnum):
     PAPER = "paper"
 
 
+# Channels where news cannot reach the person (no chat of their own with the bot: a relay's
+# entry, a paper form, the console): their sessions never ask the follow-up question.
+NO_FOLLOW_UP_CHANNELS: frozenset[Channel] = frozenset(
+    {Channel.ASSISTED, Channel.PAPER, Channel.CONSOLE}
+)
+
+
 class Status(StrEnum):
     """Where a session stands, as staff see it."""
 

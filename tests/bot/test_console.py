@@ -81,9 +81,14 @@ def consultation() -> Consultation:
     return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
 
 
+def asked(c: Consultation) -> list[str]:
+    """The questions the console asks: all but the follow-up one (no chat to send news to)."""
+    return [step.id for step in c.questions() if step.id not in c.follow_up_steps()]
+
+
 def heading(c: Consultation, step_id: str, lang: Lang = "fr") -> str:
     """The top of a question screen: its progress line and its question."""
-    questions = [step.id for step in c.questions()]
+    questions = asked(c)
     progress = say("progress", lang, n=questions.index(step_id) + 1, total=len(questions))
     return f"[{progress}]\n{c.step(step_id).text.get(lang)}"
 
@@ -166,7 +171,7 @@ async def test_a_whole_journey_by_numbers_is_thanked_and_stored(
     conversations: Conversations, consultation: Consultation
 ):
     c = consultation
-    assert len(c.questions()) == 12
+    assert len(asked(c)) == 11
     lines = [
         "1",  # ✅ J'accepte
         "2",  # quartier: Pont-Rompu
@@ -190,8 +195,7 @@ async def test_a_whole_journey_by_numbers_is_thanked_and_stored(
         "2",
         "3",
         validate(c, "objectifs"),
-        "Des jardins partagés",
-        "1",  # suivi: Oui
+        "Des jardins partagés",  # the last question: the follow-up one is not asked
     ]
     terminal = await talk(conversations, lines)
 
@@ -200,10 +204,10 @@ async def test_a_whole_journey_by_numbers_is_thanked_and_stored(
     assert c.title.fr in first and c.welcome.fr in first
     assert buttons(first) == {say("accept", "fr"): 1, say("decline", "fr"): 2}
 
-    # Every question came in order, numbered 1/12 to 12/12.
+    # Every question came in order, numbered 1/11 to 11/11.
     seen = [
-        next(i for i, screen in enumerate(terminal.screens) if heading(c, step.id) in screen)
-        for step in c.questions()
+        next(i for i, screen in enumerate(terminal.screens) if heading(c, step) in screen)
+        for step in asked(c)
     ]
     assert seen == sorted(seen)
 
@@ -243,7 +247,6 @@ async def test_a_whole_journey_by_numbers_is_thanked_and_stored(
         "freins_precision": Answer(skipped=True),
         "objectifs": Answer(choices=["convivialite", "culture", "ouverture"]),
         "proposition": Answer(text="Des jardins partagés"),
-        "suivi": Answer(choices=["yes"]),
     }
 
     # Coming back after the end: already answered, nothing more is asked.
