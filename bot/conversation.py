@@ -308,19 +308,29 @@ class Conversations:
 
     async def _menu(self, who: Participant, lang: Lang, *, resume: bool) -> Reply:
         session = await self._current(who) if resume else None
+        notes: tuple[str, ...] = ()
         if session is not None and session.consultation_id in self.engines:
             engine = self.engines[session.consultation_id]
-            return self._closed(engine, lang) or self._resume_menu(session, lang)
+            closed = self._closed(engine, lang)
+            if closed is None:
+                return self._resume_menu(session, lang)
+            # Closed while the resident was under way: say so, then offer what is still
+            # open rather than the same closed notice at every /start.
+            notes = (closed.screen.title,)
         open_now = [e for e in self.engines.values() if e.is_open(self.today())]
         if not open_now:
+            if notes:
+                return Reply(Screen(title=notes[0]), MENU)
             return Reply(Screen(title=say("no_consultation", lang)), MENU)
         if len(open_now) == 1:
-            return await self._enter(who, lang, open_now[0])
+            entered = await self._enter(who, lang, open_now[0])
+            return replace(entered, notes=(*notes, *entered.notes))
         rows = [
             [Button(e.consultation.title.get(lang), Pick(consultation_id=e.consultation.id))]
             for e in open_now
         ]
-        return Reply(Screen(title=say("choose_consultation", lang), buttons=rows), MENU)
+        screen = Screen(title=say("choose_consultation", lang), buttons=rows)
+        return Reply(screen, MENU, notes=notes)
 
     async def _enter(self, who: Participant, lang: Lang, engine: Engine) -> Reply:
         closed = self._closed(engine, lang)
