@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from bot import bootstrap, heap, moderation_cli, news_cli, privacy_cli, relay_cli
+from bot import bootstrap, cli_french, heap, moderation_cli, news_cli, privacy_cli, relay_cli
 from bot.console import chat
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
@@ -63,10 +63,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # APScheduler logs every job it runs; the digest jobs log what they did themselves.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # `parole import` is run by an officer who reads French: its failures are said in French.
+    french = args.command in cli_french.COMMANDS
     try:
         settings = load_settings(args.config)
     except (ValidationError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        print(_config_problem(args.config, error), file=sys.stderr)
+        print(_config_problem(args.config, error, french=french), file=sys.stderr)
         return 2
     handlers = {"chat": _chat, "run": _run, "check": _check, "digest": _digest, "export": _export}
     handlers |= {"relay": relay_cli.relay_command, "import": _import}
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # so a closed pipe shows here, not at exit
         return code
     except ConsultationError as error:
-        print(error, file=sys.stderr)
+        print(cli_french.consultation_problem(str(error)) if french else error, file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader stopped reading (`parole export | head`): stop quietly, as Unix tools
@@ -86,15 +88,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     # What the machine refuses (permissions, a full disk, a missing folder): one line naming
     # the file, not a traceback an operator must read through (or a journal every 10 s).
-    except StoreUnavailable as error:
-        print(f"parole {args.command}: {error}", file=sys.stderr)
-        return 1
-    except sqlite3.Error as error:
+    except (StoreUnavailable, sqlite3.Error, OSError) as error:
         database = settings.storage.path.absolute()
-        print(f"parole {args.command}: database {database}: {error}", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"parole {args.command}: {os_problem(error)}", file=sys.stderr)
+        if french:
+            problem = cli_french.machine_problem(error, database)
+        elif isinstance(error, StoreUnavailable):
+            problem = str(error)
+        elif isinstance(error, sqlite3.Error):
+            problem = f"database {database}: {error}"
+        else:
+            problem = os_problem(error)
+        print(f"parole {args.command}: {problem}", file=sys.stderr)
         return 1
 
 
@@ -153,17 +157,19 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _config_problem(path: Path | None, error: Exception) -> str:
+def _config_problem(path: Path | None, error: Exception, *, french: bool = False) -> str:
     where = str(path or os.environ.get("PAROLE_CONFIG") or "configuration")
     if isinstance(error, ValidationError):
         return "\n".join(_setting_problem(where, e) for e in error.errors())
     if isinstance(error, tomllib.TOMLDecodeError):
-        return f"{where}: is not valid TOML: {error}"
-    if isinstance(error, UnicodeDecodeError):
-        return f"{where}: {not_utf8(error)}"
-    if isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
-        return f"{where}: cannot be read: {os_reason(error)}"
-    return f"{where}: {error}"
+        why = f"is not valid TOML: {error}"
+    elif isinstance(error, UnicodeDecodeError):
+        why = not_utf8(error)
+    elif isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
+        why = f"cannot be read: {os_reason(error)}"
+    else:
+        why = str(error)
+    return f"{where} : {cli_french.reason(why)}" if french else f"{where}: {why}"
 
 
 def _setting_problem(where: str, error: ErrorDetails) -> str:

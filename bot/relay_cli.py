@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Final
 from zoneinfo import ZoneInfo
 
-from bot import bootstrap, relay_texts
+from bot import bootstrap, cli_french, relay_texts
 from bot.relays import Relays, deep_link
 from bot.settings import Settings
 from flows import paper
 from flows.model import Consultation
 from storage.relays import AlreadyImported
 from storage.sqlite import SqliteStore
+from storage.sqlite_open import os_reason
 
 Handler = Callable[[Settings, argparse.Namespace], int]
 # The relay CLI runs on the operator's machine: relay pseudonyms are never computed there.
@@ -243,7 +244,7 @@ def import_command(
     try:
         text, encoding = paper.decode(args.file.read_bytes())
     except OSError as error:
-        reason = error.strerror or error
+        reason = cli_french.reason(os_reason(error))
         print(f"parole import: impossible de lire {args.file} : {reason}", file=sys.stderr)
         return 2
     except ValueError as error:
@@ -296,7 +297,7 @@ def import_command(
                 # One transaction: a failure (a full disk) leaves nothing behind.
                 print(
                     f"parole import: écriture impossible dans {store.path.absolute()} "
-                    f"({error}) : rien n'a été importé",
+                    f"({cli_french.reason(str(error))}) : rien n'a été importé",
                     file=sys.stderr,
                 )
                 return 1

@@ -402,7 +402,7 @@ def test_a_full_disk_during_an_import_says_nothing_was_imported(
     code, out, err = parole(capsys, "import", str(forms))
     assert (code, out) == (1, "")
     assert err == (
-        f"parole import: écriture impossible dans {stored} (database or disk is full) : "
+        f"parole import: écriture impossible dans {stored} (base de données ou disque plein) : "
         "rien n'a été importé\n"
     )
 

@@ -1,0 +1,111 @@
+"""What the command line says of a failure, in French, for the commands whose user reads
+French: `parole import` (its template, codes and errors are French, see bot.relay_cli).
+
+The reasons come from the system, SQLite and the storage's checks, in English; the ones
+an officer may meet are put into French here, the others are shown as they are.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from storage.sqlite_open import StoreUnavailable, os_reason
+
+COMMANDS: Final = frozenset({"import"})
+
+# Lower-case reasons, whole: what the system (strerror) and SQLite say.
+_REASONS: Final = {
+    "permission denied": "permission refusée",
+    "operation not permitted": "opération non permise",
+    "no such file or directory": "fichier ou dossier introuvable",
+    "no space left on device": "plus de place sur le disque",
+    "disk quota exceeded": "quota du disque dépassé",
+    "read-only file system": "disque en lecture seule",
+    "is a directory": "c'est un dossier",
+    "file exists": "un fichier porte déjà ce nom",
+    "not a directory": "un élément du chemin n'est pas un dossier",
+    "input/output error": "erreur de lecture ou d'écriture du disque",
+    "file is not a database": "ce fichier n'est pas une base de données",
+    "database or disk is full": "base de données ou disque plein",
+    "database is locked": "base de données bloquée par un autre programme",
+    "attempt to write a readonly database": "base de données en lecture seule",
+    "unable to open database file": "impossible d'ouvrir le fichier de la base de données",
+    "disk i/o error": "erreur de lecture ou d'écriture du disque",
+    "database disk image is malformed": "fichier de base de données endommagé",
+    # storage.sqlite_open's own checks
+    "it is not a file": "ce n'est pas un fichier",
+}
+# Reasons that name a folder, a line or a version, or carry another reason.
+_PATTERNS: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...]] = (
+    (re.compile(r"(.+) is not a folder"), lambda m: f"{m[1]} n'est pas un dossier"),
+    (
+        re.compile(r"permission denied to create it in (.+)"),
+        lambda m: f"pas le droit de la créer dans {m[1]}",
+    ),
+    (
+        re.compile(r"permission denied on its folder (.+) \(SQLite writes files beside it\)"),
+        lambda m: f"permission refusée sur son dossier {m[1]} (SQLite écrit des fichiers à côté)",
+    ),
+    (
+        re.compile(
+            r"it was written by a newer version of parole \(schema version (\d+), this one "
+            r"knows up to (\d+)\): upgrade parole; an older one never opens it"
+        ),
+        lambda m: (
+            f"elle a été écrite par une version plus récente de parole (schéma {m[1]}, "
+            f"celle-ci connaît jusqu'au {m[2]}) : mettez parole à jour ; une version plus ancienne "
+            "ne l'ouvre jamais"
+        ),
+    ),
+    # The configuration file (bot.cli, bot.settings, flows.loader)
+    (
+        re.compile(r"configuration file not found: (.+)"),
+        lambda m: f"fichier de configuration introuvable : {m[1]}",
+    ),
+    (re.compile(r"cannot be read: (.+)"), lambda m: f"illisible : {reason(m[1])}"),
+    (re.compile(r"is not valid TOML: (.+)"), lambda m: f"n'est pas un TOML valide : {m[1]}"),
+    (
+        re.compile(r"is not UTF-8 \(line (\d+)\): save it as UTF-8"),
+        lambda m: f"n'est pas en UTF-8 (ligne {m[1]}) : enregistrez-le en UTF-8",
+    ),
+)
+
+
+def reason(english: str) -> str:
+    """A reason in French, if it is one this module knows; else as it was given."""
+    known = _REASONS.get(english.lower())
+    if known is not None:
+        return known
+    for pattern, french in _PATTERNS:
+        found = pattern.fullmatch(english)
+        if found is not None:
+            return french(found)
+    return english
+
+
+def file_problem(error: OSError) -> str:
+    """A failed file operation: the file, then why."""
+    why = reason(os_reason(error))
+    return f"{error.filename} : {why}" if error.filename else why
+
+
+def machine_problem(error: StoreUnavailable | sqlite3.Error | OSError, database: Path) -> str:
+    """What the machine refused (the database, a file), in one line."""
+    if isinstance(error, StoreUnavailable):
+        where = error.path.absolute()
+        return (
+            f"impossible d'ouvrir la base de données {where} en écriture : {reason(error.reason)}"
+        )
+    if isinstance(error, sqlite3.Error):
+        return f"base de données {database} : {reason(str(error))}"
+    return file_problem(error)
+
+
+def consultation_problem(details: str) -> str:
+    """Consultation files that cannot be used: a line in French, then the details as
+    `parole check` gives them."""
+    return f"la consultation ne peut pas être chargée (voyez parole check) :\n{details}"
