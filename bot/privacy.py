@@ -36,6 +36,12 @@ from storage.privacy import Erased, ParticipantData, PrivacyStore
 TAG_BYTES = 16
 FOLLOW_UP_THEME = "suivi"
 LANGUAGE_NAMES: Mapping[str, str] = {"fr": "français", "en": "English"}
+CHANNEL_NAMES: Mapping[Channel, Mapping[Lang, str]] = {
+    Channel.TELEGRAM: {"fr": "Telegram", "en": "Telegram"},
+    Channel.CONSOLE: {"fr": "terminal", "en": "terminal"},
+    Channel.ASSISTED: {"fr": "saisie par un relais", "en": "entered by a relay"},
+    Channel.PAPER: {"fr": "questionnaire papier", "en": "paper form"},
+}
 
 
 @dataclass(frozen=True)
@@ -215,6 +221,11 @@ class Privacy:
             ("Enregistré·e le : " if fr else "Stored since: ") + when(who.created_at),
             ("Langue : " if fr else "Language: ") + language,
         ]
+        if data.relay_since is not None:
+            lines.append(
+                ("Venu·e par le lien d'un relais le : " if fr else "Came through a relay's link: ")
+                + when(data.relay_since)
+            )
         if data.contact:
             lines.append(
                 (
@@ -243,7 +254,7 @@ class Privacy:
                 "",
                 f"== {title} ==",
                 ("État : " if fr else "Status: ") + status,
-                ("Canal : " if fr else "Channel: ") + session.channel.value,
+                ("Canal : " if fr else "Channel: ") + CHANNEL_NAMES[session.channel][lang],
                 ("Commencée le : " if fr else "Started: ") + when(session.created_at),
                 ("Dernière réponse : " if fr else "Last answer: ") + when(session.updated_at),
             ]
@@ -273,6 +284,16 @@ class Privacy:
                         if isinstance(step, ScaleStep) and not stored.answer.skipped:
                             words = ", ".join(stored.answer.choices)
                 lines += [f"• {question}", f"  → {words}"]
+                if stored.hidden_at is not None:
+                    lines.append(
+                        (
+                            "  (texte retiré des synthèses de l'équipe le "
+                            if fr
+                            else "  (text taken out of the team's summaries on "
+                        )
+                        + when(stored.hidden_at)
+                        + ")"
+                    )
             if not session.answers:
                 lines.append("  —")
             if session.flags:

@@ -25,6 +25,7 @@ class StoredAnswer:
     answer: Answer
     created_at: dt.datetime
     updated_at: dt.datetime
+    hidden_at: dt.datetime | None = None  # when staff hid its text from digests and exports
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class ParticipantData:
     contact: bool  # a sealed chat id is kept for follow-up news
     contact_since: dt.datetime | None = None
     news_received: int = 0  # follow-up news recorded as delivered to them
+    relay_since: dt.datetime | None = None  # when they came through a relay's link
 
 
 @dataclass(frozen=True)

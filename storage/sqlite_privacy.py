@@ -40,6 +40,7 @@ from storage.sqlite_common import (
     INSERT_FLAG,
     PARTICIPANT_SQL,
     StoreParts,
+    parse_opt_stamp,
     parse_stamp,
     participant_from,
     stamp,
@@ -179,8 +180,8 @@ class PrivacySqlite(StoreParts):
                     (participant_id,),
                 ).fetchall()
                 answers = conn.execute(
-                    "SELECT a.session_id, a.step_id, a.value, a.created_at, a.updated_at "
-                    "FROM answers AS a JOIN sessions AS s ON s.id = a.session_id "
+                    "SELECT a.session_id, a.step_id, a.value, a.created_at, a.updated_at, "
+                    "a.hidden_at FROM answers AS a JOIN sessions AS s ON s.id = a.session_id "
                     "WHERE s.participant_id = ? ORDER BY a.session_id, a.created_at",
                     (participant_id,),
                 ).fetchall()
@@ -197,6 +198,9 @@ class PrivacySqlite(StoreParts):
                     "SELECT count(*) FROM news_deliveries WHERE participant_id = ?",
                     (participant_id,),
                 ).fetchall()
+                [(relay_since,)] = conn.execute(
+                    "SELECT relay_at FROM participants WHERE id = ?", (participant_id,)
+                ).fetchall()
             finally:
                 conn.execute("COMMIT")
         by_session: dict[int, SessionData] = {}
@@ -210,13 +214,14 @@ class PrivacySqlite(StoreParts):
                 updated_at=parse_stamp(updated),
                 completed_at=parse_stamp(completed) if completed else None,
             )
-        for sid, step, value, created, updated in answers:
+        for sid, step, value, created, updated, hidden in answers:
             by_session[sid].answers.append(
                 StoredAnswer(
                     step,
                     Answer.model_validate_json(value),
                     parse_stamp(created),
                     parse_stamp(updated),
+                    parse_opt_stamp(hidden),
                 )
             )
         messages: dict[int, set[tuple[str | None, str]]] = {}
@@ -232,6 +237,7 @@ class PrivacySqlite(StoreParts):
             contact=bool(contact),
             contact_since=parse_stamp(contact[0][0]) if contact else None,
             news_received=news_received,
+            relay_since=parse_opt_stamp(relay_since),
         )
 
     # -- erasure ----------------------------------------------------------------------------
