@@ -117,8 +117,10 @@ class PrivacyHandlers:
             await _edit(query, say("forget_cancelled", lang))
             return
         erased = await self.privacy.forget(who.id)
+        # The anonymous number lets an operator who restores an older backup erase them again.
         log.info(
-            "erasure at a resident's request: %d session(s), %d answer(s)",
+            "erasure at a resident's request: participant %d, %d session(s), %d answer(s)",
+            who.id,
             erased.sessions if erased else 0,
             erased.answers if erased else 0,
         )
