@@ -19,7 +19,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from html import escape
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from telegram import (
     BotCommand,
@@ -59,6 +59,7 @@ from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, unpack
 from bot.telegram.resident import (
     CappedTexts,
     answer_button,
+    at_free_text,
     helplines_first,
     refuse_forward,
     send_reply,
@@ -68,7 +69,7 @@ from digest.dispatch import DigestStore
 from flows.events import Back, Skip
 from flows.model import Consultation, Lang
 from flows.texts import say as say_resident
-from storage.base import Channel
+from storage.base import Channel, Participant
 from storage.relays import Invitation, Relay, RelayCounts, RelayStore
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,15 @@ def _button(label: str, *parts: str) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=DATA_PREFIX + "|".join(parts))
 
 
+class _InEntry(NamedTuple):
+    """An update sent while the relay's entry is under way."""
+
+    relay: Relay
+    person: Participant  # the entry's anonymous participant
+    message: Message
+    chat: Chat
+
+
 class RelayHandlers:
     """The relay's handlers, around the use cases."""
 
@@ -185,15 +195,17 @@ class RelayHandlers:
             return None
         return await self.relays.relay_for(user.id)
 
-    async def _in_entry(self, update: Update) -> tuple[Relay, Message, Chat] | None:
-        """The sender's relay, the message and the chat, while an entry of theirs is under
-        way; None otherwise (the message is then the relay's own, for the residents' handlers)."""
+    async def _in_entry(self, update: Update) -> _InEntry | None:
+        """The sender's relay, the person and where the update came, while an entry of theirs
+        is under way; None otherwise (the update is then the relay's own, for the residents'
+        handlers)."""
         relay = await self._relay(update)
-        if relay is None or await self.entries.under_way(relay) is None:
+        person = None if relay is None else await self.entries.under_way(relay)
+        if relay is None or person is None:
             return None
         message, chat = update.effective_message, update.effective_chat
         assert message is not None and chat is not None
-        return relay, message, chat
+        return _InEntry(relay, person, message, chat)
 
     # -- commands ---------------------------------------------------------------------------
 
@@ -366,7 +378,7 @@ class RelayHandlers:
         found = await self._in_entry(update)
         if found is None:
             return
-        relay, message, chat = found
+        relay, _, message, chat = found
         lang = await self._lang(update)
         guidance = "caption_not_kept" if message.caption else "unsupported_content"
         said = say_resident(guidance, lang)
@@ -378,7 +390,7 @@ class RelayHandlers:
         found = await self._in_entry(update)
         if found is None:
             return
-        relay, message, chat = found
+        relay, _, message, chat = found
         lang = await self._lang(update)
         text, said = message.text or message.caption, say_resident("edit_ignored", lang)
         await self._not_an_answer(update, relay, chat, lang, text, said)
@@ -391,8 +403,9 @@ class RelayHandlers:
         found = await self._in_entry(update)
         if found is None:
             return  # the relay's own participation: the residents' handler refuses it
-        _, message, chat = found
-        await refuse_forward(chat, self.entries.conversations, message, await self._lang(update))
+        await refuse_forward(
+            found.chat, self.entries.conversations, found.message, await self._lang(update)
+        )
         raise ApplicationHandlerStop
 
     async def _not_an_answer(
@@ -427,15 +440,20 @@ class RelayHandlers:
         found = await self._in_entry(update)
         if found is None:
             return
-        relay, message, chat = found
+        relay, person, message, chat = found
         assert message.text is not None
         lang = await self._lang(update)
         refusal = self.capped.refusal(chat.id, message.text, message.date.timestamp(), lang)
         if refusal is not None:
             await self._not_an_answer(update, relay, chat, lang, message.text, refusal)
             raise ApplicationHandlerStop
+        # As for a resident, a typed choice is recapped like a tap; a free text is not.
+        conversations = self.entries.conversations
+        assert person.current_session_id is not None  # under way: the entry has its session
+        session = await conversations.store.session(person.current_session_id)
+        free_text = at_free_text(conversations, session)
         reply = await self.entries.type_text(relay, lang, message.text, f"tg:{update.update_id}")
-        await send_reply(self.entries.conversations, update, reply)
+        await send_reply(conversations, update, reply, recap=None if free_text else reply.recap)
         await self._done(update, reply, lang)
         raise ApplicationHandlerStop
 

@@ -27,7 +27,7 @@ from flows.model import Lang, TextStep
 from flows.safeguarding import Category
 from flows.state import Phase
 from flows.texts import say
-from storage.base import Arrival, Participant
+from storage.base import Arrival, Participant, StoredSession
 
 log = logging.getLogger(__name__)
 
@@ -181,26 +181,13 @@ class ResidentHandlers:
             await self.conversations.record_flags(who, disclosed, key)
             await chat.send_message(refusal)
             return
-        # A free text is not recapped: that would only repeat the message just above it.
-        free_text = self._at_free_text(who)
+        # The session read with the update: where the text was typed.
+        free_text = at_free_text(
+            self.conversations, who.session if isinstance(who, Arrival) else None
+        )
         reply = await self.conversations.type_text(who, lang, text, key, disclosed=disclosed)
         await self._follow_up(update, reply)
         await _send(self.conversations, update, reply, recap=None if free_text else reply.recap)
-
-    def _at_free_text(self, who: Participant) -> bool:
-        """Whether `who` is at a free-text question, by the session read with the update.
-
-        A number or a label typed at a choice question (or an "Autre" text) is recapped like
-        a tap, "✔️ Votre réponse : …", so the resident sees how the bot understood it.
-        """
-        session = who.session if isinstance(who, Arrival) else None
-        if session is None or session.state.phase is not Phase.QUESTION:
-            return False
-        engine = self.conversations.engines.get(session.consultation_id)
-        step_id = session.state.step_id
-        if engine is None or step_id is None:
-            return False
-        return isinstance(engine.consultation.step(step_id), TextStep)
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice, locations…: say what the bot can read.
@@ -294,6 +281,22 @@ async def helplines_first(
     if helpline is not None:
         await chat.send_message(html(helpline), parse_mode=ParseMode.HTML)
     return disclosed
+
+
+def at_free_text(conversations: Conversations, session: StoredSession | None) -> bool:
+    """Whether `session` is at a free-text question, before a typed text is applied.
+
+    A number or a label typed at a choice question (or an "Autre" text) is recapped like a
+    tap, "✔️ Votre réponse : …", so that whoever typed it sees how the bot understood it; a
+    free text is not, since that would only repeat the message just above it.
+    """
+    if session is None or session.state.phase is not Phase.QUESTION:
+        return False
+    engine = conversations.engines.get(session.consultation_id)
+    step_id = session.state.step_id
+    if engine is None or step_id is None:
+        return False
+    return isinstance(engine.consultation.step(step_id), TextStep)
 
 
 async def refuse_forward(

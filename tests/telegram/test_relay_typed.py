@@ -117,3 +117,18 @@ async def test_a_forward_in_an_entry_is_refused_with_numbers_to_pass_on(chat: Re
     reply = await chat.send(RELAY, "Le city stade")
     assert "Une note" in reply.text
     assert texts_stored(chat) == [("assisted", "precision", "Le city stade")]
+
+
+async def test_a_choice_typed_in_an_entry_is_confirmed_as_for_a_resident(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/saisie")
+    await chat.click(RELAY, AGREE)
+    # A number typed at a choice question: the relay sees how the bot understood it.
+    reply = await chat.send(RELAY, "2")
+    assert reply.text.startswith(say("your_answer", "fr", answer="Pont-Rompu"))
+    await chat.click(RELAY, say("unselected", "fr", label="Les jeunes"))
+    await chat.click(RELAY, say("validate_count", "fr", n=1))
+    # A free text is not repeated back: it is the message just above.
+    reply = await chat.send(RELAY, "Le city stade")
+    assert "Une note" in reply.text
+    assert "Le city stade" not in reply.text
