@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from enum import StrEnum
@@ -12,11 +13,14 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
+LANGUAGE_NAMES: dict[str, str] = {"fr": "French", "en": "English"}  # in authors' messages
 
 # Codes travel inside Telegram callback data (64 bytes in all), so they stay short and plain.
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,23}$"
 Code = Annotated[str, Field(pattern=CODE_PATTERN)]
-MAX_LABEL = 60
+MAX_LABEL = 60  # a button's label; longer ones are cut on a phone screen
+# Telegram puts at most 8 buttons in a row, and a scale's points share one row.
+MAX_SCALE_POINTS = 8
 
 
 class Strict(BaseModel):
@@ -30,6 +34,14 @@ class Text(Strict):
 
     fr: Annotated[str, Field(min_length=1)]
     en: Annotated[str, Field(min_length=1)]
+
+    @field_validator("fr", "en")
+    @classmethod
+    def _not_blank(cls, text: str) -> str:
+        # Spaces alone would reach Telegram as an empty message or button, which it refuses.
+        if not text.strip():
+            raise ValueError("only spaces: write the text")
+        return text
 
     def get(self, lang: Lang) -> str:
         """Return the text in `lang`."""
@@ -59,10 +71,18 @@ class Option(Strict):
     @field_validator("label")
     @classmethod
     def _fits_a_button(cls, label: Text) -> Text:
-        # Telegram cuts long button labels on a phone screen; keep each on one line.
+        # Telegram cuts long button labels on a phone screen and shows one line only.
         for lang in LANGS:
-            if len(label.get(lang)) > MAX_LABEL:
-                raise ValueError(f"label ({lang}) is longer than {MAX_LABEL} characters")
+            text = label.get(lang)
+            if "\n" in text.strip():
+                raise ValueError(
+                    f"the {LANGUAGE_NAMES[lang]} label has a line break: a button shows one line"
+                )
+            if len(text) > MAX_LABEL:
+                raise ValueError(
+                    f"the {LANGUAGE_NAMES[lang]} label is {len(text)} characters: a button "
+                    f"shows at most {MAX_LABEL} on a phone, shorten it"
+                )
         return label
 
 
@@ -76,7 +96,9 @@ class Condition(Strict):
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
         if (self.equals is None) == (self.includes is None):
-            raise ValueError("a condition needs exactly one of 'equals' or 'includes'")
+            raise ValueError(
+                "a condition needs exactly one of equals (or includes, for a multiple choice)"
+            )
         return self
 
     @property
@@ -116,15 +138,20 @@ class ChoiceStepBase(StepBase):
         codes = [option.code for option in options]
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
-            raise ValueError(f"duplicate option code(s): {', '.join(duplicates)}")
+            raise ValueError(
+                f"option code(s) {', '.join(duplicates)} used twice: give each option its own code"
+            )
         if OTHER_CODE in codes:
-            raise ValueError(f"option code '{OTHER_CODE}' is reserved: use other = true")
+            raise ValueError(
+                f"option code '{OTHER_CODE}' is reserved: remove that option and write "
+                "other = true, which adds « Autre… » and asks for a text"
+            )
         return options
 
     @model_validator(mode="after")
     def _has_options(self) -> ChoiceStepBase:
         if not self.options and self.options_from is None:
-            raise ValueError("a choice step needs options or options_from")
+            raise ValueError('a choice step needs options = [...] (or options_from = "quartiers")')
         return self
 
     def codes(self) -> list[str]:
@@ -148,7 +175,16 @@ class MultiStep(ChoiceStepBase):
     @model_validator(mode="after")
     def _bounds(self) -> MultiStep:
         if self.max_picks is not None and self.max_picks < self.min_picks:
-            raise ValueError("max_picks is smaller than min_picks")
+            raise ValueError(
+                f"max_picks ({self.max_picks}) is smaller than min_picks ({self.min_picks})"
+            )
+        choices = len(self.codes())
+        # The city's quartiers are only known once the configuration is read (see the loader).
+        if self.options_from is None and self.min_picks > choices:
+            raise ValueError(
+                f"min_picks is {self.min_picks} but there are {choices} options: "
+                "nobody could answer"
+            )
         return self
 
 
@@ -170,8 +206,15 @@ class ScaleStep(StepBase):
 
     @model_validator(mode="after")
     def _range(self) -> ScaleStep:
-        if not 2 <= self.max - self.min + 1 <= 11:
-            raise ValueError("a scale has between 2 and 11 points")
+        points = self.max - self.min + 1
+        if not 2 <= points <= MAX_SCALE_POINTS:
+            raise ValueError(
+                f"min = {self.min} and max = {self.max} make {points} points: a scale has "
+                f"2 to {MAX_SCALE_POINTS} (its buttons share one row, and Telegram takes "
+                f"{MAX_SCALE_POINTS} in a row)"
+            )
+        if (self.min_label is None) != (self.max_label is None):
+            raise ValueError("give both min_label and max_label, or neither")
         return self
 
 
@@ -187,6 +230,7 @@ Step = Annotated[
 ]
 ChoiceStep = SingleStep | MultiStep
 OTHER_CODE = "autre"
+OTHER_TEXT_SUFFIX = "_autre"  # the column of an "Autre" text, in exports and on paper
 YES, NO = "yes", "no"
 FOLLOW_UP_STEP = "suivi"  # the question "do you want to hear what the city did?"
 
@@ -204,18 +248,30 @@ class Consultation(Strict):
 
     @model_validator(mode="after")
     def _coherent(self) -> Consultation:
+        # Every problem at once, one per line: an author fixes them all in one go.
+        problems: list[str] = []
         if self.closes < self.opens:
-            raise ValueError("closes is before opens")
+            problems.append(f"closes ({self.closes}) is before opens ({self.opens})")
         if not any(step.kind != "info" for step in self.steps):
-            raise ValueError("a consultation needs at least one question")
-        seen: dict[str, Step] = {}
+            problems.append('a consultation needs at least one question (kind other than "info")')
+        seen: dict[str, int] = {}
         for index, step in enumerate(self.steps):
-            where = f"steps[{index}] (id '{step.id}')"
+            where = describe_step(index, step.id)
             if step.id in seen:
-                raise ValueError(f"{where}: duplicate step id")
+                first = seen[step.id]
+                problems.append(
+                    f"{where}: step {first + 1} has the id '{step.id}' already: "
+                    "give each step its own id"
+                )
+                continue
             if step.show_if is not None:
-                _check_condition(where, step.show_if, seen)
-            seen[step.id] = step
+                problem = _condition_problem(self.steps, index, step.show_if)
+                if problem:
+                    problems.append(f"{where}, show_if: {problem}")
+            seen[step.id] = index
+        problems += _paper_column_clashes(self.steps)
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     def is_open(self, today: dt.date) -> bool:
@@ -247,26 +303,68 @@ def is_follow_up(step: Step) -> bool:
     return step.id == FOLLOW_UP_STEP or step.theme is Theme.SUIVI
 
 
-def _check_condition(where: str, condition: Condition, earlier: dict[str, Step]) -> None:
-    target = earlier.get(condition.step)
-    if target is None:
-        raise ValueError(f"{where}: show_if refers to '{condition.step}', not an earlier step")
+def describe_step(index: int, step_id: str) -> str:
+    """A step as an author finds it in the file: its rank among the [[steps]] and its id."""
+    return f"step {index + 1} (id '{step_id}')"
+
+
+def _condition_problem(steps: list[Step], index: int, condition: Condition) -> str | None:
+    """What is wrong with the condition of `steps[index]`, if anything."""
+    ids = [step.id for step in steps]
+    if condition.step not in ids[:index]:
+        if condition.step == ids[index]:
+            return "a step cannot depend on its own answer: name an earlier step"
+        if condition.step in ids:
+            later = ids.index(condition.step) + 1
+            return (
+                f"'{condition.step}' is step {later}, after this one: a condition can only "
+                "read an answer already given (move this step after it)"
+            )
+        return f"no step '{condition.step}' before this one: " + _suggest(
+            condition.step, ids[:index]
+        )
+    target = steps[ids.index(condition.step)]
     if condition.includes is not None and not isinstance(target, MultiStep):
-        raise ValueError(f"{where}: 'includes' needs a multiple-choice step, use 'equals'")
+        return f"includes needs a multiple-choice step, and '{target.id}' is not: use equals"
     if isinstance(target, SingleStep | MultiStep):
         allowed = target.codes()
         if target.options_from is not None:
-            return  # the city's list is only known once the configuration is read
+            return None  # the city's list is only known once the configuration is read
     elif isinstance(target, YesNoStep):
         allowed = [YES, NO]
     elif isinstance(target, ScaleStep):
         allowed = [str(n) for n in range(target.min, target.max + 1)]
     else:
-        raise ValueError(f"{where}: show_if on '{condition.step}', a step without choices")
+        return f"'{condition.step}' has no choices to test: name a step with options"
     if condition.value not in allowed:
-        raise ValueError(
-            f"{where}: show_if value '{condition.value}' is not an option of '{condition.step}'"
+        return (
+            f"'{condition.value}' is not a code of '{condition.step}': "
+            f"use one of {', '.join(allowed)}"
         )
+    return None
+
+
+def _suggest(wrong: str, known: list[str]) -> str:
+    """A likely meant name, or the names there are."""
+    close = difflib.get_close_matches(wrong, known, n=1)
+    if close:
+        return f"did you mean '{close[0]}'?"
+    return f"the earlier steps are {', '.join(known)}" if known else "it is the first step"
+
+
+def _paper_column_clashes(steps: list[Step]) -> list[str]:
+    """Step ids that the paper template's "Autre" columns (`<step>_autre`) would repeat."""
+    others = {step.id + OTHER_TEXT_SUFFIX: step.id for step in steps if _has_other(step)}
+    return [
+        f"{describe_step(index, step.id)}: this id is also the paper template's column for "
+        f"the « Autre » text of '{others[step.id]}': rename this step"
+        for index, step in enumerate(steps)
+        if step.id in others
+    ]
+
+
+def _has_other(step: Step) -> bool:
+    return isinstance(step, ChoiceStepBase) and step.other
 
 
 def slug(label: str) -> str:

@@ -35,6 +35,7 @@ from flows.engine import Engine
 from flows.model import (
     NO,
     OTHER_CODE,
+    OTHER_TEXT_SUFFIX,
     YES,
     ChoiceStepBase,
     Consultation,
@@ -44,11 +45,10 @@ from flows.model import (
     Step,
     TextStep,
     YesNoStep,
-    is_follow_up,
 )
 from flows.state import Answer, Phase, SessionState
 
-OTHER_SUFFIX: Final = "_autre"
+OTHER_SUFFIX: Final = OTHER_TEXT_SUFFIX
 OTHER_MAX: Final = 300  # as the engine allows for the text of an "Autre"
 PICK_SEPARATOR: Final = ","
 DELIMITER: Final = ";"  # what Excel expects in a French locale
@@ -103,8 +103,16 @@ class Checked:
 
 
 def on_paper(consultation: Consultation) -> list[Step]:
-    """The questions a paper form asks: all but the follow-up question."""
-    return [step for step in consultation.questions() if not is_follow_up(step)]
+    """The questions a paper form asks: all but the follow-up question and the questions
+    asked only after a given answer to it (the engine passes over them both on paper)."""
+    left_out = set(consultation.follow_up_steps())
+    asked: list[Step] = []
+    for step in consultation.questions():
+        if step.id in left_out or (step.show_if and step.show_if.step in left_out):
+            left_out.add(step.id)
+        else:
+            asked.append(step)
+    return asked
 
 
 def _required_columns(consultation: Consultation) -> list[str]:
@@ -149,7 +157,9 @@ def legend(consultation: Consultation) -> str:
         need = "facultative" if step.optional else "obligatoire"
         lines.append(f"[{step.id}] {step.text.fr} ({need})")
         if step.show_if is not None:
-            lines.append(f"    seulement si {step.show_if.step} = {step.show_if.value}")
+            test = "=" if step.show_if.equals is not None else "contient"
+            value = _paper_code(step.show_if.value)
+            lines.append(f"    seulement si {step.show_if.step} {test} {value}")
         if isinstance(step, ChoiceStepBase):
             if isinstance(step, MultiStep):
                 most = f", au plus {step.max_picks}" if step.max_picks else ""
@@ -163,7 +173,10 @@ def legend(consultation: Consultation) -> str:
         elif isinstance(step, YesNoStep):
             lines.append("    oui ou non")
         elif isinstance(step, ScaleStep):
-            lines.append(f"    un nombre de {step.min} à {step.max}")
+            ends = ""
+            if step.min_label and step.max_label:
+                ends = f" ({step.min} = {step.min_label.fr}, {step.max} = {step.max_label.fr})"
+            lines.append(f"    un nombre de {step.min} à {step.max}{ends}")
         elif isinstance(step, TextStep):
             lines.append(f"    texte libre, {step.max_length} caractères au plus")
         if isinstance(step, ChoiceStepBase) and step.other:
@@ -172,6 +185,11 @@ def legend(consultation: Consultation) -> str:
             )
         lines.append("")
     return "\n".join(lines)
+
+
+def _paper_code(code: str) -> str:
+    """A code as written on paper: a yes/no answer is "oui" or "non" there."""
+    return {YES: "oui", NO: "non"}.get(code, code)
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -225,10 +243,11 @@ def check(consultation: Consultation, text: str) -> Checked:
     """Every row of a filled-in template, checked; states only if no problem at all."""
     header, rows = read_rows(text)
     expected = columns(consultation)
+    asked = {step.id for step in on_paper(consultation)}
     left_out = [
         name
         for step in consultation.questions()
-        if is_follow_up(step)
+        if step.id not in asked
         for name in _step_columns(step)
     ]
     ignored = [name for name in header if name in left_out]

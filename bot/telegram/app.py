@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, cast
 
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
+from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
@@ -48,6 +49,15 @@ COMMANDS = (
 )
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+# While fetching updates keeps failing the same way (PTB tries again every 1 to 30 s), its
+# line is logged again at most this often, so the journal says it without filling up.
+POLLING_REPEAT_SECONDS = 300.0
+CONFLICT_LINE = (
+    "another process is fetching this bot's updates (Telegram says 409 Conflict): only one "
+    "`parole run` may run per token, stop the other one; until then each gets part of the "
+    "residents' messages"
+)
 
 
 def build_application(
@@ -165,7 +175,7 @@ def build_application(
     RetentionJob(privacy_store, settings, clock).register(application)
     if settings.digest.schedules:
         digest_jobs(application, settings, store, consultations, clock=clock).register(application)
-    application.add_error_handler(_log_error)
+    application.add_error_handler(ErrorLog().handle)
     return application
 
 
@@ -221,13 +231,45 @@ def digest_jobs(
     return DigestJobs(settings, store, consultations, destinations, clock=clock, retry=retry)
 
 
-async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+class ErrorLog:
+    """The error handler: a failed update, or fetching updates failing, as one log line."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        """`clock` (seconds, monotonic) paces the repeated polling lines."""
+        self._clock = clock
+        self._polling: dict[str, float] = {}
+
+    async def handle(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log the error; a resident whose update failed is told their answers are safe."""
+        error = context.error
+        if update is None and context.job is None and isinstance(error, TelegramError):
+            # Only the update fetcher reports an error with neither an update nor a job.
+            self._fetch_failed(error)
+            return
+        await _update_failed(update, error)
+
+    def _fetch_failed(self, error: TelegramError) -> None:
+        """One line saying what is wrong, not a traceback of PTB's polling loop each time."""
+        kind = type(error).__name__
+        now = self._clock()
+        last = self._polling.get(kind)
+        if last is not None and now - last < POLLING_REPEAT_SECONDS:
+            return
+        self._polling[kind] = now
+        if isinstance(error, Conflict):
+            log.error(CONFLICT_LINE)
+        elif isinstance(error, NetworkError):
+            log.warning("cannot reach Telegram to fetch updates (%s): trying again", error.message)
+        else:
+            log.error("fetching updates failed (%s: %s): trying again", kind, error.message)
+
+
+async def _update_failed(update: object, error: BaseException | None) -> None:
     """Log a failed update without its content, and tell the resident their answers are safe.
 
     Only the error's type and where it happened are logged: an exception's message may quote
     what a resident typed (a validation error quotes its input), so it is left out.
     """
-    error = context.error
     frames = traceback.extract_tb(error.__traceback__) if error else []
     where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
     log.error("an update failed: %s at %s", type(error).__name__, where or "?")

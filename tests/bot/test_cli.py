@@ -247,7 +247,7 @@ def test_every_problem_of_a_consultation_folder_is_reported(
     lines = err.splitlines()
     duplicate = [line for line in lines if "doublon.toml" in line]
     assert len(duplicate) == 1
-    assert "'avis'" in duplicate[0] and "duplicate step id" in duplicate[0]
+    assert "has the id 'avis' already" in duplicate[0]
     condition = [line for line in lines if "condition.toml" in line]
     assert len(condition) == 1
     assert "'depuis'" in condition[0] and "'ancienne'" in condition[0]

@@ -105,6 +105,7 @@ class FakeBotApi:
         self._requests: list[RecordedRequest] = []
         self._faults: dict[str, _Fault] = {}
         self._blocked: set[int] = set()
+        self._polls = 0  # getUpdates calls begun: the latest is the only one Telegram keeps
         self._watchers: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._handlers: dict[str, Callable[[JsonDict, Mapping[str, UploadedFile]], Any]] = {
             "getMe": self._get_me,
@@ -164,6 +165,36 @@ class FakeBotApi:
                 return True  # handle() reports the error without waiting
             self._apply_poll_params(decoded)
             return bool(self._queue) or not decoded.get("timeout")
+
+    def begin_poll(self) -> int:
+        """A getUpdates call arrives; its number, for `superseded`.
+
+        Telegram serves one getUpdates of a bot at a time: a new one ends the one still
+        waiting with 409 Conflict, as when two processes poll with the same token.
+        """
+        with self._cond:
+            self._polls += 1
+            self._changed()
+            return self._polls
+
+    def superseded(self, poll: int) -> bool:
+        """Whether another getUpdates call arrived after call number `poll`."""
+        with self._cond:
+            return poll != self._polls
+
+    def conflict(self, params: Mapping[str, object]) -> tuple[int, JsonDict]:
+        """Telegram's answer to a getUpdates call ended by a later one (recorded as injected:
+        the test made it happen by running two bots)."""
+        error = ApiError(
+            HTTPStatus.CONFLICT,
+            "Conflict: terminated by other getUpdates request; "
+            "make sure that only one bot instance is running",
+        )
+        with self._cond:
+            self._record(
+                "getUpdates", params, {}, error.code, error.description, True, time.monotonic()
+            )
+        return error.code, error.body()
 
     @staticmethod
     def long_poll_seconds(params: Mapping[str, object]) -> float:

@@ -96,7 +96,8 @@ class RecordedRequest:
     files: tuple[str, ...]
     status: int
     description: str | None = None
-    injected: bool = False  # the failure came from fail_next() or block()
+    # The failure came from fail_next(), block() or a test running two bots (a 409 Conflict).
+    injected: bool = False
     at: float = 0.0  # time.monotonic() when the fake received it (after a long poll's wait)
 
 

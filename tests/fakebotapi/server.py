@@ -114,10 +114,14 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if method.lower() == "getupdates":
             closing = self.server.closing
+            poll = api.begin_poll()
             api.wait(
-                lambda a: a.updates_ready(params) or closing.is_set(),
+                lambda a: a.updates_ready(params) or closing.is_set() or a.superseded(poll),
                 api.long_poll_seconds(params),
             )
+            if api.superseded(poll):
+                self._reply(*api.conflict(params))
+                return
         status, body = api.handle(method, params, files)
         self._reply(status, body)
 

@@ -157,7 +157,9 @@ def test_welcome_says_what_a_resident_must_know(consultation: Consultation) -> N
 
 
 def test_loading_without_quartiers_names_the_step() -> None:
-    with pytest.raises(ConsultationError, match=r"step 'quartier'") as caught:
+    with pytest.raises(
+        ConsultationError, match=r"step 1 \(id 'quartier'\) lists the quartiers"
+    ) as caught:
         load_consultation(PATH, quartiers=[])
     assert str(PATH) in str(caught.value)
 

@@ -28,7 +28,7 @@ def test_the_template_has_a_column_per_question_and_a_legend():
     legend = paper.legend(c)
     assert "[publics] Qui est concerné ? (obligatoire)" in legend
     assert "    jeunes = Les jeunes" in legend and "au plus 2" in legend
-    assert "seulement si publics = jeunes" in legend and "un nombre de 1 à 5" in legend
+    assert "seulement si publics contient jeunes" in legend and "un nombre de 1 à 5" in legend
 
 
 def test_the_follow_up_question_is_not_on_paper():

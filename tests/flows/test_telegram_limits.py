@@ -1,0 +1,73 @@
+"""`parole check` measures every screen as Telegram counts it, and refuses what Telegram would
+refuse: a file that passes is sent whole, one a character longer is refused at load time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.telegram.render import screen_html
+from flows.engine import Engine
+from flows.limits import MESSAGE_UNITS, NOTICE_ROOM, _answered_before, screen_units
+from flows.loader import ConsultationError, load_consultation
+from flows.model import LANGS, Consultation, Lang
+from flows.texts import say
+from tests.fakebotapi import FakeUser
+from tests.fakebotapi.html import parse_html, utf16_len
+from tests.telegram.harness import Chat
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLE = ROOT / "examples" / "emploi.toml"
+QUARTIERS = ["Bourgogne", "Pont-Rompu"]
+ALICE = FakeUser(id=111_222_333, first_name="Alice")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_measure_is_what_telegram_counts(every_kind: Consultation, lang: Lang):
+    example = load_consultation(EXAMPLE, QUARTIERS)
+    for consultation in (every_kind, example):
+        engine = Engine(consultation)
+        for step in consultation.steps:
+            screen = engine.render(_answered_before(consultation, step), lang)
+            shown = parse_html(screen_html(screen)).text
+            assert screen_units(screen) == utf16_len(shown), step.id
+
+
+def welcome_of(units: int, tmp_path: Path) -> Path:
+    """The example with a French welcome making the welcome screen `units` long."""
+    text = EXAMPLE.read_text(encoding="utf-8")
+    start = text.index('fr = """', text.index("[welcome]"))
+    end = text.index('"""', start + 8) + 3
+    base = text[:start] + 'fr = "x"' + text[end:]
+    path = tmp_path / "emploi.toml"
+    path.write_text(base, encoding="utf-8")
+    engine = Engine(load_consultation(path, QUARTIERS))
+    extra = say("privacy_welcome", "fr", duration="")
+    shown = screen_units(engine.render(engine.begin(), "fr")) + utf16_len(extra) + 4
+    shown += utf16_len(say("consent_prompt", "fr"))
+    filler = "é" * (units - shown + 1)
+    path.write_text(base.replace('fr = "x"', f'fr = "{filler}"', 1), encoding="utf-8")
+    return path
+
+
+async def test_a_welcome_at_the_limit_reaches_residents(tmp_path: Path):
+    room = MESSAGE_UNITS - NOTICE_ROOM
+    path = welcome_of(room, tmp_path)
+    consultation = load_consultation(path, QUARTIERS)
+    async with Chat(tmp_path / "db.sqlite3", [consultation]) as chat:
+        chat.now = chat.now.replace(year=consultation.opens.year, month=3)
+        welcome = await chat.send(ALICE, "/start")
+        assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+        assert MESSAGE_UNITS - NOTICE_ROOM - 60 <= utf16_len(welcome.text) <= MESSAGE_UNITS
+        assert chat.api.refused == []
+
+
+def test_a_welcome_one_character_over_is_refused(tmp_path: Path):
+    path = welcome_of(MESSAGE_UNITS - NOTICE_ROOM + 1, tmp_path)
+    with pytest.raises(ConsultationError) as caught:
+        load_consultation(path, QUARTIERS)
+    assert caught.value.problems == [
+        "welcome: 3797 characters in French with what the bot adds; a Telegram message holds "
+        "4096, 300 of them kept for the bot's notices: shorten it by 1"
+    ]
