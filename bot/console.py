@@ -94,7 +94,8 @@ async def _respond(
         event: Event = wanted(position=shown.position)
         return await conversations.press(who, lang, shown.scope, event, None)
     if command == "/start":
-        return await conversations.start(who, lang)
+        # As a deep link does on Telegram: `/start emploi` opens that consultation.
+        return await conversations.start(who, lang, words[1] if len(words) > 1 else None)
     if command == "/reprendre":
         return await conversations.resume(who, lang)
     if command in ("/langue", "/language"):
