@@ -146,7 +146,10 @@ class Engine:
 
     def handle(self, state: SessionState, event: Event, lang: Lang) -> Outcome:
         """Apply `event` to `state`."""
-        outcome = self._dispatch(state, event, lang)
+        if state.step_id is not None and state.step_id not in self._order:
+            outcome = self._dispatch(self._rebased(state), event, lang)
+        else:
+            outcome = self._dispatch(state, event, lang)
         # The same object when nothing was done; compared otherwise (a toggle can give back
         # the picks it had). Every field copied through `vars`: a field added to `Outcome`
         # cannot be dropped here, at two thirds of the cost of `dataclasses.replace`.
@@ -190,6 +193,27 @@ class Engine:
         if isinstance(step, MultiStep):
             return self._multi(state, step, event, lang)
         return self._single(state, step, event, lang)
+
+    def _rebased(self, state: SessionState) -> SessionState:
+        """A session at a step the consultation no longer has (its file was edited while the
+        resident was under way): the answers to the steps still there are kept, and it goes
+        on at the first question left to answer (the last one if none is)."""
+        answers = {sid: answer for sid, answer in state.answers.items() if sid in self._order}
+        kept = state.model_copy(
+            update={
+                "phase": Phase.QUESTION,
+                "answers": answers,
+                "history": [sid for sid in state.history if sid in self._order],
+                "picks": [],
+                "position": state.position + 1,
+            }
+        )
+        visible = self.visible_steps(kept)
+        left = [s for s in visible if s.id not in answers and not isinstance(s, InfoStep)]
+        target = (left or visible)[0 if left else -1].id
+        # Going back from there leads through the steps before it only.
+        history = [sid for sid in kept.history if self._order[sid] < self._order[target]]
+        return kept.model_copy(update={"step_id": target, "history": history})
 
     def is_open(self, today: dt.date) -> bool:
         """Whether the consultation takes answers on `today`."""
