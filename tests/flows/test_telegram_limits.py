@@ -3,15 +3,19 @@ refuse: a file that passes is sent whole, one a character longer is refused at l
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
+from bot.conversation import MENU
+from bot.telegram.callbacks import pack
 from bot.telegram.render import screen_html
 from flows.engine import Engine
+from flows.events import Accept, Choose, Pick, Toggle
 from flows.limits import MESSAGE_UNITS, NOTICE_ROOM, _answered_before, screen_units
 from flows.loader import ConsultationError, load_consultation
-from flows.model import LANGS, Consultation, Lang
+from flows.model import CODE_PATTERN, LANGS, Consultation, Lang
 from flows.texts import say
 from tests.fakebotapi import FakeUser
 from tests.fakebotapi.html import parse_html, utf16_len
@@ -71,3 +75,15 @@ def test_a_welcome_one_character_over_is_refused(tmp_path: Path):
         "welcome: 3797 characters in French with what the bot adds; a Telegram message holds "
         "4096, 300 of them kept for the bot's notices: shorten it by 1"
     ]
+
+
+def test_the_longest_codes_and_ids_fit_telegram_s_callback_data():
+    # Telegram takes 64 bytes of callback data; the schema's code and id patterns keep every
+    # button under it (pack refuses rather than let Telegram do it).
+    code, consultation_id = "a" * 24, "b" * 32
+    assert re.fullmatch(CODE_PATTERN, code) and not re.fullmatch(CODE_PATTERN, code + "a")
+    session_scope = "s" + str(2**63 - 1)  # SQLite's largest row id
+    for event in (Toggle(code=code, on=False), Choose(code=code)):
+        assert len(pack(session_scope, 99_999, event).encode()) <= 64
+    assert len(pack(MENU, 99_999, Pick(consultation_id=consultation_id)).encode()) <= 64
+    assert len(pack("c" + consultation_id, 99_999, Accept()).encode()) <= 64
