@@ -798,6 +798,11 @@ class FakeBotApi:
         with self._cond:
             return len(self._queue)
 
+    def pending_update_ids(self) -> set[int]:
+        """The ids of the enqueued updates the bot has not confirmed yet."""
+        with self._cond:
+            return {update["update_id"] for update in self._queue}
+
     def pop_updates(self) -> list[JsonDict]:
         """Take (and confirm) every pending update, for feeding Application.process_update."""
         with self._cond:
