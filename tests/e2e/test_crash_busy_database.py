@@ -14,7 +14,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import closing
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -51,11 +50,6 @@ def answers(database: Path) -> list[tuple[str, str]]:
         return db.execute("SELECT step_id, value FROM answers ORDER BY step_id").fetchall()
 
 
-def showing(chat_id: int, text: str, api: FakeBotApi) -> bool:
-    """Whether the bot's latest message in the chat shows `text`."""
-    return text in api.last_message(chat_id).text
-
-
 def hold_write_lock(database: Path, seconds: float, held: threading.Event) -> None:
     """Another connection takes SQLite's write lock and keeps it `seconds`."""
     with closing(sqlite3.connect(database, isolation_level=None)) as other:
@@ -89,11 +83,7 @@ def test_answers_given_while_the_database_is_locked_are_stored_once_the_lock_is_
     # Each resident sees their next question once, after the lock was let go.
     for resident, question in ((tapper, 3), (writer, 3), (newcomer, 1)):
         shown = f"Question {question}/12"
-        api.wait_for(
-            partial(showing, resident.user.id, shown),
-            HOLD + 20,
-            f"{resident.user.first_name}'s next question",
-        )
+        api.wait_for_text(resident.user.id, shown, HOLD + 20)
         api.wait_for(lambda api: not api.unanswered_callbacks, 10, "taps to be answered")
         texts = [m.text for m in api.messages(resident.user.id)]
         assert ERROR_MESSAGE not in texts, api.transcript(resident.user.id)

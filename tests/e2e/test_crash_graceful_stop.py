@@ -80,11 +80,7 @@ def test_a_stop_during_a_burst_processes_or_hands_back_every_update(
     # The next start processes what was handed back: every answer stored once.
     bot = BotProcess(config, api, tmp_path / "bot.log").start()
     for resident in residents:
-        api.wait_for(
-            lambda api, who=resident.user.id: "Question 4/12" in api.last_message(who).text,
-            WAIT,
-            f"{resident.user.first_name}'s fourth question",
-        )
+        api.wait_for_text(resident.user.id, "Question 4/12", WAIT)
     assert bot.stop() == 0
     assert answered(database) == {step: RESIDENTS for step in STEPS}
     assert processed(database) - earlier == sent

@@ -874,6 +874,15 @@ class FakeBotApi:
             )
         return self.messages(chat_id)
 
+    def wait_for_text(self, chat_id: int, text: str, timeout: float = 10.0) -> SentMessage:
+        """Wait until the bot's latest message in a chat shows `text`; return that message."""
+        self.wait_for(
+            lambda api: text in api.last_message(chat_id).text,
+            timeout,
+            f"the bot's latest message in chat {chat_id} to show {text!r}",
+        )
+        return self.last_message(chat_id)
+
     def wait_until_consumed(self, timeout: float = 10.0) -> None:
         """Wait until the bot has confirmed (via getUpdates offset) every enqueued update."""
         self.wait_for(lambda api: not api._queue, timeout, "all updates to be consumed")
