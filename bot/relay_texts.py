@@ -96,12 +96,12 @@ MESSAGES: dict[str, Text] = {
     "entry_privacy": Text(
         fr="🔒 Ce qui est gardé : vos réponses et leur date, sous un numéro anonyme, sans "
         "votre nom ni rien qui permette de vous retrouver : ni moi ni la ville ne pourrons "
-        "ensuite vous les rattacher. Pour quoi : préparer le Contrat de ville. Effacé "
-        "{duration} après votre dernière réponse.",
+        "ensuite vous les rattacher. Pour quoi : préparer le Contrat de ville. Tout est "
+        "effacé {duration} après votre dernière réponse.",
         en="🔒 What is kept: your answers and their date, under an anonymous number, without "
         "your name or anything that could identify you: neither I nor the city can link "
-        "them to you afterwards. What for: preparing the Contrat de ville. Deleted {duration} "
-        "after your last answer.",
+        "them to you afterwards. What for: preparing the Contrat de ville. Everything is "
+        "deleted {duration} after your last answer.",
     ),
     "entry_agree": Text(
         fr="✅ La personne est d'accord pour répondre", en="✅ The person agrees to answer"
@@ -240,7 +240,10 @@ MESSAGES: dict[str, Text] = {
     ),
     # Command menu
     "cmd_monlien": Text(fr="Mon lien et mon QR code", en="My link and QR code"),
-    "cmd_saisie": Text(fr="Saisir pour une personne rencontrée", en="Enter for someone met"),
+    "cmd_saisie": Text(
+        fr="Saisir les réponses d'une personne rencontrée",
+        en="Enter the answers of someone you met",
+    ),
     "relay_data": Text(
         fr="Vous êtes relais : la ville garde le nom de votre invitation (« {name} »), un "
         "numéro anonyme calculé à partir de votre compte Telegram, et le nombre de personnes "

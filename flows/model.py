@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from flows.typography import french_spacing
+
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
 LANGUAGE_NAMES: dict[str, str] = {"fr": "French", "en": "English"}  # in authors' messages
@@ -42,6 +44,13 @@ class Text(Strict):
         if not text.strip():
             raise ValueError("only spaces: write the text")
         return text
+
+    @field_validator("fr")
+    @classmethod
+    def _french_spacing(cls, fr: str) -> str:
+        # Every French text, fixed sentence or consultation file, gets its no-break spaces
+        # here, so no author has to type an invisible character.
+        return french_spacing(fr)
 
     def get(self, lang: Lang) -> str:
         """Return the text in `lang`."""

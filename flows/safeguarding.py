@@ -27,6 +27,7 @@ from enum import StrEnum
 
 from flows.model import Lang
 from flows.state import Answer
+from flows.typography import french_spacing
 
 
 class Category(StrEnum):
@@ -305,4 +306,5 @@ def helplines(categories: frozenset[Category], lang: Lang, *, relayed: bool = Fa
             if category is Category.SELF_HARM and not relayed:
                 line = f"{line} {_NOT_ALONE[lang]}"
             lines.append(line)
-    return "\n".join(lines) + "\n\n" + tail[lang]
+    text = "\n".join(lines) + "\n\n" + tail[lang]
+    return french_spacing(text) if lang == "fr" else text

@@ -91,17 +91,19 @@ MESSAGES: dict[str, Text] = {
         en="Tap one or more answers, then “Confirm”.",
     ),
     "hint_multi_max": Text(
-        fr="Jusqu'à {max} réponses, puis « Valider ».",
-        en="Up to {max} answers, then “Confirm”.",
+        fr="Touchez jusqu'à {max} réponses, puis « Valider ».",
+        en="Tap up to {max} answers, then “Confirm”.",
     ),
     "hint_text": Text(
         fr="Écrivez votre réponse dans un message ({max} caractères au plus).",
         en="Write your answer in a message ({max} characters at most).",
     ),
-    "hint_scale": Text(fr="De {min} à {max}.", en="From {min} to {max}."),
+    "hint_scale": Text(
+        fr="Touchez un nombre de {min} à {max}.", en="Tap a number from {min} to {max}."
+    ),
     "hint_scale_labels": Text(
-        fr="De {min} ({min_label}) à {max} ({max_label}).",
-        en="From {min} ({min_label}) to {max} ({max_label}).",
+        fr="Touchez un nombre de {min} ({min_label}) à {max} ({max_label}).",
+        en="Tap a number from {min} ({min_label}) to {max} ({max_label}).",
     ),
     "hint_optional": Text(
         fr="Vous pouvez passer cette question.", en="You can skip this question."
@@ -119,8 +121,8 @@ MESSAGES: dict[str, Text] = {
         "Otherwise, tap “Keep my answer”.",
     ),
     "other_prompt": Text(
-        fr="Vous avez choisi « Autre ». Précisez en quelques mots, dans un message.",
-        en="You chose “Other”. Please say more in a few words, in a message.",
+        fr="Vous avez choisi « Autre… ». Écrivez votre réponse en quelques mots, dans un message.",
+        en="You chose “Other…”. Write your answer in a few words, in a message.",
     ),
     "your_answer": Text(fr="✔️ Votre réponse : {answer}", en="✔️ Your answer: {answer}"),
     "skipped": Text(fr="⏭ Question passée", en="⏭ Question skipped"),
@@ -130,16 +132,16 @@ MESSAGES: dict[str, Text] = {
     "accepted": Text(fr="✔️ Accepté", en="✔️ Agreed"),
     # Problems with an answer
     "too_few": Text(
-        fr="Il en faut au moins {n} : touchez vos choix, puis « Valider ».",
-        en="Pick at least {n}, then “Confirm”.",
+        fr="Choisissez au moins {n:réponse|réponses}, puis touchez « Valider ».",
+        en="Choose at least {n:answer|answers}, then tap “Confirm”.",
     ),
     "too_many": Text(
-        fr="Pas plus de {n} réponses. Enlevez-en une d'abord.",
-        en="No more than {n} answers. Remove one first.",
+        fr="Pas plus de {n} réponses. Touchez d'abord une réponse cochée pour l'enlever.",
+        en="No more than {n} answers. First tap a ticked answer to remove it.",
     ),
     "required": Text(
-        fr="Cette question est obligatoire : elle ne peut pas être passée.",
-        en="This question is required: it cannot be skipped.",
+        fr="Cette question est obligatoire : vous ne pouvez pas la passer.",
+        en="This question is required: you cannot skip it.",
     ),
     "first_question": Text(fr="C'est la première question.", en="This is the first question."),
     "empty_text": Text(
@@ -147,8 +149,9 @@ MESSAGES: dict[str, Text] = {
         en="Your message is empty. Please write your answer.",
     ),
     "too_long": Text(
-        fr="Votre réponse fait {n} caractères, {max} au plus. Merci de la raccourcir.",
-        en="Your answer is {n} characters long, {max} at most. Please shorten it.",
+        fr="Votre réponse est trop longue : {n} caractères, pour {max} au plus. "
+        "Merci de la raccourcir.",
+        en="Your answer is too long: {n} characters, {max} at most. Please shorten it.",
     ),
     "use_buttons": Text(
         fr="Je n'ai pas compris : choisissez l'une des réponses proposées.",
@@ -169,14 +172,14 @@ MESSAGES: dict[str, Text] = {
     ),
     # Commands and conversation around the consultation
     "choose_consultation": Text(
-        fr="Plusieurs consultations sont ouvertes. Laquelle voulez-vous faire ?",
-        en="Several consultations are open. Which one would you like to do?",
+        fr="Plusieurs consultations sont ouvertes. À laquelle voulez-vous répondre ?",
+        en="Several consultations are open. Which one would you like to answer?",
     ),
     "resume_or_restart": Text(
         fr="Vous aviez commencé « {title} » ({answered:réponse|réponses}). "
-        "Voulez-vous reprendre où vous en étiez, ou recommencer ?",
+        "Voulez-vous reprendre là où vous en étiez, ou recommencer ?",
         en="You started “{title}” ({answered:answer|answers}). "
-        "Would you like to resume where you were, or start again?",
+        "Would you like to resume where you left off, or start again?",
     ),
     "restart_confirm": Text(
         fr="Effacer {answered:votre réponse|vos # réponses} et recommencer au début ? "
@@ -200,7 +203,7 @@ MESSAGES: dict[str, Text] = {
     ),
     "not_open_yet": Text(
         fr="La consultation « {title} » ouvrira le {date}. À bientôt !",
-        en="The consultation “{title}” opens on {date}. See you soon!",
+        en="The consultation “{title}” will open on {date}. See you soon!",
     ),
     "unknown_consultation": Text(
         fr="Ce lien ne correspond à aucune consultation ouverte.",
@@ -221,11 +224,11 @@ MESSAGES: dict[str, Text] = {
         "/aide : ce message\n\n"
         "Vous pouvez arrêter quand vous voulez et revenir plus tard : "
         "vos réponses sont gardées.",
-        en="I ask you the questions of a consultation by your city, "
+        en="I ask you the questions of a consultation run by your city, "
         "mostly with buttons.\n\n"
         "/start: begin or choose a consultation\n"
-        "/reprendre: resume where you were\n"
-        "/retour: back to the previous question\n"
+        "/reprendre: resume where you left off\n"
+        "/retour: go back to the previous question\n"
         "/passer: skip the question\n"
         "/langue: English / français\n"
         "/confidentialite: your data and your rights\n"
@@ -246,12 +249,12 @@ MESSAGES: dict[str, Text] = {
         "/passer : passer une question facultative\n"
         "/quitter : arrêter ; vos réponses sont gardées\n"
         "/aide : ce message",
-        en="I ask you the questions of a consultation by your city.\n\n"
+        en="I ask you the questions of a consultation run by your city.\n\n"
         "Type a button's number, or your answer.\n"
         "/start: begin or choose a consultation\n"
-        "/reprendre: resume where you were\n"
+        "/reprendre: resume where you left off\n"
         "/langue: English / français\n"
-        "/retour: back to the previous question\n"
+        "/retour: go back to the previous question\n"
         "/passer: skip an optional question\n"
         "/quitter: stop; your answers are kept\n"
         "/aide: this message",
@@ -276,12 +279,12 @@ MESSAGES: dict[str, Text] = {
     ),
     "goodbye_done": Text(fr="Merci, et à bientôt !", en="Thank you, see you soon!"),
     "goodbye_not_started": Text(
-        fr="À bientôt ! Rien n'a été enregistré.", en="See you soon! Nothing was recorded."
+        fr="À bientôt ! Rien n'a été enregistré.", en="See you soon! Nothing was saved."
     ),
     "cmd_start": Text(
         fr="Commencer ou choisir une consultation", en="Start or choose a consultation"
     ),
-    "cmd_reprendre": Text(fr="Reprendre où j'en étais", en="Resume where I was"),
+    "cmd_reprendre": Text(fr="Reprendre là où j'en étais", en="Resume where I left off"),
     "cmd_langue": Text(fr="Changer de langue (English)", en="Change language (français)"),
     "cmd_aide": Text(fr="Aide et commandes", en="Help and commands"),
     # Privacy: consent, access, erasure (bot/privacy.py fills the values)
@@ -291,12 +294,12 @@ MESSAGES: dict[str, Text] = {
     ),
     "privacy_welcome": Text(
         fr="🔒 Ce qui est gardé : vos réponses et leur date, sous un numéro anonyme. "
-        "Pour quoi : préparer le Contrat de ville. Effacé {duration} après votre dernière "
-        "réponse. À tout moment : /mesdonnees pour tout voir, /oubli pour "
+        "Pour quoi : préparer le Contrat de ville. Tout est effacé {duration} après votre "
+        "dernière réponse. À tout moment : /mesdonnees pour tout voir, /oubli pour "
         "tout effacer, /confidentialite pour les détails.",
         en="🔒 What is kept: your answers and their date, under an anonymous number. "
-        "What for: preparing the Contrat de ville. Deleted {duration} after your last "
-        "answer. Any time: /mesdonnees to see it all, /oubli to erase it all, "
+        "What for: preparing the Contrat de ville. Everything is deleted {duration} after "
+        "your last answer. At any time: /mesdonnees to see it all, /oubli to erase it all, "
         "/confidentialite for the details.",
     ),
     "privacy_notice": Text(
@@ -321,7 +324,8 @@ MESSAGES: dict[str, Text] = {
         "Vos droits : /mesdonnees vous envoie tout ce qui est gardé sur vous, "
         "/oubli efface tout. Vous pouvez aussi écrire au responsable.\n\n"
         "⚠️ Ce bot n'est pas un service d'urgence et n'est pas surveillé en temps réel. "
-        "En cas de danger : 17 ou 112, ou un SMS au 114.\n\n"
+        "En cas de danger, appelez le 17 (police) ou le 112. Si vous ne pouvez pas parler, "
+        "envoyez un SMS au 114.\n\n"
         "Telegram garde de son côté l'historique de cette conversation : vous pouvez "
         "l'effacer dans l'application.",
         en="🔒 Your data and your rights\n\n"
@@ -344,7 +348,8 @@ MESSAGES: dict[str, Text] = {
         "Your rights: /mesdonnees sends you everything kept about you, /oubli "
         "erases it all. You can also write to the person responsible.\n\n"
         "⚠️ This bot is not an emergency service and is not watched in real time. "
-        "In danger: call 17 or 112, or text 114.\n\n"
+        "If you are in danger, call 17 (police) or 112. If you cannot speak, send a text "
+        "message to 114.\n\n"
         "Telegram keeps its own history of this chat: you can delete it in the app.",
     ),
     "privacy_contact": Text(fr="\nContact : {contact}", en="\nContact: {contact}"),
@@ -390,7 +395,7 @@ MESSAGES: dict[str, Text] = {
     "flood": Text(
         fr="Doucement… 🙂 Je reçois beaucoup de messages d'un coup. Attendez quelques "
         "secondes, puis continuez.",
-        en="Easy… 🙂 I am getting many messages at once. Wait a few seconds, then go on.",
+        en="Not so fast… 🙂 I am getting many messages at once. Wait a few seconds, then go on.",
     ),
     # What the bot does not take as an answer
     "text_capped_part": Text(
@@ -404,7 +409,7 @@ MESSAGES: dict[str, Text] = {
     "flood_buttons": Text(
         fr="Doucement… 🙂 Vous touchez les boutons très vite. Attendez quelques secondes, "
         "puis continuez.",
-        en="Easy… 🙂 You are tapping the buttons very fast. Wait a few seconds, then go on.",
+        en="Not so fast… 🙂 You are tapping the buttons very fast. Wait a few seconds, then go on.",
     ),
     "edit_ignored": Text(
         fr="✏️ Je ne tiens pas compte des messages modifiés : votre réponse enregistrée n'a "

@@ -413,4 +413,4 @@ def test_an_empty_relay_list_suggests_the_command_line_s_own_command(
 ):
     code, out, err = parole(capsys, "relay", "list")
     assert (code, err) == (0, "")
-    assert out == "Aucun relais pour l'instant. Créez-en un : parole relay add NOM\n"
+    assert out == "Aucun relais pour l'instant. Créez-en un\u202f: parole relay add NOM\n"

@@ -125,8 +125,8 @@ async def test_the_text_is_escaped_and_the_report_names_no_one(store: SqliteStor
     assert html.startswith("Travaux &lt;rue&gt; &amp; place\n\n<i>")
     text = news.report_text(report)
     assert text == (
-        "✅ Nouvelles envoyées : 1 reçue, 1 échec.\n"
-        "1 contact retiré : l'habitant a bloqué le bot ou son compte n'existe plus."
+        "✅ Nouvelles envoyées\u202f: 1 reçue, 1 échec.\n"
+        "1 contact retiré\u202f: l'habitant a bloqué le bot ou son compte n'existe plus."
     )
     assert "101" not in text and "102" not in text
 
@@ -149,8 +149,8 @@ async def test_the_same_text_again_reaches_only_the_residents_it_missed(store: S
     assert chats_sent(again) == [102, 104], "only the chats the outage missed"
     assert report == news.NewsReport(delivered=2, failed=0, dropped=0, unreadable=0, already=3)
     assert news.report_text(report) == (
-        "✅ Nouvelles envoyées : 2 reçues, 0 échec.\n"
-        "3 habitants l'avaient déjà reçu : pas de deuxième envoi."
+        "✅ Nouvelles envoyées\u202f: 2 reçues, 0 échec.\n"
+        "3 habitants l'avaient déjà reçu\u202f: pas de deuxième envoi."
     )
 
     third = RecordingDeliver()
@@ -178,7 +178,7 @@ async def test_the_audience_counts_only_who_would_get_it_now(store: SqliteStore)
     other = await news.audience(store, "Une autre nouvelle")
     assert (other.total, other.already) == (3, 0)
     assert news.already_text(after.already, "fr") == (
-        "2 habitants l'ont déjà reçu : ils ne le recevront pas une deuxième fois."
+        "2 habitants l'ont déjà reçu\u202f: ils ne le recevront pas une deuxième fois."
     )
     assert news.already_text(1, "en") == "1 resident already got it and will not get it twice."
     assert news.already_text(0, "fr") == ""

@@ -127,7 +127,7 @@ def test_a_small_option_hides_another_option_not_the_total() -> None:
             answers["age"] = Answer(choices=["41-60"])
         sessions.append((answers, Channel.TELEGRAM, n + 1))
     digest = digest_of(sessions, 5)
-    age = section(render_plain([digest]), "Quel âge avez-vous ?").splitlines()
+    age = section(render_plain([digest]), "Quel âge avez-vous\u202f?").splitlines()
     assert age[1] == "7 réponses, 2 passées"
     assert any(line.endswith(". 41 à 60 ans : < 5") for line in age)
     assert any(line.endswith(". 26 à 40 ans : n.c.") for line in age)

@@ -277,7 +277,7 @@ class TestXlsx:
         sheet = load_workbook(path)["questions"]
         described = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
         assert set(described) == set(EXPECTED_HEADERS)
-        assert described["publics"][1] == "Quels publics aider en premier ?"
+        assert described["publics"][1] == "Quels publics aider en premier\u202f?"
         assert described["publics"][3] == "choix multiple"
         assert described["publics"][4] == "Les femmes; Les jeunes; Les aînés; Les familles; Autre"
         assert described["note"][4] == "1 à 5"

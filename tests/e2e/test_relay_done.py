@@ -73,10 +73,12 @@ async def test_done_means(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
         assert await asyncio.to_thread(main, command) == 0  # the CLI runs its own event loop
 
         report = (await chat.send(RELAY, "/bilan")).text
-        assert "Personnes venues par votre lien : 6 cette semaine, 6 en tout" in report
-        assert "Questionnaires terminés par ces personnes : 4 cette semaine, 4 en tout" in report
-        assert "Saisies accompagnées : 2 cette semaine, 2 en tout" in report
-        assert "Questionnaires papier : 1 cette semaine, 1 en tout" in report
+        assert "Personnes venues par votre lien\u202f: 6 cette semaine, 6 en tout" in report
+        assert (
+            "Questionnaires terminés par ces personnes\u202f: 4 cette semaine, 4 en tout" in report
+        )
+        assert "Saisies accompagnées\u202f: 2 cette semaine, 2 en tout" in report
+        assert "Questionnaires papier\u202f: 1 cette semaine, 1 en tout" in report
         listed = (await chat.send(STAFF, "/relais")).text
         assert "1. Adultes-relais Bourgogne : 6 / 4 / 2 / 1" in listed
 

@@ -61,7 +61,7 @@ def choice(consultation: Consultation, step_id: str) -> ChoiceStepBase:
 
 def test_identity_and_dates(consultation: Consultation) -> None:
     assert consultation.id == "vivre-ensemble"
-    assert consultation.title.fr == "Vivre ensemble : lien social, prévention, sécurité"
+    assert consultation.title.fr == "Vivre ensemble\u202f: lien social, prévention, sécurité"
     assert consultation.title.en == "Living together: social ties, prevention, safety"
     assert str(consultation.opens) == "2026-01-01"
     assert str(consultation.closes) == "2027-12-31"
@@ -141,7 +141,7 @@ def test_every_workshop_theme_is_asked(consultation: Consultation) -> None:
 
 def test_questions_end_with_a_question_mark(consultation: Consultation) -> None:
     for step in consultation.questions():
-        assert step.text.fr.endswith(" ?"), step.id  # French puts a space before "?"
+        assert step.text.fr.endswith("\u202f?"), step.id  # a no-break space before "?"
         assert step.text.en.endswith("?"), step.id
 
 

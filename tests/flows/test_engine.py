@@ -46,18 +46,21 @@ SKIP = "Passer ⏭"
 OTHER = "Autre…"
 YES, NO = "Oui", "Non"
 
-AGE = "Quel âge avez-vous ?"
-PUBLICS = "Quels publics aider en premier ?"
-LOCAL = "Faut-il un local pour les jeunes ?"
-IDEE = "Votre idée en quelques mots ?"
-NOTE = "Vous sentez-vous écouté·e ?"
-SUIVI = "Voulez-vous suivre la suite ?"
-MOYEN = "Par quel moyen ?"
-FREIN = "Qu'est-ce qui vous freine ?"
+AGE = "Quel âge avez-vous\u202f?"
+PUBLICS = "Quels publics aider en premier\u202f?"
+LOCAL = "Faut-il un local pour les jeunes\u202f?"
+IDEE = "Votre idée en quelques mots\u202f?"
+NOTE = "Vous sentez-vous écouté·e\u202f?"
+SUIVI = "Voulez-vous suivre la suite\u202f?"
+MOYEN = "Par quel moyen\u202f?"
+FREIN = "Qu'est-ce qui vous freine\u202f?"
 INTRO = "Cela prend cinq minutes."
-THANKS = "Merci pour vos réponses !"
-OTHER_PROMPT = "Vous avez choisi « Autre ». Précisez en quelques mots, dans un message."
-USE_BUTTONS = "Je n'ai pas compris : choisissez l'une des réponses proposées."
+THANKS = "Merci pour vos réponses\u202f!"
+OTHER_PROMPT = (
+    "Vous avez choisi «\u202fAutre…\u202f». Écrivez votre réponse en quelques mots, "
+    "dans un message."
+)
+USE_BUTTONS = "Je n'ai pas compris\u202f: choisissez l'une des réponses proposées."
 STALE = "Ce bouton n'est plus actif. Voici où vous en êtes."
 RESTART_YES, RESTART_NO = "🔄 Oui, recommencer", "▶️ Non, reprendre"
 STALE_TEXT = {"fr": STALE, "en": "This button is no longer active. Here is where you are."}
@@ -250,7 +253,7 @@ def test_single_choice_is_saved_with_a_recap(r: Resident) -> None:
     outcome = r.click("Plus de 60 ans")
     assert outcome.saved == ("age",)
     assert outcome.moved
-    assert outcome.recap == "✔️ Votre réponse : Plus de 60 ans"
+    assert outcome.recap == "✔️ Votre réponse\u202f: Plus de 60 ans"
     assert r.stored == {"age": Answer(choices=["senior"])}
     assert r.state.position == position + 1
     assert r.screen.title == PUBLICS
@@ -262,7 +265,7 @@ def test_multi_choice_is_saved_in_the_order_of_the_options(r: Resident) -> None:
     r.click("Les femmes")
     outcome = r.validate()
     assert outcome.saved == ("publics",)
-    assert outcome.recap == "✔️ Votre réponse : Les femmes, Les familles"
+    assert outcome.recap == "✔️ Votre réponse\u202f: Les femmes, Les familles"
     assert r.stored["publics"] == Answer(choices=["femmes", "familles"])
 
 
@@ -273,7 +276,7 @@ def test_text_answer_is_trimmed_and_saved(r: Resident) -> None:
     assert r.labels() == [BACK]
     outcome = r.type("  Un jardin partagé \n")
     assert outcome.saved == ("idee",)
-    assert outcome.recap == "✔️ Votre réponse : Un jardin partagé"
+    assert outcome.recap == "✔️ Votre réponse\u202f: Un jardin partagé"
     assert r.stored["idee"] == Answer(text="Un jardin partagé")
 
 
@@ -291,9 +294,9 @@ def test_scale_shows_its_points_and_labels(r: Resident) -> None:
     assert r.screen.buttons[0] == [
         Button(str(n), Choose(code=str(n))) for n in range(1, 6)
     ]  # the points on one row
-    assert r.screen.hint == "De 1 (pas du tout) à 5 (tout à fait)."
+    assert r.screen.hint == "Touchez un nombre de 1 (pas du tout) à 5 (tout à fait)."
     outcome = r.click("2")
-    assert outcome.recap == "✔️ Votre réponse : 2"
+    assert outcome.recap == "✔️ Votre réponse\u202f: 2"
     assert r.stored["note"] == Answer(choices=["2"])
 
 
@@ -301,7 +304,7 @@ def test_yes_no_question(r: Resident) -> None:
     to_suivi(r)
     assert r.labels() == [YES, NO, BACK]
     outcome = r.click(NO)
-    assert outcome.recap == "✔️ Votre réponse : Non"
+    assert outcome.recap == "✔️ Votre réponse\u202f: Non"
     assert r.stored["suivi"] == Answer(choices=["no"])
 
 
@@ -314,7 +317,7 @@ def test_a_whole_journey_stores_every_answer_and_thanks(r: Resident) -> None:
     outcome = r.click("La langue")
     assert outcome.saved == ("frein",)
     assert outcome.removed == ()
-    assert outcome.recap == "✔️ Votre réponse : La langue"
+    assert outcome.recap == "✔️ Votre réponse\u202f: La langue"
     assert r.screen.final
     assert r.screen.title == THANKS
     assert r.screen.buttons == []
@@ -424,7 +427,7 @@ def test_residents_of_one_engine_each_see_their_own_progress_and_ticks(engine: E
 
 def test_toggling_marks_options_and_counts_them_in_place(r: Resident) -> None:
     to_publics(r)
-    assert r.screen.hint == "Jusqu'à 3 réponses, puis « Valider »."
+    assert r.screen.hint == "Touchez jusqu'à 3 réponses, puis «\u202fValider\u202f»."
     assert r.screen.body == "Deux ou trois réponses."
     assert r.labels() == [
         "▫️ Les femmes",
@@ -453,7 +456,10 @@ def test_too_few_picks_are_refused_with_the_minimum(r: Resident) -> None:
     to_publics(r)
     r.click("Les femmes")
     outcome = r.validate()
-    assert outcome.screen.notice == "Il en faut au moins 2 : touchez vos choix, puis « Valider »."
+    assert (
+        outcome.screen.notice
+        == "Choisissez au moins 2 réponses, puis touchez «\u202fValider\u202f»."
+    )
     assert not outcome.changed
     assert r.screen.title == PUBLICS
     assert r.stored == {"age": Answer(choices=["adulte"])}
@@ -465,7 +471,10 @@ def test_a_pick_over_the_maximum_is_refused_and_changes_nothing(r: Resident) -> 
         r.click(label)
     picks = r.state.picks
     outcome = r.click("Les familles")
-    assert outcome.screen.notice == "Pas plus de 3 réponses. Enlevez-en une d'abord."
+    assert (
+        outcome.screen.notice
+        == "Pas plus de 3 réponses. Touchez d'abord une réponse cochée pour l'enlever."
+    )
     assert outcome.screen.edit
     assert not outcome.changed
     assert r.state.picks == picks == ["femmes", "jeunes", "aines"]
@@ -519,7 +528,7 @@ def test_other_on_a_single_choice_asks_for_a_text(r: Resident) -> None:
     assert r.labels() == [BACK, SKIP]
     outcome = r.type("Je préfère taire")
     assert outcome.saved == ("age",)
-    assert outcome.recap == "✔️ Votre réponse : Autre… Je préfère taire"
+    assert outcome.recap == "✔️ Votre réponse\u202f: Autre… Je préfère taire"
     assert r.stored["age"] == Answer(choices=["autre"], text="Je préfère taire")
     assert r.screen.title == PUBLICS
 
@@ -532,7 +541,7 @@ def test_other_on_a_multiple_choice_keeps_the_other_picks(r: Resident) -> None:
     r.validate()
     assert r.screen.title == OTHER_PROMPT
     outcome = r.type("Les voisins")
-    assert outcome.recap == "✔️ Votre réponse : Les femmes, Autre… Les voisins"
+    assert outcome.recap == "✔️ Votre réponse\u202f: Les femmes, Autre… Les voisins"
     assert r.stored["publics"] == Answer(choices=["femmes", "autre"], text="Les voisins")
     assert r.screen.title == IDEE
 
@@ -579,7 +588,7 @@ def test_the_other_text_can_be_skipped(r: Resident) -> None:
     to_age(r)
     r.click(OTHER)
     outcome = r.click(SKIP)
-    assert outcome.recap == "✔️ Votre réponse : Autre…"
+    assert outcome.recap == "✔️ Votre réponse\u202f: Autre…"
     assert r.stored["age"] == Answer(choices=["autre"])
 
 
@@ -590,7 +599,8 @@ def test_a_text_too_long_is_refused_with_its_length(r: Resident) -> None:
     to_idee(r)
     outcome = r.type("Un très grand jardin partagé")
     assert outcome.screen.notice == (
-        "Votre réponse fait 28 caractères, 20 au plus. Merci de la raccourcir."
+        "Votre réponse est trop longue\u202f: 28 caractères, pour 20 au plus. "
+        "Merci de la raccourcir."
     )
     assert not outcome.changed
     assert outcome.saved == ()
@@ -679,7 +689,7 @@ def test_a_required_question_cannot_be_skipped(r: Resident) -> None:
     assert SKIP not in r.labels()
     outcome = r.send(Skip(position=r.state.position))
     assert outcome.screen.notice == (
-        "Cette question est obligatoire : elle ne peut pas être passée."
+        "Cette question est obligatoire\u202f: vous ne pouvez pas la passer."
     )
     assert not outcome.changed
     assert r.stored == {}
@@ -771,15 +781,15 @@ def test_a_text_question_shown_again_quotes_the_answer_and_can_keep_it(r: Reside
     r.type("Un jardin partagé")
     r.click(BACK)
     assert r.screen.title == IDEE
-    assert r.screen.body == "Votre réponse actuelle : « Un jardin partagé »"
+    assert r.screen.body == "Votre réponse actuelle\u202f: «\u202fUn jardin partagé\u202f»"
     assert r.screen.hint == (
         "Pour la changer, écrivez une nouvelle réponse (20 caractères au plus). "
-        "Sinon, touchez « Garder ma réponse »."
+        "Sinon, touchez «\u202fGarder ma réponse\u202f»."
     )
     assert r.labels() == [KEEP, BACK]
     outcome = r.click(KEEP)
     assert outcome.saved == () and outcome.removed == ()  # nothing to write: it is unchanged
-    assert outcome.moved and outcome.recap == "✔️ Votre réponse : Un jardin partagé"
+    assert outcome.moved and outcome.recap == "✔️ Votre réponse\u202f: Un jardin partagé"
     assert r.stored["idee"] == Answer(text="Un jardin partagé")
     assert r.screen.title == NOTE
 
@@ -797,7 +807,9 @@ def test_a_text_question_reached_again_going_forward_shows_its_answer(default: R
     r.click(r.labels()[1])
     r.validate()
     assert r.state.step_id == "leviers_precision"
-    assert r.screen.body == "Votre réponse actuelle : « Le centre social Jean Moulin »"
+    assert (
+        r.screen.body == "Votre réponse actuelle\u202f: «\u202fLe centre social Jean Moulin\u202f»"
+    )
     assert r.labels() == [KEEP, BACK, SKIP_ERASE]
     assert SKIP not in r.labels()
     r.click(KEEP)
@@ -837,8 +849,10 @@ def test_a_long_answer_is_quoted_cut_at_a_word_and_on_one_line(default: Resident
     r.click(BACK)
     assert r.screen.body is not None
     shown = r.screen.body.split("\n\n")[-1]  # after the question's help
-    assert shown.startswith("Votre réponse actuelle : « Le centre social Jean Moulin et la")
-    quoted = shown.removeprefix("Votre réponse actuelle : « ").removesuffix(" »")
+    assert shown.startswith(
+        "Votre réponse actuelle\u202f: «\u202fLe centre social Jean Moulin et la"
+    )
+    quoted = shown.removeprefix("Votre réponse actuelle\u202f: «\u202f").removesuffix("\u202f»")
     assert quoted.endswith("…") and "\n" not in quoted and len(quoted) <= 201
     flat = " ".join(text.split())
     cut = quoted.removesuffix("…")
@@ -851,10 +865,10 @@ def test_a_single_choice_shown_again_marks_the_answer(r: Resident) -> None:
     r.click(BACK)
     assert r.screen.title == AGE
     assert r.labels() == ["Moins de 25 ans", "✅ De 25 à 60 ans", "Plus de 60 ans", OTHER, BACK]
-    assert r.screen.hint == "Touchez une réponse. ✅ : votre réponse actuelle."
+    assert r.screen.hint == "Touchez une réponse. ✅\u202f: votre réponse actuelle."
     outcome = r.click("✅ De 25 à 60 ans")  # the same answer again: it stays
     assert r.stored["age"] == Answer(choices=["adulte"])
-    assert outcome.recap == "✔️ Votre réponse : De 25 à 60 ans"
+    assert outcome.recap == "✔️ Votre réponse\u202f: De 25 à 60 ans"
     assert r.screen.title == PUBLICS
 
 
@@ -866,7 +880,10 @@ def test_a_scale_and_a_yes_no_shown_again_mark_the_answer(r: Resident) -> None:
     r.click(BACK)
     assert r.screen.title == NOTE
     assert r.labels() == ["1", "2", "3", "✅ 4", "5", BACK]
-    assert r.screen.hint == "De 1 (pas du tout) à 5 (tout à fait). ✅ : votre réponse actuelle."
+    assert (
+        r.screen.hint == "Touchez un nombre de 1 (pas du tout) à 5 (tout à fait). "
+        "✅\u202f: votre réponse actuelle."
+    )
 
 
 def test_an_other_text_is_shown_again_and_can_be_kept(r: Resident) -> None:
@@ -875,10 +892,10 @@ def test_an_other_text_is_shown_again_and_can_be_kept(r: Resident) -> None:
     r.type("Je préfère taire")
     r.click(BACK)
     assert "✅ Autre…" in r.labels()
-    assert r.screen.body == "Vous aviez précisé : « Je préfère taire »"
+    assert r.screen.body == "Vous aviez précisé\u202f: «\u202fJe préfère taire\u202f»"
     r.click("✅ Autre…")
     assert r.screen.title == OTHER_PROMPT
-    assert r.screen.body == "Votre réponse actuelle : « Je préfère taire »"
+    assert r.screen.body == "Votre réponse actuelle\u202f: «\u202fJe préfère taire\u202f»"
     assert r.labels() == [KEEP_TEXT, BACK, SKIP_ERASE]
     outcome = r.click(KEEP_TEXT)
     assert outcome.saved == ()
@@ -894,7 +911,7 @@ def test_an_other_text_kept_with_a_changed_list_is_saved_with_the_new_picks(r: R
     r.type("Les voisins")
     r.click(BACK)
     assert r.screen.title == PUBLICS
-    assert "Vous aviez précisé : « Les voisins »" in (r.screen.body or "")
+    assert "Vous aviez précisé\u202f: «\u202fLes voisins\u202f»" in (r.screen.body or "")
     r.click("✅ Les femmes")
     r.click("Les aînés")
     r.validate()
@@ -940,7 +957,7 @@ def test_typing_valider_with_too_few_picks_says_how_many(r: Resident) -> None:
     to_publics(r)
     r.type("les femmes")
     assert r.type("valider").screen.notice == (
-        "Il en faut au moins 2 : touchez vos choix, puis « Valider »."
+        "Choisissez au moins 2 réponses, puis touchez «\u202fValider\u202f»."
     )
 
 
@@ -1068,15 +1085,15 @@ def test_a_condition_on_a_hidden_question_is_false(chain: Consultation) -> None:
     r = Resident(Engine(chain))
     r.click(ACCEPT)
     r.click(YES)
-    assert r.screen.title == "B ?"
+    assert r.screen.title == "B\u202f?"
     r.click("Ix")
-    assert r.screen.title == "C ?"
+    assert r.screen.title == "C\u202f?"
     r.click(BACK)
     r.click(BACK)
-    assert r.screen.title == "A ?"
+    assert r.screen.title == "A\u202f?"
     r.click(NO)
     # B is hidden now, so its "Ix" on record no longer shows C.
-    assert r.screen.title == "D ?"
+    assert r.screen.title == "D\u202f?"
     assert r.screen.progress == "Question 2/2"
     assert [s.id for s in r.engine.visible_steps(r.state)] == ["a", "d"]
     outcome = r.type("fin")
@@ -1140,7 +1157,7 @@ def test_restart_asks_first_then_erases_the_answers_and_starts_again(r: Resident
     keyboard, position = r.screen, r.state.position
     asked = r.send(Restart(position=r.state.position))
     assert asked.screen.title == (
-        "Effacer vos 3 réponses et recommencer au début ? C'est définitif."
+        "Effacer vos 3 réponses et recommencer au début\u202f? C'est définitif."
     )
     assert r.labels() == [RESTART_YES, RESTART_NO]
     assert asked.screen.edit  # in place of the menu that offered "Recommencer"
@@ -1163,7 +1180,7 @@ def test_declining_to_restart_resumes_with_every_answer(r: Resident) -> None:
     to_publics(r)
     state = r.state
     r.send(Restart(position=r.state.position))
-    assert r.screen.title == "Effacer votre réponse et recommencer au début ? C'est définitif."
+    assert r.screen.title == "Effacer votre réponse et recommencer au début\u202f? C'est définitif."
     outcome = r.click(RESTART_NO)
     assert not outcome.changed and outcome.removed == ()
     assert r.state == state and r.stored == {"age": Answer(choices=["adulte"])}
@@ -1288,18 +1305,18 @@ def test_english_uses_english_texts(engine: Engine) -> None:
     assert r.screen.hint == "Tap one answer."
     assert r.labels() == ["Under 25", "25 to 60", "Over 60", "Other…", "⬅️ Back"]
     assert r.type("over 60").recap == "✔️ Your answer: Over 60"
-    assert r.screen.hint == "Up to 3 answers, then “Confirm”."
+    assert r.screen.hint == "Tap up to 3 answers, then “Confirm”."
     r.click("Women")
     assert "Confirm (1) ✔️" in r.labels()
-    assert r.validate().screen.notice == "Pick at least 2, then “Confirm”."
+    assert r.validate().screen.notice == "Choose at least 2 answers, then tap “Confirm”."
     r.click("Families")
     r.validate()
     assert r.screen.title == "Your idea in a few words?"
     assert r.type("x" * 21).screen.notice == (
-        "Your answer is 21 characters long, 20 at most. Please shorten it."
+        "Your answer is too long: 21 characters, 20 at most. Please shorten it."
     )
     r.type("A bench")
-    assert r.screen.hint == "From 1 (not at all) to 5 (completely)."
+    assert r.screen.hint == "Tap a number from 1 (not at all) to 5 (completely)."
     r.click("5")
     assert r.labels() == ["Yes", "No", "⬅️ Back"]
     assert r.type("maybe").screen.notice == "I did not understand: pick one of the answers offered."

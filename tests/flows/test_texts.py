@@ -19,13 +19,13 @@ from flows.texts import MESSAGES, Messages, say
 def test_the_resume_menu_counts_answers_in_the_singular_or_the_plural(
     n: int, fr: str, en: str
 ) -> None:
-    assert f"« Vivre » {fr}." in say("resume_or_restart", "fr", title="Vivre", answered=n)
+    assert f"«\u202fVivre\u202f» {fr}." in say("resume_or_restart", "fr", title="Vivre", answered=n)
     assert f"“Vivre” {en}." in say("resume_or_restart", "en", title="Vivre", answered=n)
 
 
 def test_the_data_summary_counts_consultations_and_answers() -> None:
     one = say("mydata_summary", "fr", sessions=1, answers=1, contact="non")
-    assert "gardé sur vous : 1 consultation, 1 réponse. Message" in one
+    assert "gardé sur vous\u202f: 1 consultation, 1 réponse. Message" in one
     many = say("mydata_summary", "en", sessions=2, answers=7, contact="no")
     assert "kept about you: 2 consultations, 7 answers. Follow-up" in many
 

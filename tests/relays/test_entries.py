@@ -77,7 +77,7 @@ async def test_an_entry_left_unfinished_is_set_aside_resumed_and_abandoned_only_
 
     # /saisie, "Reprendre cette saisie": at the question where it was left.
     resumed = await entries.take_up(relay, "fr", first)
-    assert resumed is not None and resumed.screen.title == "Qui est concerné ?"
+    assert resumed is not None and resumed.screen.title == "Qui est concerné\u202f?"
     relay = await fresh(store, relay)
     assert relay.entry_participant_id == first
 

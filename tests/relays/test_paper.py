@@ -26,7 +26,7 @@ def test_the_template_has_a_column_per_question_and_a_legend():
     c = small_consultation()
     assert paper.template_csv(c).strip() == "quartier;publics;publics_autre;precision;note"
     legend = paper.legend(c)
-    assert "[publics] Qui est concerné ? (obligatoire)" in legend
+    assert "[publics] Qui est concerné\u202f? (obligatoire)" in legend
     assert "    jeunes = Les jeunes" in legend and "au plus 2" in legend
     assert "seulement si publics contient jeunes" in legend and "un nombre de 1 à 5" in legend
 

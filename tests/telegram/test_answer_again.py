@@ -30,7 +30,8 @@ async def test_a_text_shown_again_is_escaped_and_kept_by_its_button(
     await chat.send(ALICE, typed)
     again = await chat.send(ALICE, "/retour")
     assert consultation.step("leviers_precision").text.fr in again.text
-    assert f"Votre réponse actuelle : « {typed} »" in again.text  # as typed, not as markup
+    # As typed, not as markup.
+    assert f"Votre réponse actuelle\u202f: «\u202f{typed}\u202f»" in again.text
     assert "&lt;b&gt;Le parc&lt;/b&gt; &amp; « ses bancs »" in again.html
     assert again.buttons == [say("keep", "fr"), say("back", "fr"), say("skip_erase", "fr")]
 
@@ -52,7 +53,7 @@ async def test_recommencer_asks_in_place_of_the_menu_and_non_keeps_everything(
 
     asked = await chat.click(ALICE, say("restart", "fr"))
     assert asked.message_id == menu.message_id  # the menu became the question
-    assert asked.text == "Effacer vos 2 réponses et recommencer au début ? C'est définitif."
+    assert asked.text == "Effacer vos 2 réponses et recommencer au début\u202f? C'est définitif."
     assert asked.buttons == [say("restart_yes", "fr"), say("restart_no", "fr")]
     assert stored(chat.database).keys() == {"quartier", "profil"}
 

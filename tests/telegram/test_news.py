@@ -132,10 +132,10 @@ async def test_stop_drops_the_contact_and_confirms(chat: NewsChat, consultation:
     await finish(chat, consultation, "yes", ALICE)
     assert len(contacts(chat.database)) == 1
     reply = await chat.send(ALICE, "/stop")
-    assert reply.text == "C'est noté : vous ne recevrez plus de nouvelles."
+    assert reply.text == "C'est noté\u202f: vous ne recevrez plus de nouvelles."
     assert contacts(chat.database) == []
     again = await chat.send(ALICE, "/stop")
-    assert again.text.startswith("Pas de souci : vous n'êtes pas inscrit·e aux nouvelles")
+    assert again.text.startswith("Pas de souci\u202f: vous n'êtes pas inscrit·e aux nouvelles")
 
 
 async def test_stop_answers_in_the_residents_language_even_for_a_stranger(chat: NewsChat):
@@ -176,7 +176,7 @@ async def test_news_reach_exactly_the_residents_who_asked_in_their_language(
     sending = chat.api.messages(STAFF_CHAT.id)[-1]
     assert sending.text.startswith("📤 Envoi en cours à 2 habitants") and not sending.buttons
     report = await chat.report()
-    assert report == "✅ Nouvelles envoyées : 2 reçues, 0 échec."
+    assert report == "✅ Nouvelles envoyées\u202f: 2 reçues, 0 échec."
     assert chat.last(ALICE).text == news.plain(NEWS, "fr")
     assert chat.last(BOB).text == news.plain(NEWS, "en")
     assert chat.last(BOB).text.endswith("To stop receiving news: /stop")
@@ -205,7 +205,7 @@ async def test_cancel_sends_nothing(chat: NewsChat):
     data = send_data(preview)
     await chat.press(STAFF, "Annuler", STAFF_CHAT)
     cancelled = chat.api.messages(STAFF_CHAT.id)[-1]
-    assert cancelled.text == "Annulé : ce message n'a été envoyé à personne."
+    assert cancelled.text == "Annulé\u202f: ce message n'a été envoyé à personne."
     assert not cancelled.buttons
     # The send button of the cancelled preview, pressed anyway (an old client), sends nothing.
     chat.api.click_data(STAFF, preview.message_id, data, STAFF_CHAT)
@@ -229,7 +229,7 @@ async def test_someone_not_staff_cannot_send(chat: NewsChat):
     assert texts(chat, ALICE) == []
     assert chat.api.messages(STAFF_CHAT.id)[-1].buttons, "the preview still waits for staff"
     await chat.press(STAFF, "📤 Envoyer à 1 habitant", STAFF_CHAT)
-    assert "Nouvelles envoyées : 1 reçue" in await chat.report()
+    assert "Nouvelles envoyées\u202f: 1 reçue" in await chat.report()
 
 
 async def test_a_staff_member_taken_off_the_list_can_no_longer_send(chat: NewsChat):
@@ -248,14 +248,14 @@ async def test_a_blocked_chat_loses_its_contact_and_a_network_error_does_not(cha
     await chat.staff_says(f"/nouvelles {NEWS}")
     await chat.press(STAFF, "📤 Envoyer à 2 habitants", STAFF_CHAT)
     report = await chat.report()
-    assert report.startswith("✅ Nouvelles envoyées : 1 reçue, 1 échec.")
-    assert "1 contact retiré :" in report
+    assert report.startswith("✅ Nouvelles envoyées\u202f: 1 reçue, 1 échec.")
+    assert "1 contact retiré\u202f:" in report
     assert contacts(chat.database) == [alice]
 
     await chat.staff_says("/nouvelles Deuxième nouvelle")
     chat.api.fail_next("sendMessage", 502)  # the next send: Alice's copy
     await chat.press(STAFF, "📤 Envoyer à 1 habitant", STAFF_CHAT)
-    assert await chat.report() == "✅ Nouvelles envoyées : 0 reçue, 1 échec."
+    assert await chat.report() == "✅ Nouvelles envoyées\u202f: 0 reçue, 1 échec."
     assert contacts(chat.database) == [alice], "a network error keeps the contact"
 
 
@@ -292,20 +292,20 @@ async def test_a_send_cut_by_network_errors_is_finished_by_sending_the_same_text
     await chat.staff_says(f"/nouvelles {NEWS}")
     chat.api.fail_next("sendMessage", 502, times=2)  # two of the four copies
     await chat.press(STAFF, "📤 Envoyer à 4 habitants", STAFF_CHAT)
-    assert await chat.report() == "✅ Nouvelles envoyées : 2 reçues, 2 échecs."
+    assert await chat.report() == "✅ Nouvelles envoyées\u202f: 2 reçues, 2 échecs."
     missed = [user for user in users if not texts(chat, user)]
     assert len(missed) == 2
 
     heading, preview = await chat.staff_says(f"/nouvelles {NEWS}")
     assert "sera reçu par 2 habitants (2 en français, 0 en anglais)" in heading.text
     assert heading.text.endswith(
-        "\n\n2 habitants l'ont déjà reçu : ils ne le recevront pas une deuxième fois."
+        "\n\n2 habitants l'ont déjà reçu\u202f: ils ne le recevront pas une deuxième fois."
     )
     assert preview.buttons == ["📤 Envoyer à 2 habitants", "Annuler"]
     await chat.press(STAFF, "📤 Envoyer à 2 habitants", STAFF_CHAT)
     assert await chat.report() == (
-        "✅ Nouvelles envoyées : 2 reçues, 0 échec.\n"
-        "2 habitants l'avaient déjà reçu : pas de deuxième envoi."
+        "✅ Nouvelles envoyées\u202f: 2 reçues, 0 échec.\n"
+        "2 habitants l'avaient déjà reçu\u202f: pas de deuxième envoi."
     )
     for user in users:
         assert texts(chat, user) == [news.plain(NEWS, "fr")], "one copy each"

@@ -98,7 +98,7 @@ async def test_confidentialite_names_the_controller_contact_and_retention(
     async with Chat(tmp_path / "db.sqlite3", [consultation]) as running:
         shown = await running.send(BOB, "/confidentialite")
     assert "la mairie (service politique de la ville)" in shown.text  # the default controller
-    assert "1 year" in shown.text and "17 or 112" in shown.text
+    assert "1 year" in shown.text and "17 (police) or 112" in shown.text
     # Staff get every answer in tables (digest attachments, exports): the notice says so.
     assert "the table of all answers" in shown.text
     assert count(tmp_path / "db.sqlite3", "participants") == 0  # asking stores nothing

@@ -83,7 +83,9 @@ async def test_an_invitation_works_once(chat: RelayChat):
     payload = await chat.invite()
     assert len(payload) <= 64 and re.fullmatch(r"[A-Za-z0-9_-]+", payload)
     welcome = await chat.send(RELAY, f"/start {payload}")
-    assert "relais « Association Les Amis »" in welcome.text and "/monlien" in welcome.text
+    assert (
+        "relais «\u202fAssociation Les Amis\u202f»" in welcome.text and "/monlien" in welcome.text
+    )
     menu = [name for name, _ in chat.api.commands(scope={"type": "chat", "chat_id": RELAY.id})]
     assert {"monlien", "saisie", "bilan", "start"} <= set(menu)
     again = await chat.send(OTHER, f"/start {payload}")
@@ -124,8 +126,10 @@ async def test_residents_through_the_link_are_counted_never_shown(chat: RelayCha
     await chat.send(BOB, f"/start {link.group(1)}")  # reached, not started
 
     report = await chat.send(RELAY, "/bilan")
-    assert "Personnes venues par votre lien : 2 cette semaine, 2 en tout" in report.text
-    assert "Questionnaires terminés par ces personnes : 1 cette semaine, 1 en tout" in report.text
+    assert "Personnes venues par votre lien\u202f: 2 cette semaine, 2 en tout" in report.text
+    assert (
+        "Questionnaires terminés par ces personnes\u202f: 1 cette semaine, 1 en tout" in report.text
+    )
     assert "  " not in report.text  # no columns lined up with spaces (a proportional font)
     assert "Bourgogne" not in report.text and "femmes" not in report.text
     assert chat.rows("SELECT channel, relay_id FROM sessions") == [("telegram", 1)]
@@ -139,7 +143,7 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
     await chat.click(RELAY, "Bourgogne")
 
     consent = await chat.send(RELAY, "/saisie")
-    assert "Bonjour ! C'est anonyme." in consent.text
+    assert "Bonjour\u202f! C'est anonyme." in consent.text
     # What is kept, read to the person: not the residents' paragraph, which names commands
     # they cannot use.
     assert relay_say("entry_privacy", "fr", duration="1 an") in consent.text
@@ -190,7 +194,7 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
     resumed = await chat.send(RELAY, "/reprendre")
     assert resumed.text.startswith("Question 2/")
     report = await chat.send(RELAY, "/bilan")
-    assert "Saisies accompagnées : 2 cette semaine, 2 en tout" in report.text
+    assert "Saisies accompagnées\u202f: 2 cette semaine, 2 en tout" in report.text
 
 
 async def test_a_disclosure_typed_in_an_entry_gives_the_relay_numbers_to_pass_on(
@@ -254,7 +258,7 @@ async def test_residents_are_still_asked_the_follow_up_question(chat: RelayChat)
     first = await chat.click(ALICE, say("accept", "fr"))
     assert first.text.startswith("Question 1/")
     thanks = await chat.answer_all(ALICE)
-    assert thanks.text == "Merci beaucoup !"
+    assert thanks.text == "Merci beaucoup\u202f!"
     assert chat.rows("SELECT count(*) FROM answers WHERE step_id = 'suivi'") == [(1,)]
     assert chat.rows("SELECT count(*) FROM contacts") == [(1,)]
 
@@ -289,19 +293,19 @@ async def test_typed_commands_in_an_entry_act_on_it_never_on_the_relays_own_answ
     await chat.click(RELAY, "Bourgogne")
     await chat.click(RELAY, say("unselected", "fr", label="Les femmes"))
     own_question = await chat.click(RELAY, say("validate_count", "fr", n=1))
-    assert "Une note ?" in own_question.text
+    assert "Une note\u202f?" in own_question.text
 
     await chat.send(RELAY, "/saisie")
     await chat.click(RELAY, AGREE)
     await chat.click(RELAY, "Pont-Rompu")
     required = await chat.send(RELAY, "/passer")  # the entry's question, as for a resident
-    assert say("required", "fr") in required.text and "Qui est concerné ?" in required.text
+    assert say("required", "fr") in required.text and "Qui est concerné\u202f?" in required.text
     await chat.click(RELAY, say("unselected", "fr", label="Les jeunes"))
     precision = await chat.click(RELAY, say("validate_count", "fr", n=1))
-    assert "Précisez ?" in precision.text  # asked since the person picked "Les jeunes"
+    assert "Précisez\u202f?" in precision.text  # asked since the person picked "Les jeunes"
     skipped = await chat.send(RELAY, "/passer")
-    assert "Une note ?" in skipped.text and say("required", "fr") not in skipped.text
-    assert "Précisez ?" in (await chat.send(RELAY, "/retour")).text
+    assert "Une note\u202f?" in skipped.text and say("required", "fr") not in skipped.text
+    assert "Précisez\u202f?" in (await chat.send(RELAY, "/retour")).text
 
     # /langue: the entry's questions in English, said to the relay in their own language.
     before = len(chat.api.messages(RELAY.id))
@@ -332,7 +336,7 @@ async def test_typed_commands_in_an_entry_act_on_it_never_on_the_relays_own_answ
     languages = chat.rows("SELECT pseudonym LIKE 'assisted:%', lang FROM participants")
     assert sorted(languages) == [(0, None), (1, "en")]  # the relay's own: unchanged
     resumed = await chat.send(RELAY, "/reprendre")
-    assert "Une note ?" in resumed.text  # in French, where they were
+    assert "Une note\u202f?" in resumed.text  # in French, where they were
 
 
 async def test_the_relays_own_buttons_store_nothing_while_an_entry_runs(chat: RelayChat):
@@ -395,7 +399,7 @@ async def test_an_entry_set_aside_is_resumed_with_saisie(chat: RelayChat):
     await chat.click(RELAY, AGREE)
     await chat.click(RELAY, "Bourgogne")
     left_at = chat.last(RELAY)
-    assert "Qui est concerné ?" in left_at.text
+    assert "Qui est concerné\u202f?" in left_at.text
 
     welcome = await chat.send(RELAY, "/start")
     assert chat.api.messages(RELAY.id)[-2].text == relay_say("entry_left", "fr")
@@ -412,7 +416,7 @@ async def test_an_entry_set_aside_is_resumed_with_saisie(chat: RelayChat):
     await chat.click(RELAY, relay_say("entry_resume", "fr"))
     resumed, question = chat.api.messages(RELAY.id)[-2:]
     assert resumed.text == relay_say("entry_resumed", "fr")
-    assert "Qui est concerné ?" in question.text
+    assert "Qui est concerné\u202f?" in question.text
     await chat.click(RELAY, femmes)
     await chat.click(RELAY, say("validate_count", "fr", n=1))
     await chat.click(RELAY, "4")
@@ -426,7 +430,7 @@ async def test_an_entry_set_aside_is_resumed_with_saisie(chat: RelayChat):
         ("quartier",),
     ]
     report = await chat.send(RELAY, "/bilan")
-    assert "Saisies accompagnées : 1 cette semaine, 1 en tout" in report.text
+    assert "Saisies accompagnées\u202f: 1 cette semaine, 1 en tout" in report.text
 
 
 async def test_a_new_entry_abandons_the_one_set_aside_once_the_person_agrees(chat: RelayChat):
@@ -449,7 +453,7 @@ async def test_a_new_entry_abandons_the_one_set_aside_once_the_person_agrees(cha
     # The next person agrees: a new entry, and the first one is abandoned.
     await chat.click(RELAY, relay_say("entry_next", "fr"))
     first = await chat.click(RELAY, AGREE)
-    assert first.text.startswith("Question 1/") and "Votre quartier ?" in first.text
+    assert first.text.startswith("Question 1/") and "Votre quartier\u202f?" in first.text
     femmes = say("unselected", "fr", label="Les femmes")
     await chat.click(RELAY, femmes, first_question.message_id)  # the old entry's button
     assert chat.toasts()[-1] == relay_say("entry_button_over", "fr")
@@ -464,7 +468,7 @@ async def test_a_new_entry_abandons_the_one_set_aside_once_the_person_agrees(cha
     )
     assert sessions == [("active", "bourgogne"), ("active", "pont")]
     report = await chat.send(RELAY, "/bilan")
-    assert "Saisies accompagnées : 0 cette semaine, 0 en tout" in report.text
+    assert "Saisies accompagnées\u202f: 0 cette semaine, 0 en tout" in report.text
 
 
 async def test_a_relays_help_says_what_commands_do_during_an_entry(chat: RelayChat):
