@@ -19,9 +19,11 @@ MESSAGES: dict[str, Text] = {
     ),
     "not_subscribed": Text(
         fr="Pas de souci : vous n'êtes pas inscrit·e aux nouvelles, vous n'en recevrez pas. "
-        "Pour faire une pause dans les questions, rien à faire : /reprendre quand vous voulez.",
+        "Pour faire une pause dans les questions, vous n'avez rien à faire : tapez /reprendre "
+        "quand vous voulez continuer.",
         en="No problem: you are not signed up for news, so you will not get any. "
-        "To pause the questions, nothing to do: /reprendre whenever you like.",
+        "To take a break from the questions, you do not need to do anything: type /reprendre "
+        "when you want to go on.",
     ),
     # Staff
     "cmd_nouvelles": Text(

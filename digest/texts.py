@@ -10,6 +10,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flows.model import Theme
+from flows.typography import NNBSP
 
 DEFAULT_TIMEZONE = "Europe/Paris"  # `consultation.timezone` names the city's own
 
@@ -121,7 +122,7 @@ KINDS = {
 
 def number(value: int) -> str:
     """A count with French digit grouping (narrow no-break space): "12 345"."""
-    return f"{value:,}".replace(",", "\u202f")
+    return f"{value:,}".replace(",", NNBSP)
 
 
 def plural(count: int, singular: str, plural: str) -> str:
@@ -132,7 +133,7 @@ def plural(count: int, singular: str, plural: str) -> str:
 
 def percent(value: int) -> str:
     """A percentage the French way: "42 %"."""
-    return f"{value}\u202f%"
+    return f"{value}{NNBSP}%"
 
 
 def clock_words(timezone: str) -> str:

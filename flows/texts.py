@@ -247,6 +247,9 @@ MESSAGES: dict[str, Text] = {
         "/langue : English / français\n"
         "/retour : revenir à la question précédente\n"
         "/passer : passer une question facultative\n"
+        "/confidentialite : vos données et vos droits\n"
+        "/mesdonnees : voir ce qui est gardé sur vous\n"
+        "/oubli : tout effacer\n"
         "/quitter : arrêter ; vos réponses sont gardées\n"
         "/aide : ce message",
         en="I ask you the questions of a consultation run by your city.\n\n"
@@ -256,6 +259,9 @@ MESSAGES: dict[str, Text] = {
         "/langue: English / français\n"
         "/retour: go back to the previous question\n"
         "/passer: skip an optional question\n"
+        "/confidentialite: your data and your rights\n"
+        "/mesdonnees: see what is kept about you\n"
+        "/oubli: erase everything\n"
         "/quitter: stop; your answers are kept\n"
         "/aide: this message",
     ),
@@ -290,7 +296,7 @@ MESSAGES: dict[str, Text] = {
     # Privacy: consent, access, erasure (bot/privacy.py fills the values)
     "consent_prompt": Text(
         fr="Touchez « J'accepte » pour commencer : vos réponses seront alors enregistrées.",
-        en="Tap “I agree” to start: your answers will then be recorded.",
+        en="Tap “I agree” to start: your answers will then be saved.",
     ),
     "privacy_welcome": Text(
         fr="🔒 Ce qui est gardé : vos réponses et leur date, sous un numéro anonyme. "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.model import Text
+from flows.model import Lang, Text
 from flows.texts import MESSAGES, Messages, say
 
 
@@ -47,3 +47,12 @@ def test_other_texts_are_filled_as_before() -> None:
     table = Messages({"plain": Text(fr="{n} sur {total} | {x:>3}", en="{n}/{total}")})
     assert table.say("plain", "fr", n=1, total=2, x=7) == "1 sur 2 |   7"
     assert table.say("plain", "en", n=1, total=2) == "1/2"
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_terminal_s_help_names_every_command_the_welcome_names(lang: Lang) -> None:
+    welcome = say("privacy_welcome", lang, duration="1 an")
+    named = {word.rstrip(".,") for word in welcome.split() if word.startswith("/")}
+    assert named == {"/mesdonnees", "/oubli", "/confidentialite"}
+    helped = {line.split()[0].rstrip(":") for line in say("console_help", lang).splitlines()[2:]}
+    assert named <= helped
