@@ -419,7 +419,7 @@ MESSAGES: dict[str, Text] = {
     ),
     "edit_ignored": Text(
         fr="✏️ Je ne tiens pas compte des messages modifiés : votre réponse enregistrée n'a "
-        "pas changé. Pour la changer, envoyez-la à nouveau dans un nouveau message "
+        "pas changé. Pour la changer, écrivez-la dans un nouveau message "
         "(/retour pour revenir à une question précédente).",
         en="✏️ I do not take edited messages into account: your saved answer has not changed. "
         "To change it, send it again as a new message (/retour to go back to an earlier "
@@ -432,7 +432,7 @@ MESSAGES: dict[str, Text] = {
         "your answer yourself, in your own words. Nothing was saved.",
     ),
     "caption_not_kept": Text(
-        fr="Je ne garde pas les photos ni les fichiers, ni le texte envoyé avec. Pour "
+        fr="Je ne garde ni les photos, ni les fichiers, ni le texte envoyé avec. Pour "
         "répondre, renvoyez votre texte seul, dans un message sans pièce jointe.",
         en="I do not keep photos or files, nor the text sent with them. To answer, send your "
         "text again on its own, in a message without an attachment.",
