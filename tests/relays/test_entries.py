@@ -25,7 +25,7 @@ SECRET = "an-entry-test-secret-long-enough"
 
 @pytest.mark.parametrize(
     ("channel", "asked"),
-    [(Channel.TELEGRAM, True), (Channel.CONSOLE, True), (Channel.ASSISTED, False)],
+    [(Channel.TELEGRAM, True), (Channel.CONSOLE, False), (Channel.ASSISTED, False)],
 )
 def test_the_follow_up_question_is_asked_only_to_residents_in_their_own_chat(
     tmp_path: Path, channel: Channel, asked: bool
