@@ -163,7 +163,10 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
     await chat.click(RELAY, say("validate_count", "fr", n=1))
     await chat.send(RELAY, "5")  # the last question asked
     closing, what_next = chat.api.messages(RELAY.id)[-2:]
-    assert closing.text == relay_say("entry_done", "fr")
+    # The answer typed is confirmed, as a tap is; then the entry is saved.
+    assert (
+        closing.text == f"{say('your_answer', 'fr', answer='5')}\n\n{relay_say('entry_done', 'fr')}"
+    )
     assert what_next.text == relay_say("entry_what_next", "fr")
     assert what_next.buttons == [relay_say("entry_next", "fr"), relay_say("entry_finish", "fr")]
 
