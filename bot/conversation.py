@@ -74,6 +74,8 @@ class Reply:
     engine and let the transport decide between editing in place, a short notice and a new
     message. `notes` are sent before the screen. `previous_screen` is the message that showed
     the session's last screen, whose keyboard the transport closes when it sends a new one.
+    `repeated`: the update was processed already (Telegram hands an update again after a
+    crash), so the screen is shown only if its message is older than the update's.
     """
 
     screen: Screen
@@ -87,6 +89,7 @@ class Reply:
     previous_screen: str | None = None
     urgent: str | None = None  # helplines after a disclosure: shown before anything else
     follow_up: FollowUp | None = None
+    repeated: bool = False
 
 
 def language_from_hint(hint: str | None) -> Lang:
@@ -228,7 +231,7 @@ class Conversations:
             # The common case, a question's button.
             session, seen = await self._session_for_update(who, session_id, update_key)
             if seen:
-                return await self._where(who, lang)
+                return await self._again(who, lang)
             if (
                 session is None
                 or session.participant_id != who.id
@@ -237,7 +240,7 @@ class Conversations:
                 return await self._stale(who, lang)
             return await self._apply(who, lang, session, event, update_key)
         if update_key is not None and await self.store.seen(update_key):
-            return await self._where(who, lang)
+            return await self._again(who, lang)
         if isinstance(event, Pick):
             engine = self.engines.get(event.consultation_id)
             if engine is None:
@@ -267,7 +270,7 @@ class Conversations:
             disclosed, urgent = self.safeguard(text, lang)
         session, seen = await self._current_for_update(who, update_key)
         if seen:
-            return replace(await self._where(who, lang), urgent=urgent)
+            return replace(await self._again(who, lang), urgent=urgent)
         if session is None:
             await self.record_flags(who, disclosed, update_key)
             return replace(await self.start(who, lang), urgent=urgent)
@@ -395,7 +398,7 @@ class Conversations:
                 )
             )
         except DuplicateUpdate:
-            return await self._where(who, lang)
+            return await self._again(who, lang)
         return self._reply(outcome, f"s{session_id}")
 
     async def _apply(
@@ -440,7 +443,7 @@ class Conversations:
                     )
                 )
             except DuplicateUpdate:
-                return await self._where(who, lang)
+                return await self._again(who, lang)
         follow_up = self._follow_up(who, engine, outcome)
         return self._reply(outcome, f"s{session.id}", session.screen, follow_up)
 
@@ -463,6 +466,10 @@ class Conversations:
         if session is None:
             return await self.start(who, lang)
         return await self._apply(who, lang, session, Show(), None)
+
+    async def _again(self, who: Participant, lang: Lang) -> Reply:
+        """The current screen, after an update already processed."""
+        return replace(await self._where(who, lang), repeated=True)
 
     async def _stale(self, who: Participant, lang: Lang) -> Reply:
         where = await self._where(who, lang)

@@ -187,6 +187,8 @@ class ResidentHandlers:
         )
         reply = await self.conversations.type_text(who, lang, text, key, disclosed=disclosed)
         await self._follow_up(update, reply)
+        if _on_screen_already(reply, message.message_id):
+            return
         await _send(self.conversations, update, reply, recap=None if free_text else reply.recap)
 
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -251,6 +253,9 @@ class ResidentHandlers:
             where = await self.conversations.press(
                 who, lang, where.scope, event(position=where.position), key
             )
+        message = update.effective_message
+        if message is not None and _on_screen_already(where, message.message_id):
+            return
         await _send(self.conversations, update, where)
 
     async def unknown_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -372,10 +377,23 @@ async def _send(
         await conversations.remember_screen(reply.scope, None)
 
 
+def _on_screen_already(reply: Reply, message_id: int) -> bool:
+    """Whether `reply` follows an update processed before (handed again after a crash) whose
+    screen was shown: the session's screen is in message `message_id` (a button pressed on
+    it) or a later one. Showing it again would only repeat it. A new screen the crash lost
+    was never noted, so it is shown; a redraw in place it lost is made by the resident's
+    next tap on that message (a stale press redraws it)."""
+    screen = reply.previous_screen
+    return reply.repeated and screen is not None and int(screen) >= message_id
+
+
 async def _answer_button(
     conversations: Conversations, update: Update, query: CallbackQuery, reply: Reply
 ) -> None:
     """Edit in place, show a short notice, or close the old keyboard and send the next screen."""
+    if query.message is not None and _on_screen_already(reply, query.message.message_id):
+        await answer(query, None)
+        return
     screen = reply.screen
     if reply.stale:
         await answer(query, screen.notice)

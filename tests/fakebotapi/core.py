@@ -106,6 +106,10 @@ class FakeBotApi:
         self._faults: dict[str, _Fault] = {}
         self._blocked: set[int] = set()
         self._polls = 0  # getUpdates calls begun: the latest is the only one Telegram keeps
+        self._conflicts = 0
+        self._lost_polls: set[int] = set()  # getUpdates calls held: they confirm nothing
+        # "open"; "armed": hold the polls after the next one that delivers; "held".
+        self._poll_gate = "open"
         self._watchers: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
         self._handlers: dict[str, Callable[[JsonDict, Mapping[str, UploadedFile]], Any]] = {
             "getMe": self._get_me,
@@ -154,6 +158,8 @@ class FakeBotApi:
                 self._record(name, decoded, files, error.code, error.description, injected, arrived)
                 return error.code, error.body()
             self._record(name, decoded, files, HTTPStatus.OK, None, False, arrived)
+            if name == "getUpdates" and result and self._poll_gate == "armed":
+                self._poll_gate = "held"
             return HTTPStatus.OK, {"ok": True, "result": result}
 
     def updates_ready(self, params: Mapping[str, object]) -> bool:
@@ -166,35 +172,68 @@ class FakeBotApi:
             self._apply_poll_params(decoded)
             return bool(self._queue) or not decoded.get("timeout")
 
+    def hold_polls_after_delivery(self) -> None:
+        """Let the next getUpdates call that delivers updates through, then hold every later
+        one until `release_polls()`, unanswered and its offset unconfirmed, as calls that never
+        reached Telegram: a bot killed meanwhile has its last updates handed to it again.
+        Over HTTP only (`FakeBotApiServer`)."""
+        with self._cond:
+            self._poll_gate = "armed"
+
+    def release_polls(self) -> None:
+        """End `hold_polls_after_delivery()`: the held calls fail (502 Bad Gateway, or 409
+        if a later call ended them), later ones work."""
+        with self._cond:
+            self._poll_gate = "open"
+            self._changed()
+
     def begin_poll(self) -> int:
-        """A getUpdates call arrives; its number, for `superseded`.
+        """A getUpdates call arrives over HTTP; its number, for `superseded` and `lost`.
 
         Telegram serves one getUpdates of a bot at a time: a new one ends the one still
         waiting with 409 Conflict, as when two processes poll with the same token.
         """
         with self._cond:
             self._polls += 1
+            if self._poll_gate == "held":
+                self._lost_polls.add(self._polls)
             self._changed()
             return self._polls
+
+    def held(self, poll: int) -> bool:
+        """Whether getUpdates call number `poll` came while polls were held: it confirms
+        nothing, and fails once they are released (see `wait_for_release`)."""
+        with self._cond:
+            return poll in self._lost_polls
+
+    def wait_for_release(self, poll: int) -> None:
+        """Block a held getUpdates call until `release_polls()`."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._poll_gate != "held")
+            self._lost_polls.discard(poll)
 
     def superseded(self, poll: int) -> bool:
         """Whether another getUpdates call arrived after call number `poll`."""
         with self._cond:
             return poll != self._polls
 
-    def conflict(self, params: Mapping[str, object]) -> tuple[int, JsonDict]:
-        """Telegram's answer to a getUpdates call ended by a later one (recorded as injected:
-        the test made it happen by running two bots)."""
+    def conflict(self) -> tuple[int, JsonDict]:
+        """Telegram's answer to a getUpdates call ended by a later one, counted in `conflicts`
+        (not in `requests`: the call ended may be a killed process's, which nobody sees)."""
         error = ApiError(
             HTTPStatus.CONFLICT,
             "Conflict: terminated by other getUpdates request; "
             "make sure that only one bot instance is running",
         )
         with self._cond:
-            self._record(
-                "getUpdates", params, {}, error.code, error.description, True, time.monotonic()
-            )
+            self._conflicts += 1
         return error.code, error.body()
+
+    @property
+    def conflicts(self) -> int:
+        """How many getUpdates calls were ended by a later one with 409 Conflict."""
+        with self._cond:
+            return self._conflicts
 
     @staticmethod
     def long_poll_seconds(params: Mapping[str, object]) -> float:

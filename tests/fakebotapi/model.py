@@ -96,8 +96,7 @@ class RecordedRequest:
     files: tuple[str, ...]
     status: int
     description: str | None = None
-    # The failure came from fail_next(), block() or a test running two bots (a 409 Conflict).
-    injected: bool = False
+    injected: bool = False  # the failure came from fail_next() or block()
     at: float = 0.0  # time.monotonic() when the fake received it (after a long poll's wait)
 
 

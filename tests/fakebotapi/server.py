@@ -116,11 +116,20 @@ class _Handler(BaseHTTPRequestHandler):
             closing = self.server.closing
             poll = api.begin_poll()
             api.wait(
-                lambda a: a.updates_ready(params) or closing.is_set() or a.superseded(poll),
+                lambda a: (
+                    (not a.held(poll) and a.updates_ready(params))
+                    or closing.is_set()
+                    or a.superseded(poll)
+                ),
                 api.long_poll_seconds(params),
             )
             if api.superseded(poll):
-                self._reply(*api.conflict(params))
+                self._reply(*api.conflict())
+                return
+            if api.held(poll):  # it never reached Telegram: it confirmed nothing
+                api.wait_for_release(poll)
+                error = _error(HTTPStatus.BAD_GATEWAY, "Bad Gateway")
+                self._reply(HTTPStatus.BAD_GATEWAY, error)
                 return
         status, body = api.handle(method, params, files)
         self._reply(status, body)
