@@ -28,8 +28,11 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
 - Choice questions (single, multiple, yes/no, scale): the answers given or changed in the
   period (an answer's last change decides its period), counted per option; rows ranked by
   count, ties in option order, hidden counts after the shown ones (in option order, so the
-  ranking says nothing of them). `answered`/`skipped`: answers and skips in the period;
-  `other_count`/`other_texts`: the "Autre" answers that came with a text, most recent first.
+  ranking says nothing of them). A scale's rows stay in its order, from its lowest point,
+  and from four points up its lower and upper points are counted together too ("ends":
+  1 and 2, 4 and 5 of a scale of 1 to 5; the middle point of an odd scale in neither).
+  `answered`/`skipped`: answers and skips in the period; `other_count`/`other_texts`: the
+  "Autre" answers that came with a text, most recent first.
 - Running totals: when the period starts after the consultation opened (local midnight of
   `opens`) and sessions started before it, the headline figures and each choice question's
   answers and options from the opening to the end of the period, counted alike, beside the
@@ -73,7 +76,7 @@ from digest.model import (
     Totals,
 )
 from digest.suppress import Disclosure
-from digest.texts import DEFAULT_TIMEZONE
+from digest.texts import DEFAULT_TIMEZONE, SCALE_BOTTOM, SCALE_END, SCALE_POINTS, SCALE_TOP
 from flows.model import (
     OTHER_CODE,
     YES,
@@ -98,7 +101,7 @@ from storage.base import (
 )
 
 CONSENT_ID = "consent"
-CONSENT_LABEL = "Consentement (sessions commencées)"
+CONSENT_LABEL = "Consentement (parcours commencés)"  # "parcours", as everywhere in a digest
 NO_ANSWER_CODE = "_none"  # cannot clash with an option code, which starts with [a-z0-9]
 NO_ANSWER_LABEL = "Sans réponse"
 OTHER_LABEL = "Autre"
@@ -213,6 +216,8 @@ class _Choice:
     totals: list[int] | None = None  # since the opening, per option of `line`
     total_answered: int | None = None
     withheld: tuple[int, int] = (0, 0)  # "Autre" texts not quoted: hidden, flagged
+    # A scale's ends: each with its figure and its running total's (None: no running totals).
+    ends: tuple[tuple[_Option, int, int | None], ...] = ()
 
 
 async def build_digest(
@@ -679,13 +684,72 @@ def _choice(
         guard.rest(other, [own["other_count"]])
     totals: list[int] | None = None
     total_answered: int | None = None
+    ends = _scale_ends(step) if isinstance(step, ScaleStep) else []
+    end_figures = _grouped(guard, ends, options, figures, own["answered"])
+    end_totals: list[int | None] = [None] * len(ends)
     if since is not None:
         total_answered = guard.public(since.answered)
         totals = [guard.count(since.counts[option.code]) for option in options]
         _options_sum(guard, step, total_answered, totals)
         for figure, total in zip(figures, totals, strict=True):
             guard.rest(total, [figure])  # the period's answers are among them
-    return _Choice(step, _Line(options, figures), own, quoted, totals, total_answered)
+        end_totals = list(_grouped(guard, ends, options, totals, total_answered))
+        for figure, end_total in zip(end_figures, end_totals, strict=True):
+            assert end_total is not None
+            guard.rest(end_total, [figure])
+    return _Choice(
+        step,
+        _Line(options, figures),
+        own,
+        quoted,
+        totals,
+        total_answered,
+        ends=tuple(
+            (end, figure, total)
+            for (end, _), figure, total in zip(ends, end_figures, end_totals, strict=True)
+        ),
+    )
+
+
+def _scale_ends(step: ScaleStep) -> list[tuple[_Option, list[str]]]:
+    """A scale's lower and upper points, each group labelled by its end's words: "Plutôt
+    « pas du tout » (1 ou 2)". None under four points: each end would be one point alone."""
+    points = [str(n) for n in range(step.min, step.max + 1)]
+    half = len(points) // 2
+    if half < 2:
+        return []
+    ends = []
+    for code, codes, words, bare in (
+        ("_low", points[:half], step.min_label, SCALE_BOTTOM),
+        ("_high", points[-half:], step.max_label, SCALE_TOP),
+    ):
+        which = SCALE_POINTS[len(codes) > 2].format(first=codes[0], last=codes[-1])
+        label = SCALE_END.format(end=words.fr, points=which) if words else bare.format(points=which)
+        ends.append((_Option(code, label), codes))
+    return ends
+
+
+def _grouped(
+    guard: Disclosure,
+    ends: Sequence[tuple[_Option, list[str]]],
+    options: Sequence[_Option],
+    figures: Sequence[int],
+    answered: int,
+) -> list[int]:
+    """The figures of a scale's `ends`, each the sum of its points' `figures`, which staff
+    know, and that with the points in neither (the middle) they make the `answered`: a
+    hidden point is never the difference of an end and its shown neighbours."""
+    codes = [option.code for option in options]
+    grouped = []
+    for _, points in ends:
+        parts = [figures[codes.index(code)] for code in points]
+        grouped.append(guard.count(sum(guard.value(part) for part in parts)))
+        guard.add(grouped[-1], parts)
+    if grouped:
+        inside = {code for _, points in ends for code in points}
+        rest = [figure for code, figure in zip(codes, figures, strict=True) if code not in inside]
+        guard.link(answered, [*grouped, *rest])
+    return grouped
 
 
 def _options_sum(guard: Disclosure, step: StepBase, answered: int, figures: list[int]) -> None:
@@ -705,6 +769,7 @@ def _choice_result(guard: Disclosure, choice: _Choice) -> ChoiceResult:
         name for name, figure in choice.figures.items() if guard.cell(figure).suppressed
     )
     rows = choice.line.rows(guard)
+    scale = isinstance(step, ScaleStep)
     if choice.totals is not None:
         rows = [
             dataclasses.replace(row, total=guard.cell(total))
@@ -716,7 +781,7 @@ def _choice_result(guard: Disclosure, choice: _Choice) -> ChoiceResult:
         theme=step.theme.value if step.theme else None,
         answered=guard.value(choice.figures["answered"]),
         skipped=guard.value(choice.figures["skipped"]),
-        rows=_ranked(rows),
+        rows=rows if scale else _ranked(rows),
         other_texts=choice.other_texts[: _quotable(guard, choice.other_texts)]
         if "other_count" in hidden
         else choice.other_texts,
@@ -732,6 +797,16 @@ def _choice_result(guard: Disclosure, choice: _Choice) -> ChoiceResult:
         total_answered=None
         if choice.total_answered is None
         else guard.value(choice.total_answered),
+        scale=scale,
+        ends=[
+            Row(
+                end.code,
+                end.label,
+                guard.cell(figure),
+                total=None if total is None else guard.cell(total),
+            )
+            for end, figure, total in choice.ends
+        ],
     )
 
 
@@ -739,13 +814,13 @@ def _ranked(rows: Sequence[Row]) -> list[Row]:
     """Shown counts first, largest first (ties in option order), then hidden, then zeros;
     hidden and zeros by their shown running totals, largest first (see `charts.ranked`)."""
 
-    def key(item: tuple[int, Row]) -> tuple[int, int, int]:
+    def key(item: tuple[int, Row]) -> tuple[int, ...]:
         index, row = item
         if row.count.suppressed:  # never by its value: a ranking would say which is larger
-            return (1, -row.shown_total(), index)
+            return (1, *row.by_total(), index)
         if row.count.value == 0:
-            return (2, -row.shown_total(), index)
-        return (0, -row.count.value, index)
+            return (2, *row.by_total(), index)
+        return (0, -row.count.value, 0, index)
 
     return [row for _, row in sorted(enumerate(rows), key=key)]
 

@@ -25,7 +25,7 @@ from matplotlib.ft2font import FT2Font
 from matplotlib.ticker import MaxNLocator
 
 from digest import texts
-from digest.model import Cell, ChoiceResult, Digest, Row
+from digest.model import Cell, ChoiceResult, Digest, Row, share
 from flows.model import Theme
 
 # The workshop's questions staff act on first; other consultations fall back to every
@@ -145,17 +145,22 @@ def ranked(rows: Sequence[Row]) -> list[Row]:
     shown = [row for row in rows if not row.count.suppressed and row.count.value > 0]
     hidden = sorted(
         (row for row in rows if row.count.suppressed),
-        key=lambda row: (-row.shown_total(), row.label),
+        key=lambda row: (row.by_total(), row.label),
     )
     zeros = sorted(
         (row for row in rows if not row.count.suppressed and row.count.value == 0),
-        key=lambda row: -row.shown_total(),  # stable: otherwise in the order given
+        key=lambda row: row.by_total(),  # stable: otherwise in the order given
     )
     return [*shown, *hidden, *zeros]
 
 
+def in_order(choice: ChoiceResult) -> list[Row]:
+    """A question's rows as shown: a scale's from one end to the other, else `ranked`."""
+    return list(choice.rows) if choice.scale else ranked(choice.rows)
+
+
 def _question_chart(choice: ChoiceResult, subtitle: str) -> Figure:
-    rows = ranked(choice.rows)[:MAX_BARS]
+    rows = in_order(choice)[:MAX_BARS]
     labels = [f"{texts.FAVOURITE} {row.label}" if row.favourite else row.label for row in rows]
     answered = choice.cell("answered")
     if answered.suppressed:
@@ -164,6 +169,10 @@ def _question_chart(choice: ChoiceResult, subtitle: str) -> Figure:
         note = texts.plural(answered.value, *texts.ANSWERS)
     if len(choice.rows) > MAX_BARS:
         note += " · " + texts.plural(len(choice.rows) - MAX_BARS, *texts.CHART_NOT_SHOWN)
+    for end in choice.ends:  # a scale's ends grouped, each on a line of its own
+        note += f"\n{end.label} : {count(end.count)}"
+        if not (answered.suppressed or end.count.suppressed) and answered.value:
+            note += f" ({texts.percent(share(end.count.value, answered.value))})"
     return _bar_chart(
         choice.question, f"{subtitle}\n{note}", labels, [row.count for row in rows], BAR_COLOUR
     )

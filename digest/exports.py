@@ -30,6 +30,7 @@ import xlsxwriter  # type: ignore[import-untyped]
 from digest import texts
 from flows.model import (
     OTHER_CODE,
+    OTHER_TEXT_SUFFIX,
     ChoiceStepBase,
     Consultation,
     ScaleStep,
@@ -46,7 +47,6 @@ if TYPE_CHECKING:
 
 LEADING = tuple(texts.LEADING_COLUMNS)  # session, participant, channel, status, created_at...
 CHOICE_SEPARATOR = "; "
-OTHER_SUFFIX = "_autre"
 CSV_DELIMITER = ";"  # what Excel expects in a French locale; "," would give one column
 XLSX_MAX_ROWS = 1_048_576  # a sheet's limit, header included
 YIELD_EVERY = 1_000  # rows between two chances for the event loop to run other tasks
@@ -68,13 +68,37 @@ class Column:
 
 def columns(consultation: Consultation) -> list[Column]:
     """The step columns, in the consultation's order, each choice step with "Autre" followed
-    by its `<step>_autre` column."""
+    by its `<step>_autre` column (the paper template's name for it too)."""
     found: list[Column] = []
     for step in consultation.questions():
-        found.append(Column(step.id, step))
+        header = scale_header(step) if isinstance(step, ScaleStep) else step.id
+        found.append(Column(header, step))
         if isinstance(step, ChoiceStepBase) and step.other:
-            found.append(Column(f"{step.id}{OTHER_SUFFIX}", step, other=True))
+            found.append(Column(f"{step.id}{OTHER_TEXT_SUFFIX}", step, other=True))
     return found
+
+
+def scale_header(step: ScaleStep) -> str:
+    """A scale's column: its id and what its numbers mean, which the cells (plain numbers, to
+    sort and average) do not say: "note (1 = pas du tout … 5 = tout à fait)"."""
+    if step.min_label is None or step.max_label is None:
+        return texts.SCALE_COLUMN_BARE.format(step=step.id, first=step.min, last=step.max)
+    return texts.SCALE_COLUMN.format(
+        step=step.id,
+        first=step.min,
+        first_end=step.min_label.fr,
+        last=step.max,
+        last_end=step.max_label.fr,
+    )
+
+
+def scale_range(step: ScaleStep) -> str:
+    """A scale's possible answers for the questions sheet: "1 (pas du tout) à 5 (beaucoup)"."""
+    if step.min_label is None or step.max_label is None:
+        return texts.SCALE_RANGE_BARE.format(first=step.min, last=step.max)
+    return texts.SCALE_RANGE.format(
+        first=step.min, first_end=step.min_label.fr, last=step.max, last_end=step.max_label.fr
+    )
 
 
 def headers(consultation: Consultation) -> list[str]:
@@ -389,7 +413,7 @@ def _describe(sheet: Any, bold: Any, step_columns: list[Column], timezone: str) 
             if step.other:
                 options += f"{CHOICE_SEPARATOR}{texts.OTHER_LABEL}"
         elif isinstance(step, ScaleStep):
-            options = f"{step.min} à {step.max}"
+            options = scale_range(step)
         elif isinstance(step, YesNoStep):
             options = CHOICE_SEPARATOR.join(texts.YES_NO.values())
         lines.append(

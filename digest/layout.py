@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from digest import texts
-from digest.charts import ChartPlan, plan, ranked
+from digest.charts import ChartPlan, in_order, plan, ranked
 from digest.model import (
     Cell,
     ChoiceResult,
@@ -26,10 +26,12 @@ from digest.model import (
     Row,
     TextResult,
     completion_rate,
+    share,
 )
 
 QUOTE_LENGTH = 280  # characters of a resident text quoted in a digest
 DAYS_LISTED = 14  # longer periods name the busiest day only (the chart shows them all)
+BULLET = "• "  # a row with no rank
 
 
 # -- The document ---------------------------------------------------------------------------
@@ -105,7 +107,7 @@ def layout(digest: Digest) -> list[Section]:
     sections += _funnel(digest, notes, plans.get(("funnel", None)))
     for breakdown in digest.breakdowns:
         if breakdown.rows:
-            lines = tuple(_row_line(None, row, None, notes) for row in ranked(breakdown.rows))
+            lines = tuple(_row_line(BULLET, row, None, notes) for row in ranked(breakdown.rows))
             sections.append(Section(breakdown.title, lines))
     if digest.crosstab is not None and digest.crosstab.row_labels:
         tab = digest.crosstab
@@ -308,7 +310,7 @@ def _funnel(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Sect
         if step.asked is not None:
             line += (texts.FUNNEL_ASKED.format(n=texts.number(step.asked)),)
         if _visible(step.reached) and _visible(first) and base > 0:
-            line += (f" ({texts.percent(round(100 * step.reached.value / base))})",)
+            line += (f" ({texts.percent(share(step.reached.value, base))})",)
         lines.append(line)
     if any(step.asked is not None for step in steps):
         lines.append((Italic(texts.FUNNEL_ASKED_NOTE),))
@@ -369,10 +371,21 @@ def _choice_blocks(choice: ChoiceResult, notes: _Notes) -> tuple[Block, ...]:
     blocks: list[Block] = [(Italic(header),)]
     # A share of a hidden number of answers would give that number away.
     base = answered.value if _visible(answered) else None
+    rows = in_order(choice)
+    # Ranks only where counts are printed: "4." on a hidden count would say it is smaller
+    # than the third, which nobody knows; zeros are all tied. A scale keeps its own order.
+    ranks = len([row for row in rows if _visible(row.count) and row.count.value > 0])
     blocks += [
-        _row_line(rank, row, base, notes, choice.total_answered)
-        for rank, row in enumerate(ranked(choice.rows), start=1)
+        _row_line(
+            f"{rank}. " if rank <= ranks and not choice.scale else BULLET,
+            row,
+            base,
+            notes,
+            choice.total_answered,
+        )
+        for rank, row in enumerate(rows, start=1)
     ]
+    blocks += [_row_line("", end, base, notes, choice.total_answered) for end in choice.ends]
     other = choice.cell("other_count")
     quoted = _quotes((), choice.other_texts)
     unquoted = choice.other_masked + choice.other_withheld
@@ -416,20 +429,20 @@ def _withheld(masked: int, withheld: int, notes: _Notes) -> str:
 
 
 def _row_line(
-    rank: int | None, row: Row, base: int | None, notes: _Notes, total_base: int | None = None
+    prefix: str, row: Row, base: int | None, notes: _Notes, total_base: int | None = None
 ) -> Line:
-    prefix = f"{rank}. " if rank is not None else "• "
+    """A row as "3. Label : 12 (30 %)" after `prefix` (a rank, a bullet or nothing)."""
     if row.favourite:
         prefix += f"{texts.FAVOURITE} "
         notes.favourite = True
     line: Line = (f"{prefix}{row.label} : ", Bold(_shown(row.count, notes)))
     if base and _visible(row.count):
-        line += (f" ({texts.percent(round(100 * row.count.value / base))})",)
+        line += (f" ({texts.percent(share(row.count.value, base))})",)
     if row.total is not None:
         notes.running = True
         line += (texts.RUNNING_ROW, Bold(_shown(row.total, notes)))
         if total_base and _visible(row.total):
-            line += (f" ({texts.percent(round(100 * row.total.value / total_base))})",)
+            line += (f" ({texts.percent(share(row.total.value, total_base))})",)
     return line
 
 

@@ -61,13 +61,19 @@ class Totals:
     abandoned: int
 
 
+def share(count: int, of: int) -> int:
+    """`count` as a whole percentage of `of` (above zero), halves rounded up as staff do by
+    hand (12.5 % is 13 %; Python's `round` would say 12)."""
+    return (200 * count + of) // (2 * of)
+
+
 def completion_rate(totals: Totals, paper: int) -> int | None:
     """The percentage of the sessions started that were completed, leaving out the `paper`
     forms among them (complete by nature: counted, they would flatter the chat's rate); None
     without any other session. The digest and /stats both say this one."""
     if totals.sessions_started <= paper:
         return None
-    return round(100 * (totals.completed - paper) / (totals.sessions_started - paper))
+    return share(totals.completed - paper, totals.sessions_started - paper)
 
 
 @dataclass(frozen=True)
@@ -96,11 +102,15 @@ class Row:
     favourite: bool = False  # a workshop "coup de cœur"
     total: Cell | None = None  # since the consultation opened, when the period starts later
 
-    def shown_total(self) -> int:
-        """The running total as printed, for ranking: -1 when there is none or it is hidden."""
-        if self.total is None or self.total.suppressed:
-            return -1
-        return self.total.value
+    def by_total(self) -> tuple[int, int]:
+        """A sort key ranking rows by their running total as printed, for those whose own
+        count ranks nothing (hidden, or zero): shown totals first, largest first, then hidden
+        ones (above zero, never compared by their values), then zeros and none."""
+        if self.total is None or (not self.total.suppressed and self.total.value == 0):
+            return (2, 0)
+        if self.total.suppressed:
+            return (1, 0)
+        return (0, -self.total.value)
 
 
 @dataclass(frozen=True)
@@ -148,6 +158,11 @@ class ChoiceResult:
     other_masked: int = 0
     other_withheld: int = 0
     total_answered: int | None = None  # since the opening, with the rows' running totals
+    # A scale's points: `rows` in the scale's order (never ranked: staff read a scale from
+    # one end to the other), and `ends`, its lower and upper points grouped ("Plutôt
+    # « beaucoup » (4 ou 5)"), when the scale has four points or more.
+    scale: bool = False
+    ends: list[Row] = field(default_factory=list)
 
     def cell(self, name: ChoiceCount) -> Cell:
         """One of the question's own counts as a cell, with its suppression."""

@@ -49,6 +49,9 @@ does not hold for a given digest is left out:
   are public: a small option is protected by hiding other options, never the total. Each
   option of a multiple-answer one is at most its answers, and nothing more (a resident
   ticks several): they constrain each other by no sum;
+- a scale's ends grouped ("Plutôt « beaucoup » (4 ou 5)", counts like its points) are each
+  the sum of their points, and with the points in neither (the middle) add up to its
+  answers: no hidden point is an end minus the shown points beside it;
 - a question's answers and skips (a free-text question's texts and skips) add up to its
   funnel line; each funnel line is at most the one before and at most the sessions started
   (or asked the step); the last one is the sessions completed; the completed and abandoned

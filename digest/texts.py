@@ -70,6 +70,12 @@ SINCE_OPENING = "Depuis l'ouverture ({day})"
 RUNNING_STARTED = ("{n} parcours commencé", "{n} parcours commencés")
 RUNNING_COMPLETED = ("{n} terminé", "{n} terminés")
 OTHER_TEXTS = "Précisions « Autre » : {count}"
+# A scale's ends grouped, e.g. "Plutôt « beaucoup » (4 ou 5)"; without words at its ends,
+# "Haut de l'échelle (4 ou 5)".
+SCALE_END = "Plutôt « {end} » ({points})"
+SCALE_BOTTOM = "Bas de l'échelle ({points})"
+SCALE_TOP = "Haut de l'échelle ({points})"
+SCALE_POINTS = ("{first} ou {last}", "de {first} à {last}")  # two points, more
 WRITTEN = ("{n} réponse écrite", "{n} réponses écrites")
 MOST_RECENT = ", les plus récentes :"
 # Texts counted but never quoted: hidden by staff (moderation), withheld (safeguarding).
@@ -108,6 +114,11 @@ LEADING_COLUMNS = {
 PARIS_CLOCK = "heure de Paris"
 LOCAL_CLOCK = "heure locale, {zone}"
 OTHER_COLUMN = "précision donnée avec « Autre » à la question {step}"
+# What a scale's numbers mean, in its export column's header and the questions sheet.
+SCALE_COLUMN = "{step} ({first} = {first_end} … {last} = {last_end})"
+SCALE_COLUMN_BARE = "{step} ({first} à {last})"
+SCALE_RANGE = "{first} ({first_end}) à {last} ({last_end})"
+SCALE_RANGE_BARE = "{first} à {last}"
 SHEET_ANSWERS = "réponses"
 SHEET_QUESTIONS = "questions"
 QUESTION_HEADERS = ("colonne", "question", "thème", "type", "réponses possibles")

@@ -39,6 +39,9 @@ _ANSWERED = re.compile(
 _FREE = re.compile(r"^(.+?) réponses?(?:\(s\))? écrites?(?:\(s\))?")
 _OTHER = re.compile(r"^Précisions « Autre » : (n\.c\.|< \d+|[\d\u202f]+)")
 _TREND = re.compile(r"^ (▲ \+|▼ -)(.+)$")
+# A scale's ends grouped, a row without rank nor bullet: "Plutôt « beaucoup » (4 ou 5)".
+_END = re.compile(r"\((?:de )?(\d+) (?:ou|à) (\d+)\)$")
+_RANKED = re.compile(r"^(\d+\. |• )")
 ROUNDS = 500
 
 
@@ -286,8 +289,23 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
         # Running totals since the opening: public answers, options like the period's, each
         # at least the period's.
         totals: dict[str, int] = {}
+        # A scale's ends: the points they group, their figure and running total's.
+        ends: list[tuple[range, int, int | None]] = []
         for line in _rows(section):
             label, shown = _label(line), _bold(line)
+            head = line[0]
+            assert isinstance(head, str)
+            if not _RANKED.match(head) and (end := _END.search(label)) is not None:
+                name = f"« {step.id} » • {label}"
+                figure = reading.figure(name, shown)
+                check_shown(name, shown)
+                end_total = None
+                if total_shown is not None:
+                    end_total = reading.figure(f"{name} (en tout)", _bolds(line)[1])
+                    check_shown(f"{name} (en tout)", _bolds(line)[1])
+                points = range(int(end.group(1)), int(end.group(2)) + 1)
+                ends.append((points, figure, end_total))
+                continue
             if total_shown is not None:
                 printed = _bolds(line)[1]
                 totals[label] = reading.figure(f"« {step.id} » • {label} (en tout)", printed)
@@ -309,6 +327,7 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
                 reading.group(f"« {step.id} » sans « {label} »", answered, [option])
         else:
             reading.add(answered, list(options.values()))
+        all_answers = -1  # none without running totals
         if total_shown is not None:
             all_answers = reading.figure(f"réponses « {step.id} » (en tout)", total_shown, True)
             if isinstance(step, MultiStep):
@@ -319,6 +338,13 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
                 reading.add(all_answers, list(totals.values()))
             for label, figure in totals.items():
                 reading.group(f"« {step.id} » • {label} avant", figure, [options[label]])
+        if ends:
+            _read_ends(reading, options, [(points, figure) for points, figure, _ in ends], answered)
+            if total_shown is not None:
+                end_totals = [(points, total) for points, _, total in ends if total is not None]
+                _read_ends(reading, totals, end_totals, all_answers)
+                for (points, figure, _), (_, total) in zip(ends, end_totals, strict=True):
+                    reading.group(f"« {step.id} » {points} avant", total, [figure])
         if axis is not None and line_figure is not None:
             missing = reading.group(f"sans « {step.id} »", started, [line_figure])
             reading.add(axis[NO_ANSWER_LABEL], [skipped, missing])
@@ -335,6 +361,22 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
                 _check_quotes(reading, step.id, shown, quotes)
             reading.group(f"« Autre » sans précision « {step.id} »", options["Autre"], [precise])
     return reading
+
+
+def _read_ends(
+    reading: Reading, points: dict[str, int], ends: list[tuple[range, int]], answered: int
+) -> None:
+    """A scale's ends (or their running totals) are their points' sum, and make its answers
+    with the points in neither."""
+    by_point = {int(label.split(" ")[0]): figure for label, figure in points.items()}
+    grouped: list[int] = []
+    inside: set[int] = set()
+    for span, figure in ends:
+        reading.add(figure, [by_point[n] for n in span])
+        grouped.append(figure)
+        inside |= set(span)
+    rest = [figure for n, figure in by_point.items() if n not in inside]
+    reading.add(answered, [*grouped, *rest])
 
 
 def _match(pattern: re.Pattern[str], text: str) -> str:

@@ -393,10 +393,13 @@ def expected_rank(step: Step, rows: Sequence[Row]) -> list[str]:
     """Codes in the order the digest must list them."""
     order = {code: index for index, code in enumerate(option_codes(step))}
 
-    def total(row: Row) -> int:  # a running total as printed, hidden ones last
-        return -1 if row.total is None or row.total.suppressed else row.total.value
+    def total(row: Row) -> float:
+        """A running total as printed: a hidden one is above zero, below any shown one."""
+        if row.total is None:
+            return -1
+        return 0.5 if row.total.suppressed else row.total.value
 
-    def key(row: Row) -> tuple[int, int, int]:
+    def key(row: Row) -> tuple[int, float, int]:
         if row.count.suppressed:
             return (1, -total(row), order[row.code])
         if row.count.value == 0:

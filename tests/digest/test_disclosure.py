@@ -129,8 +129,8 @@ def test_a_small_option_hides_another_option_not_the_total() -> None:
     digest = digest_of(sessions, 5)
     age = section(render_plain([digest]), "Quel âge avez-vous\u202f?").splitlines()
     assert age[1] == "7 réponses, 2 passées"
-    assert any(line.endswith(". 41 à 60 ans : < 5") for line in age)
-    assert any(line.endswith(". 26 à 40 ans : n.c.") for line in age)
+    assert "• 41 à 60 ans : < 5" in age
+    assert "• 26 à 40 ans : n.c." in age
     assert not any("%" in line for line in age if "< 5" in line or "n.c." in line)
     assert_nothing_worked_out(digest)
 

@@ -33,6 +33,8 @@ INJECTIONS = ["=1+1", "+33 6", "-2", "@SUM(A1)", "\t=cmd", "\r=cmd", "  =HYPERLI
 # Winter: Paris is UTC+1; summer: UTC+2.
 WINTER = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
 SUMMER = dt.datetime(2026, 7, 6, 16, 0, tzinfo=dt.UTC)
+# A scale's column says what its numbers mean (its cells are plain numbers).
+NOTE = "note (1 = pas du tout … 5 = tout à fait)"
 EXPECTED_HEADERS = [
     "session",
     "participant",
@@ -46,7 +48,7 @@ EXPECTED_HEADERS = [
     "publics_autre",
     "local",
     "idee",
-    "note",
+    NOTE,
     "suivi",
     "moyen",
     "frein",
@@ -148,7 +150,7 @@ class TestCsv:
             "publics_autre": "les voisins",
             "local": "Oui",
             "idee": "Un jardin ; partagé",
-            "note": "4",
+            NOTE: "4",
             "suivi": "Non",
             "moyen": "",
             "frein": "",
@@ -162,7 +164,7 @@ class TestCsv:
         assert second["age"] == "Autre"
         assert second["age_autre"] == "'=1+1"
         assert second["publics"] == "(passée)" and second["publics_autre"] == ""
-        assert second["note"] == "(passée)"
+        assert second[NOTE] == "(passée)"
         assert second["local"] == "" and second["suivi"] == ""  # never reached
         assert second["channel"] == "assisté" and second["status"] == "en cours"
         assert second["completed_at"] == ""
@@ -230,7 +232,7 @@ class TestXlsx:
         assert first["completed_at"] == dt.datetime(2026, 7, 6, 18, 0)
         assert first["publics"] == "Les femmes; Les aînés; Autre"
         assert first["publics_autre"] == "les voisins"
-        assert first["note"] == 4  # a number staff can average
+        assert first[NOTE] == 4  # a number staff can average
         assert first["local"] == "Oui" and first["suivi"] == "Non"
         second = dict(zip(rows[0], rows[2], strict=True))
         # Residents' words as written: no apostrophe in a typed string cell.
@@ -280,7 +282,7 @@ class TestXlsx:
         assert described["publics"][1] == "Quels publics aider en premier\u202f?"
         assert described["publics"][3] == "choix multiple"
         assert described["publics"][4] == "Les femmes; Les jeunes; Les aînés; Les familles; Autre"
-        assert described["note"][4] == "1 à 5"
+        assert described[NOTE][4] == "1 (pas du tout) à 5 (tout à fait)"
         assert "Telegram" in described["participant"][1]  # says there is no Telegram account
 
     async def test_a_failed_export_leaves_no_file(self, consultation, tmp_path):

@@ -71,7 +71,8 @@ async def test_the_follow_up_step_counts_the_sessions_it_is_asked_to(tmp_path: P
     assert "« sur N » : parcours à qui la question est posée" in plain
     # The other steps are still shares of every session started.
     started = CHAT + PAPER + ASSISTED
-    assert f"2. Quel est votre quartier ? : {started} (100\u202f%)" in plain
+    quartier = CONSULTATION.step("quartier").text.fr
+    assert f"2. {quartier} : {started} (100\u202f%)" in plain
 
 
 async def test_the_chart_outlines_the_sessions_asked(tmp_path: Path):

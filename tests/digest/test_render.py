@@ -247,12 +247,12 @@ class TestSuppression:
         first, second = digest(4, 1), digest(1, 4)
         assert first.choices[0].rows != second.choices[0].rows
         assert render_plain([first]) == render_plain([second])
-        assert "2. Alpha : < 5\n3. Beta : < 5" in render_plain([first])
+        assert "• Alpha : < 5\n• Beta : < 5" in render_plain([first])
 
     def test_suppressed_cells_show_less_than_the_threshold(self):
         text = check_parts(render_telegram([make_digest()]))[0]
         assert "Centre : < 5" in text
-        assert "3. Autre : < 5\n" in text  # no percentage either
+        assert "• Autre : < 5\n" in text  # no percentage either, nor rank
         assert "« < 5 » : groupe trop petit pour être montré." in text
         assert "Précisions « Autre » : < 5" in text  # the count of "Autre" texts too
 
@@ -328,7 +328,7 @@ class TestWording:
 
     def test_favourites_questions_and_autre_texts(self):
         text = check_parts(render_telegram([make_digest()]))[0]
-        assert "1. ♥ Des lieux de rencontre ouverts à tous : 25 (62\u202f%)" in text
+        assert "1. ♥ Des lieux de rencontre ouverts à tous : 25 (63\u202f%)" in text
         assert "« Un banc devant l'école »" in text
         assert "12 réponses écrites, les plus récentes :" in text
         assert "♥ : coup de cœur de l'atelier." in text

@@ -1,0 +1,63 @@
+"""How a digest reads for a staff member: ranks, order and percentages that say only what is
+known, in the words used everywhere else in it."""
+
+from __future__ import annotations
+
+from digest.model import Cell, ChoiceResult, Row
+from digest.render import render_plain
+from tests.digest.samples import MIN_GROUP, make_digest, row
+from tests.digest.test_scale import digest_of, question
+
+
+def besoins(rows: list[Row], answered: int, total_answered: int | None = None) -> list[str]:
+    """The plain-text lines of a "besoins" question with these rows, after its title."""
+    choice = ChoiceResult(
+        "besoins", "Besoins ?", "besoins", answered, 0, rows, total_answered=total_answered
+    )
+    plain = render_plain([make_digest(choices=[choice])])
+    return plain.split("\nBesoins ?\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+
+
+def test_a_hidden_count_gets_no_rank() -> None:
+    # "3. Lieux : n.c." after "2. Transports : 6" read as fewer than 6; it is 9 here, and
+    # nobody can know its place: hidden and zero rows get a bullet, not a rank.
+    hidden = Row("lieux", "Lieux", Cell(9, True, MIN_GROUP))
+    rows = [row("fetes", "Fêtes", 20), row("transports", "Transports", 6), hidden]
+    rows.append(row("police", "Police", 0))
+    lines = besoins(rows, 40)
+    assert lines[1:] == [
+        "1. Fêtes : 20 (50\u202f%)",
+        "2. Transports : 6 (15\u202f%)",
+        "• Lieux : n.c.",
+        "• Police : 0 (0\u202f%)",
+    ]
+
+
+def test_zero_rows_with_a_hidden_running_total_come_before_those_with_none() -> None:
+    # Nobody chose either option this week; since the opening, one had "< 5", the other 0:
+    # "< 5" is more than 0, so it is listed first.
+    never = Row("police", "Police", Cell(0, False, MIN_GROUP), total=Cell(0, False, MIN_GROUP))
+    some = Row("lieux", "Lieux", Cell(0, False, MIN_GROUP), total=Cell(2, True, MIN_GROUP))
+    shown = Row("fetes", "Fêtes", Cell(8, False, MIN_GROUP), total=Cell(30, False, MIN_GROUP))
+    lines = besoins([shown, never, some], 8, total_answered=40)
+    assert [line.split(" : ")[0] for line in lines[1:]] == ["1. Fêtes", "• Lieux", "• Police"]
+
+
+def test_percentages_round_halves_up() -> None:
+    # 5 of 40 is 12.5 %: staff count it 13 %, as by hand (Python's round said 12, and 13 % for
+    # 7 of 40, 17.5 %: two halves rounded two ways).
+    rows = [row("fetes", "Fêtes", 28), row("lieux", "Lieux", 7), row("bancs", "Bancs", 5)]
+    lines = besoins(rows, 40)
+    assert lines[1:] == [
+        "1. Fêtes : 28 (70\u202f%)",
+        "2. Lieux : 7 (18\u202f%)",
+        "3. Bancs : 5 (13\u202f%)",
+    ]
+
+
+def test_the_funnel_counts_parcours_as_the_rest_of_the_digest() -> None:
+    digest = digest_of([(3, 3)] * 6)
+    funnel = render_plain([digest]).split("\nOù les gens s'arrêtent\n", 1)[1]
+    assert "1. Consentement (parcours commencés) : 6 (100\u202f%)" in funnel
+    assert "sessions" not in render_plain([digest])
+    assert question(digest, "aide")[1] == "6 réponses, 0 passée"
