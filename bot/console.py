@@ -33,6 +33,8 @@ def screen_text(reply: Reply) -> str:
     lines += [f"» {note}" for note in reply.notes]
     if screen.notice:
         lines.append(f"⚠️  {screen.notice}")
+    if lines and lines[-1]:
+        lines.append("")  # what was said stands apart from the question
     if screen.progress:
         lines.append(f"[{screen.progress}]")
     lines.append(screen.title)
@@ -45,6 +47,12 @@ def screen_text(reply: Reply) -> str:
         # words there ("garder", "retour", "passer") or /retour and /passer, not a number.
         lines.append(f"  · {button[0]}" if screen.expects_text else f"  {number}. {button[0]}")
     return "\n".join(lines)
+
+
+def shown_again(shown: Reply, notes: tuple[str, ...] = ()) -> Reply:
+    """The screen on display, shown again under a command's output: the notes, helplines and
+    problem that came with it the first time are about an earlier input, not this one."""
+    return Reply(replace(shown.screen, notice=None), shown.scope, shown.position, notes=notes)
 
 
 def farewell(shown: Reply, lang: Lang) -> str:
@@ -76,7 +84,7 @@ async def chat(conversations: Conversations, account: str, ask: Ask, tell: Say, 
             return
         first = line.split()[0].lower() if line.split() else ""
         if first in PRIVACY_COMMANDS:
-            reply = await privacy.command(first, lang, reply, ask, tell)
+            reply = await privacy.command(first, lang, shown_again(reply), ask, tell)
             continue
         who = await conversations.participant(account)
         reply = await _respond(conversations, who, lang, reply, line.strip())
@@ -106,8 +114,7 @@ async def _respond(
     if command:
         # /aide, and as on Telegram any unknown command: never stored as an answer. The
         # terminal's own help: Telegram's names commands (news, relays) it does not have.
-        note = say("console_help", lang)
-        return Reply(shown.screen, shown.scope, shown.position, notes=(note,))
+        return shown_again(shown, (say("console_help", lang),))
     # isdecimal, not isdigit: "²" is a digit that int() refuses.
     if line.isdecimal() and not shown.screen.expects_text and 1 <= int(line) <= len(buttons):
         event = replace(buttons[int(line) - 1][1], position=shown.position)

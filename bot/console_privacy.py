@@ -40,7 +40,10 @@ class ConsolePrivacy:
             return shown
         if command in MY_DATA:
             report = await self.privacy.report(self.account, lang, self.conversations.now())
-            tell(report.document if report is not None else say("nothing_stored", lang))
+            if report is None:
+                tell(say("nothing_stored", lang))
+            else:
+                tell(report.document.rstrip("\n"))  # the question follows after one blank line
             return shown
         return await self._forget(lang, shown, ask, tell)
 
