@@ -184,12 +184,11 @@ class Privacy:
         data = await self._data(account_id)
         if data is None:
             return None
-        answers = sum(len(s.answers) for s in data.sessions)
         summary = say(
             "mydata_summary",
             lang,
             sessions=len(data.sessions),
-            answers=answers,
+            answers=_answered(data),
             contact=say("yes" if data.contact else "no", lang).lower(),
         )
         return DataReport(summary, self.document(data, lang, now), "mes-donnees.txt")
@@ -325,7 +324,7 @@ class Privacy:
         data = await self._data(account_id)
         if data is None:
             return None
-        return data.participant, len(data.sessions), sum(len(s.answers) for s in data.sessions)
+        return data.participant, len(data.sessions), _answered(data)
 
     async def _data(self, account_id: int | str) -> ParticipantData | None:
         """What is stored about the account's resident, read in one snapshot, if anything."""
@@ -361,6 +360,11 @@ class Privacy:
             else:
                 readable.append(Recipient(kept.participant_id, chat_id, kept.lang or "fr"))
         return Recipients(readable, unreadable)
+
+
+def _answered(data: ParticipantData) -> int:
+    """The questions the resident answered: a question skipped is stored, but is no answer."""
+    return sum(not stored.answer.skipped for session in data.sessions for stored in session.answers)
 
 
 CATEGORY_NAMES: Mapping[str, Mapping[Lang, str]] = {
