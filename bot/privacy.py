@@ -308,10 +308,12 @@ class Privacy:
         lines += [
             "",
             (
-                "Rien d'autre n'est gardé : ni votre nom, ni votre numéro de téléphone, ni votre "
-                "identifiant Telegram."
+                # "with your answers": a relay's name, given by staff, is kept apart from them
+                "Rien d'autre n'est gardé avec vos réponses : ni votre nom, ni votre numéro de "
+                "téléphone, ni votre identifiant Telegram."
                 if fr
-                else "Nothing else is kept: not your name, your phone number or your Telegram id."
+                else "Nothing else is kept with your answers: not your name, your phone number "
+                "or your Telegram id."
             ),
             ("Responsable : " if fr else "Responsible: ") + self.notice.controller,
         ]

@@ -244,15 +244,22 @@ MESSAGES: dict[str, Text] = {
         fr="Saisir les réponses d'une personne rencontrée",
         en="Enter the answers of someone you met",
     ),
+    # Removing a relay erases the link to their Telegram account; the name stays, staff's
+    # record of who brought in which counts (digests and /relais still show it).
     "relay_data": Text(
-        fr="Vous êtes relais : la ville garde le nom de votre invitation (« {name} »), un "
-        "numéro anonyme calculé à partir de votre compte Telegram, et le nombre de personnes "
-        "que vous amenez ou dont vous saisissez les réponses, sans savoir qui elles sont. "
-        "Pour ne plus être relais et effacer cela, demandez-le à l'équipe de la ville.",
-        en="You are a relay: the city keeps your invitation's name (“{name}”), an anonymous "
-        "number computed from your Telegram account, and how many people you bring in or "
-        "enter answers for, without knowing who they are. To stop being a relay and erase "
-        "this, ask the city team.",
+        fr="Vous êtes relais : l'équipe de la ville garde le nom qu'elle a donné à votre "
+        "invitation (« {name} »), un numéro anonyme calculé à partir de votre compte "
+        "Telegram, et le nombre de personnes que vous amenez ou dont vous saisissez les "
+        "réponses, sans savoir qui elles sont. Si l'équipe vous retire des relais, ce "
+        "numéro anonyme est effacé aussitôt : ce compte n'est plus relié à ce nom. Le nom "
+        "reste dans la liste des relais de l'équipe, avec ces nombres. Ce qui suit ne "
+        "concerne que vos propres réponses.",
+        en="You are a relay: the city team keeps the name it gave your invitation "
+        "(“{name}”), an anonymous number computed from your Telegram account, and how many "
+        "people you bring in or enter answers for, without knowing who they are. If the "
+        "team removes you as a relay, this anonymous number is erased at once: this account "
+        "is no longer linked to that name. The name stays in the team's list of relays, "
+        "with these numbers. What follows is only about your own answers.",
     ),
     "cmd_bilan": Text(fr="Mon bilan de relais", en="My relay report"),
     "cmd_relais": Text(fr="Relais et leurs chiffres", en="Relays and their figures"),
