@@ -406,6 +406,7 @@ def _totals(found: SessionTotals) -> Totals:
         sessions_started=found.sessions_started,
         completed=found.completed,
         abandoned=found.abandoned,
+        finished=found.finished,
     )
 
 

@@ -59,6 +59,10 @@ class Totals:
     sessions_started: int
     completed: int
     abandoned: int
+    # Of the sessions started, those completed by the period's end: what the completion rate
+    # counts (`completed` has any completed in the period, started before it or not: a quiet
+    # week after a busy one gave "300 %").
+    finished: int
 
 
 def share(count: int, of: int) -> int:
@@ -68,12 +72,13 @@ def share(count: int, of: int) -> int:
 
 
 def completion_rate(totals: Totals, paper: int) -> int | None:
-    """The percentage of the sessions started that were completed, leaving out the `paper`
-    forms among them (complete by nature: counted, they would flatter the chat's rate); None
-    without any other session. The digest and /stats both say this one."""
+    """The percentage of the sessions started that were completed (by the period's end),
+    leaving out the `paper` forms among them (complete by nature: counted, they would flatter
+    the chat's rate); None without any other session. The digest and /stats both say this
+    one."""
     if totals.sessions_started <= paper:
         return None
-    return share(totals.completed - paper, totals.sessions_started - paper)
+    return share(totals.finished - paper, totals.sessions_started - paper)
 
 
 @dataclass(frozen=True)

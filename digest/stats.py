@@ -53,7 +53,7 @@ async def consultation_stats(
         paper: dict[str, int] = {}
         for name, start in windows.items():
             if start >= now:
-                totals[name], paper[name] = Totals(0, 0, 0, 0), 0
+                totals[name], paper[name] = Totals(0, 0, 0, 0, 0), 0
                 continue
             totals[name] = await build_totals(
                 store,

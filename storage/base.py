@@ -134,6 +134,9 @@ class SessionTotals:
     sessions_started: int
     completed: int
     abandoned: int
+    # Of the sessions started in the period, those completed by its end: the completion
+    # rate's part (`completed` counts any session completed in it, started before or not).
+    finished: int = 0
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,8 @@ class ReportStore(Protocol):
     async def session_totals(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime, idle: dt.timedelta
     ) -> SessionTotals:
-        """New participants, sessions started, completed and abandoned in the period."""
+        """New participants, sessions started, completed and abandoned in the period, and
+        the sessions started in it that were completed by its end."""
 
     async def steps_reached(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime

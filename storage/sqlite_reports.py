@@ -96,6 +96,7 @@ _SESSION_TOTALS: Final = """
         coalesce(sum(completed_at >= :start AND completed_at < :end), 0),
         coalesce(sum(status = 'active' AND updated_at >= :idle_start
                      AND updated_at < :idle_end), 0),
+        coalesce(sum(created_at >= :start AND created_at < :end AND completed_at < :end), 0),
         (SELECT count(*) FROM (
             SELECT min(created_at) AS first FROM sessions
             WHERE consultation_id = :consultation GROUP BY participant_id
@@ -235,7 +236,7 @@ class ReportsSqlite(StoreParts):
         self, consultation_id: str, start: dt.datetime, end: dt.datetime, idle: dt.timedelta
     ) -> SessionTotals:
         """New participants, sessions started, completed and abandoned (see `ReportStore`)."""
-        [(started, completed, abandoned, new)] = await self._report(
+        [(started, completed, abandoned, finished, new)] = await self._report(
             _SESSION_TOTALS,
             {
                 **_window(consultation_id, start, end),
@@ -244,7 +245,11 @@ class ReportsSqlite(StoreParts):
             },
         )
         return SessionTotals(
-            new_participants=new, sessions_started=started, completed=completed, abandoned=abandoned
+            new_participants=new,
+            sessions_started=started,
+            completed=completed,
+            abandoned=abandoned,
+            finished=finished,
         )
 
     async def steps_reached(

@@ -55,8 +55,12 @@ def make_digest(**changes: Any) -> Digest:
         consultation_id="vivre-ensemble",
         title="Vivre ensemble : lien social, prévention, sécurité",
         period=PERIOD,
-        totals=Totals(new_participants=42, sessions_started=50, completed=30, abandoned=5),
-        previous=Totals(new_participants=30, sessions_started=53, completed=30, abandoned=4),
+        totals=Totals(
+            new_participants=42, sessions_started=50, completed=30, abandoned=5, finished=30
+        ),
+        previous=Totals(
+            new_participants=30, sessions_started=53, completed=30, abandoned=4, finished=30
+        ),
         funnel=[
             FunnelStep("quartier", "Quartier", cell(50)),
             FunnelStep("profil", "Profil", cell(48)),

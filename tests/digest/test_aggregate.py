@@ -246,6 +246,10 @@ def expected_totals(records: Sequence[Recorded], period: Period) -> Totals:
             r.completed is None and period.start - IDLE <= r.updated < period.end - IDLE
             for r in records
         ),
+        finished=sum(
+            within(r.created, period) and r.completed is not None and r.completed < period.end
+            for r in records
+        ),
     )
 
 
@@ -308,7 +312,7 @@ def test_build_totals_alone_matches(world: World, tmp_path: Path) -> None:
         async with SqliteStore(tmp_path / "empty.sqlite3") as store:
             return await build_totals(store, CONSULTATION, PERIOD, abandon_after=IDLE)
 
-    assert asyncio.run(run()) == Totals(0, 0, 0, 0)
+    assert asyncio.run(run()) == Totals(0, 0, 0, 0, 0)
 
 
 def test_funnel_exact_and_monotonic(world: World) -> None:
@@ -569,7 +573,7 @@ async def test_period_bounds_start_included_end_excluded(tmp_path: Path) -> None
 async def test_an_empty_period(tmp_path: Path) -> None:
     async with SqliteStore(tmp_path / "empty.sqlite3") as store:
         built = await build_digest(store, CONSULTATION, PERIOD)
-    assert built.totals == built.previous == Totals(0, 0, 0, 0)
+    assert built.totals == built.previous == Totals(0, 0, 0, 0, 0)
     assert all(step.reached == Cell(0, False, MIN_GROUP) for step in built.funnel)
     assert all(choice.rows and choice.answered == 0 for choice in built.choices)
     assert [day.sessions for day in built.days] == [Cell(0, False, MIN_GROUP)] * 7

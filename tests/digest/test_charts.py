@@ -71,7 +71,7 @@ class TestWhichCharts:
 
     def test_nothing_to_draw_gives_no_chart(self):
         quiet = make_digest(
-            totals=Totals(0, 0, 0, 0),
+            totals=Totals(0, 0, 0, 0, 0),
             funnel=[],
             choices=[choice("besoins", "besoins", {}, answered=0)],
             days=[DayCount(PERIOD.start.date(), Cell(0))],

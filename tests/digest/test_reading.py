@@ -3,10 +3,18 @@ known, in the words used everywhere else in it."""
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from pathlib import Path
+
+from digest.aggregate import build_digest
 from digest.model import Cell, ChoiceResult, Row
 from digest.render import render_plain
+from flows.state import Answer, Phase, SessionState
+from storage.base import Channel, Status, Turn
+from storage.sqlite import SqliteStore
 from tests.digest.samples import MIN_GROUP, make_digest, row
-from tests.digest.test_scale import digest_of, question
+from tests.digest.test_scale import CONSULTATION, PERIOD, START, digest_of, question
 
 
 def besoins(rows: list[Row], answered: int, total_answered: int | None = None) -> list[str]:
@@ -61,3 +69,37 @@ def test_the_funnel_counts_parcours_as_the_rest_of_the_digest() -> None:
     assert "1. Consentement (parcours commencés) : 6 (100\u202f%)" in funnel
     assert "sessions" not in render_plain([digest])
     assert question(digest, "aide")[1] == "6 réponses, 0 passée"
+
+
+async def test_the_completion_rate_counts_the_sessions_started_in_the_period(
+    tmp_path: Path,
+) -> None:
+    # A quiet week after a busy one: six residents who started the week before finish now,
+    # two start, one of whom finishes. The rate was 7 completed for 2 started, "350 %".
+    answers = {"quartier": Answer(choices=["nord"]), "aide": Answer(choices=["4"])}
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        for number in range(8):
+            earlier = number < 6
+            started = START + dt.timedelta(hours=number + 1, days=-4 if earlier else 0)
+            who = await store.participant(f"resident-{number}", started)
+            state = SessionState(consultation_id=CONSULTATION.id, phase=Phase.QUESTION)
+            turn = Turn(who.id, CONSULTATION.id, Channel.TELEGRAM, state, Status.ACTIVE, started)
+            session = await store.commit(turn)
+            if number == 7:
+                continue  # still under way
+            done = state.model_copy(update={"phase": Phase.DONE, "answers": answers})
+            finished = START + dt.timedelta(hours=number + 10)
+            await store.commit(
+                dataclasses.replace(
+                    turn,
+                    state=done,
+                    status=Status.COMPLETED,
+                    now=finished,
+                    session_id=session,
+                    saved=answers,
+                )
+            )
+        digest = await build_digest(store, CONSULTATION, PERIOD)
+    plain = render_plain([digest])
+    assert "Parcours commencés : 2 " in plain and "Parcours terminés : 7 " in plain
+    assert "Taux de réponse complète : 50\u202f%" in plain

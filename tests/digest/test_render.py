@@ -205,8 +205,10 @@ class TestSuppression:
     def test_counts_of_sessions_are_printed_exactly_with_their_trends(self):
         # Completed, abandoned and new participants are counts of sessions: shown however
         # small, like the sessions started, with their trend and the completion rate.
-        now = Totals(new_participants=2, sessions_started=3, completed=1, abandoned=2)
-        before = Totals(new_participants=4, sessions_started=3, completed=3, abandoned=0)
+        now = Totals(new_participants=2, sessions_started=3, completed=1, abandoned=2, finished=1)
+        before = Totals(
+            new_participants=4, sessions_started=3, completed=3, abandoned=0, finished=3
+        )
         plain = render_plain([make_digest(totals=now, previous=before)])
         assert "👤 Nouveaux participants : 2 ▼ -2\n" in plain
         assert "✅ Parcours terminés : 1 ▼ -2\n" in plain
@@ -347,7 +349,7 @@ class TestWording:
 
     def test_a_quiet_period_says_so(self):
         quiet = make_digest(
-            totals=Totals(0, 0, 0, 0),
+            totals=Totals(0, 0, 0, 0, 0),
             funnel=[],
             breakdowns=[],
             crosstab=None,

@@ -18,9 +18,9 @@ def cells(table: str, label: str) -> list[str]:
 def test_counts_of_sessions_are_shown_whatever_their_size():
     # Digests show the completed and abandoned exactly (counts of sessions, like those
     # started): /stats too, so that the two always agree.
-    today = Totals(new_participants=2, sessions_started=2, completed=1, abandoned=0)
-    week = Totals(new_participants=9, sessions_started=9, completed=3, abandoned=6)
-    ever = Totals(new_participants=40, sessions_started=41, completed=30, abandoned=8)
+    today = Totals(new_participants=2, sessions_started=2, completed=1, abandoned=0, finished=1)
+    week = Totals(new_participants=9, sessions_started=9, completed=3, abandoned=6, finished=3)
+    ever = Totals(new_participants=40, sessions_started=41, completed=30, abandoned=8, finished=30)
     table = stats_table(ConsultationStats("c", "C", today, week, ever))
     assert cells(table, "Participants") == ["2", "9", "40"]
     assert cells(table, "Commencés") == ["2", "9", "41"]

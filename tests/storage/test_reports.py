@@ -123,7 +123,10 @@ async def test_session_totals(sqlite_store: SqliteStore, built: Built) -> None:
     # Started: s1, s3, s4 (s5 starts at the end: excluded). Completed: s1 and s7 (at the
     # start: included). Abandoned: s2 (idle since -30 h) and s8 (since -48 h exactly), not
     # s9 (-24 h: the next period's). New: a and c; b started before, f and the rest too.
-    assert totals == SessionTotals(new_participants=2, sessions_started=3, completed=2, abandoned=2)
+    # Finished: s1 only, of those started (s7, completed too, started before).
+    assert totals == SessionTotals(
+        new_participants=2, sessions_started=3, completed=2, abandoned=2, finished=1
+    )
     before = await sqlite_store.session_totals(CONSULTATION, NOW - (END - NOW), NOW, IDLE)
     # s7 started at -10 h (f is new then); abandoned since [-72 h, -48 h): none.
     assert before == SessionTotals(new_participants=1, sessions_started=1, completed=0, abandoned=0)
