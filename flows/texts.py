@@ -326,7 +326,8 @@ MESSAGES: dict[str, Text] = {
         "réponses, sans nom ni compte Telegram. Ce que vous écrivez y figure tel quel : "
         "n'y mettez ni nom ni numéro de téléphone.\n\n"
         "Combien de temps : {duration} après votre dernière réponse, puis tout est "
-        "effacé automatiquement.\n\n"
+        "effacé automatiquement. Les copies de sauvegarde de la ville gardent vos "
+        "données jusqu'à ce qu'elles soient remplacées par des copies plus récentes.\n\n"
         "Vos droits : /mesdonnees vous envoie tout ce qui est gardé sur vous, "
         "/oubli efface tout. Vous pouvez aussi écrire au responsable.\n\n"
         "⚠️ Ce bot n'est pas un service d'urgence et n'est pas surveillé en temps réel. "
@@ -350,7 +351,8 @@ MESSAGES: dict[str, Text] = {
         "accounts. What you write appears there as written: leave out names and phone "
         "numbers.\n\n"
         "How long: {duration} after your last answer, then everything is deleted "
-        "automatically.\n\n"
+        "automatically. The city's backup copies keep your data until they are "
+        "replaced by newer ones.\n\n"
         "Your rights: /mesdonnees sends you everything kept about you, /oubli "
         "erases it all. You can also write to the person responsible.\n\n"
         "⚠️ This bot is not an emergency service and is not watched in real time. "
@@ -384,9 +386,12 @@ MESSAGES: dict[str, Text] = {
     "forget_yes": Text(fr="🗑 Oui, tout effacer", en="🗑 Yes, erase everything"),
     "forget_no": Text(fr="Annuler", en="Cancel"),
     "forgotten": Text(
-        fr="C'est fait : tout ce qui vous concernait est effacé. Si vous revenez, vous "
-        "serez une nouvelle personne pour ce bot.",
-        en="Done: everything about you is erased. If you come back, you will be a new "
+        fr="C'est fait : tout ce qui vous concernait est effacé. Les copies de sauvegarde "
+        "de la ville gardent vos données jusqu'à ce qu'elles soient remplacées par des copies "
+        "plus récentes. Si vous revenez, vous serez une nouvelle personne pour ce "
+        "bot.",
+        en="Done: everything about you is erased. The city's backup copies keep your "
+        "data until they are replaced by newer ones. If you come back, you will be a new "
         "person to this bot.",
     ),
     "forget_cancelled": Text(
