@@ -244,11 +244,11 @@ class ErrorLog:
         error = context.error
         if update is None and context.job is None and isinstance(error, TelegramError):
             # Only the update fetcher reports an error with neither an update nor a job.
-            self._fetch_failed(error)
+            self.fetch_failed(error)
             return
         await _update_failed(update, error)
 
-    def _fetch_failed(self, error: TelegramError) -> None:
+    def fetch_failed(self, error: TelegramError) -> None:
         """One line saying what is wrong, not a traceback of PTB's polling loop each time."""
         kind = type(error).__name__
         now = self._clock()

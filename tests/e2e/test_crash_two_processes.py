@@ -9,6 +9,7 @@ took it.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
 import time
@@ -16,8 +17,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from telegram.error import Conflict
 
-from bot.telegram.app import CONFLICT_LINE
+from bot.telegram.app import CONFLICT_LINE, ErrorLog
 from flows.loader import BUILTIN_DIR, load_consultation
 from tests.e2e.botprocess import QUARTIERS, WAIT, BotProcess, write_config
 from tests.e2e.test_crash_safety import CRASH_REFUSALS, CrashingApi, Resident, plan
@@ -94,3 +96,16 @@ def test_a_second_process_on_the_same_token_is_one_clear_line_and_doubles_nothin
         assert resident.acknowledged <= mine.keys()
         for step, answer in mine.items():
             assert answer == resident.answers[step].stored, (resident.user.id, step, answer)
+
+
+def test_the_conflict_line_comes_again_every_five_minutes_while_it_lasts(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    now = [0.0]
+    errors = ErrorLog(clock=lambda: now[0])
+    conflict = Conflict("Conflict: terminated by other getUpdates request")
+    with caplog.at_level(logging.INFO, logger="bot.telegram.app"):
+        for second in range(0, 601, 2):  # PTB tries again every second or two
+            now[0] = float(second)
+            errors.fetch_failed(conflict)
+    assert [r.getMessage() for r in caplog.records] == [CONFLICT_LINE] * 3  # 0, 300, 600 s
