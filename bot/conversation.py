@@ -314,7 +314,7 @@ class Conversations:
         notes: tuple[str, ...] = ()
         if session is not None and session.consultation_id in self.engines:
             engine = self.engines[session.consultation_id]
-            closed = self._closed(engine, lang)
+            closed = self._closed(engine, lang, elsewhere=False)  # the open ones follow
             if closed is None:
                 return self._resume_menu(session, lang)
             # Closed while the resident was under way: say so, then offer what is still
@@ -504,7 +504,17 @@ class Conversations:
             return None
         return await self.store.session(who.current_session_id)
 
-    def _closed(self, engine: Engine, lang: Lang, now: dt.datetime | None = None) -> Reply | None:
+    def _closed(
+        self,
+        engine: Engine,
+        lang: Lang,
+        now: dt.datetime | None = None,
+        *,
+        elsewhere: bool = True,
+    ) -> Reply | None:
+        """What to say when `engine`'s consultation is not open: closed, or not yet open; with
+        `elsewhere`, that /start offers the ones open, if any (a relay's entry has no /start:
+        it would leave the entry for the relay's own participation)."""
         today = (now or self._clock()).astimezone(self._zone).date()
         consultation = engine.consultation
         if consultation.is_open(today):
@@ -514,6 +524,12 @@ class Conversations:
             text = say("not_open_yet", lang, title=title, date=_date(consultation.opens, lang))
         else:
             text = say("closed", lang, title=title, date=_date(consultation.closes, lang))
+        if (
+            elsewhere
+            and self.channel is not Channel.ASSISTED
+            and any(other.is_open(today) for other in self.engines.values())
+        ):
+            text += "\n\n" + say("others_open", lang)
         return Reply(Screen(title=text), MENU)
 
     @staticmethod

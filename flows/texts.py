@@ -205,6 +205,10 @@ MESSAGES: dict[str, Text] = {
         fr="La consultation « {title} » ouvrira le {date}. À bientôt !",
         en="The consultation “{title}” will open on {date}. See you soon!",
     ),
+    "others_open": Text(
+        fr="D'autres consultations sont ouvertes : tapez /start pour les voir.",
+        en="Other consultations are open: type /start to see them.",
+    ),
     "unknown_consultation": Text(
         fr="Ce lien ne correspond à aucune consultation ouverte.",
         en="This link does not match any open consultation.",
