@@ -366,6 +366,11 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
         )
         if consultation.closes < today:
             print(f"note: {consultation.id} is closed: residents can no longer answer it")
+        elif today < consultation.opens:
+            print(
+                f"note: {consultation.id} is not open yet: residents can answer it from "
+                f"{consultation.opens}"
+            )
         if args.diagram:
             print(f"\n```mermaid\n{mermaid(consultation)}```\n")
     database = settings.storage.path.absolute()

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from flows.model import Consultation, Lang
 
+# The chart's own words, in the language of its texts.
+_WORDS: dict[Lang, dict[str, str]] = {
+    "fr": {"optional": "facultative", "includes": "contient", "otherwise": "sinon"},
+    "en": {"optional": "optional", "includes": "includes", "otherwise": "otherwise"},
+}
+
 _SHAPES = {
     "info": ("[/", "/]"),
     "single": ("{{", "}}"),
@@ -19,19 +25,20 @@ def mermaid(consultation: Consultation, lang: Lang = "fr") -> str:
     lines = ["flowchart TD", f'    start(["{_quote(consultation.title.get(lang))}"])']
     previous = "start"
     steps = consultation.steps
+    words = _WORDS[lang]
     for index, step in enumerate(steps):
         node = _node(step.id)
         opening, closing = _SHAPES[step.kind]
         label = f"{step.id}: {_quote(step.text.get(lang))}"
         if step.optional:
-            label += " (optional)"
+            label += f" ({words['optional']})"
         lines.append(f'    {node}{opening}"{label}"{closing}')
         if step.show_if is not None:
             condition = step.show_if
-            test = "=" if condition.equals is not None else "includes"
+            test = "=" if condition.equals is not None else words["includes"]
             lines.append(f'    {previous} -->|"{condition.step} {test} {condition.value}"| {node}')
             following = _node(steps[index + 1].id) if index + 1 < len(steps) else "done"
-            lines.append(f"    {previous} -.->|otherwise| {following}")
+            lines.append(f"    {previous} -.->|{words['otherwise']}| {following}")
         else:
             lines.append(f"    {previous} --> {node}")
         previous = node

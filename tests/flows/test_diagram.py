@@ -31,7 +31,7 @@ def test_a_condition_is_drawn_with_its_test_and_a_bypass():
     for step in conditional:
         assert step.show_if is not None
         assert f"{step.show_if.step} " in chart and f'{step.show_if.value}"| s_{step.id}' in chart
-    assert chart.count("-.->|otherwise|") == len(conditional)
+    assert chart.count("-.->|sinon|") == len(conditional)  # French by default, as its texts
 
 
 def test_quotes_in_texts_cannot_break_the_chart():
