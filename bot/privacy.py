@@ -30,6 +30,7 @@ from flows.engine import Engine
 from flows.model import Consultation, Lang, ScaleStep
 from flows.safeguarding import Category
 from flows.texts import say
+from flows.typography import french_spacing
 from storage.base import Channel, Participant
 from storage.privacy import Erased, ParticipantData, PrivacyStore
 
@@ -198,6 +199,11 @@ class Privacy:
         fr = lang == "fr"
         zone = ZoneInfo(self.notice.timezone)
 
+        def said(french: str, english: str) -> str:
+            # French typography on the file's own words only: the values put after them
+            # (answers, dates, the configured controller) are shown as they are.
+            return french_spacing(french) if fr else english
+
         def when(moment: dt.datetime | None) -> str:
             if moment is None:
                 return "—"
@@ -212,34 +218,33 @@ class Privacy:
                 "non choisie (celle de votre téléphone)" if fr else "not chosen (your phone's)"
             )
         lines = [
-            "Parole habitante — " + ("vos données" if fr else "your data"),
-            ("Fichier créé le " if fr else "File made on ") + when(now),
+            "Parole habitante — " + said("vos données", "your data"),
+            said("Fichier créé le ", "File made on ") + when(now),
             "",
-            "== " + ("Vous" if fr else "You") + " ==",
-            ("Numéro anonyme : " if fr else "Anonymous number: ") + str(who.id),
-            ("Enregistré·e le : " if fr else "Stored since: ") + when(who.created_at),
-            ("Langue : " if fr else "Language: ") + language,
+            "== " + said("Vous", "You") + " ==",
+            said("Numéro anonyme : ", "Anonymous number: ") + str(who.id),
+            said("Enregistré·e le : ", "Stored since: ") + when(who.created_at),
+            said("Langue : ", "Language: ") + language,
         ]
         if data.relay_since is not None:
             lines.append(
-                ("Venu·e par le lien d'un relais le : " if fr else "Came through a relay's link: ")
+                said("Venu·e par le lien d'un relais le : ", "Came through a relay's link: ")
                 + when(data.relay_since)
             )
         if data.contact:
             lines.append(
-                (
-                    "Message de suivi : oui (numéro de cette conversation gardé chiffré depuis le "
-                    if fr
-                    else "Follow-up message: yes (the number of this chat, kept encrypted since "
+                said(
+                    "Message de suivi : oui (numéro de cette conversation gardé chiffré depuis le ",
+                    "Follow-up message: yes (the number of this chat, kept encrypted since ",
                 )
                 + when(data.contact_since)
                 + ")"
             )
         else:
-            lines.append("Message de suivi : non" if fr else "Follow-up message: no")
+            lines.append(said("Message de suivi : non", "Follow-up message: no"))
         if data.news_received:
             lines.append(
-                ("Nouvelles de la ville reçues : " if fr else "News from the city received: ")
+                said("Nouvelles de la ville reçues : ", "News from the city received: ")
                 + str(data.news_received)
             )
         for session in data.sessions:
@@ -252,16 +257,14 @@ class Privacy:
             lines += [
                 "",
                 f"== {title} ==",
-                ("État : " if fr else "Status: ") + status,
-                ("Canal : " if fr else "Channel: ") + CHANNEL_NAMES[session.channel][lang],
-                ("Commencée le : " if fr else "Started: ") + when(session.created_at),
-                ("Dernière réponse : " if fr else "Last answer: ") + when(session.updated_at),
+                said("État : ", "Status: ") + status,
+                said("Canal : ", "Channel: ") + CHANNEL_NAMES[session.channel][lang],
+                said("Commencée le : ", "Started: ") + when(session.created_at),
+                said("Dernière réponse : ", "Last answer: ") + when(session.updated_at),
             ]
             if session.completed_at:
-                lines.append(
-                    ("Terminée le : " if fr else "Completed: ") + when(session.completed_at)
-                )
-            lines.append("Réponses :" if fr else "Answers:")
+                lines.append(said("Terminée le : ", "Completed: ") + when(session.completed_at))
+            lines.append(said("Réponses :", "Answers:"))
             # In the order the questions were asked; answers to questions no longer in the
             # consultation come last.
             order = (
@@ -298,27 +301,25 @@ class Privacy:
             if session.flags:
                 names = ", ".join(sorted({category_name(c, lang) for c in session.flags}))
                 lines.append(
-                    (
-                        "Messages qui ont déclenché l'envoi des numéros d'aide : "
-                        if fr
-                        else "Messages that brought the helpline numbers: "
+                    said(
+                        "Messages qui ont déclenché l'envoi des numéros d'aide : ",
+                        "Messages that brought the helpline numbers: ",
                     )
                     + f"{session.flagged_messages} ({names})"
                 )
         lines += [
             "",
-            (
-                # "with your answers": a relay's name, given by staff, is kept apart from them
+            # "with your answers": a relay's name, given by staff, is kept apart from them
+            said(
                 "Rien d'autre n'est gardé avec vos réponses : ni votre nom, ni votre numéro de "
-                "téléphone, ni votre identifiant Telegram."
-                if fr
-                else "Nothing else is kept with your answers: not your name, your phone number "
-                "or your Telegram id."
+                "téléphone, ni votre identifiant Telegram.",
+                "Nothing else is kept with your answers: not your name, your phone number "
+                "or your Telegram id.",
             ),
-            ("Responsable : " if fr else "Responsible: ") + self.notice.controller,
+            said("Responsable : ", "Responsible: ") + self.notice.controller,
         ]
         if self.notice.contact:
-            lines.append(("Contact : " if fr else "Contact: ") + self.notice.contact)
+            lines.append(said("Contact : ", "Contact: ") + self.notice.contact)
         return "\n".join(lines) + "\n"
 
     async def counts(self, account_id: int | str) -> tuple[Participant, int, int] | None:

@@ -17,6 +17,7 @@ from bot.relays import Relays, deep_link
 from bot.settings import Settings
 from flows import paper
 from flows.model import Consultation
+from flows.typography import french_spacing
 from storage.relays import AlreadyImported
 from storage.sqlite import SqliteStore
 from storage.sqlite_open import os_reason
@@ -24,6 +25,7 @@ from storage.sqlite_open import os_reason
 Handler = Callable[[Settings, argparse.Namespace], int]
 # The relay CLI runs on the operator's machine: relay pseudonyms are never computed there.
 NO_SECRET: Final = "parole-relay-cli"  # noqa: S105
+DATABASE: Final = "base de données : {path}"
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -129,7 +131,7 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
                         link=deep_link(username, new.payload),
                     )
                 )
-                print(f"base de données : {store.path.absolute()}", file=sys.stderr)
+                print(_french(DATABASE, path=store.path.absolute()), file=sys.stderr)
             elif args.relay_command == "list":
                 summaries = await relays.summaries()
                 if not summaries:
@@ -142,12 +144,18 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
                     print(say("relay_unknown", "fr", id=args.relay_id), file=sys.stderr)
                     return 1
                 print(say("relay_removed", "fr", name=relay.name, id=relay.id))
-                print(f"base de données : {store.path.absolute()}", file=sys.stderr)
+                print(_french(DATABASE, path=store.path.absolute()), file=sys.stderr)
         finally:
             await store.close()
         return 0
 
     return asyncio.run(work())
+
+
+def _french(template: str, **values: object) -> str:
+    """A French message: French typography on its own words (flows.typography), the values
+    (paths, names, what the system said) put in as they are."""
+    return french_spacing(template).format(**values)
 
 
 def _chosen(
@@ -157,7 +165,11 @@ def _chosen(
     known = ", ".join(c.id for c in consultations)
     if wanted is not None:
         found = [c for c in consultations if c.id == wanted]
-        return found[0] if found else f"aucune consultation « {wanted} » ({known})"
+        return (
+            found[0]
+            if found
+            else _french("aucune consultation « {id} » ({known})", id=wanted, known=known)
+        )
     if len(consultations) == 1:
         return consultations[0]
     open_now = [c for c in consultations if c.is_open(today)]
@@ -179,9 +191,10 @@ def _summary(imported: int, consultation_id: str, relay: str | None, flagged: in
         line += f", pour le relais {relay}"
     if flagged:
         # A count only: which form, or what it said, stays out of the terminal.
-        line += (
-            f" ({_count(flagged, 'texte signalé', 'textes signalés')} : violences, danger ou "
-            "idées suicidaires ; compté dans la synthèse, jamais cité, retiré des exports)"
+        line += _french(
+            " ({flagged} : violences, danger ou idées suicidaires ; compté dans la synthèse, "
+            "jamais cité, retiré des exports)",
+            flagged=_count(flagged, "texte signalé", "textes signalés"),
         )
     return line
 
@@ -245,10 +258,12 @@ def import_command(
         text, encoding = paper.decode(args.file.read_bytes())
     except OSError as error:
         reason = cli_french.reason(os_reason(error))
-        print(f"parole import: impossible de lire {args.file} : {reason}", file=sys.stderr)
+        unread = _french("impossible de lire {file} : {reason}", file=args.file, reason=reason)
+        print(f"parole import: {unread}", file=sys.stderr)
         return 2
     except ValueError as error:
-        print(f"parole import: {args.file} : {error}", file=sys.stderr)
+        unread = _french("{file} : {error}", file=args.file, error=error)
+        print(f"parole import: {unread}", file=sys.stderr)
         return 2
     if encoding != paper.UTF8:
         print(f"{args.file}: {paper.CP1252_NOTE}", file=sys.stderr)
@@ -257,7 +272,8 @@ def import_command(
         print(f"{args.file}: colonne {name} ignorée ({paper.IGNORED_WHY})", file=sys.stderr)
     if checked.absent:
         absent = ", ".join(checked.absent)
-        print(f"{args.file}: colonnes absentes, lues comme vides : {absent}", file=sys.stderr)
+        empty = _french("colonnes absentes, lues comme vides : {names}", names=absent)
+        print(f"{args.file}: {empty}", file=sys.stderr)
     if checked.problems:
         for problem in checked.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)
@@ -295,17 +311,20 @@ def import_command(
                 return 1
             except sqlite3.Error as error:
                 # One transaction: a failure (a full disk) leaves nothing behind.
-                print(
-                    f"parole import: écriture impossible dans {store.path.absolute()} "
-                    f"({cli_french.reason(str(error))}) : rien n'a été importé",
-                    file=sys.stderr,
+                failed = _french(
+                    "écriture impossible dans {path} ({reason}) : rien n'a été importé",
+                    path=store.path.absolute(),
+                    reason=cli_french.reason(str(error)),
                 )
+                print(f"parole import: {failed}", file=sys.stderr)
                 return 1
         finally:
             await store.close()
-        name = None if relay is None else f"n° {relay.id} « {relay.name} »"
+        name = (
+            None if relay is None else _french("n° {id} « {name} »", id=relay.id, name=relay.name)
+        )
         print(_summary(len(done.sessions), chosen.id, name, done.flagged), file=sys.stderr)
-        print(f"base de données : {store.path.absolute()}", file=sys.stderr)
+        print(_french(DATABASE, path=store.path.absolute()), file=sys.stderr)
         return 0
 
     return asyncio.run(work())

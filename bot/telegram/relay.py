@@ -69,6 +69,7 @@ from digest.dispatch import DigestStore
 from flows.events import Back, Skip
 from flows.model import Consultation, Lang
 from flows.texts import say as say_resident
+from flows.typography import NNBSP
 from storage.base import Channel, Participant
 from storage.relays import Invitation, Relay, RelayCounts, RelayStore
 
@@ -605,6 +606,7 @@ class StaffRelayHandlers:
 
 def relay_lines(summaries: Sequence[tuple[Relay, RelayCounts]], lang: Lang = "fr") -> list[str]:
     """One line per relay: number, name, state, counts."""
+    colon = f"{NNBSP}: " if lang == "fr" else ": "
     lines = []
     for relay, counts in summaries:
         state = ""
@@ -613,7 +615,7 @@ def relay_lines(summaries: Sequence[tuple[Relay, RelayCounts]], lang: Lang = "fr
         elif not relay.joined:
             state = f" ({say('relay_pending', lang)})"
         lines.append(
-            f"{relay.id}. {relay.name}{state} : {counts.reached} / {counts.completed} / "
+            f"{relay.id}. {relay.name}{state}{colon}{counts.reached} / {counts.completed} / "
             f"{counts.assisted} / {counts.paper}"
         )
     return lines

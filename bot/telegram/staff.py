@@ -49,6 +49,7 @@ from digest.model import Period
 from digest.schedule import on_demand_period, parse_when
 from digest.stats import consultation_stats, rate_note, stats_table
 from flows.model import Consultation
+from flows.typography import french_spacing
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ CAPTION_LIMIT: Final = 1024
 UPLOAD_LIMIT: Final = 50 * 1024 * 1024  # the Bot API refuses larger uploads from bots
 NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)  # a quoted link is not a preview
 FLOOD_WAITS: Final = 3  # flood-control pauses accepted per item before giving up
-DIGEST_USAGE: Final = (
+DIGEST_USAGE: Final = french_spacing(
     "Usage : /digest (depuis la dernière synthèse envoyée) ou /digest AAAA-MM-JJ "
     "(depuis ce jour, une date passée)"
 )

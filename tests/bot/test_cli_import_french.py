@@ -57,7 +57,10 @@ def test_a_template_that_cannot_be_written_is_said_in_french(
 def test_a_form_file_that_is_not_there_is_said_in_french(capsys: pytest.CaptureFixture[str]):
     code, out, err = parole(capsys, "import", "papiers.csv")
     assert (code, out) == (2, "")
-    assert err == "parole import: impossible de lire papiers.csv : fichier ou dossier introuvable\n"
+    assert (
+        err
+        == "parole import: impossible de lire papiers.csv\u202f: fichier ou dossier introuvable\n"
+    )
 
 
 def test_a_database_that_cannot_be_opened_is_said_in_french(

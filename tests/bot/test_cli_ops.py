@@ -371,16 +371,16 @@ def test_import_and_relay_add_say_which_database_they_wrote_to(
     code, out, err = parole(capsys, "relay", "add", "Centre", "social")
     assert code == 0
     assert "https://t.me/parole_test_bot?start=i_" in out
-    assert err == f"base de données : {stored}\n"
+    assert err == f"base de données\u202f: {stored}\n"
     code, _, err = parole(capsys, "import", str(forms), "--relay", "1")
     assert code == 0
     assert err.endswith(
-        f"importés dans vivre-ensemble, pour le relais n° 1 « Centre social »\n"
-        f"base de données : {stored}\n"
+        f"importés dans vivre-ensemble, pour le relais n° 1 «\u202fCentre social\u202f»\n"
+        f"base de données\u202f: {stored}\n"
     )
     code, out, err = parole(capsys, "relay", "remove", "1")
     assert code == 0
-    assert err == f"base de données : {stored}\n"
+    assert err == f"base de données\u202f: {stored}\n"
 
 
 def test_the_paper_template_goes_into_a_new_folder(
@@ -402,8 +402,8 @@ def test_a_full_disk_during_an_import_says_nothing_was_imported(
     code, out, err = parole(capsys, "import", str(forms))
     assert (code, out) == (1, "")
     assert err == (
-        f"parole import: écriture impossible dans {stored} (base de données ou disque plein) : "
-        "rien n'a été importé\n"
+        f"parole import: écriture impossible dans {stored} (base de données ou disque "
+        "plein)\u202f: rien n'a été importé\n"
     )
 
 

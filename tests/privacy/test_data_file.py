@@ -60,12 +60,12 @@ async def test_answers_come_in_the_order_of_the_questions(tmp_path: Path) -> Non
 
 async def test_a_language_never_chosen_is_the_phone_s_not_a_dash(tmp_path: Path) -> None:
     text = await data_file(tmp_path, None)
-    assert "Langue : non choisie (celle de votre téléphone)" in text
-    assert "Langue : —" not in text
+    assert "Langue\u202f: non choisie (celle de votre téléphone)" in text
+    assert "Langue\u202f: —" not in text
 
 
 async def test_a_chosen_language_is_named(tmp_path: Path) -> None:
-    assert "Langue : English" in await data_file(tmp_path, "en")
+    assert "Langue\u202f: English" in await data_file(tmp_path, "en")
     assert "Language: français" in await data_file(tmp_path / "fr", "fr", reader="en")
 
 
@@ -79,7 +79,7 @@ async def test_a_text_staff_hid_is_shown_with_when_it_was_hidden(tmp_path: Path)
 
 
 async def test_the_channel_is_said_in_words(tmp_path: Path) -> None:
-    assert "Canal : Telegram" in await data_file(tmp_path, None)
+    assert "Canal\u202f: Telegram" in await data_file(tmp_path, None)
     assert "Channel: Telegram" in await data_file(tmp_path / "en", None, reader="en")
 
 
@@ -87,6 +87,6 @@ async def test_coming_through_a_relay_s_link_is_in_the_file_without_the_relay_s_
     tmp_path: Path,
 ) -> None:
     text = await data_file(tmp_path, None, relay=True)
-    assert "Venu·e par le lien d'un relais le : 01/03/2025 13:00" in text
+    assert "Venu·e par le lien d'un relais le\u202f: 01/03/2025 13:00" in text
     assert "Samia" not in text
     assert "relais" not in await data_file(tmp_path / "direct", None)

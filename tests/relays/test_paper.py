@@ -240,13 +240,16 @@ def test_cli_template_then_import_with_a_relay(
     err = capsys.readouterr().err
     assert code == 0, err
     assert err == (
-        "2 questionnaires importés dans vivre-ensemble, pour le relais n° 1 « Centre social »\n"
-        f"base de données : {tmp_path / 'parole.sqlite3'}\n"
+        "2 questionnaires importés dans vivre-ensemble, pour le relais n° 1 "
+        "«\u202fCentre social\u202f»\n"
+        f"base de données\u202f: {tmp_path / 'parole.sqlite3'}\n"
     )
     stored = _sessions(tmp_path / "parole.sqlite3")
     assert [(s["channel"], s["status"]) for s in stored] == [("paper", "completed")] * 2
     assert main(["--config", str(config), "relay", "list"]) == 0
-    assert "1. Centre social (invitation en attente) : 0 / 0 / 0 / 2" in capsys.readouterr().out
+    assert (
+        "1. Centre social (invitation en attente)\u202f: 0 / 0 / 0 / 2" in capsys.readouterr().out
+    )
 
 
 def test_cli_import_with_an_error_imports_nothing(
@@ -286,8 +289,9 @@ def test_cli_import_flags_a_disclosure_as_a_typed_answer_is_flagged(
     assert main(["--config", str(config), "import", str(forms)]) == 0
     err = capsys.readouterr().err
     assert (
-        "3 questionnaires importés dans vivre-ensemble (1 texte signalé : violences, danger ou "
-        "idées suicidaires ; compté dans la synthèse, jamais cité, retiré des exports)"
+        "3 questionnaires importés dans vivre-ensemble (1 texte signalé\u202f: violences, "
+        "danger ou idées suicidaires\u202f; compté dans la synthèse, jamais cité, retiré des "
+        "exports)"
     ) in err
     assert "frappe" not in err
 
@@ -336,7 +340,7 @@ def test_cli_import_of_an_older_template_says_the_follow_up_column_is_ignored(
     assert "colonne suivi ignorée (question de suivi, pas posée sur papier" in err
     database = tmp_path / "parole.sqlite3"
     assert err.endswith(
-        f"\n1 questionnaire importé dans vivre-ensemble\nbase de données : {database}\n"
+        f"\n1 questionnaire importé dans vivre-ensemble\nbase de données\u202f: {database}\n"
     )
     [stored] = _sessions(tmp_path / "parole.sqlite3")
     assert isinstance(stored["answers"], dict) and "suivi" not in stored["answers"]
@@ -379,7 +383,7 @@ def test_cli_imports_a_file_without_its_optional_columns(
     assert main(["--config", str(config), "import", str(forms)]) == 0
     err = capsys.readouterr().err
     assert "colonne manquante" not in err
-    assert "colonnes absentes, lues comme vides : quartier_autre, profil_autre, age," in err
+    assert "colonnes absentes, lues comme vides\u202f: quartier_autre, profil_autre, age," in err
     assert "3 questionnaires importés" in err
     stored = _answers(tmp_path / "parole.sqlite3")
     assert [answers["age"] for answers in stored] == [Answer(skipped=True)] * 3

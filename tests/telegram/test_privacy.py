@@ -135,7 +135,7 @@ async def test_mesdonnees_sends_a_summary_and_a_file_of_my_data_only(
     content = document.file.content.decode("utf-8")
     assert "La maison de quartier" in content
     assert "Vivre ensemble" in content and "Bourgogne" in content
-    assert "Message de suivi : non" in content
+    assert "Message de suivi\u202f: non" in content
     assert "Chloé" not in content
     assert str(ALICE.id) not in content
 

@@ -515,7 +515,7 @@ async def test_a_removed_relay_loses_rights_at_once(chat: RelayChat):
     await chat.send(RELAY, "/saisie")
     await chat.click(RELAY, AGREE)  # an entry under way
     listed = await chat.send(STAFF, "/relais")
-    assert "1. Association Les Amis : 0 / 0 / 0 / 0" in listed.text
+    assert "1. Association Les Amis\u202f: 0 / 0 / 0 / 0" in listed.text
     removed = await chat.send(STAFF, "/relais_retirer 1")
     assert "retiré" in removed.text
     unknown = (await chat.send(RELAY, "/inconnue")).text

@@ -211,7 +211,7 @@ async def test_digest_since_a_day_as_the_cli_since_reads_it(chat: StaffChat):
 async def test_digest_explains_what_it_cannot_read(chat: StaffChat, command: str):
     # Never silently the default period: staff asked for something else.
     [(kind, usage)] = await replies(chat, STAFF, command)
-    assert kind == "text" and usage.startswith("Usage : /digest")
+    assert kind == "text" and usage.startswith("Usage\u202f: /digest")
     assert "/digest AAAA-MM-JJ" in usage
 
 
