@@ -9,6 +9,7 @@ packed value that would not fit is refused here rather than by Telegram.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 MAX_BYTES = 64
 SEPARATOR = "|"
 TOAST_LIMIT = 200  # Telegram's limit for answerCallbackQuery text
+# Any client can send any callback data: only the shapes `pack` makes are read, with ids in
+# ASCII digits that fit SQLite's integers ("²" is a digit to `str.isdigit`, not to `int`).
+ID_DIGITS = 18
+_ID = re.compile(rf"[0-9]{{1,{ID_DIGITS}}}")
+# Scopes: the menu "m", a session "s<id>", a consultation's welcome "c<consultation id>".
+_PACKED = re.compile(rf"(m|s{_ID.pattern}|c[a-z0-9-]{{1,32}})\|({_ID.pattern})\|([^|]+)")
 
 
 def pack(scope: str, position: int, event: Event) -> str:
@@ -35,12 +42,17 @@ def pack(scope: str, position: int, event: Event) -> str:
 
 def unpack(data: str) -> tuple[str, Event] | None:
     """The scope and event (with its position) a button carries, or None if malformed."""
-    parts = data.split(SEPARATOR)
-    if len(parts) != 3 or not parts[1].isdigit():
+    found = _PACKED.fullmatch(data)
+    if found is None:
         return None
-    scope, position, action = parts
+    scope, position, action = found.groups()
     event = decode(action, int(position))
     return None if event is None else (scope, event)
+
+
+def parse_id(text: str) -> int | None:
+    """The id (or count) a button carries, or None if it is not one a store could hold."""
+    return int(text) if _ID.fullmatch(text) else None
 
 
 async def answer(query: CallbackQuery, text: str | None = None) -> None:

@@ -28,7 +28,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from bot.moderation import LATEST, Moderation, Ref, parse_ref
 from bot.moderation_texts import say
 from bot.settings import Settings
-from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
+from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed, parse_id
 from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly
 from digest import notes
 from digest.layout import clean_text
@@ -126,11 +126,11 @@ class ModerationHandlers:
 
     async def older(self, update: Update, query: CallbackQuery, action: str, offset: str) -> None:
         """A press on "older texts": the next page, in place of the button."""
-        if not offset.isdecimal():
+        start = parse_id(offset)
+        if start is None:
             await answer(query)
             return
         hidden_only = action == OLDER_HIDDEN
-        start = int(offset)
         texts = await self.moderation.latest(LATEST + 1, hidden_only=hidden_only, offset=start)
         await answer(query)
         await close_buttons(query)

@@ -21,7 +21,6 @@ from telegram import (
 from telegram.constants import ChatType
 from telegram.ext import (
     Application,
-    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -30,7 +29,7 @@ from telegram.ext import (
 
 from bot.conversation import Clock, language_from_hint, utc_now
 from bot.privacy import Privacy
-from bot.telegram.callbacks import answer, close_buttons, edit_pressed
+from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, edit_pressed
 from flows.model import Lang
 from flows.texts import say
 
@@ -38,6 +37,7 @@ log = logging.getLogger(__name__)
 
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 FORGET: Final = "oubli"  # callback data: "oubli|y|<participant id>" or "oubli|n|<id>"
+YES_NO: Final = ("y", "n")
 
 
 class PrivacyHandlers:
@@ -107,7 +107,7 @@ class PrivacyHandlers:
         lang = await self._lang(update)
         parts = (query.data or "").split("|")
         who = await self.privacy.find(user.id)
-        if len(parts) != 3 or who is None or parts[2] != str(who.id) or parts[1] not in "yn":
+        if len(parts) != 3 or who is None or parts[2] != str(who.id) or parts[1] not in YES_NO:
             # Replayed after an erasure, forged, or shown to someone else: nothing happens.
             await answer(query, say("stale", lang) if who else say("nothing_stored", lang))
             await close_buttons(query)
@@ -138,6 +138,11 @@ class PrivacyHandlers:
             log.info("a resident blocked the bot: their follow-up contact is forgotten")
 
 
+def _in_private(query: CallbackQuery) -> bool:
+    """Whether the pressed message is in a private chat (the presser's own, with the bot)."""
+    return query.message is not None and query.message.chat.type == ChatType.PRIVATE
+
+
 async def _edit(query: CallbackQuery, text: str) -> None:
     """`text` in the pressed message, or in a new one if Telegram refuses the edit."""
     if not await edit_pressed(query, text) and query.message is not None:
@@ -156,7 +161,9 @@ def register(
             CommandHandler(["confidentialite", "privacy"], h.notice, filters=PRIVATE),
             CommandHandler(["mesdonnees", "mydata"], h.my_data, filters=PRIVATE),
             CommandHandler(["oubli", "forget"], h.forget, filters=PRIVATE),
-            CallbackQueryHandler(h.confirm, pattern=rf"^{FORGET}\|"),
+            # Shown in private only: a press elsewhere (forged on a message of a group) is
+            # left to the residents' handlers, which only answer it.
+            GuardedButtons(h.confirm, _in_private, pattern=rf"^{FORGET}\|"),
             ChatMemberHandler(h.member, ChatMemberHandler.MY_CHAT_MEMBER),
         ]
     )

@@ -55,7 +55,7 @@ from bot.relays import (
     share_payload,
 )
 from bot.settings import Settings, StaffSettings
-from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, unpack
+from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, parse_id, unpack
 from bot.telegram.resident import (
     CappedTexts,
     answer_button,
@@ -519,8 +519,8 @@ class RelayHandlers:
                 await _text(update, say("entry_still_set_aside", lang))
         elif kind == "next":
             await self._offer(update, relay, lang)
-        elif kind == "resume" and argument.isdigit():
-            reply = await self.entries.take_up(relay, lang, int(argument))
+        elif kind == "resume" and (entry_id := parse_id(argument)) is not None:
+            reply = await self.entries.take_up(relay, lang, entry_id)
             if reply is None:
                 await _text(update, say("entry_gone", lang))
                 await self._offer(update, relay, lang)
