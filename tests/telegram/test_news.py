@@ -382,6 +382,6 @@ async def test_mesdonnees_counts_the_news_a_resident_received(
     document = chat.api.messages(ALICE.id)[-1]
     assert isinstance(document.file, UploadedFile)
     content = document.file.content.decode("utf-8")
-    assert "Message de suivi : oui" in content
-    assert "Nouvelles de la ville reçues : 1" in content
+    assert "Message de suivi\u202f: oui" in content
+    assert "Nouvelles de la ville reçues\u202f: 1" in content
     assert NEWS not in content, "what the city sent is not the resident's data"
