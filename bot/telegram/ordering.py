@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable
 from typing import Any
 
@@ -18,19 +19,26 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     """
 
     def __init__(self, max_concurrent_updates: int) -> None:
-        super().__init__(max_concurrent_updates)
+        # PTB's own limit is taken before `do_process_update`, so it would count the updates
+        # waiting for their sender's earlier ones: one sender's backlog (a burst answered at
+        # one message a second, commands in a group answered at 20 a minute) would hold
+        # every slot and stall everyone else. The limit applies here, once an update's turn
+        # has come.
+        super().__init__(sys.maxsize)
+        self._running = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run `coroutine` once the same resident's earlier updates are done."""
         key = _resident(update)
         if key is None:
-            await coroutine
+            async with self._running:
+                await coroutine
             return
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
+            async with lock, self._running:
                 await coroutine
         finally:
             lock, users = self._locks[key]
