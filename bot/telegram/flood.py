@@ -155,8 +155,12 @@ def register(
     async def guard(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         user = update.effective_user
         chat = update.effective_chat
-        if user is None or chat is None or chat.type != ChatType.PRIVATE:
+        if user is None or chat is None:
             return
+        # A group hears the bot's answer to every command: one member's flood of them would
+        # fill it (and the bot's queue, at 20 messages a minute). Counted there too, and
+        # stopped without a word, which would only add to it.
+        private = chat.type == ChatType.PRIVATE
         message = update.message
         # Noted whatever its caption, so that a captioned first photo counts as the first.
         later = message is not None and albums.later_part(chat.id, message.media_group_id)
@@ -172,7 +176,7 @@ def register(
                 await answer(update.callback_query)
             except TelegramError as error:  # unreachable Telegram: still no reply, no error
                 log.info("could not answer a button press: %s", type(error).__name__)
-        if verdict is Verdict.WARN:
+        if verdict is Verdict.WARN and private:
             log.info("flood control: a resident is paused for %.0f s", gate.pause)
             lang = language_from_hint(user.language_code)
             try:
