@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Final
@@ -83,7 +84,19 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"ligne {self.line}, colonne {self.column} : {self.message}"
+        return visible(f"ligne {self.line}, colonne {self.column} : {self.message}")
+
+
+def visible(text: str) -> str:
+    """`text` with its control and format characters written as escapes ("\\x1b").
+
+    A problem quotes the file's cells and column names, and is printed to a terminal: a
+    cell of a file someone handed over must not move the cursor, rewrite the window's title
+    or the clipboard (escape sequences), nor reorder the line (bidi overrides).
+    """
+    return "".join(
+        repr(char)[1:-1] if unicodedata.category(char) in ("Cc", "Cf") else char for char in text
+    )
 
 
 @dataclass(frozen=True)
