@@ -17,6 +17,7 @@ import asyncio
 import csv
 import datetime as dt
 import os
+import re
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ YIELD_EVERY = 1_000  # rows between two chances for the event loop to run other 
 # Spreadsheets read a cell starting with these as a formula (OWASP "CSV injection"); the
 # full-width forms are folded to them by some applications.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 Rows = AsyncIterable["ExportedSession"] | Iterable["ExportedSession"]
 
@@ -116,7 +118,10 @@ def formula_like(value: str) -> bool:
 
 def neutralise(value: str) -> str:
     """`value` with a leading apostrophe if a spreadsheet would evaluate it as a formula
-    (CSV: every cell is read as typed input)."""
+    (CSV: every cell is read as typed input), and its control characters but line breaks and
+    tabs made spaces: `parole export` prints the CSV, and a terminal obeys an escape sequence
+    typed in an answer (clear the screen, set the window's title or the clipboard)."""
+    value = _CONTROLS.sub(" ", value)
     return "'" + value if formula_like(value) else value
 
 
