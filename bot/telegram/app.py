@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.telegram import flood, moderation, news, relay, resident, staff, staff_setup
 from bot.telegram import privacy as privacy_handlers
 from bot.telegram.application import StatelessApplication
+from bot.telegram.confirmation import Unconfirmed
 from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.ratelimit import configured_limiter
 from bot.telegram.screenbot import ParoleBot
@@ -116,6 +117,20 @@ def build_application(
             application.bot, settings.staff, [*_commands("fr"), *staff_menu]
         )
 
+    unconfirmed = Unconfirmed()
+
+    async def post_stop(application: TelegramApp) -> None:
+        # Every update fetched is handled by now (the application's stop waits for them):
+        # confirming them spares residents a reply to an update handed again at the next start.
+        if unconfirmed.fetched_any:
+            try:
+                await application.bot.get_updates(timeout=0, allowed_updates=Update.ALL_TYPES)
+            except TelegramError as error:
+                log.warning(
+                    "could not confirm the last updates, handed again at the next start: %s",
+                    error.message,
+                )
+
     async def post_shutdown(application: TelegramApp) -> None:
         await store.close()
 
@@ -128,13 +143,17 @@ def build_application(
         request=request or HTTPXRequest(connection_pool_size=256),
         get_updates_request=updates_request or request or HTTPXRequest(connection_pool_size=1),
         rate_limiter=configured_limiter(settings.telegram),
+        unconfirmed=unconfirmed,
     )
     application = (
         ApplicationBuilder()
         .application_class(StatelessApplication)
         .bot(bot)
-        .concurrent_updates(PerUserUpdateProcessor(settings.telegram.max_concurrent_updates))
+        .concurrent_updates(
+            PerUserUpdateProcessor(settings.telegram.max_concurrent_updates, unconfirmed)
+        )
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )

@@ -10,15 +10,18 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.telegram.confirmation import Unconfirmed
+
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Processes updates concurrently, but one resident's updates one after another.
 
     Each resident gets a FIFO lock while they have updates in flight; it is dropped when the
-    last one finishes, so idle residents cost no memory.
+    last one finishes, so idle residents cost no memory. Each update done is told to
+    `unconfirmed`, which then lets Telegram forget it.
     """
 
-    def __init__(self, max_concurrent_updates: int) -> None:
+    def __init__(self, max_concurrent_updates: int, unconfirmed: Unconfirmed | None = None) -> None:
         # PTB's own limit is taken before `do_process_update`, so it would count the updates
         # waiting for their sender's earlier ones: one sender's backlog (a burst answered at
         # one message a second, commands in a group answered at 20 a minute) would hold
@@ -27,9 +30,17 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         super().__init__(sys.maxsize)
         self._running = asyncio.BoundedSemaphore(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._unconfirmed = unconfirmed
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run `coroutine` once the same resident's earlier updates are done."""
+        try:
+            await self._in_turn(update, coroutine)
+        finally:
+            if self._unconfirmed is not None and isinstance(update, Update):
+                self._unconfirmed.handled(update.update_id)
+
+    async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _resident(update)
         if key is None:
             async with self._running:

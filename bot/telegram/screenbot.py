@@ -14,12 +14,29 @@ from typing import Any
 
 from telegram.ext import ExtBot
 
+from bot.telegram.confirmation import Unconfirmed
+
 # An inline keyboard as the Bot API's JSON: {"inline_keyboard": [[{"text", "callback_data"}]]}.
 Keyboard = dict[str, list[list[dict[str, str]]]]
 
 
 class ParoleBot(ExtBot[Any]):
-    """`ExtBot` with the three calls the resident journey makes on every answer."""
+    """`ExtBot` with the three calls the resident journey makes on every answer, and, with
+    `unconfirmed`, getUpdates confirming only the updates handled (bot/telegram/confirmation)."""
+
+    def __init__(self, *args: Any, unconfirmed: Unconfirmed | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        with self._unfrozen():  # PTB freezes its objects once built
+            self.unconfirmed = unconfirmed
+
+    async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        unconfirmed = self.unconfirmed
+        if endpoint != "getUpdates" or unconfirmed is None or data is None:
+            return await super()._post(endpoint, data, **kw)
+        await unconfirmed.before_asking()
+        data["offset"] = unconfirmed.offset(data.get("offset"))
+        # Updates handed again are left out before python-telegram-bot parses them.
+        return unconfirmed.keep_new(await super()._post(endpoint, data, **kw))
 
     async def send_screen(self, chat_id: int, text: str, markup: Keyboard | None) -> int:
         """Send an HTML screen with its keyboard; the new message's id."""
