@@ -93,7 +93,10 @@ async def _bot_username(settings: Settings) -> str | None:
 
 def relay_command(settings: Settings, args: argparse.Namespace) -> int:
     """`parole relay add|list|remove`."""
+    from telegram.error import TelegramError
+
     from bot.telegram.relay import relay_lines
+    from bot.telegram.staff import redact
 
     say = relay_texts.say
     # `add` too: a relay invited into a database the bot does not use (parole run from
@@ -105,7 +108,13 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         username = ""
         if args.relay_command == "add":
-            username = await _bot_username(settings) or ""
+            try:
+                username = await _bot_username(settings) or ""
+            except TelegramError as error:  # the token was refused, or the server unreachable
+                assert settings.telegram.token is not None  # Telegram is asked only with one
+                reason = redact(error, settings.telegram.token.get_secret_value())
+                print(f"parole relay: Telegram failed: {reason}", file=sys.stderr)
+                return 1
             if not username:
                 print(
                     "parole relay: set relays.bot_username (or telegram.token) for the link",
