@@ -43,6 +43,13 @@ class Text(Strict):
         # Spaces alone would reach Telegram as an empty message or button, which it refuses.
         if not text.strip():
             raise ValueError("only spaces: write the text")
+        # `parole chat` and `parole check --diagram` print the texts: an escape sequence in a
+        # file someone handed over would clear the terminal or set its clipboard.
+        control = next(
+            (c for c in text if c not in "\n\t" and unicodedata.category(c) == "Cc"), None
+        )
+        if control is not None:
+            raise ValueError(f"a control character (U+{ord(control):04X}): remove it")
         return text
 
     @field_validator("fr")
