@@ -30,13 +30,6 @@ HOLD = BUSY_TIMEOUT_MS / 1000 + 2.5
 
 
 @pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi()
-    yield api
-    assert api.refused == [], "the bot made requests the real Bot API would refuse"
-
-
-@pytest.fixture
 def bot(tmp_path: Path, api: FakeBotApi) -> Iterator[BotProcess]:
     with FakeBotApiServer(api) as server:
         running = BotProcess(write_config(tmp_path, server, api), api, tmp_path / "bot.log")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
 
@@ -25,19 +24,6 @@ RESIDENTS = 8
 # Typed answers to the first three questions (labels, as a resident may type them).
 TYPED = ("Bourgogne", "J'y habite", "26 à 40 ans")
 STEPS = ("quartier", "profil", "age")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi()
-    yield api
-    assert api.refused == [], "the bot made requests the real Bot API would refuse"
-
-
-@pytest.fixture
-def server(api: FakeBotApi) -> Iterator[FakeBotApiServer]:
-    with FakeBotApiServer(api) as running:
-        yield running
 
 
 def processed(database: Path) -> set[int]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from contextlib import closing
 from http import HTTPStatus
 from pathlib import Path
@@ -59,18 +59,8 @@ class SilencingApi(FakeBotApi):
         self._back.set()
 
 
-@pytest.fixture
-def api() -> Iterator[SilencingApi]:
-    api = SilencingApi()
-    yield api
-    refused = [r.description or "" for r in api.refused]
-    assert [d for d in refused if HANDED_AGAIN not in d] == [], refused
-
-
-@pytest.fixture
-def server(api: SilencingApi) -> Iterator[FakeBotApiServer]:
-    with FakeBotApiServer(api) as running:
-        yield running
+API = SilencingApi
+REFUSALS_EXPECTED = (HANDED_AGAIN,)
 
 
 class Crowd:

@@ -28,7 +28,7 @@ import sqlite3
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -268,19 +268,8 @@ class Resident:
 # -- the test -----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def api() -> Iterator[CrashingApi]:
-    api = CrashingApi()
-    yield api
-    refused = [r.description or "" for r in api.refused]
-    unexpected = [d for d in refused if not any(ok in d for ok in CRASH_REFUSALS)]
-    assert unexpected == [], "the bot made requests the real Bot API would refuse"
-
-
-@pytest.fixture
-def server(api: CrashingApi) -> Iterator[FakeBotApiServer]:
-    with FakeBotApiServer(api) as running:
-        yield running
+API = CrashingApi
+REFUSALS_EXPECTED = CRASH_REFUSALS
 
 
 def committed_keys(database: Path) -> set[str]:

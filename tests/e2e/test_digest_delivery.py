@@ -43,19 +43,6 @@ class Recorder:
 
 
 @pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi()
-    yield api
-    assert api.refused == [], "the bot made requests the real Bot API would refuse"
-
-
-@pytest.fixture
-def server(api: FakeBotApi) -> Iterator[FakeBotApiServer]:
-    with FakeBotApiServer(api) as running:
-        yield running
-
-
-@pytest.fixture
 def smtp() -> Iterator[tuple[Controller, Recorder]]:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,13 +13,6 @@ from tests.fakebotapi import FakeBotApi, FakeBotApiServer, FakeUser
 pytestmark = pytest.mark.timeout(180)
 
 ALICE = FakeUser(id=987_654_321, first_name="Amandine", username="amandine_b")
-
-
-@pytest.fixture
-def api() -> Iterator[FakeBotApi]:
-    api = FakeBotApi()
-    yield api
-    assert api.refused == []
 
 
 def test_the_running_bot_logs_no_secret_text_id_or_name(tmp_path: Path, api: FakeBotApi) -> None:
