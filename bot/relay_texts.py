@@ -197,6 +197,18 @@ MESSAGES: dict[str, Text] = {
         fr="Cette saisie est mise de côté : /saisie pour la reprendre.",
         en="This entry is set aside: /saisie to resume it.",
     ),
+    # A removed relay's message or press while their entry was under way (see
+    # bot.relays.Entries.stopped): nothing of it is stored, in the entry or in their own answers.
+    "entry_stopped": Text(
+        fr="Vous n'êtes plus relais : l'équipe de la ville vous a retiré. La saisie en cours "
+        "s'est donc arrêtée, et ce message n'a pas été enregistré. Les réponses déjà "
+        "saisies pour cette personne sont gardées, comme un questionnaire inachevé. Pour "
+        "répondre pour vous-même, envoyez /start ou /reprendre.",
+        en="You are no longer a relay: the city team removed you. So the entry under way "
+        "stopped, and this message was not saved. The answers already entered for this "
+        "person are kept, as an unfinished questionnaire. To answer for yourself, send "
+        "/start or /reprendre.",
+    ),
     "entry_button_over": Text(
         fr="Cette saisie n'est plus en cours : ce bouton n'est plus actif.",
         en="This entry is no longer under way: this button is no longer active.",

@@ -113,7 +113,9 @@ class Relays:
         self._clock = clock
         self._zone = ZoneInfo(timezone)
         self.invitation_days = invitation_days
-        self._known: set[str] | None = None  # see relay_for
+        # Relay pseudonym → relay id, for every account that was a relay since start: see
+        # relay_for and removed.
+        self._known: dict[str, int] | None = None
 
     def now(self) -> dt.datetime:
         """The current time, from the injected clock."""
@@ -156,8 +158,8 @@ class Relays:
         token = payload.removeprefix(INVITE_PREFIX)
         key = self.pseudonym(account_id)
         outcome, relay = await self.store.accept_invitation(token_hash(token), key, self._clock())
-        if outcome is Invitation.ACCEPTED:
-            (await self._relay_pseudonyms()).add(key)
+        if outcome is Invitation.ACCEPTED and relay is not None:
+            (await self._relay_pseudonyms())[key] = relay.id
         return outcome, relay
 
     async def relay_for(self, account_id: int | str) -> Relay | None:
@@ -173,15 +175,25 @@ class Relays:
             return None
         return await self.store.active_relay(key)
 
+    async def removed(self, account_id: int | str) -> Relay | None:
+        """The relay this account was until staff removed it, if this process knew the
+        account as that relay: the removal erased the pseudonym from storage, so only this
+        memory (gone at restart) still links them, to tell the account what it lost."""
+        relay_id = (await self._relay_pseudonyms()).get(self.pseudonym(account_id))
+        if relay_id is None:
+            return None
+        relay = await self.store.relay(relay_id)
+        return relay if relay is not None and not relay.active else None
+
     def may_be_relay(self, account_id: int | str) -> bool:
         """False only for an account known here not to be a relay, without reading storage:
         the relay handlers step aside at once for residents (almost every update)."""
         return self._known is None or self.pseudonym(account_id) in self._known
 
-    async def _relay_pseudonyms(self) -> set[str]:
-        """The accounts that are or were relays since start (one entry per relay)."""
+    async def _relay_pseudonyms(self) -> dict[str, int]:
+        """The accounts that are or were relays since start, with their latest relay."""
         if self._known is None:
-            self._known = set(await self.store.relay_pseudonyms())
+            self._known = await self.store.relay_pseudonyms()
         return self._known
 
     # -- residents ------------------------------------------------------------------------
@@ -383,6 +395,16 @@ class Entries:
         who = await self.entry(relay)
         if who is not None:
             await self.conversations.record_flags(who, categories, key)
+
+    async def stopped(self, account_id: int | str) -> Relay | None:
+        """The removed relay this account was, if their entry was under way at the removal
+        and is still unfinished: its answers so far stay stored, as an unfinished session,
+        and nothing more can be added to it. Until the account goes back to its own
+        participation (`leave`), what it sends was meant for that entry."""
+        relay = await self.relays.removed(account_id)
+        if relay is None or await self.under_way(relay) is None:
+            return None
+        return relay
 
     async def leave(self, relay: Relay) -> bool:
         """Set the entry under way aside (unfinished, to resume with /saisie); whether

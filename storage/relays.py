@@ -203,8 +203,8 @@ class RelayStore(Protocol):
     async def relay_by_code(self, code: str) -> Relay | None:
         """The active relay whose share link carries `code`."""
 
-    async def relay_pseudonyms(self) -> frozenset[str]:
-        """The pseudonyms of every account that is an active relay."""
+    async def relay_pseudonyms(self) -> dict[str, int]:
+        """The pseudonym of every account that is an active relay, with its relay's id."""
 
     async def relays(self) -> list[Relay]:
         """Every relay, oldest first."""
@@ -365,12 +365,12 @@ class SqliteRelays(StoreParts):
         """The active relay whose share link carries `code`."""
         return await self._one_relay("code = ? AND active = 1", (code,))
 
-    async def relay_pseudonyms(self) -> frozenset[str]:
-        """The pseudonyms of every account that is an active relay."""
+    async def relay_pseudonyms(self) -> dict[str, int]:
+        """The pseudonym of every account that is an active relay, with its relay's id."""
         rows = await self._read(
-            "SELECT pseudonym FROM relays WHERE active = 1 AND pseudonym IS NOT NULL", ()
+            "SELECT pseudonym, id FROM relays WHERE active = 1 AND pseudonym IS NOT NULL", ()
         )
-        return frozenset(pseudonym for (pseudonym,) in rows)
+        return {pseudonym: relay_id for pseudonym, relay_id in rows}
 
     async def relays(self) -> list[Relay]:
         """Every relay, oldest first."""
@@ -380,13 +380,14 @@ class SqliteRelays(StoreParts):
     async def deactivate_relay(self, relay_id: int, now: dt.datetime) -> Relay | None:
         """Take a relay's rights away at once; None if there is no such relay.
 
-        The account's pseudonym is forgotten (so the same person can be invited again) and
-        an assisted entry under way is ended; the relay's counts stay.
+        The account's pseudonym is forgotten (so the same person can be invited again); the
+        relay's counts stay, and so does the entry under way, if any: the bot that knew the
+        account tells its chat the entry stopped (`bot.relays.Entries.stopped`).
         """
 
         async def update(conn: aiosqlite.Connection) -> None:
             await conn.execute(
-                "UPDATE relays SET active = 0, pseudonym = NULL, entry_participant_id = NULL, "
+                "UPDATE relays SET active = 0, pseudonym = NULL, "
                 "deactivated_at = coalesce(deactivated_at, ?) WHERE id = ?",
                 (stamp(now), relay_id),
             )

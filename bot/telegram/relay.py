@@ -11,6 +11,8 @@ update they stop it there (`ApplicationHandlerStop`), otherwise the residents' h
 While an entry is under way they take everything that would otherwise reach the relay's own
 participation (typed text, /passer, /retour, /langue, photos, buttons), so nothing done for
 the person lands in the relay's own answers; /start and /reprendre set the entry aside first.
+A relay removed while an entry was under way is told so at their next message or press, which
+is stored nowhere, until /start or /reprendre takes them back to their own participation.
 """
 
 from __future__ import annotations
@@ -250,7 +252,25 @@ class RelayHandlers:
         relay = await self._relay(update)
         if relay is not None and await self.entries.leave(relay):
             await _text(update, say("entry_left", await self._lang(update)))
+        elif relay is None and (stopped := await self._stopped_entry(update)) is not None:
+            await self.entries.leave(stopped)  # already told the entry stopped
         # Not stopped: the resident handlers answer the command as usual.
+
+    async def _stopped_entry(self, update: Update) -> Relay | None:
+        """The removed relay the sender was, while their entry stopped by the removal waits
+        for them to go back to their own participation (see `Entries.stopped`)."""
+        user = update.effective_user
+        return None if user is None else await self.entries.stopped(user.id)
+
+    async def _stop_if_removed(self, update: Update) -> None:
+        """What a removed relay sends meant for their stopped entry: nothing is stored, not in
+        their own answers either, and they are told why and what they can do."""
+        if await self._stopped_entry(update) is None:
+            return
+        if update.callback_query is not None:
+            await answer(update.callback_query)
+        await _text(update, say("entry_stopped", await self._lang(update)))
+        raise ApplicationHandlerStop
 
     async def my_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/monlien: the relay's share link and a print-ready QR code."""
@@ -344,6 +364,7 @@ class RelayHandlers:
     async def _typed_button(self, update: Update, event: type[Back] | type[Skip]) -> None:
         relay = await self._relay(update)
         if relay is None:
+            await self._stop_if_removed(update)
             return
         lang = await self._lang(update)
         key = f"tg:{update.update_id}"
@@ -359,6 +380,7 @@ class RelayHandlers:
         may read or hear another language than the relay); the relay's own stays."""
         relay = await self._relay(update)
         if relay is None:
+            await self._stop_if_removed(update)
             return
         wanted = (context.args[0].lower()[:2] if context.args else "") or None
         lang = await self._lang(update)
@@ -378,6 +400,7 @@ class RelayHandlers:
         resident (a caption is not an answer, the text alone is)."""
         found = await self._in_entry(update)
         if found is None:
+            await self._stop_if_removed(update)
             return
         relay, _, message, chat = found
         lang = await self._lang(update)
@@ -390,6 +413,7 @@ class RelayHandlers:
         """A message edited during an entry: never taken as an answer, as for a resident."""
         found = await self._in_entry(update)
         if found is None:
+            await self._stop_if_removed(update)
             return
         relay, _, message, chat = found
         lang = await self._lang(update)
@@ -440,6 +464,7 @@ class RelayHandlers:
         """
         found = await self._in_entry(update)
         if found is None:
+            await self._stop_if_removed(update)
             return
         relay, person, message, chat = found
         assert message.text is not None
@@ -467,7 +492,8 @@ class RelayHandlers:
         data = query.data or ""
         relay = await self._relay(update)
         if relay is None:
-            return  # a removed relay's buttons are stale, as the resident handlers say
+            await self._stop_if_removed(update)
+            return  # not a relay: the resident handlers take it
         lang = await self._lang(update)
         key = f"tg:{update.update_id}"
         if data.startswith(DATA_PREFIX):
