@@ -19,6 +19,7 @@ from apscheduler.triggers.cron import CronTrigger  # type: ignore[import-untyped
 from telegram.ext import Application, ContextTypes
 
 from bot.conversation import Clock
+from bot.failures import described
 from bot.settings import EmailSettings, ScheduleSettings, Settings
 from digest import notes
 from digest.bundle import Bundle, build_bundle
@@ -227,7 +228,7 @@ class DigestJobs:
         except Exception as error:
             # Reading the ledger failed before anything was claimed (claims taken are
             # released by `run_schedule`, or expire with their lease).
-            log.exception("digest %s: run failed (%s)", name, type(error).__name__)
+            log.error("digest %s: run failed: %s", name, described(error))
         if failed and context.job_queue is not None:
             context.job_queue.run_once(
                 partial(self._job, name), when=self.retry_later, name=f"digest:{name}:retry"

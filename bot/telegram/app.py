@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-import traceback
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, cast
 
 from telegram import BotCommand, Update
@@ -16,6 +14,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.conversation import Clock, Conversations, utc_now
+from bot.failures import described
 from bot.moderation import Moderation
 from bot.privacy import Privacy, PrivacyNotice
 from bot.retention import RetentionJob
@@ -286,12 +285,9 @@ class ErrorLog:
 async def _update_failed(update: object, error: BaseException | None) -> None:
     """Log a failed update without its content, and tell the resident their answers are safe.
 
-    Only the error's type and where it happened are logged: an exception's message may quote
-    what a resident typed (a validation error quotes its input), so it is left out.
+    Only the error's type and where it happened are logged (see `bot.failures`).
     """
-    frames = traceback.extract_tb(error.__traceback__) if error else []
-    where = " < ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
-    log.error("an update failed: %s at %s", type(error).__name__, where or "?")
+    log.error("an update failed: %s", described(error))
     if not isinstance(update, Update):
         return
     chat = update.effective_chat

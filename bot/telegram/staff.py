@@ -38,6 +38,7 @@ from telegram.ext import (
 )
 
 from bot.conversation import Clock
+from bot.failures import described
 from bot.settings import Settings, StaffSettings
 from bot.telegram.callbacks import ButtonCallback, GuardedButtons
 from bot.telegram.ratelimit import retry_after_seconds
@@ -253,7 +254,7 @@ class StaffHandlers:
                 abandon_after_hours=digest.abandon_after_hours,
             )
         except Exception as error:
-            log.exception("on-demand digest failed (%s)", type(error).__name__)
+            log.error("on-demand digest failed: %s", described(error))
             await chat.send_message(notes.FAILED)
             return
         await TelegramChat(context.bot, chat.id).deliver(bundle)
