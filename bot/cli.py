@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import datetime as dt
 import getpass
-import json
 import logging
 import os
 import sqlite3
@@ -417,13 +416,14 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     if args.format in ("csv", "xlsx"):
         return _export_table(settings, args, store)
+    from digest.exports import json_line  # here, as in _export_table: it loads xlsxwriter
 
     async def write(out: IO[str]) -> int:
         await store.open()
         count = 0
         try:
             async for session in store.export(args.consultation):
-                out.write(json.dumps(export_record(session), ensure_ascii=False) + "\n")
+                out.write(json_line(export_record(session)) + "\n")
                 count += 1
         finally:
             await store.close()

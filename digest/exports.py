@@ -1,4 +1,5 @@
-"""CSV and XLSX exports of a consultation's answers: one row per session, one column per step.
+"""CSV and XLSX exports of a consultation's answers: one row per session, one column per step;
+and the line of a JSON lines export (`json_line`).
 
 Rows are streamed from `Store.export` and written as they come, so 100,000 sessions need no
 more memory than a few: the CSV is written line by line, the XLSX with xlsxwriter's
@@ -16,9 +17,11 @@ from __future__ import annotations
 import asyncio
 import csv
 import datetime as dt
+import json
 import os
 import re
 import tempfile
+import unicodedata
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -55,6 +58,13 @@ YIELD_EVERY = 1_000  # rows between two chances for the event loop to run other 
 # full-width forms are folded to them by some applications.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What `json_line` may have to escape: past ASCII, all but Latin-1's letters and signs (most
+# of a French text), which need no look-up.
+_JSON_SUSPECTS = re.compile("[\x7f-\x9f\xad\u0100-\U0010ffff]")
+# Left raw by `json.dumps(..., ensure_ascii=False)`, which escapes only U+0000-U+001F: DEL and
+# the C1 controls (a terminal obeys them), format characters (U+202E reverses a line), and
+# the line and paragraph separators (`str.splitlines` splits a JSON line at them).
+_JSON_ESCAPED = ("Cc", "Cf", "Zl", "Zp")
 
 Rows = AsyncIterable["ExportedSession"] | Iterable["ExportedSession"]
 
@@ -123,6 +133,22 @@ def neutralise(value: str) -> str:
     typed in an answer (clear the screen, set the window's title or the clipboard)."""
     value = _CONTROLS.sub(" ", value)
     return "'" + value if formula_like(value) else value
+
+
+def json_line(record: object) -> str:
+    """`record` as one line of JSON, readable words as they are, and the characters a terminal
+    would obey or that reorder the line written as escapes ("\\u202e"): `parole export`
+    prints it, and a JSON reader gets the same strings back."""
+    return _JSON_SUSPECTS.sub(_json_escape, json.dumps(record, ensure_ascii=False))
+
+
+def _json_escape(match: re.Match[str]) -> str:
+    """A character as JSON writes it escaped (a surrogate pair past U+FFFF), if it must be.
+
+    Outside strings a JSON text holds only ASCII, so every character matched is a string's.
+    """
+    char = match.group()
+    return json.dumps(char)[1:-1] if unicodedata.category(char) in _JSON_ESCAPED else char
 
 
 def _as_is(value: str) -> str:
