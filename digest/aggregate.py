@@ -39,8 +39,9 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   period's (a small week still ranks its options); hidden options rank by them.
 - Text questions: the texts given in the period (skips left out), most recent first.
 - Quotes ("Autre" texts and free texts) never include an answer that raised a safeguarding
-  flag; flags are counted per category, with the number of flagged messages (unsuppressed:
-  they count messages, not residents, and are crossed with nothing).
+  flag; disclosures are counted per category and in all, one per session however many of
+  its messages disclosed, one per message typed outside a session (unsuppressed and exact:
+  staff follow each one up, and they are crossed with nothing).
 - Days: sessions started per day in `timezone`, every day of the period that the
   consultation is open (plus any day with sessions), zeros included.
 - Suppression (digest.suppress, which states the rule): counts of sessions (the totals, days,

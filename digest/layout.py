@@ -209,12 +209,13 @@ FLAG_LABELS = {
 }
 FLAGS_TITLE = "Signalements"
 FLAGS_NOTE = (
-    "Messages où un·e habitant·e dit subir des violences ou être en danger : les numéros "
-    "d'aide lui ont été donnés aussitôt. Ces textes ne sont jamais cités."
+    "Habitant·es qui disent subir des violences ou être en danger, compté·es une fois par "
+    "questionnaire quel que soit le nombre de messages : les numéros d'aide leur ont été "
+    "donnés aussitôt. Ces textes ne sont jamais cités."
 )
 FLAGS_NOTE_MIXED = (
-    "Messages où un·e habitant·e dit subir des violences ou être en danger. Ces textes ne "
-    "sont jamais cités."
+    "Habitant·es qui disent subir des violences ou être en danger, compté·es une fois par "
+    "questionnaire quel que soit le nombre de messages. Ces textes ne sont jamais cités."
 )
 # Who saw the helplines, per channel (singular, plural): a paper form showed none, so staff
 # must follow it up through the relay; paper first, as the one that needs doing.

@@ -179,9 +179,11 @@ class RecentText:
 
 @dataclass(frozen=True)
 class FlagCount:
-    """Safeguarding flags of one category raised in a period (counts only, never texts).
+    """Disclosures of one category in a period (counts only, never texts): sessions with
+    one, each counted once however many of its messages disclosed, and messages typed
+    outside a session.
 
-    The category "" counts flagged messages, whatever their categories.
+    The category "" counts them whatever their categories.
     """
 
     category: str
@@ -260,7 +262,7 @@ class ReportStore(Protocol):
     async def flag_counts(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
     ) -> list[FlagCount]:
-        """Safeguarding flags raised in the period, per category (texts never read)."""
+        """Disclosures in the period per category, each session once (see `FlagCount`)."""
 
     async def relay_reach(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
@@ -280,7 +282,8 @@ class ReportStore(Protocol):
     async def flagged_by_channel(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
     ) -> dict[str, int]:
-        """Messages flagged in the period per channel of their session ("": none)."""
+        """Disclosures in the period per channel of their session ("": none), counted as
+        `flag_counts` counts them."""
 
     async def withheld_texts(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime

@@ -26,7 +26,7 @@ import aiosqlite
 
 from flows.model import LANGS
 from flows.state import Answer
-from storage.base import Channel, Flag, FlagCount, Participant, Status
+from storage.base import Channel, Flag, Participant, Status
 from storage.privacy import (
     Erased,
     KeptContact,
@@ -54,21 +54,6 @@ log = logging.getLogger(__name__)
 # How long emptying the -wal file may wait for readers (a digest's scan) while it holds up
 # residents' writes; a wait cut short leaves it to the next erasure, purge or stop.
 WAL_WIPE_TIMEOUT_MS = 1000
-
-# Per category, then (category "") the flagged messages: a message flagged in two categories
-# has two rows with the same session, step and time.
-_FLAG_COUNTS = """
-    WITH period AS (
-        SELECT * FROM flags
-        WHERE consultation_id = :consultation AND created_at >= :start AND created_at < :end
-    )
-    SELECT category, count(*) FROM period GROUP BY category
-    UNION ALL
-    SELECT '', count(DISTINCT coalesce(session_id, 0) || '/' || coalesce(step_id, '') || '/'
-                              || created_at)
-    FROM period
-    ORDER BY 1
-"""
 
 
 async def _wipe_wal(conn: aiosqlite.Connection) -> None:
@@ -148,16 +133,6 @@ class PrivacySqlite(StoreParts):
             return await transaction(conn, work)
 
         return await self._write(insert)
-
-    async def flag_counts(
-        self, consultation_id: str, start: dt.datetime, end: dt.datetime
-    ) -> list[FlagCount]:
-        """Safeguarding flags raised in the period, per category (texts never read)."""
-        rows = await self._report(
-            _FLAG_COUNTS,
-            {"consultation": consultation_id, "start": stamp(start), "end": stamp(end)},
-        )
-        return [FlagCount(category, flags) for category, flags in rows]
 
     # -- access -----------------------------------------------------------------------------
 

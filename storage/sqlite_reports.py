@@ -20,6 +20,7 @@ from storage.base import (
     AnswerCount,
     Channel,
     ExportedSession,
+    FlagCount,
     ProfileCount,
     RecentText,
     SessionTotals,
@@ -202,17 +203,29 @@ _WITHHELD_TEXTS: Final = """
       AND sessions.updated_at >= :start AND sessions.created_at < :end
     GROUP BY facts.step_id
 """
-# Flagged messages per channel of their session ("" for a message without one: a stray text
-# typed to the bot). A message is its session, step and time, as `flag_counts` counts them.
-_FLAGGED_BY_CHANNEL: Final = """
-    SELECT coalesce(sessions.channel, ''),
-           count(DISTINCT coalesce(flags.session_id, 0) || '/' || coalesce(flags.step_id, '')
-                          || '/' || flags.created_at)
+# Who disclosed, as staff count them: a session with a disclosure once, however many of its
+# messages disclosed (a resident repeating a phrase is one person); a message typed outside
+# any session (no participant is stored for it) once per message.
+_DISCLOSER: Final = "coalesce('s' || flags.session_id, 'm' || flags.created_at)"
+_FLAG_COUNTS: Final = f"""
+    WITH period AS (
+        SELECT * FROM flags
+        WHERE consultation_id = :consultation AND created_at >= :start AND created_at < :end
+    )
+    SELECT category, count(DISTINCT {_DISCLOSER}) FROM period AS flags GROUP BY category
+    UNION ALL
+    SELECT '', count(DISTINCT {_DISCLOSER}) FROM period AS flags
+    ORDER BY 1
+"""  # noqa: S608
+# The same per channel of their session ("" for a message without one: a stray text typed to
+# the bot).
+_FLAGGED_BY_CHANNEL: Final = f"""
+    SELECT coalesce(sessions.channel, ''), count(DISTINCT {_DISCLOSER})
     FROM flags LEFT JOIN sessions ON sessions.id = flags.session_id
     WHERE flags.consultation_id = :consultation
       AND flags.created_at >= :start AND flags.created_at < :end
     GROUP BY 1
-"""
+"""  # noqa: S608
 # `stamp` writes fixed-width UTC text ("2026-03-01T12:34:56.000000+00:00"): the hour is its first
 # 13 characters and the minutes the 15th and 16th.
 _SESSIONS_STARTED: Final = """
@@ -334,11 +347,19 @@ class ReportsSqlite(StoreParts):
         rows = await self._report(_WITHHELD_TEXTS, _window(consultation_id, start, end))
         return {step_id: (hidden, flagged) for step_id, hidden, flagged in rows}
 
+    async def flag_counts(
+        self, consultation_id: str, start: dt.datetime, end: dt.datetime
+    ) -> list[FlagCount]:
+        """Disclosures in the period per category, and "" for all (texts never read): each
+        session with one counts once, each message outside a session once."""
+        rows = await self._report(_FLAG_COUNTS, _window(consultation_id, start, end))
+        return [FlagCount(category, disclosers) for category, disclosers in rows]
+
     async def flagged_by_channel(
         self, consultation_id: str, start: dt.datetime, end: dt.datetime
     ) -> dict[str, int]:
-        """Messages flagged in the period per channel of their session ("": no session), as
-        `flag_counts` counts messages (texts never read)."""
+        """Disclosures in the period per channel of their session ("": no session), counted
+        as `flag_counts` counts them (texts never read)."""
         rows = await self._report(_FLAGGED_BY_CHANNEL, _window(consultation_id, start, end))
         return {channel: messages for channel, messages in rows}
 

@@ -98,3 +98,21 @@ async def test_a_stray_disclosure_without_a_session_was_typed_to_the_bot(tmp_pat
     plain = render_plain([digest])
     assert "dont 1 écrit au bot : les numéros d'aide ont été donnés aussitôt" in plain
     assert "dont 1 sur questionnaire papier" in plain
+
+
+async def test_a_resident_repeating_a_disclosure_is_counted_once(tmp_path: Path):
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        await flagged(store, 0, Channel.TELEGRAM)
+        await flagged(store, 1, Channel.PAPER)
+        telegram = [s async for s in store.export(CONSULTATION.id) if s.channel is Channel.TELEGRAM]
+        session_id = telegram[0].session_id
+        # The same resident writes the same phrase three more times in their session.
+        for minute in range(3):
+            at = START + dt.timedelta(hours=1, minutes=minute + 1)
+            await store.add_flags([Flag("domestic")], CONSULTATION.id, session_id, at, None)
+        await store.add_flags([Flag("danger")], CONSULTATION.id, session_id, START, None)
+        digest = await build_digest(store, CONSULTATION, PERIOD)
+    assert digest.flagged_messages == 2
+    assert digest.flags == {"domestic": 2, "danger": 1}
+    assert digest.flagged_by_channel == {"telegram": 1, "paper": 1}
+    assert "⚠️ Signalements : 2 (violences conjugales ou familiales 2" in render_plain([digest])
