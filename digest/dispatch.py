@@ -162,15 +162,19 @@ async def _send(
 
 
 def _failed(schedule: str, what: str, attempt: int, retry: RetryPolicy, error: Exception) -> None:
-    """Log a failed attempt: the error's type and message, never a digest's content."""
+    """Log a failed attempt, never a digest's content.
+
+    A delivery's error says what the chat or mail server refused, worth reading; building the
+    digest fails on the answers read, and its error may quote one: only its type then.
+    """
     left = len(retry.delays) + 1 - attempt
+    reason = type(error).__name__ if what == "bundle" else f"{type(error).__name__}: {error}"
     log.warning(
-        "digest %s for %s: attempt %d failed (%s: %s), %d attempt(s) left",
+        "digest %s for %s: attempt %d failed (%s), %d attempt(s) left",
         schedule,
         what,
         attempt,
-        type(error).__name__,
-        error,
+        reason,
         left,
     )
 

@@ -178,6 +178,19 @@ async def test_a_failing_build_releases_every_claim(store: SqliteStore):
     assert [o.result for o in outcomes] == ["sent"]
 
 
+async def test_a_failing_build_logs_no_word_the_error_quotes(
+    store: SqliteStore, caplog: pytest.LogCaptureFixture
+):
+    class Unreadable(Builder):
+        async def __call__(self, period: Period) -> Bundle:
+            # As pydantic quotes an answer it could not read back.
+            raise ValueError("input_value='Mon copain me frappe'")
+
+    await run(store, [FakeDestination("telegram:-1")], Clock(MONDAY), Unreadable())
+    assert "attempt 1 failed (ValueError)" in caplog.text
+    assert "frappe" not in caplog.text
+
+
 async def test_two_processes_running_the_same_schedule_send_once(db: Path):
     stores = [SqliteStore(db), SqliteStore(db)]
     for store in stores:
