@@ -360,7 +360,7 @@ async def build_digest(
         ],
         min_group_size=min_group_size,
         timezone=timezone,
-        flagged_messages=sum(found.flags for found in flags if found.category == ""),
+        disclosures=sum(found.flags for found in flags if found.category == ""),
         flags={found.category: found.flags for found in flags if found.category},
         flagged_by_channel=flagged,
         paper_sessions=by_channel.get(Channel.PAPER, {}).get(None, 0),

@@ -247,13 +247,13 @@ def _flags(digest: Digest) -> list[Section]:
     The counts per channel are exact, like the total: staff act on them (a paper form's
     writer saw no helpline), and "< 5" would not hide that there is one.
     """
-    if not digest.flagged_messages and not digest.flags:
+    if not digest.disclosures and not digest.flags:
         return []
     kinds = ", ".join(
         f"{FLAG_LABELS.get(category, category)} {texts.number(count)}"
         for category, count in sorted(digest.flags.items(), key=lambda item: (-item[1], item[0]))
     )
-    line: Line = (f"⚠️ {FLAGS_TITLE} : ", Bold(texts.number(digest.flagged_messages)))
+    line: Line = (f"⚠️ {FLAGS_TITLE} : ", Bold(texts.number(digest.disclosures)))
     if kinds:
         line += (f" ({kinds})",)
     by_channel = {channel: n for channel, n in digest.flagged_by_channel.items() if n}

@@ -213,10 +213,10 @@ class Digest:
     days: list[DayCount]
     min_group_size: int
     timezone: str = DEFAULT_TIMEZONE  # the city's: the period's dates and times are read in it
-    # Safeguarding: messages that disclosed violence or danger, and flags per category. Never
-    # suppressed (they describe messages, not a group of residents, and carry no attribute
-    # that a breakdown could cross), never quoted.
-    flagged_messages: int = 0
+    # Safeguarding: questionnaires (or messages outside one) that disclosed violence or
+    # danger, in all and per category. Never suppressed (each must be followed up, and they
+    # carry no attribute that a breakdown could cross), never quoted.
+    disclosures: int = 0
     flags: dict[str, int] = field(default_factory=dict)
     active: int = 0  # sessions with activity in the period: what breakdowns add up to
     # Since the consultation opened (`opened`, a local day) to the end of the period, when

@@ -112,7 +112,7 @@ async def test_a_resident_repeating_a_disclosure_is_counted_once(tmp_path: Path)
             await store.add_flags([Flag("domestic")], CONSULTATION.id, session_id, at, None)
         await store.add_flags([Flag("danger")], CONSULTATION.id, session_id, START, None)
         digest = await build_digest(store, CONSULTATION, PERIOD)
-    assert digest.flagged_messages == 2
+    assert digest.disclosures == 2
     assert digest.flags == {"domestic": 2, "danger": 1}
     assert digest.flagged_by_channel == {"telegram": 1, "paper": 1}
     assert "⚠️ Signalements : 2 (violences conjugales ou familiales 2" in render_plain([digest])

@@ -59,7 +59,7 @@ async def test_a_purge_leaves_the_recent_digest_unchanged_and_the_old_data_gone(
     ]
     assert before.since_opening is not None and before.since_opening.sessions_started == 12
     assert after.since_opening is None, "nothing stored before the week any more"
-    assert whole.totals.sessions_started == 6 and whole.flagged_messages == 0
+    assert whole.totals.sessions_started == 6 and whole.disclosures == 0
     assert all(not text.endswith(("n°0", "n°5")) for t in whole.texts for text in t.recent)
     with closing(sqlite3.connect(database)) as conn:
         assert conn.execute("SELECT count(*) FROM participants").fetchone() == (6,)

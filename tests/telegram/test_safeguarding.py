@@ -83,7 +83,7 @@ async def test_digests_count_flags_and_never_quote_them(chat: Chat, consultation
 
     digest = await build_digest(chat.store, consultation, period(chat))
 
-    assert digest.flagged_messages == 1
+    assert digest.disclosures == 1
     assert digest.flags == {"danger": 1, "domestic": 1}
     [leviers] = [t for t in digest.texts if t.step_id == "leviers_precision"]
     assert leviers.count == 2  # both answers are counted…
