@@ -6,11 +6,16 @@ a crowd, or waiting for its commit, was then confirmed already, and lost if the 
 (kill -9, out of memory, a power cut) before storing it. The resident saw no reply, and
 Telegram never sent it again.
 
-Here the offset asked for is the oldest update still being handled. Telegram keeps that one
-and every later one, and hands them again after a crash; while the bot runs, the ones it hands
+Here the offset asked for is the oldest update not handled yet. Telegram keeps that one and
+every later one, and hands them again after a crash; while the bot runs, the ones it hands
 again are left out (they are queued or handled already). The bot has at most one getUpdates
 batch (100 updates) past its oldest unhandled one: a crowd waits at Telegram rather than in
 the bot's memory.
+
+An update counts as handled once the bot shows something for it (a message sent or edited):
+the bot stores what an update changes before showing its result, and the showing itself may
+wait a while for Telegram's pace (a message a second per chat), which must not hold the
+others back. An update that shows nothing counts as handled when its handler is done.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from typing import Any, Final
 
 # An update that has held the offset this long stops holding it (it is still handled): the
@@ -30,8 +36,16 @@ HOLD_SECONDS: Final = 10.0
 # bot then asks at most every PACE_SECONDS, and waits up to RECHECK_SECONDS for the oldest to
 # be handled, rather than download the same updates in a loop. New updates wait that long at
 # most.
-PACE_SECONDS: Final = 0.1
-RECHECK_SECONDS: Final = 0.5
+PACE_SECONDS: Final = 0.05
+RECHECK_SECONDS: Final = 0.2
+
+
+# The update the running task handles (set by bot.telegram.ordering for each update).
+HANDLING: ContextVar[int | None] = ContextVar("handling", default=None)
+# The Bot API calls that show something in a chat: made once what they show is stored.
+SHOWING: Final = frozenset(
+    {"sendMessage", "editMessageText", "editMessageReplyMarkup", "sendDocument", "sendPhoto"}
+)
 
 
 class Unconfirmed:
@@ -84,6 +98,11 @@ class Unconfirmed:
         oldest = next(iter(self._fetched), None)
         if self._fetched.pop(update_id, None) is not None and update_id == oldest:
             self._oldest_handled.set()
+
+    def showing(self, method: str) -> None:
+        """The bot calls `method`: if it shows something, the update being handled is done."""
+        if method in SHOWING and (update_id := HANDLING.get()) is not None:
+            self.handled(update_id)
 
     async def before_asking(self) -> None:
         """Pace the next getUpdates when the last one handed again updates being handled."""

@@ -10,7 +10,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
-from bot.telegram.confirmation import Unconfirmed
+from bot.telegram.confirmation import HANDLING, Unconfirmed
 
 
 class PerUserUpdateProcessor(BaseUpdateProcessor):
@@ -34,11 +34,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         """Run `coroutine` once the same resident's earlier updates are done."""
+        if self._unconfirmed is None or not isinstance(update, Update):
+            await self._in_turn(update, coroutine)
+            return
+        handling = HANDLING.set(update.update_id)
         try:
             await self._in_turn(update, coroutine)
         finally:
-            if self._unconfirmed is not None and isinstance(update, Update):
-                self._unconfirmed.handled(update.update_id)
+            HANDLING.reset(handling)
+            self._unconfirmed.handled(update.update_id)
 
     async def _in_turn(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _resident(update)

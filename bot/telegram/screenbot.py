@@ -31,7 +31,10 @@ class ParoleBot(ExtBot[Any]):
 
     async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
         unconfirmed = self.unconfirmed
-        if endpoint != "getUpdates" or unconfirmed is None or data is None:
+        if unconfirmed is None:
+            return await super()._post(endpoint, data, **kw)
+        if endpoint != "getUpdates" or data is None:
+            unconfirmed.showing(endpoint)
             return await super()._post(endpoint, data, **kw)
         await unconfirmed.before_asking()
         data["offset"] = unconfirmed.offset(data.get("offset"))

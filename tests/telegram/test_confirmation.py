@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from bot.telegram.confirmation import Unconfirmed
+from bot.telegram.confirmation import HANDLING, Unconfirmed
 
 
 def updates(*ids: int) -> list[dict[str, Any]]:
@@ -71,3 +71,23 @@ def test_after_updates_handed_again_the_next_call_waits_for_the_oldest() -> None
 
     waited, asked = asyncio.run(scenario())
     assert waited and asked
+
+
+def test_an_update_is_handled_once_the_bot_shows_something_for_it() -> None:
+    async def scenario() -> list[int | None]:
+        unconfirmed = Unconfirmed(clock=Clock())
+        unconfirmed.keep_new(updates(7, 8))
+        offsets = []
+
+        async def handle(update_id: int, method: str) -> None:
+            HANDLING.set(update_id)
+            unconfirmed.showing(method)
+            offsets.append(unconfirmed.offset(9))
+
+        # A toast is no sign the update's changes are stored (a press is answered first).
+        await asyncio.create_task(handle(7, "answerCallbackQuery"))
+        await asyncio.create_task(handle(7, "editMessageText"))
+        await asyncio.create_task(handle(8, "sendMessage"))
+        return offsets
+
+    assert asyncio.run(scenario()) == [7, 8, 9]
