@@ -272,6 +272,21 @@ class RelayHandlers:
         await _text(update, say("entry_stopped", await self._lang(update)))
         raise ApplicationHandlerStop
 
+    async def _relay_or_stop(self, update: Update) -> Relay | None:
+        """The sender's relay; None for anyone else, but a removed relay whose entry stopped
+        is told so and the update goes no further (`_stop_if_removed`)."""
+        relay = await self._relay(update)
+        if relay is None:
+            await self._stop_if_removed(update)
+        return relay
+
+    async def _entry_or_stop(self, update: Update) -> _InEntry | None:
+        """`_in_entry`, and a removed relay's update meant for their stopped entry stopped."""
+        found = await self._in_entry(update)
+        if found is None:
+            await self._stop_if_removed(update)
+        return found
+
     async def my_link(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/monlien: the relay's share link and a print-ready QR code."""
         relay = await self._relay(update)
@@ -362,9 +377,8 @@ class RelayHandlers:
         await self._typed_button(update, Skip)
 
     async def _typed_button(self, update: Update, event: type[Back] | type[Skip]) -> None:
-        relay = await self._relay(update)
+        relay = await self._relay_or_stop(update)
         if relay is None:
-            await self._stop_if_removed(update)
             return
         lang = await self._lang(update)
         key = f"tg:{update.update_id}"
@@ -378,9 +392,8 @@ class RelayHandlers:
     async def language(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/langue [fr|en] during an entry: the language of the entry's questions (the person
         may read or hear another language than the relay); the relay's own stays."""
-        relay = await self._relay(update)
+        relay = await self._relay_or_stop(update)
         if relay is None:
-            await self._stop_if_removed(update)
             return
         wanted = (context.args[0].lower()[:2] if context.args else "") or None
         lang = await self._lang(update)
@@ -398,9 +411,8 @@ class RelayHandlers:
     async def unsupported(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A photo, sticker, voice note… during an entry: what the bot can read, as for a
         resident (a caption is not an answer, the text alone is)."""
-        found = await self._in_entry(update)
+        found = await self._entry_or_stop(update)
         if found is None:
-            await self._stop_if_removed(update)
             return
         relay, _, message, chat = found
         lang = await self._lang(update)
@@ -411,9 +423,8 @@ class RelayHandlers:
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A message edited during an entry: never taken as an answer, as for a resident."""
-        found = await self._in_entry(update)
+        found = await self._entry_or_stop(update)
         if found is None:
-            await self._stop_if_removed(update)
             return
         relay, _, message, chat = found
         lang = await self._lang(update)
@@ -462,9 +473,8 @@ class RelayHandlers:
         As for a resident, a text over the size limit is refused, and so is the one sent right
         after it (the rest of a long paste that Telegram split): neither is stored.
         """
-        found = await self._in_entry(update)
+        found = await self._entry_or_stop(update)
         if found is None:
-            await self._stop_if_removed(update)
             return
         relay, person, message, chat = found
         assert message.text is not None
@@ -490,9 +500,8 @@ class RelayHandlers:
         if query.message is None or query.message.chat.type != ChatType.PRIVATE:
             return
         data = query.data or ""
-        relay = await self._relay(update)
+        relay = await self._relay_or_stop(update)
         if relay is None:
-            await self._stop_if_removed(update)
             return  # not a relay: the resident handlers take it
         lang = await self._lang(update)
         key = f"tg:{update.update_id}"
