@@ -263,14 +263,16 @@ MESSAGES: dict[str, Text] = {
         "invitation (« {name} »), un numéro anonyme calculé à partir de votre compte "
         "Telegram, et le nombre de personnes que vous amenez ou dont vous saisissez les "
         "réponses, sans savoir qui elles sont. Si l'équipe vous retire des relais, ce "
-        "numéro anonyme est effacé aussitôt : ce compte n'est plus relié à ce nom. Le nom "
+        "numéro anonyme est effacé aussitôt (pendant une saisie : dès que vous revenez à "
+        "vos propres réponses) : ce compte n'est plus relié à ce nom. Le nom "
         "reste dans la liste des relais de l'équipe, avec ces nombres. Ce qui suit ne "
         "concerne que vos propres réponses.",
         en="You are a relay: the city team keeps the name it gave your invitation "
         "(“{name}”), an anonymous number computed from your Telegram account, and how many "
         "people you bring in or enter answers for, without knowing who they are. If the "
-        "team removes you as a relay, this anonymous number is erased at once: this account "
-        "is no longer linked to that name. The name stays in the team's list of relays, "
+        "team removes you as a relay, this anonymous number is erased at once (during an "
+        "entry: as soon as you go back to your own answers): this account is no longer "
+        "linked to that name. The name stays in the team's list of relays, "
         "with these numbers. What follows is only about your own answers.",
     ),
     "cmd_bilan": Text(fr="Mon bilan de relais", en="My relay report"),

@@ -177,8 +177,9 @@ class Relays:
 
     async def removed(self, account_id: int | str) -> Relay | None:
         """The relay this account was until staff removed it, if this process knew the
-        account as that relay: the removal erased the pseudonym from storage, so only this
-        memory (gone at restart) still links them, to tell the account what it lost."""
+        account as that relay, or storage still links them: a removal keeps the pseudonym
+        while the entry it stopped waits (see `Entries.stopped`), so a restart changes
+        nothing of what the account is told."""
         relay_id = (await self._relay_pseudonyms()).get(self.pseudonym(account_id))
         if relay_id is None:
             return None
@@ -191,7 +192,8 @@ class Relays:
         return self._known is None or self.pseudonym(account_id) in self._known
 
     async def _relay_pseudonyms(self) -> dict[str, int]:
-        """The accounts that are or were relays since start, with their latest relay."""
+        """The accounts that are relays, or were since start or have an entry their removal
+        stopped, with their latest relay."""
         if self._known is None:
             self._known = await self.store.relay_pseudonyms()
         return self._known

@@ -407,6 +407,23 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
             """,
         ),
     ),
+    Migration(
+        12,
+        (
+            # A relay removed while an entry was under way keeps the pseudonym of their account
+            # (see storage.relays.SqliteRelays.deactivate_relay) only while that stopped entry
+            # waits for them: once it is no longer theirs (they went back to their own answers,
+            # or retention deleted it, which sets the column to NULL) the pseudonym goes too.
+            """
+            CREATE TRIGGER relays_forget_stopped AFTER UPDATE OF entry_participant_id ON relays
+            WHEN NEW.active = 0 AND NEW.entry_participant_id IS NULL
+                AND NEW.pseudonym IS NOT NULL
+            BEGIN
+                UPDATE relays SET pseudonym = NULL WHERE id = NEW.id;
+            END
+            """,
+        ),
+    ),
 )
 
 LATEST: Final[int] = MIGRATIONS[-1].version

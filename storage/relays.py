@@ -7,7 +7,7 @@ link, or an assisted or paper entry), and nothing a relay can read shows an answ
 
 `SqliteRelays` is a mixin of `SqliteStore`: it runs on the store's reader and writer
 connections, each write one transaction taken under the store's write lock (so never inside
-a batch of turns). Schema: migrations 5 and 7.
+a batch of turns). Schema: migrations 5, 7 and 12.
 """
 
 from __future__ import annotations
@@ -97,6 +97,16 @@ _RESUME: Final = f"""
     UPDATE relays SET entry_participant_id = ?2
     WHERE id = ?1 AND active = 1 AND ?2 IN (SELECT id FROM ({_SET_ASIDE}))
 """  # noqa: S608
+# Remove a relay (?2) at ?1: its pseudonym goes, unless an unfinished entry is under way.
+_DEACTIVATE: Final = """
+    UPDATE relays SET active = 0, deactivated_at = coalesce(deactivated_at, ?1),
+        pseudonym = CASE WHEN EXISTS (
+            SELECT 1 FROM participants AS p JOIN sessions AS s ON s.id = p.current_session_id
+            WHERE p.id = relays.entry_participant_id
+              AND s.channel = 'assisted' AND s.status = 'active'
+        ) THEN pseudonym END
+    WHERE id = ?2
+"""
 # Abandon every unfinished entry of a relay (?1), under way or set aside: see `start_entry`.
 _ABANDON: Final = """
     UPDATE participants SET current_session_id = NULL
@@ -204,7 +214,8 @@ class RelayStore(Protocol):
         """The active relay whose share link carries `code`."""
 
     async def relay_pseudonyms(self) -> dict[str, int]:
-        """The pseudonym of every account that is an active relay, with its relay's id."""
+        """The pseudonym of every account that is an active relay, or a removed one whose
+        entry the removal stopped, with its relay's id."""
 
     async def relays(self) -> list[Relay]:
         """Every relay, oldest first."""
@@ -335,7 +346,7 @@ class SqliteRelays(StoreParts):
                 return Invitation.EXPIRED, relay_id
             other = list(
                 await conn.execute_fetchall(
-                    "SELECT 1 FROM relays WHERE pseudonym = ?", (pseudonym,)
+                    "SELECT 1 FROM relays WHERE pseudonym = ? AND active = 1", (pseudonym,)
                 )
             )
             if other:
@@ -343,6 +354,11 @@ class SqliteRelays(StoreParts):
             await conn.execute(
                 "UPDATE relay_invitations SET used_at = ? WHERE token_hash = ?",
                 (stamp(now), token_hash),
+            )
+            # A relay again: the entry their removal stopped is no longer theirs to be told of.
+            await conn.execute(
+                "UPDATE relays SET pseudonym = NULL WHERE pseudonym = ? AND active = 0",
+                (pseudonym,),
             )
             await conn.execute(
                 "UPDATE relays SET pseudonym = ? WHERE id = ?", (pseudonym, relay_id)
@@ -366,10 +382,9 @@ class SqliteRelays(StoreParts):
         return await self._one_relay("code = ? AND active = 1", (code,))
 
     async def relay_pseudonyms(self) -> dict[str, int]:
-        """The pseudonym of every account that is an active relay, with its relay's id."""
-        rows = await self._read(
-            "SELECT pseudonym, id FROM relays WHERE active = 1 AND pseudonym IS NOT NULL", ()
-        )
+        """The pseudonym of every account that is an active relay, or a removed one whose
+        entry the removal stopped (see `deactivate_relay`), with its relay's id."""
+        rows = await self._read("SELECT pseudonym, id FROM relays WHERE pseudonym IS NOT NULL", ())
         return {pseudonym: relay_id for pseudonym, relay_id in rows}
 
     async def relays(self) -> list[Relay]:
@@ -381,16 +396,14 @@ class SqliteRelays(StoreParts):
         """Take a relay's rights away at once; None if there is no such relay.
 
         The account's pseudonym is forgotten (so the same person can be invited again); the
-        relay's counts stay, and so does the entry under way, if any: the bot that knew the
-        account tells its chat the entry stopped (`bot.relays.Entries.stopped`).
+        relay's counts stay, and so does the entry under way, if any. With an unfinished
+        entry under way, the pseudonym is kept until that entry is no longer theirs (migration
+        12): the bot, even restarted, then tells the account's chat the entry stopped
+        (`bot.relays.Entries.stopped`) rather than take what it sends for their own answers.
         """
 
         async def update(conn: aiosqlite.Connection) -> None:
-            await conn.execute(
-                "UPDATE relays SET active = 0, pseudonym = NULL, "
-                "deactivated_at = coalesce(deactivated_at, ?) WHERE id = ?",
-                (stamp(now), relay_id),
-            )
+            await conn.execute(_DEACTIVATE, (stamp(now), relay_id))
 
         await self._write(update)
         return await self.relay(relay_id)
@@ -452,7 +465,8 @@ class SqliteRelays(StoreParts):
         """The relay's chat goes back to the relay's own participation.
 
         An unfinished entry keeps its current session: it is then set aside (see
-        `set_aside_entries`), until resumed or abandoned.
+        `set_aside_entries`), until resumed or abandoned. A removed relay's pseudonym, kept
+        for the entry the removal stopped, goes with it (migration 12).
         """
 
         async def update(conn: aiosqlite.Connection) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from bot.pseudonym import pseudonym
 from bot.relays import INVITE_PREFIX, LINK_PREFIX, PAYLOAD, Relays, share_payload, token_hash
+from bot.retention import purge_plan
 from flows.state import Answer, Phase, SessionState
 from storage.base import Channel, Status, Turn
 from storage.relays import ASSISTED_PREFIX, Invitation, RelayCounts
@@ -177,6 +178,44 @@ async def test_assisted_entries_are_separate_anonymous_participants(
     await store.end_entry(relay.id)
     ended = await store.relay(relay.id)
     assert ended is not None and ended.entry_participant_id is None
+
+
+async def removed_mid_entry(relays: Relays, store: SqliteStore, clock: Clock) -> int:
+    """Account 42, relay "Door to door", removed while an entry of theirs was under way."""
+    new = await relays.invite("Door to door")
+    await relays.accept(42, new.payload)
+    entry = await store.start_entry(new.relay.id, clock())
+    await store.commit(
+        Turn(
+            entry.id,
+            "mini",
+            Channel.ASSISTED,
+            SessionState(consultation_id="mini"),
+            Status.ACTIVE,
+            clock(),
+        )
+    )
+    await relays.remove(new.relay.id)
+    return new.relay.id
+
+
+async def test_a_stopped_entry_s_link_to_the_account_goes_with_the_entry_at_retention(
+    relays: Relays, store: SqliteStore, clock: Clock
+):
+    relay_id = await removed_mid_entry(relays, store, clock)
+    assert await store.relay_pseudonyms() == {relays.pseudonym(42): relay_id}
+    clock.advance(days=400)
+    await store.purge(purge_plan(clock(), retention_days=365))
+    assert await store.relay_pseudonyms() == {}
+
+
+async def test_a_removed_relay_invited_again_is_the_new_relay_only(
+    relays: Relays, store: SqliteStore, clock: Clock
+):
+    await removed_mid_entry(relays, store, clock)
+    again = await relays.invite("Door to door, again")
+    assert (await relays.accept(42, again.payload))[0] is Invitation.ACCEPTED
+    assert await store.relay_pseudonyms() == {relays.pseudonym(42): again.relay.id}
 
 
 async def test_paper_import_is_all_or_nothing(relays: Relays, store: SqliteStore, clock: Clock):

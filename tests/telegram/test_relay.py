@@ -18,7 +18,7 @@ from bot.telegram.app import build_application
 from flows.model import Consultation
 from flows.safeguarding import Category, helplines
 from flows.texts import say
-from tests.fakebotapi import FakeRequest, FakeUser, UploadedFile
+from tests.fakebotapi import FakeBotApi, FakeRequest, FakeUser, UploadedFile
 from tests.fakebotapi.model import SentMessage
 from tests.relays.world import Clock, small_consultation
 from tests.telegram.harness import Chat, settings_for
@@ -35,8 +35,14 @@ AGREE = relay_say("entry_agree", "fr")
 class RelayChat(Chat):
     """The chat harness with a staff user and a clock the test moves."""
 
-    def __init__(self, database: Path, consultations: list[Consultation], clock: Clock) -> None:
-        super().__init__(database, consultations, clock=clock)
+    def __init__(
+        self,
+        database: Path,
+        consultations: list[Consultation],
+        clock: Clock,
+        api: FakeBotApi | None = None,
+    ) -> None:
+        super().__init__(database, consultations, clock=clock, api=api)
         self.clock = clock
         self.settings: Settings = settings_for(database, self.api).model_copy(
             update={"staff": StaffSettings(user_ids=[STAFF.id])}
