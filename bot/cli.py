@@ -12,22 +12,27 @@ import os
 import sqlite3
 import sys
 import threading
-import tomllib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
 from zoneinfo import ZoneInfo
 
-from pydantic import ValidationError
-from pydantic_core import ErrorDetails
-
-from bot import bootstrap, cli_french, heap, moderation_cli, news_cli, privacy_cli, relay_cli
+from bot import (
+    bootstrap,
+    cli_french,
+    config_problems,
+    heap,
+    moderation_cli,
+    news_cli,
+    privacy_cli,
+    relay_cli,
+)
 from bot.console import chat
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
 from digest.schedule import parse_when
 from flows.diagram import mermaid
-from flows.loader import BUILTIN_DIR, ConsultationError, not_utf8
+from flows.loader import BUILTIN_DIR, ConsultationError
 from flows.model import Consultation
 from storage.base import Channel, ExportedSession
 from storage.sqlite_open import StoreUnavailable, os_reason, writable_problem
@@ -66,8 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     french = args.command in cli_french.COMMANDS
     try:
         settings = load_settings(args.config)
-    except (ValidationError, OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        print(_config_problem(args.config, error, french=french), file=sys.stderr)
+    except config_problems.READ_ERRORS as error:
+        print(config_problems.config_problem(args.config, error), file=sys.stderr)
         return 2
     handlers = {"chat": _chat, "run": _run, "check": _check, "digest": _digest, "export": _export}
     handlers |= {"relay": relay_cli.relay_command, "import": _import}
@@ -154,35 +159,6 @@ def _parser() -> argparse.ArgumentParser:
     news_cli.add_parsers(commands)
     moderation_cli.add_parsers(commands)
     return parser
-
-
-def _config_problem(path: Path | None, error: Exception, *, french: bool = False) -> str:
-    where = str(path or os.environ.get("PAROLE_CONFIG") or "configuration")
-    if isinstance(error, ValidationError):
-        return "\n".join(_setting_problem(where, e) for e in error.errors())
-    if isinstance(error, tomllib.TOMLDecodeError):
-        why = f"is not valid TOML: {error}"
-    elif isinstance(error, UnicodeDecodeError):
-        why = not_utf8(error)
-    elif isinstance(error, OSError) and not isinstance(error, FileNotFoundError):
-        why = f"cannot be read: {os_reason(error)}"
-    else:
-        why = str(error)
-    return f"{where} : {cli_french.reason(why)}" if french else f"{where}: {why}"
-
-
-def _setting_problem(where: str, error: ErrorDetails) -> str:
-    """One refused setting: where it came from (the file, or the environment variable that
-    overrides it), its dotted key, and why, in plain words."""
-    loc = [str(part) for part in error["loc"]]
-    variable = "PAROLE_" + "__".join(loc).upper()
-    if any(name.upper() == variable for name in os.environ):
-        where = f"environment variable {variable}"
-    if error["type"] == "extra_forbidden":
-        reason = "unknown setting (a typo?)"
-    else:
-        reason = error["msg"].removeprefix("Value error, ")
-    return f"{where}: {'.'.join(loc)}: {reason}"
 
 
 @contextlib.contextmanager

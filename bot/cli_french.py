@@ -36,6 +36,8 @@ _REASONS: Final = {
     "unable to open database file": "impossible d'ouvrir le fichier de la base de données",
     "disk i/o error": "erreur de lecture ou d'écriture du disque",
     "database disk image is malformed": "fichier de base de données endommagé",
+    # bot.config_problems: the configuration file
+    "configuration file not found": "fichier de configuration introuvable",
     # storage.sqlite_open's own checks
     "it is not a file": "ce n'est pas un fichier",
 }
@@ -61,13 +63,8 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], .
             "ne l'ouvre jamais"
         ),
     ),
-    # The configuration file (bot.cli, bot.settings, flows.loader)
-    (
-        re.compile(r"configuration file not found: (.+)"),
-        lambda m: f"fichier de configuration introuvable : {m[1]}",
-    ),
+    # The configuration file (bot.config_problems, flows.loader)
     (re.compile(r"cannot be read: (.+)"), lambda m: f"illisible : {reason(m[1])}"),
-    (re.compile(r"is not valid TOML: (.+)"), lambda m: f"n'est pas un TOML valide : {m[1]}"),
     (
         re.compile(r"is not UTF-8 \(line (\d+)\): save it as UTF-8"),
         lambda m: f"n'est pas en UTF-8 (ligne {m[1]}) : enregistrez-le en UTF-8",

@@ -14,6 +14,7 @@ from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
     InitSettingsSource,
@@ -131,7 +132,10 @@ def clock(text: str) -> tuple[int, int]:
     """Hours and minutes of a time of day written H:MM or HH:MM, 00:00 to 23:59."""
     found = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
     if found is None or int(found[1]) > 23 or int(found[2]) > 59:
-        raise ValueError(f"'{text}' is not a time of day (HH:MM, 00:00 to 23:59)")
+        # A type of its own, so that bot.config_problems can say it in French too.
+        raise PydanticCustomError(
+            "time_of_day", "'{text}' is not a time of day (HH:MM, 00:00 to 23:59)", {"text": text}
+        )
     return int(found[1]), int(found[2])
 
 
@@ -139,7 +143,9 @@ def _zone(name: str) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
-        raise ValueError(f"unknown time zone '{name}'") from error
+        raise PydanticCustomError(
+            "time_zone", "unknown time zone '{name}'", {"name": name}
+        ) from error
     return name
 
 

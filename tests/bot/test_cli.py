@@ -146,7 +146,10 @@ def test_an_unknown_key_in_the_config_names_the_file_and_the_key(
     code, out, err = parole(capsys, "--config", "bad.toml", "check")
     assert code == 2
     assert out == ""
-    assert err == "bad.toml: telegram.tokn: unknown setting (a typo?)\n"
+    assert err == (
+        "bad.toml : telegram.tokn : réglage inconnu : vouliez-vous dire telegram.token ? / "
+        "unknown setting: did you mean telegram.token?\n"
+    )
 
 
 def test_parole_config_names_the_file_too(
@@ -165,7 +168,7 @@ def test_an_unknown_key_in_the_environment_is_refused(
     monkeypatch.setenv("PAROLE_TELEGRAM__TOKN", "x")
     code, _, err = parole(capsys, "check")
     assert code == 2
-    assert "environment variable PAROLE_TELEGRAM__TOKN: telegram.tokn: unknown setting" in err
+    assert "variable d'environnement PAROLE_TELEGRAM__TOKN : telegram.tokn : réglage inconnu" in err
 
 
 def test_a_bad_value_from_the_environment_names_the_variable_not_the_file(
@@ -176,7 +179,7 @@ def test_a_bad_value_from_the_environment_names_the_variable_not_the_file(
     code, _, err = parole(capsys, "--config", "city.toml", "check")
     assert code == 2
     assert err.startswith(
-        "environment variable PAROLE_PRIVACY__RETENTION_DAYS: privacy.retention_days: "
+        "variable d'environnement PAROLE_PRIVACY__RETENTION_DAYS : privacy.retention_days : "
     )
     assert "city.toml" not in err
 

@@ -108,7 +108,10 @@ def test_a_config_not_in_utf8_names_the_line_and_what_to_do(
     (workdir / "config.toml").write_bytes(config.encode("cp1252"))
     code, out, err = parole(capsys, "--config", "config.toml", "check")
     assert (code, out) == (2, "")
-    assert err == "config.toml: is not UTF-8 (line 2): save it as UTF-8\n"
+    assert err == (
+        "config.toml : n'est pas en UTF-8 (ligne 2) : enregistrez-le en UTF-8 / is not UTF-8 "
+        "(line 2): save it as UTF-8\n"
+    )
 
 
 def test_an_unreadable_config_is_one_line(
@@ -122,7 +125,9 @@ def test_an_unreadable_config_is_one_line(
     monkeypatch.setattr("bot.settings.read_toml", refused)
     code, out, err = parole(capsys, "--config", "config.toml", "check")
     assert (code, out) == (2, "")
-    assert err == "config.toml: cannot be read: permission denied\n"
+    assert (
+        err == "config.toml : illisible : permission refusée / cannot be read: permission denied\n"
+    )
 
 
 def test_a_consultation_file_not_in_utf8_is_one_line(

@@ -135,4 +135,6 @@ def test_a_database_the_service_user_cannot_write_is_one_line(
         config.chmod(0o000)  # /etc/parole/config.toml left readable by root only
         unreadable = parole("check")
         assert unreadable.returncode == 2
-        assert unreadable.stderr == f"{config}: cannot be read: permission denied\n"
+        assert unreadable.stderr == (
+            f"{config} : illisible : permission refusée / cannot be read: permission denied\n"
+        )
