@@ -67,7 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     # APScheduler logs every job it runs; the digest jobs log what they did themselves.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # `parole import` is run by an officer who reads French: its failures are said in French.
+    # `parole import` and `parole relay` are run by an officer who reads French: their
+    # failures are said in French.
     french = args.command in cli_french.COMMANDS
     try:
         settings = load_settings(args.config)

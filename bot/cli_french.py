@@ -1,5 +1,6 @@
 """What the command line says of a failure, in French, for the commands whose user reads
-French: `parole import` (its template, codes and errors are French, see bot.relay_cli).
+French: `parole import` (its template, codes and errors are French) and `parole relay` (its
+invitations and lists are), see bot.relay_cli.
 
 The reasons come from the system, SQLite and the storage's checks, in English; the ones
 an officer may meet are put into French here, the others are shown as they are.
@@ -15,7 +16,7 @@ from typing import Final
 
 from storage.sqlite_open import StoreUnavailable, os_reason
 
-COMMANDS: Final = frozenset({"import"})
+COMMANDS: Final = frozenset({"import", "relay"})
 
 # Lower-case reasons, whole: what the system (strerror) and SQLite say.
 _REASONS: Final = {

@@ -1,4 +1,8 @@
-"""`parole relay add|list|remove` and `parole import`: relays and paper questionnaires."""
+"""`parole relay add|list|remove` and `parole import`: relays and paper questionnaires.
+
+Both are run by an officer who reads French (the relay lists and invitations are French, as
+the paper template is): everything they print is French (see bot.cli_french).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from bot import bootstrap, cli_french, relay_texts
-from bot.relays import Relays, deep_link
+from bot.relays import MAX_NAME, BadName, Relays, deep_link
 from bot.settings import Settings
 from flows import paper
 from flows.model import Consultation
@@ -26,6 +30,11 @@ Handler = Callable[[Settings, argparse.Namespace], int]
 # The relay CLI runs on the operator's machine: relay pseudonyms are never computed there.
 NO_SECRET: Final = "parole-relay-cli"  # noqa: S105
 DATABASE: Final = "base de données : {path}"
+NO_USERNAME: Final = (
+    "le lien d'invitation a besoin du nom du bot : renseignez relays.bot_username (ou "
+    "telegram.token) dans la configuration. Aucun relais n'a été créé."
+)
+NO_NAME: Final = "donnez le nom du relais : parole relay add NOM"
 
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -101,7 +110,7 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
     say = relay_texts.say
     # `add` too: a relay invited into a database the bot does not use (parole run from
     # another folder) gets a link that never works.
-    store = bootstrap.existing_store(settings, "relay")
+    store = bootstrap.existing_store(settings, "relay", missing="aucune base de données à")
     if store is None:
         return 2
 
@@ -113,13 +122,15 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
             except TelegramError as error:  # the token was refused, or the server unreachable
                 assert settings.telegram.token is not None  # Telegram is asked only with one
                 reason = redact(error, settings.telegram.token.get_secret_value())
-                print(f"parole relay: Telegram failed: {reason}", file=sys.stderr)
+                failed = _french(
+                    "Telegram a refusé le jeton ou n'a pas répondu, aucun relais n'a été "
+                    "créé : {reason}",
+                    reason=reason,
+                )
+                print(f"parole relay: {failed}", file=sys.stderr)
                 return 1
             if not username:
-                print(
-                    "parole relay: set relays.bot_username (or telegram.token) for the link",
-                    file=sys.stderr,
-                )
+                print(f"parole relay: {_french(NO_USERNAME)}", file=sys.stderr)
                 return 2
         await store.open()
         try:
@@ -127,8 +138,12 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
             if args.relay_command == "add":
                 try:
                     new = await relays.invite(" ".join(args.name))
-                except ValueError as error:
-                    print(f"parole relay: {error}", file=sys.stderr)
+                except BadName as error:
+                    too_long = say("relay_name_too_long", "fr", max=MAX_NAME)
+                    print(
+                        f"parole relay: {too_long if error.too_long else _french(NO_NAME)}",
+                        file=sys.stderr,
+                    )
                     return 2
                 print(
                     say(
@@ -150,7 +165,8 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
             else:
                 relay = await relays.remove(args.relay_id)
                 if relay is None:
-                    print(say("relay_unknown", "fr", id=args.relay_id), file=sys.stderr)
+                    unknown = say("relay_unknown", "fr", id=args.relay_id)
+                    print(f"parole relay: {unknown}", file=sys.stderr)
                     return 1
                 print(say("relay_removed", "fr", name=relay.name, id=relay.id))
                 print(_french(DATABASE, path=store.path.absolute()), file=sys.stderr)

@@ -17,6 +17,10 @@ MESSAGES: dict[str, Text] = {
         fr="Donnez le nom du relais : /relais_nouveau NOM",
         en="Give the relay's name: /relais_nouveau NAME",
     ),
+    "relay_name_too_long": Text(
+        fr="Ce nom est trop long : {max} caractères au plus. Rien n'a été créé.",
+        en="This name is too long: {max} characters at most. Nothing was created.",
+    ),
     "relay_remove_usage": Text(
         fr="Donnez le numéro du relais : /relais_retirer N (voir /relais)",
         en="Give the relay's number: /relais_retirer N (see /relais)",

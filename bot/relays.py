@@ -68,13 +68,21 @@ def share_payload(relay: Relay) -> str:
     return LINK_PREFIX + relay.code
 
 
+class BadName(ValueError):
+    """A relay name staff gave that cannot be used: empty, or over `MAX_NAME` characters."""
+
+    def __init__(self, *, too_long: bool) -> None:
+        super().__init__(
+            f"a relay name has {MAX_NAME} characters at most" if too_long else "no relay name"
+        )
+        self.too_long = too_long
+
+
 def clean_name(raw: str) -> str:
-    """A relay name as given by staff, on one line; ValueError if empty or too long."""
+    """A relay name as given by staff, on one line; `BadName` if empty or too long."""
     name = " ".join(raw.split())
-    if not name:
-        raise ValueError("a relay needs a name")
-    if len(name) > MAX_NAME:
-        raise ValueError(f"a relay name has {MAX_NAME} characters at most")
+    if not name or len(name) > MAX_NAME:
+        raise BadName(too_long=bool(name))
     return name
 
 

@@ -50,6 +50,8 @@ from bot.privacy import duration
 from bot.relays import (
     INVITE_PREFIX,
     LINK_PREFIX,
+    MAX_NAME,
+    BadName,
     Entries,
     EntrySession,
     Relays,
@@ -602,8 +604,9 @@ class StaffRelayHandlers:
         name = " ".join(context.args or [])
         try:
             new = await self.relays.invite(name)
-        except ValueError:
-            await _text(update, say("relay_new_usage", "fr"))
+        except BadName as error:
+            key = "relay_name_too_long" if error.too_long else "relay_new_usage"
+            await _text(update, say(key, "fr", max=MAX_NAME))
             return
         link = deep_link(context.bot.username, new.payload)
         await _text(

@@ -366,7 +366,7 @@ def test_import_and_relay_add_refuse_a_folder_without_the_database(
     assert err == f"parole import: aucune base de données à {database}\n"
     code, out, err = parole(capsys, "relay", "add", "Centre", "social")
     assert (code, out) == (2, "")
-    assert err == f"parole relay: no database at {database}\n"
+    assert err == f"parole relay: aucune base de données à {database}\n"
     assert not database.exists() and not database.parent.exists()
 
 

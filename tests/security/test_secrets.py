@@ -44,7 +44,7 @@ def test_relay_add_with_a_refused_token_says_so_without_the_token(
     err = capsys.readouterr().err
     assert code == 1
     assert err.splitlines() == [
-        "parole relay: Telegram failed: InvalidToken: The token `<token>` was rejected by the "
-        "server."
+        "parole relay: Telegram a refusé le jeton ou n'a pas répondu, aucun relais n'a été "
+        "créé\u202f: InvalidToken: The token `<token>` was rejected by the server."
     ]
     assert "REVOKED" not in err

@@ -99,6 +99,14 @@ async def test_an_invitation_works_once(chat: RelayChat):
     assert (await chat.send(OTHER, "/monlien")).text == (await chat.send(OTHER, "/aide")).text
 
 
+async def test_a_relay_name_too_long_is_said_so_not_asked_again(chat: RelayChat):
+    refused = await chat.send(STAFF, f"/relais_nouveau {'x' * 61}")
+    assert refused.text == relay_say("relay_name_too_long", "fr", max=60)
+    assert "60 caractères au plus" in refused.text
+    assert (await chat.send(STAFF, "/relais_nouveau")).text == relay_say("relay_new_usage", "fr")
+    assert (await chat.send(STAFF, "/relais")).text == relay_say("relay_list_empty", "fr")
+
+
 async def test_an_expired_invitation_is_refused_politely(chat: RelayChat):
     payload = await chat.invite()
     chat.clock.advance(days=7, seconds=1)
