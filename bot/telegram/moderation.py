@@ -29,7 +29,7 @@ from bot.moderation import LATEST, Moderation, Ref, parse_ref
 from bot.moderation_texts import say
 from bot.settings import Settings
 from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed, parse_id
-from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly
+from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly, telegram_length
 from digest import notes
 from digest.layout import clean_text
 from flows.model import Consultation
@@ -42,8 +42,8 @@ OLDER: Final = "o"
 OLDER_HIDDEN: Final = "O"
 HIDDEN_ARGS: Final = frozenset({"masques", "masqués", "hidden"})
 STAFF_LANG: Final = "fr"
-# A text longer than this is cut, so its message (with the heading lines) fits Telegram's.
-TEXT_LIMIT: Final = MESSAGE_LIMIT - 200
+# A question is there to recognise the text: a long one is cut, leaving the text the room.
+QUESTION_LIMIT: Final = 200
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -59,12 +59,31 @@ def questions(consultations: Sequence[Consultation]) -> dict[tuple[str, str], st
 def card(text: ModeratedText, timezone: str, asked: Questions) -> str:
     """One text as staff read it: the question, the date, the state, the text."""
     question = asked.get((text.consultation_id, text.step_id), text.step_id)
-    lines = [f"<b>{escape(question)}</b>", escape(notes.when(text.answered_at, timezone))]
+    if len(question) > QUESTION_LIMIT:
+        question = f"{question[: QUESTION_LIMIT - 1].rstrip()}…"
+    answered = notes.when(text.answered_at, timezone)
+    hidden = None
     if text.hidden_at is not None:
-        date = notes.when(text.hidden_at, timezone)
-        lines.append(f"<i>{escape(say('hidden_since', STAFF_LANG, date=date))}</i>")
-    lines.append(escape(clean_text(text.text, TEXT_LIMIT), quote=False))
+        hidden = say("hidden_since", STAFF_LANG, date=notes.when(text.hidden_at, timezone))
+    heading = [line for line in (question, answered, hidden) if line is not None]
+    room = MESSAGE_LIMIT - telegram_length("\n".join(heading)) - 1
+    lines = [f"<b>{escape(question)}</b>", escape(answered)]
+    if hidden is not None:
+        lines.append(f"<i>{escape(hidden)}</i>")
+    lines.append(escape(_fitted(text.text, room), quote=False))
     return "\n".join(lines)
+
+
+def _fitted(text: str, room: int) -> str:
+    """`text` on one line, cut to `room` as Telegram counts (an emoji counts two): a text
+    of emoji within the residents' limit would otherwise make its message too long."""
+    limit = room
+    while True:
+        fitted = clean_text(text, limit)
+        over = telegram_length(fitted) - room
+        if over <= 0:
+            return fitted
+        limit -= over
 
 
 def keyboard(text: ModeratedText) -> InlineKeyboardMarkup:
