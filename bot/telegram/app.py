@@ -157,7 +157,7 @@ def build_application(
         .build()
     )
     # Staff first: their handlers only match staff, and the residents' catch every command.
-    staff.register(application, settings, store, consultations, clock=clock)
+    staff.register(application, settings, store, consultations, clock=clock, menu=staff_menu)
     staff_setup.register(
         application,
         settings.staff,

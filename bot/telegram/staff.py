@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import re
 from collections.abc import Sequence
 from html import escape
 from typing import Any, Final
@@ -60,16 +61,23 @@ UPLOAD_LIMIT: Final = 50 * 1024 * 1024  # the Bot API refuses larger uploads fro
 NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)  # a quoted link is not a preview
 FLOOD_WAITS: Final = 3  # flood-control pauses accepted per item before giving up
 DIGEST_USAGE: Final = french_spacing(
-    "Usage : /digest (depuis la dernière synthèse envoyée) ou /digest AAAA-MM-JJ "
-    "(depuis ce jour, une date passée)"
+    "Usage : /digest (depuis la dernière synthèse envoyée), /digest AAAA-MM-JJ (depuis ce "
+    "jour, une date passée), /digest AAAA-MM-JJ AAAA-MM-JJ (du premier jour au second, "
+    "inclus) ou /digest tout (depuis l'ouverture)"
 )
-# The menu says /digest takes a date too (digest.notes words the other entries).
+WHOLE_HISTORY: Final = frozenset({"tout", "all"})
+_TIME: Final = re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")
+# The menu says what /digest takes (digest.notes words the other entries).
 STAFF_COMMANDS: Final = tuple(
     {
         **notes.STAFF_MENU,
-        "digest": "Synthèse depuis la dernière envoyée, ou depuis AAAA-MM-JJ",
+        "digest": "Synthèse : depuis la dernière envoyée, ou AAAA-MM-JJ [AAAA-MM-JJ], ou tout",
     }.items()
 )
+STAFF_HELP: Final = "🛠 Commandes de l'équipe, en privé et dans les groupes de l'équipe :"
+STAFF_HELP_END: Final = "Les habitants ne voient pas ces commandes."
+
+HELP_GROUP: Final = 1  # after the residents' handlers (group 0)
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -155,7 +163,7 @@ def _items(bundle: Bundle) -> list[Item]:
     # The heading joins the first part if that still fits: Telegram counts UTF-16 code units
     # of the parsed text, which the raw HTML's count bounds from above.
     joined = f"{heading}\n\n{parts[0]}" if parts else heading
-    if parts and len(joined.encode("utf-16-le")) // 2 <= MESSAGE_LIMIT:
+    if parts and telegram_length(joined) <= MESSAGE_LIMIT:
         parts[0] = joined
     else:
         parts.insert(0, heading)
@@ -207,11 +215,13 @@ class StaffHandlers:
         store: DigestStore,
         consultations: Sequence[Consultation],
         clock: Clock,
+        menu: Sequence[BotCommand] = (),
     ) -> None:
         self.settings = settings
         self.store = store
         self.consultations = list(consultations)
         self.clock = clock
+        self.menu = [*(BotCommand(name, text) for name, text in STAFF_COMMANDS), *menu]
 
     @property
     def timezone(self) -> str:
@@ -225,16 +235,11 @@ class StaffHandlers:
         assert chat is not None
         now = self.clock()
         if context.args:
-            # Joined: "2026-11-01 08:00" arrives as two arguments.
-            since: dt.datetime | None
-            try:
-                since = parse_when(" ".join(context.args), self.timezone)
-            except ValueError:
-                since = None
-            if since is None or since >= now:  # unreadable, or nothing to show yet
+            chosen = self._chosen_period(context.args, now)
+            if chosen is None:  # unreadable, or nothing to show yet
                 await chat.send_message(DIGEST_USAGE)
                 return
-            period = Period(since, now)
+            period = chosen
             heading = notes.custom_heading(period, self.timezone)
         else:
             last = await self.store.last_sent_end(None)
@@ -259,6 +264,26 @@ class StaffHandlers:
             return
         await TelegramChat(context.bot, chat.id).deliver(bundle)
 
+    def _chosen_period(self, args: Sequence[str], now: dt.datetime) -> Period | None:
+        """The period of `/digest SINCE [UNTIL]` or `/digest tout`, read as `parole digest
+        --since/--until` read them (UNTIL's day included) and ending now at the latest; None
+        if it is not one, or holds nothing yet."""
+        moments = _moments(args)
+        if len(moments) == 1 and moments[0].lower() in WHOLE_HISTORY:
+            moments = [min(c.opens for c in self.consultations).isoformat()]
+        if not 1 <= len(moments) <= 2:
+            return None
+        try:
+            since = parse_when(moments[0], self.timezone)
+            until = (
+                min(parse_when(moments[1], self.timezone, end_of_day=True), now)
+                if len(moments) == 2
+                else now
+            )
+        except ValueError:
+            return None
+        return Period(since, until) if since < until else None
+
     async def stats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/stats: participation today, over 7 days and in all, per consultation."""
         chat = update.effective_chat
@@ -276,7 +301,17 @@ class StaffHandlers:
             block = f"<b>{escape(item.title)}</b>\n<pre>{escape(stats_table(item))}</pre>"
             note = rate_note(item)
             blocks.append(block if note is None else f"{block}\n<i>{escape(note)}</i>")
-        await chat.send_message("\n\n".join(blocks), parse_mode=ParseMode.HTML)
+        # A city running many consultations gets several messages, never a refused one.
+        for text in joined_within_limit(blocks):
+            await chat.send_message(text, parse_mode=ParseMode.HTML)
+
+    async def help(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/aide from staff: their commands (in private, the residents' help follows)."""
+        chat = update.effective_chat
+        assert chat is not None
+        lines = [f"/{command.command} : {command.description}" for command in self.menu]
+        text = "\n\n".join([STAFF_HELP, "\n".join(lines), STAFF_HELP_END])
+        await chat.send_message(french_spacing(text))
 
     async def export(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/export [csv|xlsx] [consultation]: every answer, pseudonymous, as a file."""
@@ -307,6 +342,36 @@ class StaffHandlers:
             await _send_item(context.bot, chat.id, attachment)
 
 
+def telegram_length(text: str) -> int:
+    """The length of `text` as Telegram counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def joined_within_limit(blocks: Sequence[str]) -> list[str]:
+    """Whole `blocks` (HTML, each within Telegram's limit) joined by blank lines into as few
+    messages as fit it; the raw HTML's length bounds the parsed text's from above."""
+    messages: list[str] = []
+    for block in blocks:
+        together = f"{messages[-1]}\n\n{block}" if messages else block
+        if messages and telegram_length(together) <= MESSAGE_LIMIT:
+            messages[-1] = together
+        else:
+            messages.append(block)
+    return messages
+
+
+def _moments(args: Sequence[str]) -> list[str]:
+    """The dates typed after /digest, a time joined to the date before it ("2026-11-01
+    08:00" arrives as two arguments)."""
+    moments: list[str] = []
+    for arg in args:
+        if moments and _TIME.match(arg) and len(moments[-1]) == len("AAAA-MM-JJ"):
+            moments[-1] = f"{moments[-1]} {arg}"
+        else:
+            moments.append(arg)
+    return moments
+
+
 async def _typing(bot: Bot, chat_id: int, action: str) -> None:
     """Show that the bot is working; not worth failing the command for."""
     try:
@@ -322,16 +387,27 @@ def register(
     consultations: Sequence[Consultation],
     *,
     clock: Clock,
+    menu: Sequence[BotCommand] = (),
 ) -> None:
-    """Add the staff commands; call before the resident handlers (they catch every command)."""
-    h = StaffHandlers(settings, store, consultations, clock)
+    """Add the staff commands; call before the resident handlers (they catch every command).
+
+    `menu`: the other staff commands (relays, news, moderation), which /aide lists too.
+    """
+    h = StaffHandlers(settings, store, consultations, clock, menu)
     allowed = filters.UpdateType.MESSAGE & StaffOnly(settings.staff)
     application.add_handlers(
         [
             CommandHandler("digest", h.digest, filters=allowed),
             CommandHandler("stats", h.stats, filters=allowed),
             CommandHandler("export", h.export, filters=allowed),
+            # In a staff chat, instead of the residents' "answer me in private".
+            CommandHandler(["aide", "help"], h.help, filters=allowed & filters.ChatType.GROUPS),
         ]
+    )
+    # In private, after the residents' help (a later group): staff answer consultations too.
+    application.add_handler(
+        CommandHandler(["aide", "help"], h.help, filters=allowed & filters.ChatType.PRIVATE),
+        group=HELP_GROUP,
     )
 
 

@@ -1,8 +1,11 @@
 """Setting up the staff: the ids `staff.user_ids` and `staff.chat_ids` need, from the bot.
 
 Telegram shows nobody their numeric id. So a staff command (/digest, /export…) sent where
-staff commands do not work yet tells the id to configure, in two cases only:
+staff commands do not work yet tells the id to configure, in three cases only:
 - in private, while no staff user is configured at all: the sender's own user id, in reply;
+- in a staff chat, from a member who is not a staff user (a colleague joining the team):
+  their own user id, in reply there. The staff chat already receives the digests, so this
+  reveals nothing its members do not know;
 - in a group that is not a staff chat, from a configured staff user: the group's chat id, in
   the staff member's private chat. The group itself sees what any unknown command gets
   there, so nothing in a group reveals who is staff or that staff commands exist.
@@ -37,6 +40,15 @@ MESSAGES: dict[str, Text] = {
         "Your Telegram id: {id}\n\nTo use it, add it to staff.user_ids in the configuration "
         "(or PAROLE_STAFF__USER_IDS='[{id}]'), then restart the bot.",
     ),
+    "colleague": Text(
+        fr="Cette commande est réservée aux membres de l'équipe inscrits dans la "
+        "configuration, et vous n'y êtes pas encore.\n\nVotre identifiant Telegram : {id}\n\n"
+        "Pour l'utiliser, faites-le ajouter à staff.user_ids dans la configuration, puis "
+        "redémarrer le bot.",
+        en="This command is for the staff members listed in the configuration, and you are "
+        "not listed yet.\n\nYour Telegram id: {id}\n\nTo use it, have it added to "
+        "staff.user_ids in the configuration, then the bot restarted.",
+    ),
     "staff_group": Text(
         fr="Le groupe « {title} » n'est pas un groupe de l'équipe : les commandes de l'équipe "
         "n'y marchent pas et il ne reçoit pas les synthèses.\n\nSon identifiant : {id}\n\n"
@@ -65,6 +77,23 @@ class NoStaffYet(filters.MessageFilter):
         return not self.staff.user_ids
 
 
+class NotStaffInStaffChat(filters.MessageFilter):
+    """A message in a staff chat from someone who is not a staff user."""
+
+    def __init__(self, staff: StaffSettings) -> None:
+        super().__init__(name="NotStaffInStaffChat")
+        self.staff = staff
+
+    def filter(self, message: Message) -> bool:
+        """Whether the chat is a staff chat and the sender not staff (read on every call)."""
+        user = message.from_user
+        return (
+            user is not None
+            and user.id not in self.staff.user_ids
+            and message.chat.id in self.staff.chat_ids
+        )
+
+
 class StaffOutsideStaffChats(filters.MessageFilter):
     """A message from a staff user in a chat that is not a staff chat."""
 
@@ -90,6 +119,14 @@ async def tell_own_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await message.reply_text(say("first_staff", lang, id=user.id))
 
 
+async def tell_colleague_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell a staff chat member who is not staff yet which user id to add, in that chat."""
+    message, user = update.effective_message, update.effective_user
+    assert message is not None and user is not None
+    lang = language_from_hint(user.language_code)
+    await message.reply_text(say("colleague", lang, id=user.id))
+
+
 async def tell_group_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tell the staff member, in private, which chat id the group has."""
     chat, user = update.effective_chat, update.effective_user
@@ -110,12 +147,19 @@ def register(
     *,
     before_residents: int,
 ) -> None:
-    """Add the set-up answers to the staff `commands`: in private, before the residents'
-    handlers (call before theirs); in groups, in the earlier group `before_residents`, which
-    does not stop the residents' own answer there."""
+    """Add the set-up answers to the staff `commands`: in private and in staff chats, before
+    the residents' handlers (call before theirs); in other groups, in the earlier group
+    `before_residents`, which does not stop the residents' own answer there."""
     names = list(commands)
-    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & NoStaffYet(staff)
-    application.add_handler(CommandHandler(names, tell_own_id, filters=private))
+    message = filters.UpdateType.MESSAGE
+    private = message & filters.ChatType.PRIVATE & NoStaffYet(staff)
+    in_staff_chat = message & filters.ChatType.GROUPS & NotStaffInStaffChat(staff)
+    application.add_handlers(
+        [
+            CommandHandler(names, tell_own_id, filters=private),
+            CommandHandler(names, tell_colleague_id, filters=in_staff_chat),
+        ]
+    )
     in_group = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & StaffOutsideStaffChats(staff)
     application.add_handler(
         CommandHandler(names, tell_group_id, filters=in_group), group=before_residents

@@ -7,8 +7,9 @@ from pathlib import Path
 from bot.telegram.staff_setup import say
 from flows.model import Consultation
 from flows.texts import say as say_resident
+from tests.fakebotapi import FakeUser
 from tests.telegram.harness import Chat
-from tests.telegram.test_staff import OTHER_GROUP, RESIDENT, STAFF, StaffChat
+from tests.telegram.test_staff import OTHER_GROUP, RESIDENT, STAFF, STAFF_CHAT, StaffChat
 
 
 async def test_before_any_staff_is_configured_a_staff_command_tells_the_senders_id(
@@ -48,4 +49,22 @@ async def test_staff_in_a_group_that_is_not_a_staff_chat_get_its_id_in_private(
         assert told.chat_id == STAFF.id
         assert told.text == say("staff_group", "fr", id=OTHER_GROUP.id, title=OTHER_GROUP.title)
         assert "staff.chat_ids" in told.text
+        assert chat.api.refused == []
+
+
+async def test_a_colleague_in_the_staff_chat_is_told_their_id_to_add(
+    tmp_path: Path, consultation: Consultation
+):
+    colleague = FakeUser(id=777_000_002, first_name="Karim", language_code="fr")
+    async with StaffChat(tmp_path / "parole.sqlite3", [consultation]) as chat:
+        for command in ("/stats", "/moderation", "/nouvelles Bonjour"):
+            reply = await chat.send(colleague, command, STAFF_CHAT)
+            assert reply.text == say("colleague", "fr", id=colleague.id), command
+        assert "staff.user_ids" in reply.text and str(colleague.id) in reply.text
+        assert chat.api.messages(colleague.id) == [], "nothing in private"
+        # Added to the list (a restart, here the settings read on every call): it works.
+        chat.settings.staff.user_ids.append(colleague.id)
+        assert "Participants" in (await chat.send(colleague, "/stats", STAFF_CHAT)).text
+        # Elsewhere, nobody learns their id from a staff command.
+        assert str(RESIDENT.id) not in (await chat.send(RESIDENT, "/stats", OTHER_GROUP)).text
         assert chat.api.refused == []
