@@ -6,11 +6,13 @@ button gets. A button carries its text's reference ("md|h|<session>|<step>": hid
 show), so it still works after a restart; a press changes storage, then the message is
 redrawn from what storage holds. Texts are escaped: a resident's text is never markup.
 After a full page, a last message offers the older texts ("md|o|<offset>", "md|O|<offset>"
-for hidden ones): any text can be reached, not only the latest.
+for hidden ones): any text can be reached, not only the latest; each such message brings its
+page once, however many presses reach it.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any, Final
@@ -40,6 +42,7 @@ HIDE: Final = "h"
 SHOW: Final = "s"
 OLDER: Final = "o"
 OLDER_HIDDEN: Final = "O"
+PAGED_KEPT: Final = 256  # "older texts" presses remembered, to bring each page once
 HIDDEN_ARGS: Final = frozenset({"masques", "masqués", "hidden"})
 STAFF_LANG: Final = "fr"
 # A question is there to recognise the text: a long one is cut, leaving the text the room.
@@ -104,6 +107,8 @@ class ModerationHandlers:
         self.moderation = moderation
         self.timezone = timezone
         self.asked = asked
+        # The "older texts" messages already pressed, by (chat, message), the latest ones.
+        self._paged: OrderedDict[tuple[int, int], None] = OrderedDict()
 
     async def list_texts(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/moderation [masques]: the latest texts (or the hidden ones), one message each."""
@@ -146,9 +151,17 @@ class ModerationHandlers:
     async def older(self, update: Update, query: CallbackQuery, action: str, offset: str) -> None:
         """A press on "older texts": the next page, in place of the button."""
         start = parse_id(offset)
-        if start is None:
+        message = query.message
+        assert message is not None
+        pressed = (message.chat.id, message.message_id)
+        # Taken before any await: a double tap, or two staff pressing it in a staff chat at
+        # once, would each bring the page (the second press still sees the button).
+        if start is None or pressed in self._paged:
             await answer(query)
             return
+        self._paged[pressed] = None
+        while len(self._paged) > PAGED_KEPT:
+            self._paged.popitem(last=False)
         hidden_only = action == OLDER_HIDDEN
         texts = await self.moderation.latest(LATEST + 1, hidden_only=hidden_only, offset=start)
         await answer(query)
