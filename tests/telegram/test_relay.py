@@ -149,6 +149,26 @@ async def test_residents_through_the_link_are_counted_never_shown(chat: RelayCha
     assert chat.rows("SELECT channel, relay_id FROM sessions") == [("telegram", 1)]
 
 
+async def test_the_agree_button_stays_until_the_entry_is_stored(
+    chat: RelayChat, monkeypatch: pytest.MonkeyPatch
+):
+    await chat.make_relay(RELAY)
+    consent = await chat.send(RELAY, "/saisie")
+
+    async def broken(turn: object) -> int:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(chat.store, "commit", broken)
+    await chat.click(RELAY, AGREE)
+    # Nothing stored: the person's consent can still be given with the same button.
+    assert chat.api.buttons(RELAY.id, consent.message_id) == consent.buttons
+    monkeypatch.undo()
+    question = await chat.click(RELAY, AGREE, consent.message_id)
+    assert question.text.startswith("Question 1/")
+    assert chat.api.buttons(RELAY.id, consent.message_id) == []
+    assert chat.rows("SELECT channel, status FROM sessions") == [("assisted", "active")]
+
+
 async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: RelayChat):
     await chat.make_relay(RELAY)
     # The relay's own participation, started before any entry.
