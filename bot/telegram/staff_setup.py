@@ -11,17 +11,21 @@ staff commands do not work yet tells the id to configure, in three cases only:
   there, so nothing in a group reveals who is staff or that staff commands exist.
 Anywhere else such a command is left to the other handlers, as for any resident, so nobody
 learns more than their own id, or, for staff, the id of a group they are in.
+
+A staff chat's id changes when Telegram turns the group into a supergroup (as it does when
+an admin changes some settings): its digests would then fail and its staff commands stop
+working, so the bot says so in the group, with the new id to configure.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from telegram import Message, Update
 from telegram.error import TelegramError
-from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CommandHandler, ContextTypes, MessageHandler, filters
 
 from bot.conversation import language_from_hint
 from bot.settings import StaffSettings
@@ -29,6 +33,8 @@ from flows.model import Text
 from flows.texts import Messages
 
 log = logging.getLogger(__name__)
+
+STAFF_LANG: Final = "fr"  # a group has no one language: staff read French
 
 MESSAGES: dict[str, Text] = {
     "first_staff": Text(
@@ -48,6 +54,17 @@ MESSAGES: dict[str, Text] = {
         en="This command is for the staff members listed in the configuration, and you are "
         "not listed yet.\n\nYour Telegram id: {id}\n\nTo use it, have it added to "
         "staff.user_ids in the configuration, then the bot restarted.",
+    ),
+    "migrated": Text(
+        fr="⚠️ Telegram a transformé ce groupe de l'équipe en supergroupe, et son identifiant "
+        "a changé : {old} devient {new}.\n\nTant que la configuration n'est pas mise à jour, "
+        "il ne reçoit plus les synthèses et les commandes de l'équipe n'y marchent plus. "
+        "Remplacez {old} par {new} dans staff.chat_ids (ou PAROLE_STAFF__CHAT_IDS), puis "
+        "redémarrez le bot.",
+        en="⚠️ Telegram turned this staff chat into a supergroup, and its id changed: {old} "
+        "is now {new}.\n\nUntil the configuration is updated, it gets no digests and staff "
+        "commands do not work in it. Replace {old} with {new} in staff.chat_ids (or "
+        "PAROLE_STAFF__CHAT_IDS), then restart the bot.",
     ),
     "staff_group": Text(
         fr="Le groupe « {title} » n'est pas un groupe de l'équipe : les commandes de l'équipe "
@@ -94,6 +111,18 @@ class NotStaffInStaffChat(filters.MessageFilter):
         )
 
 
+class StaffChatMigrated(filters.MessageFilter):
+    """The first message of a supergroup that a staff chat became."""
+
+    def __init__(self, staff: StaffSettings) -> None:
+        super().__init__(name="StaffChatMigrated")
+        self.staff = staff
+
+    def filter(self, message: Message) -> bool:
+        """Whether the group this supergroup was is a staff chat (read on every call)."""
+        return message.migrate_from_chat_id in self.staff.chat_ids
+
+
 class StaffOutsideStaffChats(filters.MessageFilter):
     """A message from a staff user in a chat that is not a staff chat."""
 
@@ -127,6 +156,15 @@ async def tell_colleague_id(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await message.reply_text(say("colleague", lang, id=user.id))
 
 
+async def tell_new_chat_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Tell a staff chat that became a supergroup its new id, and the log too."""
+    message = update.effective_message
+    assert message is not None and message.migrate_from_chat_id is not None
+    old, new = message.migrate_from_chat_id, message.chat.id
+    log.warning("staff chat %d became supergroup %d: replace it in staff.chat_ids", old, new)
+    await message.chat.send_message(say("migrated", STAFF_LANG, old=old, new=new))
+
+
 async def tell_group_id(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Tell the staff member, in private, which chat id the group has."""
     chat, user = update.effective_chat, update.effective_user
@@ -158,6 +196,7 @@ def register(
         [
             CommandHandler(names, tell_own_id, filters=private),
             CommandHandler(names, tell_colleague_id, filters=in_staff_chat),
+            MessageHandler(message & StaffChatMigrated(staff), tell_new_chat_id),
         ]
     )
     in_group = filters.UpdateType.MESSAGE & filters.ChatType.GROUPS & StaffOutsideStaffChats(staff)

@@ -7,7 +7,7 @@ from pathlib import Path
 from bot.telegram.staff_setup import say
 from flows.model import Consultation
 from flows.texts import say as say_resident
-from tests.fakebotapi import FakeUser
+from tests.fakebotapi import FakeChat, FakeUser
 from tests.telegram.harness import Chat
 from tests.telegram.test_staff import OTHER_GROUP, RESIDENT, STAFF, STAFF_CHAT, StaffChat
 
@@ -67,4 +67,28 @@ async def test_a_colleague_in_the_staff_chat_is_told_their_id_to_add(
         assert "Participants" in (await chat.send(colleague, "/stats", STAFF_CHAT)).text
         # Elsewhere, nobody learns their id from a staff command.
         assert str(RESIDENT.id) not in (await chat.send(RESIDENT, "/stats", OTHER_GROUP)).text
+        assert chat.api.refused == []
+
+
+async def test_a_staff_chat_turned_into_a_supergroup_is_told_its_new_id(
+    tmp_path: Path, consultation: Consultation
+):
+    basic = FakeChat(id=-4_555_666, title="Politique de la ville")
+    upgraded = FakeChat(id=-100_4_555_666, type="supergroup", title="Politique de la ville")
+    async with StaffChat(tmp_path / "parole.sqlite3", [consultation]) as chat:
+        chat.settings.staff.chat_ids.append(basic.id)
+
+        async def migrated(old: FakeChat, new: FakeChat) -> None:
+            # What Telegram sends to the new supergroup (a service message).
+            service = {"message_id": 1, "date": 0, "chat": new.to_dict(), "from": STAFF.to_dict()}
+            update = {"update_id": 1, "message": {**service, "migrate_from_chat_id": old.id}}
+            await chat.redeliver(update)
+
+        await migrated(basic, upgraded)
+        told = chat.api.last_message(upgraded.id)
+        assert told.text == say("migrated", "fr", old=basic.id, new=upgraded.id)
+        assert "staff.chat_ids" in told.text
+        # Another group's upgrade is none of the bot's business.
+        await migrated(OTHER_GROUP, FakeChat(id=-100_999, type="supergroup", title="Voisins"))
+        assert chat.api.messages(-100_999) == []
         assert chat.api.refused == []
