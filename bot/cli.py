@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from bot import (
     bootstrap,
     cli_french,
+    cli_help,
     config_problems,
     heap,
     moderation_cli,
@@ -108,52 +109,123 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="parole", description="Parole habitante")
-    parser.add_argument(
-        "--config", type=Path, default=None, help="TOML configuration (default: $PAROLE_CONFIG)"
+    parser = cli_help.Parser(
+        prog="parole",
+        description="Parole habitante : la consultation du Contrat de ville sur Telegram. "
+        "/ The city's consultation on Telegram. Voyez / see README.md, config.example.toml.",
     )
-    commands = parser.add_subparsers(dest="command", required=True)
-    talk = commands.add_parser("chat", help="answer the consultation in this terminal")
-    talk.add_argument("--as", dest="account", default=None, help="local resident name")
-    talk.add_argument("--lang", choices=("fr", "en"), default="fr")
-    commands.add_parser("run", help="run the Telegram bot (long polling)")
-    check = commands.add_parser("check", help="validate the configuration and consultation files")
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FICHIER",
+        help="configuration TOML (sinon $PAROLE_CONFIG) / TOML configuration (default: "
+        "$PAROLE_CONFIG)",
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, title="commandes / commands", metavar="COMMANDE"
+    )
+    talk = commands.add_parser(
+        "chat",
+        help="répondre à la consultation dans ce terminal / answer in this terminal",
+        description="Sans Telegram ni jeton, sur la même base de données. / No Telegram, "
+        "no token, same database. /quitter ou Ctrl-D pour arrêter / to stop.",
+    )
+    talk.add_argument(
+        "--as",
+        dest="account",
+        default=None,
+        metavar="NOM",
+        help="nom du compte local (sinon le vôtre) / local account name (default: yours)",
+    )
+    talk.add_argument("--lang", choices=("fr", "en"), default="fr", help="langue / language (fr)")
+    commands.add_parser(
+        "run",
+        help="le bot Telegram / the Telegram bot",
+        description="Long polling ; demande telegram.token et privacy.pseudonym_secret (ou "
+        "PAROLE_TELEGRAM__TOKEN, PAROLE_PRIVACY__PSEUDONYM_SECRET). / Long polling; needs "
+        "the token and the pseudonym secret.",
+    )
+    check = commands.add_parser(
+        "check",
+        help="vérifier la configuration et les consultations / check the configuration "
+        "and consultations",
+    )
     check.add_argument(
-        "--diagram", action="store_true", help="also print each consultation as a Mermaid chart"
+        "--diagram",
+        action="store_true",
+        help="afficher aussi chaque consultation en diagramme Mermaid / also print each "
+        "consultation as a Mermaid chart",
     )
     check.add_argument(
         "--for-run",
         action="store_true",
-        help="also fail unless `parole run` could start (token, a real pseudonym secret)",
+        help="échouer aussi si `parole run` ne pourrait pas démarrer (jeton, secret, base "
+        "de données) / also fail unless `parole run` could start",
     )
     digest = commands.add_parser(
         "digest",
-        help="a staff digest: print it, write it to a folder, or send it",
-        description="Dates are YYYY-MM-DD or an ISO date and time, in the city's time zone "
-        "(consultation.timezone); --until DAY includes that whole day. Default period: since "
-        "the last digest sent on any schedule, else the last 7 days. Without --out or --send, "
-        "the text is printed. Nothing is recorded: scheduled digests are not affected.",
+        help="une synthèse pour l'équipe : affichée, écrite ou envoyée / a staff digest: "
+        "printed, written or sent",
+        description="Dates : AAAA-MM-JJ ou date et heure ISO, à l'heure de la ville "
+        "(consultation.timezone) ; --until JOUR compte ce jour entier. Période par défaut : "
+        "depuis la dernière synthèse envoyée, sinon les 7 derniers jours. Sans --out ni "
+        "--send, le texte est affiché. Rien n'est noté : les envois programmés ne changent "
+        "pas. / Dates are YYYY-MM-DD or an ISO date and time, in the city's time zone; "
+        "--until DAY includes that whole day. Default period: since the last digest sent, "
+        "else the last 7 days. Without --out or --send, the text is printed. Nothing is "
+        "recorded: scheduled digests are not affected.",
     )
-    digest.add_argument("--since", default=None, metavar="DATE", help="start of the period")
-    digest.add_argument("--until", default=None, metavar="DATE", help="end (default: now)")
     digest.add_argument(
-        "--out", type=Path, default=None, metavar="DIR", help="write text, HTML, charts, exports"
+        "--since", default=None, metavar="DATE", help="début de la période / start of the period"
     )
     digest.add_argument(
-        "--send", action="store_true", help="send to the staff chats and/or by e-mail"
+        "--until",
+        default=None,
+        metavar="DATE",
+        help="fin (sinon maintenant) / end (default: now)",
     )
-    export = commands.add_parser("export", help="export the answers, pseudonymous")
-    export.add_argument("--format", choices=("jsonl", "csv", "xlsx"), default="jsonl")
+    digest.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DOSSIER",
+        help="y écrire texte, HTML, graphiques, CSV et XLSX / write text, HTML, charts, "
+        "CSV and XLSX there",
+    )
+    digest.add_argument(
+        "--send",
+        action="store_true",
+        help="l'envoyer aux groupes de l'équipe et/ou par e-mail / send it to the staff "
+        "chats and/or by e-mail",
+    )
+    export = commands.add_parser(
+        "export",
+        help="exporter les réponses, sous pseudonyme / export the answers, pseudonymous",
+        description="jsonl : un objet JSON par participation ; csv, xlsx : une ligne par "
+        "participation, une colonne par question. / jsonl: one JSON object per session; "
+        "csv, xlsx: one row per session, one column per question.",
+    )
+    export.add_argument(
+        "--format",
+        choices=("jsonl", "csv", "xlsx"),
+        default="jsonl",
+        help="jsonl (par défaut), csv ou xlsx / jsonl (default), csv or xlsx",
+    )
     export.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="file (default: standard output; for xlsx, <consultation>.xlsx)",
+        metavar="FICHIER",
+        help="fichier (sinon la sortie standard ; xlsx : <consultation>.xlsx) / file "
+        "(default: standard output; xlsx: <consultation>.xlsx)",
     )
     export.add_argument(
         "--consultation",
         default=None,
-        help="only this consultation id (csv and xlsx: required if there are several)",
+        metavar="ID",
+        help="cette consultation seulement (csv, xlsx : obligatoire s'il y en a plusieurs) / "
+        "only this consultation (csv, xlsx: required if there are several)",
     )
     relay_cli.add_parsers(commands)
     privacy_cli.add_parsers(commands)

@@ -23,21 +23,40 @@ def add_parsers(commands: Any) -> None:
     """Add `moderation` to the `parole` sub-commands."""
     parser = commands.add_parser(
         "moderation",
-        help="residents' texts: list them, hide one from digests and exports, show it again",
-        description="A hidden text stays stored and its answer still counts; digests leave it "
-        "out and exports show '[texte masqué par la modération]' instead. A text is named by "
-        "its reference SESSION:STEP, as `list` prints it. Texts flagged by safeguarding are "
-        "never listed.",
+        help="les textes des habitants : les lister, en masquer un, le remontrer / residents' "
+        "texts: list them, hide one, show it again",
+        description="Un texte masqué reste enregistré et sa réponse compte ; les synthèses "
+        "l'omettent et les exports montrent « [texte masqué par la modération] ». Un texte est "
+        "nommé par sa référence SESSION:ÉTAPE, comme `list` l'affiche. Les textes signalés "
+        "par la protection ne sont jamais listés. / A hidden text stays stored and its answer "
+        "still counts; digests leave it out and exports show '[texte masqué par la "
+        "modération]' instead. A text is named by its reference SESSION:STEP, as `list` "
+        "prints it. Texts flagged by safeguarding are never listed.",
     )
-    actions = parser.add_subparsers(dest="moderation_command", required=True)
-    listing = actions.add_parser("list", help="the latest texts, most recent first")
-    listing.add_argument("--hidden", action="store_true", help="only the hidden texts")
+    actions = parser.add_subparsers(dest="moderation_command", required=True, metavar="ACTION")
+    listing = actions.add_parser(
+        "list",
+        help="les derniers textes, du plus récent / the latest texts, most recent first",
+    )
     listing.add_argument(
-        "--limit", type=_positive, default=LATEST, metavar="N", help=f"at most N (default {LATEST})"
+        "--hidden", action="store_true", help="les textes masqués seulement / only hidden texts"
     )
-    for action, what in (("hide", "hide a text"), ("show", "show a hidden text again")):
+    listing.add_argument(
+        "--limit",
+        type=_positive,
+        default=LATEST,
+        metavar="N",
+        help=f"au plus N ({LATEST}) / at most N (default {LATEST})",
+    )
+    for action, what in (
+        ("hide", "masquer un texte / hide a text"),
+        ("show", "remontrer un texte masqué / show a hidden text again"),
+    ):
         actions.add_parser(action, help=what).add_argument(
-            "ref", metavar="REF", help="the text's reference, such as 123:proposition"
+            "ref",
+            metavar="REF",
+            help="sa référence, par exemple 123:proposition / the text's reference, such as "
+            "123:proposition",
         )
 
 

@@ -24,16 +24,34 @@ def add_parsers(commands: Any) -> None:
     """Add `news` to the `parole` sub-commands."""
     parser = commands.add_parser(
         "news",
-        help="follow-up news to the residents who asked for it (a preview without --send)",
-        description="The message is plain text, from --text or a UTF-8 file; each resident gets "
+        help="des nouvelles aux habitants qui en ont demandé (un aperçu sans --send) / "
+        "follow-up news to the residents who asked (a preview without --send)",
+        description="Texte simple, de --text ou d'un fichier UTF-8 ; chacun le reçoit avec une "
+        "dernière ligne, dans sa langue, disant comment arrêter (/stop). Sans --send, affiche "
+        "le message tel qu'il sera reçu et combien le recevraient, sans rien envoyer. Le même "
+        "texte renvoyé ne va qu'à ceux qui ne l'ont pas encore reçu. / "
+        "The message is plain text, from --text or a UTF-8 file; each resident gets "
         "it with a last line, in their language, saying how to stop (/stop). Without --send, "
         "prints the message as residents will get it and how many would, and sends nothing. "
         "The same text sent again only goes to the residents it has not reached yet.",
     )
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("file", type=Path, nargs="?", default=None, help="the message (UTF-8)")
-    source.add_argument("--text", default=None, help="the message itself")
-    parser.add_argument("--send", action="store_true", help="send it (needs telegram.token)")
+    source.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        default=None,
+        metavar="FICHIER",
+        help="le message (UTF-8) / the message (UTF-8)",
+    )
+    source.add_argument(
+        "--text", default=None, metavar="TEXTE", help="le message lui-même / the message itself"
+    )
+    parser.add_argument(
+        "--send",
+        action="store_true",
+        help="l'envoyer (demande telegram.token) / send it (needs telegram.token)",
+    )
 
 
 def news_command(settings: Settings, args: argparse.Namespace) -> int:

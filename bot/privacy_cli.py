@@ -20,22 +20,49 @@ def add_parsers(commands: Any) -> None:
     """Add `forget` and `backup` to the `parole` sub-commands."""
     forget = commands.add_parser(
         "forget",
-        help="erase a resident's data on their request (answers, sessions, flags, contact)",
-        description="Name the resident by their pseudonym, by the anonymous number /mesdonnees "
-        "showed them (--participant), or by their Telegram id (--telegram-id, which needs "
+        help="effacer les données d'un habitant à sa demande / erase a resident's data on "
+        "their request",
+        description="L'habitant est nommé par son pseudonyme, par le numéro anonyme que "
+        "/mesdonnees lui a montré (--participant) ou par son identifiant Telegram "
+        "(--telegram-id, qui demande privacy.pseudonym_secret). Réponses, participations, "
+        "signalements et contact sont effacés ; les synthèses déjà envoyées ne changent pas. "
+        "/ Name the resident by their pseudonym, by the anonymous number /mesdonnees showed "
+        "them (--participant), or by their Telegram id (--telegram-id, which needs "
         "privacy.pseudonym_secret). Digests already sent are not changed.",
     )
     who = forget.add_mutually_exclusive_group(required=True)
-    who.add_argument("pseudonym", nargs="?", default=None, help="the participant's pseudonym")
-    who.add_argument("--telegram-id", type=int, default=None, metavar="N")
-    who.add_argument("--participant", type=int, default=None, metavar="ID")
+    who.add_argument(
+        "pseudonym", nargs="?", default=None, help="son pseudonyme / the resident's pseudonym"
+    )
+    who.add_argument(
+        "--telegram-id",
+        type=int,
+        default=None,
+        metavar="N",
+        help="son identifiant Telegram / their Telegram id",
+    )
+    who.add_argument(
+        "--participant",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="son numéro anonyme / their anonymous number",
+    )
     copy = commands.add_parser(
         "backup",
-        help="a consistent copy of the database, even while the bot runs",
-        description="Uses SQLite's online backup API. To restore: stop the bot, copy FILE over "
-        "storage.path, delete the -wal and -shm files beside it, start the bot.",
+        help="une copie cohérente de la base, même bot en marche / a consistent copy of the "
+        "database, even while the bot runs",
+        description="Pour restaurer : arrêter le bot, copier FICHIER sur storage.path, "
+        "supprimer les fichiers -wal et -shm à côté, redémarrer le bot (voyez README.md). "
+        "/ To restore: stop the bot, copy FILE over storage.path, delete the -wal and -shm "
+        "files beside it, start the bot (see README.md).",
     )
-    copy.add_argument("file", type=Path, metavar="FILE")
+    copy.add_argument(
+        "file",
+        type=Path,
+        metavar="FICHIER",
+        help="la copie, ou un dossier où la mettre / the copy, or a folder to put it in",
+    )
 
 
 def forget_command(settings: Settings, args: argparse.Namespace) -> int:
