@@ -109,7 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = cli_help.Parser(
+    parser: argparse.ArgumentParser = cli_help.Parser(
         prog="parole",
         description="Parole habitante : la consultation du Contrat de ville sur Telegram. "
         "/ The city's consultation on Telegram. Voyez / see README.md, config.example.toml.",
