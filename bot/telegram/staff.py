@@ -74,6 +74,13 @@ STAFF_COMMANDS: Final = tuple(
         "digest": "Synthèse : depuis la dernière envoyée, ou AAAA-MM-JJ [AAAA-MM-JJ], ou tout",
     }.items()
 )
+# Said instead of nothing (a staff chat) or the residents' "your answers are safe" (private).
+STATS_FAILED: Final = french_spacing(
+    "Les chiffres n'ont pas pu être calculés : l'erreur est dans le journal du bot."
+)
+EXPORT_FAILED: Final = french_spacing(
+    "L'export de {id} n'a pas pu être préparé : l'erreur est dans le journal du bot."
+)
 STAFF_HELP: Final = "🛠 Commandes de l'équipe, en privé et dans les groupes de l'équipe :"
 STAFF_HELP_END: Final = "Les habitants ne voient pas ces commandes."
 
@@ -289,13 +296,18 @@ class StaffHandlers:
         chat = update.effective_chat
         assert chat is not None
         now = self.clock()
-        found = await consultation_stats(
-            self.store,
-            self.consultations,
-            now,
-            timezone=self.timezone,
-            abandon_after_hours=self.settings.digest.abandon_after_hours,
-        )
+        try:
+            found = await consultation_stats(
+                self.store,
+                self.consultations,
+                now,
+                timezone=self.timezone,
+                abandon_after_hours=self.settings.digest.abandon_after_hours,
+            )
+        except Exception as error:
+            log.error("/stats failed: %s", described(error))
+            await chat.send_message(STATS_FAILED)
+            return
         blocks = [f"<b>{escape(notes.STATS_TITLE.format(now=notes.when(now, self.timezone)))}</b>"]
         for item in found:
             block = f"<b>{escape(item.title)}</b>\n<pre>{escape(stats_table(item))}</pre>"
@@ -332,13 +344,18 @@ class StaffHandlers:
         await _typing(context.bot, chat.id, ChatAction.UPLOAD_DOCUMENT)
         day = self.clock().astimezone(ZoneInfo(self.timezone)).date()
         for consultation in chosen:
-            attachment = await export_attachment(
-                self.store,
-                consultation,
-                "csv" if fmt == "csv" else "xlsx",
-                day,
-                timezone=self.timezone,
-            )
+            try:
+                attachment = await export_attachment(
+                    self.store,
+                    consultation,
+                    "csv" if fmt == "csv" else "xlsx",
+                    day,
+                    timezone=self.timezone,
+                )
+            except Exception as error:  # the database, or a full disk for the temporary file
+                log.error("/export failed: %s", described(error))
+                await chat.send_message(EXPORT_FAILED.format(id=consultation.id))
+                return
             await _send_item(context.bot, chat.id, attachment)
 
 
