@@ -63,6 +63,11 @@ MESSAGES: dict[str, Text] = {
         fr="Ce lien d'invitation a déjà servi. Demandez-en un nouveau à l'équipe de la ville.",
         en="This invitation link was already used. Ask the city team for a new one.",
     ),
+    "invitation_cancelled": Text(
+        fr="Ce lien d'invitation a été annulé par l'équipe de la ville. Demandez-lui un "
+        "nouveau lien si besoin.",
+        en="This invitation link was cancelled by the city team. Ask them for a new one if needed.",
+    ),
     "invitation_expired": Text(
         fr="Ce lien d'invitation a expiré. Demandez-en un nouveau à l'équipe de la ville.",
         en="This invitation link has expired. Ask the city team for a new one.",

@@ -88,7 +88,7 @@ RELAY_COMMANDS: Final = ("monlien", "saisie", "bilan")
 STAFF_RELAY_COMMANDS: Final = ("relais", "relais_nouveau", "relais_retirer")
 INVITATION_TEXTS: Final = {
     Invitation.USED: "invitation_used",
-    Invitation.INACTIVE: "invitation_used",
+    Invitation.INACTIVE: "invitation_cancelled",
     Invitation.EXPIRED: "invitation_expired",
     Invitation.UNKNOWN: "invitation_unknown",
     Invitation.ALREADY_RELAY: "invitation_already_relay",

@@ -107,6 +107,18 @@ async def test_a_relay_name_too_long_is_said_so_not_asked_again(chat: RelayChat)
     assert (await chat.send(STAFF, "/relais")).text == relay_say("relay_list_empty", "fr")
 
 
+async def test_the_invitation_of_a_relay_removed_before_joining_says_it_was_cancelled(
+    chat: RelayChat,
+):
+    payload = await chat.invite()
+    await chat.send(STAFF, "/relais_retirer 1")
+    refused = await chat.send(RELAY, f"/start {payload}")
+    assert refused.text == relay_say("invitation_cancelled", "fr")
+    assert "annulé" in refused.text and "déjà servi" not in refused.text
+    assert "cancelled" in relay_say("invitation_cancelled", "en")
+    assert (await chat.send(RELAY, "/saisie")).text == (await chat.send(RELAY, "/aide")).text
+
+
 async def test_an_expired_invitation_is_refused_politely(chat: RelayChat):
     payload = await chat.invite()
     chat.clock.advance(days=7, seconds=1)
