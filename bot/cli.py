@@ -329,7 +329,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     from bot.scheduling import schedule_problems
     from bot.telegram.app import build_application
 
-    problems = settings.bot_problems() + schedule_problems(settings)
+    problems = settings.run_problems() + schedule_problems(settings)
     if problems:
         for problem in problems:
             print(f"parole run: {problem}", file=sys.stderr)

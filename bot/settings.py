@@ -29,6 +29,7 @@ EXAMPLE_SECRETS = {"", "change-me", "changeme", "example", "secret"}
 # What @BotFather gives: the bot's number, a colon, then 35 letters, digits, "-" or "_" (a
 # little leeway: Telegram does not promise the length). "123456:ABC..." is not one.
 TOKEN_SHAPE: Final = re.compile(r"\d+:[A-Za-z0-9_-]{30,}")
+TELEGRAM_BOT_API: Final = "https://api.telegram.org/bot"
 
 
 class Section(BaseModel):
@@ -41,7 +42,7 @@ class TelegramSettings(Section):
     """How to reach the Bot API."""
 
     token: SecretStr | None = None
-    base_url: str = "https://api.telegram.org/bot"
+    base_url: str = TELEGRAM_BOT_API
     base_file_url: str = "https://api.telegram.org/file/bot"
     poll_timeout: int = Field(default=30, ge=0, le=60)
     max_concurrent_updates: int = Field(default=256, ge=1)
@@ -241,6 +242,16 @@ class Settings(BaseSettings):
             # Whoever sees the token (Telegram, a log) could then link residents' answers.
             return "privacy.pseudonym_secret is the bot token: give it a secret of its own"
         return None
+
+    def run_problems(self) -> list[str]:
+        """Why `parole run` must not start: `bot_problems`, and a token Telegram's own server
+        could not accept (an example value, a paste cut short). Another server (a test one)
+        may take any token."""
+        problems = self.bot_problems()
+        shape = self.token_problem()
+        if self.telegram.token is not None and shape and self.telegram.base_url == TELEGRAM_BOT_API:
+            problems.insert(0, shape)
+        return problems
 
     def token_problem(self) -> str | None:
         """Why telegram.token cannot be a token from @BotFather, or None; only its shape is
