@@ -92,11 +92,15 @@ MESSAGES: dict[str, Text] = {
     ),
     "qr_caption": Text(fr="{title}\n{link}", en="{title}\n{link}"),
     # Assisted entry
+    # Nothing can tell that the person already answered (everyone is anonymous): the relay
+    # asks, or their answers would count twice.
     "entry_consent": Text(
-        fr="Saisie pour une personne rencontrée.\n\n"
+        fr="Saisie pour une personne rencontrée. Si elle a déjà répondu (sur son téléphone "
+        "ou sur papier), ne saisissez pas ses réponses : elles compteraient deux fois.\n\n"
         "Lisez-lui d'abord ceci :\n\n{welcome}\n\n{privacy}\n\n"
         "La personne est-elle d'accord pour répondre ?",
-        en="Entry for someone you met.\n\n"
+        en="Entry for someone you met. If they already answered (on their phone or on "
+        "paper), do not enter their answers: they would count twice.\n\n"
         "First read this to them:\n\n{welcome}\n\n{privacy}\n\n"
         "Does the person agree to answer?",
     ),

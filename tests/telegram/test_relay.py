@@ -190,6 +190,8 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
 
     consent = await chat.send(RELAY, "/saisie")
     assert "Bonjour\u202f! C'est anonyme." in consent.text
+    # Nothing tells that the person already answered: the relay is asked to check first.
+    assert "Si elle a déjà répondu" in consent.text and "deux fois" in consent.text
     # What is kept, read to the person: not the residents' paragraph, which names commands
     # they cannot use.
     assert relay_say("entry_privacy", "fr", duration="1 an") in consent.text
