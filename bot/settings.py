@@ -114,6 +114,9 @@ class StaffSettings(Section):
 
 # Stand-ins so the console chat works out of the box; no city is divided this way.
 PLACEHOLDER_QUARTIERS: Final = ("Centre", "Nord", "Sud", "Est", "Ouest")
+# config.example.toml's list, one city's real quartiers: kept by a copy, another city's
+# residents would pick among them.
+EXAMPLE_QUARTIERS: Final = ("Bourgogne", "Pont-Rompu", "Belencontre", "Croix-Rouge", "Epidème")
 
 
 class ConsultationSettings(Section):
@@ -217,10 +220,12 @@ class Settings(BaseSettings):
     def setup_notes(self) -> list[str]:
         """What a city has probably not set up yet: it works, but not as it should."""
         notes = []
-        if tuple(self.consultation.quartiers) == PLACEHOLDER_QUARTIERS:
+        quartiers = tuple(self.consultation.quartiers)
+        if quartiers in (PLACEHOLDER_QUARTIERS, EXAMPLE_QUARTIERS):
+            kind = "placeholder" if quartiers == PLACEHOLDER_QUARTIERS else "example file's"
             notes.append(
-                "consultation.quartiers is the placeholder list "
-                f"({', '.join(PLACEHOLDER_QUARTIERS)}): residents would pick among these; "
+                f"consultation.quartiers is the {kind} list "
+                f"({', '.join(quartiers)}): residents would pick among these; "
                 "set your city's quartiers"
             )
         if not self.staff.user_ids:

@@ -419,3 +419,17 @@ def test_an_empty_relay_list_suggests_the_command_line_s_own_command(
     code, out, err = parole(capsys, "relay", "list")
     assert (code, err) == (0, "")
     assert out == "Aucun relais pour l'instant. Créez-en un\u202f: parole relay add NOM\n"
+
+
+def test_check_notes_the_example_files_quartiers_left_in_a_copy(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+):
+    example = Path(__file__).parents[2] / "config.example.toml"
+    (workdir / "config.toml").write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out, _ = parole(capsys, "--config", "config.toml", "check")
+    assert code == 0
+    assert (
+        "note: consultation.quartiers is the example file's list (Bourgogne, Pont-Rompu, "
+        "Belencontre, Croix-Rouge, Epidème): residents would pick among these; set your "
+        "city's quartiers\n"
+    ) in out
