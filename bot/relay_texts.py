@@ -90,6 +90,11 @@ MESSAGES: dict[str, Text] = {
         "The QR code below can be printed on a poster or a flyer. "
         "People who come through this link are counted for you: you will only see how many.",
     ),
+    "own_link": Text(
+        fr="C'est votre propre lien : il marche. Les personnes qui l'ouvrent sont comptées "
+        "pour vous, mais pas vous-même.",
+        en="This is your own link: it works. People who open it are counted for you, but not you.",
+    ),
     "qr_caption": Text(fr="{title}\n{link}", en="{title}\n{link}"),
     # Assisted entry
     # Nothing can tell that the person already answered (everyone is anonymous): the relay

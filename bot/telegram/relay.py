@@ -240,7 +240,12 @@ class RelayHandlers:
             await self._leave_entry(update)
             who = await self.residents.participant(user.id)
             lang = self.residents.language(who, user.language_code)
-            who = await self.relays.attribute(who, payload)
+            mine = await self._relay(update)
+            if mine is not None and payload == share_payload(mine):
+                # A relay trying their own link is not someone it reached.
+                await _text(update, say("own_link", lang))
+            else:
+                who = await self.relays.attribute(who, payload)
             await send_reply(self.residents, update, await self.residents.start(who, lang))
             raise ApplicationHandlerStop
         await self._leave_entry(update)

@@ -181,6 +181,21 @@ async def test_the_agree_button_stays_until_the_entry_is_stored(
     assert chat.rows("SELECT channel, status FROM sessions") == [("assisted", "active")]
 
 
+async def test_a_relay_trying_their_own_link_is_not_counted_as_reached(chat: RelayChat):
+    await chat.make_relay(RELAY)
+    await chat.send(RELAY, "/monlien")
+    link = LINK.search(chat.api.messages(RELAY.id)[-2].text)
+    assert link is not None
+    welcome = await chat.send(RELAY, f"/start {link.group(1)}")
+    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+    await chat.click(RELAY, say("accept", "fr"))
+    report = await chat.send(RELAY, "/bilan")
+    assert "Personnes venues par votre lien\u202f: 0 cette semaine, 0 en tout" in report.text
+    assert "Association Les Amis\u202f: 0 / 0 / 0 / 0" in (await chat.send(STAFF, "/relais")).text
+    # Told why, before the welcome.
+    assert relay_say("own_link", "fr") in [m.text for m in chat.api.messages(RELAY.id)]
+
+
 async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: RelayChat):
     await chat.make_relay(RELAY)
     # The relay's own participation, started before any entry.
