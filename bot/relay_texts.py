@@ -25,10 +25,13 @@ MESSAGES: dict[str, Text] = {
         fr="Donnez le numéro du relais : /relais_retirer N (voir /relais)",
         en="Give the relay's number: /relais_retirer N (see /relais)",
     ),
+    # Said of a relay who joined and of one whose invitation was still pending alike.
     "relay_removed": Text(
-        fr="Le relais « {name} » (n° {id}) est retiré : ce compte n'a plus accès aux commandes "
+        fr="Le relais « {name} » (n° {id}) est retiré : son lien d'invitation et les "
+        "commandes des relais ne marchent plus pour lui. Ses chiffres restent dans la liste "
         "des relais.",
-        en="Relay “{name}” (no. {id}) is removed: this account no longer has relay commands.",
+        en="Relay “{name}” (no. {id}) is removed: their invitation link and the relay "
+        "commands no longer work for them. Their figures stay in the list of relays.",
     ),
     "relay_unknown": Text(fr="Aucun relais n° {id}.", en="No relay no. {id}."),
     "relay_list_empty": Text(

@@ -111,7 +111,9 @@ async def test_the_invitation_of_a_relay_removed_before_joining_says_it_was_canc
     chat: RelayChat,
 ):
     payload = await chat.invite()
-    await chat.send(STAFF, "/relais_retirer 1")
+    removed = await chat.send(STAFF, "/relais_retirer 1")
+    # No account joined yet: staff are told what stops working, not of an account.
+    assert "son lien d'invitation" in removed.text and "ce compte" not in removed.text
     refused = await chat.send(RELAY, f"/start {payload}")
     assert refused.text == relay_say("invitation_cancelled", "fr")
     assert "annulé" in refused.text and "déjà servi" not in refused.text
