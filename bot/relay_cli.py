@@ -247,10 +247,11 @@ def _already(file: Path, lines: list[int], known: AlreadyImported, zone: ZoneInf
         f"{'importée' if len(found) == 1 else 'importées'} le {when} (mêmes réponses)"
         for when, found in by_import.items()
     ]
+    these = "cette ligne" if len(known.forms) == 1 else "ces lignes"
     return [
         *said,
-        "parole import: rien n'a été importé. Retirez ces lignes du fichier, ou relancez "
-        "avec --again si ce sont d'autres questionnaires, remplis de la même façon.",
+        f"parole import: rien n'a été importé. Retirez {these} du fichier, ou relancez avec "
+        "--again si ce sont d'autres questionnaires, remplis de la même façon.",
     ]
 
 

@@ -417,6 +417,7 @@ def test_cli_refuses_forms_already_imported_unless_again(
     [said] = [line for line in err.splitlines() if "déjà" in line]
     assert said.startswith(f"{forms}: lignes 2 à 4 déjà importées le ") and ALREADY.search(said)
     assert "rien n'a été importé" in err and "--again" in err
+    assert "Retirez ces lignes du fichier" in err
     assert len(_sessions(database)) == 3 and _flags(database) == 2
 
     # The file grew: the new forms wait until the old lines are taken out.
@@ -454,6 +455,7 @@ def test_cli_recognises_a_form_typed_again_differently(
     assert main(command) == 1
     err = capsys.readouterr().err
     assert "lu en Windows-1252" in err and f"{forms}: ligne 2 déjà importée le " in err
+    assert "Retirez cette ligne du fichier" in err
     # A different answer is a different form.
     forms.write_text(text.replace("3;", "4;"), encoding="utf-8")
     assert main(command) == 0
