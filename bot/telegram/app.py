@@ -112,9 +112,7 @@ def build_application(
     async def post_init(application: TelegramApp) -> None:
         await store.open()
         await _register_commands(application)
-        await staff.register_commands(
-            application.bot, settings.staff, [*_commands("fr"), *staff_menu]
-        )
+        await staff.register_commands(application.bot, settings.staff, _commands("fr"), staff_menu)
 
     unconfirmed = Unconfirmed()
 

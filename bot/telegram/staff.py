@@ -22,6 +22,7 @@ from telegram import (
     Bot,
     BotCommand,
     BotCommandScopeChat,
+    BotCommandScopeChatMember,
     CallbackQuery,
     Chat,
     LinkPreviewOptions,
@@ -83,6 +84,7 @@ EXPORT_FAILED: Final = french_spacing(
 )
 STAFF_HELP: Final = "🛠 Commandes de l'équipe, en privé et dans les groupes de l'équipe :"
 STAFF_HELP_END: Final = "Les habitants ne voient pas ces commandes."
+STAFF_HELP_COMMAND: Final = "Les commandes de l'équipe"  # /aide in a staff chat's menu
 
 HELP_GROUP: Final = 1  # after the residents' handlers (group 0)
 
@@ -429,15 +431,34 @@ def register(
 
 
 async def register_commands(
-    bot: Bot, staff: StaffSettings, resident_commands: Sequence[BotCommand]
+    bot: Bot,
+    staff: StaffSettings,
+    resident_commands: Sequence[BotCommand],
+    menu: Sequence[BotCommand] = (),
 ) -> None:
-    """Show the staff commands in the menu of each staff user only; failures are not fatal.
+    """Show the staff commands (these and `menu`'s) in the menus of staff users only, in
+    private and in each staff chat; failures are not fatal.
 
-    A chat's own menu replaces the default one, so it lists the residents' commands too.
+    A chat's own menu replaces the default one: in private it lists the residents' commands
+    too; in a staff chat only /aide beside them (residents' commands work in private only).
     """
-    commands = [*resident_commands, *(BotCommand(name, text) for name, text in STAFF_COMMANDS)]
+    commands = [*(BotCommand(name, text) for name, text in STAFF_COMMANDS), *menu]
+    in_groups = [*commands, BotCommand("aide", STAFF_HELP_COMMAND)]
     for user_id in staff.user_ids:
         try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(user_id))
+            await bot.set_my_commands(
+                [*resident_commands, *commands], scope=BotCommandScopeChat(user_id)
+            )
         except TelegramError as error:
             log.warning("could not set the staff command menu: %s", error.message)
+        for chat_id in staff.chat_ids:
+            try:
+                await bot.set_my_commands(
+                    in_groups, scope=BotCommandScopeChatMember(chat_id, user_id)
+                )
+            except TelegramError as error:  # not a member of that chat, or the bot is not
+                log.warning(
+                    "could not set the staff command menu in staff chat %d: %s",
+                    chat_id,
+                    error.message,
+                )

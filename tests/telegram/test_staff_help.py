@@ -54,3 +54,14 @@ async def test_residents_aide_never_mentions_the_staff_commands(chat: StaffChat)
     [(_, in_staff_chat)] = await replies(chat, RESIDENT, "/aide", STAFF_CHAT)
     assert in_group == in_staff_chat
     assert all(f"/{command}" not in in_group for command in staff_only_commands(chat))
+
+
+async def test_the_staff_chat_menu_shows_staff_their_commands(chat: StaffChat):
+    scope = {"type": "chat_member", "chat_id": STAFF_CHAT.id, "user_id": STAFF.id}
+    in_staff_chat = {name for name, _ in chat.api.commands(scope=scope)}
+    assert in_staff_chat == staff_only_commands(chat) | {"aide"}
+    # The residents' commands answer "in private" in a group: not offered there.
+    assert not in_staff_chat & {"start", "reprendre", "mesdonnees"}
+    for command in sorted(in_staff_chat):
+        sent = await replies(chat, STAFF, f"/{command}", STAFF_CHAT)
+        assert sent and all("message privé" not in html for _, html in sent), command
