@@ -11,7 +11,8 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   a last activity in [start - abandon_after, end - abandon_after): each abandoned session
   is counted in exactly one period, and again as active if it resumes.
 - The previous period has the same length and ends where this one starts (`Totals` of both,
-  for trends). These counts of sessions are never suppressed: they say how many took part
+  for trends; no trends when this one starts at or before the opening: the previous one lies
+  wholly before it). These counts of sessions are never suppressed: they say how many took part
   and how far. The funnel's first line is the sessions started.
 - Funnel: of the sessions started in the period, how many have an answer (given or
   skipped) for each question, in consultation order, after the consent (= sessions
@@ -28,9 +29,10 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
 - Choice questions (single, multiple, yes/no, scale): the answers given or changed in the
   period (an answer's last change decides its period), counted per option; rows ranked by
   count, ties in option order, hidden counts after the shown ones (in option order, so the
-  ranking says nothing of them). A scale's rows stay in its order, from its lowest point,
-  and from four points up its lower and upper points are counted together too ("ends":
-  1 and 2, 4 and 5 of a scale of 1 to 5; the middle point of an odd scale in neither).
+  ranking says nothing of them). A scale's rows stay in its order, from its lowest point
+  (a point no longer offered in its place), and from four points up its lower and upper
+  points are counted together too ("ends": 1 and 2, 4 and 5 of a scale of 1 to 5; the middle
+  point of an odd scale in neither).
   `answered`/`skipped`: answers and skips in the period; `other_count`/`other_texts`: the
   "Autre" answers that came with a text, most recent first.
 - Running totals: when the period starts after the consultation opened (local midnight of
@@ -336,7 +338,7 @@ async def build_digest(
         title=consultation.title.fr,
         period=period,
         totals=_totals(totals),
-        previous=_totals(previous),
+        previous=_totals(previous) if opened < start else None,
         funnel=[
             FunnelStep(
                 stage.step_id,
@@ -457,6 +459,17 @@ def _with_unknown(options: list[_Option], counts: Iterable[str]) -> list[_Option
     known = {option.code for option in options}
     extra = sorted({code for code in counts if code not in known and code != NO_ANSWER_CODE})
     return options + [_Option(code, code) for code in extra]
+
+
+def _scale_points(options: list[_Option]) -> list[_Option]:
+    """A scale's points from its lowest, those no longer offered (the scale was narrowed
+    after answers came in) in their place: "0" before "1", "10" after "9"."""
+
+    def point(option: _Option) -> tuple[int, int | str]:
+        code = option.code
+        return (0, int(code)) if code.lstrip("-").isdigit() else (1, code)
+
+    return sorted(options, key=point)
 
 
 # -- funnel -----------------------------------------------------------------------------------
@@ -667,6 +680,8 @@ def _choice(
     counts = tally.counts
     since = _tally(step, running) if running is not None else None
     options = _with_unknown(_options(step), counts + (since.counts if since else Counter()))
+    if isinstance(step, ScaleStep):
+        options = _scale_points(options)
     figures = []
     for option in options:
         shared = axis.line.figure(option.code) if axis is not None else None

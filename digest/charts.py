@@ -27,6 +27,7 @@ from matplotlib.ticker import MaxNLocator
 from digest import texts
 from digest.model import Cell, ChoiceResult, Digest, Row, share
 from flows.model import Theme
+from flows.typography import french_spacing
 
 # The workshop's questions staff act on first; other consultations fall back to every
 # question that is not about the respondent (profile, follow-up).
@@ -170,11 +171,15 @@ def _question_chart(choice: ChoiceResult, subtitle: str) -> Figure:
     if len(choice.rows) > MAX_BARS:
         note += " · " + texts.plural(len(choice.rows) - MAX_BARS, *texts.CHART_NOT_SHOWN)
     for end in choice.ends:  # a scale's ends grouped, each on a line of its own
-        note += f"\n{end.label} : {count(end.count)}"
+        note += f"\n{texts.labelled(end.label)}{count(end.count)}"
         if not (answered.suppressed or end.count.suppressed) and answered.value:
             note += f" ({texts.percent(share(end.count.value, answered.value))})"
     return _bar_chart(
-        choice.question, f"{subtitle}\n{note}", labels, [row.count for row in rows], BAR_COLOUR
+        choice.question,
+        f"{subtitle}\n{french_spacing(note)}",
+        labels,
+        [row.count for row in rows],
+        BAR_COLOUR,
     )
 
 

@@ -5,11 +5,14 @@ print it as Telegram HTML, an HTML e-mail and plain text, so the three carry the
 figures. Counts of residents are printed with `Cell.shown()` only: a suppressed cell prints
 "< 5", never its value, and no figure derived from it (percentage, difference) is printed
 either. Resident texts are cleaned here (controls and bidi overrides removed, whitespace
-collapsed) and shortened; each writer escapes them.
+collapsed) and shortened; each writer escapes them. The digest's own words get French
+spacing (`flows.typography`: narrow no-break spaces before : ; ! ? % and inside « »), as the
+consultation's texts have; residents' quoted words are printed as they wrote them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 import unicodedata
@@ -28,6 +31,7 @@ from digest.model import (
     completion_rate,
     share,
 )
+from flows.typography import french_spacing
 
 QUOTE_LENGTH = 280  # characters of a resident text quoted in a digest
 DAYS_LISTED = 14  # longer periods name the busiest day only (the chart shows them all)
@@ -98,6 +102,10 @@ class _Notes:
 
 def layout(digest: Digest) -> list[Section]:
     """The sections of a digest, in reading order."""
+    return [_typeset(section) for section in _sections(digest)]
+
+
+def _sections(digest: Digest) -> list[Section]:
     notes = _Notes()
     if _empty(digest):  # a question list of zeros would say nothing more, at length
         return [_header(digest), _nothing(digest), *_flags(digest)]
@@ -166,9 +174,10 @@ def _participation(digest: Digest) -> Section:
     rate = completion_rate(now, paper)
     if rate is not None:
         label = texts.COMPLETION_RATE_NO_PAPER if paper else texts.COMPLETION_RATE
-        lines.append((f"{label} : ", Bold(texts.percent(rate))))
+        lines.append((texts.labelled(label), Bold(texts.percent(rate))))
     lines += _since_opening(digest)
-    lines.append((Italic(texts.TREND_NOTE),))
+    if digest.previous is not None:
+        lines.append((Italic(texts.TREND_NOTE),))
     if now.sessions_started == 0 and now.new_participants == 0:
         lines.insert(0, (Italic(texts.NOTHING_NEW),))
     return Section(texts.PARTICIPATION, tuple(lines))
@@ -271,8 +280,11 @@ def _flags(digest: Digest) -> list[Section]:
 
 
 def _total(icon: str, label: str, digest: Digest, name: str) -> Line:
-    value, previous = getattr(digest.totals, name), getattr(digest.previous, name)
-    return (f"{icon} {label} : ", Bold(texts.number(value)), f" {trend(value, previous)}")
+    value = getattr(digest.totals, name)
+    line: Line = (f"{icon} {texts.labelled(label)}", Bold(texts.number(value)))
+    if digest.previous is None:  # before the opening: nothing to compare with
+        return line
+    return (*line, f" {trend(value, getattr(digest.previous, name))}")
 
 
 def _days(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Section]:
@@ -280,7 +292,7 @@ def _days(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Sectio
         return []
     if len(digest.days) <= DAYS_LISTED:
         lines: list[Line] = [
-            (f"{texts.local_day(day.day)} : ", Bold(_shown(day.sessions, notes)))
+            (texts.labelled(texts.local_day(day.day)), Bold(_shown(day.sessions, notes)))
             for day in digest.days
         ]
     else:
@@ -305,7 +317,7 @@ def _funnel(digest: Digest, notes: _Notes, chart: ChartPlan | None) -> list[Sect
     first = steps[0].reached
     lines: list[Line] = [(Italic(texts.FUNNEL_NOTE),)]
     for n, step in enumerate(steps, start=1):
-        line: Line = (f"{n}. {step.label} : ", Bold(_shown(step.reached, notes)))
+        line: Line = (f"{n}. {texts.labelled(step.label)}", Bold(_shown(step.reached, notes)))
         # A step some channels never ask is a share of the sessions it is asked to.
         base = first.value if step.asked is None else step.asked
         if step.asked is not None:
@@ -393,7 +405,7 @@ def _choice_blocks(choice: ChoiceResult, notes: _Notes) -> tuple[Block, ...]:
     # Under a hidden count, "les plus récentes" whatever: saying that every text is quoted
     # would give the count away.
     more = other.suppressed or other.value - unquoted > len(quoted.texts)
-    intro = texts.OTHER_TEXTS.format(count=_shown(other, notes))
+    intro = _noun(other, texts.OTHER_TEXTS, notes)
     intro += _withheld(choice.other_masked, choice.other_withheld, notes)
     if quoted.texts:
         blocks.append(
@@ -436,7 +448,7 @@ def _row_line(
     if row.favourite:
         prefix += f"{texts.FAVOURITE} "
         notes.favourite = True
-    line: Line = (f"{prefix}{row.label} : ", Bold(_shown(row.count, notes)))
+    line: Line = (f"{prefix}{texts.labelled(row.label)}", Bold(_shown(row.count, notes)))
     if base and _visible(row.count):
         line += (f" ({texts.percent(share(row.count.value, base))})",)
     if row.total is not None:
@@ -471,6 +483,45 @@ def _shown(cell: Cell, notes: _Notes) -> str:
             notes.secondary = True
         return cell.shown()
     return texts.number(cell.value)
+
+
+def _typeset(section: Section) -> Section:
+    """`section` with French spacing in every word of the digest's own; quotes untouched."""
+    return dataclasses.replace(
+        section,
+        title=french_spacing(section.title),
+        kicker=None if section.kicker is None else french_spacing(section.kicker),
+        blocks=tuple(_typeset_block(block) for block in section.blocks),
+        chart=None
+        if section.chart is None
+        else dataclasses.replace(section.chart, title=french_spacing(section.chart.title)),
+    )
+
+
+def _typeset_block(block: Block) -> Block:
+    if isinstance(block, Quotes):
+        return Quotes(_typeset_line(block.intro), block.texts)
+    if isinstance(block, Table):
+        return Table(
+            tuple(french_spacing(column) for column in block.columns),
+            tuple(
+                (french_spacing(label), tuple(french_spacing(cell) for cell in cells))
+                for label, cells in block.rows
+            ),
+        )
+    return _typeset_line(block)
+
+
+def _typeset_line(line: Line) -> Line:
+    return tuple(_typeset_run(run) for run in line)
+
+
+def _typeset_run(run: Inline) -> Inline:
+    if isinstance(run, Bold):
+        return Bold(french_spacing(run.text))
+    if isinstance(run, Italic):
+        return Italic(french_spacing(run.text))
+    return french_spacing(run)
 
 
 # -- Resident texts -------------------------------------------------------------------------

@@ -204,7 +204,9 @@ class Digest:
     title: str
     period: Period
     totals: Totals
-    previous: Totals  # the period of the same length just before, for trends
+    # The period of the same length just before, for trends; None when this one starts at or
+    # before the consultation's opening: "▲ +71" against a time nobody could answer says nothing.
+    previous: Totals | None
     funnel: list[FunnelStep]
     breakdowns: list[Breakdown]
     crosstab: CrossTab | None

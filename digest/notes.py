@@ -1,7 +1,9 @@
 """The words around a digest delivery (headings, subjects, captions, /stats), in French.
 
 Staff read French; the digest's own words are in `digest/texts.py` (rendering), these are
-the ones that say what a delivery is and which period it covers.
+the ones that say what a delivery is and which period it covers. Those with
+punctuation go through `french_spacing`, as the digest's words do (narrow no-break spaces
+before : ; ! ? %, inside « »).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from zoneinfo import ZoneInfo
 
 from digest.model import Period
 from digest.texts import DEFAULT_TIMEZONE
+from flows.typography import french_spacing
 
 # Headings: what a delivery is and why it covers its period (the digest shows the dates).
-SCHEDULED = "📬 Synthèse programmée « {schedule} », depuis la précédente."
-SCHEDULED_FIRST = "📬 Synthèse programmée « {schedule} » : la première, sur un cycle."
+SCHEDULED = french_spacing("📬 Synthèse programmée « {schedule} », depuis la précédente.")
+SCHEDULED_FIRST = french_spacing(
+    "📬 Synthèse programmée « {schedule} » : la première, sur un cycle."
+)
 # On demand: the real period, whatever it ends on (`parole digest --until` ends it a day).
 ON_DEMAND_SINCE_LAST = (
     "📬 Synthèse à la demande, depuis la dernière synthèse envoyée ({last}) jusqu'au {end}."
@@ -23,10 +28,14 @@ ON_DEMAND_DAYS = "📬 Synthèse à la demande sur {days} jours, {period} (aucun
 CUSTOM = "📬 Synthèse {period}."
 SUBJECT = "Parole habitante — synthèse {period}"
 EXPORT_TITLE = "{title} — toutes les réponses ({fmt})"
-EXPORT_TOO_BIG = "{name} : trop lourd pour Telegram ({size} Mo) ; utilisez « parole export »."
-FAILED = "La synthèse n'a pas pu être préparée ; l'erreur est dans le journal du bot."
-EXPORT_USAGE = "Usage : /export [csv|xlsx] [consultation]"
-EXPORT_UNKNOWN = "Consultation inconnue : {id}. Consultations : {known}."
+EXPORT_TOO_BIG = french_spacing(
+    "{name} : trop lourd pour Telegram ({size} Mo) ; utilisez « parole export »."
+)
+FAILED = french_spacing(
+    "La synthèse n'a pas pu être préparée ; l'erreur est dans le journal du bot."
+)
+EXPORT_USAGE = french_spacing("Usage : /export [csv|xlsx] [consultation]")
+EXPORT_UNKNOWN = french_spacing("Consultation inconnue : {id}. Consultations : {known}.")
 
 STAFF_MENU = {  # the staff's command menu in Telegram
     "digest": "Synthèse depuis la dernière envoyée",
@@ -44,7 +53,9 @@ STATS_LABELS = {
     "rate": "Taux complet",  # completed / started, paper forms left out
 }
 # Under the table, as the digest's "Taux de réponse complète (hors questionnaires papier)".
-STATS_RATE_NO_PAPER = "Taux complet : hors questionnaires papier, complets par nature."
+STATS_RATE_NO_PAPER = french_spacing(
+    "Taux complet : hors questionnaires papier, complets par nature."
+)
 
 PERIOD = "du {start} au {end}"
 WEEKDAYS = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")

@@ -23,6 +23,7 @@ from digest.layout import (
     layout,
 )
 from digest.model import Digest
+from flows.typography import french_spacing
 
 MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
 TITLE_IN_CONTINUATION = 60
@@ -62,7 +63,8 @@ def render_telegram_summary(digest: Digest) -> str:
 
 
 def _continuation(title: str, n: int, total: int) -> str:
-    return f"<i>{_escape(texts.CONTINUED.format(title=title, n=n, total=total))}</i>\n\n"
+    heading = french_spacing(texts.CONTINUED.format(title=title, n=n, total=total))
+    return f"<i>{_escape(heading)}</i>\n\n"
 
 
 def _telegram_units(section: Section) -> list[str]:
@@ -85,11 +87,11 @@ def _telegram_units(section: Section) -> list[str]:
 def _telegram_block(block: Block) -> str:
     if isinstance(block, Quotes):
         # One unit with its intro, so the intro never ends a message without its quotes.
-        quoted = "\n".join(f"« {_escape(text)} »" for text in block.texts)
+        quoted = "\n".join(texts.quoted(_escape(text)) for text in block.texts)
         return f"{_telegram_line(block.intro)}\n<blockquote expandable>{quoted}</blockquote>"
     if isinstance(block, Table):
         return "\n".join(
-            f"<b>{_escape(label)}</b> : "
+            f"<b>{_escape(texts.labelled(label))}</b>"
             + " · ".join(
                 f"{_escape(column)} {_escape(cell)}"
                 for column, cell in zip(block.columns, cells, strict=True)
@@ -235,7 +237,7 @@ def render_email_html(digests: Sequence[Digest], cids: Mapping[str, str] | None 
     brackets), else the chart's name.
     """
     cids = cids or {}
-    title = texts.DIGEST if not digests else f"{texts.DIGEST} — {digests[0].title}"
+    title = texts.DIGEST if not digests else f"{texts.DIGEST} — {french_spacing(digests[0].title)}"
     body: list[str] = []
     for n, digest in enumerate(digests):
         if n:
@@ -285,7 +287,8 @@ def _email_section(section: Section, cids: Mapping[str, str]) -> str:
 def _email_block(block: Block) -> str:
     if isinstance(block, Quotes):
         quoted = "".join(
-            f'<p dir="auto" style="margin:4px 0">« {_attr(text)} »</p>' for text in block.texts
+            f'<p dir="auto" style="margin:4px 0">{texts.quoted(_attr(text))}</p>'
+            for text in block.texts
         )
         return f'{_email_line(block.intro)}\n<blockquote style="{_QUOTE}">{quoted}</blockquote>'
     if isinstance(block, Table):
@@ -343,7 +346,10 @@ def _plain_section(section: Section) -> list[str]:
         out.append("")
     for block in section.blocks:
         if isinstance(block, Quotes):
-            out += [_plain_line(block.intro), *(f"    « {text} »" for text in block.texts)]
+            out += [
+                _plain_line(block.intro),
+                *(f"    {texts.quoted(text)}" for text in block.texts),
+            ]
         elif isinstance(block, Table):
             out += _plain_table(block)
         else:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from digest import notes
+from digest import notes, texts
 from digest.aggregate import build_totals
 from digest.model import Period, Totals, completion_rate
 from digest.texts import DEFAULT_TIMEZONE
@@ -82,7 +82,7 @@ async def consultation_stats(
 def rate(totals: Totals, paper: int = 0) -> str:
     """The digest's completion rate (paper forms left out), "–" without any other session."""
     found = completion_rate(totals, paper)
-    return "–" if found is None else f"{found} %"
+    return "–" if found is None else texts.percent(found)
 
 
 def rate_note(stats: ConsultationStats) -> str | None:
@@ -93,12 +93,12 @@ def rate_note(stats: ConsultationStats) -> str | None:
 def stats_table(stats: ConsultationStats) -> str:
     """A fixed-width table (for a monospace block) of one consultation's figures.
 
-    Every figure is a count of sessions or participants, shown exactly whatever its size, as
-    in digests."""
+    Every figure is a count of sessions or participants, shown exactly whatever its size, and
+    written as in digests ("1 234", "87 %", with narrow no-break spaces)."""
     windows = (stats.today, stats.week, stats.ever)
     rows: list[tuple[str, ...]] = [("", *notes.STATS_COLUMNS)]
     for field in ("new_participants", "sessions_started", "completed", "abandoned"):
-        values = (str(getattr(t, field)) for t in windows)
+        values = (texts.number(getattr(t, field)) for t in windows)
         rows.append((notes.STATS_LABELS[field], *values))
     rates = (rate(t, paper) for t, paper in zip(windows, stats.paper, strict=True))
     rows.append((notes.STATS_LABELS["rate"], *rates))

@@ -69,7 +69,8 @@ RUNNING_NOTE = "« en tout » : depuis l'ouverture de la consultation ({day})."
 SINCE_OPENING = "Depuis l'ouverture ({day})"
 RUNNING_STARTED = ("{n} parcours commencé", "{n} parcours commencés")
 RUNNING_COMPLETED = ("{n} terminé", "{n} terminés")
-OTHER_TEXTS = "Précisions « Autre » : {count}"
+# The "Autre" answers that came with a text, counted like the free texts ("6 réponses écrites").
+OTHER_TEXTS = ("{n} précision « Autre »", "{n} précisions « Autre »")
 # A scale's ends grouped, e.g. "Plutôt « beaucoup » (4 ou 5)"; without words at its ends,
 # "Haut de l'échelle (4 ou 5)".
 SCALE_END = "Plutôt « {end} » ({points})"
@@ -134,6 +135,20 @@ KINDS = {
 def number(value: int) -> str:
     """A count with French digit grouping (narrow no-break space): "12 345"."""
     return f"{value:,}".replace(",", NNBSP)
+
+
+def labelled(label: str) -> str:
+    """A label before its count, "Bourgogne : " with a narrow no-break space before the colon;
+    none after a question or exclamation mark ("Quel âge avez-vous ? "): French stacks no
+    colon after them."""
+    if label.endswith(("?", "!")):
+        return f"{label} "
+    return f"{label}{NNBSP}: "
+
+
+def quoted(text: str) -> str:
+    """A text between French quotation marks, with narrow no-break spaces inside them."""
+    return f"«{NNBSP}{text}{NNBSP}»"
 
 
 def plural(count: int, singular: str, plural: str) -> str:

@@ -37,11 +37,12 @@ _ANSWERED = re.compile(
     r"(?: · plusieurs réponses possibles)?$"
 )
 _FREE = re.compile(r"^(.+?) réponses?(?:\(s\))? écrites?(?:\(s\))?")
-_OTHER = re.compile(r"^Précisions « Autre » : (n\.c\.|< \d+|[\d\u202f]+)")
+_OTHER = re.compile(r"^(n\.c\.|< \d+|[\d\u202f]+) précisions? «\u202fAutre\u202f»")
 _TREND = re.compile(r"^ (▲ \+|▼ -)(.+)$")
 # A scale's ends grouped, a row without rank nor bullet: "Plutôt « beaucoup » (4 ou 5)".
 _END = re.compile(r"\((?:de )?(\d+) (?:ou|à) (\d+)\)$")
 _RANKED = re.compile(r"^(\d+\. |• )")
+_COLON = "\u202f: "  # between a label and its count, a narrow no-break space before the colon
 ROUNDS = 500
 
 
@@ -150,10 +151,16 @@ def _bolds(line: Line) -> list[str]:
 
 
 def _label(line: Line) -> str:
-    """A row's label, without its rank, bullet or favourite mark."""
+    """A row's label, without its rank, bullet or favourite mark (nor the colon after it, which
+    a label ending with a question mark goes without)."""
     head = line[0]
-    assert isinstance(head, str) and head.endswith(" : ")
-    label = re.sub(r"^(\d+\. |• )", "", head[: -len(" : ")])
+    assert isinstance(head, str)
+    if head.endswith(_COLON):
+        head = head.removesuffix(_COLON)
+    else:
+        assert head.endswith(("? ", "! ")), head
+        head = head.removesuffix(" ")
+    label = re.sub(r"^(\d+\. |• )", "", head)
     return label.removeprefix(f"{texts.FAVOURITE} ")
 
 
@@ -191,7 +198,7 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
         assert isinstance(head, str)
         if head.startswith(texts.COMPLETION_RATE):
             continue
-        name = head.split(" ", 1)[1].removesuffix(" : ")
+        name = head.split(" ", 1)[1].removesuffix(_COLON)
         shown = _bold(line)
         headline["now"][name] = reading.figure(name, shown, public=True)
         trend = next((run for run in line[2:] if isinstance(run, str)), None)

@@ -294,7 +294,7 @@ def test_the_dataset_exercises_every_case(world: World) -> None:
     assert any(not c.suppressed and c.value >= MIN_GROUP for c in cells)
     assert any(c.value == 0 for c in cells)
     assert any(choice.other_texts for choice in digest.choices)
-    assert digest.totals.abandoned and digest.previous.sessions_started
+    assert digest.totals.abandoned and digest.previous and digest.previous.sessions_started
     assert len({r.participant for r in world.records}) < len(world.records)  # some restart
 
 
@@ -606,7 +606,7 @@ async def test_an_empty_week_after_busy_ones_gives_the_totals_since_the_opening(
     participation = plain.split("\nParticipation\n", 1)[1].split("\n\n", 1)[0].splitlines()
     assert participation[1:] == [
         "Aucune participation sur la période.",
-        f"📈 Depuis l'ouverture ({local_day(CONSULTATION.opens)}) : "
+        f"📈 Depuis l'ouverture ({local_day(CONSULTATION.opens)})\u202f: "
         f"{since.sessions_started} parcours commencés, {since.completed} terminés",
     ]
     assert "Où les gens s'arrêtent" not in plain and "Par quartier" not in plain

@@ -107,10 +107,10 @@ def test_counts_of_sessions_stay_visible_however_small_their_differences() -> No
     plain = render_plain([digest])
     profile = CONSULTATION.step("profil").text.fr
     funnel = section(plain, "Où les gens s'arrêtent")
-    assert f"3. {profile} : {len(answers)} (" in funnel
+    assert f"3. {profile} {len(answers)} (" in funnel  # no colon after its question mark
     question = section(plain, profile)
     assert question.splitlines()[1] == f"{len(answers)} réponses, 0 passée"
-    assert f"Parcours terminés : {len(answers)}" in plain
+    assert f"Parcours terminés\u202f: {len(answers)}" in plain
     assert "n.c." not in funnel + question
     assert_nothing_worked_out(digest)
 
@@ -129,8 +129,8 @@ def test_a_small_option_hides_another_option_not_the_total() -> None:
     digest = digest_of(sessions, 5)
     age = section(render_plain([digest]), "Quel âge avez-vous\u202f?").splitlines()
     assert age[1] == "7 réponses, 2 passées"
-    assert "• 41 à 60 ans : < 5" in age
-    assert "• 26 à 40 ans : n.c." in age
+    assert "• 41 à 60 ans\u202f: < 5" in age
+    assert "• 26 à 40 ans\u202f: n.c." in age
     assert not any("%" in line for line in age if "< 5" in line or "n.c." in line)
     assert_nothing_worked_out(digest)
 
@@ -145,8 +145,8 @@ def test_the_options_of_a_multiple_choice_question_hide_nothing_for_each_other()
     digest = digest_of(sessions, 5)
     question = section(render_plain([digest]), CONSULTATION.step("publics").text.fr)
     assert question.splitlines()[1] == "9 réponses, 0 passée · plusieurs réponses possibles"
-    assert "1. Les femmes : 9 (100\u202f%)" in question
-    assert "Personnes isolées : < 5" in question and "n.c." not in question
+    assert "1. Les femmes\u202f: 9 (100\u202f%)" in question
+    assert "Personnes isolées\u202f: < 5" in question and "n.c." not in question
     assert_nothing_worked_out(digest)
 
 
@@ -157,7 +157,7 @@ def test_a_count_equal_to_the_public_total_is_shown() -> None:
         for n in range(6)
     ]
     plain = render_plain([digest_of(sessions, 5)])
-    assert "• Bourgogne : 6" in section(plain, "Par quartier")
+    assert "• Bourgogne\u202f: 6" in section(plain, "Par quartier")
 
 
 def test_quotes_under_a_small_hidden_count_cannot_be_counted_up_to_it() -> None:
@@ -238,7 +238,9 @@ def test_a_small_week_still_ranks_its_options_by_their_running_totals() -> None:
     assert sante > isoles >= 5
     lines = question.splitlines()
     assert lines[1] == "3 réponses, 0 passée · en tout 15 réponses · plusieurs réponses possibles"
-    assert lines[2].endswith(f" : < 5 · en tout {sante} (100\u202f%)")
-    assert lines[3].endswith(f" : < 5 · en tout {isoles} ({round(100 * isoles / 15)}\u202f%)")
-    assert "« en tout » : depuis l'ouverture de la consultation" in render_plain([digest])
+    assert lines[2].endswith(f"\u202f: < 5 · en tout {sante} (100\u202f%)")
+    assert lines[3].endswith(f"\u202f: < 5 · en tout {isoles} ({round(100 * isoles / 15)}\u202f%)")
+    assert "«\u202fen tout\u202f»\u202f: depuis l'ouverture de la consultation" in render_plain(
+        [digest]
+    )
     assert_nothing_worked_out(digest)

@@ -19,6 +19,7 @@ from digest.model import Period
 from digest.render import render_email_html, render_plain, render_telegram
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.state import Answer
+from flows.typography import french_spacing
 from storage.base import Channel, Flag
 from storage.sqlite import SqliteStore
 from tests.digest.residents import session_of
@@ -59,19 +60,19 @@ async def test_a_paper_disclosure_says_that_nobody_was_given_the_helplines(tmp_p
     channels = [Channel.TELEGRAM, Channel.TELEGRAM, Channel.PAPER, Channel.ASSISTED]
     plain, lines = await plain_digest(tmp_path, channels)
     count = Counter(channels)
-    assert lines[0].startswith(f"⚠️ Signalements : {len(channels)}")
+    assert lines[0].startswith(f"⚠️ Signalements\u202f: {len(channels)}")
     # Never "given at once" for every disclosure: paper and assisted ones say what happened.
-    assert FLAGS_NOTE not in plain
+    assert french_spacing(FLAGS_NOTE) not in plain
     assert (
-        f"• dont {count[Channel.PAPER]} sur questionnaire papier : aucun numéro n'a été donné ; "
-        "à voir avec le relais qui l'a recueilli."
+        f"• dont {count[Channel.PAPER]} sur questionnaire papier\u202f: aucun numéro n'a été "
+        "donné\u202f; à voir avec le relais qui l'a recueilli."
     ) in lines
     assert (
-        f"• dont {count[Channel.ASSISTED]} saisi par un relais : les numéros d'aide ont été "
+        f"• dont {count[Channel.ASSISTED]} saisi par un relais\u202f: les numéros d'aide ont été "
         "donnés au relais, pour qu'il les transmette."
     ) in lines
     assert (
-        f"• dont {count[Channel.TELEGRAM]} écrits au bot : les numéros d'aide ont été donnés "
+        f"• dont {count[Channel.TELEGRAM]} écrits au bot\u202f: les numéros d'aide ont été donnés "
         "aussitôt aux personnes."
     ) in lines
 
@@ -86,7 +87,10 @@ async def test_several_paper_disclosures_are_counted_in_the_plural(tmp_path: Pat
 @pytest.mark.parametrize("channel", [Channel.TELEGRAM, Channel.CONSOLE])
 async def test_disclosures_typed_to_the_bot_keep_the_short_note(tmp_path: Path, channel: Channel):
     _, lines = await plain_digest(tmp_path, [channel])
-    assert lines == ["⚠️ Signalements : 1 (violences conjugales ou familiales 1)", FLAGS_NOTE]
+    assert lines == [
+        "⚠️ Signalements\u202f: 1 (violences conjugales ou familiales 1)",
+        french_spacing(FLAGS_NOTE),
+    ]
 
 
 async def test_a_stray_disclosure_without_a_session_was_typed_to_the_bot(tmp_path: Path):
@@ -96,7 +100,7 @@ async def test_a_stray_disclosure_without_a_session_was_typed_to_the_bot(tmp_pat
         digest = await build_digest(store, CONSULTATION, PERIOD)
     assert digest.flagged_by_channel == {"paper": 1, "": 1}
     plain = render_plain([digest])
-    assert "dont 1 écrit au bot : les numéros d'aide ont été donnés aussitôt" in plain
+    assert "dont 1 écrit au bot\u202f: les numéros d'aide ont été donnés aussitôt" in plain
     assert "dont 1 sur questionnaire papier" in plain
 
 
@@ -115,4 +119,4 @@ async def test_a_resident_repeating_a_disclosure_is_counted_once(tmp_path: Path)
     assert digest.disclosures == 2
     assert digest.flags == {"domestic": 2, "danger": 1}
     assert digest.flagged_by_channel == {"telegram": 1, "paper": 1}
-    assert "⚠️ Signalements : 2 (violences conjugales ou familiales 2" in render_plain([digest])
+    assert "⚠️ Signalements\u202f: 2 (violences conjugales ou familiales 2" in render_plain([digest])

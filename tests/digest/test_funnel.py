@@ -66,13 +66,13 @@ async def test_the_follow_up_step_counts_the_sessions_it_is_asked_to(tmp_path: P
     plain = render_plain([digest])
     label = CONSULTATION.step(FOLLOW_UP).text.fr
     # Everyone it was asked to answered it: 100 %, and no drop before it.
-    assert f". {label} : {CHAT} sur {CHAT} (100\u202f%)" in plain
+    assert f". {label} {CHAT} sur {CHAT} (100\u202f%)" in plain
     assert "Plus forte baisse" not in plain
-    assert "« sur N » : parcours à qui la question est posée" in plain
+    assert "«\u202fsur N\u202f»\u202f: parcours à qui la question est posée" in plain
     # The other steps are still shares of every session started.
     started = CHAT + PAPER + ASSISTED
     quartier = CONSULTATION.step("quartier").text.fr
-    assert f"2. {quartier} : {started} (100\u202f%)" in plain
+    assert f"2. {quartier} {started} (100\u202f%)" in plain
 
 
 async def test_the_chart_outlines_the_sessions_asked(tmp_path: Path):
@@ -104,6 +104,6 @@ async def test_the_completion_rate_leaves_paper_forms_out(tmp_path: Path):
     chat_done = sum(1 for channel, done in sessions if channel is Channel.TELEGRAM and done)
     chat_all = sum(1 for channel, _ in sessions if channel is Channel.TELEGRAM)
     rate = percent(round(100 * chat_done / chat_all))
-    assert f"Taux de réponse complète (hors questionnaires papier) : {rate}" in render_plain(
+    assert f"Taux de réponse complète (hors questionnaires papier)\u202f: {rate}" in render_plain(
         [digest]
     )

@@ -6,13 +6,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from digest.aggregate import build_digest
-from digest.model import Cell, ChoiceResult, Row
+from digest.model import Cell, ChoiceResult, Period, Row
 from digest.render import render_plain
 from flows.state import Answer, Phase, SessionState
 from storage.base import Channel, Status, Turn
 from storage.sqlite import SqliteStore
+from tests.digest.residents import session_of
 from tests.digest.samples import MIN_GROUP, make_digest, row
 from tests.digest.test_scale import CONSULTATION, PERIOD, START, digest_of, question
 
@@ -23,7 +25,7 @@ def besoins(rows: list[Row], answered: int, total_answered: int | None = None) -
         "besoins", "Besoins ?", "besoins", answered, 0, rows, total_answered=total_answered
     )
     plain = render_plain([make_digest(choices=[choice])])
-    return plain.split("\nBesoins ?\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+    return plain.split("\nBesoins\u202f?\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
 
 
 def test_a_hidden_count_gets_no_rank() -> None:
@@ -34,10 +36,10 @@ def test_a_hidden_count_gets_no_rank() -> None:
     rows.append(row("police", "Police", 0))
     lines = besoins(rows, 40)
     assert lines[1:] == [
-        "1. Fêtes : 20 (50\u202f%)",
-        "2. Transports : 6 (15\u202f%)",
-        "• Lieux : n.c.",
-        "• Police : 0 (0\u202f%)",
+        "1. Fêtes\u202f: 20 (50\u202f%)",
+        "2. Transports\u202f: 6 (15\u202f%)",
+        "• Lieux\u202f: n.c.",
+        "• Police\u202f: 0 (0\u202f%)",
     ]
 
 
@@ -48,7 +50,7 @@ def test_zero_rows_with_a_hidden_running_total_come_before_those_with_none() -> 
     some = Row("lieux", "Lieux", Cell(0, False, MIN_GROUP), total=Cell(2, True, MIN_GROUP))
     shown = Row("fetes", "Fêtes", Cell(8, False, MIN_GROUP), total=Cell(30, False, MIN_GROUP))
     lines = besoins([shown, never, some], 8, total_answered=40)
-    assert [line.split(" : ")[0] for line in lines[1:]] == ["1. Fêtes", "• Lieux", "• Police"]
+    assert [line.split("\u202f: ")[0] for line in lines[1:]] == ["1. Fêtes", "• Lieux", "• Police"]
 
 
 def test_percentages_round_halves_up() -> None:
@@ -57,16 +59,16 @@ def test_percentages_round_halves_up() -> None:
     rows = [row("fetes", "Fêtes", 28), row("lieux", "Lieux", 7), row("bancs", "Bancs", 5)]
     lines = besoins(rows, 40)
     assert lines[1:] == [
-        "1. Fêtes : 28 (70\u202f%)",
-        "2. Lieux : 7 (18\u202f%)",
-        "3. Bancs : 5 (13\u202f%)",
+        "1. Fêtes\u202f: 28 (70\u202f%)",
+        "2. Lieux\u202f: 7 (18\u202f%)",
+        "3. Bancs\u202f: 5 (13\u202f%)",
     ]
 
 
 def test_the_funnel_counts_parcours_as_the_rest_of_the_digest() -> None:
     digest = digest_of([(3, 3)] * 6)
     funnel = render_plain([digest]).split("\nOù les gens s'arrêtent\n", 1)[1]
-    assert "1. Consentement (parcours commencés) : 6 (100\u202f%)" in funnel
+    assert "1. Consentement (parcours commencés)\u202f: 6 (100\u202f%)" in funnel
     assert "sessions" not in render_plain([digest])
     assert question(digest, "aide")[1] == "6 réponses, 0 passée"
 
@@ -101,5 +103,26 @@ async def test_the_completion_rate_counts_the_sessions_started_in_the_period(
             )
         digest = await build_digest(store, CONSULTATION, PERIOD)
     plain = render_plain([digest])
-    assert "Parcours commencés : 2 " in plain and "Parcours terminés : 7 " in plain
-    assert "Taux de réponse complète : 50\u202f%" in plain
+    assert "Parcours commencés\u202f: 2 " in plain and "Parcours terminés\u202f: 7 " in plain
+    assert "Taux de réponse complète\u202f: 50\u202f%" in plain
+
+
+async def test_a_digest_from_the_opening_compares_with_nothing(tmp_path: Path) -> None:
+    # "Parcours commencés : 12 ▲ +12" over the whole consultation compared it with the same
+    # length of time before it opened, when nobody could answer: no arrows then.
+    answers = {"quartier": Answer(choices=["nord"]), "aide": Answer(choices=["4"])}
+    # `parole digest --since` the opening day: its local midnight.
+    opening = dt.datetime.combine(CONSULTATION.opens, dt.time(), tzinfo=ZoneInfo("Europe/Paris"))
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        for number in range(12):
+            now = START + dt.timedelta(hours=number + 1, days=-7 * (number % 2))
+            await session_of(store, CONSULTATION, number, answers, now)
+        whole = await build_digest(store, CONSULTATION, Period(opening, PERIOD.end))
+        week = await build_digest(store, CONSULTATION, PERIOD)
+    participation = render_plain([whole]).split("\nParticipation\n", 1)[1].split("\n\n", 1)[0]
+    assert "Parcours commencés\u202f: 12\n" in participation
+    assert not any(arrow in participation for arrow in ("▲", "▼", " =")) and "Flèches" not in (
+        participation
+    )
+    weekly = render_plain([week])
+    assert "Parcours commencés\u202f: 6 =\n" in weekly and "Flèches" in weekly

@@ -74,7 +74,7 @@ class TestTelegramParts:
         parts = render_telegram([make_digest()])
         assert len(parts) == 1
         [text] = check_parts(parts)
-        assert text.startswith("📊 Vivre ensemble : lien social, prévention, sécurité")
+        assert text.startswith("📊 Vivre ensemble\u202f: lien social, prévention, sécurité")
         assert "du lun. 16/11 08:00 au lun. 23/11 08:00" in text
 
     def test_a_huge_digest_is_split_into_valid_parts_under_4096(self):
@@ -83,7 +83,7 @@ class TestTelegramParts:
         visible = check_parts(parts)
         for n, text in enumerate(visible[1:], start=2):
             assert text.startswith(
-                f"Vivre ensemble : lien social, prévention, sécurité — suite ({n}/"
+                f"Vivre ensemble\u202f: lien social, prévention, sécurité — suite ({n}/"
             )
             assert text.splitlines()[0].endswith(f"/{len(parts)})")
 
@@ -92,7 +92,7 @@ class TestTelegramParts:
         joined = "\n".join(check_parts(render_telegram([digest])))
         for result in digest.texts:
             for text in result.recent:
-                assert f"« {clean_text(text)} »" in joined
+                assert f"«\u202f{clean_text(text)}\u202f»" in joined
         for choice in digest.choices:
             for option in choice.rows:
                 assert option.label in joined
@@ -114,7 +114,7 @@ class TestTelegramParts:
         for n in range(20):
             holding = [text for text in visible if f"Option {n}." in text]
             assert len(holding) == 1, n  # a whole question in one message
-            assert f"Question {n} ?" in holding[0]
+            assert f"Question {n}\u202f?" in holding[0]
 
     def test_every_digest_starts_its_own_message(self):
         first = make_digest()
@@ -141,7 +141,7 @@ class TestTelegramParts:
         parts = render_telegram([digest])
         joined = "\n".join(check_parts(parts))
         for text in many:
-            assert f"« {text} »" in joined  # cut between quotes, never inside one
+            assert f"«\u202f{text}\u202f»" in joined  # cut between quotes, never inside one
 
     @settings(max_examples=40, deadline=None)
     @given(st.lists(st.text(min_size=0, max_size=600), min_size=1, max_size=30), st.text())
@@ -159,7 +159,7 @@ class TestEscaping:
         [part] = render_telegram([digest])
         assert html.escape(SCRIPT, quote=False) in part
         assert "<script>" not in part
-        assert "« <script>alert('x')</script> & co »" in parse_html(part).text
+        assert "«\u202f<script>alert('x')</script> & co\u202f»" in parse_html(part).text
 
     def test_labels_and_questions_are_escaped_too(self):
         digest = make_digest(
@@ -169,7 +169,7 @@ class TestEscaping:
             ],
         )
         text = check_parts(render_telegram([digest]))[0]
-        assert "A & B <i>" in text and "<b>Question</b> ?" in text and "x < y" in text
+        assert "A & B <i>" in text and "<b>Question</b>\u202f?" in text and "x < y" in text
 
     def test_the_email_escapes_resident_texts(self):
         digest = make_digest(texts=[TextResult("t", "Idées ?", "propositions", 1, [SCRIPT])])
@@ -189,7 +189,7 @@ class TestEscaping:
     def test_blank_texts_are_not_quoted(self):
         digest = make_digest(texts=[TextResult("t", "Idées ?", None, 2, ["  ", "\n"])])
         assert "Aucune réponse écrite" not in render_plain([digest])  # there are two
-        assert "Idées ?\n-------\n2 réponses écrites.\n" in render_plain([digest])
+        assert "Idées\u202f?\n-------\n2 réponses écrites.\n" in render_plain([digest])
 
 
 class TestSuppression:
@@ -210,10 +210,10 @@ class TestSuppression:
             new_participants=4, sessions_started=3, completed=3, abandoned=0, finished=3
         )
         plain = render_plain([make_digest(totals=now, previous=before)])
-        assert "👤 Nouveaux participants : 2 ▼ -2\n" in plain
-        assert "✅ Parcours terminés : 1 ▼ -2\n" in plain
-        assert "⏸ Parcours abandonnés : 2 ▲ +2\n" in plain
-        assert "Taux de réponse complète : 33\u202f%" in plain
+        assert "👤 Nouveaux participants\u202f: 2 ▼ -2\n" in plain
+        assert "✅ Parcours terminés\u202f: 1 ▼ -2\n" in plain
+        assert "⏸ Parcours abandonnés\u202f: 2 ▲ +2\n" in plain
+        assert "Taux de réponse complète\u202f: 33\u202f%" in plain
 
     def test_no_share_of_hidden_answers(self):
         choice = ChoiceResult(
@@ -226,15 +226,15 @@ class TestSuppression:
             hidden=frozenset({"answered"}),
             threshold=5,
         )
-        assert "1. A : 9\n" in render_plain([make_digest(choices=[choice])])
+        assert "1. A\u202f: 9\n" in render_plain([make_digest(choices=[choice])])
         shown = dataclasses.replace(choice, hidden=frozenset())
-        assert "1. A : 9 (100\u202f%)\n" in render_plain([make_digest(choices=[shown])])
+        assert "1. A\u202f: 9 (100\u202f%)\n" in render_plain([make_digest(choices=[shown])])
 
     def test_small_days_are_hidden(self):
         plain = render_plain([make_digest()])
-        assert "jeu. 19/11 : 5\n" in plain and "mer. 18/11 : 0\n" in plain
+        assert "jeu. 19/11\u202f: 5\n" in plain and "mer. 18/11\u202f: 0\n" in plain
         days = [dataclasses.replace(day, sessions=cell(3)) for day in make_digest().days]
-        assert "jeu. 19/11 : < 5\n" in render_plain([make_digest(days=days)])
+        assert "jeu. 19/11\u202f: < 5\n" in render_plain([make_digest(days=days)])
 
     def test_the_order_of_suppressed_rows_does_not_tell_which_is_larger(self):
         def digest(a: int, b: int) -> Digest:
@@ -249,14 +249,14 @@ class TestSuppression:
         first, second = digest(4, 1), digest(1, 4)
         assert first.choices[0].rows != second.choices[0].rows
         assert render_plain([first]) == render_plain([second])
-        assert "• Alpha : < 5\n• Beta : < 5" in render_plain([first])
+        assert "• Alpha\u202f: < 5\n• Beta\u202f: < 5" in render_plain([first])
 
     def test_suppressed_cells_show_less_than_the_threshold(self):
         text = check_parts(render_telegram([make_digest()]))[0]
-        assert "Centre : < 5" in text
-        assert "• Autre : < 5\n" in text  # no percentage either, nor rank
-        assert "« < 5 » : groupe trop petit pour être montré." in text
-        assert "Précisions « Autre » : < 5" in text  # the count of "Autre" texts too
+        assert "Centre\u202f: < 5" in text
+        assert "• Autre\u202f: < 5\n" in text  # no percentage either, nor rank
+        assert "«\u202f< 5\u202f»\u202f: groupe trop petit pour être montré." in text
+        assert "< 5 précisions «\u202fAutre\u202f»" in text  # the count of "Autre" texts too
 
     def test_a_cell_hidden_to_protect_a_small_one_is_explained(self):
         tab = CrossTab(
@@ -267,17 +267,20 @@ class TestSuppression:
         )
         text = check_parts(render_telegram([make_digest(crosstab=tab)]))[0]
         assert "n.c." in text and "12" not in text.split("Quartier × profil")[1].split("\n\n")[0]
-        assert "« n.c. » : non communiqué" in text
-        assert "« n.c. »" not in check_parts(render_telegram([make_digest()]))[0]
+        assert "«\u202fn.c.\u202f»\u202f: non communiqué" in text
+        assert "«\u202fn.c.\u202f»" not in check_parts(render_telegram([make_digest()]))[0]
 
     def test_no_drop_is_computed_from_a_suppressed_step(self):
         funnel = make_digest().funnel
         hidden = dataclasses.replace(funnel[3], reached=Cell(3, True, 5))
         plain = render_plain([make_digest(funnel=[*funnel[:3], hidden, *funnel[4:]])])
-        assert "4. Freins : < 5\n" in plain
+        assert "4. Freins\u202f: < 5\n" in plain
         # 40 -> "< 5" -> 30: either drop would reveal the hidden count.
-        assert "avant « Freins »" not in plain and "avant « Proposition »" not in plain
-        assert "Plus forte baisse : avant « Besoins » (-8)" in plain
+        assert (
+            "avant «\u202fFreins\u202f»" not in plain
+            and "avant «\u202fProposition\u202f»" not in plain
+        )
+        assert "Plus forte baisse\u202f: avant «\u202fBesoins\u202f» (-8)" in plain
 
     def test_drops_smaller_than_a_group_are_not_named(self):
         digest = make_digest()
@@ -285,7 +288,7 @@ class TestSuppression:
             dataclasses.replace(step, reached=digest.funnel[0].reached) for step in digest.funnel
         ]
         assert "Plus forte baisse" not in render_plain([make_digest(funnel=steps)])
-        assert "Plus forte baisse : avant « Freins » (-9)" in render_plain([digest])
+        assert "Plus forte baisse\u202f: avant «\u202fFreins\u202f» (-9)" in render_plain([digest])
 
 
 class TestWording:
@@ -298,9 +301,9 @@ class TestWording:
 
     def test_totals_carry_their_trend(self):
         text = check_parts(render_telegram([make_digest()]))[0]
-        assert "👤 Nouveaux participants : 42 ▲ +12" in text
-        assert "📝 Parcours commencés : 50 ▼ -3" in text
-        assert "✅ Parcours terminés : 30 =" in text
+        assert "👤 Nouveaux participants\u202f: 42 ▲ +12" in text
+        assert "📝 Parcours commencés\u202f: 50 ▼ -3" in text
+        assert "✅ Parcours terminés\u202f: 30 =" in text
 
     def test_period_in_paris_winter_time(self):
         assert format_period(make_digest()) == "du lun. 16/11 08:00 au lun. 23/11 08:00"
@@ -330,22 +333,40 @@ class TestWording:
 
     def test_favourites_questions_and_autre_texts(self):
         text = check_parts(render_telegram([make_digest()]))[0]
-        assert "1. ♥ Des lieux de rencontre ouverts à tous : 25 (63\u202f%)" in text
-        assert "« Un banc devant l'école »" in text
-        assert "12 réponses écrites, les plus récentes :" in text
-        assert "♥ : coup de cœur de l'atelier." in text
+        assert "1. ♥ Des lieux de rencontre ouverts à tous\u202f: 25 (63\u202f%)" in text
+        assert "«\u202fUn banc devant l'école\u202f»" in text
+        assert "12 réponses écrites, les plus récentes\u202f:" in text
+        assert "♥\u202f: coup de cœur de l'atelier." in text
 
     def test_questions_follow_the_consultation_order_under_their_theme(self):
         plain = render_plain([make_digest()])
-        assert plain.index("== CE QUI NOUS FREINE ==") < plain.index("Question freins ?")
+        assert plain.index("== CE QUI NOUS FREINE ==") < plain.index("Question freins\u202f?")
         # A question worded like its theme is not headed twice.
-        assert "== AVEC QUELS BESOINS ? ==" not in plain
-        assert plain.index("Question freins ?") < plain.index("Vos propositions ?")
+        assert "== AVEC QUELS BESOINS\u202f? ==" not in plain
+        assert plain.index("Question freins\u202f?") < plain.index("Vos propositions\u202f?")
+
+    def test_autre_texts_are_counted_like_written_answers(self):
+        # "Précisions « Autre » : 6 :" stacked two colons; the count leads, as in "12 réponses
+        # écrites", under a hidden count too.
+        sample = make_digest().choices[1]
+        autre = row("autre", "Autre", 7)
+        shown = dataclasses.replace(
+            sample,
+            rows=[*sample.rows[:2], autre],
+            other_count=6,
+            other_texts=[f"idée {n}" for n in range(6)],
+            hidden=frozenset(),
+        )
+        lines = render_plain([make_digest(choices=[shown])]).splitlines()
+        assert "6 précisions «\u202fAutre\u202f»\u202f:" in lines
+        hidden = render_plain([make_digest()]).splitlines()
+        assert "< 5 précisions «\u202fAutre\u202f», les plus récentes\u202f:" in hidden
+        assert not any("Précisions" in line for line in lines + hidden)
 
     def test_funnel_shows_where_people_stop(self):
         plain = render_plain([make_digest()])
-        assert "3. Besoins : 40 (80\u202f%)" in plain
-        assert "Plus forte baisse : avant « Freins » (-9)" in plain
+        assert "3. Besoins\u202f: 40 (80\u202f%)" in plain
+        assert "Plus forte baisse\u202f: avant «\u202fFreins\u202f» (-9)" in plain
 
     def test_a_quiet_period_says_so(self):
         quiet = make_digest(
@@ -365,11 +386,11 @@ class TestWording:
         start = PERIOD.start.date()
         days = [DayCount(start + dt.timedelta(days=n), cell(n % 7)) for n in range(30)]
         plain = render_plain([make_digest(days=days)])
-        assert "Jour le plus actif : dim. 22/11 (6 parcours)" in plain
+        assert "Jour le plus actif\u202f: dim. 22/11 (6 parcours)" in plain
         # A day hidden to protect another may have had more: the busiest is not named.
         days[3] = DayCount(days[3].day, Cell(9, True, 5))
         plain = render_plain([make_digest(days=days)])
-        assert "Jour le plus actif : non communiqué (petits groupes)." in plain
+        assert "Jour le plus actif\u202f: non communiqué (petits groupes)." in plain
 
     def test_the_summary_fits_one_message(self):
         summary = render_telegram_summary(big_digest())
@@ -433,8 +454,8 @@ class TestEmail:
     def test_plain_text_has_everything_unescaped(self):
         digest = make_digest(texts=[TextResult("t", "Idées ?", "propositions", 1, [SCRIPT])])
         plain = render_plain([digest])
-        assert "« <script>alert('x')</script> & co »" in plain
-        assert "Centre : < 5" in plain
+        assert "«\u202f<script>alert('x')</script> & co\u202f»" in plain
+        assert "Centre\u202f: < 5" in plain
         assert "Bourgogne  20        10" in plain  # the cross-tabulation, aligned
         assert render_plain([]) == "Aucune consultation à résumer.\n"
 
@@ -450,7 +471,7 @@ def self_ordered(digest: Digest) -> list[str]:
 def test_layout_is_shared_by_every_writer():
     sections = layout(make_digest())
     assert [s.title for s in sections[:4]] == [
-        "Vivre ensemble : lien social, prévention, sécurité",
+        "Vivre ensemble\u202f: lien social, prévention, sécurité",
         "Participation",
         "Participation par jour",
         "Où les gens s'arrêtent",

@@ -118,27 +118,27 @@ def test_a_scale_reads_from_one_end_to_the_other_with_its_ends_grouped() -> None
     lines = question(digest_of(residents(counts)), "aide")
     assert lines[1] == f"{answered} réponses, 0 passée"
     assert lines[2:7] == [
-        f"• 1 (pas du tout) : {counts[1]} ({share(counts[1], answered)})",
-        f"• 2 : {counts[2]} ({share(counts[2], answered)})",
-        f"• 3 : {counts[3]} ({share(counts[3], answered)})",
-        f"• 4 : {counts[4]} ({share(counts[4], answered)})",
-        f"• 5 (beaucoup) : {counts[5]} ({share(counts[5], answered)})",
+        f"• 1 (pas du tout)\u202f: {counts[1]} ({share(counts[1], answered)})",
+        f"• 2\u202f: {counts[2]} ({share(counts[2], answered)})",
+        f"• 3\u202f: {counts[3]} ({share(counts[3], answered)})",
+        f"• 4\u202f: {counts[4]} ({share(counts[4], answered)})",
+        f"• 5 (beaucoup)\u202f: {counts[5]} ({share(counts[5], answered)})",
     ]
     low, high = counts[1] + counts[2], counts[4] + counts[5]
     assert lines[7:] == [
-        f"Plutôt « pas du tout » (1 ou 2) : {low} ({share(low, answered)})",
-        f"Plutôt « beaucoup » (4 ou 5) : {high} ({share(high, answered)})",
+        f"Plutôt «\u202fpas du tout\u202f» (1 ou 2)\u202f: {low} ({share(low, answered)})",
+        f"Plutôt «\u202fbeaucoup\u202f» (4 ou 5)\u202f: {high} ({share(high, answered)})",
     ]
 
 
 def test_a_scale_without_words_at_its_ends_says_bottom_and_top() -> None:
     points = [(3, trust) for trust in (0, 1, 2, 2, 3, 4, 5, 5, 6, 6, 6, 1, 0, 4, 5, 3)]
     lines = question(digest_of(points, group=2), "confiance")
-    assert [line.split(" : ")[0] for line in lines[2:9]] == [f"• {n}" for n in range(7)]
+    assert [line.split("\u202f: ")[0] for line in lines[2:9]] == [f"• {n}" for n in range(7)]
     low = sum(trust <= 2 for _, trust in points)
     high = sum(trust >= 4 for _, trust in points)
-    assert lines[9].startswith(f"Bas de l'échelle (de 0 à 2) : {low} (")
-    assert lines[10].startswith(f"Haut de l'échelle (de 4 à 6) : {high} (")
+    assert lines[9].startswith(f"Bas de l'échelle (de 0 à 2)\u202f: {low} (")
+    assert lines[10].startswith(f"Haut de l'échelle (de 4 à 6)\u202f: {high} (")
 
 
 def test_a_hidden_point_is_never_an_end_minus_its_neighbour() -> None:
@@ -147,8 +147,10 @@ def test_a_hidden_point_is_never_an_end_minus_its_neighbour() -> None:
     counts = {1: 2, 2: 7, 3: 6, 4: 8, 5: 9}
     digest = digest_of(residents(counts))
     lines = question(digest, "aide")
-    assert "• 1 (pas du tout) : < 5" in lines
-    assert any(line.startswith("Plutôt « pas du tout » (1 ou 2) : ") for line in lines)
+    assert "• 1 (pas du tout)\u202f: < 5" in lines
+    assert any(
+        line.startswith("Plutôt «\u202fpas du tout\u202f» (1 ou 2)\u202f: ") for line in lines
+    )
     reading = read(digest, CONSULTATION)
     assert reading.problems == []
     assert reading.worked_out() == []
@@ -159,13 +161,32 @@ def test_hidden_points_keep_the_scales_order() -> None:
     one = question(digest_of(residents({1: 1, 2: 4, 3: 9, 4: 8, 5: 7})), "aide")
     other = question(digest_of(residents({1: 4, 2: 1, 3: 9, 4: 8, 5: 7})), "aide")
     assert one == other
-    assert [line.split(" : ")[0] for line in one[2:7]] == [
+    assert [line.split("\u202f: ")[0] for line in one[2:7]] == [
         "• 1 (pas du tout)",
         "• 2",
         "• 3",
         "• 4",
         "• 5 (beaucoup)",
     ]
+
+
+def test_points_no_longer_offered_stay_in_the_scales_order() -> None:
+    # The scale of 1 to 5 was 0 to 10 when some answered: their 0, 7 and 10 are read in their
+    # place ("10" came before "7" as text, and "0" after "5").
+    lines = question(digest_of(residents({10: 5, 3: 5, 0: 5, 7: 5, 1: 5})), "aide")
+    assert [line.split("\u202f: ")[0] for line in lines[2:10]] == [
+        "• 0",
+        "• 1 (pas du tout)",
+        "• 2",
+        "• 3",
+        "• 4",
+        "• 5 (beaucoup)",
+        "• 7",
+        "• 10",
+    ]
+    assert lines[10].startswith("Plutôt «\u202fpas du tout\u202f» (1 ou 2)\u202f: 5 (")
+    reading = read(digest_of(residents({10: 5, 3: 5, 0: 1, 7: 5, 1: 5})), CONSULTATION)
+    assert reading.problems == [] and reading.worked_out() == []
 
 
 scales = st.lists(st.tuples(st.integers(1, 5), st.integers(0, 6)), min_size=1, max_size=24)
@@ -191,8 +212,8 @@ def test_the_chart_draws_the_points_in_order_and_notes_the_ends() -> None:
     assert ticks == ["1 (pas du tout)", "2", "3", "4", "5 (beaucoup)"]
     high = sum(helps >= 4 for helps, _ in points)
     ends = next(text for text in drawn_texts(figure) if "Plutôt" in text).splitlines()
-    assert ends[-1].startswith(f"Plutôt « beaucoup » (4 ou 5) : {high} (")
-    assert ends[-2].startswith("Plutôt « pas du tout » (1 ou 2) : ")
+    assert ends[-1].startswith(f"Plutôt «\u202fbeaucoup\u202f» (4 ou 5)\u202f: {high} (")
+    assert ends[-2].startswith("Plutôt «\u202fpas du tout\u202f» (1 ou 2)\u202f: ")
 
 
 def exported(answer: str) -> ExportedSession:

@@ -26,4 +26,4 @@ def test_counts_of_sessions_are_shown_whatever_their_size():
     assert cells(table, "Commencés") == ["2", "9", "41"]
     assert cells(table, "Terminés") == ["1", "3", "30"]
     assert cells(table, "Abandonnés") == ["0", "6", "8"]
-    assert cells(table, "Taux complet") == ["50 %", "33 %", "73 %"]
+    assert cells(table, "Taux complet") == ["50\u202f%", "33\u202f%", "73\u202f%"]

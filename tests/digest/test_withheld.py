@@ -13,6 +13,7 @@ from digest.texts import WITHHELD_NOTE
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import OTHER_CODE
 from flows.state import Answer
+from flows.typography import french_spacing
 from storage.base import Flag
 from storage.sqlite import SqliteStore
 from tests.digest.residents import session_of
@@ -55,17 +56,17 @@ async def test_hidden_and_withheld_texts_are_counted_aloud(tmp_path: Path):
     digest = await week(tmp_path, texts, hidden, flagged)
     lines = section(render_plain([digest]), QUESTION)
     # Every text not hidden nor withheld is quoted: no "les plus récentes".
-    assert lines[0] == f"{len(texts)} réponses écrites (1 masquée, 2 retirées) :"
+    assert lines[0] == f"{len(texts)} réponses écrites (1 masquée, 2 retirées)\u202f:"
     quoted = [n for n in reversed(range(len(texts))) if n not in hidden | flagged]
-    assert lines[1:] == [f"    « idée {n} »" for n in quoted]
-    assert WITHHELD_NOTE in render_plain([digest])
+    assert lines[1:] == [f"    «\u202fidée {n}\u202f»" for n in quoted]
+    assert french_spacing(WITHHELD_NOTE) in render_plain([digest])
 
 
 async def test_more_texts_than_quoted_say_the_most_recent(tmp_path: Path):
     texts = [f"idée {n}" for n in range(14)]
     digest = await week(tmp_path, texts, {0}, set())
     lines = section(render_plain([digest]), QUESTION)
-    assert lines[0] == f"{len(texts)} réponses écrites (1 masquée), les plus récentes :"
+    assert lines[0] == f"{len(texts)} réponses écrites (1 masquée), les plus récentes\u202f:"
     assert len(lines[1:]) == 10
 
 
@@ -77,13 +78,13 @@ async def test_texts_all_withheld_are_still_counted(tmp_path: Path):
 async def test_a_plain_question_says_nothing_of_it(tmp_path: Path):
     digest = await week(tmp_path, ["un banc"], set(), set())
     plain = render_plain([digest])
-    assert section(plain, QUESTION) == ["1 réponse écrite :", "    « un banc »"]
-    assert WITHHELD_NOTE not in plain
+    assert section(plain, QUESTION) == ["1 réponse écrite\u202f:", "    «\u202fun banc\u202f»"]
+    assert french_spacing(WITHHELD_NOTE) not in plain
 
 
 async def test_other_texts_say_it_beside_a_shown_count(tmp_path: Path):
     texts = [f"métier {n}" for n in range(7)]
     digest = await week(tmp_path, texts, {1}, {2}, other=True)
     lines = section(render_plain([digest]), CONSULTATION.step("profil").text.fr)
-    intro = next(line for line in lines if line.startswith("Précisions « Autre »"))
-    assert intro == f"Précisions « Autre » : {len(texts)} (1 masquée, 1 retirée) :"
+    intro = next(line for line in lines if "précisions «\u202fAutre\u202f»" in line)
+    assert intro == f"{len(texts)} précisions «\u202fAutre\u202f» (1 masquée, 1 retirée)\u202f:"

@@ -108,7 +108,7 @@ def test_a_due_digest_goes_to_the_staff_chat_and_by_email_once(
     messages = api.messages(STAFF_CHAT)
     texts = [m for m in messages if m.kind == "text"]
     assert texts and all(m.parse_mode == "HTML" for m in texts)
-    assert "« annuel » : la première" in texts[0].text
+    assert "«\u202fannuel\u202f»\u202f: la première" in texts[0].text
     assert "Vivre ensemble" in "".join(m.text for m in texts)
     photos = [m.file for m in messages if m.kind == "photo"]
     assert photos and all(

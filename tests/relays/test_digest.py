@@ -70,4 +70,4 @@ async def test_reach_per_relay_is_exact(store: SqliteStore, consultation: Consul
     assert {row.code: row.count.value for row in channel.rows}["paper"] == 11
 
     bundle = await build_bundle(store, [consultation], WEEK, heading="Test")
-    assert "Par relais" in bundle.plain and "• Karim : 2\n" in bundle.plain
+    assert "Par relais" in bundle.plain and "• Karim\u202f: 2\n" in bundle.plain

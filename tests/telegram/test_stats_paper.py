@@ -52,7 +52,7 @@ async def test_stats_leave_paper_forms_out_of_the_rate_as_the_digest_does(chat: 
     table = html.unescape(stats.split("<pre>")[1].split("</pre>")[0])
     [rate_row] = [line for line in table.splitlines() if line.startswith("Taux complet")]
     today, week, ever = re.split(r" {2,}", rate_row.removeprefix("Taux complet").strip())
-    chat_only = f"{round(100 * FINISHED / (FINISHED + STOPPED))} %"
+    chat_only = f"{round(100 * FINISHED / (FINISHED + STOPPED))}\u202f%"
     assert (today, week, ever) == ("–", chat_only, chat_only)
     assert html.escape(notes.STATS_RATE_NO_PAPER) in stats
 
