@@ -150,8 +150,8 @@ class _Line:
     def rows(self, guard: Disclosure) -> list[Row]:
         """The rows as printed, once `guard` has decided what is hidden."""
         return [
-            Row(option.code, option.label, guard.cell(figure), option.favourite)
-            for option, figure in zip(self.options, self.figures, strict=True)
+            Row(option.code, option.label, guard.cell(figure), option.favourite, position=n)
+            for n, (option, figure) in enumerate(zip(self.options, self.figures, strict=True))
         ]
 
     def figure(self, code: str) -> int | None:

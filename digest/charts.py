@@ -138,15 +138,17 @@ def _key_choices(digest: Digest, questions: Collection[str] | None) -> list[Choi
 
 def ranked(rows: Sequence[Row]) -> list[Row]:
     """Rows as shown: counts that may be shown in their order, then suppressed ones, then
-    zeros; those two by their running totals where shown (largest first), else by label.
+    zeros; those two by their running totals where shown (largest first), else in the
+    options' order ("Moins de 18 ans" before "18 à 25 ans", "Autre" after the quartiers).
 
     The order of two suppressed rows would tell which is larger: it must not depend on their
-    values, only on what is printed (a small week's options still rank by their totals).
+    values, only on what is printed (a small week's options still rank by their totals), nor
+    on the order they come in; rows of the same place (built by hand) go by label.
     """
     shown = [row for row in rows if not row.count.suppressed and row.count.value > 0]
     hidden = sorted(
         (row for row in rows if row.count.suppressed),
-        key=lambda row: (row.by_total(), row.label),
+        key=lambda row: (row.by_total(), row.position, row.label),
     )
     zeros = sorted(
         (row for row in rows if not row.count.suppressed and row.count.value == 0),

@@ -106,6 +106,7 @@ class Row:
     count: Cell
     favourite: bool = False  # a workshop "coup de cœur"
     total: Cell | None = None  # since the consultation opened, when the period starts later
+    position: int = 0  # its place among the options, as residents see them
 
     def by_total(self) -> tuple[int, int]:
         """A sort key ranking rows by their running total as printed, for those whose own

@@ -11,12 +11,16 @@ from zoneinfo import ZoneInfo
 from digest.aggregate import build_digest
 from digest.model import Cell, ChoiceResult, Period, Row
 from digest.render import render_plain
+from flows.loader import BUILTIN_DIR, load_consultation
+from flows.model import ChoiceStepBase
 from flows.state import Answer, Phase, SessionState
 from storage.base import Channel, Status, Turn
 from storage.sqlite import SqliteStore
-from tests.digest.residents import session_of
+from tests.digest.residents import answered, session_of
 from tests.digest.samples import MIN_GROUP, make_digest, row
 from tests.digest.test_scale import CONSULTATION, PERIOD, START, digest_of, question
+
+QUARTIERS = ["Bourgogne", "Pont-Rompu", "Belencontre", "Croix-Rouge", "Epidème"]
 
 
 def besoins(rows: list[Row], answered: int, total_answered: int | None = None) -> list[str]:
@@ -126,3 +130,21 @@ async def test_a_digest_from_the_opening_compares_with_nothing(tmp_path: Path) -
     )
     weekly = render_plain([week])
     assert "Parcours commencés\u202f: 6 =\n" in weekly and "Flèches" in weekly
+
+
+async def test_hidden_rows_keep_the_options_order(tmp_path: Path) -> None:
+    # A first small week: every quartier and age "< 5". By label they read "Autre,
+    # Belencontre…" and "18 à 25 ans… Moins de 18 ans, Plus de 75 ans".
+    consultation = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        await answered(store, consultation, 7, START)
+        digest = await build_digest(store, consultation, PERIOD)
+    plain = render_plain([digest])
+    for title, step in (("Par quartier", "quartier"), ("Quel âge avez-vous\u202f?", "age")):
+        lines = plain.split(f"\n{title}\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
+        hidden = [line.split("\u202f: ")[0] for line in lines if line.endswith(": < 5")]
+        step_options = consultation.step(step)
+        assert isinstance(step_options, ChoiceStepBase)
+        labels = [option.label.fr for option in step_options.options]
+        labels += ["Autre"] if step_options.other else []
+        assert hidden == [f"• {label}" for label in labels], title
