@@ -63,8 +63,16 @@ does not hold for a given digest is left out:
 - running totals since the opening (answers public, options counts) make the same sums as
   the period's, and each option's is at least the period's.
 
-The rule is per digest: two digests of overlapping periods (`--since` and `--until` ask for
-any) can be subtracted from each other.
+The rule is per digest: two digests can be subtracted from each other. Those of overlapping
+periods (`--since` and `--until` ask for any), and two consecutive ones through their running
+totals: this week's total since the opening minus last week's is this week's count, hidden
+or not. No rule within one digest can stop that (a hidden count over any period is the
+difference of two digests from the opening, whose counts are large), and hiding running
+totals beside hidden counts would not either (a later week's shown total bridges the gap);
+only keeping every digest ever sent and checking each new one against them all would. Nor
+would it protect from their readers: every digest comes with the exports of every answer,
+row by row. What the rule keeps is a digest's figures read, forwarded or printed on their
+own.
 """
 
 from __future__ import annotations
