@@ -39,39 +39,83 @@ NO_NAME: Final = "donnez le nom du relais : parole relay add NOM"
 
 def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """The `relay` and `import` commands."""
-    relay = commands.add_parser("relay", help="relays: invite (add), list, remove")
-    actions = relay.add_subparsers(dest="relay_command", required=True)
-    add = actions.add_parser("add", help="create a relay and print their invitation link")
-    add.add_argument("name", nargs="+", help="the relay's name (person or association)")
-    actions.add_parser("list", help="relays with their counts")
-    remove = actions.add_parser("remove", help="take a relay's rights away at once")
-    remove.add_argument("relay_id", type=int, metavar="ID")
+    relay = commands.add_parser(
+        "relay",
+        help="relais : inviter (add), lister (list), retirer (remove) / relays: invite, list, "
+        "remove",
+    )
+    actions = relay.add_subparsers(dest="relay_command", required=True, metavar="ACTION")
+    add = actions.add_parser(
+        "add",
+        help="créer un relais et écrire son lien d'invitation / create a relay and print their "
+        "invitation link",
+    )
+    add.add_argument(
+        "name",
+        nargs="+",
+        metavar="NOM",
+        help="le nom du relais (personne ou association) / the relay's name (person or "
+        "association)",
+    )
+    actions.add_parser("list", help="les relais et leurs chiffres / relays with their counts")
+    remove = actions.add_parser(
+        "remove", help="retirer ses droits à un relais, aussitôt / take a relay's rights away"
+    )
+    remove.add_argument(
+        "relay_id", type=int, metavar="ID", help="son numéro (voir list) / their number (see list)"
+    )
 
     imports = commands.add_parser(
         "import",
-        help="import paper questionnaires (CSV), or write the template",
-        description="A file with any error imports nothing: every problem is listed by line "
-        "and column. Imported sessions are completed, with channel 'paper'. A row with the "
-        "same answers as a form already imported into the consultation is taken for that "
-        "form typed in again, and refused (see --again).",
+        help="importer des questionnaires papier (CSV), ou écrire le modèle / import paper "
+        "questionnaires (CSV), or write the template",
+        description="Un fichier avec une erreur n'importe rien : chaque problème est donné par "
+        "ligne et colonne. Les questionnaires importés sont terminés, canal « paper ». Une "
+        "ligne aux mêmes réponses qu'un questionnaire déjà importé est prise pour ce "
+        "questionnaire tapé à nouveau, et refusée (voir --again). / A file with any error "
+        "imports nothing: every problem is listed by line and column. A row with the same "
+        "answers as a form already imported is refused (see --again).",
     )
-    imports.add_argument("file", type=Path, nargs="?", help="the filled-in CSV template")
-    imports.add_argument("--relay", type=int, default=None, metavar="ID", help="relay to credit")
+    imports.add_argument(
+        "file",
+        type=Path,
+        nargs="?",
+        metavar="FICHIER",
+        help="le modèle CSV rempli / the filled-in CSV template",
+    )
+    imports.add_argument(
+        "--relay",
+        type=int,
+        default=None,
+        metavar="ID",
+        help="le relais qui les a recueillis / the relay who collected them",
+    )
     imports.add_argument(
         "--again",
         action="store_true",
-        help="import rows even if forms with the same answers were imported before: two "
-        "people can fill in a paper form the same way",
+        help="importer même les questionnaires aux mêmes réponses qu'un déjà importé : deux "
+        "personnes peuvent répondre pareil / import forms like one imported before: two "
+        "people can answer alike",
     )
-    imports.add_argument("--template", action="store_true", help="write the empty template")
+    imports.add_argument(
+        "--template",
+        action="store_true",
+        help="écrire le modèle vide / write the empty template",
+    )
     imports.add_argument(
         "--out",
         type=Path,
         default=None,
-        metavar="FILE",
-        help="template file (default: <consultation>-papier.csv); the codes go beside it",
+        metavar="FICHIER",
+        help="le fichier du modèle (par défaut <consultation>-papier.csv), les codes à côté "
+        "/ the template file (default <consultation>-papier.csv), the codes beside it",
     )
-    imports.add_argument("--consultation", default=None, help="consultation id, if several")
+    imports.add_argument(
+        "--consultation",
+        default=None,
+        metavar="ID",
+        help="la consultation, s'il y en a plusieurs / the consultation, if several",
+    )
 
 
 def _relays(settings: Settings, store: SqliteStore) -> Relays:

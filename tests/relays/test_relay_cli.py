@@ -12,6 +12,7 @@ import pytest
 from bot.cli import main
 from bot.settings import DEFAULT_DATABASE
 from storage.sqlite import SqliteStore
+from tests.bot.test_cli_help import entries, helped
 
 NNBSP = "\u202f"
 
@@ -92,3 +93,18 @@ def test_a_missing_or_unusable_database_is_said_in_french(
         f"parole relay: impossible d'ouvrir la base de données {database} en écriture : ce "
         "fichier n'est pas une base de données\n"
     )
+
+
+@pytest.mark.parametrize(
+    "command", [["relay"], ["relay", "add"], ["relay", "list"], ["relay", "remove"], ["import"]]
+)
+def test_relay_and_import_help_is_french_first(
+    capsys: pytest.CaptureFixture[str], command: list[str]
+):
+    text = helped(capsys, *command)
+    assert text.startswith(f"utilisation / usage : parole {' '.join(command)}")
+    described = entries(text)
+    assert described["-h, --help"] == "afficher cette aide / show this help"
+    for name, said in described.items():
+        if name != "ACTION":  # the heading of relay's actions, listed below it
+            assert " / " in said and said.index(" / ") > 0, f"{command} {name}: {said!r}"
