@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.console import typed
 from bot.conversation import Conversations
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation
@@ -52,7 +53,8 @@ async def test_oubli_erases_after_a_yes_and_the_resident_can_start_again(
     assert f"1. {say('forget_yes', 'fr')}" in asked and f"2. {say('forget_no', 'fr')}" in asked
     erased = terminal.screens[-2]
     assert say("forgotten", "fr") in erased
-    assert say("consent_prompt", "fr") in erased, "the welcome again, as for a newcomer"
+    welcome = typed(say("consent_prompt", "fr"), numbered=True)  # as the terminal words it
+    assert welcome in erased, "the welcome again, as for a newcomer"
     # Only Bob's answers are left, and the "1" typed after the welcome started a new session.
     assert count(database, "answers", "value LIKE '%ludoth%'") == 0
     assert count(database, "answers") == count(database, "answers", "session_id = 1") == 7
