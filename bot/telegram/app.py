@@ -10,7 +10,13 @@ from typing import Any, cast
 from telegram import BotCommand, Update
 from telegram.constants import ChatType
 from telegram.error import Conflict, NetworkError, TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, ExtBot
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    ContextTypes,
+    ExtBot,
+)
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.conversation import Clock, Conversations, utc_now
@@ -256,13 +262,20 @@ class ErrorLog:
         self._polling: dict[str, float] = {}
 
     async def handle(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Log the error; a resident whose update failed is told their answers are safe."""
+        """Log the error; a resident whose update failed is told their answers are safe.
+
+        A failed update goes no further: python-telegram-bot would otherwise hand it to the
+        next group's handlers, which would read it another way (a relay's answer typed for
+        the person met taken as the relay's own, a staff command as a resident's).
+        """
         error = context.error
         if update is None and context.job is None and isinstance(error, TelegramError):
             # Only the update fetcher reports an error with neither an update nor a job.
             self.fetch_failed(error)
             return
         await _update_failed(update, error)
+        if isinstance(update, Update):
+            raise ApplicationHandlerStop
 
     def fetch_failed(self, error: TelegramError) -> None:
         """One line saying what is wrong, not a traceback of PTB's polling loop each time."""

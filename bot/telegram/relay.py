@@ -18,7 +18,7 @@ is stored nowhere, until /start or /reprendre takes them back to their own parti
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from html import escape
 from typing import Any, Final, NamedTuple, Protocol
@@ -714,51 +714,26 @@ def register(
     """
     h = RelayHandlers(relays, entries, residents, max_text_length=max_text_length)
     relay_only = PRIVATE & _MayBeRelay(relays)
-    stop = _stop_on_failure
     application.add_handlers(
         [
-            CommandHandler("start", stop(h.start), filters=PRIVATE),
-            CommandHandler("reprendre", stop(h.own), filters=relay_only),
-            CommandHandler(["passer", "skip"], stop(h.skip), filters=relay_only),
-            CommandHandler(["retour", "back"], stop(h.back), filters=relay_only),
-            CommandHandler(["langue", "language"], stop(h.language), filters=relay_only),
-            CommandHandler(["aide", "help"], stop(h.help), filters=relay_only),
-            CommandHandler("monlien", stop(h.my_link), filters=relay_only),
-            CommandHandler("saisie", stop(h.entry), filters=relay_only),
-            CommandHandler("bilan", stop(h.report), filters=relay_only),
+            CommandHandler("start", h.start, filters=PRIVATE),
+            CommandHandler("reprendre", h.own, filters=relay_only),
+            CommandHandler(["passer", "skip"], h.skip, filters=relay_only),
+            CommandHandler(["retour", "back"], h.back, filters=relay_only),
+            CommandHandler(["langue", "language"], h.language, filters=relay_only),
+            CommandHandler(["aide", "help"], h.help, filters=relay_only),
+            CommandHandler("monlien", h.my_link, filters=relay_only),
+            CommandHandler("saisie", h.entry, filters=relay_only),
+            CommandHandler("bilan", h.report, filters=relay_only),
             CommandHandler(
-                ["mesdonnees", "mydata", "oubli", "forget"], stop(h.own_data), filters=relay_only
+                ["mesdonnees", "mydata", "oubli", "forget"], h.own_data, filters=relay_only
             ),
             # First: a forwarded message is never the person's answer, whatever it holds.
-            MessageHandler(relay_only & filters.FORWARDED, stop(h.forwarded)),
-            MessageHandler(relay_only & filters.TEXT & ~filters.COMMAND, stop(h.text)),
-            MessageHandler(relay_only & ~filters.TEXT, stop(h.unsupported)),
-            MessageHandler(PRIVATE_EDITS & _MayBeRelay(relays), stop(h.edited)),
-            GuardedButtons(stop(h.button), lambda query: relays.may_be_relay(query.from_user.id)),
+            MessageHandler(relay_only & filters.FORWARDED, h.forwarded),
+            MessageHandler(relay_only & filters.TEXT & ~filters.COMMAND, h.text),
+            MessageHandler(relay_only & ~filters.TEXT, h.unsupported),
+            MessageHandler(PRIVATE_EDITS & _MayBeRelay(relays), h.edited),
+            GuardedButtons(h.button, lambda query: relays.may_be_relay(query.from_user.id)),
         ],
         group=GROUP,
     )
-
-
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-
-
-def _stop_on_failure(callback: Callback) -> Callback:
-    """`callback`, whose failure is reported as any update's (the error handlers log it and
-    tell the sender their answers are safe) and ends the update there.
-
-    python-telegram-bot hands an update whose handler failed to the next group's handlers:
-    the residents' would take a relay's answer typed for the person met, or its button, for
-    the relay's own participation.
-    """
-
-    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        try:
-            await callback(update, context)
-        except ApplicationHandlerStop:
-            raise
-        except Exception as error:  # reported by the error handlers, then stopped
-            await context.application.process_error(update, error)
-            raise ApplicationHandlerStop from error
-
-    return run
