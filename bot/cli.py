@@ -332,7 +332,7 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     problems = settings.run_problems() + schedule_problems(settings)
     if problems:
         for problem in problems:
-            print(f"parole run: {problem}", file=sys.stderr)
+            print(f"parole run: {config_problems.both(problem)}", file=sys.stderr)
         return 2
     assert settings.telegram.token is not None  # bot_problems() refused to start without one
     for handler in logging.getLogger().handlers:
@@ -402,7 +402,7 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
     consultations = _consultations(settings)
     schedules = schedule_problems(settings)
     for wrong in schedules:
-        print(wrong, file=sys.stderr)
+        print(config_problems.both(wrong), file=sys.stderr)
     if schedules:
         return 2
     today = dt.datetime.now(ZoneInfo(settings.consultation.timezone)).date()
@@ -431,7 +431,7 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
         if unwritable:
             problems.append(f"cannot open the database {database} for writing: {unwritable}")
         for problem in problems:
-            print(f"parole check: {problem}", file=sys.stderr)
+            print(f"parole check: {config_problems.both(problem)}", file=sys.stderr)
         if problems:
             return 2
     if unwritable:
@@ -554,7 +554,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     if args.send:
         problem = _send_problem(settings)
         if problem:
-            print(f"parole digest: {problem}", file=sys.stderr)
+            print(f"parole digest: {config_problems.both(problem)}", file=sys.stderr)
             return 2
     consultations = _consultations(settings)
     digest = settings.digest

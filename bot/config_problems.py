@@ -285,3 +285,67 @@ def _fr_example(value: object) -> str:
 
 def _en_example(value: object) -> str:
     return f", e.g. {value}" if isinstance(value, int | float) else ""
+
+
+# What the settings' own checks say (bot.settings, bot.scheduling), in French: the settings
+# the bot needs to run, and the digest schedules. Each pattern matches a whole reason.
+_VARIABLE = r"\(set it or (PAROLE_\w+)\)"
+_READINESS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
+    (re.compile(pattern), french)
+    for pattern, french in (
+        (rf"telegram\.token is missing {_VARIABLE}", r"telegram.token manque (ou \1)"),
+        (
+            rf"privacy\.pseudonym_secret is missing or is an example value {_VARIABLE}",
+            r"privacy.pseudonym_secret manque ou est une valeur d'exemple (ou \1)",
+        ),
+        (
+            rf"privacy\.pseudonym_secret is shorter than 16 characters {_VARIABLE}",
+            r"privacy.pseudonym_secret a moins de 16 caractères (ou \1)",
+        ),
+        (
+            rf"privacy\.pseudonym_secret is the bot token: give it a secret of its own "
+            rf"{_VARIABLE}",
+            r"privacy.pseudonym_secret est le jeton du bot : donnez-lui un secret à lui (ou \1)",
+        ),
+        (
+            r"telegram\.token is not a token from @BotFather .*",
+            "telegram.token n'est pas un jeton de @BotFather (des chiffres, deux-points, puis "
+            "environ 35 lettres, chiffres, - ou _) : une valeur d'exemple ?",
+        ),
+        (
+            r"digest schedule '(.+)' is defined more than once",
+            r"la synthèse programmée « \1 » est définie plusieurs fois",
+        ),
+        (
+            r"digest schedule '(.+?)': cron '(.*?)' needs 5 fields .*",
+            r"synthèse programmée « \1 » : le cron « \2 » demande 5 champs (minute heure "
+            r"jour-du-mois mois jour-de-la-semaine)",
+        ),
+        (
+            r"digest schedule '(.+?)': write days of the week as names .* in '(.*)'",
+            r"synthèse programmée « \1 » : écrivez les jours de la semaine en noms (mon, tue, "
+            r"… sun), pas en chiffres, dans « \2 »",
+        ),
+        (
+            r"digest schedule '(.+?)': invalid cron '(.*?)': .*",
+            r"synthèse programmée « \1 » : cron invalide « \2 »",
+        ),
+        (
+            r"digest\.email\.host is set but digest\.email\.recipients is empty",
+            "digest.email.host est donné mais digest.email.recipients est vide",
+        ),
+        (
+            r"digest\.email\.username is set but digest\.email\.password is missing",
+            "digest.email.username est donné mais digest.email.password manque",
+        ),
+    )
+)
+
+
+def both(english: str) -> str:
+    """A setting's problem in French, then English as given; English alone if not known."""
+    for pattern, french in _READINESS:
+        found = pattern.fullmatch(english)
+        if found is not None:
+            return f"{found.expand(french)} / {english}"
+    return english

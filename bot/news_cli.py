@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot import bootstrap, news
+from bot import bootstrap, config_problems, news
 from bot.news_texts import residents, say
 from bot.privacy import Privacy
 from bot.settings import Settings
@@ -62,7 +62,7 @@ def news_command(settings: Settings, args: argparse.Namespace) -> int:
     if args.send:
         problems = settings.bot_problems()
         for problem in problems:
-            print(f"parole news: {problem}", file=sys.stderr)
+            print(f"parole news: {config_problems.both(problem)}", file=sys.stderr)
         if problems:
             return 2
     store = bootstrap.existing_store(settings, "news")

@@ -116,3 +116,28 @@ def test_a_choice_and_a_missing_key_say_what_to_write(
         "city.toml : digest.email.security : écrivez l'une de ces valeurs : 'starttls', 'tls' "
         "ou 'none' / write one of 'starttls', 'tls' or 'none'",
     ]
+
+
+def test_what_check_finds_in_the_schedules_and_the_secret_is_french_first(
+    capsys: pytest.CaptureFixture[str], workdir: Path
+):
+    (workdir / "city.toml").write_text(
+        '[[digest.schedules]]\nname = "hebdo"\ncron = "0 8 * * 1"\n', encoding="utf-8"
+    )
+    code, _, err = parole(capsys, "--config", "city.toml", "check")
+    assert code == 2
+    assert err == (
+        "synthèse programmée « hebdo » : écrivez les jours de la semaine en noms (mon, tue, "
+        "… sun), pas en chiffres, dans « 0 8 * * 1 » / digest schedule 'hebdo': write days of "
+        "the week as names (mon, tue, … sun), not numbers, in '0 8 * * 1'\n"
+    )
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("PAROLE_TELEGRAM__TOKEN", "1234567890:AAH-good-looking-token_for-the-tests")
+        env.setenv("PAROLE_PRIVACY__PSEUDONYM_SECRET", "short")
+        code, _, err = parole(capsys, "check", "--for-run")
+    assert code == 2
+    assert err == (
+        "parole check: privacy.pseudonym_secret a moins de 16 caractères (ou "
+        "PAROLE_PRIVACY__PSEUDONYM_SECRET) / privacy.pseudonym_secret is shorter than 16 "
+        "characters (set it or PAROLE_PRIVACY__PSEUDONYM_SECRET)\n"
+    )

@@ -178,8 +178,12 @@ def test_send_while_the_bot_sends_news_sends_nothing_and_says_why(
 @pytest.mark.parametrize(
     ("unset", "message"),
     [
-        ("PAROLE_TELEGRAM__TOKEN", "telegram.token is missing"),
-        ("PAROLE_PRIVACY__PSEUDONYM_SECRET", "privacy.pseudonym_secret is missing"),
+        ("PAROLE_TELEGRAM__TOKEN", "telegram.token manque (ou PAROLE_TELEGRAM__TOKEN) / "),
+        (
+            "PAROLE_PRIVACY__PSEUDONYM_SECRET",
+            "privacy.pseudonym_secret manque ou est une valeur d'exemple (ou "
+            "PAROLE_PRIVACY__PSEUDONYM_SECRET) / ",
+        ),
     ],
 )
 def test_send_needs_a_token_and_the_secret(

@@ -75,8 +75,10 @@ def test_the_example_token_is_refused_before_asking_telegram(
     code, out, err = run(capsys)
     assert (code, out) == (2, "")
     assert err == (
-        "parole run: telegram.token is not a token from @BotFather (digits, a colon, then "
-        "about 35 letters, digits, - or _): an example value?\n"
+        "parole run: telegram.token n'est pas un jeton de @BotFather (des chiffres, "
+        "deux-points, puis environ 35 lettres, chiffres, - ou _) : une valeur d'exemple ? / "
+        "telegram.token is not a token from @BotFather (digits, a colon, then about 35 "
+        "letters, digits, - or _): an example value?\n"
     )
     assert not (workdir / "data").exists()  # nothing started, nothing created
 

@@ -120,8 +120,10 @@ def test_check_for_run_refuses_a_token_that_is_no_token(
     assert main(["--config", str(path), "check", "--for-run"]) == 2
     err = capsys.readouterr().err
     assert err == (
-        "parole check: telegram.token is not a token from @BotFather (digits, a colon, then "
-        "about 35 letters, digits, - or _): an example value?\n"
+        "parole check: telegram.token n'est pas un jeton de @BotFather (des chiffres, "
+        "deux-points, puis environ 35 lettres, chiffres, - ou _) : une valeur d'exemple ? / "
+        "telegram.token is not a token from @BotFather (digits, a colon, then about 35 "
+        "letters, digits, - or _): an example value?\n"
     )
     assert main(["--config", str(path), "check"]) == 0  # only for `run`
 
