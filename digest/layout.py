@@ -217,6 +217,7 @@ FLAG_LABELS = {
     "self_harm": "idées suicidaires",
 }
 FLAGS_TITLE = "Signalements"
+FLAGS_PEOPLE = ("{n} personne", "{n} personnes")
 FLAGS_NOTE = (
     "Habitant·es qui disent subir des violences ou être en danger, compté·es une fois par "
     "questionnaire quel que soit le nombre de messages : les numéros d'aide leur ont été "
@@ -250,8 +251,8 @@ FLAGS_BY_CHAT = (
 
 
 def _flags(digest: Digest) -> list[Section]:
-    """The safeguarding line: "Signalements : 3 (danger ou menace 2, …)", then who was given
-    the helplines, per channel; nothing if none.
+    """The safeguarding line under its title, "3 personnes (danger ou menace 2, …)", then
+    who was given the helplines, per channel; nothing if none.
 
     The counts per channel are exact, like the total: staff act on them (a paper form's
     writer saw no helpline), and "< 5" would not hide that there is one.
@@ -262,7 +263,8 @@ def _flags(digest: Digest) -> list[Section]:
         f"{FLAG_LABELS.get(category, category)} {texts.number(count)}"
         for category, count in sorted(digest.flags.items(), key=lambda item: (-item[1], item[0]))
     )
-    line: Line = (f"⚠️ {FLAGS_TITLE} : ", Bold(texts.number(digest.disclosures)))
+    # The section's title says "Signalements": the line gives the count, not the word again.
+    line: Line = ("⚠️ ", Bold(texts.plural(digest.disclosures, *FLAGS_PEOPLE)))
     if kinds:
         line += (f" ({kinds})",)
     by_channel = {channel: n for channel, n in digest.flagged_by_channel.items() if n}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from digest.texts import DEFAULT_TIMEZONE
+from flows.typography import NNBSP
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,15 @@ class Cell:
     threshold: int = 0
 
     def shown(self) -> str:
-        """The count as staff may see it: "< 5" for a small group, "n.c." for a secondary."""
+        """The count as staff may see it: "< 5" for a small group, "n.c." for a secondary.
+
+        "<" and its number are held together by a no-break space: a phone would otherwise
+        leave "<" alone at the end of a line.
+        """
         if not self.suppressed:
             return str(self.value)
         # "< 5" on a secondary count would be false: it is hidden, not small.
-        return f"< {self.threshold}" if self.value < self.threshold else "n.c."
+        return f"<{NNBSP}{self.threshold}" if self.value < self.threshold else "n.c."
 
 
 @dataclass(frozen=True)

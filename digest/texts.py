@@ -89,7 +89,7 @@ WITHHELD_NOTE = (
 NO_TEXT = "Aucune réponse écrite."
 FAVOURITE = "♥"
 FAVOURITE_NOTE = "♥ : coup de cœur de l'atelier."
-SUPPRESSED_NOTE = "« < {n} » : groupe trop petit pour être montré."
+SUPPRESSED_NOTE = f"«{NNBSP}<{NNBSP}{{n}}{NNBSP}» : groupe trop petit pour être montré."
 SECONDARY_NOTE = "« n.c. » : non communiqué, pour qu'un petit groupe ne puisse pas être déduit."
 
 CHART_FUNNEL = "Où les gens s'arrêtent (parcours ayant atteint chaque question)"

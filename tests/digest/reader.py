@@ -37,7 +37,7 @@ _ANSWERED = re.compile(
     r"(?: · plusieurs réponses possibles)?$"
 )
 _FREE = re.compile(r"^(.+?) réponses?(?:\(s\))? écrites?(?:\(s\))?")
-_OTHER = re.compile(r"^(n\.c\.|< \d+|[\d\u202f]+) précisions? «\u202fAutre\u202f»")
+_OTHER = re.compile(r"^(n\.c\.|<\u202f\d+|[\d\u202f]+) précisions? «\u202fAutre\u202f»")
 _TREND = re.compile(r"^ (▲ \+|▼ -)(.+)$")
 # A scale's ends grouped, a row without rank nor bullet: "Plutôt « beaucoup » (4 ou 5)".
 _END = re.compile(r"\((?:de )?(\d+) (?:ou|à) (\d+)\)$")
@@ -65,7 +65,7 @@ class Reading:
     problems: list[str] = field(default_factory=list)  # printed things that break the rule
 
     def figure(self, name: str, shown: str, public: bool = False) -> int:
-        if public and shown in (f"< {self.threshold}", "n.c."):
+        if public and shown in (f"<\u202f{self.threshold}", "n.c."):
             self.problems.append(f"{name}, a count of sessions, printed as {shown}")
         self.figures.append(Figure(name, shown, public))
         return len(self.figures) - 1
@@ -89,7 +89,7 @@ class Reading:
             value = _number(figure.shown)
             if figure.shown == "":
                 bounds: tuple[int, float] = (0, float("inf"))
-            elif figure.shown == f"< {t}":
+            elif figure.shown == f"<\u202f{t}":
                 bounds = (1, t - 1)
             elif figure.shown == "n.c.":
                 bounds = (t, float("inf"))
@@ -131,7 +131,7 @@ class Reading:
         for figure, (low, high), (low_anyway, high_anyway) in zip(
             self.figures, now, anyway, strict=True
         ):
-            hidden = figure.shown in ("n.c.", f"< {self.threshold}")
+            hidden = figure.shown in ("n.c.", f"<\u202f{self.threshold}")
             if hidden and low == high and low_anyway != high_anyway:
                 found.append(f"{figure.name} = {low}")
         return found
@@ -183,7 +183,7 @@ def read(digest: Digest, consultation: Consultation) -> Reading:
     t = digest.min_group_size
     reading = Reading(t)
     sections = {section.title: section for section in layout(digest)}
-    hidden = {f"< {t}", "n.c."}
+    hidden = {f"<\u202f{t}", "n.c."}
 
     def check_shown(name: str, shown: str) -> None:
         if shown not in hidden and 0 < _number(shown) < t:
@@ -399,5 +399,6 @@ def _italic(block: object) -> str:
 
 def _check_quotes(reading: Reading, step_id: str, shown: str, quotes: Quotes) -> None:
     """Under a hidden count, staff must not be able to count their way to it."""
-    if shown in (f"< {reading.threshold}", "n.c.") and len(quotes.texts) > reading.threshold - 2:
+    hidden = (f"<\u202f{reading.threshold}", "n.c.")
+    if shown in hidden and len(quotes.texts) > reading.threshold - 2:
         reading.problems.append(f"{len(quotes.texts)} quotes under {shown} ({step_id})")

@@ -148,7 +148,7 @@ class TestPrimary:
         assert primary(0, T).shown() == "0"
         for value in range(1, T):
             assert primary(value, T) == Cell(value, True, T)
-            assert primary(value, T).shown() == "< 5"
+            assert primary(value, T).shown() == "<\u202f5"
         assert primary(T, T).shown() == "5"
         assert primary(120, T).shown() == "120"
 
@@ -166,7 +166,7 @@ class TestLine:
     def test_a_lone_small_count_takes_the_smallest_other_with_it(self) -> None:
         cells = protect_line([1, 30, 10, 0], T)
         assert [c.suppressed for c in cells] == [True, False, True, False]
-        assert [c.shown() for c in cells] == ["< 5", "30", "n.c.", "0"]
+        assert [c.shown() for c in cells] == ["<\u202f5", "30", "n.c.", "0"]
 
     def test_two_small_counts_with_some_play_are_enough(self) -> None:
         # Together they are 5: either may be 1 to 4.
@@ -314,7 +314,7 @@ class TestLinked:
         assert missing is not None and guard.value(missing) == 1
         guard.add(no_profile, [skipped, missing])
         guard.protect()
-        assert guard.cell(no_profile).shown() == "< 5"
+        assert guard.cell(no_profile).shown() == "<\u202f5"
         assert guard.cell(reached).shown() == "n.c."
 
     def test_a_group_is_not_hidden_for_itself(self) -> None:
@@ -338,7 +338,7 @@ class TestLinked:
         guard.protect()
         assert [guard.cell(f).shown() for f in (lives, no_answer, answered)] == [
             "n.c.",
-            "< 5",
+            "<\u202f5",
             "n.c.",
         ]
 
@@ -351,8 +351,8 @@ class TestLinked:
             guard.protect()
             return [guard.cell(figure).shown() for figure in figures]
 
-        assert shown(0) == ["< 5", "< 5", "30"]
-        assert shown(3) == ["< 5", "< 5", "n.c."]
+        assert shown(0) == ["<\u202f5", "<\u202f5", "30"]
+        assert shown(3) == ["<\u202f5", "<\u202f5", "n.c."]
 
     def test_a_hidden_breakdown_row_is_hidden_in_the_table_too(self) -> None:
         # Quartiers A, B, C by two profiles. A (1) is small, B (7) hidden to protect it; the
@@ -367,7 +367,7 @@ class TestLinked:
         guard.add(total, columns)
         guard.table(cells, rows, columns, total)
         guard.protect()
-        assert [guard.cell(row).shown() for row in rows] == ["< 5", "n.c.", "30"]
+        assert [guard.cell(row).shown() for row in rows] == ["<\u202f5", "n.c.", "30"]
         assert guard.cell(cells[1][0]).suppressed
 
     def test_sums_that_do_not_hold_are_refused_or_left_out(self) -> None:

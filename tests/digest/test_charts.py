@@ -173,12 +173,12 @@ class TestSuppression:
         )
         [(_, figure), *_] = figures(digest)
         texts = drawn_texts(figure)
-        assert "< 5" in texts and "30" in texts and "12" in texts
+        assert "<\u202f5" in texts and "30" in texts and "12" in texts
         assert "2" not in texts
         bars = [patch for patch in figure.axes[0].patches if isinstance(patch, Rectangle)]
         # A bar as long as the threshold read as a count of 5: a hidden one has none.
         assert [bar.get_width() for bar in bars] == [30, 12, 0]
-        [hidden] = [text for text in figure.axes[0].texts if text.get_text() == "< 5"]
+        [hidden] = [text for text in figure.axes[0].texts if text.get_text() == "<\u202f5"]
         assert hidden.get_position()[0] < 1  # where its bar would start
 
     def test_favourites_are_marked_and_long_lists_capped(self):
@@ -202,7 +202,7 @@ class TestSuppression:
         funnel = make_digest().funnel
         hidden = [*funnel[:4], type(funnel[4])("proposition", "Proposition", Cell(3, True, 5))]
         [(_, figure)] = [f for f in figures(make_digest(funnel=hidden)) if f[0].kind == "funnel"]
-        assert "< 5" in drawn_texts(figure) and "3" not in drawn_texts(figure)
+        assert "<\u202f5" in drawn_texts(figure) and "3" not in drawn_texts(figure)
 
     def test_days_hidden_have_no_bar_only_their_label(self):
         days = [DayCount(PERIOD.start.date(), cell(12)), DayCount(PERIOD.start.date(), cell(3))]
@@ -210,7 +210,7 @@ class TestSuppression:
         [(_, figure)] = [f for f in figures(digest) if f[0].kind == "days"]
         bars = [patch for patch in figure.axes[0].patches if isinstance(patch, Rectangle)]
         assert [bar.get_height() for bar in bars] == [12, 0]
-        assert "< 5" in drawn_texts(figure) and "3" not in drawn_texts(figure)
+        assert "<\u202f5" in drawn_texts(figure) and "3" not in drawn_texts(figure)
         assert charts(with_suppressed_values(digest, 1)) == charts(
             with_suppressed_values(digest, 4)
         )

@@ -129,9 +129,9 @@ def test_a_small_option_hides_another_option_not_the_total() -> None:
     digest = digest_of(sessions, 5)
     age = section(render_plain([digest]), "Quel âge avez-vous\u202f?").splitlines()
     assert age[1] == "7 réponses, 2 passées"
-    assert "• 41 à 60 ans\u202f: < 5" in age
+    assert "• 41 à 60 ans\u202f: <\u202f5" in age
     assert "• 26 à 40 ans\u202f: n.c." in age
-    assert not any("%" in line for line in age if "< 5" in line or "n.c." in line)
+    assert not any("%" in line for line in age if "<\u202f5" in line or "n.c." in line)
     assert_nothing_worked_out(digest)
 
 
@@ -146,7 +146,7 @@ def test_the_options_of_a_multiple_choice_question_hide_nothing_for_each_other()
     question = section(render_plain([digest]), CONSULTATION.step("publics").text.fr)
     assert question.splitlines()[1] == "9 réponses, 0 passée · plusieurs réponses possibles"
     assert "1. Les femmes\u202f: 9 (100\u202f%)" in question
-    assert "Personnes isolées\u202f: < 5" in question and "n.c." not in question
+    assert "Personnes isolées\u202f: <\u202f5" in question and "n.c." not in question
     assert_nothing_worked_out(digest)
 
 
@@ -170,7 +170,7 @@ def test_quotes_under_a_small_hidden_count_cannot_be_counted_up_to_it() -> None:
         sessions.append((answers, Channel.TELEGRAM, n + 1))
     digest = digest_of(sessions, 5)
     quartier = next(choice for choice in digest.choices if choice.step_id == "quartier")
-    assert quartier.other_count == 4 and quartier.cell("other_count").shown() == "< 5"
+    assert quartier.other_count == 4 and quartier.cell("other_count").shown() == "<\u202f5"
     assert quartier.other_texts == ["rue 3", "rue 2", "rue 1"]
     assert_nothing_worked_out(digest)
 
@@ -238,8 +238,9 @@ def test_a_small_week_still_ranks_its_options_by_their_running_totals() -> None:
     assert sante > isoles >= 5
     lines = question.splitlines()
     assert lines[1] == "3 réponses, 0 passée · en tout 15 réponses · plusieurs réponses possibles"
-    assert lines[2].endswith(f"\u202f: < 5 · en tout {sante} (100\u202f%)")
-    assert lines[3].endswith(f"\u202f: < 5 · en tout {isoles} ({round(100 * isoles / 15)}\u202f%)")
+    assert lines[2].endswith(f"\u202f: <\u202f5 · en tout {sante} (100\u202f%)")
+    share = round(100 * isoles / 15)
+    assert lines[3].endswith(f"\u202f: <\u202f5 · en tout {isoles} ({share}\u202f%)")
     assert "«\u202fen tout\u202f»\u202f: depuis l'ouverture de la consultation" in render_plain(
         [digest]
     )

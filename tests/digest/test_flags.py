@@ -60,7 +60,7 @@ async def test_a_paper_disclosure_says_that_nobody_was_given_the_helplines(tmp_p
     channels = [Channel.TELEGRAM, Channel.TELEGRAM, Channel.PAPER, Channel.ASSISTED]
     plain, lines = await plain_digest(tmp_path, channels)
     count = Counter(channels)
-    assert lines[0].startswith(f"⚠️ Signalements\u202f: {len(channels)}")
+    assert lines[0].startswith(f"⚠️ {len(channels)} personnes (")
     # Never "given at once" for every disclosure: paper and assisted ones say what happened.
     assert french_spacing(FLAGS_NOTE) not in plain
     assert (
@@ -88,7 +88,7 @@ async def test_several_paper_disclosures_are_counted_in_the_plural(tmp_path: Pat
 async def test_disclosures_typed_to_the_bot_keep_the_short_note(tmp_path: Path, channel: Channel):
     _, lines = await plain_digest(tmp_path, [channel])
     assert lines == [
-        "⚠️ Signalements\u202f: 1 (violences conjugales ou familiales 1)",
+        "⚠️ 1 personne (violences conjugales ou familiales 1)",
         french_spacing(FLAGS_NOTE),
     ]
 
@@ -119,4 +119,19 @@ async def test_a_resident_repeating_a_disclosure_is_counted_once(tmp_path: Path)
     assert digest.disclosures == 2
     assert digest.flags == {"domestic": 2, "danger": 1}
     assert digest.flagged_by_channel == {"telegram": 1, "paper": 1}
-    assert "⚠️ Signalements\u202f: 2 (violences conjugales ou familiales 2" in render_plain([digest])
+    assert "⚠️ 2 personnes (violences conjugales ou familiales 2" in render_plain([digest])
+
+
+async def test_the_section_says_signalements_once(tmp_path: Path):
+    # Its title says what the section counts: the line under it gives the count, in every
+    # writer, and does not repeat the word.
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        await flagged(store, 0, Channel.TELEGRAM)
+        digest = await build_digest(store, CONSULTATION, PERIOD)
+    plain = render_plain([digest])
+    assert plain.count("Signalements") == 1
+    assert "\nSignalements\n------------\n⚠️ 1 personne (" in plain
+    telegram = "\n".join(render_telegram([digest]))
+    assert telegram.count("Signalements") == 1
+    assert "<b>Signalements</b>\n⚠️ <b>1 personne</b> (" in telegram
+    assert render_email_html([digest]).count("Signalements") == 1

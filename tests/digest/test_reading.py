@@ -142,7 +142,7 @@ async def test_hidden_rows_keep_the_options_order(tmp_path: Path) -> None:
     plain = render_plain([digest])
     for title, step in (("Par quartier", "quartier"), ("Quel âge avez-vous\u202f?", "age")):
         lines = plain.split(f"\n{title}\n", 1)[1].split("\n\n", 1)[0].splitlines()[1:]
-        hidden = [line.split("\u202f: ")[0] for line in lines if line.endswith(": < 5")]
+        hidden = [line.split("\u202f: ")[0] for line in lines if line.endswith(": <\u202f5")]
         step_options = consultation.step(step)
         assert isinstance(step_options, ChoiceStepBase)
         labels = [option.label.fr for option in step_options.options]

@@ -234,7 +234,7 @@ class TestSuppression:
         plain = render_plain([make_digest()])
         assert "jeu. 19/11\u202f: 5\n" in plain and "mer. 18/11\u202f: 0\n" in plain
         days = [dataclasses.replace(day, sessions=cell(3)) for day in make_digest().days]
-        assert "jeu. 19/11\u202f: < 5\n" in render_plain([make_digest(days=days)])
+        assert "jeu. 19/11\u202f: <\u202f5\n" in render_plain([make_digest(days=days)])
 
     def test_the_order_of_suppressed_rows_does_not_tell_which_is_larger(self):
         def digest(a: int, b: int) -> Digest:
@@ -249,14 +249,14 @@ class TestSuppression:
         first, second = digest(4, 1), digest(1, 4)
         assert first.choices[0].rows != second.choices[0].rows
         assert render_plain([first]) == render_plain([second])
-        assert "• Alpha\u202f: < 5\n• Beta\u202f: < 5" in render_plain([first])
+        assert "• Alpha\u202f: <\u202f5\n• Beta\u202f: <\u202f5" in render_plain([first])
 
     def test_suppressed_cells_show_less_than_the_threshold(self):
         text = check_parts(render_telegram([make_digest()]))[0]
-        assert "Centre\u202f: < 5" in text
-        assert "• Autre\u202f: < 5\n" in text  # no percentage either, nor rank
-        assert "«\u202f< 5\u202f»\u202f: groupe trop petit pour être montré." in text
-        assert "< 5 précisions «\u202fAutre\u202f»" in text  # the count of "Autre" texts too
+        assert "Centre\u202f: <\u202f5" in text
+        assert "• Autre\u202f: <\u202f5\n" in text  # no percentage either, nor rank
+        assert "«\u202f<\u202f5\u202f»\u202f: groupe trop petit pour être montré." in text
+        assert "<\u202f5 précisions «\u202fAutre\u202f»" in text  # the count of "Autre" texts too
 
     def test_a_cell_hidden_to_protect_a_small_one_is_explained(self):
         tab = CrossTab(
@@ -274,7 +274,7 @@ class TestSuppression:
         funnel = make_digest().funnel
         hidden = dataclasses.replace(funnel[3], reached=Cell(3, True, 5))
         plain = render_plain([make_digest(funnel=[*funnel[:3], hidden, *funnel[4:]])])
-        assert "4. Freins\u202f: < 5\n" in plain
+        assert "4. Freins\u202f: <\u202f5\n" in plain
         # 40 -> "< 5" -> 30: either drop would reveal the hidden count.
         assert (
             "avant «\u202fFreins\u202f»" not in plain
@@ -360,7 +360,7 @@ class TestWording:
         lines = render_plain([make_digest(choices=[shown])]).splitlines()
         assert "6 précisions «\u202fAutre\u202f»\u202f:" in lines
         hidden = render_plain([make_digest()]).splitlines()
-        assert "< 5 précisions «\u202fAutre\u202f», les plus récentes\u202f:" in hidden
+        assert "<\u202f5 précisions «\u202fAutre\u202f», les plus récentes\u202f:" in hidden
         assert not any("Précisions" in line for line in lines + hidden)
 
     def test_funnel_shows_where_people_stop(self):
@@ -455,7 +455,7 @@ class TestEmail:
         digest = make_digest(texts=[TextResult("t", "Idées ?", "propositions", 1, [SCRIPT])])
         plain = render_plain([digest])
         assert "«\u202f<script>alert('x')</script> & co\u202f»" in plain
-        assert "Centre\u202f: < 5" in plain
+        assert "Centre\u202f: <\u202f5" in plain
         assert "Bourgogne  20        10" in plain  # the cross-tabulation, aligned
         assert render_plain([]) == "Aucune consultation à résumer.\n"
 

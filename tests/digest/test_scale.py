@@ -147,7 +147,7 @@ def test_a_hidden_point_is_never_an_end_minus_its_neighbour() -> None:
     counts = {1: 2, 2: 7, 3: 6, 4: 8, 5: 9}
     digest = digest_of(residents(counts))
     lines = question(digest, "aide")
-    assert "• 1 (pas du tout)\u202f: < 5" in lines
+    assert "• 1 (pas du tout)\u202f: <\u202f5" in lines
     assert any(
         line.startswith("Plutôt «\u202fpas du tout\u202f» (1 ou 2)\u202f: ") for line in lines
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import html
 import re
 
 from digest import notes
@@ -23,8 +24,9 @@ from tests.digest.test_charts import drawn_texts
 from tests.digest.test_render import check_parts
 from tests.digest.test_scale import digest_of, residents
 
-# A plain space where a line could break and leave a mark alone at the start of the next one.
-BREAKABLE = re.compile(r" [:;!?%»]|« ")
+# A plain space where a line could break and leave a mark alone at the start of the next one,
+# or "<" alone at the end of a line, away from its number ("< 5", a small group).
+BREAKABLE = re.compile(r" [:;!?%»]|« |< (?=\d)")
 RESIDENT = "Et alors ? Rien : « ça » à 100 %"  # typed with plain spaces, quoted as typed
 
 
@@ -47,8 +49,8 @@ def digest_with_everything() -> Digest:
 
 
 def breakable(text: str) -> list[str]:
-    """The breakable spaces of `text` outside the resident's words."""
-    return BREAKABLE.findall(text.replace(RESIDENT, ""))
+    """The breakable spaces of `text` (HTML read as its text) outside the resident's words."""
+    return BREAKABLE.findall(html.unescape(text).replace(RESIDENT, ""))
 
 
 def test_every_writer_keeps_french_punctuation_on_its_line() -> None:
@@ -64,6 +66,7 @@ def test_every_writer_keeps_french_punctuation_on_its_line() -> None:
         # "Taux de réponse complète\u202f: 63\u202f%", the quotes' marks too.
         assert "\u202f: " in output and "\u202f%" in output, name
     for name in ("plain", "telegram", "e-mail"):
+        assert "<\u202f5" in html.unescape(outputs[name]), name  # the sample's small groups
         # The resident's own spaces are theirs: quoted as typed, between the digest's marks.
         assert f"«\u202f{RESIDENT}\u202f»" in outputs[name], name
 

@@ -321,9 +321,7 @@ def test_cli_import_flags_a_disclosure_as_a_typed_answer_is_flagged(
     digest = capsys.readouterr().out
     assert "frappe" not in digest
     assert "Plus de bancs près de l'école" in digest  # other texts are quoted
-    assert (
-        "Signalements\u202f: 1 (danger ou menace 1, violences conjugales ou familiales 1)" in digest
-    )
+    assert "⚠️ 1 personne (danger ou menace 1, violences conjugales ou familiales 1)" in digest
 
 
 def test_cli_import_of_an_older_template_says_the_follow_up_column_is_ignored(

@@ -93,7 +93,7 @@ async def test_digests_count_flags_and_never_quote_them(chat: Chat, consultation
     for output in outputs:
         assert "me frappe" not in output
         assert "Signalements" in output
-    assert "Signalements\u202f: 1 (danger ou menace 1, violences conjugales ou familiales 1)" in (
+    assert "⚠️ 1 personne (danger ou menace 1, violences conjugales ou familiales 1)" in (
         render_plain([digest])
     )
 
