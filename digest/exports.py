@@ -26,12 +26,13 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, It
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import xlsxwriter  # type: ignore[import-untyped]
 
 from digest import texts
+from digest.aggregate import CHANNEL_LABELS, left_out
 from flows.model import (
     OTHER_CODE,
     OTHER_TEXT_SUFFIX,
@@ -42,14 +43,9 @@ from flows.model import (
     TextStep,
     YesNoStep,
 )
-from flows.state import Answer
+from storage.base import NO_FOLLOW_UP_CHANNELS, ExportedSession, Store
 
-if TYPE_CHECKING:
-    # Annotations only: importing the `storage` package loads its SQLite driver, which
-    # `digest/` does not need at run time.
-    from storage.base import ExportedSession, Store
-
-LEADING = tuple(texts.LEADING_COLUMNS)  # session, participant, channel, status, created_at...
+LEADING = tuple(texts.LEADING_COLUMNS)  # parcours, participant, canal, statut, début, fin
 CHOICE_SEPARATOR = "; "
 CSV_DELIMITER = ";"  # what Excel expects in a French locale; "," would give one column
 XLSX_MAX_ROWS = 1_048_576  # a sheet's limit, header included
@@ -66,7 +62,7 @@ _JSON_SUSPECTS = re.compile("[\x7f-\x9f\xad\u0100-\U0010ffff]")
 # the line and paragraph separators (`str.splitlines` splits a JSON line at them).
 _JSON_ESCAPED = ("Cc", "Cf", "Zl", "Zp")
 
-Rows = AsyncIterable["ExportedSession"] | Iterable["ExportedSession"]
+Rows = AsyncIterable[ExportedSession] | Iterable[ExportedSession]
 
 
 @dataclass(frozen=True)
@@ -172,6 +168,7 @@ class _Cells:
     ) -> None:
         self.guard = guard
         self.columns = columns(consultation)
+        self.not_asked = left_out(consultation)
         self.labels: dict[str, dict[str, str]] = {}
         for step in consultation.questions():
             if isinstance(step, ChoiceStepBase):
@@ -184,13 +181,17 @@ class _Cells:
         # labelled, joined and neutralised once.
         self.cache: dict[tuple[str, tuple[str, ...]], str | int | None] = {}
 
-    def answers(self, answers: dict[str, Answer]) -> list[str | int | None]:
-        """One value per step column: text, an int for scales, None when not reached."""
+    def answers(self, session: ExportedSession) -> list[str | int | None]:
+        """One value per step column: text, an int for scales, None when not reached, "(non
+        posée)" for a step the session's channel never asks."""
+        answers = session.answers
+        asks_all = session.channel not in NO_FOLLOW_UP_CHANNELS
         values: list[str | int | None] = []
         for column in self.columns:
             answer = answers.get(column.step.id)
             if answer is None:
-                values.append(None)
+                skipped_over = not asks_all and column.step.id in self.not_asked
+                values.append(texts.NOT_ASKED if skipped_over and not column.other else None)
             elif column.other:
                 picked = OTHER_CODE in answer.choices and not answer.skipped
                 values.append(self.guard(answer.text) if picked and answer.text else None)
@@ -221,7 +222,7 @@ def _leading(session: ExportedSession) -> tuple[int, int, str, str]:
     return (
         session.session_id,
         session.participant_id,
-        texts.CHANNELS.get(session.channel, session.channel),
+        CHANNEL_LABELS.get(session.channel, session.channel),
         texts.STATUSES.get(session.status, session.status),
     )
 
@@ -295,7 +296,7 @@ class _CsvWriter:
             local_iso(session.created_at, self.zone),
             local_iso(session.completed_at, self.zone),
         ]
-        line += self.cells.answers(session.answers)
+        line += self.cells.answers(session)
         self.writer.writerow(line)
 
 
@@ -384,16 +385,24 @@ async def _fill_workbook(
     workbook: Any, rows: Rows, consultation: Consultation, zone: ZoneInfo
 ) -> int:
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE5F0", "border": 1})
-    when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+    # As a French spreadsheet shows a date and time: "20/11/2026 11:00".
+    when = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
     # Excel's own mark for a text typed with a leading "'": shown without it, kept a text.
     quoted = workbook.add_format({"quote_prefix": True})
     sheet = workbook.add_worksheet(texts.SHEET_ANSWERS)
     step_columns = columns(consultation)
-    _describe(workbook.add_worksheet(texts.SHEET_QUESTIONS), bold, step_columns, zone.key)
+    _describe(
+        workbook.add_worksheet(texts.SHEET_QUESTIONS),
+        bold,
+        step_columns,
+        left_out(consultation),
+        zone.key,
+    )
     sheet.freeze_panes(1, 1)
     sheet.set_column(0, 1, 11)
-    sheet.set_column(2, 3, 10)
-    sheet.set_column(4, 5, 19)
+    sheet.set_column(2, 2, 21)  # "Questionnaire papier"
+    sheet.set_column(3, 3, 10)
+    sheet.set_column(4, 5, 16)
     for index, column in enumerate(step_columns, start=len(LEADING)):
         wide = isinstance(column.step, TextStep) or column.other
         sheet.set_column(index, index, 40 if wide else 24)
@@ -413,7 +422,7 @@ async def _fill_workbook(
         sheet.write_datetime(row, 4, _naive_local(session.created_at, zone), when)
         if session.completed_at is not None:
             sheet.write_datetime(row, 5, _naive_local(session.completed_at, zone), when)
-        for index, value in enumerate(cells.answers(session.answers), start=len(LEADING)):
+        for index, value in enumerate(cells.answers(session), start=len(LEADING)):
             if isinstance(value, int):
                 sheet.write_number(row, index, value)
             elif value:
@@ -422,8 +431,11 @@ async def _fill_workbook(
     return row
 
 
-def _describe(sheet: Any, bold: Any, step_columns: list[Column], timezone: str) -> None:
-    """The "questions" sheet: what every column of the answers holds."""
+def _describe(
+    sheet: Any, bold: Any, step_columns: list[Column], not_asked: set[str], timezone: str
+) -> None:
+    """The "questions" sheet: what every column of the answers holds (`not_asked`: the steps
+    some channels never ask)."""
     sheet.freeze_panes(1, 0)
     sheet.set_column(0, 0, 22)
     sheet.set_column(1, 1, 60)
@@ -447,6 +459,8 @@ def _describe(sheet: Any, bold: Any, step_columns: list[Column], timezone: str) 
             options = scale_range(step)
         elif isinstance(step, YesNoStep):
             options = CHOICE_SEPARATOR.join(texts.YES_NO.values())
+        if step.id in not_asked:
+            options += texts.NOT_ASKED_NOTE
         lines.append(
             (
                 column.header,

@@ -100,17 +100,25 @@ CHART_SESSIONS = "Parcours"
 
 # Exports: the leading columns and the French words for values staff read in a spreadsheet.
 SKIPPED = "(passée)"
+# The follow-up question in a session of a channel that never asks it (a relay's entry, a
+# paper form, the console): not a resident who stopped before it.
+NOT_ASKED = "(non posée)"
+NOT_ASKED_NOTE = (
+    " ; « (non posée) » : question jamais posée en saisie par un relais, sur questionnaire "
+    "papier ni dans la console"
+)
 YES_NO = {"yes": "Oui", "no": "Non"}
 OTHER_LABEL = "Autre"
-CHANNELS = {"telegram": "Telegram", "console": "console", "assisted": "assisté", "paper": "papier"}
 STATUSES = {"active": "en cours", "completed": "terminé"}
+# The CSV's and XLSX's first columns, named in French as their values are (the JSON lines
+# export keeps its English keys: it is a data contract for programs, not a spreadsheet).
 LEADING_COLUMNS = {
-    "session": "numéro du parcours",
+    "parcours": "numéro du parcours",
     "participant": "numéro pseudonyme du participant (aucun nom, aucun compte Telegram)",
-    "channel": "canal : Telegram, assisté (saisi par un relais), papier, console",
-    "status": "en cours ou terminé",
-    "created_at": "début du parcours ({clock})",
-    "completed_at": "fin du parcours ({clock}), vide s'il n'est pas terminé",
+    "canal": "canal : Telegram, saisie par un relais, questionnaire papier, console",
+    "statut": "en cours ou terminé",
+    "début": "début du parcours ({clock})",
+    "fin": "fin du parcours ({clock}), vide s'il n'est pas terminé",
 }
 PARIS_CLOCK = "heure de Paris"
 LOCAL_CLOCK = "heure locale, {zone}"

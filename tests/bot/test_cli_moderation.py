@@ -117,7 +117,7 @@ def test_exports_replace_a_hidden_text_and_keep_the_answer(
     code, out, _ = parole(capsys, "export", "--format", "csv", "--consultation", CONSULTATION)
     assert code == 0 and "M. Martin" not in out
     rows = list(csv.DictReader(io.StringIO(out), delimiter=";"))
-    [hidden] = [row for row in rows if row["session"] == str(database["b"])]
+    [hidden] = [row for row in rows if row["parcours"] == str(database["b"])]
     assert hidden["publics_autre"] == WITHHELD_TEXT and hidden["proposition"] == "Un jardin partagé"
 
 

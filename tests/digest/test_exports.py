@@ -36,12 +36,12 @@ SUMMER = dt.datetime(2026, 7, 6, 16, 0, tzinfo=dt.UTC)
 # A scale's column says what its numbers mean (its cells are plain numbers).
 NOTE = "note (1 = pas du tout … 5 = tout à fait)"
 EXPECTED_HEADERS = [
-    "session",
+    "parcours",
     "participant",
-    "channel",
-    "status",
-    "created_at",
-    "completed_at",
+    "canal",
+    "statut",
+    "début",
+    "fin",
     "age",
     "age_autre",
     "publics",
@@ -138,12 +138,12 @@ class TestCsv:
         assert [row[0] for row in rows[1:]] == ["1", "2", "3", "5"]  # not the other consultation
         first = dict(zip(rows[0], rows[1], strict=True))
         assert first == {
-            "session": "1",
+            "parcours": "1",
             "participant": "7",
-            "channel": "Telegram",
-            "status": "terminé",
-            "created_at": "2026-01-05T10:30:00+01:00",
-            "completed_at": "2026-07-06T18:00:00+02:00",
+            "canal": "Telegram",
+            "statut": "terminé",
+            "début": "2026-01-05T10:30:00+01:00",
+            "fin": "2026-07-06T18:00:00+02:00",
             "age": "Moins de 25 ans",
             "age_autre": "",
             "publics": "Les femmes; Les aînés; Autre",
@@ -165,12 +165,13 @@ class TestCsv:
         assert second["age_autre"] == "'=1+1"
         assert second["publics"] == "(passée)" and second["publics_autre"] == ""
         assert second[NOTE] == "(passée)"
-        assert second["local"] == "" and second["suivi"] == ""  # never reached
-        assert second["channel"] == "assisté" and second["status"] == "en cours"
-        assert second["completed_at"] == ""
+        assert second["local"] == "" and second["frein"] == ""  # never reached
+        assert second["canal"] == "Saisie par un relais" and second["statut"] == "en cours"
+        assert second["fin"] == ""
         empty = dict(zip(rows[0], rows[3], strict=True))
-        assert empty["channel"] == "papier"
-        assert all(empty[step] == "" for step in EXPECTED_HEADERS[6:])
+        assert empty["canal"] == "Questionnaire papier"
+        follow_up = {"suivi", "moyen"}
+        assert all(empty[step] == "" for step in set(EXPECTED_HEADERS[6:]) - follow_up)
         last = dict(zip(rows[0], rows[4], strict=True))
         assert last["age"] == "ancien"  # an option removed since: its code
 
@@ -201,7 +202,7 @@ class TestCsv:
 
         out = io.StringIO()
         assert await write_csv(source(), consultation, out) == 4
-        assert out.getvalue().startswith("\ufeffsession;participant;")
+        assert out.getvalue().startswith("\ufeffparcours;participant;")
         assert out.getvalue().count("\r\n") == 5
 
     async def test_a_failed_export_leaves_no_file(self, consultation, tmp_path):
@@ -215,7 +216,67 @@ class TestCsv:
         assert list(tmp_path.iterdir()) == []
 
 
+class TestFrench:
+    """A French officer opens the spreadsheet: its column names read French, as its values."""
+
+    async def test_csv_and_xlsx_name_their_columns_in_french(self, consultation, tmp_path):
+        await write_csv(sessions(), consultation, tmp_path / "a.csv")
+        await write_xlsx(sessions(), consultation, tmp_path / "a.xlsx")
+        csv_header = read_csv(tmp_path / "a.csv")[0]
+        book = load_workbook(tmp_path / "a.xlsx")
+        xlsx_header = [cell.value for cell in book["réponses"][1]]
+        described = [row[0] for row in book["questions"].iter_rows(min_row=2, values_only=True)]
+        for header in (csv_header, xlsx_header, described):
+            assert header[:6] == ["parcours", "participant", "canal", "statut", "début", "fin"]
+        english = {"session", "channel", "status", "created_at", "completed_at"}
+        assert english.isdisjoint(csv_header)
+
+    async def test_channels_read_as_in_the_digest(self, consultation, tmp_path):
+        await write_csv(sessions(), consultation, tmp_path / "a.csv")
+        rows = read_csv(tmp_path / "a.csv")
+        assert [row[2] for row in rows[1:]] == [
+            "Telegram",
+            "Saisie par un relais",
+            "Questionnaire papier",
+            "Telegram",
+        ]
+
+    async def test_the_follow_up_question_reads_not_asked_where_it_never_is(
+        self, consultation, tmp_path
+    ):
+        # A paper form and a relay's entry never ask it: not residents who stopped before it.
+        # A resident's own chat that has not reached it yet leaves it empty.
+        await write_csv(sessions(), consultation, tmp_path / "a.csv")
+        await write_xlsx(sessions(), consultation, tmp_path / "a.xlsx")
+        rows = read_csv(tmp_path / "a.csv")
+        sheet = [list(r) for r in load_workbook(tmp_path / "a.xlsx")["réponses"].values]
+        for table in (rows, sheet):
+            lines = [dict(zip(table[0], line, strict=True)) for line in table[1:]]
+            assert [(line["suivi"], line["moyen"]) for line in lines] == [
+                ("Non", None if table is sheet else ""),
+                ("(non posée)", "(non posée)"),
+                ("(non posée)", "(non posée)"),
+                (None, None) if table is sheet else ("", ""),
+            ]
+        described = {
+            row[0]: row[4]
+            for row in load_workbook(tmp_path / "a.xlsx")["questions"].iter_rows(values_only=True)
+        }
+        assert "(non posée)" in described["suivi"] and "(non posée)" not in described["local"]
+
+
 class TestXlsx:
+    async def test_pleasant_to_open(self, consultation, tmp_path):
+        path = tmp_path / "export.xlsx"
+        await write_xlsx(sessions(), consultation, path)
+        sheet = load_workbook(path)["réponses"]
+        assert sheet.freeze_panes == "B2"  # the header row and the session number stay
+        assert sheet.auto_filter.ref == "A1:P5"
+        started = sheet["E2"]
+        assert started.is_date and started.number_format == "dd/mm/yyyy hh:mm"
+        assert sheet.column_dimensions["C"].width >= len("Questionnaire papier")
+        assert sheet.column_dimensions["L"].width >= 40  # a written answer ("idee") has room
+
     async def test_round_trip(self, consultation, tmp_path):
         path = tmp_path / "export.xlsx"
         assert await write_xlsx(sessions(), consultation, path) == 4
@@ -227,9 +288,9 @@ class TestXlsx:
         assert list(rows[0]) == EXPECTED_HEADERS
         assert len(rows) == 5  # header + one row per session of this consultation
         first = dict(zip(rows[0], rows[1], strict=True))
-        assert first["session"] == 1 and first["participant"] == 7
-        assert first["created_at"] == dt.datetime(2026, 1, 5, 10, 30)  # Paris wall clock
-        assert first["completed_at"] == dt.datetime(2026, 7, 6, 18, 0)
+        assert first["parcours"] == 1 and first["participant"] == 7
+        assert first["début"] == dt.datetime(2026, 1, 5, 10, 30)  # Paris wall clock
+        assert first["fin"] == dt.datetime(2026, 7, 6, 18, 0)
         assert first["publics"] == "Les femmes; Les aînés; Autre"
         assert first["publics_autre"] == "les voisins"
         assert first[NOTE] == 4  # a number staff can average
@@ -237,7 +298,7 @@ class TestXlsx:
         second = dict(zip(rows[0], rows[2], strict=True))
         # Residents' words as written: no apostrophe in a typed string cell.
         assert second["age"] == "Autre" and second["age_autre"] == "=1+1"
-        assert second["publics"] == "(passée)" and second["completed_at"] is None
+        assert second["publics"] == "(passée)" and second["fin"] is None
         assert second["idee"] == "@SUM(A1)"
         fifth = dict(zip(rows[0], rows[4], strict=True))
         assert fifth["idee"] == "+33 6"

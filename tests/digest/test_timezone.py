@@ -80,11 +80,11 @@ def test_a_digest_bundle_in_cayenne(bundles: dict[str, Bundle]) -> None:
     # The day in the file names is the city's: 04:00 on the 23rd in Cayenne.
     assert set(exports) == {"vivre-ensemble-2026-11-23.csv", "vivre-ensemble-2026-11-23.xlsx"}
     rows = csv_rows(exports["vivre-ensemble-2026-11-23.csv"])
-    assert rows[0]["created_at"] == "2026-11-16T05:00:00-03:00"
+    assert rows[0]["début"] == "2026-11-16T05:00:00-03:00"
     book = workbook(exports["vivre-ensemble-2026-11-23.xlsx"])
     first = next(book["réponses"].iter_rows(min_row=2, values_only=True))
     assert first[4] == dt.datetime(2026, 11, 16, 5, 0)  # Cayenne wall clock
-    assert explained(book)["created_at"] == "début du parcours (heure locale, America/Cayenne)"
+    assert explained(book)["début"] == "début du parcours (heure locale, America/Cayenne)"
     assert "heure de Paris" not in " ".join(explained(book).values())
 
 
@@ -92,12 +92,12 @@ def test_paris_keeps_its_wording(bundles: dict[str, Bundle]) -> None:
     bundle = bundles["Europe/Paris"]
     assert "du lun. 16/11 08:00 au lun. 23/11 08:00" in bundle.plain
     exports = {attachment.filename: attachment.content for attachment in bundle.exports}
-    assert csv_rows(exports["vivre-ensemble-2026-11-23.csv"])[0]["created_at"] == (
+    assert csv_rows(exports["vivre-ensemble-2026-11-23.csv"])[0]["début"] == (
         "2026-11-16T09:00:00+01:00"
     )
     book = workbook(exports["vivre-ensemble-2026-11-23.xlsx"])
-    assert explained(book)["created_at"] == "début du parcours (heure de Paris)"
-    assert explained(book)["completed_at"] == (
+    assert explained(book)["début"] == "début du parcours (heure de Paris)"
+    assert explained(book)["fin"] == (
         "fin du parcours (heure de Paris), vide s'il n'est pas terminé"
     )
 
@@ -111,7 +111,7 @@ async def test_an_export_on_its_own_in_the_city_zone(tmp_path: Path) -> None:
         xlsx_file = await export_attachment(
             store, CONSULTATION, "xlsx", dt.date(2026, 11, 23), timezone=CAYENNE
         )
-    assert csv_rows(csv_file.content)[0]["completed_at"] == "2026-11-16T05:00:00-03:00"
+    assert csv_rows(csv_file.content)[0]["fin"] == "2026-11-16T05:00:00-03:00"
     first = next(workbook(xlsx_file.content)["réponses"].iter_rows(min_row=2, values_only=True))
     assert first[5] == dt.datetime(2026, 11, 16, 5, 0)
 
