@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from digest import notes
 from digest.aggregate import build_digest
@@ -33,6 +32,10 @@ CSV = "text/csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+Format = Literal["csv", "xlsx"]
+MIME_TYPES: dict[str, str] = {"csv": CSV, "xlsx": XLSX}
+
+
 @dataclass(frozen=True)
 class Attachment:
     """An export of one consultation's answers."""
@@ -40,7 +43,19 @@ class Attachment:
     filename: str
     title: str
     content: bytes
-    mime_type: str
+    fmt: Format
+    consultation_id: str
+
+    @property
+    def mime_type(self) -> str:
+        """The export's media type."""
+        return MIME_TYPES[self.fmt]
+
+    def too_big(self) -> str:
+        """What staff read instead of this export when it is too big to send."""
+        return notes.export_too_big(
+            self.filename, self.fmt, self.consultation_id, len(self.content)
+        )
 
 
 @dataclass(frozen=True)
@@ -96,10 +111,13 @@ async def build_bundle(
     min_group_size: int = 5,
     recent_texts: int = 10,
     abandon_after_hours: int = 48,
+    now: dt.datetime | None = None,
 ) -> Bundle:
     """Aggregate, render, draw and export every consultation for `period`.
 
     Periods are read in `timezone` (days of the charts, dates in the texts, the exports' times).
+    The exports hold every answer until `now` (the time they are made, by default the
+    clock's), not the period's only: they are named and captioned after it.
     """
     digests: list[Digest] = [
         await build_digest(
@@ -117,9 +135,9 @@ async def build_bundle(
     # event loop, so the bot keeps answering residents meanwhile.
     drawn = await asyncio.to_thread(_draw, digests)
     exports: list[Attachment] = []
-    day = period.end.astimezone(ZoneInfo(timezone)).date()
+    made = dt.datetime.now(dt.UTC) if now is None else now
     for consultation in consultations:
-        exports += await _exports(store, consultation, day, timezone)
+        exports += await _exports(store, consultation, made, timezone)
     return Bundle(
         period=period,
         heading=heading,
@@ -152,21 +170,17 @@ def _with_heading(page: str, heading: str) -> str:
     return page[: body.end()] + paragraph + page[body.end() :]
 
 
-Format = Literal["csv", "xlsx"]
-MIME_TYPES: dict[str, str] = {"csv": CSV, "xlsx": XLSX}
-
-
 async def export_attachment(
     store: Store,
     consultation: Consultation,
     fmt: Format,
-    day: dt.date,
+    made: dt.datetime,
     *,
     timezone: str = DEFAULT_TIMEZONE,
 ) -> Attachment:
-    """One consultation's answers exported as `fmt`, read back into memory (times in
-    `timezone`)."""
-    name = f"{consultation.id}-{day.isoformat()}.{fmt}"
+    """One consultation's answers exported as `fmt` at `made`, read back into memory (times
+    in `timezone`)."""
+    name = notes.export_name(consultation.id, fmt, made, timezone)
     with tempfile.TemporaryDirectory(prefix="parole-export-") as folder:
         path = Path(folder) / name
         if fmt == "csv":
@@ -174,15 +188,15 @@ async def export_attachment(
         else:
             await export_xlsx(store, consultation, path, timezone=timezone)
         content = path.read_bytes()
-    title = notes.export_title(consultation.title.get("fr"), fmt)
-    return Attachment(name, title, content, MIME_TYPES[fmt])
+    title = notes.export_title(consultation.title.get("fr"), fmt, made, timezone)
+    return Attachment(name, title, content, fmt, consultation.id)
 
 
 async def _exports(
-    store: Store, consultation: Consultation, day: dt.date, timezone: str
+    store: Store, consultation: Consultation, made: dt.datetime, timezone: str
 ) -> list[Attachment]:
     """The CSV and XLSX exports of one consultation."""
     return [
-        await export_attachment(store, consultation, fmt, day, timezone=timezone)
+        await export_attachment(store, consultation, fmt, made, timezone=timezone)
         for fmt in ("csv", "xlsx")
     ]

@@ -27,10 +27,23 @@ ON_DEMAND_SINCE_LAST = (
 ON_DEMAND_DAYS = "📬 Synthèse à la demande sur {days} jours, {period} (aucune synthèse envoyée)."
 CUSTOM = "📬 Synthèse {period}."
 SUBJECT = "Parole habitante — synthèse {period}"
-EXPORT_TITLE = "{title} — toutes les réponses ({fmt})"
-EXPORT_TOO_BIG = french_spacing(
-    "{name} : trop lourd pour Telegram ({size} Mo) ; utilisez « parole export »."
-)
+# An export holds every answer given until it was made, whatever the digest's period: its
+# caption says so, and its file is named after the day it was made.
+EXPORT_TITLE = "{title} — toutes les réponses depuis l'ouverture, au {when} ({fmt})"
+EXPORT_NAME = "{consultation}-reponses-au-{day}.{fmt}"
+# Past Telegram's 50 MB: the XLSX of the same answers is about a fifth of the CSV (10 MB
+# against 56 MB for 100,000 residents), so a CSV too big is asked for as an XLSX; an XLSX too
+# big is made on the server.
+EXPORT_TOO_BIG = {
+    "csv": french_spacing(
+        "{name} : trop lourd pour Telegram ({size} Mo). Le même export en XLSX est bien plus "
+        "léger : /export xlsx {consultation}"
+    ),
+    "xlsx": french_spacing(
+        "{name} : trop lourd pour Telegram ({size} Mo). Il se fait sur le serveur : "
+        "parole export --format xlsx --consultation {consultation} --out {name}"
+    ),
+}
 FAILED = french_spacing(
     "La synthèse n'a pas pu être préparée ; l'erreur est dans le journal du bot."
 )
@@ -100,6 +113,20 @@ def subject(period: Period, timezone: str = DEFAULT_TIMEZONE) -> str:
     return SUBJECT.format(period=period_text(period.start, period.end, timezone))
 
 
-def export_title(title: str, fmt: str) -> str:
-    """The caption of an export file."""
-    return EXPORT_TITLE.format(title=title, fmt=fmt.upper())
+def export_title(title: str, fmt: str, made: dt.datetime, timezone: str = DEFAULT_TIMEZONE) -> str:
+    """The caption of an export file made at `made`: "Vivre ensemble — toutes les réponses
+    depuis l'ouverture, au jeu. 26/11/2026 15:00 (CSV)"."""
+    return EXPORT_TITLE.format(title=title, when=when(made, timezone), fmt=fmt.upper())
+
+
+def export_too_big(name: str, fmt: str, consultation: str, size: int) -> str:
+    """What staff read instead of an export of `size` bytes that Telegram would refuse."""
+    megabytes = f"{size / 1024 / 1024:.0f}"
+    return EXPORT_TOO_BIG[fmt].format(name=name, size=megabytes, consultation=consultation)
+
+
+def export_name(consultation: str, fmt: str, made: dt.datetime, timezone: str) -> str:
+    """The file name of an export made at `made`: "vivre-ensemble-reponses-au-2026-11-26.csv",
+    the day the city's."""
+    day = made.astimezone(ZoneInfo(timezone)).date().isoformat()
+    return EXPORT_NAME.format(consultation=consultation, day=day, fmt=fmt)

@@ -16,7 +16,6 @@ import re
 from collections.abc import Sequence
 from html import escape
 from typing import Any, Final
-from zoneinfo import ZoneInfo
 
 from telegram import (
     Bot,
@@ -204,8 +203,7 @@ async def _send_once(bot: Bot, chat_id: int, item: Item) -> None:
             chat_id, item.png, caption=item.title[:CAPTION_LIMIT], filename=item.filename
         )
     elif len(item.content) > UPLOAD_LIMIT:
-        size = f"{len(item.content) / 1024 / 1024:.0f}"
-        await bot.send_message(chat_id, notes.EXPORT_TOO_BIG.format(name=item.filename, size=size))
+        await bot.send_message(chat_id, item.too_big())
     else:
         await bot.send_document(
             chat_id, item.content, filename=item.filename, caption=item.title[:CAPTION_LIMIT]
@@ -266,6 +264,7 @@ class StaffHandlers:
                 min_group_size=digest.min_group_size,
                 recent_texts=digest.recent_texts,
                 abandon_after_hours=digest.abandon_after_hours,
+                now=now,
             )
         except Exception as error:
             log.error("on-demand digest failed: %s", described(error))
@@ -344,14 +343,14 @@ class StaffHandlers:
                 await chat.send_message(notes.EXPORT_UNKNOWN.format(id=args[1], known=known))
                 return
         await _typing(context.bot, chat.id, ChatAction.UPLOAD_DOCUMENT)
-        day = self.clock().astimezone(ZoneInfo(self.timezone)).date()
+        now = self.clock()
         for consultation in chosen:
             try:
                 attachment = await export_attachment(
                     self.store,
                     consultation,
                     "csv" if fmt == "csv" else "xlsx",
-                    day,
+                    now,
                     timezone=self.timezone,
                 )
             except Exception as error:  # the database, or a full disk for the temporary file

@@ -26,6 +26,8 @@ CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogn
 START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
 PERIOD = Period(START, START + dt.timedelta(days=7))
 FIRST = START + dt.timedelta(hours=1)  # the first resident: 05:00 in Cayenne
+# When the exports are made: Tuesday 24th 03:00 in Paris, still Monday 23rd 23:00 in Cayenne.
+MADE = dt.datetime(2026, 11, 24, 2, 0, tzinfo=dt.UTC)
 
 
 def csv_rows(content: bytes) -> list[dict[str, str]]:
@@ -51,7 +53,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Bundle]:
             await answered(store, CONSULTATION, 6, FIRST)
             return {
                 zone: await build_bundle(
-                    store, [CONSULTATION], PERIOD, heading="Synthèse.", timezone=zone
+                    store, [CONSULTATION], PERIOD, heading="Synthèse.", timezone=zone, now=MADE
                 )
                 for zone in (CAYENNE, "Europe/Paris")
             }
@@ -77,11 +79,15 @@ def test_a_digest_bundle_in_cayenne(bundles: dict[str, Bundle]) -> None:
     assert "du lun. 16/11 04:00 au lun. 23/11 04:00" in bundle.plain
     assert "du lun. 16/11 04:00 au lun. 23/11 04:00" in bundle.telegram[0]
     exports = {attachment.filename: attachment.content for attachment in bundle.exports}
-    # The day in the file names is the city's: 04:00 on the 23rd in Cayenne.
-    assert set(exports) == {"vivre-ensemble-2026-11-23.csv", "vivre-ensemble-2026-11-23.xlsx"}
-    rows = csv_rows(exports["vivre-ensemble-2026-11-23.csv"])
+    # The day in the file names is the city's: 23:00 on the 23rd in Cayenne.
+    assert set(exports) == {
+        "vivre-ensemble-reponses-au-2026-11-23.csv",
+        "vivre-ensemble-reponses-au-2026-11-23.xlsx",
+    }
+    assert bundle.exports[0].title.endswith("au lun. 23/11/2026 23:00 (CSV)")
+    rows = csv_rows(exports["vivre-ensemble-reponses-au-2026-11-23.csv"])
     assert rows[0]["début"] == "2026-11-16T05:00:00-03:00"
-    book = workbook(exports["vivre-ensemble-2026-11-23.xlsx"])
+    book = workbook(exports["vivre-ensemble-reponses-au-2026-11-23.xlsx"])
     first = next(book["réponses"].iter_rows(min_row=2, values_only=True))
     assert first[4] == dt.datetime(2026, 11, 16, 5, 0)  # Cayenne wall clock
     assert explained(book)["début"] == "début du parcours (heure locale, America/Cayenne)"
@@ -92,10 +98,11 @@ def test_paris_keeps_its_wording(bundles: dict[str, Bundle]) -> None:
     bundle = bundles["Europe/Paris"]
     assert "du lun. 16/11 08:00 au lun. 23/11 08:00" in bundle.plain
     exports = {attachment.filename: attachment.content for attachment in bundle.exports}
-    assert csv_rows(exports["vivre-ensemble-2026-11-23.csv"])[0]["début"] == (
+    assert csv_rows(exports["vivre-ensemble-reponses-au-2026-11-24.csv"])[0]["début"] == (
         "2026-11-16T09:00:00+01:00"
     )
-    book = workbook(exports["vivre-ensemble-2026-11-23.xlsx"])
+    assert bundle.exports[0].title.endswith("au mar. 24/11/2026 03:00 (CSV)")
+    book = workbook(exports["vivre-ensemble-reponses-au-2026-11-24.xlsx"])
     assert explained(book)["début"] == "début du parcours (heure de Paris)"
     assert explained(book)["fin"] == (
         "fin du parcours (heure de Paris), vide s'il n'est pas terminé"
@@ -105,12 +112,8 @@ def test_paris_keeps_its_wording(bundles: dict[str, Bundle]) -> None:
 async def test_an_export_on_its_own_in_the_city_zone(tmp_path: Path) -> None:
     async with SqliteStore(tmp_path / "parole.sqlite3") as store:
         await answered(store, CONSULTATION, 1, FIRST)
-        csv_file = await export_attachment(
-            store, CONSULTATION, "csv", dt.date(2026, 11, 23), timezone=CAYENNE
-        )
-        xlsx_file = await export_attachment(
-            store, CONSULTATION, "xlsx", dt.date(2026, 11, 23), timezone=CAYENNE
-        )
+        csv_file = await export_attachment(store, CONSULTATION, "csv", MADE, timezone=CAYENNE)
+        xlsx_file = await export_attachment(store, CONSULTATION, "xlsx", MADE, timezone=CAYENNE)
     assert csv_rows(csv_file.content)[0]["fin"] == "2026-11-16T05:00:00-03:00"
     first = next(workbook(xlsx_file.content)["réponses"].iter_rows(min_row=2, values_only=True))
     assert first[5] == dt.datetime(2026, 11, 16, 5, 0)
@@ -119,6 +122,4 @@ async def test_an_export_on_its_own_in_the_city_zone(tmp_path: Path) -> None:
 async def test_an_unknown_zone_makes_no_export(tmp_path: Path) -> None:
     async with SqliteStore(tmp_path / "parole.sqlite3") as store:
         with pytest.raises(Exception, match="Mars"):
-            await export_attachment(
-                store, CONSULTATION, "csv", dt.date(2026, 11, 23), timezone="Europe/Mars"
-            )
+            await export_attachment(store, CONSULTATION, "csv", MADE, timezone="Europe/Mars")
