@@ -51,7 +51,7 @@ BIGGEST_DROP = "Plus forte baisse : avant « {label} » ({drop})"
 FUNNEL_ASKED = " sur {n}"
 FUNNEL_ASKED_NOTE = (
     "« sur N » : parcours à qui la question est posée (elle ne l'est ni en saisie par un "
-    "relais, ni sur questionnaire papier)."
+    "relais, ni sur questionnaire papier, ni dans la console)."
 )
 
 DAYS = "Participation par jour"

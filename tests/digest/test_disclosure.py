@@ -17,13 +17,21 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest.aggregate import build_digest
+from digest.aggregate import build_digest, left_out
 from digest.model import Digest, Period
 from digest.render import render_plain
 from flows.loader import BUILTIN_DIR, load_consultation
-from flows.model import OTHER_CODE, ChoiceStepBase, MultiStep, ScaleStep, TextStep, YesNoStep
+from flows.model import (
+    OTHER_CODE,
+    ChoiceStepBase,
+    MultiStep,
+    ScaleStep,
+    Step,
+    TextStep,
+    YesNoStep,
+)
 from flows.state import Answer
-from storage.base import Channel
+from storage.base import NO_FOLLOW_UP_CHANNELS, Channel
 from storage.sqlite import SqliteStore
 from tests.digest.reader import read
 from tests.digest.residents import session_of
@@ -33,6 +41,12 @@ QUESTIONS = CONSULTATION.questions()
 START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
 PERIOD = Period(START, START + dt.timedelta(days=7))
 CHANNELS = [Channel.TELEGRAM, Channel.ASSISTED, Channel.PAPER]
+
+
+def asked(channel: Channel) -> list[Step]:
+    """The questions `channel` asks, in order: not the follow-up one on paper or by a relay."""
+    never = left_out(CONSULTATION) if channel in NO_FOLLOW_UP_CHANNELS else set()
+    return [step for step in QUESTIONS if step.id not in never]
 
 
 def section(plain: str, title: str) -> str:
@@ -63,7 +77,7 @@ async def commit(
 ) -> None:
     """One resident's session, answered at once, completed when every question is."""
     now = START + dt.timedelta(hours=hour)
-    done = len(answers) == len(QUESTIONS)
+    done = len(answers) == len(asked(channel))
     await session_of(store, CONSULTATION, number, answers, now, channel=channel, done=done)
 
 
@@ -86,9 +100,11 @@ def assert_nothing_worked_out(digest: Digest) -> None:
     assert reading.worked_out() == []
 
 
-def everything(number: int, **chosen: str) -> dict[str, Answer]:
-    """A full set of answers, with `chosen` codes for some questions."""
-    answers = {step.id: answer(step, random.Random(number), number) for step in QUESTIONS}
+def everything(
+    number: int, channel: Channel = Channel.TELEGRAM, **chosen: str
+) -> dict[str, Answer]:
+    """A full set of answers to what `channel` asks, with `chosen` codes for some questions."""
+    answers = {step.id: answer(step, random.Random(number), number) for step in asked(channel)}
     for step_id, code in chosen.items():
         answers[step_id] = Answer(choices=[code])
     return answers
@@ -153,7 +169,11 @@ def test_the_options_of_a_multiple_choice_question_hide_nothing_for_each_other()
 def test_a_count_equal_to_the_public_total_is_shown() -> None:
     # Everyone lives in Bourgogne: hiding the count would hide nothing.
     sessions = [
-        (everything(n, quartier="bourgogne", profil="habitant", age="26-40"), Channel.PAPER, n)
+        (
+            everything(n, Channel.PAPER, quartier="bourgogne", profil="habitant", age="26-40"),
+            Channel.PAPER,
+            n,
+        )
         for n in range(6)
     ]
     plain = render_plain([digest_of(sessions, 5)])
@@ -195,7 +215,7 @@ def test_no_hidden_count_can_be_worked_out(
     sessions = []
     for number, (reached, channel, seed, hour) in enumerate(drawn):
         rng = random.Random(seed)
-        answers = {step.id: answer(step, rng, number) for step in QUESTIONS[:reached]}
+        answers = {step.id: answer(step, rng, number) for step in asked(channel)[:reached]}
         sessions.append((answers, channel, hour))
     assert_nothing_worked_out(digest_of(sessions, group))
 
@@ -212,7 +232,7 @@ def test_running_totals_give_no_hidden_count_away(
     sessions = []
     for number, (reached, channel, seed, hour) in enumerate([*before, *drawn]):
         rng = random.Random(seed)
-        answers = {step.id: answer(step, rng, number) for step in QUESTIONS[:reached]}
+        answers = {step.id: answer(step, rng, number) for step in asked(channel)[:reached]}
         earlier = number < len(before)
         sessions.append((answers, channel, hour - 4 * 7 * 24 if earlier else hour))
     digest = digest_of(sessions, group)

@@ -21,7 +21,7 @@ from flows.model import OTHER_CODE, ChoiceStepBase, ScaleStep, TextStep, YesNoSt
 from flows.state import Answer
 from storage.base import Channel
 from storage.sqlite import SqliteStore
-from tests.digest.residents import session_of
+from tests.digest.residents import full_answers, session_of
 
 CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
 START = dt.datetime(2026, 11, 16, 7, 0, tzinfo=dt.UTC)
@@ -107,3 +107,26 @@ async def test_the_completion_rate_leaves_paper_forms_out(tmp_path: Path):
     assert f"Taux de réponse complète (hors questionnaires papier)\u202f: {rate}" in render_plain(
         [digest]
     )
+
+
+async def test_a_whole_history_digest_counts_the_follow_up_question_alike_twice(tmp_path: Path):
+    # Realistic sessions of every channel: only the residents' own chats answer the follow-up
+    # question, so its section's answers and skips are its funnel line, "N sur N".
+    channels = [Channel.TELEGRAM] * 7 + [Channel.ASSISTED] * 3 + [Channel.PAPER] * 4
+    channels += [Channel.CONSOLE] * 2
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        for number, channel in enumerate(channels):
+            answers = full_answers(CONSULTATION, number, channel)
+            now = START + dt.timedelta(hours=number + 1)
+            await session_of(store, CONSULTATION, number, answers, now, channel=channel)
+        digest = await build_digest(store, CONSULTATION, Period(START, PERIOD.end))
+    plain = render_plain([digest])
+    label = CONSULTATION.step(FOLLOW_UP).text.fr
+    assert f". {label} 7 sur 7 (100\u202f%)" in plain
+    section = plain.split(f"\n{label}\n", 1)[1].splitlines()  # under its title's underline
+    assert section[1] == "7 réponses, 0 passée"
+    # The console's sessions are not "sur N" either: the note names it with the others.
+    assert (
+        "«\u202fsur N\u202f»\u202f: parcours à qui la question est posée (elle ne l'est ni en "
+        "saisie par un relais, ni sur questionnaire papier, ni dans la console)."
+    ) in plain

@@ -14,6 +14,7 @@ from digest.model import Period
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation
 from flows.state import Phase, SessionState
+from storage.base import Channel
 from storage.sqlite import SqliteStore
 from tests.digest.residents import answered, full_answers
 
@@ -37,7 +38,7 @@ def forms(consultation: Consultation, count: int) -> list[SessionState]:
         SessionState(
             consultation_id=consultation.id,
             phase=Phase.DONE,
-            answers=full_answers(consultation, n),
+            answers=full_answers(consultation, n, Channel.PAPER),
             position=13,
         )
         for n in range(count)
