@@ -109,15 +109,17 @@ NOT_ASKED_NOTE = (
 )
 YES_NO = {"yes": "Oui", "no": "Non"}
 OTHER_LABEL = "Autre"
-STATUSES = {"active": "en cours", "completed": "terminé"}
+# "non terminé" rather than "en cours": a session left half-way weeks ago is one too (the
+# digest counts it abandoned after `digest.abandon_after_hours`).
+STATUSES = {"active": "non terminé", "completed": "terminé"}
 # The CSV's and XLSX's first columns, named in French as their values are (the JSON lines
 # export keeps its English keys: it is a data contract for programs, not a spreadsheet).
 LEADING_COLUMNS = {
     "parcours": "numéro du parcours",
     "participant": "numéro pseudonyme du participant (aucun nom, aucun compte Telegram)",
     "canal": "canal : Telegram, saisie par un relais, questionnaire papier, console",
-    "statut": "en cours ou terminé",
-    "début": "début du parcours ({clock})",
+    "statut": "terminé, ou non terminé (la personne peut encore le reprendre, ou s'est arrêtée)",
+    "début": "début du parcours ({clock}) ; questionnaire papier : quand il a été importé",
     "fin": "fin du parcours ({clock}), vide s'il n'est pas terminé",
 }
 PARIS_CLOCK = "heure de Paris"

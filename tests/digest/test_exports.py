@@ -166,7 +166,7 @@ class TestCsv:
         assert second["publics"] == "(passée)" and second["publics_autre"] == ""
         assert second[NOTE] == "(passée)"
         assert second["local"] == "" and second["frein"] == ""  # never reached
-        assert second["canal"] == "Saisie par un relais" and second["statut"] == "en cours"
+        assert second["canal"] == "Saisie par un relais" and second["statut"] == "non terminé"
         assert second["fin"] == ""
         empty = dict(zip(rows[0], rows[3], strict=True))
         assert empty["canal"] == "Questionnaire papier"
@@ -231,14 +231,16 @@ class TestFrench:
         english = {"session", "channel", "status", "created_at", "completed_at"}
         assert english.isdisjoint(csv_header)
 
-    async def test_channels_read_as_in_the_digest(self, consultation, tmp_path):
+    async def test_channels_and_statuses_read_plainly(self, consultation, tmp_path):
+        # Channels as the digest names them; a session left half-way weeks ago is not "en
+        # cours" (the digest counts it abandoned): "non terminé" says both.
         await write_csv(sessions(), consultation, tmp_path / "a.csv")
         rows = read_csv(tmp_path / "a.csv")
-        assert [row[2] for row in rows[1:]] == [
-            "Telegram",
-            "Saisie par un relais",
-            "Questionnaire papier",
-            "Telegram",
+        assert [(row[2], row[3]) for row in rows[1:]] == [
+            ("Telegram", "terminé"),
+            ("Saisie par un relais", "non terminé"),
+            ("Questionnaire papier", "non terminé"),
+            ("Telegram", "non terminé"),
         ]
 
     async def test_the_follow_up_question_reads_not_asked_where_it_never_is(

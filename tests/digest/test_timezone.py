@@ -90,7 +90,10 @@ def test_a_digest_bundle_in_cayenne(bundles: dict[str, Bundle]) -> None:
     book = workbook(exports["vivre-ensemble-reponses-au-2026-11-23.xlsx"])
     first = next(book["réponses"].iter_rows(min_row=2, values_only=True))
     assert first[4] == dt.datetime(2026, 11, 16, 5, 0)  # Cayenne wall clock
-    assert explained(book)["début"] == "début du parcours (heure locale, America/Cayenne)"
+    assert explained(book)["début"] == (
+        "début du parcours (heure locale, America/Cayenne) ; questionnaire papier : quand il a "
+        "été importé"
+    )
     assert "heure de Paris" not in " ".join(explained(book).values())
 
 
@@ -103,7 +106,7 @@ def test_paris_keeps_its_wording(bundles: dict[str, Bundle]) -> None:
     )
     assert bundle.exports[0].title.endswith("au mar. 24/11/2026 03:00 (CSV)")
     book = workbook(exports["vivre-ensemble-reponses-au-2026-11-24.xlsx"])
-    assert explained(book)["début"] == "début du parcours (heure de Paris)"
+    assert explained(book)["début"].startswith("début du parcours (heure de Paris) ; ")
     assert explained(book)["fin"] == (
         "fin du parcours (heure de Paris), vide s'il n'est pas terminé"
     )
