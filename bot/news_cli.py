@@ -26,11 +26,16 @@ def add_parsers(commands: Any) -> None:
         "news",
         help="des nouvelles aux habitants qui en ont demandé (un aperçu sans --send) / "
         "follow-up news to the residents who asked (a preview without --send)",
-        description="Texte simple, de --text ou d'un fichier UTF-8 ; chacun le reçoit avec une "
-        "dernière ligne, dans sa langue, disant comment arrêter (/stop). Sans --send, affiche "
-        "le message tel qu'il sera reçu et combien le recevraient, sans rien envoyer. Le même "
-        "texte renvoyé ne va qu'à ceux qui ne l'ont pas encore reçu. / "
-        "The message is plain text, from --text or a UTF-8 file; each resident gets "
+        description="Texte simple en français, de --text ou d'un fichier UTF-8 ; une version "
+        "anglaise, facultative, suit une ligne qui commence par « EN : » (ou se donne avec "
+        "--en) : les habitants qui ont choisi l'anglais la reçoivent, le texte français "
+        "sinon. Chacun le reçoit avec une dernière ligne, dans sa langue, disant comment "
+        "arrêter (/stop). Sans --send, affiche le message tel qu'il sera reçu et combien le "
+        "recevraient, sans rien envoyer. Le même texte renvoyé ne va qu'à ceux qui ne l'ont "
+        "pas encore reçu. / "
+        "The message is plain text in French, from --text or a UTF-8 file; an English "
+        "version, optional, follows a line starting with 'EN:' (or is given with --en): the "
+        "residents who chose English get it, the French text otherwise. Each resident gets "
         "it with a last line, in their language, saying how to stop (/stop). Without --send, "
         "prints the message as residents will get it and how many would, and sends nothing. "
         "The same text sent again only goes to the residents it has not reached yet.",
@@ -48,6 +53,13 @@ def add_parsers(commands: Any) -> None:
         "--text", default=None, metavar="TEXTE", help="le message lui-même / the message itself"
     )
     parser.add_argument(
+        "--en",
+        default=None,
+        metavar="TEXTE",
+        help="la version anglaise, pour les habitants qui ont choisi l'anglais / the English "
+        "version, for the residents who chose English",
+    )
+    parser.add_argument(
         "--send",
         action="store_true",
         help="l'envoyer (demande telegram.token) / send it (needs telegram.token)",
@@ -56,8 +68,8 @@ def add_parsers(commands: Any) -> None:
 
 def news_command(settings: Settings, args: argparse.Namespace) -> int:
     """`parole news`: preview, or with --send send, a follow-up message."""
-    text = _text(args)
-    if text is None:
+    message = _message(args)
+    if message is None:
         return 2
     if args.send:
         problems = settings.bot_problems()
@@ -72,58 +84,57 @@ def news_command(settings: Settings, args: argparse.Namespace) -> int:
     async def work() -> int:
         await store.open()
         try:
-            audience = await news.audience(store, text)
+            audience = await news.audience(store, message)
             if not args.send:
-                _preview(text, audience)
+                _preview(message, audience)
                 return 0
             if not audience.total:
                 print(say("everyone_reached" if audience.already else "nobody", "en"))
                 return 0
-            return await _send(settings, store, text)
+            return await _send(settings, store, message)
         finally:
             await store.close()
 
     return asyncio.run(work())
 
 
-def _text(args: argparse.Namespace) -> str | None:
-    """The message from --text or the file; None (and why, printed) if it cannot be sent."""
+def _message(args: argparse.Namespace) -> news.News | None:
+    """The message from --text or the file, and --en; None (and why, printed) if it cannot
+    be sent."""
     if args.text is not None:
-        text: str = args.text
+        typed: str = args.text
     else:
         try:
-            text = args.file.read_text(encoding="utf-8")
+            typed = args.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             print(f"parole news: cannot read {args.file}: {error}", file=sys.stderr)
             return None
-    if not text.strip():
-        print("parole news: the message is empty", file=sys.stderr)
+    try:
+        return news.read(typed, args.en)
+    except news.BadNews as problem:
+        print(f"parole news: {problem.text('en')}", file=sys.stderr)
         return None
-    if news.length(text) > news.max_length():
-        print(
-            f"parole news: the message is too long ({news.length(text)} characters, "
-            f"{news.max_length()} at most)",
-            file=sys.stderr,
-        )
-        return None
-    return text
 
 
-def _preview(text: str, audience: news.Audience) -> None:
+def _preview(message: news.News, audience: news.Audience) -> None:
     french, english = audience.langs["fr"], audience.langs["en"]
     who = residents(audience.total, "en")
     print(
         f"{who} would receive this message ({french} in French, {english} in English). "
         "Nothing was sent: add --send to send it."
     )
+    if message.en is not None:
+        print("The residents who chose English get the English version.")
+    elif english:
+        print(f"{say('no_english', 'en', n=english)} Or give it with --en.")
     already = news.already_text(audience.already, "en")
     if already:
         print(already)
     for lang, version in VERSIONS.items():
-        print(f"\n--- {version} ---\n{news.plain(text, lang)}")
+        print(f"\n--- {version} ---\n{news.plain(message.text(lang), lang)}")
 
 
-async def _send(settings: Settings, store: SqliteStore, text: str) -> int:
+async def _send(settings: Settings, store: SqliteStore, message: news.News) -> int:
     """Send through a rate-limited bot; 1 if Telegram could not be used at all."""
     from telegram.error import TelegramError
 
@@ -141,7 +152,7 @@ async def _send(settings: Settings, store: SqliteStore, text: str) -> int:
 
     try:
         async with bot:
-            report = await news.send(privacy, store, text, deliver)
+            report = await news.send(privacy, store, message, deliver)
     except TelegramError as error:  # the token was refused, or the server is unreachable
         token = settings.telegram.token.get_secret_value()
         print(f"parole news: Telegram failed: {redact(error, token)}", file=sys.stderr)

@@ -31,15 +31,44 @@ MESSAGES: dict[str, Text] = {
     ),
     "usage": Text(
         fr="Écrivez le message après la commande, par exemple :\n"
-        "/nouvelles Le jardin partagé ouvre samedi à 10 h. Merci pour vos idées !",
+        "/nouvelles Le jardin partagé ouvre samedi à 10 h. Merci pour vos idées !\n\n"
+        "Pour les habitants qui ont choisi l'anglais, ajoutez si vous voulez une version "
+        "anglaise, sur une ligne qui commence par « EN : » (ils reçoivent le texte français "
+        "sinon). Par exemple :\n"
+        "/nouvelles Le jardin partagé ouvre samedi à 10 h.\n"
+        "EN: The shared garden opens on Saturday at 10.",
         en="Write the message after the command, for example:\n"
-        "/nouvelles The shared garden opens on Saturday at 10. Thank you for your ideas!",
+        "/nouvelles The shared garden opens on Saturday at 10. Thank you for your ideas!\n\n"
+        "For the residents who chose English, you may add an English version, on a line "
+        "starting with “EN:” (they get the French text otherwise). For example:\n"
+        "/nouvelles Le jardin partagé ouvre samedi à 10 h.\n"
+        "EN: The shared garden opens on Saturday at 10.",
     ),
     "too_long": Text(
         fr="Ce message est trop long : {n} caractères, {max} au plus. Raccourcissez-le ou "
         "envoyez-le en plusieurs fois.",
         en="This message is too long: {n} characters, {max} at most. Shorten it or send it "
         "in several parts.",
+    ),
+    "too_long_en": Text(
+        fr="La version anglaise est trop longue : {n} caractères, {max} au plus. Raccourcissez-la.",
+        en="The English version is too long: {n} characters, {max} at most. Shorten it.",
+    ),
+    "empty": Text(fr="Le message est vide.", en="The message is empty."),
+    "no_french": Text(
+        fr="Il manque le texte français : écrivez-le d'abord, puis la version anglaise sur "
+        "une ligne qui commence par « EN : ».",
+        en="The French text is missing: write it first, then the English version on a line "
+        "starting with “EN:”.",
+    ),
+    "empty_english": Text(
+        fr="La version anglaise est vide : écrivez-la après « EN : », ou retirez cette ligne.",
+        en="The English version is empty: write it after “EN:”, or remove that line.",
+    ),
+    "two_english": Text(
+        fr="Deux versions anglaises : l'une après « EN : » dans le message, l'autre avec --en. "
+        "Gardez-en une.",
+        en="Two English versions: one after “EN:” in the message, the other with --en. Keep one.",
     ),
     "nobody": Text(
         fr="Personne n'a demandé de nouvelles pour l'instant : il n'y a personne à qui "
@@ -51,6 +80,23 @@ MESSAGES: dict[str, Text] = {
         "{en} en anglais). En anglais, la dernière phrase devient :\n« {footer_en} »",
         en="📣 Preview: here is the message as {who} will get it ({fr} in French, "
         "{en} in English). In English, the last sentence becomes:\n“{footer_en}”",
+    ),
+    "no_english": Text(
+        fr="Sans version anglaise, {n:l'habitant qui a choisi l'anglais recevra|les # habitants "
+        "qui ont choisi l'anglais recevront} ce texte en français. Pour écrire en anglais à "
+        "ceux qui l'ont choisi, ajoutez la version anglaise sur une ligne qui commence par "
+        "« EN : ».",
+        en="Without an English version, {n:the resident who chose English gets|the # residents "
+        "who chose English get} this text in French. To write to them in English, add the "
+        "English version on a line starting with “EN:”.",
+    ),
+    "preview_both": Text(
+        fr="📣 Aperçu : voici le message tel qu'il sera reçu par {who} : la version française "
+        "ci-dessous pour {fr:habitant|habitants}, puis la version anglaise pour "
+        "{en:habitant qui a choisi l'anglais|habitants qui ont choisi l'anglais}.",
+        en="📣 Preview: here is the message as {who} will get it: the French version below for "
+        "{fr:resident|residents}, then the English version for {en:resident who chose "
+        "English|residents who chose English}.",
     ),
     "already_one": Text(
         fr="1 habitant l'a déjà reçu : il ne le recevra pas une deuxième fois.",

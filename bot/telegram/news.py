@@ -1,12 +1,13 @@
 """Follow-up news in Telegram: staff's /nouvelles (preview, then send) and residents' /stop.
 
 `/nouvelles TEXTE` shows staff the message exactly as residents will get it, with the number
-of recipients and two buttons. The text waits in this process's memory under a random token
-carried by the buttons (a restart forgets it: the buttons then say the preview expired, and a
-token from an earlier process never matches a later text). A press is taken once, by staff
-only (`StaffButton`), in the chat the preview was shown in. The send runs as a task of the
-application, so residents keep being answered meanwhile, and its counts come back to that
-chat.
+of recipients and two buttons; an English version, after a line starting with "EN:", is
+shown too, as the residents who chose English will get it. The message waits in this
+process's memory under a random token carried by the buttons (a restart forgets it: the
+buttons then say the preview expired, and a token from an earlier process never matches a
+later text). A press is taken once, by staff only (`StaffButton`), in the chat the preview
+was shown in. The send runs as a task of the application, so residents keep being answered
+meanwhile, and its counts come back to that chat.
 
 Only the residents who have not received the text yet are counted and sent it (`bot.news`);
 sends run one after another, so one text sent from two previews reaches each resident once;
@@ -39,6 +40,7 @@ from bot.settings import StaffSettings
 from bot.telegram.broadcast import broadcast
 from bot.telegram.callbacks import answer, close_buttons, edit_pressed
 from bot.telegram.staff import StaffButton, StaffOnly
+from flows.model import Lang
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +54,9 @@ TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 @dataclass(frozen=True)
 class Pending:
-    """A previewed text, and the chat whose buttons may send it."""
+    """A previewed message, and the chat whose buttons may send it."""
 
-    text: str
+    message: news.News
     chat_id: int
 
 
@@ -85,34 +87,25 @@ class NewsHandlers:
         assert message is not None and chat is not None
         # The text after the command, its line breaks kept (context.args would lose them).
         parts = (message.text or "").split(maxsplit=1)
-        text = parts[1].strip() if len(parts) == 2 else ""
-        if not text:
+        typed = parts[1] if len(parts) == 2 else ""
+        if not typed.strip():
             await chat.send_message(say("usage", STAFF_LANG))
             return
-        if news.length(text) > news.max_length():
-            await chat.send_message(
-                say("too_long", STAFF_LANG, n=news.length(text), max=news.max_length())
-            )
+        try:
+            draft = news.read(typed)
+        except news.BadNews as problem:
+            await chat.send_message(problem.text(STAFF_LANG))
             return
-        audience = await news.audience(self.store, text)
+        audience = await news.audience(self.store, draft)
         if not audience.total:
             await chat.send_message(_nobody(audience))
             return
         token = secrets.token_urlsafe(8)
-        self._pending[token] = Pending(text, chat.id)
+        self._pending[token] = Pending(draft, chat.id)
         while len(self._pending) > MAX_PENDING:
             del self._pending[next(iter(self._pending))]
         who = residents(audience.total, STAFF_LANG)
-        heading = say(
-            "preview",
-            STAFF_LANG,
-            who=who,
-            fr=audience.langs["fr"],
-            en=audience.langs["en"],
-            footer_en=news.footer("en"),
-        )
-        already = news.already_text(audience.already, STAFF_LANG)
-        await chat.send_message(f"{heading}\n\n{already}" if already else heading)
+        await chat.send_message(_heading(draft, audience, who))
         buttons = InlineKeyboardMarkup(
             [
                 [
@@ -125,9 +118,14 @@ class NewsHandlers:
                 ]
             ]
         )
-        await chat.send_message(
-            news.html(text, STAFF_LANG), parse_mode=ParseMode.HTML, reply_markup=buttons
-        )
+        # Each version as its residents will get it; the buttons under the last one.
+        versions: list[Lang] = ["fr", "en"] if draft.en is not None else ["fr"]
+        for lang in versions:
+            await chat.send_message(
+                news.html(draft.text(lang), lang),
+                parse_mode=ParseMode.HTML,
+                reply_markup=buttons if lang == versions[-1] else None,
+            )
 
     async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A press on "Envoyer" or "Annuler" under a preview (staff only: see `register`)."""
@@ -146,17 +144,17 @@ class NewsHandlers:
         if parts[1] == "c":
             await edit_pressed(query, say("cancelled", STAFF_LANG))
             return
-        audience = await news.audience(self.store, pending.text)
+        audience = await news.audience(self.store, pending.message)
         if not audience.total:  # reached meanwhile (another preview of the same text)
             await edit_pressed(query, _nobody(audience))
             return
         sending = say("sending", STAFF_LANG, who=residents(audience.total, STAFF_LANG))
         await edit_pressed(query, sending)
         context.application.create_task(
-            self._send(context.bot, chat_id, pending.text), update=update, name="news"
+            self._send(context.bot, chat_id, pending.message), update=update, name="news"
         )
 
-    async def _send(self, bot: Bot, chat_id: int, text: str) -> None:
+    async def _send(self, bot: Bot, chat_id: int, message: news.News) -> None:
         """Broadcast the news, then tell the staff chat how it went."""
 
         async def deliver(chats: list[int], html: str) -> news.Delivery:
@@ -164,7 +162,7 @@ class NewsHandlers:
 
         try:
             async with self._sending:
-                report = await news.send(self.privacy, self.store, text, deliver)
+                report = await news.send(self.privacy, self.store, message, deliver)
         except news.SendInProgress:  # `parole news --send` holds the claim
             await bot.send_message(chat_id, news.busy_text(STAFF_LANG))
             return
@@ -174,6 +172,20 @@ class NewsHandlers:
             await bot.send_message(chat_id, say("send_failed", STAFF_LANG))
             return
         await bot.send_message(chat_id, news.report_text(report, STAFF_LANG))
+
+
+def _heading(draft: news.News, audience: news.Audience, who: str) -> str:
+    """What the preview says first: who gets which version, and who already got it."""
+    french, english = audience.langs["fr"], audience.langs["en"]
+    if draft.en is not None:
+        lines = [say("preview_both", STAFF_LANG, who=who, fr=french, en=english)]
+    else:
+        footer = news.footer("en")
+        lines = [say("preview", STAFF_LANG, who=who, fr=french, en=english, footer_en=footer)]
+        if english:
+            lines.append(say("no_english", STAFF_LANG, n=english))
+    lines.append(news.already_text(audience.already, STAFF_LANG))
+    return "\n\n".join(line for line in lines if line)
 
 
 def _nobody(audience: news.Audience) -> str:

@@ -26,6 +26,7 @@ SECRET = "a-test-secret-of-enough-length"
 ASKED: dict[int, Lang] = {501: "fr", 502: "fr", 503: "en"}
 DECLINED = 504
 NEWS = "Le jardin partagé ouvre samedi.\nMerci pour vos idées !"
+NEWS_EN = "The shared garden opens on Saturday.\nThank you for your ideas!"
 
 
 pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
@@ -114,6 +115,45 @@ def test_send_delivers_once_per_contact_and_drops_a_blocked_chat(
     assert api.messages(DECLINED) == []
     assert contacts(database) == 2
     assert all(str(chat) not in out + err for chat in (*ASKED, DECLINED)), "counts only"
+
+
+def test_an_english_version_goes_to_the_residents_who_chose_english(
+    capsys: pytest.CaptureFixture[str], database: Path, server: FakeBotApiServer, api: FakeBotApi
+):
+    code, out, err = parole(capsys, "news", "--text", NEWS)
+    assert code == 0, err
+    assert (
+        "Without an English version, the resident who chose English gets this text in French."
+        in out
+    )
+    assert "Or give it with --en." in out
+
+    code, out, err = parole(capsys, "news", "--text", NEWS, "--en", NEWS_EN)
+    assert code == 0, err
+    assert "\nThe residents who chose English get the English version.\n" in out
+    assert f"--- in French ---\n{news.plain(NEWS, 'fr')}\n" in out
+    assert f"--- in English ---\n{news.plain(NEWS_EN, 'en')}\n" in out
+    assert api.requests == [], "a preview never reaches Telegram"
+
+    code, out, err = parole(capsys, "news", "--text", NEWS, "--en", NEWS_EN, "--send")
+    assert (code, out) == (0, "✅ News sent: 3 delivered, 0 failed.\n"), err
+    for chat, lang in ASKED.items():
+        expected = news.plain(NEWS_EN if lang == "en" else NEWS, lang)
+        assert [m.text for m in api.messages(chat)] == [expected], chat
+
+
+def test_a_file_gives_its_english_version_after_a_line_starting_with_en(
+    capsys: pytest.CaptureFixture[str],
+    database: Path,
+    workdir: Path,
+    server: FakeBotApiServer,
+    api: FakeBotApi,
+):
+    (workdir / "nouvelles.txt").write_text(f"{NEWS}\n\nEN :\n{NEWS_EN}\n", encoding="utf-8")
+    code, _, err = parole(capsys, "news", "nouvelles.txt", "--send")
+    assert code == 0, err
+    assert [m.text for m in api.messages(501)] == [news.plain(NEWS, "fr")]
+    assert [m.text for m in api.messages(503)] == [news.plain(NEWS_EN, "en")]
 
 
 def test_send_shows_the_text_as_typed(
@@ -214,14 +254,25 @@ def test_send_with_a_refused_token_says_so_without_the_token(
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
-    [("   \n", "the message is empty"), ("a" * (news.max_length() + 1), "too long")],
+    ("argv", "message"),
+    [
+        (["--text", "   \n"], "The message is empty."),
+        (["--text", "a" * (news.max_length() + 1)], "This message is too long"),
+        (["--text", "EN: The garden opens."], "The French text is missing"),
+        (["--text", "Le jardin ouvre.\nEN:  "], "The English version is empty"),
+        (["--text", NEWS, "--en", " "], "The English version is empty"),
+        (["--text", f"{NEWS}\nEN: Hi", "--en", "Hello"], "Two English versions"),
+        (
+            ["--text", NEWS, "--en", "a" * (news.max_length() + 1)],
+            "The English version is too long",
+        ),
+    ],
 )
 def test_a_message_that_cannot_be_sent_is_refused(
-    capsys: pytest.CaptureFixture[str], database: Path, text: str, message: str
+    capsys: pytest.CaptureFixture[str], database: Path, argv: list[str], message: str
 ):
-    code, out, err = parole(capsys, "news", "--text", text)
-    assert code == 2 and message in err and out == ""
+    code, out, err = parole(capsys, "news", *argv)
+    assert code == 2 and err.startswith(f"parole news: {message}") and out == ""
 
 
 def test_without_a_database_nothing_is_created(capsys: pytest.CaptureFixture[str], workdir: Path):

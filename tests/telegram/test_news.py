@@ -33,6 +33,7 @@ DAVID = FakeUser(id=222_333_444, first_name="David")
 STAFF = FakeUser(id=777_000_001, first_name="Sophie")
 STAFF_CHAT = FakeChat(id=-100_777, type="supergroup", title="Politique de la ville")
 NEWS = "Le jardin partagé ouvre samedi à 10 h, rue de la Paix. Merci pour vos idées !"
+NEWS_EN = "The shared garden opens on Saturday at 10, rue de la Paix. Thank you for your ideas!"
 
 
 class NewsChat(Chat):
@@ -277,7 +278,69 @@ async def test_nouvelles_explains_what_it_needs(chat: NewsChat):
     assert nobody.text.startswith("Personne n'a demandé de nouvelles")
     [too_long] = await chat.staff_says("/nouvelles " + "a" * (news.max_length() + 1))
     assert too_long.text.startswith("Ce message est trop long")
+    assert "une ligne qui commence par «\u202fEN\u202f:\u202f»" in usage.text
+    assert "\n/nouvelles Le jardin partagé ouvre samedi à 10\u202fh.\nEN: " in usage.text
+    [no_french] = await chat.staff_says(f"/nouvelles EN: {NEWS_EN}")
+    assert no_french.text.startswith("Il manque le texte français")
+    [empty] = await chat.staff_says(f"/nouvelles {NEWS}\nEN :")
+    assert empty.text.startswith("La version anglaise est vide")
     assert not any(m.buttons for m in chat.api.messages(STAFF_CHAT.id))
+
+
+async def test_residents_who_chose_english_get_the_staff_english_version(
+    chat: NewsChat, consultation: Consultation
+):
+    for user in (ALICE, BOB):
+        await to_leviers_text(chat, consultation, user)
+        await finish(chat, consultation, "yes", user)
+    await chat.send(BOB, "/langue en")
+
+    heading, french, english = await chat.staff_says(f"/nouvelles {NEWS}\nEN : {NEWS_EN}")
+    assert heading.text.startswith("📣 Aperçu\u202f: voici le message tel qu'il sera reçu par 2")
+    assert (
+        "la version française ci-dessous pour 1 habitant, puis la version anglaise pour "
+        "1 habitant qui a choisi l'anglais." in heading.text
+    )
+    assert french.text == news.plain(NEWS, "fr") and not french.buttons
+    assert english.text == news.plain(NEWS_EN, "en")
+    assert english.buttons == ["📤 Envoyer à 2 habitants", "Annuler"]
+
+    await chat.press(STAFF, "📤 Envoyer à 2 habitants", STAFF_CHAT)
+    assert await chat.report() == "✅ Nouvelles envoyées\u202f: 2 reçues, 0 échec."
+    assert chat.last(ALICE).text == news.plain(NEWS, "fr")
+    assert chat.last(BOB).text == news.plain(NEWS_EN, "en")
+    assert all(NEWS not in text for text in texts(chat, BOB))
+    assert all(NEWS_EN not in text for text in texts(chat, ALICE))
+    [everyone] = await chat.staff_says(f"/nouvelles {NEWS}\nEN : {NEWS_EN}")
+    assert everyone.text == say_news("everyone_reached", "fr") and not everyone.buttons
+
+
+async def test_without_an_english_version_the_preview_says_who_reads_french_and_how_to_add_one(
+    chat: NewsChat,
+):
+    await asked_for_news(chat, ALICE)
+    for user in (BOB, CHLOE):
+        await asked_for_news(chat, user, "en")
+    heading, _ = await chat.staff_says(f"/nouvelles {NEWS}")
+    assert (
+        "Sans version anglaise, les 2 habitants qui ont choisi l'anglais recevront ce texte en "
+        "français." in heading.text
+    )
+    assert heading.text.endswith("une ligne qui commence par «\u202fEN\u202f:\u202f».")
+    await chat.press(STAFF, "📤 Envoyer à 3 habitants", STAFF_CHAT)
+    await chat.report()
+
+    # The English version, sent afterwards, reaches the English readers only.
+    heading, _, english = await chat.staff_says(f"/nouvelles {NEWS}\nEN: {NEWS_EN}")
+    assert heading.text.endswith(
+        "1 habitant l'a déjà reçu\u202f: il ne le recevra pas une deuxième fois."
+    )
+    assert english.buttons == ["📤 Envoyer à 2 habitants", "Annuler"]
+    await chat.press(STAFF, "📤 Envoyer à 2 habitants", STAFF_CHAT)
+    assert "2 reçues" in await chat.report()
+    assert texts(chat, ALICE) == [news.plain(NEWS, "fr")]
+    for user in (BOB, CHLOE):
+        assert texts(chat, user) == [news.plain(NEWS, "en"), news.plain(NEWS_EN, "en")]
 
 
 # -- staff: the same text again -----------------------------------------------------------------
