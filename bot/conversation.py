@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.privacy import Privacy, PrivacyNotice
 from bot.pseudonym import pseudonym
 from flows.engine import Engine, Outcome
-from flows.events import Accept, Decline, Event, Pick, Restart, Show, TextInput
+from flows.events import Accept, Decline, Event, Pick, Restart, SetLanguage, Show, TextInput
 from flows.model import YES, Consultation, Lang, is_follow_up
 from flows.safeguarding import Category, detect, helplines
 from flows.screen import Button, Screen
@@ -246,6 +246,8 @@ class Conversations:
             if engine is None:
                 return await self._stale(who, lang)
             return await self._enter(who, lang, engine)
+        if isinstance(event, SetLanguage) and scope.startswith("c"):
+            return await self._welcome_in(who, event.lang, scope[1:])
         if scope.startswith("c"):
             return await self._consent(who, lang, scope[1:], event, update_key)
         return await self._stale(who, lang)
@@ -348,6 +350,19 @@ class Conversations:
         if session.status is Status.COMPLETED:
             return Reply(Screen(title=say("already_done", lang)), MENU)
         return self._resume_menu(session, lang)
+
+    async def _welcome_in(self, who: Participant, lang: Lang, consultation_id: str) -> Reply:
+        """The welcome's other-language button: the language is kept, as /langue keeps it,
+        and the welcome shown again in it, in place of the one read."""
+        engine = self.engines.get(consultation_id)
+        if engine is None:
+            return await self._stale(who, lang)
+        if who.lang == lang:
+            # Pressed twice: the welcome is in that language already.
+            return replace(await self._enter(who, lang, engine), stale=True)
+        who = await self._stored(who)
+        await self.store.set_language(who.id, lang)
+        return replace(await self._enter(who, lang, engine), changed=True)
 
     def _welcome(self, engine: Engine, lang: Lang) -> Screen:
         """The consultation's welcome, then what is kept and for how long, then the prompt."""

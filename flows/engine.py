@@ -7,6 +7,7 @@ show and which answers changed; adapters in `bot/` carry that out.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from collections.abc import Collection
@@ -23,6 +24,7 @@ from flows.events import (
     Event,
     Keep,
     Restart,
+    SetLanguage,
     Show,
     Skip,
     TextInput,
@@ -30,6 +32,7 @@ from flows.events import (
     Validate,
 )
 from flows.model import (
+    LANGS,
     NO,
     OTHER_CODE,
     YES,
@@ -75,9 +78,39 @@ TYPED_BUTTONS: Final[dict[str, type[Event]]] = {
     "keep my answer": Keep,
     "garder ce texte": Keep,
     "keep this text": Keep,
+    # "I don't know" skips a question that can be skipped (where "Passer" is shown).
+    "je sais pas": Skip,
+    "je ne sais pas": Skip,
+    "sais pas": Skip,
+    "jsp": Skip,
+    "i don t know": Skip,
+    "i dont know": Skip,
+    "don t know": Skip,
+    "dont know": Skip,
+    "idk": Skip,
 }
 TYPED_BUTTON_MAX: Final = 30  # longer messages are answers, never a button's word
 _WORDS: Final = re.compile(r"[^\W\d_]+")
+# A message made only of these words greets the bot (a resident back after a while): it
+# shows where they were, and is never taken as an answer, not even to a free-text question.
+GREETINGS: Final = frozenset(
+    {"bonjour", "bonsoir", "salut", "coucou", "bjr", "slt", "hello", "hi", "hey", "re"}
+    | {"salam", "salem", "selam", "merhaba", "buna", "ziua", "good", "morning", "evening"}
+)
+# Other ways to say yes or no at a yes/no question, beyond its buttons' words.
+YES_NO_WORDS: Final = {
+    "ouais": YES,
+    "ouai": YES,
+    "yep": YES,
+    "yeah": YES,
+    "d accord": YES,
+    "nan": NO,
+    "nope": NO,
+}
+# How close a typed word must be to an option's label to be read as it (difflib's ratio):
+# "bourgone" for "Bourgogne" (0.94), not "non" for "oui". The recap shows how it was read.
+CLOSE_ENOUGH: Final = 0.8
+_NUMBERS: Final = re.compile(r"\d+(?:(?:\s*[,;/+&]\s*|\s+(?:et|and)\s+|\s+)\d+)+")
 
 
 @dataclass(frozen=True)
@@ -171,6 +204,8 @@ class Engine:
             return Outcome(state, self.render(state, lang))
         if isinstance(event, TextInput) and len(event.text) <= TYPED_BUTTON_MAX:
             event = self._typed_button(state, event, lang)
+            if isinstance(event, TextInput) and _greets(event.text):
+                return Outcome(state, self.render(state, lang, say("welcome_back", lang)))
         if isinstance(event, Restart):
             return self._ask_restart(state, lang)
         if isinstance(event, ConfirmRestart):
@@ -230,7 +265,12 @@ class Engine:
                 body=self.consultation.welcome.get(lang),
                 notice=notice,
                 buttons=[
-                    [Button(say("accept", lang), Accept()), Button(say("decline", lang), Decline())]
+                    [
+                        Button(say("accept", lang), Accept()),
+                        Button(say("decline", lang), Decline()),
+                    ],
+                    # Whoever reads the other language better finds it before reading on.
+                    [Button(say("other_language", lang), SetLanguage(lang=_other(lang)))],
                 ],
             )
         if state.phase is Phase.DONE:
@@ -442,6 +482,9 @@ class Engine:
 
     def _multi(self, state: SessionState, step: MultiStep, event: Event, lang: Lang) -> Outcome:
         if isinstance(event, TextInput):
+            several = self._numbered(step, event.text)
+            if several:
+                return self._pick_several(state, step, several, lang)
             code = self._match(step, event.text, lang)
             if code is None:
                 return self._refuse(state, lang, "use_buttons")
@@ -457,7 +500,13 @@ class Engine:
                 picks.append(event.code)
             order = self._codes(step)
             new = state.model_copy(update={"picks": sorted(picks, key=order.index)})
-            return Outcome(new, self.render(new, lang, edit=True))
+            # Said in words (a button press's short notice): which option changed, and how.
+            said = say(
+                "picked" if event.on else "unpicked",
+                lang,
+                label=self._label(step, event.code, lang),
+            )
+            return Outcome(new, self.render(new, lang, edit=True), recap=said)
         if isinstance(event, Validate):
             if len(state.picks) < step.min_picks:
                 return self._refuse(state, lang, "too_few", n=step.min_picks)
@@ -468,6 +517,20 @@ class Engine:
                 return Outcome(new, self.render(new, lang), moved=True)
             return self._advance(state, step, Answer(choices=list(state.picks)), lang)
         return self._refuse(state, lang, "use_buttons")
+
+    def _pick_several(
+        self, state: SessionState, step: MultiStep, codes: list[str], lang: Lang
+    ) -> Outcome:
+        """Tick every option of `codes` (numbers typed together, "1, 4"), keeping the others."""
+        order = self._codes(step)
+        picks = sorted({*state.picks, *codes}, key=order.index)
+        if step.max_picks is not None and len(picks) > step.max_picks:
+            notice = say("too_many", lang, n=step.max_picks)
+            return Outcome(state, self.render(state, lang, notice, edit=True))
+        new = state.model_copy(update={"picks": picks})
+        labels = ", ".join(self._label(step, code, lang) for code in codes)
+        said = say("picked", lang, label=labels)
+        return Outcome(new, self.render(new, lang, edit=True), recap=said)
 
     def _other_text(self, state: SessionState, step: Step, event: Event, lang: Lang) -> Outcome:
         if isinstance(event, Skip):
@@ -613,6 +676,9 @@ class Engine:
                 label = say(key, lang, label=self._label(step, code, lang))
                 rows.append([Button(label, Toggle(code=code, on=code not in state.picks))])
             rows.append([Button(_count(lang, len(state.picks)), Validate())])
+            if state.picks:
+                picked = ", ".join(self._label(step, code, lang) for code in state.picks)
+                body.append(say("your_picks", lang, choices=picked))
             hint = (
                 say("hint_multi_max", lang, max=step.max_picks)
                 if step.max_picks
@@ -686,17 +752,46 @@ class Engine:
         return code
 
     def _match(self, step: Step, typed: str, lang: Lang) -> str | None:
-        """The option a typed message names: its number in the list, or its label."""
+        """The option a typed message names: its number in the list, or its label (in
+        either language, punctuation aside), else the one label it is close to or part of."""
         codes = self._codes(step)
         wanted = _fold(typed)
         if isinstance(step, ScaleStep):
             return wanted if wanted in codes else None
         if wanted.isdecimal() and 1 <= int(wanted) <= len(codes):
             return codes[int(wanted) - 1]
-        for code in codes:
-            if _fold(self._label(step, code, lang)).strip(" .…") == wanted.strip(" .…"):
-                return code
-        return None
+        key = _key(typed)
+        labels = {
+            code: [_key(self._label(step, code, x)) for x in (lang, _other(lang))] for code in codes
+        }
+        for index in (0, 1):
+            for code in codes:
+                if labels[code][index] == key:
+                    return code
+        if isinstance(step, YesNoStep):
+            return YES_NO_WORDS.get(key)
+        if len(key) < 4:
+            return None
+        close = [
+            code
+            for code in codes
+            if difflib.SequenceMatcher(None, key, labels[code][0]).ratio() >= CLOSE_ENOUGH
+        ]
+        if len(close) == 1:
+            return close[0]
+        # A label's own words ("femmes" for "Les femmes"), if only one label has them.
+        within = [code for code in codes if f" {key} " in f" {labels[code][0]} "]
+        return within[0] if len(within) == 1 else None
+
+    def _numbered(self, step: Step, typed: str) -> list[str]:
+        """The options that numbers typed together name ("1, 4", "2 et 5"), if all exist."""
+        if not _NUMBERS.fullmatch(_fold(typed)):
+            return []
+        codes = self._codes(step)
+        numbers = [int(n) for n in re.findall(r"\d+", typed)]
+        if not all(1 <= n <= len(codes) for n in numbers):
+            return []
+        return list(dict.fromkeys(codes[n - 1] for n in numbers))
 
     @staticmethod
     def _clean_text(raw: str, limit: int, lang: Lang) -> tuple[str, str | None]:
@@ -726,6 +821,21 @@ def _holds(condition: Condition, answer: Answer) -> bool:
     if condition.equals is not None:
         return answer.choices == [condition.equals]
     return condition.value in answer.choices
+
+
+def _greets(text: str) -> bool:
+    """Whether `text` only says hello ("Bonjour !", "salut 👋")."""
+    words = re.findall(r"\w+", _fold(text))
+    return bool(words) and all(word in GREETINGS for word in words)
+
+
+def _key(text: str) -> str:
+    """`text` folded to its words, so "pont rompu" names "Pont-Rompu" and "autre" "Autre…"."""
+    return " ".join(re.findall(r"\w+", _fold(text)))
+
+
+def _other(lang: Lang) -> Lang:
+    return next(other for other in LANGS if other != lang)
 
 
 def _marked(label: str, chosen: bool, lang: Lang) -> str:

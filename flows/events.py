@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flows.model import LANGS, Lang
+
 
 @dataclass(frozen=True)
 class Event:
@@ -85,6 +87,13 @@ class ConfirmRestart(Event):
 
 
 @dataclass(frozen=True)
+class SetLanguage(Event):
+    """Speak `lang` from now on (the welcome's other-language button)."""
+
+    lang: Lang = "fr"
+
+
+@dataclass(frozen=True)
 class Pick(Event):
     """Choose which consultation to answer."""
 
@@ -104,6 +113,7 @@ _SIMPLE: dict[str, type[Event]] = {
     "sh": Show,
 }
 _SIMPLE_CODES = {kind: code for code, kind in _SIMPLE.items()}
+_LANGS: dict[str, Lang] = {lang: lang for lang in LANGS}
 
 
 def encode(event: Event) -> str:
@@ -114,6 +124,8 @@ def encode(event: Event) -> str:
         return f"{'t' if event.on else 'u'}:{event.code}"
     if isinstance(event, Pick):
         return f"p:{event.consultation_id}"
+    if isinstance(event, SetLanguage):
+        return f"l:{event.lang}"
     return _SIMPLE_CODES[type(event)]
 
 
@@ -130,4 +142,6 @@ def decode(action: str, position: int | None = None) -> Event | None:
         return Toggle(position=position, code=code, on=kind == "t")
     if kind == "p":
         return Pick(position=position, consultation_id=code)
+    if kind == "l" and code in _LANGS:
+        return SetLanguage(position=position, lang=_LANGS[code])
     return None

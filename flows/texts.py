@@ -83,6 +83,8 @@ MESSAGES: dict[str, Text] = {
     "skip_erase": Text(fr="Effacer et passer ⏭", en="Erase and skip ⏭"),
     "selected": Text(fr="✅ {label}", en="✅ {label}"),
     "unselected": Text(fr="▫️ {label}", en="▫️ {label}"),
+    # The welcome's button to the other language, named in that language.
+    "other_language": Text(fr="English", en="Français"),
     # Question screens
     "progress": Text(fr="Question {n}/{total}", en="Question {n}/{total}"),
     "hint_single": Text(fr="Touchez une réponse.", en="Tap one answer."),
@@ -108,6 +110,10 @@ MESSAGES: dict[str, Text] = {
     "hint_optional": Text(
         fr="Vous pouvez passer cette question.", en="You can skip this question."
     ),
+    # A list's ticks in words: a screen reader reads "✅" and "▫️" as symbols' names.
+    "your_picks": Text(fr="Vos choix : {choices}", en="Your choices: {choices}"),
+    "picked": Text(fr="Choisi : {label}", en="Chosen: {label}"),
+    "unpicked": Text(fr="Enlevé : {label}", en="Removed: {label}"),
     # A question answered earlier, shown again (after "Retour")
     "current_answer": Text(
         fr="Votre réponse actuelle : « {answer} »", en="Your current answer: “{answer}”"
@@ -154,8 +160,12 @@ MESSAGES: dict[str, Text] = {
         en="Your answer is too long: {n} characters, {max} at most. Please shorten it.",
     ),
     "use_buttons": Text(
-        fr="Je n'ai pas compris : choisissez l'une des réponses proposées.",
-        en="I did not understand: pick one of the answers offered.",
+        fr="Je n'ai pas compris. Choisissez une réponse ci-dessous, ou écrivez son numéro.",
+        en="I did not understand. Pick an answer below, or type its number.",
+    ),
+    "welcome_back": Text(
+        fr="Bonjour ! Voici la question où vous en étiez.",
+        en="Hello! Here is the question you were at.",
     ),
     "stale": Text(
         fr="Ce bouton n'est plus actif. Voici où vous en êtes.",

@@ -401,7 +401,7 @@ async def _answer_button(
         if (
             isinstance(message, Message)
             and message.is_accessible
-            and str(message.message_id) == reply.previous_screen
+            and (str(message.message_id) == reply.previous_screen or _welcome_again(query, reply))
         ):
             # A press on the message that shows the resident's current screen (a second
             # tap, or a tap after a crash lost the redraw): the notice says why nothing
@@ -416,8 +416,9 @@ async def _answer_button(
         await _send(conversations, update, reply, closed=_gone(query))
         return
     if screen.edit or (not reply.changed and screen.notice):
-        # A toggle edits the list in place; a refused press only needs a short notice.
-        await answer(query, screen.notice)
+        # A toggle edits the list in place, its notice saying in words what was ticked (a
+        # screen reader announces it); a refused press only needs a short notice.
+        await answer(query, screen.notice or reply.recap)
         # A list showing less than what is stored (its edit was lost in a crash) is redrawn
         # even when this press changes nothing.
         outdated = reply.changed or (screen.edit and _shows_other_buttons(query, reply))
@@ -507,6 +508,13 @@ def _shows_other_buttons(query: CallbackQuery, reply: Reply) -> bool:
         return False
     shown = message.reply_markup.to_dict() if message.reply_markup else None
     return shown != keyboard(reply)
+
+
+def _welcome_again(query: CallbackQuery, reply: Reply) -> bool:
+    """Whether a welcome's button was pressed and the same welcome is the answer (its
+    language button pressed twice): the pressed message is the one to bring up to date."""
+    pressed = unpack(query.data or "")
+    return reply.scope.startswith("c") and pressed is not None and pressed[0] == reply.scope
 
 
 def _gone(query: CallbackQuery) -> int | None:

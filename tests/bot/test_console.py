@@ -202,7 +202,11 @@ async def test_a_whole_journey_by_numbers_is_thanked_and_stored(
     first = terminal.screens[0]
     assert first.startswith(CONSOLE_HELP["fr"])
     assert c.title.fr in first and c.welcome.fr in first
-    assert buttons(first) == {say("accept", "fr"): 1, say("decline", "fr"): 2}
+    assert buttons(first) == {
+        say("accept", "fr"): 1,
+        say("decline", "fr"): 2,
+        say("other_language", "fr"): 3,
+    }
 
     # Every question came in order, numbered 1/11 to 11/11.
     seen = [

@@ -60,7 +60,7 @@ OTHER_PROMPT = (
     "Vous avez choisi «\u202fAutre…\u202f». Écrivez votre réponse en quelques mots, "
     "dans un message."
 )
-USE_BUTTONS = "Je n'ai pas compris\u202f: choisissez l'une des réponses proposées."
+USE_BUTTONS = "Je n'ai pas compris. Choisissez une réponse ci-dessous, ou écrivez son numéro."
 STALE = "Ce bouton n'est plus actif. Voici où vous en êtes."
 RESTART_YES, RESTART_NO = "🔄 Oui, recommencer", "▶️ Non, reprendre"
 STALE_TEXT = {"fr": STALE, "en": "This button is no longer active. Here is where you are."}
@@ -174,7 +174,7 @@ def r(engine: Engine) -> Resident:
 def test_welcome_asks_for_consent(r: Resident) -> None:
     assert r.screen.title == "Vivre au quartier"
     assert r.screen.body == "Quelques questions sur votre quartier. Vos réponses sont anonymes."
-    assert r.labels() == [ACCEPT, DECLINE]
+    assert r.labels() == [ACCEPT, DECLINE, "English"]
     assert r.screen.progress is None
     assert not r.screen.final
     assert r.state.phase is Phase.CONSENT
@@ -224,7 +224,7 @@ def test_after_declining_only_a_restart_asks_again(r: Resident) -> None:
         assert not outcome.changed and outcome.state == declined and outcome.screen.final
     r.send(Restart(position=r.state.position))
     assert r.state.phase is Phase.CONSENT
-    assert r.labels() == [ACCEPT, DECLINE]
+    assert r.labels() == [ACCEPT, DECLINE, "English"]
     assert r.state.position > declined.position  # the old consent buttons are stale
     r.click(ACCEPT)
     assert r.screen.title == INTRO
@@ -234,7 +234,7 @@ def test_typing_instead_of_consenting_asks_for_the_buttons(r: Resident) -> None:
     outcome = r.type("bonjour")
     assert outcome.screen.notice == USE_BUTTONS
     assert not outcome.changed
-    assert r.labels() == [ACCEPT, DECLINE]
+    assert r.labels() == [ACCEPT, DECLINE, "English"]
 
 
 def test_consent_screen_restart_and_skip_do_nothing(r: Resident) -> None:
@@ -1297,7 +1297,7 @@ def test_show_repeats_the_screen_without_change(r: Resident) -> None:
 def test_english_uses_english_texts(engine: Engine) -> None:
     r = Resident(engine, lang="en")
     assert r.screen.title == "Living in the neighbourhood"
-    assert r.labels() == ["✅ I agree", "No thanks"]
+    assert r.labels() == ["✅ I agree", "No thanks", "Français"]
     assert r.click("✅ I agree").recap == "✔️ Agreed"
     assert r.screen.title == "It takes five minutes."
     r.click("Continue ➡️")
@@ -1319,7 +1319,10 @@ def test_english_uses_english_texts(engine: Engine) -> None:
     assert r.screen.hint == "Tap a number from 1 (not at all) to 5 (completely)."
     r.click("5")
     assert r.labels() == ["Yes", "No", "⬅️ Back"]
-    assert r.type("maybe").screen.notice == "I did not understand: pick one of the answers offered."
+    assert (
+        r.type("maybe").screen.notice
+        == "I did not understand. Pick an answer below, or type its number."
+    )
     r.type("yes")
     assert r.screen.title == "How?"
     r.click("Posters")

@@ -62,7 +62,11 @@ async def test_a_welcome_at_the_limit_reaches_residents(tmp_path: Path):
     async with Chat(tmp_path / "db.sqlite3", [consultation]) as chat:
         chat.now = chat.now.replace(year=consultation.opens.year, month=3)
         welcome = await chat.send(ALICE, "/start")
-        assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+        assert welcome.buttons == [
+            say("accept", "fr"),
+            say("decline", "fr"),
+            say("other_language", "fr"),
+        ]
         assert MESSAGE_UNITS - NOTICE_ROOM - 60 <= utf16_len(welcome.text) <= MESSAGE_UNITS
         assert chat.api.refused == []
 

@@ -39,7 +39,11 @@ async def test_after_oubli_old_buttons_store_nothing_and_start_begins_afresh(tmp
         assert ids(chat.database, "sessions") == []
 
         welcome = await chat.send(ALICE, "/start")
-        assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+        assert welcome.buttons == [
+            say("accept", "fr"),
+            say("decline", "fr"),
+            say("other_language", "fr"),
+        ]
         first = await chat.click(ALICE, say("accept", "fr"))
         assert CONSULTATION.step("quartier").text.fr in first.text
         [after] = ids(chat.database, "participants")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import sqlite3
+from pathlib import Path
+
 from flows.model import ChoiceStepBase, Consultation
 from flows.texts import say
 from tests.fakebotapi import FakeUser
@@ -25,3 +29,10 @@ async def to_leviers_text(chat: Chat, consultation: Consultation, user: FakeUser
     for step, code in (("publics", "femmes"), ("besoins", "sante-mentale"), ("leviers", "lieux")):
         await chat.click(user, say("unselected", "fr", label=label(consultation, step, code)))
         await chat.click(user, say("validate_count", "fr", n=1))
+
+
+def stored_answers(database: Path) -> dict[str, dict[str, object]]:
+    """Every answer stored, by step (one resident's journey per database)."""
+    with sqlite3.connect(database) as db:
+        rows = db.execute("SELECT step_id, value FROM answers").fetchall()
+    return {step_id: json.loads(value) for step_id, value in rows}

@@ -43,7 +43,11 @@ async def test_typing_after_the_closing_points_to_start_and_start_offers_the_ope
             assert say("others_open", "fr") in told
         welcome = await chat.send(ALICE, "/start")
         assert vivre.title.fr in welcome.text
-        assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+        assert welcome.buttons == [
+            say("accept", "fr"),
+            say("decline", "fr"),
+            say("other_language", "fr"),
+        ]
         assert chat.api.refused == []
 
 

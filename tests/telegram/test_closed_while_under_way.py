@@ -35,5 +35,9 @@ async def test_start_after_a_closing_says_so_and_offers_what_is_still_open(tmp_p
         texts = [m.text for m in chat.api.messages(ALICE.id)[before:]]
         assert any(emploi.title.fr in t and "est fermée" in t for t in texts)
         assert vivre.title.fr in welcome.text
-        assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+        assert welcome.buttons == [
+            say("accept", "fr"),
+            say("decline", "fr"),
+            say("other_language", "fr"),
+        ]
         assert chat.api.refused == []

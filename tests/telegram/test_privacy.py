@@ -65,7 +65,11 @@ async def test_the_welcome_says_what_is_kept_for_what_who_reads_and_how_long(cha
     ):
         assert needed in text, needed
     assert text.rstrip().endswith(say("consent_prompt", "fr"))
-    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+    assert welcome.buttons == [
+        say("accept", "fr"),
+        say("decline", "fr"),
+        say("other_language", "fr"),
+    ]
 
 
 async def test_reading_the_welcome_and_declining_stores_nothing(chat: Chat):

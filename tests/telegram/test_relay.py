@@ -147,7 +147,11 @@ async def test_residents_through_the_link_are_counted_never_shown(chat: RelayCha
     link = LINK.search(chat.api.messages(RELAY.id)[-2].text)
     assert link is not None
     welcome = await chat.send(ALICE, f"/start {link.group(1)}")
-    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+    assert welcome.buttons == [
+        say("accept", "fr"),
+        say("decline", "fr"),
+        say("other_language", "fr"),
+    ]
     await chat.click(ALICE, say("accept", "fr"))
     thanks = await chat.answer_all(ALICE)
     assert "Merci" in thanks.text
@@ -189,7 +193,11 @@ async def test_a_relay_trying_their_own_link_is_not_counted_as_reached(chat: Rel
     link = LINK.search(chat.api.messages(RELAY.id)[-2].text)
     assert link is not None
     welcome = await chat.send(RELAY, f"/start {link.group(1)}")
-    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+    assert welcome.buttons == [
+        say("accept", "fr"),
+        say("decline", "fr"),
+        say("other_language", "fr"),
+    ]
     await chat.click(RELAY, say("accept", "fr"))
     report = await chat.send(RELAY, "/bilan")
     assert "Personnes venues par votre lien\u202f: 0 cette semaine, 0 en tout" in report.text
@@ -318,7 +326,11 @@ async def test_an_entry_asks_no_follow_up_and_ends_with_the_relay_closing(chat: 
     finished = await chat.click(RELAY, relay_say("entry_finish", "fr"))
     assert finished.text == relay_say("entry_finished_start", "fr")
     welcome = await chat.send(RELAY, "/start")
-    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+    assert welcome.buttons == [
+        say("accept", "fr"),
+        say("decline", "fr"),
+        say("other_language", "fr"),
+    ]
 
 
 async def test_residents_are_still_asked_the_follow_up_question(chat: RelayChat):
@@ -348,7 +360,11 @@ async def test_leaving_an_entry_returns_to_the_relay_own_session(chat: RelayChat
     assert notes[0] == relay_say("entry_left", "fr")
     assert notes[1] == say("nothing_to_resume", "fr")
     welcome = await chat.send(RELAY, "hello")  # typed text is the relay's own again
-    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+    assert welcome.buttons == [
+        say("accept", "fr"),
+        say("decline", "fr"),
+        say("other_language", "fr"),
+    ]
 
 
 async def test_typed_commands_in_an_entry_act_on_it_never_on_the_relays_own_answers(
@@ -471,7 +487,11 @@ async def test_an_entry_set_aside_is_resumed_with_saisie(chat: RelayChat):
 
     welcome = await chat.send(RELAY, "/start")
     assert chat.api.messages(RELAY.id)[-2].text == relay_say("entry_left", "fr")
-    assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]  # the relay's own
+    assert welcome.buttons == [
+        say("accept", "fr"),
+        say("decline", "fr"),
+        say("other_language", "fr"),
+    ]  # the relay's own
     # The entry's buttons wait, and say how to come back to it.
     femmes = say("unselected", "fr", label="Les femmes")
     await chat.click(RELAY, femmes, left_at.message_id)

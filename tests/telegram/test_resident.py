@@ -372,9 +372,17 @@ async def test_several_open_consultations_are_offered(tmp_path: Path, consultati
         menu = await chat.send(ALICE, "/start")
         assert menu.buttons == [consultation.title.fr, "Cadre de vie"]
         welcome = await chat.click(ALICE, "Cadre de vie")
-        assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+        assert welcome.buttons == [
+            say("accept", "fr"),
+            say("decline", "fr"),
+            say("other_language", "fr"),
+        ]
         direct = await chat.send(BOB, "/start vivre-ensemble")
-        assert direct.buttons == [say("accept", "en"), say("decline", "en")]
+        assert direct.buttons == [
+            say("accept", "en"),
+            say("decline", "en"),
+            say("other_language", "en"),
+        ]
         assert consultation.title.en in direct.text
         assert chat.api.refused == []
 
@@ -438,7 +446,11 @@ async def test_an_unknown_deep_link_lists_the_open_consultations(chat: Chat):
     await chat.send(ALICE, "/start nimporte-quoi")
     texts = [m.text for m in chat.api.messages(ALICE.id)]
     assert texts[0] == say("unknown_consultation", "fr")
-    assert chat.last(ALICE).buttons == [say("accept", "fr"), say("decline", "fr")]
+    assert chat.last(ALICE).buttons == [
+        say("accept", "fr"),
+        say("decline", "fr"),
+        say("other_language", "fr"),
+    ]
 
 
 async def test_a_failing_command_menu_is_logged_not_fatal(
@@ -448,7 +460,11 @@ async def test_a_failing_command_menu_is_logged_not_fatal(
     api.fail_next("setMyCommands", 400, description="Bad Request: commands are broken", times=3)
     async with Chat(tmp_path / "db.sqlite3", [consultation], api=api) as chat:
         welcome = await chat.send(ALICE, "/start")
-        assert welcome.buttons == [say("accept", "fr"), say("decline", "fr")]
+        assert welcome.buttons == [
+            say("accept", "fr"),
+            say("decline", "fr"),
+            say("other_language", "fr"),
+        ]
     assert "could not register the command menu" in caplog.text
 
 
