@@ -15,7 +15,7 @@ from typing import Final
 
 from bot.conversation import Clock, utc_now
 from flows.model import CODE_PATTERN
-from storage.moderation import ModeratedText, ModerationStore
+from storage.moderation import Anchor, ModeratedText, ModerationStore
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,11 @@ class Moderation:
         self.clock = clock
 
     async def latest(
-        self, limit: int = LATEST, *, hidden_only: bool = False, offset: int = 0
+        self, limit: int = LATEST, *, hidden_only: bool = False, after: Anchor | None = None
     ) -> list[ModeratedText]:
-        """The latest texts (or hidden ones), most recent first, after the `offset` newest;
-        flagged texts never."""
-        texts = await self.store.texts_for_moderation(limit, hidden_only=hidden_only, offset=offset)
+        """The latest texts (or hidden ones), most recent first, those listed after `after`
+        if given (the last text of the page before); flagged texts never."""
+        texts = await self.store.texts_for_moderation(limit, hidden_only=hidden_only, after=after)
         log.info("moderation: %d text(s) listed", len(texts))
         return texts
 

@@ -34,6 +34,10 @@ MESSAGES: dict[str, Text] = {
     "more": Text(fr="Il y a des textes plus anciens.", en="There are older texts."),
     "older": Text(fr="⬇️ Les {n} suivants", en="⬇️ The next {n}"),
     "no_older": Text(fr="Plus de texte plus ancien pour l'instant.", en="No older text for now."),
+    "stale": Text(
+        fr="Ce bouton ne marche plus : refaites /moderation.",
+        en="This button no longer works: send /moderation again.",
+    ),
     "hide": Text(fr="🙈 Masquer", en="🙈 Hide"),
     "show": Text(fr="👁 Réafficher", en="👁 Show again"),
     "done_hidden": Text(fr="Texte masqué", en="Text hidden"),

@@ -25,15 +25,31 @@ class ModeratedText:
     answered_at: dt.datetime
     hidden_at: dt.datetime | None  # None: shown in digests and exports
 
+    @property
+    def anchor(self) -> Anchor:
+        """Where this text stands in the listing, for a page that goes on after it."""
+        return Anchor(self.answered_at, self.session_id, self.step_id)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A place in the listing's order (latest answer first, then session, then step): the
+    last text a page showed. The next page starts after it, whatever came in meanwhile (an
+    offset would show a text twice, or skip one, as new texts push the others down)."""
+
+    answered_at: dt.datetime
+    session_id: int
+    step_id: str
+
 
 class ModerationStore(Protocol):
     """Listing, hiding and showing residents' texts (flagged ones are never involved)."""
 
     async def texts_for_moderation(
-        self, limit: int, *, hidden_only: bool = False, offset: int = 0
+        self, limit: int, *, hidden_only: bool = False, after: Anchor | None = None
     ) -> list[ModeratedText]:
         """Up to `limit` texts, most recently answered first (only hidden ones if asked),
-        after the `offset` newest."""
+        those listed after `after` if given."""
 
     async def moderated_text(self, session_id: int, step_id: str) -> ModeratedText | None:
         """One text by its answer's key; None if there is no such (unflagged) text."""

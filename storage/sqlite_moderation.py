@@ -15,7 +15,7 @@ from typing import Final
 
 import aiosqlite
 
-from storage.moderation import ModeratedText
+from storage.moderation import Anchor, ModeratedText
 from storage.sqlite_common import Row, StoreParts, parse_opt_stamp, parse_stamp, stamp
 
 _COLUMNS: Final = (
@@ -26,14 +26,18 @@ _HAS_TEXT: Final = "json_type(a.value, '$.text') = 'text'"
 _NOT_FLAGGED: Final = """NOT EXISTS (
     SELECT 1 FROM flags WHERE flags.session_id = a.session_id AND flags.step_id = a.step_id
 )"""
+# The listing's order, and where a page goes on: after the anchor in that order (the text
+# stamps compare as times; `stamp` writes them all alike). No anchor: from the newest.
+_AFTER: Final = """(:at IS NULL OR a.updated_at < :at OR (a.updated_at = :at AND (
+    a.session_id < :session OR (a.session_id = :session AND a.step_id > :step))))"""
 # The newest texts are picked from answer_facts (no JSON read), then only those are joined.
 _LATEST: Final = f"""
     WITH latest AS (
-        -- Aliased `a` for `_NOT_FLAGGED`.
+        -- Aliased `a` for `_NOT_FLAGGED` and `_AFTER`.
         SELECT session_id, step_id, updated_at FROM answer_facts AS a
-        WHERE has_text = 1 AND {_NOT_FLAGGED}
+        WHERE has_text = 1 AND {_NOT_FLAGGED} AND {_AFTER}
         ORDER BY updated_at DESC, session_id DESC, step_id
-        LIMIT :limit OFFSET :offset
+        LIMIT :limit
     )
     SELECT {_COLUMNS} FROM latest
     JOIN answers AS a ON a.session_id = latest.session_id AND a.step_id = latest.step_id
@@ -43,9 +47,9 @@ _LATEST: Final = f"""
 # Hidden texts are few: the partial index `answers_hidden` lists them.
 _LATEST_HIDDEN: Final = f"""
     SELECT {_COLUMNS} FROM answers AS a JOIN sessions AS s ON s.id = a.session_id
-    WHERE a.hidden_at IS NOT NULL AND {_HAS_TEXT} AND {_NOT_FLAGGED}
+    WHERE a.hidden_at IS NOT NULL AND {_HAS_TEXT} AND {_NOT_FLAGGED} AND {_AFTER}
     ORDER BY a.updated_at DESC, a.session_id DESC, a.step_id
-    LIMIT :limit OFFSET :offset
+    LIMIT :limit
 """  # noqa: S608
 _ONE: Final = f"""
     SELECT {_COLUMNS} FROM answers AS a JOIN sessions AS s ON s.id = a.session_id
@@ -78,16 +82,17 @@ class ModerationSqlite(StoreParts):
     """Moderation operations of `SqliteStore`."""
 
     async def texts_for_moderation(
-        self, limit: int, *, hidden_only: bool = False, offset: int = 0
+        self, limit: int, *, hidden_only: bool = False, after: Anchor | None = None
     ) -> list[ModeratedText]:
         """Up to `limit` unflagged texts, most recently answered first (or only hidden ones),
-        after the `offset` newest."""
+        those listed after `after` if given."""
         if limit <= 0:
             return []
-        rows = await self._report(
-            _LATEST_HIDDEN if hidden_only else _LATEST,
-            {"limit": limit, "offset": max(offset, 0)},
-        )
+        params: dict[str, object] = {"limit": limit, "at": None, "session": None, "step": None}
+        if after is not None:
+            at = stamp(after.answered_at)
+            params |= {"at": at, "session": after.session_id, "step": after.step_id}
+        rows = await self._report(_LATEST_HIDDEN if hidden_only else _LATEST, params)
         return [_text(row) for row in rows]
 
     async def moderated_text(self, session_id: int, step_id: str) -> ModeratedText | None:

@@ -5,13 +5,17 @@ Staff only (`StaffOnly`, `StaffButton`): anyone else gets what an unknown comman
 button gets. A button carries its text's reference ("md|h|<session>|<step>": hide, "md|s|…":
 show), so it still works after a restart; a press changes storage, then the message is
 redrawn from what storage holds. Texts are escaped: a resident's text is never markup.
-After a full page, a last message offers the older texts ("md|o|<offset>", "md|O|<offset>"
-for hidden ones): any text can be reached, not only the latest; each such message brings its
-page once, however many presses reach it.
+After a full page, a last message offers the older texts ("md|o|<time>|<session>|<step>",
+"md|O|…" for hidden ones, naming the page's last text, its answer time in hexadecimal
+microseconds): the next page starts after that text, so texts arriving meanwhile neither
+bring one back nor push one past. Any text can be reached, not only the latest; each such
+message brings its page once, however many presses reach it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from html import escape
@@ -30,12 +34,12 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from bot.moderation import LATEST, Moderation, Ref, parse_ref
 from bot.moderation_texts import say
 from bot.settings import Settings
-from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed, parse_id
+from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
 from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly, telegram_length
 from digest import notes
 from digest.layout import clean_text
 from flows.model import Consultation
-from storage.moderation import ModeratedText
+from storage.moderation import Anchor, ModeratedText
 
 DATA_PREFIX: Final = "md"
 HIDE: Final = "h"
@@ -47,6 +51,10 @@ HIDDEN_ARGS: Final = frozenset({"masques", "masqués", "hidden"})
 STAFF_LANG: Final = "fr"
 # A question is there to recognise the text: a long one is cut, leaving the text the room.
 QUESTION_LIMIT: Final = 200
+# An answer's time in an "older texts" button: microseconds since the epoch, in hexadecimal
+# (13 digits until 2112), so that the button names a text to the microsecond within 64 bytes.
+EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_MICROS: Final = re.compile(r"[0-9a-f]{1,13}")
 
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
@@ -100,6 +108,24 @@ def keyboard(text: ModeratedText) -> InlineKeyboardMarkup:
     )
 
 
+def older_data(action: str, last: ModeratedText) -> str:
+    """The "older texts" button's data: the page's last text, where the next page starts."""
+    micros = (last.answered_at - EPOCH) // dt.timedelta(microseconds=1)
+    data = f"{DATA_PREFIX}|{action}|{micros:x}|{last.session_id}|{last.step_id}"
+    assert len(data.encode()) <= MAX_BYTES  # 5 + 13 + 1 + 18 + 1 + 24 bytes at most
+    return data
+
+
+def anchor(micros: str, session: str, step: str) -> Anchor | None:
+    """The text an "older texts" button names; None if its data is not one `older_data`
+    makes (anyone can send any data)."""
+    ref = parse_ref(f"{session}:{step}")
+    if ref is None or _MICROS.fullmatch(micros) is None:
+        return None
+    at = EPOCH + dt.timedelta(microseconds=int(micros, 16))
+    return Anchor(at, ref.session_id, ref.step_id)
+
+
 class ModerationHandlers:
     """/moderation and its buttons, around the moderation use cases."""
 
@@ -125,13 +151,13 @@ class ModerationHandlers:
             return
         heading = "latest_hidden" if hidden_only else "latest"
         await chat.send_message(say(heading, STAFF_LANG, n=min(len(texts), LATEST)))
-        await self._page(update, texts, hidden_only, 0)
+        await self._page(update, texts, hidden_only)
 
     async def _page(
-        self, update: Update, texts: Sequence[ModeratedText], hidden_only: bool, offset: int
+        self, update: Update, texts: Sequence[ModeratedText], hidden_only: bool
     ) -> None:
-        """The texts after `offset`, one message each (`texts` holds one more if there are
-        more), then the button to the older ones."""
+        """A page of texts, one message each (`texts` holds one more if there are more), then
+        the button to the older ones."""
         chat = update.effective_chat
         assert chat is not None
         for text in texts[:LATEST]:
@@ -141,44 +167,47 @@ class ModerationHandlers:
                 reply_markup=keyboard(text),
             )
         if len(texts) > LATEST:
-            action = OLDER_HIDDEN if hidden_only else OLDER
-            data = f"{DATA_PREFIX}|{action}|{offset + LATEST}"
+            data = older_data(OLDER_HIDDEN if hidden_only else OLDER, texts[LATEST - 1])
             button = InlineKeyboardButton(say("older", STAFF_LANG, n=LATEST), callback_data=data)
             await chat.send_message(
                 say("more", STAFF_LANG), reply_markup=InlineKeyboardMarkup([[button]])
             )
 
-    async def older(self, update: Update, query: CallbackQuery, action: str, offset: str) -> None:
+    async def older(self, update: Update, query: CallbackQuery, action: str, after: Anchor) -> None:
         """A press on "older texts": the next page, in place of the button."""
-        start = parse_id(offset)
         message = query.message
         assert message is not None
         pressed = (message.chat.id, message.message_id)
         # Taken before any await: a double tap, or two staff pressing it in a staff chat at
         # once, would each bring the page (the second press still sees the button).
-        if start is None or pressed in self._paged:
+        if pressed in self._paged:
             await answer(query)
             return
         self._paged[pressed] = None
         while len(self._paged) > PAGED_KEPT:
             self._paged.popitem(last=False)
         hidden_only = action == OLDER_HIDDEN
-        texts = await self.moderation.latest(LATEST + 1, hidden_only=hidden_only, offset=start)
+        texts = await self.moderation.latest(LATEST + 1, hidden_only=hidden_only, after=after)
         await answer(query)
         await close_buttons(query)
         if not texts:
             assert update.effective_chat is not None
             await update.effective_chat.send_message(say("no_older", STAFF_LANG))
             return
-        await self._page(update, texts, hidden_only, start)
+        await self._page(update, texts, hidden_only)
 
     async def press(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A press on "Masquer" or "Réafficher" (staff only: see `register`)."""
         query = update.callback_query
         assert query is not None and query.message is not None
         parts = (query.data or "").split("|")
-        if len(parts) == 3 and parts[1] in (OLDER, OLDER_HIDDEN):
-            await self.older(update, query, parts[1], parts[2])
+        if len(parts) > 1 and parts[1] in (OLDER, OLDER_HIDDEN):
+            after = anchor(*parts[2:]) if len(parts) == 5 else None
+            if after is None:  # not `older_data`'s: an earlier version's page button counted texts
+                await answer(query, say("stale", STAFF_LANG))
+                await close_buttons(query)
+                return
+            await self.older(update, query, parts[1], after)
             return
         ref = parse_ref(f"{parts[2]}:{parts[3]}") if len(parts) == 4 else None
         if ref is None or parts[1] not in (HIDE, SHOW):

@@ -191,3 +191,68 @@ async def test_older_texts_come_a_page_at_a_time(chat: StaffChat, consultation: 
     await press(chat, HIDE, rest[-1].message_id)
     [hidden] = await chat.store.texts_for_moderation(10, hidden_only=True)
     assert hidden.text == "Plus de bancs au parc"
+
+
+async def add_text(chat: StaffChat, consultation: Consultation, text: str, at: dt.datetime) -> int:
+    """A resident answers the proposal question with `text` at `at`; their session's id."""
+    who = await chat.store.participant(f"resident-{text}", at)
+    saved = {"proposition": Answer(text=text)}
+    return await chat.store.commit(
+        make_turn(who.id, consultation_id=consultation.id, saved=saved, now=at)
+    )
+
+
+def listed(messages: list[SentMessage]) -> list[str]:
+    """The residents' texts among the bot's messages (each card's last line)."""
+    return [m.text.rsplit("\n", 1)[1] for m in messages if m.buttons in ([HIDE], [SHOW])]
+
+
+async def test_texts_arriving_between_two_pages_are_neither_repeated_nor_skipped(
+    chat: StaffChat, consultation: Consultation
+):
+    for number in range(LATEST):  # with the fixture's two: a full page and two more
+        await add_text(
+            chat, consultation, f"Idée {number}", TUESDAY - dt.timedelta(minutes=50 - number)
+        )
+    first = await staff_says(chat, "/moderation")
+    more = first[-1]
+    # Three residents answer while staff read the first page.
+    for number in range(3):
+        await add_text(
+            chat, consultation, f"Nouvelle {number}", TUESDAY + dt.timedelta(minutes=number)
+        )
+    before = len(chat.api.messages(STAFF_CHAT.id))
+    await press(chat, more.buttons[0], more.message_id)
+    second = chat.api.messages(STAFF_CHAT.id)[before:]
+    assert listed(second) == [NEIGHBOUR, "Plus de bancs au parc"], "the page goes on where it was"
+    shown = listed(first) + listed(second)
+    assert len(shown) == len(set(shown)) == LATEST + 2, "every text listed, once"
+    # The new texts are the next /moderation's first ones.
+    assert listed(await staff_says(chat, "/moderation"))[:3] == [f"Nouvelle {n}" for n in (2, 1, 0)]
+
+
+async def test_a_text_shown_again_from_a_page_of_hidden_texts_skips_none_of_the_next(
+    chat: StaffChat, consultation: Consultation
+):
+    for number in range(LATEST):
+        await add_text(
+            chat, consultation, f"Idée {number}", TUESDAY - dt.timedelta(minutes=50 - number)
+        )
+    for text in await chat.store.texts_for_moderation(LATEST + 2):
+        await chat.store.hide_text(text.session_id, text.step_id, TUESDAY)
+    first = await staff_says(chat, "/moderation masques")
+    assert first[0].text.startswith(f"🙈 Textes masqués ({LATEST})")
+    # Staff put the first one back, then ask for the next hidden ones.
+    await press(chat, SHOW, first[1].message_id)
+    more = first[-1]
+    before = len(chat.api.messages(STAFF_CHAT.id))
+    await press(chat, more.buttons[0], more.message_id)
+    second = chat.api.messages(STAFF_CHAT.id)[before:]
+    assert listed(second) == [NEIGHBOUR, "Plus de bancs au parc"]
+
+
+async def test_a_page_button_that_no_longer_works_says_so(chat: StaffChat):
+    _, newest, _ = await staff_says(chat, "/moderation")
+    chat.api.click_data(STAFF, newest.message_id, "md|o|10", STAFF_CHAT)  # before keyset pages
+    await chat.deliver()
+    assert chat.toasts()[-1] == say("stale", "fr")
