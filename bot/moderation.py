@@ -8,6 +8,7 @@ and exports leave it out (see `storage.moderation`). Logs carry ids and counts, 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -20,7 +21,22 @@ from storage.moderation import Anchor, ModeratedText, ModerationStore
 log = logging.getLogger(__name__)
 
 LATEST: Final = 10  # texts listed by default
+FINGERPRINT: Final = 8  # hexadecimal digits: a rewrite that keeps them is one in 4 billion
 _REF: Final = re.compile(rf"^(\d{{1,18}}):({CODE_PATTERN.strip('^$')})$")
+
+
+@dataclass(frozen=True)
+class Moderated:
+    """A text after staff hid or showed it: as it now stands, and whether it was changed."""
+
+    text: ModeratedText
+    changed: bool  # False: the resident had rewritten it since staff read it; left alone
+
+
+def fingerprint(text: str) -> str:
+    """A short digest of a text, for a button to name the very text staff read (the
+    button's data is too short for the text, and a resident may rewrite it meanwhile)."""
+    return hashlib.sha256(text.encode()).hexdigest()[:FINGERPRINT]
 
 
 @dataclass(frozen=True)
@@ -61,16 +77,33 @@ class Moderation:
         log.info("moderation: %d text(s) listed", len(texts))
         return texts
 
-    async def hide(self, ref: Ref) -> ModeratedText | None:
-        """Hide a text from digests and exports; the text as it now stands, None if unknown."""
-        if not await self.store.hide_text(ref.session_id, ref.step_id, self.clock()):
-            return None
-        log.info("moderation: text %s hidden", ref)
-        return await self.store.moderated_text(ref.session_id, ref.step_id)
+    async def hide(self, ref: Ref, *, seen: str | None = None) -> Moderated | None:
+        """Hide a text from digests and exports; None if there is no such text. With `seen`
+        (the `fingerprint` of the text staff read), nothing is done if the resident has
+        rewritten it since."""
+        return await self._change(ref, seen, hide=True)
 
-    async def show(self, ref: Ref) -> ModeratedText | None:
-        """Put a hidden text back in digests and exports; None if unknown."""
-        if not await self.store.show_text(ref.session_id, ref.step_id):
+    async def show(self, ref: Ref, *, seen: str | None = None) -> Moderated | None:
+        """Put a hidden text back in digests and exports; None if there is no such text (and
+        `seen` as for `hide`)."""
+        return await self._change(ref, seen, hide=False)
+
+    async def _change(self, ref: Ref, seen: str | None, *, hide: bool) -> Moderated | None:
+        current = await self.store.moderated_text(ref.session_id, ref.step_id)
+        if current is None:
             return None
-        log.info("moderation: text %s shown again", ref)
-        return await self.store.moderated_text(ref.session_id, ref.step_id)
+        if seen is not None and fingerprint(current.text) != seen:
+            return Moderated(current, changed=False)
+        if hide:
+            done = await self.store.hide_text(
+                ref.session_id, ref.step_id, self.clock(), text=current.text
+            )
+        else:
+            done = await self.store.show_text(ref.session_id, ref.step_id, text=current.text)
+        after = await self.store.moderated_text(ref.session_id, ref.step_id)
+        if after is None:  # erased meanwhile
+            return None
+        if done:
+            log.info("moderation: text %s %s", ref, "hidden" if hide else "shown again")
+        # Not done: rewritten between the read and the write; left as the resident wrote it.
+        return Moderated(after, changed=done)

@@ -13,6 +13,7 @@ from bot import bootstrap
 from bot.moderation import LATEST, Moderation, Ref, parse_ref
 from bot.settings import Settings
 from storage.moderation import ModeratedText
+from storage.sqlite_reports import WITHHELD_TEXT
 
 # A resident text printed whole, on one line (controls and line breaks made spaces).
 LINE_LIMIT = 100_000
@@ -26,12 +27,12 @@ def add_parsers(commands: Any) -> None:
         help="les textes des habitants : les lister, en masquer un, le remontrer / residents' "
         "texts: list them, hide one, show it again",
         description="Un texte masqué reste enregistré et sa réponse compte ; les synthèses "
-        "l'omettent et les exports montrent « [texte masqué par la modération] ». Un texte est "
+        f"l'omettent et les exports montrent « {WITHHELD_TEXT} » à sa place. Un texte est "
         "nommé par sa référence SESSION:ÉTAPE, comme `list` l'affiche. Les textes signalés "
         "par la protection ne sont jamais listés. / A hidden text stays stored and its answer "
-        "still counts; digests leave it out and exports show '[texte masqué par la "
-        "modération]' instead. A text is named by its reference SESSION:STEP, as `list` "
-        "prints it. Texts flagged by safeguarding are never listed.",
+        f"still counts; digests leave it out and exports show '{WITHHELD_TEXT}' instead. A "
+        "text is named by its reference SESSION:STEP, as `list` prints it. Texts flagged by "
+        "safeguarding are never listed.",
     )
     actions = parser.add_subparsers(dest="moderation_command", required=True, metavar="ACTION")
     listing = actions.add_parser(
@@ -99,11 +100,18 @@ def moderation_command(settings: Settings, args: argparse.Namespace) -> int:
         try:
             moderation = Moderation(store)
             if ref is None:
-                texts = await moderation.latest(args.limit, hidden_only=args.hidden)
-                for text in texts:
+                # One more than asked, to tell staff that older texts were left out.
+                texts = await moderation.latest(args.limit + 1, hidden_only=args.hidden)
+                for text in texts[: args.limit]:
                     print(line(text, settings.consultation.timezone))
                 if not texts:
                     print("no hidden text" if args.hidden else "no text")
+                if len(texts) > args.limit:
+                    print(
+                        f"parole moderation: older texts not listed: raise --limit "
+                        f"(now {args.limit})",
+                        file=sys.stderr,
+                    )
                 return 0
             if args.moderation_command == "hide":
                 changed = await moderation.hide(ref)
@@ -114,7 +122,7 @@ def moderation_command(settings: Settings, args: argparse.Namespace) -> int:
         if changed is None:
             print(f"parole moderation: no resident text {ref}", file=sys.stderr)
             return 2
-        print(f"{ref}: {'hidden' if changed.hidden_at else 'shown'}")
+        print(f"{ref}: {'hidden' if changed.text.hidden_at else 'shown'}")
         return 0
 
     return asyncio.run(work())

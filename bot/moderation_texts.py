@@ -42,6 +42,12 @@ MESSAGES: dict[str, Text] = {
     "show": Text(fr="👁 Réafficher", en="👁 Show again"),
     "done_hidden": Text(fr="Texte masqué", en="Text hidden"),
     "done_shown": Text(fr="Texte réaffiché", en="Text shown again"),
+    "rewritten": Text(
+        fr="L'habitant a réécrit ce texte entre-temps : rien n'a changé. Le voici tel qu'il est "
+        "maintenant.",
+        en="The resident has rewritten this text meanwhile: nothing changed. Here it is as it "
+        "now stands.",
+    ),
     "gone": Text(
         fr="Ce texte n'est plus là : l'habitant l'a changé ou effacé.",
         en="This text is gone: the resident changed or erased it.",

@@ -62,7 +62,8 @@ def add_parsers(commands: Any) -> None:
     parser.add_argument(
         "--send",
         action="store_true",
-        help="l'envoyer (demande telegram.token) / send it (needs telegram.token)",
+        help="l'envoyer (demande telegram.token et privacy.pseudonym_secret) / send it "
+        "(needs telegram.token and privacy.pseudonym_secret)",
     )
 
 

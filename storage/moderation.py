@@ -54,8 +54,12 @@ class ModerationStore(Protocol):
     async def moderated_text(self, session_id: int, step_id: str) -> ModeratedText | None:
         """One text by its answer's key; None if there is no such (unflagged) text."""
 
-    async def hide_text(self, session_id: int, step_id: str, now: dt.datetime) -> bool:
-        """Hide one text (a hidden one keeps its first date); False if there is no such text."""
+    async def hide_text(
+        self, session_id: int, step_id: str, now: dt.datetime, *, text: str | None = None
+    ) -> bool:
+        """Hide one text (a hidden one keeps its first date); False if there is no such text,
+        or, with `text`, if the answer's text is no longer that one."""
 
-    async def show_text(self, session_id: int, step_id: str) -> bool:
-        """Show one text again; False if there is no such text."""
+    async def show_text(self, session_id: int, step_id: str, *, text: str | None = None) -> bool:
+        """Show one text again; False if there is no such text, or, with `text`, if the
+        answer's text is no longer that one."""

@@ -10,7 +10,7 @@ statement, so a flagged text can be neither read nor changed through moderation.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping
 from typing import Final
 
 import aiosqlite
@@ -55,13 +55,15 @@ _ONE: Final = f"""
     SELECT {_COLUMNS} FROM answers AS a JOIN sessions AS s ON s.id = a.session_id
     WHERE a.session_id = ? AND a.step_id = ? AND {_HAS_TEXT} AND {_NOT_FLAGGED}
 """  # noqa: S608
+# With a text, only while the answer's text is still that one: staff act on what they read.
 _WHERE_ONE: Final = (
-    "WHERE session_id = ? AND step_id = ? AND json_type(value, '$.text') = 'text' "
+    "WHERE session_id = :session AND step_id = :step AND json_type(value, '$.text') = 'text' "
+    "AND (:text IS NULL OR json_extract(value, '$.text') = :text) "
     "AND NOT EXISTS (SELECT 1 FROM flags "
     "WHERE flags.session_id = answers.session_id AND flags.step_id = answers.step_id)"
 )
 # A text hidden twice keeps the date it was first hidden.
-_HIDE: Final = f"UPDATE answers SET hidden_at = coalesce(hidden_at, ?) {_WHERE_ONE}"  # noqa: S608
+_HIDE: Final = f"UPDATE answers SET hidden_at = coalesce(hidden_at, :now) {_WHERE_ONE}"  # noqa: S608
 _SHOW: Final = f"UPDATE answers SET hidden_at = NULL {_WHERE_ONE}"  # noqa: S608
 
 
@@ -100,15 +102,18 @@ class ModerationSqlite(StoreParts):
         rows = await self._read(_ONE, (session_id, step_id))
         return _text(rows[0]) if rows else None
 
-    async def hide_text(self, session_id: int, step_id: str, now: dt.datetime) -> bool:
-        """Hide one unflagged text; False if there is none with that key."""
-        return await self._update(_HIDE, (stamp(now), session_id, step_id))
+    async def hide_text(
+        self, session_id: int, step_id: str, now: dt.datetime, *, text: str | None = None
+    ) -> bool:
+        """Hide one unflagged text (see `ModerationStore.hide_text`)."""
+        key = {"session": session_id, "step": step_id, "text": text}
+        return await self._update(_HIDE, key | {"now": stamp(now)})
 
-    async def show_text(self, session_id: int, step_id: str) -> bool:
-        """Show one unflagged text again; False if there is none with that key."""
-        return await self._update(_SHOW, (session_id, step_id))
+    async def show_text(self, session_id: int, step_id: str, *, text: str | None = None) -> bool:
+        """Show one unflagged text again (see `ModerationStore.show_text`)."""
+        return await self._update(_SHOW, {"session": session_id, "step": step_id, "text": text})
 
-    async def _update(self, sql: str, params: Sequence[object]) -> bool:
+    async def _update(self, sql: str, params: Mapping[str, object]) -> bool:
         async def update(conn: aiosqlite.Connection) -> bool:
             cursor = await conn.execute(sql, params)
             return cursor.rowcount == 1

@@ -2,8 +2,10 @@
 button that hides the text from digests and exports ("🙈 Masquer") or shows it again.
 
 Staff only (`StaffOnly`, `StaffButton`): anyone else gets what an unknown command or a stale
-button gets. A button carries its text's reference ("md|h|<session>|<step>": hide, "md|s|…":
-show), so it still works after a restart; a press changes storage, then the message is
+button gets. A button carries its text's reference and a fingerprint of the text shown
+("md|h|<session>|<step>|<fingerprint>": hide, "md|s|…": show), so it still works after a
+restart and acts only on the text staff read: a text the resident rewrote since is left
+alone and redrawn as it now stands. Otherwise a press changes storage, then the message is
 redrawn from what storage holds. Texts are escaped: a resident's text is never markup.
 After a full page, a last message offers the older texts ("md|o|<time>|<session>|<step>",
 "md|O|…" for hidden ones, naming the page's last text, its answer time in hexadecimal
@@ -31,7 +33,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from bot.moderation import LATEST, Moderation, Ref, parse_ref
+from bot.moderation import LATEST, Moderation, fingerprint, parse_ref
 from bot.moderation_texts import say
 from bot.settings import Settings
 from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
@@ -100,7 +102,8 @@ def _fitted(text: str, room: int) -> str:
 def keyboard(text: ModeratedText) -> InlineKeyboardMarkup:
     """The one button under a text: hide it, or show it again."""
     action, label = (SHOW, "show") if text.hidden_at is not None else (HIDE, "hide")
-    data = f"{DATA_PREFIX}|{action}|{text.session_id}|{text.step_id}"
+    # The text's fingerprint too: a press acts on the text staff read, not on a rewrite.
+    data = f"{DATA_PREFIX}|{action}|{text.session_id}|{text.step_id}|{fingerprint(text.text)}"
     # Step ids are short codes (24 characters at most): this holds by construction.
     assert len(data.encode()) <= MAX_BYTES
     return InlineKeyboardMarkup(
@@ -209,27 +212,29 @@ class ModerationHandlers:
                 return
             await self.older(update, query, parts[1], after)
             return
-        ref = parse_ref(f"{parts[2]}:{parts[3]}") if len(parts) == 4 else None
+        # A button from before fingerprints (four parts) acts on the text as it now stands.
+        ref = parse_ref(f"{parts[2]}:{parts[3]}") if len(parts) in (4, 5) else None
         if ref is None or parts[1] not in (HIDE, SHOW):
             await answer(query)
             return
-        changed = await self._apply(parts[1], ref)
-        if changed is None:
+        seen = parts[4] if len(parts) == 5 else None
+        if parts[1] == HIDE:
+            result = await self.moderation.hide(ref, seen=seen)
+        else:
+            result = await self.moderation.show(ref, seen=seen)
+        if result is None:
             await answer(query, say("gone", STAFF_LANG))
             await close_buttons(query)
             return
-        await answer(query, say("done_hidden" if changed.hidden_at else "done_shown", STAFF_LANG))
+        text = result.text
+        if not result.changed:
+            notice = "rewritten"
+        else:
+            notice = "done_hidden" if text.hidden_at else "done_shown"
+        await answer(query, say(notice, STAFF_LANG))
         await edit_pressed(
-            query,
-            card(changed, self.timezone, self.asked),
-            keyboard(changed),
-            parse_mode=ParseMode.HTML,
+            query, card(text, self.timezone, self.asked), keyboard(text), parse_mode=ParseMode.HTML
         )
-
-    async def _apply(self, action: str, ref: Ref) -> ModeratedText | None:
-        if action == HIDE:
-            return await self.moderation.hide(ref)
-        return await self.moderation.show(ref)
 
 
 def staff_menu() -> list[BotCommand]:

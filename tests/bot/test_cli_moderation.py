@@ -88,7 +88,10 @@ def test_list_prints_references_newest_first_flagged_never(
         f"{a}:proposition  2026-11-24 10:00  shown  Plus de bancs au parc",
     ]
     assert "Il me bat" not in out, "a flagged text is never shown to staff"
-    assert parole(capsys, "moderation", "list", "--limit", "1")[1].count("\n") == 1
+    code, out, err = parole(capsys, "moderation", "list", "--limit", "1")
+    assert (code, out.count("\n")) == (0, 1)
+    assert err == "parole moderation: older texts not listed: raise --limit (now 1)\n"
+    assert parole(capsys, "moderation", "list", "--limit", "3")[2] == "", "none left out"
     assert parole(capsys, "moderation", "list", "--hidden")[1] == "no hidden text\n"
 
 
@@ -148,3 +151,10 @@ def test_without_a_database_nothing_is_created(capsys: pytest.CaptureFixture[str
     code, _, err = parole(capsys, "moderation", "list")
     assert code == 2 and "no database" in err
     assert not (workdir / Settings().storage.path).exists()
+
+
+def test_the_help_names_the_mark_exports_print(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit):
+        main(["moderation", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert f"« {WITHHELD_TEXT} »" in help_text and f"'{WITHHELD_TEXT}'" in help_text

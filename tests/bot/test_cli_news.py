@@ -279,3 +279,11 @@ def test_without_a_database_nothing_is_created(capsys: pytest.CaptureFixture[str
     code, _, err = parole(capsys, "news", "--text", NEWS)
     assert code == 2 and "no database" in err
     assert not (workdir / Settings().storage.path).exists()
+
+
+def test_the_help_says_what_a_send_needs_and_how_to_add_english(capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit):
+        main(["news", "--help"])
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "needs telegram.token and privacy.pseudonym_secret" in help_text
+    assert "follows a line starting with 'EN:' (or is given with --en)" in help_text

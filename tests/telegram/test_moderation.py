@@ -256,3 +256,43 @@ async def test_a_page_button_that_no_longer_works_says_so(chat: StaffChat):
     chat.api.click_data(STAFF, newest.message_id, "md|o|10", STAFF_CHAT)  # before keyset pages
     await chat.deliver()
     assert chat.toasts()[-1] == say("stale", "fr")
+
+
+async def test_a_press_on_a_text_the_resident_rewrote_since_hides_nothing(
+    chat: StaffChat, consultation: Consultation
+):
+    _, newest, _ = await staff_says(chat, "/moderation")
+    [text] = await chat.store.texts_for_moderation(1)
+    assert text.text == NEIGHBOUR
+    session = await chat.store.session(text.session_id)
+    assert session is not None
+    rewrite = {"proposition": Answer(text="Plus de lumière dans la rue")}
+    await chat.store.commit(
+        make_turn(
+            session.participant_id,
+            consultation_id=consultation.id,
+            session_id=session.id,
+            saved=rewrite,
+            now=TUESDAY,
+        )
+    )
+    await press(chat, HIDE, newest.message_id)
+    assert chat.toasts()[-1] == say("rewritten", "fr")
+    redrawn = message(chat, newest.message_id)
+    assert redrawn.text.endswith("Plus de lumière dans la rue") and redrawn.buttons == [HIDE]
+    assert await chat.store.texts_for_moderation(10, hidden_only=True) == []
+    # Staff have now read the new text: the same button hides it.
+    await press(chat, HIDE, newest.message_id)
+    assert chat.toasts()[-1] == say("done_hidden", "fr")
+    [hidden] = await chat.store.texts_for_moderation(10, hidden_only=True)
+    assert hidden.text == "Plus de lumière dans la rue"
+
+
+async def test_a_button_from_before_fingerprints_still_hides_its_text(chat: StaffChat):
+    _, newest, _ = await staff_says(chat, "/moderation")
+    [text] = await chat.store.texts_for_moderation(1)
+    data = f"md|h|{text.session_id}|{text.step_id}"
+    chat.api.click_data(STAFF, newest.message_id, data, STAFF_CHAT)
+    await chat.deliver()
+    assert chat.toasts()[-1] == say("done_hidden", "fr")
+    assert message(chat, newest.message_id).buttons == [SHOW]
