@@ -10,16 +10,18 @@ MESSAGES: dict[str, Text] = {
         fr="Modérer les textes des habitants", en="Moderate the residents' texts"
     ),
     "latest": Text(
-        fr="✍️ Les {n} derniers textes d'habitants, du plus récent au plus ancien. "
-        "« 🙈 Masquer » retire un texte des synthèses et des exports ; la réponse reste comptée.",
-        en="✍️ The {n} latest residents' texts, newest first. “🙈 Hide” takes a text out of "
-        "digests and exports; the answer still counts.",
+        fr="✍️ {n:Le dernier texte d'habitant|Les # derniers textes d'habitants, du plus récent "
+        "au plus ancien}. « 🙈 Masquer » retire un texte des synthèses et des exports ; la "
+        "réponse reste comptée.",
+        en="✍️ {n:The latest resident's text|The # latest residents' texts, newest first}. "
+        "“🙈 Hide” takes a text out of digests and exports; the answer still counts.",
     ),
+    # The latest hidden ones, a page at a time: not how many are hidden in all.
     "latest_hidden": Text(
-        fr="🙈 Textes masqués ({n}), du plus récent au plus ancien. "
-        "« 👁 Réafficher » les remet dans les synthèses et les exports.",
-        en="🙈 Hidden texts ({n}), newest first. “👁 Show again” puts them back in digests and "
-        "exports.",
+        fr="🙈 {n:Le dernier texte masqué|Les # derniers textes masqués, du plus récent au plus "
+        "ancien}. « 👁 Réafficher » remet un texte dans les synthèses et les exports.",
+        en="🙈 {n:The latest hidden text|The # latest hidden texts, newest first}. “👁 Show "
+        "again” puts a text back in digests and exports.",
     ),
     "none": Text(fr="Aucun texte d'habitant pour l'instant.", en="No resident's text yet."),
     "none_hidden": Text(fr="Aucun texte masqué.", en="No hidden text."),

@@ -12,6 +12,7 @@ from bot.moderation import LATEST
 from bot.moderation_texts import say
 from flows.model import Consultation
 from flows.state import Answer
+from storage.base import Flag
 from storage.sqlite_reports import WITHHELD_TEXT
 from tests.fakebotapi import FakeUser
 from tests.fakebotapi.model import SentMessage
@@ -88,7 +89,7 @@ async def test_staff_hide_a_text_then_show_it_again(chat: StaffChat, consultatio
 
     listed = await staff_says(chat, "/moderation masques")
     assert [m.buttons for m in listed] == [[], [SHOW]]
-    assert listed[0].text.startswith("🙈 Textes masqués (1)")
+    assert listed[0].text.startswith("🙈 Le dernier texte masqué.")
     await press(chat, SHOW, listed[1].message_id)
     shown = message(chat, listed[1].message_id)
     assert shown.buttons == [HIDE] and "Masqué" not in shown.text
@@ -241,7 +242,8 @@ async def test_a_text_shown_again_from_a_page_of_hidden_texts_skips_none_of_the_
     for text in await chat.store.texts_for_moderation(LATEST + 2):
         await chat.store.hide_text(text.session_id, text.step_id, TUESDAY)
     first = await staff_says(chat, "/moderation masques")
-    assert first[0].text.startswith(f"🙈 Textes masqués ({LATEST})")
+    # The latest page of them, not how many are hidden in all (twelve).
+    assert first[0].text.startswith(f"🙈 Les {LATEST} derniers textes masqués, du plus récent")
     # Staff put the first one back, then ask for the next hidden ones.
     await press(chat, SHOW, first[1].message_id)
     more = first[-1]
@@ -296,3 +298,12 @@ async def test_a_button_from_before_fingerprints_still_hides_its_text(chat: Staf
     await chat.deliver()
     assert chat.toasts()[-1] == say("done_hidden", "fr")
     assert message(chat, newest.message_id).buttons == [SHOW]
+
+
+async def test_a_single_text_is_announced_as_one(chat: StaffChat, consultation: Consultation):
+    [newest, _] = await chat.store.texts_for_moderation(2)
+    # Flagged by safeguarding: never listed, which leaves one text.
+    flag = Flag("violence", newest.step_id)
+    await chat.store.add_flags([flag], consultation.id, newest.session_id, TUESDAY)
+    heading, _ = await staff_says(chat, "/moderation")
+    assert heading.text.startswith("✍️ Le dernier texte d'habitant. «\u202f🙈 Masquer\u202f»")
