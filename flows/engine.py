@@ -22,8 +22,10 @@ from flows.events import (
     Continue,
     Decline,
     Event,
+    GoTo,
     Keep,
     Restart,
+    Review,
     SetLanguage,
     Show,
     Skip,
@@ -58,6 +60,10 @@ SCREEN_MEMO: Final = 4096
 # How much of an earlier text answer a question shown again quotes: enough to recognise it,
 # short enough for an old phone's screen (the answer itself is kept whole).
 QUOTED_TEXT: Final = 200
+# The review lists every answer: each question and answer cut shorter, so that a dozen of
+# them stay one message an old phone shows whole.
+REVIEW_QUESTION: Final = 60
+REVIEW_ANSWER: Final = 80
 
 # Words a resident may type for the buttons around the options, in either language (folded:
 # lower case, no accents, letters only). They act only when the screen shows that button.
@@ -110,6 +116,7 @@ YES_NO_WORDS: Final = {
 # How close a typed word must be to an option's label to be read as it (difflib's ratio):
 # "bourgone" for "Bourgogne" (0.94), not "non" for "oui". The recap shows how it was read.
 CLOSE_ENOUGH: Final = 0.8
+_SPACES: Final = re.compile(r"[^\S\u00a0\u202f]+")  # any run of breakable white space
 _NUMBERS: Final = re.compile(r"\d+(?:(?:\s*[,;/+&]\s*|\s+(?:et|and)\s+|\s+)\d+)+")
 
 
@@ -212,6 +219,10 @@ class Engine:
             return self._restart(state, lang)
         if isinstance(event, Back):
             return self._back(state, lang)
+        if isinstance(event, Review) and state.phase is Phase.QUESTION and state.history:
+            return Outcome(state, self._review(state, lang))
+        if isinstance(event, GoTo) and state.phase is Phase.QUESTION:
+            return self._go_to(state, event.step, lang)
         step = self._current(state)
         if isinstance(event, Keep):
             return self._keep(state, step, lang)
@@ -435,6 +446,49 @@ class Engine:
         )
         return Outcome(new, self.render(new, lang), moved=True)
 
+    def _review(self, state: SessionState, lang: Lang) -> Screen:
+        """The answers given so far, each with a button back to its question."""
+        counted = self.counted_steps(state)
+        lines: list[str] = []
+        rows: list[list[Button]] = []
+        for step_id in state.history:
+            answer = state.answers.get(step_id)
+            if step_id not in counted or answer is None:
+                continue
+            step = self.consultation.step(step_id)
+            n = counted.index(step_id) + 1
+            question = _quoted(step.text.get(lang), REVIEW_QUESTION)
+            described = _quoted(self.describe(step, answer, lang), REVIEW_ANSWER)
+            lines.append(say("review_line", lang, n=n, question=question, answer=described))
+            label = _quoted(f"{n}. {step.text.get(lang)}", REVIEW_QUESTION)
+            rows.append([Button(label, GoTo(step=step_id))])
+        rows.append([Button(say("resume", lang), Show())])
+        return Screen(
+            title=say("review_title", lang),
+            body="\n\n".join(lines),
+            hint=say("review_hint", lang),
+            buttons=rows,
+            edit=True,  # in place of the question that offered it
+        )
+
+    def _go_to(self, state: SessionState, step_id: str, lang: Lang) -> Outcome:
+        """Back at a question answered earlier, from the review; answering it brings the
+        resident back to where they were (see `_advance`)."""
+        if step_id not in state.history or step_id not in self.counted_steps(state):
+            return self._refuse(state, lang, "use_buttons")
+        step = self.consultation.step(step_id)
+        earlier = state.answers.get(step_id)
+        new = state.model_copy(
+            update={
+                "step_id": step_id,
+                "history": state.history[: state.history.index(step_id)],
+                "picks": list(earlier.choices) if isinstance(step, MultiStep) and earlier else [],
+                "position": state.position + 1,
+                "reviewing": True,
+            }
+        )
+        return Outcome(new, self.render(new, lang), moved=True)
+
     def _skip(self, state: SessionState, step: Step, lang: Lang) -> Outcome:
         if not step.optional:
             return self._refuse(state, lang, "required")
@@ -585,14 +639,27 @@ class Engine:
                 }
             )
             return Outcome(new, self.render(new, lang), saved, removed, moved=True, recap=recap)
+        history = [*state.history, step.id]
+        reviewing = False
+        if state.reviewing:
+            # An answer changed from the review: the questions answered after it are passed
+            # over, back to the last one. A question it brought (a condition now true) is
+            # asked on the way, and the passing over goes on after it.
+            while (after := self._next(moved, following)) is not None:
+                if following.id not in answers and not isinstance(following, InfoStep):
+                    reviewing = True
+                    break
+                history.append(following.id)
+                following = after
         nxt = answers.get(following.id)
         new = moved.model_copy(
             update={
                 "phase": Phase.QUESTION,
                 "step_id": following.id,
-                "history": [*state.history, step.id],
+                "history": history,
                 "picks": list(nxt.choices) if isinstance(following, MultiStep) and nxt else [],
                 "position": state.position + 1,
+                "reviewing": reviewing,
             }
         )
         return Outcome(new, self.render(new, lang), saved, moved=True, recap=recap)
@@ -714,6 +781,10 @@ class Engine:
         nav = self._nav(state, step, lang, skippable=step.optional, erases=earlier is not None)
         if nav:
             rows.append(nav)
+        if state.history and self._next(state, step) is None:
+            # The last question: an earlier answer can be changed without going back one
+            # question at a time.
+            rows.append([Button(say("review", lang), Review())])
         return Screen(
             title=step.text.get(lang),
             progress=self._progress(state, step, lang),
@@ -843,14 +914,16 @@ def _marked(label: str, chosen: bool, lang: Lang) -> str:
     return say("selected", lang, label=label) if chosen else label
 
 
-def _quoted(text: str) -> str:
-    """An earlier text answer as a screen quotes it: on one line, cut at a word if long."""
-    flat = " ".join(text.split())
-    if len(flat) <= QUOTED_TEXT:
+def _quoted(text: str, limit: int = QUOTED_TEXT) -> str:
+    """An earlier text answer as a screen quotes it: on one line, cut at a word if long.
+
+    No-break spaces stay: French typography keeps "?" and ":" with their word."""
+    flat = _SPACES.sub(" ", text).strip()
+    if len(flat) <= limit:
         return flat
-    cut = flat[:QUOTED_TEXT]
+    cut = flat[:limit]
     space = cut.rfind(" ")
-    if space > QUOTED_TEXT // 2:
+    if space > limit // 2:
         cut = cut[:space]
     return cut.rstrip(" ,;:.") + "…"
 

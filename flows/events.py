@@ -87,6 +87,18 @@ class ConfirmRestart(Event):
 
 
 @dataclass(frozen=True)
+class Review(Event):
+    """List the answers given so far, to change one (see `GoTo`)."""
+
+
+@dataclass(frozen=True)
+class GoTo(Event):
+    """Go back to the question `step`, answered earlier, to change its answer."""
+
+    step: str = ""
+
+
+@dataclass(frozen=True)
 class SetLanguage(Event):
     """Speak `lang` from now on (the welcome's other-language button)."""
 
@@ -111,6 +123,7 @@ _SIMPLE: dict[str, type[Event]] = {
     "r": Restart,
     "rc": ConfirmRestart,
     "sh": Show,
+    "rv": Review,
 }
 _SIMPLE_CODES = {kind: code for code, kind in _SIMPLE.items()}
 _LANGS: dict[str, Lang] = {lang: lang for lang in LANGS}
@@ -126,6 +139,8 @@ def encode(event: Event) -> str:
         return f"p:{event.consultation_id}"
     if isinstance(event, SetLanguage):
         return f"l:{event.lang}"
+    if isinstance(event, GoTo):
+        return f"g:{event.step}"
     return _SIMPLE_CODES[type(event)]
 
 
@@ -142,6 +157,8 @@ def decode(action: str, position: int | None = None) -> Event | None:
         return Toggle(position=position, code=code, on=kind == "t")
     if kind == "p":
         return Pick(position=position, consultation_id=code)
+    if kind == "g":
+        return GoTo(position=position, step=code)
     if kind == "l" and code in _LANGS:
         return SetLanguage(position=position, lang=_LANGS[code])
     return None

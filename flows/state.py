@@ -39,6 +39,9 @@ class SessionState(BaseModel):
     answers: dict[str, Answer] = Field(default_factory=dict)
     picks: list[str] = Field(default_factory=list)  # a multiple choice not yet validated
     position: int = 0  # grows whenever the step changes, so old buttons can be recognised
+    # Back at an earlier question from the review ("Changer une réponse"): once it is
+    # answered, the questions answered after it are passed over, back to where they were.
+    reviewing: bool = False
 
     def answered(self) -> int:
         """How many questions have an answer (skipped ones excluded)."""

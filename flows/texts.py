@@ -81,6 +81,7 @@ MESSAGES: dict[str, Text] = {
     "keep": Text(fr="Garder ma réponse ✔️", en="Keep my answer ✔️"),
     "keep_text": Text(fr="Garder ce texte ✔️", en="Keep this text ✔️"),
     "skip_erase": Text(fr="Effacer et passer ⏭", en="Erase and skip ⏭"),
+    "review": Text(fr="✏️ Changer une réponse", en="✏️ Change an answer"),
     "selected": Text(fr="✅ {label}", en="✅ {label}"),
     "unselected": Text(fr="▫️ {label}", en="▫️ {label}"),
     # The welcome's button to the other language, named in that language.
@@ -131,6 +132,16 @@ MESSAGES: dict[str, Text] = {
         en="You chose “Other…”. Write your answer in a few words, in a message.",
     ),
     "your_answer": Text(fr="✔️ Votre réponse : {answer}", en="✔️ Your answer: {answer}"),
+    # The review: every answer so far, and a button to go back to each question.
+    "review_title": Text(
+        fr="Quelle réponse voulez-vous changer ?", en="Which answer would you like to change?"
+    ),
+    "review_line": Text(fr="{n}. {question}\n{answer}", en="{n}. {question}\n{answer}"),
+    "review_hint": Text(
+        fr="Choisissez une question pour changer sa réponse. "
+        "Ensuite, vous reviendrez à la dernière question.",
+        en="Choose a question to change its answer. Then you will come back to the last question.",
+    ),
     "skipped": Text(fr="⏭ Question passée", en="⏭ Question skipped"),
     "answer_erased": Text(
         fr="⏭ Réponse effacée, question passée", en="⏭ Answer erased, question skipped"

@@ -43,6 +43,7 @@ DECLINE = "Non merci"
 CONTINUE = "Continuer ➡️"
 BACK = "⬅️ Retour"
 SKIP = "Passer ⏭"
+REVIEW = "✏️ Changer une réponse"
 OTHER = "Autre…"
 YES, NO = "Oui", "Non"
 
@@ -675,7 +676,7 @@ def test_an_optional_question_can_be_skipped(r: Resident) -> None:
     r.click(NO)
     assert r.screen.title == FREIN
     assert r.screen.hint == "Touchez une réponse. Vous pouvez passer cette question."
-    assert r.labels() == ["Le temps", "La langue", BACK, SKIP]
+    assert r.labels() == ["Le temps", "La langue", BACK, SKIP, REVIEW]
     outcome = r.click(SKIP)
     assert outcome.saved == ("frein",)
     assert outcome.recap == "⏭ Question passée"
@@ -1326,7 +1327,7 @@ def test_english_uses_english_texts(engine: Engine) -> None:
     r.type("yes")
     assert r.screen.title == "How?"
     r.click("Posters")
-    assert r.labels() == ["Time", "Language", "⬅️ Back", "Skip ⏭"]
+    assert r.labels() == ["Time", "Language", "⬅️ Back", "Skip ⏭", "✏️ Change an answer"]
     r.click("Skip ⏭")
     assert r.screen.title == "Thank you for your answers!"
 
@@ -1501,3 +1502,49 @@ def test_random_conversations_never_reach_a_left_out_step(chance: random.Random)
             questions = [s for s in engine.visible_steps(state) if not isinstance(s, InfoStep)]
             total = int(screen.progress.rpartition("/")[2])
             assert len(questions) <= total <= 6
+
+
+# -- the review: changing an earlier answer from the last question -------------------------
+
+
+def test_the_last_question_offers_to_change_an_earlier_answer(r: Resident) -> None:
+    to_suivi(r)
+    assert REVIEW not in r.labels()  # not the last question: the follow-up ones come next
+    r.click(NO)
+    assert r.screen.title == FREIN
+    review = r.click(REVIEW)
+    assert not review.changed and review.screen.edit  # in place, nothing stored
+    assert review.screen.body is not None
+    assert f"1. {AGE}\nDe 25 à 60 ans" in review.screen.body
+    r.click(f"1. {AGE}")
+    assert r.screen.title == AGE
+    assert "✅ De 25 à 60 ans" in r.labels()
+    changed = r.click("Plus de 60 ans")
+    # Straight back to the last question, past the ones answered after it.
+    assert changed.saved == ("age",)
+    assert changed.recap == "✔️ Votre réponse\u202f: Plus de 60 ans"
+    assert r.screen.title == FREIN
+    assert r.click(BACK).screen.title == SUIVI  # the way back still leads through each
+
+
+def test_a_question_an_answer_changed_in_review_brings_is_asked_on_the_way(r: Resident) -> None:
+    to_suivi(r)
+    r.click(NO)
+    r.click(REVIEW)
+    r.click(f"2. {PUBLICS}")
+    r.click("Les jeunes")
+    r.validate()
+    assert r.screen.title == LOCAL  # shown now that "Les jeunes" is ticked
+    r.click(YES)
+    assert r.screen.title == FREIN
+    assert r.stored["local"] == Answer(choices=["yes"])
+
+
+def test_the_review_can_be_left_as_it_is(r: Resident) -> None:
+    to_suivi(r)
+    r.click(NO)
+    r.click(REVIEW)
+    back = r.click(say_resume := "▶️ Reprendre")
+    assert not back.changed
+    assert r.screen.title == FREIN
+    assert say_resume not in r.labels()
