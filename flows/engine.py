@@ -64,6 +64,9 @@ QUOTED_TEXT: Final = 200
 # them stay one message an old phone shows whole.
 REVIEW_QUESTION: Final = 60
 REVIEW_ANSWER: Final = 80
+# Characters of the review's list at most: Telegram takes 4,096 in a message, and a long
+# consultation's list goes on in its buttons only.
+REVIEW_BUDGET: Final = 3000
 
 # Words a resident may type for the buttons around the options, in either language (folded:
 # lower case, no accents, letters only). They act only when the screen shows that button.
@@ -450,6 +453,7 @@ class Engine:
         """The answers given so far, each with a button back to its question."""
         counted = self.counted_steps(state)
         lines: list[str] = []
+        room = REVIEW_BUDGET
         rows: list[list[Button]] = []
         for step_id in state.history:
             answer = state.answers.get(step_id)
@@ -459,7 +463,10 @@ class Engine:
             n = counted.index(step_id) + 1
             question = _quoted(step.text.get(lang), REVIEW_QUESTION)
             described = _quoted(self.describe(step, answer, lang), REVIEW_ANSWER)
-            lines.append(say("review_line", lang, n=n, question=question, answer=described))
+            line = say("review_line", lang, n=n, question=question, answer=described)
+            room -= len(line) + 2
+            if room >= 0:
+                lines.append(line)
             label = _quoted(f"{n}. {step.text.get(lang)}", REVIEW_QUESTION)
             rows.append([Button(label, GoTo(step=step_id))])
         rows.append([Button(say("resume", lang), Show())])

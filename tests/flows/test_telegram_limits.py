@@ -12,7 +12,7 @@ from bot.conversation import MENU
 from bot.telegram.callbacks import pack
 from bot.telegram.render import screen_html
 from flows.engine import Engine
-from flows.events import Accept, Choose, Pick, Toggle
+from flows.events import Accept, Choose, Pick, Review, TextInput, Toggle
 from flows.limits import MESSAGE_UNITS, NOTICE_ROOM, _answered_before, screen_units
 from flows.loader import ConsultationError, load_consultation
 from flows.model import CODE_PATTERN, LANGS, Consultation, Lang
@@ -91,3 +91,28 @@ def test_the_longest_codes_and_ids_fit_telegram_s_callback_data():
         assert len(pack(session_scope, 99_999, event).encode()) <= 64
     assert len(pack(MENU, 99_999, Pick(consultation_id=consultation_id)).encode()) <= 64
     assert len(pack("c" + consultation_id, 99_999, Accept()).encode()) <= 64
+
+
+def test_the_review_of_a_long_consultation_fits_a_message(tmp_path: Path):
+    question = "Qu'est-ce qui compte pour vous dans la vie de votre quartier, jour après jour"
+    steps = "".join(
+        f'\n[[steps]]\nid = "q{n}"\nkind = "text"\nmax_length = 500\n'
+        f'text = {{ fr = "{n}. {question} ?", en = "{n}. What matters?" }}\n'
+        for n in range(40)
+    )
+    path = tmp_path / "longue.toml"
+    path.write_text(
+        'id = "longue"\nopens = 2025-01-01\ncloses = 2025-12-31\n'
+        'title = { fr = "Longue", en = "Long" }\nwelcome = { fr = "Bonjour", en = "Hello" }\n'
+        'thanks = { fr = "Merci", en = "Thanks" }\n' + steps,
+        encoding="utf-8",
+    )
+    engine = Engine(load_consultation(path, QUARTIERS))
+    state = engine.handle(engine.begin(), Accept(), "fr").state
+    for _ in range(39):
+        state = engine.handle(state, TextInput(text="Des bancs, " * 40), "fr").state
+    review = engine.handle(state, Review(position=state.position), "fr").screen
+    assert review.title == say("review_title", "fr")
+    assert screen_units(review) <= MESSAGE_UNITS - NOTICE_ROOM
+    # Every question answered can still be reached, by its button.
+    assert sum(len(row) for row in review.buttons) == 39 + 1
