@@ -201,7 +201,7 @@ class Engine:
 
     def _dispatch(self, state: SessionState, event: Event, lang: Lang) -> Outcome:
         if event.position is not None and event.position != state.position:
-            return Outcome(state, self.render(state, lang, say("stale", lang)), stale=True)
+            return self._stale(state, event, lang)
         if isinstance(event, Show):
             return Outcome(state, self.render(state, lang))
         if state.phase is Phase.CONSENT:
@@ -242,6 +242,33 @@ class Engine:
         if isinstance(step, MultiStep):
             return self._multi(state, step, event, lang)
         return self._single(state, step, event, lang)
+
+    def _stale(self, state: SessionState, event: Event, lang: Lang) -> Outcome:
+        """A button of a screen gone by: nothing changes. The press just applied, sent again
+        (a double tap on a slow phone), says the answer is saved and recaps it; a finished
+        session says it is finished."""
+        if state.phase is Phase.DONE:
+            notice = say("already_done", lang)
+            return Outcome(state, self.render(state, lang, notice), stale=True)
+        recap = self._pressed_again(state, event, lang)
+        notice = say("already_saved" if recap else "stale", lang)
+        return Outcome(state, self.render(state, lang, notice), stale=True, recap=recap)
+
+    def _pressed_again(self, state: SessionState, event: Event, lang: Lang) -> str | None:
+        """The recap of the answer `event` gave, if it is the press that led to `state`."""
+        if state.phase is not Phase.QUESTION or event.position != state.position - 1:
+            return None
+        if not state.history or (answer := state.answers.get(state.history[-1])) is None:
+            return None
+        step = self.consultation.step(state.history[-1])
+        if isinstance(event, Skip) and answer.skipped:
+            return say("skipped", lang)
+        if answer.skipped or answer.text is not None:
+            return None
+        chosen = isinstance(event, Choose) and answer.choices == [event.code]
+        if chosen or (isinstance(event, Validate) and isinstance(step, MultiStep)):
+            return say("your_answer", lang, answer=self.describe(step, answer, lang))
+        return None
 
     def _rebased(self, state: SessionState) -> SessionState:
         """A session at a step the consultation no longer has (its file was edited while the

@@ -182,6 +182,9 @@ MESSAGES: dict[str, Text] = {
         fr="Ce bouton n'est plus actif. Voici où vous en êtes.",
         en="This button is no longer active. Here is where you are.",
     ),
+    "already_saved": Text(
+        fr="Votre réponse est déjà enregistrée.", en="Your answer is already saved."
+    ),
     # Session ends
     "declined": Text(
         fr="D'accord. Rien n'a été enregistré. Si vous changez d'avis, tapez /start.",

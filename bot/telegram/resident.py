@@ -397,6 +397,8 @@ async def _answer_button(
     screen = reply.screen
     if reply.stale:
         await answer(query, screen.notice)
+        if screen.final:
+            return  # the thanks is in the chat already: the notice says it is finished
         message = query.message
         if (
             isinstance(message, Message)
@@ -409,7 +411,7 @@ async def _answer_button(
             # shows another screen.
             if _shows_other_buttons(query, reply):
                 try:
-                    await _redraw(update, message, reply)
+                    await _redraw(update, message, reply, reply.recap)
                 except BadRequest as error:  # it already shows just that (a third tap)
                     log.info("could not redraw a screen in place: %s", error.message)
             return
@@ -481,11 +483,15 @@ async def _replace_in_place(
     return True
 
 
-async def _redraw(update: Update, message: MaybeInaccessibleMessage, reply: Reply) -> None:
-    """Show `reply`'s screen in `message`, in place of what it showed."""
-    await screen_bot(update).edit_screen(
-        message.chat.id, message.message_id, screen_html(reply.screen), keyboard(reply)
-    )
+async def _redraw(
+    update: Update, message: MaybeInaccessibleMessage, reply: Reply, recap: str | None = None
+) -> None:
+    """Show `reply`'s screen in `message`, in place of what it showed, under `recap` (the
+    answer a press gave, when the press comes again) if any."""
+    text = screen_html(reply.screen)
+    if recap:
+        text = f"{html(recap)}\n\n{text}"
+    await screen_bot(update).edit_screen(message.chat.id, message.message_id, text, keyboard(reply))
 
 
 async def _close_previous(

@@ -66,7 +66,7 @@ def test_an_answer_whose_next_screen_failed_is_stored_once_and_shown_on_the_next
     # Telegram is back: the resident taps again, and sees where they are, their answer kept.
     shown = resident.click("Bourgogne")
     assert "\n\nQuestion 2/12\n" in shown.text, shown.text
-    assert [a.text for a in api.callback_answers][-1] == say("stale", "fr")
+    assert [a.text for a in api.callback_answers][-1] == say("already_saved", "fr")
     resident.click("J'y habite")
     assert answers(tmp_path / "parole.sqlite3") == [
         ("profil", ["habitant"]),

@@ -177,7 +177,7 @@ async def test_the_next_question_replaces_the_answered_one_under_the_answer(chat
     assert not chat.api.refused
 
 
-async def test_a_double_tap_only_says_the_button_is_no_longer_active(chat: Chat):
+async def test_a_double_tap_only_says_the_answer_is_saved(chat: Chat):
     await chat.send(ALICE, "/start")
     question = await chat.click(ALICE, say("accept", "fr"))
     sent = len(chat.api.messages(ALICE.id))
@@ -187,7 +187,7 @@ async def test_a_double_tap_only_says_the_button_is_no_longer_active(chat: Chat)
     await chat.deliver()
     assert len(chat.api.messages(ALICE.id)) == sent
     assert "Question 2/12" in chat.last(ALICE).text and chat.last(ALICE).buttons
-    assert chat.toasts() == [say("stale", "fr")]
+    assert chat.toasts() == [say("already_saved", "fr")]
     assert not chat.api.refused
 
 
@@ -231,10 +231,12 @@ async def test_a_tap_after_a_lost_redraw_brings_the_question_up_to_date(chat: Ch
         )
 
     assert "Question 1/12" in shown()
-    # The resident, still seeing the first question, taps again: the message catches up.
+    # The resident, still seeing the first question, taps again: the message catches up,
+    # with the answer the first tap gave.
     await chat.click(ALICE, "Bourgogne", question.message_id)
-    assert "Question 2/12" in shown() and say("stale", "fr") in shown()
-    assert chat.toasts()[-1] == say("stale", "fr")
+    assert shown().startswith(say("your_answer", "fr", answer="Bourgogne"))
+    assert "Question 2/12" in shown() and say("already_saved", "fr") in shown()
+    assert chat.toasts()[-1] == say("already_saved", "fr")
     assert '"bourgogne"' in answers(chat.database)["quartier"]
 
 
