@@ -51,11 +51,10 @@ class Attachment:
         """The export's media type."""
         return MIME_TYPES[self.fmt]
 
-    def too_big(self) -> str:
-        """What staff read instead of this export when it is too big to send."""
-        return notes.export_too_big(
-            self.filename, self.fmt, self.consultation_id, len(self.content)
-        )
+    def too_big(self, where: str = notes.TELEGRAM) -> str:
+        """What staff read instead of this export when it is too big for `where`."""
+        size = len(self.content)
+        return notes.export_too_big(self.filename, self.fmt, self.consultation_id, size, where)
 
 
 @dataclass(frozen=True)
@@ -160,14 +159,20 @@ def _draw(digests: Sequence[Digest]) -> list[Chart]:
 
 def _with_heading(page: str, heading: str) -> str:
     """The page with the delivery's heading first in its body."""
-    paragraph = (
-        '<p style="max-width:640px;margin:0 auto 12px;font-weight:bold">'
-        f"{html.escape(heading)}</p>\n"
+    return with_paragraphs(page, [heading], bold=True)
+
+
+def with_paragraphs(page: str, lines: Sequence[str], *, bold: bool = False) -> str:
+    """The page with `lines` (plain text, escaped here) as paragraphs first in its body."""
+    weight = ";font-weight:bold" if bold else ""
+    paragraphs = "".join(
+        f'<p style="max-width:640px;margin:0 auto 12px{weight}">{html.escape(line)}</p>\n'
+        for line in lines
     )
     body = re.search(r"<body[^>]*>\n?", page, re.IGNORECASE)
     if body is None:
-        return paragraph + page
-    return page[: body.end()] + paragraph + page[body.end() :]
+        return paragraphs + page
+    return page[: body.end()] + paragraphs + page[body.end() :]
 
 
 async def export_attachment(

@@ -17,11 +17,16 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Literal
 
-from digest.bundle import Bundle, content_id
+from digest import notes
+from digest.bundle import Attachment, Bundle, content_id, with_paragraphs
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = 60.0  # seconds for each SMTP exchange
+# The exports attached to one e-mail, at most: base64 makes them a third larger, and common
+# mail servers refuse a message past 20 to 25 MB (100,000 residents make a 56 MB CSV, which
+# would have every delivery refused and retried forever). Past it, the body says how to get it.
+ATTACHMENTS_LIMIT = 15 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,16 +49,26 @@ class SmtpServer:
 
 
 def build_message(bundle: Bundle, server: SmtpServer) -> EmailMessage:
-    """The digest as one e-mail: text and HTML alternatives, inline charts, attached exports."""
+    """The digest as one e-mail: text and HTML alternatives, inline charts, attached exports
+    (those that fit `ATTACHMENTS_LIMIT`, smallest first; the others are named in the body)."""
+    attached: list[Attachment] = []
+    left_out: list[str] = []
+    room = ATTACHMENTS_LIMIT
+    for export in sorted(bundle.exports, key=lambda export: len(export.content)):
+        if len(export.content) <= room:
+            attached.append(export)
+            room -= len(export.content)
+        else:
+            left_out.append(export.too_big(notes.EMAIL))
     message = EmailMessage()
     message["Subject"] = bundle.subject
     message["From"] = server.from_address
     message["To"] = ", ".join(server.recipients)
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=_domain(server.from_address))
-    message.set_content(f"{bundle.heading}\n\n{bundle.plain}")
+    message.set_content("\n\n".join([bundle.heading, *left_out, bundle.plain]))
 
-    message.add_alternative(bundle.html, subtype="html")
+    message.add_alternative(with_paragraphs(bundle.html, left_out), subtype="html")
     html_part = list(message.iter_parts())[1]
     for chart in bundle.charts:
         html_part.add_related(
@@ -64,7 +79,7 @@ def build_message(bundle: Bundle, server: SmtpServer) -> EmailMessage:
             filename=chart.filename,
             disposition="inline",
         )
-    for export in bundle.exports:
+    for export in sorted(attached, key=bundle.exports.index):
         maintype, subtype = export.mime_type.split("/", 1)
         message.add_attachment(
             export.content, maintype=maintype, subtype=subtype, filename=export.filename

@@ -36,14 +36,16 @@ EXPORT_NAME = "{consultation}-reponses-au-{day}.{fmt}"
 # big is made on the server.
 EXPORT_TOO_BIG = {
     "csv": french_spacing(
-        "{name} : trop lourd pour Telegram ({size} Mo). Le même export en XLSX est bien plus "
+        "{name} : trop lourd pour {where} ({size} Mo). Le même export en XLSX est bien plus "
         "léger : /export xlsx {consultation}"
     ),
     "xlsx": french_spacing(
-        "{name} : trop lourd pour Telegram ({size} Mo). Il se fait sur le serveur : "
+        "{name} : trop lourd pour {where} ({size} Mo). Il se fait sur le serveur : "
         "parole export --format xlsx --consultation {consultation} --out {name}"
     ),
 }
+TELEGRAM = "Telegram"
+EMAIL = "un e-mail"
 FAILED = french_spacing(
     "La synthèse n'a pas pu être préparée ; l'erreur est dans le journal du bot."
 )
@@ -119,10 +121,12 @@ def export_title(title: str, fmt: str, made: dt.datetime, timezone: str = DEFAUL
     return EXPORT_TITLE.format(title=title, when=when(made, timezone), fmt=fmt.upper())
 
 
-def export_too_big(name: str, fmt: str, consultation: str, size: int) -> str:
-    """What staff read instead of an export of `size` bytes that Telegram would refuse."""
+def export_too_big(name: str, fmt: str, consultation: str, size: int, where: str = TELEGRAM) -> str:
+    """What staff read instead of an export of `size` bytes too big for `where`."""
     megabytes = f"{size / 1024 / 1024:.0f}"
-    return EXPORT_TOO_BIG[fmt].format(name=name, size=megabytes, consultation=consultation)
+    return EXPORT_TOO_BIG[fmt].format(
+        name=name, size=megabytes, consultation=consultation, where=where
+    )
 
 
 def export_name(consultation: str, fmt: str, made: dt.datetime, timezone: str) -> str:

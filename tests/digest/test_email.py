@@ -21,6 +21,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
+from digest import email as digest_email
 from digest.bundle import Bundle, build_bundle, content_id
 from digest.email import EmailDestination, SmtpServer, build_message
 from digest.model import Period
@@ -151,6 +152,23 @@ async def test_the_digest_arrives_with_text_html_inline_charts_and_exports(
     workbook = openpyxl.load_workbook(io.BytesIO(attached[xlsx_name]), read_only=True)
     assert workbook.sheetnames
     workbook.close()
+
+
+def test_an_export_too_big_for_an_e_mail_is_named_in_it_instead(
+    bundle: Bundle, monkeypatch: pytest.MonkeyPatch
+):
+    # 100,000 residents: a 56 MB CSV would have every delivery refused by the mail server
+    # (and retried forever), while the 10 MB XLSX fits. Here, room for the smaller one only.
+    smaller, larger = sorted(bundle.exports, key=lambda export: len(export.content))
+    monkeypatch.setattr(digest_email, "ATTACHMENTS_LIMIT", len(smaller.content) + 1)
+    message = build_message(bundle, SmtpServer("smtp.example.org", RECIPIENTS, sender=SENDER))
+    names = [part.get_filename() for part in message.iter_attachments()]
+    assert smaller.filename in names and larger.filename not in names
+    said = f"{larger.filename}\u202f: trop lourd pour un e-mail (0 Mo)."
+    text = message.get_body(("plain",))
+    page = message.get_body(("html",))
+    assert text is not None and page is not None
+    assert said in text.get_content() and said in page.get_content()
 
 
 # aiosmtpd warns on every connection of a server asking for a login without TLS.
