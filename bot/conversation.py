@@ -460,6 +460,10 @@ class Conversations:
             except DuplicateUpdate:
                 return await self._again(who, lang)
         follow_up = self._follow_up(who, engine, outcome)
+        if follow_up is not None and follow_up.wanted and who.lang is None:
+            # News go out in the language stored: one who never chose it read the
+            # questions in their phone's language, and gets the news in it too.
+            await self.store.set_language(who.id, lang)
         return self._reply(outcome, f"s{session.id}", session.screen, follow_up)
 
     @staticmethod
