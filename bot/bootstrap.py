@@ -23,12 +23,12 @@ def store(settings: Settings) -> SqliteStore:
 
 
 def existing_store(
-    settings: Settings, command: str, *, missing: str = "no database at"
+    settings: Settings, command: str, *, missing: str = "no database at {path}"
 ) -> SqliteStore | None:
     """The store, for a command that reads or adds to data; None (and why, on stderr) if there
     is no database yet: opening would create an empty one, where the command would find
     nothing, or write what the bot never reads (run from another folder than the bot's).
-    `missing` starts the refusal (in French for a French command)."""
+    `missing` is the refusal, naming `{path}` (in French for a French command)."""
     path = settings.storage.path
     try:
         found = path.is_file()
@@ -36,6 +36,6 @@ def existing_store(
         raise StoreUnavailable(path, os_reason(error)) from error
     if not found:
         # The full path: a relative storage.path is read from the current folder.
-        print(f"parole {command}: {missing} {path.absolute()}", file=sys.stderr)
+        print(f"parole {command}: {missing.format(path=path.absolute())}", file=sys.stderr)
         return None
     return store(settings)

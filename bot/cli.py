@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # APScheduler logs every job it runs; the digest jobs log what they did themselves.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     # `parole import` and `parole relay` are run by an officer who reads French: their
-    # failures are said in French.
+    # failures are said in French only; the other commands say them in French, then English.
     french = args.command in cli_french.COMMANDS
     try:
         settings = load_settings(args.config)
@@ -85,7 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()  # so a closed pipe shows here, not at exit
         return code
     except ConsultationError as error:
-        print(cli_french.consultation_problem(str(error)) if french else error, file=sys.stderr)
+        problem = cli_french.consultation_problem(
+            str(error), english=not french, check=args.command == "check"
+        )
+        print(problem, file=sys.stderr)
         return 2
     except BrokenPipeError:
         # The reader stopped reading (`parole export | head`): stop quietly, as Unix tools
@@ -96,14 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     # the file, not a traceback an operator must read through (or a journal every 10 s).
     except (StoreUnavailable, sqlite3.Error, OSError) as error:
         database = settings.storage.path.absolute()
-        if french:
-            problem = cli_french.machine_problem(error, database)
-        elif isinstance(error, StoreUnavailable):
-            problem = str(error)
-        elif isinstance(error, sqlite3.Error):
-            problem = f"database {database}: {error}"
-        else:
-            problem = os_problem(error)
+        problem = cli_french.machine_problem(error, database)
+        if not french:
+            if isinstance(error, StoreUnavailable):
+                english = str(error)
+            elif isinstance(error, sqlite3.Error):
+                english = f"database {database}: {error}"
+            else:
+                english = os_problem(error)
+            problem = cli_french.both(problem, english)
         print(f"parole {args.command}: {problem}", file=sys.stderr)
         return 1
 
@@ -388,12 +392,16 @@ def _start_failure(settings: Settings, error: TelegramError) -> str:
     from bot.telegram.staff import redact
 
     if isinstance(error, InvalidToken):
-        return "Telegram refused the token (check telegram.token / PAROLE_TELEGRAM__TOKEN)"
+        return cli_french.both(
+            "Telegram a refusé le jeton (voyez telegram.token ou PAROLE_TELEGRAM__TOKEN)",
+            "Telegram refused the token (check telegram.token or PAROLE_TELEGRAM__TOKEN)",
+        )
     assert settings.telegram.token is not None
     reason = redact(error, settings.telegram.token.get_secret_value())
     if isinstance(error, NetworkError):  # TimedOut too: DNS or proxy not ready at boot
-        return f"cannot reach Telegram at {settings.telegram.base_url} ({reason})"
-    return f"Telegram failed at start ({reason})"
+        url = settings.telegram.base_url
+        return f"impossible de joindre Telegram à {url} / cannot reach Telegram at {url} ({reason})"
+    return f"Telegram a échoué au démarrage / Telegram failed at start ({reason})"
 
 
 def _check(settings: Settings, args: argparse.Namespace) -> int:
@@ -408,16 +416,21 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
     today = dt.datetime.now(ZoneInfo(settings.consultation.timezone)).date()
     for consultation in consultations:
         questions = len(consultation.questions())
+        opens, closes = consultation.opens, consultation.closes
         print(
-            f"ok  {consultation.id}: {questions} questions, "
-            f"open {consultation.opens} to {consultation.closes}"
+            f"ok  {consultation.id} : {questions} questions, ouverte du {opens} au {closes} / "
+            f"open {opens} to {closes}"
         )
-        if consultation.closes < today:
-            print(f"note: {consultation.id} is closed: residents can no longer answer it")
-        elif today < consultation.opens:
-            print(
-                f"note: {consultation.id} is not open yet: residents can answer it from "
-                f"{consultation.opens}"
+        if closes < today:
+            _note(
+                f"{consultation.id} est close : les habitants ne peuvent plus y répondre",
+                f"{consultation.id} is closed: residents can no longer answer it",
+            )
+        elif today < opens:
+            _note(
+                f"{consultation.id} n'est pas encore ouverte : les habitants pourront y "
+                f"répondre à partir du {opens}",
+                f"{consultation.id} is not open yet: residents can answer it from {opens}",
             )
         if args.diagram:
             print(f"\n```mermaid\n{mermaid(consultation)}```\n")
@@ -428,31 +441,55 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
         shape = settings.token_problem()
         if settings.telegram.token is not None and shape:
             problems.insert(0, shape)
+        lines = [config_problems.both(problem) for problem in problems]
         if unwritable:
-            problems.append(f"cannot open the database {database} for writing: {unwritable}")
-        for problem in problems:
-            print(f"parole check: {config_problems.both(problem)}", file=sys.stderr)
-        if problems:
+            lines.append(
+                f"base de données {database} : impossible de l'ouvrir en écriture : "
+                f"{cli_french.reason(unwritable)} / cannot open it for writing: {unwritable}"
+            )
+        for line in lines:
+            print(f"parole check: {line}", file=sys.stderr)
+        if lines:
             return 2
     if unwritable:
-        print(f"note: the bot could not open the database {database} for writing: {unwritable}")
+        _note(
+            f"base de données {database} : le bot ne pourrait pas l'ouvrir en écriture : "
+            f"{cli_french.reason(unwritable)}",
+            f"the bot could not open it for writing: {unwritable}",
+        )
     elif settings.storage.path.is_file():
-        print(f"ok  database {database}")
+        print(f"ok  base de données / database {database}")
     else:
-        print(f"note: no database at {database} yet: `parole run` creates it")
+        _note(
+            f"base de données {database} : pas encore là, `parole run` la crée",
+            "not there yet: `parole run` creates it",
+        )
     if settings.telegram.token is None or settings.secret_problem():
-        print("note: not ready for `parole run` (telegram.token or privacy.pseudonym_secret)")
+        _note(
+            "pas prêt pour `parole run` (telegram.token ou privacy.pseudonym_secret)",
+            "not ready for `parole run` (telegram.token or privacy.pseudonym_secret)",
+        )
     for note in settings.setup_notes():
-        print(f"note: {note}")
+        print(f"note : {config_problems.both(note)}")
     nowhere = not settings.staff.chat_ids and smtp_server(settings.digest.email) is None
     for schedule in settings.digest.schedules:
-        print(f"ok  digest schedule {schedule.name}: {schedule.cron} ({schedule.timezone})")
-    if settings.digest.schedules and nowhere:
         print(
-            "note: the digest schedules have nowhere to go: set staff.chat_ids or "
-            "digest.email (host and recipients)"
+            f"ok  synthèse programmée / digest schedule {schedule.name} : {schedule.cron} "
+            f"({schedule.timezone})"
+        )
+    if settings.digest.schedules and nowhere:
+        _note(
+            "les synthèses programmées ne vont nulle part : renseignez staff.chat_ids ou "
+            "digest.email (host et recipients)",
+            "the digest schedules have nowhere to go: set staff.chat_ids or digest.email "
+            "(host and recipients)",
         )
     return 0
+
+
+def _note(french: str, english: str) -> None:
+    """A line of `parole check` about what works, but not as it should."""
+    print(f"note : {cli_french.both(french, english)}")
 
 
 def _import(settings: Settings, args: argparse.Namespace) -> int:
@@ -460,7 +497,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _export(settings: Settings, args: argparse.Namespace) -> int:
-    store = bootstrap.existing_store(settings, "export")
+    store = bootstrap.existing_store(settings, "export", missing=cli_french.NO_DATABASE_BOTH)
     if store is None:
         return 2
     if args.format in ("csv", "xlsx"):
@@ -484,8 +521,17 @@ def _export(settings: Settings, args: argparse.Namespace) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)  # as csv, xlsx and digest --out do
         with naming(args.out), args.out.open("w", encoding="utf-8") as out:
             count = asyncio.run(write(out))
-        print(f"{count} session(s) written to {args.out}", file=sys.stderr)
+        print(_written(count, "", args.out), file=sys.stderr)
     return 0
+
+
+def _written(count: int, consultation: str, out: Path) -> str:
+    """What an export wrote, where (`consultation` named if given)."""
+    of = (f" de {consultation}", f" of {consultation}") if consultation else ("", "")
+    french = cli_french.count(count, "participation", "participations")
+    wrote = "écrite" if count <= 1 else "écrites"
+    english = cli_french.count(count, "session", "sessions", french=False)
+    return f"{french}{of[0]} {wrote} dans {out} / {english}{of[1]} written to {out}"
 
 
 def _export_table(settings: Settings, args: argparse.Namespace, store: SqliteStore) -> int:
@@ -497,14 +543,20 @@ def _export_table(settings: Settings, args: argparse.Namespace, store: SqliteSto
     if args.consultation is not None:
         chosen = [c for c in consultations if c.id == args.consultation]
         if not chosen:
+            wanted = args.consultation
             print(
-                f"parole export: no consultation '{args.consultation}' ({known})", file=sys.stderr
+                f"parole export: aucune consultation « {wanted} » ({known}) / no consultation "
+                f"'{wanted}' ({known})",
+                file=sys.stderr,
             )
             return 2
     elif len(consultations) == 1:
         chosen = consultations
     else:
-        print(f"parole export: --consultation is required ({known})", file=sys.stderr)
+        print(
+            f"parole export: --consultation est nécessaire / --consultation is required ({known})",
+            file=sys.stderr,
+        )
         return 2
     consultation = chosen[0]
     out: Path | None = args.out
@@ -528,7 +580,7 @@ def _export_table(settings: Settings, args: argparse.Namespace, store: SqliteSto
     with naming(out):
         count = asyncio.run(write(sys.stdout if out is None else out))
     if out is not None:
-        print(f"{count} session(s) of {consultation.id} written to {out}", file=sys.stderr)
+        print(_written(count, consultation.id, out), file=sys.stderr)
     return 0
 
 
@@ -538,23 +590,32 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
     from digest.model import Period
     from digest.schedule import on_demand_period
 
-    store = bootstrap.existing_store(settings, "digest")
+    store = bootstrap.existing_store(settings, "digest", missing=cli_french.NO_DATABASE_BOTH)
     if store is None:
         return 2
     zone = settings.consultation.timezone
     try:
-        since = parse_when(args.since, zone) if args.since else None
-        until = parse_when(args.until, zone, end_of_day=True) if args.until else utc_now()
+        option, given = "--since", args.since
+        since = parse_when(given, zone) if given else None
+        option, given = "--until", args.until
+        until = parse_when(given, zone, end_of_day=True) if given else utc_now()
     except ValueError as error:
-        print(f"parole digest: {error}", file=sys.stderr)
+        print(
+            f"parole digest: {option} : « {given} » n'est ni une date (AAAA-MM-JJ) ni une date "
+            f"et heure ISO / {error}",
+            file=sys.stderr,
+        )
         return 2
     if since is not None and since >= until:
-        print("parole digest: --since must be before --until", file=sys.stderr)
+        print(
+            "parole digest: --since doit être avant --until / --since must be before --until",
+            file=sys.stderr,
+        )
         return 2
     if args.send:
         problem = _send_problem(settings)
         if problem:
-            print(f"parole digest: {config_problems.both(problem)}", file=sys.stderr)
+            print(f"parole digest: {problem}", file=sys.stderr)
             return 2
     consultations = _consultations(settings)
     digest = settings.digest
@@ -587,12 +648,15 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
             except OSError as error:
                 # A folder that cannot be written is a mistake in the arguments: one line, and
                 # nothing sent either (the command did not do what was asked).
-                print(
-                    f"parole digest: cannot write {_write_failure(error, args.out)}",
-                    file=sys.stderr,
-                )
+                print(f"parole digest: {_write_failure(error, args.out)}", file=sys.stderr)
                 return 2
-            print(f"{len(written)} file(s) written to {args.out}", file=sys.stderr)
+            files = len(written)
+            print(
+                f"{cli_french.count(files, 'fichier écrit', 'fichiers écrits')} dans {args.out} "
+                f"/ {cli_french.count(files, 'file', 'files', french=False)} written to "
+                f"{args.out}",
+                file=sys.stderr,
+            )
         if args.send:
             return await _send_digest(settings, bundle)
         if args.out is None:
@@ -605,21 +669,26 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
 def _write_failure(error: OSError, folder: Path) -> str:
     """The folder and why it could not be written (and which file, if not the folder)."""
     reason = error.strerror or str(error)
+    french = cli_french.reason(reason)
     if error.filename is not None and Path(error.filename) != folder:
+        french += f" ({error.filename})"
         reason += f" ({error.filename})"
-    return f"{folder}: {reason}"
+    return f"impossible d'écrire dans {folder} : {french} / cannot write {folder}: {reason}"
 
 
 def _send_problem(settings: Settings) -> str | None:
-    """Why `parole digest --send` cannot send anything, or None."""
+    """Why `parole digest --send` cannot send anything (French, then English), or None."""
     from bot.scheduling import schedule_problems, smtp_server
 
     if not settings.staff.chat_ids and smtp_server(settings.digest.email) is None:
-        return "--send needs staff.chat_ids or digest.email (host and recipients)"
+        return cli_french.both(
+            "--send demande staff.chat_ids ou digest.email (host et recipients)",
+            "--send needs staff.chat_ids or digest.email (host and recipients)",
+        )
     if settings.staff.chat_ids and settings.telegram.token is None:
-        return "telegram.token is missing (set it or PAROLE_TELEGRAM__TOKEN)"
+        return config_problems.both("telegram.token is missing (set it or PAROLE_TELEGRAM__TOKEN)")
     problems = schedule_problems(settings)
-    return problems[0] if problems else None
+    return config_problems.both(problems[0]) if problems else None
 
 
 async def _send_digest(settings: Settings, bundle: Bundle) -> int:
@@ -636,10 +705,17 @@ async def _send_digest(settings: Settings, bundle: Bundle) -> int:
     if server is not None:
         try:
             await EmailDestination(server).deliver(bundle)
-            print(f"sent by e-mail to {len(server.recipients)} recipient(s)", file=sys.stderr)
+            n = len(server.recipients)
+            french = cli_french.count(n, "destinataire", "destinataires")
+            english = cli_french.count(n, "recipient", "recipients", french=False)
+            print(f"envoyée par e-mail à {french} / sent by e-mail to {english}", file=sys.stderr)
         except Exception as error:
             failures += 1
-            print(f"parole digest: e-mail failed: {type(error).__name__}: {error}", file=sys.stderr)
+            print(
+                "parole digest: l'envoi par e-mail a échoué / e-mail failed: "
+                f"{type(error).__name__}: {error}",
+                file=sys.stderr,
+            )
     if settings.staff.chat_ids:
         assert settings.telegram.token is not None
         token = settings.telegram.token.get_secret_value()
@@ -649,16 +725,25 @@ async def _send_digest(settings: Settings, bundle: Bundle) -> int:
                 for chat_id in settings.staff.chat_ids:
                     try:
                         await TelegramChat(bot, chat_id).deliver(bundle)
-                        print(f"sent to Telegram chat {chat_id}", file=sys.stderr)
+                        print(
+                            f"envoyée à la discussion Telegram {chat_id} / sent to Telegram "
+                            f"chat {chat_id}",
+                            file=sys.stderr,
+                        )
                     except DeliveryFailed as error:
                         failures += 1
                         print(
-                            f"parole digest: Telegram chat {chat_id} failed: {error}",
+                            f"parole digest: l'envoi à la discussion Telegram {chat_id} a échoué "
+                            f"/ Telegram chat {chat_id} failed: {error}",
                             file=sys.stderr,
                         )
         except TelegramError as error:  # the token was refused, or the server is unreachable
             failures += 1
-            print(f"parole digest: Telegram failed: {redact(error, token)}", file=sys.stderr)
+            print(
+                f"parole digest: Telegram a refusé le jeton ou n'a pas répondu / Telegram "
+                f"failed: {redact(error, token)}",
+                file=sys.stderr,
+            )
     return 1 if failures else 0
 
 

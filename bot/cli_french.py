@@ -1,6 +1,7 @@
-"""What the command line says of a failure, in French, for the commands whose user reads
-French: `parole import` (its template, codes and errors are French) and `parole relay` (its
-invitations and lists are), see bot.relay_cli.
+"""What the command line says, in French: French only for the commands whose user reads
+French (`parole import`, whose template, codes and errors are French, and `parole relay`,
+whose invitations and lists are, see bot.relay_cli); French first, then English, on one line
+for the others, as configuration mistakes are (bot.config_problems).
 
 The reasons come from the system, SQLite and the storage's checks, in English; the ones
 an officer may meet are put into French here, the others are shown as they are.
@@ -17,6 +18,9 @@ from typing import Final
 from storage.sqlite_open import StoreUnavailable, os_reason
 
 COMMANDS: Final = frozenset({"import", "relay"})
+# The refusal of a command run where there is no database (bot.bootstrap.existing_store).
+NO_DATABASE: Final = "aucune base de données à {path}"
+NO_DATABASE_BOTH: Final = "{path} : aucune base de données ici / no database there"
 
 # Lower-case reasons, whole: what the system (strerror) and SQLite say.
 _REASONS: Final = {
@@ -41,6 +45,9 @@ _REASONS: Final = {
     "configuration file not found": "fichier de configuration introuvable",
     # storage.sqlite_open's own checks
     "it is not a file": "ce n'est pas un fichier",
+    # bot.cli: the consultations' folder
+    "consultation.directory is not a folder": "consultation.directory n'est pas un dossier",
+    "no consultation file (*.toml)": "aucun fichier de consultation (*.toml)",
 }
 # Reasons that name a folder, a line or a version, or carry another reason.
 _PATTERNS: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...]] = (
@@ -73,6 +80,16 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], .
 )
 
 
+def both(french: str, english: str) -> str:
+    """One fact for staff: French, then English, on one line; once if they read the same."""
+    return french if french == english else f"{french} / {english}"
+
+
+def count(n: int, one: str, many: str, *, french: bool = True) -> str:
+    """`n` and the noun phrase, singular for 0 and 1 in French, for 1 alone in English."""
+    return f"{n} {one if n == 1 or (french and n == 0) else many}"
+
+
 def reason(english: str) -> str:
     """A reason in French, if it is one this module knows; else as it was given."""
     known = _REASONS.get(english.lower())
@@ -103,7 +120,30 @@ def machine_problem(error: StoreUnavailable | sqlite3.Error | OSError, database:
     return file_problem(error)
 
 
-def consultation_problem(details: str) -> str:
-    """Consultation files that cannot be used: a line in French, then the details as
-    `parole check` gives them."""
-    return f"la consultation ne peut pas être chargée (voyez parole check) :\n{details}"
+def consultation_problem(details: str, *, english: bool = False, check: bool = False) -> str:
+    """Consultation files that cannot be used, a line each (`FILE: reason`, as
+    flows.loader gives them): a reason known here is said in French (then English, unless the
+    command is French only). The checks of a file's contents are English: a line in French
+    (and English) says what they are about."""
+    lines = [_file_line(line, english=english) for line in details.splitlines()]
+    if english and all(french is not None for french, _ in lines):
+        return "\n".join(french for french, _ in lines if french is not None)
+    heading = "la consultation ne peut pas être chargée"
+    if english:
+        heading += " / the consultation cannot be loaded"
+    if not check:
+        heading += " (voyez / see parole check)" if english else " (voyez parole check)"
+    return "\n".join([f"{heading} :", *(french or line for french, line in lines)])
+
+
+def _file_line(line: str, *, english: bool) -> tuple[str | None, str]:
+    """A consultation problem `FILE: reason` in French (and English) if its reason is known
+    here, else None; and the line as given."""
+    start = 0
+    while (colon := line.find(": ", start)) != -1:
+        path, why = line[:colon], line[colon + 2 :]
+        french = reason(why)
+        if french != why:
+            return (f"{path} : {both(french, why) if english else french}", line)
+        start = colon + 2
+    return None, line

@@ -288,7 +288,8 @@ def _en_example(value: object) -> str:
 
 
 # What the settings' own checks say (bot.settings, bot.scheduling), in French: the settings
-# the bot needs to run, and the digest schedules. Each pattern matches a whole reason.
+# the bot needs to run, the digest schedules, what is probably not set up yet. Each pattern
+# matches a whole reason.
 _VARIABLE = r"\(set it or (PAROLE_\w+)\)"
 _READINESS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
     (re.compile(pattern), french)
@@ -337,6 +338,22 @@ _READINESS: Final[tuple[tuple[re.Pattern[str], str], ...]] = tuple(
         (
             r"digest\.email\.username is set but digest\.email\.password is missing",
             "digest.email.username est donné mais digest.email.password manque",
+        ),
+        # What `parole check` notes as probably not set up yet (Settings.setup_notes).
+        (
+            r"consultation\.quartiers is the placeholder list \((.*)\): .*",
+            r"consultation.quartiers est la liste provisoire (\1) : les habitants choisiraient "
+            r"parmi ces quartiers ; donnez ceux de votre ville",
+        ),
+        (
+            r"consultation\.quartiers is the example file's list \((.*)\): .*",
+            r"consultation.quartiers est la liste du fichier d'exemple (\1) : les habitants "
+            r"choisiraient parmi ces quartiers ; donnez ceux de votre ville",
+        ),
+        (
+            r"staff\.user_ids is empty: .*",
+            "staff.user_ids est vide : personne ne peut utiliser les commandes de l'équipe "
+            "(envoyez /digest au bot en privé : il répond avec votre identifiant à ajouter)",
         ),
     )
 )

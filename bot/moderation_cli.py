@@ -1,4 +1,8 @@
-"""`parole moderation list|hide|show`: staff hide residents' texts from digests and exports."""
+"""`parole moderation list|hide|show`: staff hide residents' texts from digests and exports.
+
+What it says is French first, then English (bot.cli_french.both); `list`'s lines are a
+table whose state column is a single French word, so the reference staff copy stays first.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,9 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot import bootstrap
+from bot import bootstrap, cli_french
 from bot.moderation import LATEST, Moderation, Ref, parse_ref
+from bot.moderation_texts import say
 from bot.settings import Settings
 from storage.moderation import ModeratedText
 from storage.sqlite_reports import WITHHELD_TEXT
@@ -62,11 +67,12 @@ def add_parsers(commands: Any) -> None:
 
 
 def _positive(value: str) -> int:
-    number = int(value)
     # SQLite's integers stop at 2**63 - 1: a bigger LIMIT was an OverflowError traceback.
-    if not 1 <= number <= MAX_LIMIT:
-        raise argparse.ArgumentTypeError(f"must be from 1 to {MAX_LIMIT}")
-    return number
+    if not value.strip().isdecimal() or not 1 <= int(value) <= MAX_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"un nombre entier de 1 à {MAX_LIMIT} / a whole number from 1 to {MAX_LIMIT}"
+        )
+    return int(value)
 
 
 def line(text: ModeratedText, timezone: str) -> str:
@@ -76,7 +82,7 @@ def line(text: ModeratedText, timezone: str) -> str:
     from digest.layout import clean_text
 
     date = text.answered_at.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
-    state = "hidden" if text.hidden_at else "shown"
+    state = "masqué" if text.hidden_at else "visible"
     return f"{Ref.of(text)}  {date}  {state}  {clean_text(text.text, LINE_LIMIT)}"
 
 
@@ -87,11 +93,12 @@ def moderation_command(settings: Settings, args: argparse.Namespace) -> int:
         ref = parse_ref(args.ref)
         if ref is None:
             print(
-                f"parole moderation: {args.ref!r} is not a reference like 123:proposition",
+                f"parole moderation: « {args.ref} » n'est pas une référence comme "
+                f"123:proposition / {args.ref!r} is not a reference like 123:proposition",
                 file=sys.stderr,
             )
             return 2
-    store = bootstrap.existing_store(settings, "moderation")
+    store = bootstrap.existing_store(settings, "moderation", missing=cli_french.NO_DATABASE_BOTH)
     if store is None:
         return 2
 
@@ -105,10 +112,12 @@ def moderation_command(settings: Settings, args: argparse.Namespace) -> int:
                 for text in texts[: args.limit]:
                     print(line(text, settings.consultation.timezone))
                 if not texts:
-                    print("no hidden text" if args.hidden else "no text")
+                    none = "none_hidden" if args.hidden else "none"
+                    print(cli_french.both(say(none, "fr"), say(none, "en")))
                 if len(texts) > args.limit:
                     print(
-                        f"parole moderation: older texts not listed: raise --limit "
+                        f"parole moderation: textes plus anciens non listés : augmentez --limit "
+                        f"({args.limit} pour l'instant) / older texts not listed: raise --limit "
                         f"(now {args.limit})",
                         file=sys.stderr,
                     )
@@ -120,9 +129,22 @@ def moderation_command(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await store.close()
         if changed is None:
-            print(f"parole moderation: no resident text {ref}", file=sys.stderr)
+            print(
+                f"parole moderation: aucun texte d'habitant {ref} / no resident text {ref}",
+                file=sys.stderr,
+            )
             return 2
-        print(f"{ref}: {'hidden' if changed.text.hidden_at else 'shown'}")
+        if changed.text.hidden_at:
+            done = cli_french.both(
+                "texte masqué, absent des synthèses et des exports",
+                "text hidden, left out of digests and exports",
+            )
+        else:
+            done = cli_french.both(
+                "texte réaffiché, de retour dans les synthèses et les exports",
+                "text shown again, back in digests and exports",
+            )
+        print(f"{ref} : {done}")
         return 0
 
     return asyncio.run(work())

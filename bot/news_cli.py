@@ -1,4 +1,7 @@
-"""`parole news`: follow-up news to the residents who asked, previewed, then sent with --send."""
+"""`parole news`: follow-up news to the residents who asked, previewed, then sent with --send.
+
+What it says is French first, then English, a line per fact (bot.cli_french.both).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +12,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot import bootstrap, config_problems, news
+from bot import bootstrap, cli_french, config_problems, news
 from bot.news_texts import residents, say
 from bot.privacy import Privacy
 from bot.settings import Settings
+from flows.loader import not_utf8
 from flows.model import Lang
 from storage.base import Channel
 from storage.sqlite import SqliteStore
+from storage.sqlite_open import os_reason
 
-VERSIONS: dict[Lang, str] = {"fr": "in French", "en": "in English"}
+VERSIONS: dict[Lang, str] = {"fr": "en français / in French", "en": "en anglais / in English"}
 
 
 def add_parsers(commands: Any) -> None:
@@ -78,7 +83,7 @@ def news_command(settings: Settings, args: argparse.Namespace) -> int:
             print(f"parole news: {config_problems.both(problem)}", file=sys.stderr)
         if problems:
             return 2
-    store = bootstrap.existing_store(settings, "news")
+    store = bootstrap.existing_store(settings, "news", missing=cli_french.NO_DATABASE_BOTH)
     if store is None:
         return 2
 
@@ -90,7 +95,7 @@ def news_command(settings: Settings, args: argparse.Namespace) -> int:
                 _preview(message, audience)
                 return 0
             if not audience.total:
-                print(say("everyone_reached" if audience.already else "nobody", "en"))
+                print(_both("everyone_reached" if audience.already else "nobody"))
                 return 0
             return await _send(settings, store, message)
         finally:
@@ -108,29 +113,59 @@ def _message(args: argparse.Namespace) -> news.News | None:
         try:
             typed = args.file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
-            print(f"parole news: cannot read {args.file}: {error}", file=sys.stderr)
+            if isinstance(error, UnicodeDecodeError):
+                why = not_utf8(error)
+                unread = f"{args.file} : {cli_french.reason(why)} / {why}"
+            else:
+                why = os_reason(error)
+                unread = (
+                    f"impossible de lire {args.file} : {cli_french.reason(why)} / cannot read "
+                    f"{args.file}: {why}"
+                )
+            print(f"parole news: {unread}", file=sys.stderr)
             return None
     try:
         return news.read(typed, args.en)
     except news.BadNews as problem:
-        print(f"parole news: {problem.text('en')}", file=sys.stderr)
+        french, english = problem.text("fr"), problem.text("en")
+        print(f"parole news: {cli_french.both(french, english)}", file=sys.stderr)
         return None
+
+
+def _both(key: str, **values: object) -> str:
+    """A text of bot.news_texts in French, then in English, on one line."""
+    return cli_french.both(say(key, "fr", **values), say(key, "en", **values))
 
 
 def _preview(message: news.News, audience: news.Audience) -> None:
     french, english = audience.langs["fr"], audience.langs["en"]
-    who = residents(audience.total, "en")
+    total = audience.total
+    would = "recevrait" if total <= 1 else "recevraient"
     print(
-        f"{who} would receive this message ({french} in French, {english} in English). "
-        "Nothing was sent: add --send to send it."
+        cli_french.both(
+            f"{residents(total, 'fr')} {would} ce message ({french} en français, {english} en "
+            "anglais). Rien n'a été envoyé : ajoutez --send pour l'envoyer.",
+            f"{residents(total, 'en')} would receive this message ({french} in French, "
+            f"{english} in English). Nothing was sent: add --send to send it.",
+        )
     )
     if message.en is not None:
-        print("The residents who chose English get the English version.")
+        print(
+            cli_french.both(
+                "Les habitants qui ont choisi l'anglais reçoivent la version anglaise.",
+                "The residents who chose English get the English version.",
+            )
+        )
     elif english:
-        print(f"{say('no_english', 'en', n=english)} Or give it with --en.")
-    already = news.already_text(audience.already, "en")
-    if already:
-        print(already)
+        print(
+            cli_french.both(
+                f"{say('no_english', 'fr', n=english)} Ou donnez-la avec --en.",
+                f"{say('no_english', 'en', n=english)} Or give it with --en.",
+            )
+        )
+    if audience.already:
+        already = (news.already_text(audience.already, lang) for lang in ("fr", "en"))
+        print(cli_french.both(*already))
     for lang, version in VERSIONS.items():
         print(f"\n--- {version} ---\n{news.plain(message.text(lang), lang)}")
 
@@ -156,12 +191,24 @@ async def _send(settings: Settings, store: SqliteStore, message: news.News) -> i
             report = await news.send(privacy, store, message, deliver)
     except TelegramError as error:  # the token was refused, or the server is unreachable
         token = settings.telegram.token.get_secret_value()
-        print(f"parole news: Telegram failed: {redact(error, token)}", file=sys.stderr)
+        print(
+            "parole news: Telegram a refusé le jeton ou n'a pas répondu, rien n'a été envoyé / "
+            f"Telegram failed: {redact(error, token)}",
+            file=sys.stderr,
+        )
         return 1
     except news.SendInProgress:
-        print(f"parole news: {news.busy_text('en')}", file=sys.stderr)
+        busy = cli_french.both(news.busy_text("fr"), news.busy_text("en"))
+        print(f"parole news: {busy}", file=sys.stderr)
         return 1
-    print(news.report_text(report, "en"))
+    # The report's lines are the same facts in both languages, in the same order.
+    lines = zip(
+        news.report_text(report, "fr").splitlines(),
+        news.report_text(report, "en").splitlines(),
+        strict=True,
+    )
+    for french, english in lines:
+        print(cli_french.both(french, english))
     return 0
 
 

@@ -1,4 +1,7 @@
-"""`parole forget` (erasure on a staff request) and `parole backup` (online copy)."""
+"""`parole forget` (erasure on a staff request) and `parole backup` (online copy).
+
+What they say is French first, then English (bot.cli_french.both).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bot import bootstrap
+from bot import bootstrap, cli_french
 from bot.pseudonym import pseudonym
 from bot.settings import Settings
 from storage.backup import BackupError, backup
@@ -67,13 +70,17 @@ def add_parsers(commands: Any) -> None:
 
 def forget_command(settings: Settings, args: argparse.Namespace) -> int:
     """`parole forget`: erase one participant and everything linked to them."""
-    store = bootstrap.existing_store(settings, "forget")
+    store = bootstrap.existing_store(settings, "forget", missing=cli_french.NO_DATABASE_BOTH)
     if store is None:
         return 2
     key: str | None = args.pseudonym
     if args.telegram_id is not None:
         if settings.secret_problem():
-            print("parole forget: --telegram-id needs privacy.pseudonym_secret", file=sys.stderr)
+            print(
+                "parole forget: --telegram-id demande privacy.pseudonym_secret / --telegram-id "
+                "needs privacy.pseudonym_secret",
+                file=sys.stderr,
+            )
             return 2
         secret = settings.privacy.pseudonym_secret
         assert secret is not None
@@ -92,13 +99,28 @@ def forget_command(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             await store.close()
         if erased is None:
-            print("parole forget: no such participant (nothing is stored)", file=sys.stderr)
+            print(
+                "parole forget: aucun participant de ce nom (rien n'est enregistré) / no such "
+                "participant (nothing is stored)",
+                file=sys.stderr,
+            )
             return 1
-        print(
-            f"erased participant {participant_id}: {erased.sessions} session(s), "
-            f"{erased.answers} answer(s), {erased.flags} flag(s), "
+        count = cli_french.count
+        french = (
+            f"participant {participant_id} effacé : "
+            f"{count(erased.sessions, 'participation', 'participations')}, "
+            f"{count(erased.answers, 'réponse', 'réponses')}, "
+            f"{count(erased.flags, 'signalement', 'signalements')}, "
+            f"contact {'oui' if erased.contact else 'non'}"
+        )
+        english = (
+            f"erased participant {participant_id}: "
+            f"{count(erased.sessions, 'session', 'sessions', french=False)}, "
+            f"{count(erased.answers, 'answer', 'answers', french=False)}, "
+            f"{count(erased.flags, 'flag', 'flags', french=False)}, "
             f"contact {'yes' if erased.contact else 'no'}"
         )
+        print(cli_french.both(french, english))
         return 0
 
     return asyncio.run(erase())
@@ -109,11 +131,24 @@ def backup_command(settings: Settings, args: argparse.Namespace) -> int:
     try:
         report = backup(settings.storage.path, args.file)
     except BackupError as error:
-        print(f"parole backup: {error}", file=sys.stderr)
+        french, english = error.french, error.english
+        if error.reason is not None:
+            french += f" : {cli_french.reason(error.reason)}"
+            english += f": {error.reason}"
+        print(f"parole backup: {cli_french.both(french, english)}", file=sys.stderr)
         return 2
+    count = cli_french.count
+    people, sessions, answers = report.participants, report.sessions, report.answers
     print(
-        f"backup written to {report.path}: {report.participants} participant(s), "
-        f"{report.sessions} session(s), {report.answers} answer(s); integrity ok"
+        cli_french.both(
+            f"copie écrite dans {report.path} : {count(people, 'participant', 'participants')}, "
+            f"{count(sessions, 'participation', 'participations')}, "
+            f"{count(answers, 'réponse', 'réponses')} ; intégrité vérifiée",
+            f"backup written to {report.path}: "
+            f"{count(people, 'participant', 'participants', french=False)}, "
+            f"{count(sessions, 'session', 'sessions', french=False)}, "
+            f"{count(answers, 'answer', 'answers', french=False)}; integrity ok",
+        )
     )
     return 0
 

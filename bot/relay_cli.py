@@ -154,7 +154,7 @@ def relay_command(settings: Settings, args: argparse.Namespace) -> int:
     say = relay_texts.say
     # `add` too: a relay invited into a database the bot does not use (parole run from
     # another folder) gets a link that never works.
-    store = bootstrap.existing_store(settings, "relay", missing="aucune base de données à")
+    store = bootstrap.existing_store(settings, "relay", missing=cli_french.NO_DATABASE)
     if store is None:
         return 2
 
@@ -247,14 +247,9 @@ def _chosen(
     return f"--consultation est nécessaire ({known})"
 
 
-def _count(n: int, one: str, many: str) -> str:
-    """`n` and the noun phrase, singular for 0 and 1 as French has it."""
-    return f"{n} {one if n <= 1 else many}"
-
-
 def _summary(imported: int, consultation_id: str, relay: str | None, flagged: int) -> str:
     """What an import stored, for the officer who ran it."""
-    line = f"{_count(imported, 'questionnaire importé', 'questionnaires importés')} dans "
+    line = f"{cli_french.count(imported, 'questionnaire importé', 'questionnaires importés')} dans "
     line += consultation_id
     if relay is not None:
         line += f", pour le relais {relay}"
@@ -263,7 +258,7 @@ def _summary(imported: int, consultation_id: str, relay: str | None, flagged: in
         line += _french(
             " ({flagged} : violences, danger ou idées suicidaires ; compté dans la synthèse, "
             "jamais cité, retiré des exports)",
-            flagged=_count(flagged, "texte signalé", "textes signalés"),
+            flagged=cli_french.count(flagged, "texte signalé", "textes signalés"),
         )
     return line
 
@@ -347,12 +342,12 @@ def import_command(
     if checked.problems:
         for problem in checked.problems:
             print(f"{args.file}: {problem}", file=sys.stderr)
-        found = _count(len(checked.problems), "problème", "problèmes")
+        found = cli_french.count(len(checked.problems), "problème", "problèmes")
         print(f"parole import: {found}, rien n'a été importé", file=sys.stderr)
         return 1
     # The forms go where the bot's answers are, or nowhere: a new empty database (parole
     # import run from another folder) would keep them out of every digest and export.
-    store = bootstrap.existing_store(settings, "import", missing="aucune base de données à")
+    store = bootstrap.existing_store(settings, "import", missing=cli_french.NO_DATABASE)
     if store is None:
         return 2
 

@@ -34,7 +34,15 @@ class BackupReport:
 
 
 class BackupError(RuntimeError):
-    """The copy could not be made or is not sound."""
+    """The copy could not be made or is not sound: what failed, in French and in English
+    (`parole backup` says both), and why, as the system or SQLite said it, if known."""
+
+    def __init__(self, french: str, english: str, reason: str | None = None) -> None:
+        """`french` and `english` say what failed, `reason` why."""
+        super().__init__(f"{english}: {reason}" if reason else english)
+        self.french = french
+        self.english = english
+        self.reason = reason
 
 
 def backup(source: Path, target: Path) -> BackupReport:
@@ -45,62 +53,80 @@ def backup(source: Path, target: Path) -> BackupReport:
     naming the file.
     """
     if not source.is_file():
-        raise BackupError(f"no database at {source}")
+        raise BackupError(f"{source.absolute()} : aucune base de données ici", "no database there")
     if target.is_dir():
         target = target / source.name
     if target.resolve() == source.resolve():
-        raise BackupError("the backup cannot replace the database itself")
+        raise BackupError(
+            "la copie ne peut pas remplacer la base de données elle-même",
+            "the backup cannot replace the database itself",
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise BackupError(
-            f"cannot create the folder {target.parent}: {os_reason(error)}"
+            f"impossible de créer le dossier {target.parent}",
+            f"cannot create the folder {target.parent}",
+            os_reason(error),
         ) from error
     partial = target.with_name(f".{target.name}.partial")
+    unwritten = (f"impossible d'écrire {target}", f"cannot write {target}")
     try:
         partial.unlink(missing_ok=True)
-        with _opened(source, f"cannot read the database {source}") as src:
-            with _opened(partial, f"cannot write {target}") as dst:
-                counts = _copy(src, dst, target)
+        unread = (
+            f"impossible de lire la base de données {source}",
+            f"cannot read the database {source}",
+        )
+        with _opened(source, unread) as src:
+            with _opened(partial, unwritten) as dst:
+                counts = _copy(src, dst, unwritten)
             with partial.open("rb") as copied:
                 os.fsync(copied.fileno())
         partial.replace(target)
     except OSError as error:
-        raise BackupError(f"cannot write {target}: {os_reason(error)}") from error
+        raise BackupError(*unwritten, os_reason(error)) from error
     finally:
         with suppress(OSError):
             partial.unlink(missing_ok=True)
     return BackupReport(target, *counts)
 
 
-def _copy(src: sqlite3.Connection, dst: sqlite3.Connection, target: Path) -> list[int]:
-    """Copy `src` into `dst` and check it: the counts of participants, sessions, answers."""
+def _copy(
+    src: sqlite3.Connection, dst: sqlite3.Connection, unwritten: tuple[str, str]
+) -> list[int]:
+    """Copy `src` into `dst` and check it: the counts of participants, sessions, answers.
+    A failure to write is `unwritten` (French, English) and why."""
     try:
         src.backup(dst, pages=-1)
         # A single file, without a -wal beside it, is what a backup should be.
         dst.execute("PRAGMA journal_mode = DELETE")
         check = dst.execute("PRAGMA integrity_check").fetchall()
         if check != [("ok",)]:
-            raise BackupError(f"integrity check of the copy failed: {check[:3]}")
+            raise BackupError(
+                "la vérification d'intégrité de la copie a échoué",
+                "integrity check of the copy failed",
+                str(check[:3]),
+            )
         return [
             int(dst.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
             for table in ("participants", "sessions", "answers")
         ]
     except sqlite3.Error as error:  # mostly the target's disk being full
-        raise BackupError(f"cannot write {target}: {error}") from error
+        raise BackupError(*unwritten, str(error)) from error
 
 
 @contextmanager
-def _opened(path: Path, failure: str) -> Iterator[sqlite3.Connection]:
-    """A connection to `path`, closed after use; a failure to open it is `failure: why`."""
+def _opened(path: Path, failure: tuple[str, str]) -> Iterator[sqlite3.Connection]:
+    """A connection to `path`, closed after use; a failure to open it is `failure` (French,
+    English) and why."""
     try:
         conn = sqlite3.connect(path, isolation_level=None)
     except sqlite3.Error as error:
-        raise BackupError(f"{failure}: {error}") from error
+        raise BackupError(*failure, str(error)) from error
     with closing(conn):
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()  # opens the file
         except sqlite3.Error as error:
-            raise BackupError(f"{failure}: {error}") from error
+            raise BackupError(*failure, str(error)) from error
         yield conn

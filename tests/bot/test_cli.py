@@ -109,11 +109,14 @@ def test_check_on_the_defaults_lists_the_builtin_consultation(
 ):
     code, out, err = parole(capsys, "check")
     assert code == 0
-    assert f"ok  vivre-ensemble: {len(consultation.questions())} questions" in out
+    assert f"ok  vivre-ensemble : {len(consultation.questions())} questions, ouverte du " in out
     assert "12 questions" in out
-    assert "not ready for `parole run`" in out
-    assert "note: consultation.quartiers is the placeholder list" in out
-    assert "note: staff.user_ids is empty" in out
+    assert "note : pas prêt pour `parole run` (" in out
+    assert " / not ready for `parole run`" in out
+    assert "note : consultation.quartiers est la liste provisoire (Centre" in out
+    assert " / consultation.quartiers is the placeholder list" in out
+    assert "note : staff.user_ids est vide : personne ne peut utiliser" in out
+    assert " / staff.user_ids is empty" in out
     assert err == ""
 
 
@@ -395,7 +398,9 @@ def test_chat_then_export_jsonl(
     code, out_to_file, err = parole(capsys, "export", "--format", "jsonl", "--out", "answers.jsonl")
     assert code == 0
     assert out_to_file == ""
-    assert "2 session(s)" in err and "answers.jsonl" in err
+    assert err == (
+        "2 participations écrites dans answers.jsonl / 2 sessions written to answers.jsonl\n"
+    )
     assert (workdir / "answers.jsonl").read_text(encoding="utf-8") == out
 
     # --consultation keeps one consultation's sessions.

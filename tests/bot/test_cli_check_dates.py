@@ -32,8 +32,11 @@ def test_check_notes_a_consultation_not_open_yet_and_when_it_opens(
     monkeypatch.setenv("PAROLE_CONSULTATION__DIRECTORY", str(workdir / "consultations"))
     code, out, _ = parole(capsys, "check")
     assert code == 0
-    notes = [line for line in out.splitlines() if line.startswith("note: vivre-ensemble")]
-    assert notes == [f"note: vivre-ensemble is not open yet: residents can answer it from {opens}"]
+    notes = [line for line in out.splitlines() if line.startswith("note : vivre-ensemble")]
+    assert notes == [
+        f"note : vivre-ensemble n'est pas encore ouverte : les habitants pourront y répondre à "
+        f"partir du {opens} / vivre-ensemble is not open yet: residents can answer it from {opens}"
+    ]
 
 
 def test_check_notes_nothing_about_dates_of_a_consultation_open_today(
@@ -44,4 +47,4 @@ def test_check_notes_nothing_about_dates_of_a_consultation_open_today(
     monkeypatch.setenv("PAROLE_CONSULTATION__DIRECTORY", str(workdir / "consultations"))
     code, out, _ = parole(capsys, "check")
     assert code == 0
-    assert not [line for line in out.splitlines() if line.startswith("note: vivre-ensemble")]
+    assert not [line for line in out.splitlines() if line.startswith("note : vivre-ensemble")]

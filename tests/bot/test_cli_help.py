@@ -75,5 +75,6 @@ def test_a_mistyped_option_says_so_in_both_languages_and_where_to_look(
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert err.startswith("utilisation / usage : parole export")
-    assert "parole export : erreur / error: argument --format: invalid choice: 'pdf'" in err
+    assert "parole export : erreur : argument --format : 'pdf' n'est pas un choix possible" in err
+    assert " / error: argument --format: invalid choice: 'pdf'" in err
     assert err.endswith("(aide / help : parole export --help)\n")

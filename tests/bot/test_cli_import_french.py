@@ -73,9 +73,10 @@ def test_a_database_that_cannot_be_opened_is_said_in_french(
         f"parole import: impossible d'ouvrir la base de données {database.absolute()} en "
         "écriture : ce fichier n'est pas une base de données\n"
     )
-    # The other commands keep English.
+    # The other commands say it in French, then in English.
     code, _, err = parole(capsys, "export")
-    assert err.startswith("parole export: cannot open the database ")
+    assert err.startswith("parole export: impossible d'ouvrir la base de données ")
+    assert " / cannot open the database " in err
 
 
 def test_a_database_error_while_importing_is_said_in_french(

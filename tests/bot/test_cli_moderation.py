@@ -20,6 +20,7 @@ from storage.sqlite_reports import WITHHELD_TEXT
 from tests.storage.helpers import make_turn
 
 CONSULTATION = "vivre-ensemble"
+NO_HIDDEN = "Aucun texte masqué. / No hidden text.\n"
 # Tuesday 24 November 2026, 10:00 and 11:00 in Paris.
 MORNING = dt.datetime(2026, 11, 24, 9, 0, tzinfo=dt.UTC)
 
@@ -83,25 +84,36 @@ def test_list_prints_references_newest_first_flagged_never(
     assert (code, err) == (0, "")
     a, b = database["a"], database["b"]
     assert out.splitlines() == [
-        f"{b}:proposition  2026-11-24 11:00  shown  Un jardin partagé",
-        f"{b}:publics  2026-11-24 11:00  shown  M. Martin du 3e",
-        f"{a}:proposition  2026-11-24 10:00  shown  Plus de bancs au parc",
+        f"{b}:proposition  2026-11-24 11:00  visible  Un jardin partagé",
+        f"{b}:publics  2026-11-24 11:00  visible  M. Martin du 3e",
+        f"{a}:proposition  2026-11-24 10:00  visible  Plus de bancs au parc",
     ]
     assert "Il me bat" not in out, "a flagged text is never shown to staff"
     code, out, err = parole(capsys, "moderation", "list", "--limit", "1")
     assert (code, out.count("\n")) == (0, 1)
-    assert err == "parole moderation: older texts not listed: raise --limit (now 1)\n"
+    assert err == (
+        "parole moderation: textes plus anciens non listés : augmentez --limit (1 pour "
+        "l'instant) / older texts not listed: raise --limit (now 1)\n"
+    )
     assert parole(capsys, "moderation", "list", "--limit", "3")[2] == "", "none left out"
-    assert parole(capsys, "moderation", "list", "--hidden")[1] == "no hidden text\n"
+    assert parole(capsys, "moderation", "list", "--hidden")[1] == NO_HIDDEN
 
 
 def test_hide_then_show(capsys: pytest.CaptureFixture[str], database: dict[str, int]):
     ref = f"{database['b']}:publics"
-    assert parole(capsys, "moderation", "hide", ref) == (0, f"{ref}: hidden\n", "")
+    hidden = (
+        f"{ref} : texte masqué, absent des synthèses et des exports / text hidden, left out of "
+        "digests and exports\n"
+    )
+    assert parole(capsys, "moderation", "hide", ref) == (0, hidden, "")
     code, out, _ = parole(capsys, "moderation", "list", "--hidden")
-    assert (code, out) == (0, f"{ref}  2026-11-24 11:00  hidden  M. Martin du 3e\n")
-    assert parole(capsys, "moderation", "show", ref) == (0, f"{ref}: shown\n", "")
-    assert parole(capsys, "moderation", "list", "--hidden")[1] == "no hidden text\n"
+    assert (code, out) == (0, f"{ref}  2026-11-24 11:00  masqué  M. Martin du 3e\n")
+    shown = (
+        f"{ref} : texte réaffiché, de retour dans les synthèses et les exports / text shown "
+        "again, back in digests and exports\n"
+    )
+    assert parole(capsys, "moderation", "show", ref) == (0, shown, "")
+    assert parole(capsys, "moderation", "list", "--hidden")[1] == NO_HIDDEN
 
 
 def test_exports_replace_a_hidden_text_and_keep_the_answer(
@@ -144,7 +156,9 @@ def test_an_unknown_or_flagged_text_is_refused(
         for action in ("hide", "show"):
             code, out, err = parole(capsys, "moderation", action, ref)
             assert (code, out) == (2, ""), (action, ref)
-            assert err == f"parole moderation: no resident text {ref}\n"
+            assert err == (
+                f"parole moderation: aucun texte d'habitant {ref} / no resident text {ref}\n"
+            )
 
 
 def test_without_a_database_nothing_is_created(capsys: pytest.CaptureFixture[str], workdir: Path):

@@ -85,7 +85,11 @@ def test_the_preview_shows_the_message_and_who_would_get_it_and_sends_nothing(
 ):
     code, out, err = parole(capsys, "news", "--text", NEWS)
     assert code == 0, err
-    assert out.startswith("3 residents would receive this message (2 in French, 1 in English)")
+    assert out.startswith(
+        "3 habitants recevraient ce message (2 en français, 1 en anglais). Rien n'a été envoyé : "
+        "ajoutez --send pour l'envoyer. / 3 residents would receive this message (2 in French, "
+        "1 in English). Nothing was sent: add --send to send it.\n"
+    )
     assert news.plain(NEWS, "fr") in out and news.plain(NEWS, "en") in out
     assert "To stop receiving news: /stop" in out
     assert api.requests == [], "a preview never reaches Telegram"
@@ -97,7 +101,7 @@ def test_the_preview_reads_the_message_from_a_file(
     (workdir / "nouvelles.txt").write_text(NEWS + "\n", encoding="utf-8")
     code, out, err = parole(capsys, "news", "nouvelles.txt")
     assert code == 0, err
-    assert f"--- in French ---\n{news.plain(NEWS, 'fr')}\n" in out
+    assert f"--- en français / in French ---\n{news.plain(NEWS, 'fr')}\n" in out
 
 
 def test_send_delivers_once_per_contact_and_drops_a_blocked_chat(
@@ -107,7 +111,8 @@ def test_send_delivers_once_per_contact_and_drops_a_blocked_chat(
     code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
     assert code == 0, err
     assert out == (
-        "✅ News sent: 2 delivered, 1 failed.\n"
+        "✅ Nouvelles envoyées\u202f: 2 reçues, 1 échec. / ✅ News sent: 2 delivered, 1 failed.\n"
+        "1 contact retiré\u202f: l'habitant a bloqué le bot ou son compte n'existe plus. / "
         "1 contact removed: the resident blocked the bot or their account is gone.\n"
     )
     assert [m.text for m in api.messages(501)] == [news.plain(NEWS, "fr")]
@@ -122,21 +127,24 @@ def test_an_english_version_goes_to_the_residents_who_chose_english(
 ):
     code, out, err = parole(capsys, "news", "--text", NEWS)
     assert code == 0, err
-    assert (
-        "Without an English version, the resident who chose English gets this text in French."
-        in out
-    )
-    assert "Or give it with --en." in out
+    assert "\nSans version anglaise, l'habitant qui a choisi l'anglais recevra ce texte" in out
+    assert "Ou donnez-la avec --en. / Without an English version, the resident who chose" in out
+    assert out.count("Or give it with --en.\n") == 1
 
     code, out, err = parole(capsys, "news", "--text", NEWS, "--en", NEWS_EN)
     assert code == 0, err
-    assert "\nThe residents who chose English get the English version.\n" in out
-    assert f"--- in French ---\n{news.plain(NEWS, 'fr')}\n" in out
-    assert f"--- in English ---\n{news.plain(NEWS_EN, 'en')}\n" in out
+    assert (
+        "\nLes habitants qui ont choisi l'anglais reçoivent la version anglaise. / The residents "
+        "who chose English get the English version.\n"
+    ) in out
+    assert f"--- en français / in French ---\n{news.plain(NEWS, 'fr')}\n" in out
+    assert f"--- en anglais / in English ---\n{news.plain(NEWS_EN, 'en')}\n" in out
     assert api.requests == [], "a preview never reaches Telegram"
 
     code, out, err = parole(capsys, "news", "--text", NEWS, "--en", NEWS_EN, "--send")
-    assert (code, out) == (0, "✅ News sent: 3 delivered, 0 failed.\n"), err
+    sent = "✅ Nouvelles envoyées\u202f: 3 reçues, 0 échec. / ✅ News sent: 3 delivered, 0 failed."
+    sent += "\n"
+    assert (code, out) == (0, sent), err
     for chat, lang in ASKED.items():
         expected = news.plain(NEWS_EN if lang == "en" else NEWS, lang)
         assert [m.text for m in api.messages(chat)] == [expected], chat
@@ -172,21 +180,29 @@ def test_the_same_text_sent_again_reaches_only_the_chats_it_missed(
     api.fail_next("sendMessage", 502)  # one copy lost to the network
     code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
     assert code == 0, err
-    assert out == "✅ News sent: 2 delivered, 1 failed.\n"
+    assert out == (
+        "✅ Nouvelles envoyées\u202f: 2 reçues, 1 échec. / ✅ News sent: 2 delivered, 1 failed.\n"
+    )
     [missed] = [chat for chat in ASKED if not api.messages(chat)]
 
     code, out, err = parole(capsys, "news", "--text", NEWS)
     assert code == 0, err
     french = int(ASKED[missed] == "fr")
     assert out.startswith(
-        f"1 resident would receive this message ({french} in French, {1 - french} in English)"
+        f"1 habitant recevrait ce message ({french} en français, {1 - french} en anglais). "
     )
-    assert "\n2 residents already got it and will not get it twice.\n" in out
+    assert f" / 1 resident would receive this message ({french} in French, " in out
+    assert (
+        "\n2 habitants l'ont déjà reçu\u202f: ils ne le recevront pas une deuxième fois. / "
+        "2 residents already got it and will not get it twice.\n"
+    ) in out
 
     code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
     assert code == 0, err
     assert out == (
-        "✅ News sent: 1 delivered, 0 failed.\n2 residents had already got it: not sent again.\n"
+        "✅ Nouvelles envoyées\u202f: 1 reçue, 0 échec. / ✅ News sent: 1 delivered, 0 failed.\n"
+        "2 habitants l'avaient déjà reçu\u202f: pas de deuxième envoi. / 2 residents had already "
+        "got it: not sent again.\n"
     )
     for chat, lang in ASKED.items():
         assert [m.text for m in api.messages(chat)] == [news.plain(NEWS, lang)], "one copy"
@@ -194,7 +210,8 @@ def test_the_same_text_sent_again_reaches_only_the_chats_it_missed(
     sent = len(api.requests)
     code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
     assert code == 0, err
-    assert out == say_news("everyone_reached", "en") + "\n"
+    reached = (say_news("everyone_reached", lang) for lang in ("fr", "en"))
+    assert out == " / ".join(reached) + "\n"
     assert len(api.requests) == sent, "nothing sent, Telegram not even asked"
     assert all(str(chat) not in out + err for chat in ASKED), "counts only"
 
@@ -210,8 +227,9 @@ def test_send_while_the_bot_sends_news_sends_nothing_and_says_why(
         )
     code, out, err = parole(capsys, "news", "--text", NEWS, "--send")
     assert code == 1 and out == ""
-    assert err == f"parole news: {news.busy_text('en')}\n"
-    assert "Another send of news is under way" in err
+    assert err == f"parole news: {news.busy_text('fr')} / {news.busy_text('en')}\n"
+    assert err.startswith("parole news: ⏳ Un autre envoi de nouvelles est en cours")
+    assert " / ⏳ Another send of news is under way" in err
     assert not any(api.messages(chat) for chat in ASKED), "nothing sent"
 
 
@@ -249,30 +267,53 @@ def test_send_with_a_refused_token_says_so_without_the_token(
 ):
     monkeypatch.setenv("PAROLE_TELEGRAM__TOKEN", "999:WRONG-TOKEN")
     code, _, err = parole(capsys, "news", "--text", NEWS, "--send")
-    assert code == 1 and "parole news: Telegram failed: InvalidToken" in err
+    assert code == 1 and err.startswith("parole news: Telegram a refusé le jeton")
+    assert " / Telegram failed: InvalidToken" in err
     assert "WRONG-TOKEN" not in err
 
 
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("argv", "french", "english"),
     [
-        (["--text", "   \n"], "The message is empty."),
-        (["--text", "a" * (news.max_length() + 1)], "This message is too long"),
-        (["--text", "EN: The garden opens."], "The French text is missing"),
-        (["--text", "Le jardin ouvre.\nEN:  "], "The English version is empty"),
-        (["--text", NEWS, "--en", " "], "The English version is empty"),
-        (["--text", f"{NEWS}\nEN: Hi", "--en", "Hello"], "Two English versions"),
+        (["--text", "   \n"], "Le message est vide.", "The message is empty."),
+        (
+            ["--text", "a" * (news.max_length() + 1)],
+            "Ce message est trop long",
+            "This message is too long",
+        ),
+        (
+            ["--text", "EN: The garden opens."],
+            "Il manque le texte français",
+            "The French text is missing",
+        ),
+        (
+            ["--text", "Le jardin ouvre.\nEN:  "],
+            "La version anglaise est vide",
+            "The English version is empty",
+        ),
+        (["--text", NEWS, "--en", " "], "La version anglaise est vide", "The English version"),
+        (
+            ["--text", f"{NEWS}\nEN: Hi", "--en", "Hello"],
+            "Deux versions anglaises",
+            "Two English versions",
+        ),
         (
             ["--text", NEWS, "--en", "a" * (news.max_length() + 1)],
+            "La version anglaise est trop longue",
             "The English version is too long",
         ),
     ],
 )
 def test_a_message_that_cannot_be_sent_is_refused(
-    capsys: pytest.CaptureFixture[str], database: Path, argv: list[str], message: str
+    capsys: pytest.CaptureFixture[str],
+    database: Path,
+    argv: list[str],
+    french: str,
+    english: str,
 ):
     code, out, err = parole(capsys, "news", *argv)
-    assert code == 2 and err.startswith(f"parole news: {message}") and out == ""
+    assert (code, out) == (2, "")
+    assert err.startswith(f"parole news: {french}") and f". / {english}" in err
 
 
 def test_without_a_database_nothing_is_created(capsys: pytest.CaptureFixture[str], workdir: Path):

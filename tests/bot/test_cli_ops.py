@@ -144,7 +144,8 @@ def test_a_consultation_file_not_in_utf8_is_one_line(
         code, _, err = parole(capsys, *command)
         assert code == 2
         [line] = err.splitlines()
-        assert line.startswith(f"{folder / 'vivre-ensemble.toml'}: is not UTF-8 (line ")
+        assert line.startswith(f"{folder / 'vivre-ensemble.toml'} : n'est pas en UTF-8 (ligne ")
+        assert ") : enregistrez-le en UTF-8 / is not UTF-8 (line " in line
         assert line.endswith("): save it as UTF-8")
 
 
@@ -162,12 +163,13 @@ def database(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("spoil", "reason"),
+    ("spoil", "french", "reason"),
     [
-        (lambda path: path.mkdir(parents=True), "it is not a file"),
-        (lambda path: path.parent.write_text("x"), "is not a folder"),
+        (lambda path: path.mkdir(parents=True), "ce n'est pas un fichier", "it is not a file"),
+        (lambda path: path.parent.write_text("x"), "n'est pas un dossier", "is not a folder"),
         (
             lambda path: path.parent.mkdir() or path.write_bytes(b"not SQLite " * 100),
+            "ce fichier n'est pas une base de données",
             "file is not a database",
         ),
     ],
@@ -177,18 +179,25 @@ def test_a_database_that_cannot_be_opened_is_one_line_and_fails_check_for_run(
     capsys: pytest.CaptureFixture[str],
     database: Path,
     spoil: Callable[[Path], object],
+    french: str,
     reason: str,
 ):
     spoil(database)
-    expected = f"cannot open the database {database} for writing: "
     code, _, err = parole(capsys, "check", "--for-run")
     assert code == 2
     [line] = err.splitlines()
-    assert line.startswith(f"parole check: {expected}") and line.endswith(reason)
+    assert line.startswith(
+        f"parole check: base de données {database} : impossible de l'ouvrir en écriture : "
+    )
+    assert f"{french} / cannot open it for writing: " in line and line.endswith(reason)
     code, _, err = parole(capsys, "chat", "--as", "demo")
     assert code == 1
     [line] = err.splitlines()
-    assert line.startswith(f"parole chat: {expected}") and line.endswith(reason)
+    assert line.startswith(
+        f"parole chat: impossible d'ouvrir la base de données {database} en écriture : "
+    )
+    assert f"{french} / cannot open the database {database} for writing: " in line
+    assert line.endswith(reason)
 
 
 def test_every_command_says_why_the_database_cannot_be_opened(
@@ -196,7 +205,11 @@ def test_every_command_says_why_the_database_cannot_be_opened(
 ):
     database.parent.mkdir()
     database.write_bytes(b"not SQLite " * 100)
-    expected = f"cannot open the database {database} for writing: file is not a database\n"
+    expected = (
+        f"impossible d'ouvrir la base de données {database} en écriture : ce fichier n'est pas "
+        f"une base de données / cannot open the database {database} for writing: file is not a "
+        "database\n"
+    )
     for command in (
         ["export"],
         ["export", "--format", "csv"],
@@ -220,7 +233,10 @@ def test_a_database_error_while_working_is_one_line(
     monkeypatch.setattr("bot.moderation.Moderation.hide", full)
     code, out, err = parole(capsys, "moderation", "hide", "1:avis")
     assert (code, out) == (1, "")
-    assert err == f"parole moderation: database {database}: database or disk is full\n"
+    assert err == (
+        f"parole moderation: base de données {database} : base de données ou disque plein / "
+        f"database {database}: database or disk is full\n"
+    )
 
 
 async def _create(path: Path) -> None:
@@ -233,7 +249,10 @@ def test_check_names_the_database_and_creates_nothing(
 ):
     code, out, _ = parole(capsys, "check", "--for-run")
     assert code == 0
-    assert f"note: no database at {database} yet: `parole run` creates it" in out
+    assert (
+        f"note : base de données {database} : pas encore là, `parole run` la crée / not there "
+        "yet: `parole run` creates it\n"
+    ) in out
     assert not database.parent.exists()
 
 
@@ -259,7 +278,10 @@ def test_export_creates_the_folder_of_its_file_in_every_format(
 ):
     code, out, err = parole(capsys, "export", "--out", "nouveau/dossier/export.jsonl")
     assert (code, out) == (0, "")
-    assert err == "1 session(s) written to nouveau/dossier/export.jsonl\n"
+    assert err == (
+        "1 participation écrite dans nouveau/dossier/export.jsonl / 1 session written to "
+        "nouveau/dossier/export.jsonl\n"
+    )
     assert "Des bancs" in (workdir / "nouveau/dossier/export.jsonl").read_text(encoding="utf-8")
 
 
@@ -269,7 +291,10 @@ def test_a_full_disk_while_exporting_is_one_line(capsys: pytest.CaptureFixture[s
     # /dev/full answers every write with ENOSPC, as a full disk does.
     code, out, err = parole(capsys, "export", "--out", "/dev/full")
     assert (code, out) == (1, "")
-    assert err == "parole export: /dev/full: no space left on device\n"
+    assert err == (
+        "parole export: /dev/full : plus de place sur le disque / /dev/full: no space left on "
+        "device\n"
+    )
 
 
 def test_a_backup_onto_a_folder_goes_inside_it(
@@ -278,7 +303,12 @@ def test_a_backup_onto_a_folder_goes_inside_it(
     (workdir / "backups").mkdir()
     code, out, err = parole(capsys, "backup", "backups")
     assert (code, err) == (0, "")
-    assert out.startswith(f"backup written to {Path('backups') / stored.name}: 1 participant(s)")
+    written = Path("backups") / stored.name
+    assert out == (
+        f"copie écrite dans {written} : 1 participant, 1 participation, 1 réponse ; intégrité "
+        f"vérifiée / backup written to {written}: 1 participant, 1 session, 1 answer; integrity "
+        "ok\n"
+    )
     with sqlite3.connect(workdir / "backups" / stored.name) as copy:
         assert copy.execute("SELECT count(*) FROM answers").fetchone() == (1,)
 
@@ -291,7 +321,10 @@ def test_a_backup_that_cannot_be_written_is_one_line(
     code, out, err = parole(capsys, "backup", "backups/monday.sqlite3")
     assert (code, out) == (2, "")
     [line] = err.splitlines()
-    assert line.startswith("parole backup: cannot create the folder backups: ")
+    assert line == (
+        "parole backup: impossible de créer le dossier backups : un fichier porte déjà ce nom / "
+        "cannot create the folder backups: file exists"
+    )
 
 
 def test_moderation_list_refuses_a_limit_beyond_reason(capsys: pytest.CaptureFixture[str]):
@@ -299,7 +332,7 @@ def test_moderation_list_refuses_a_limit_beyond_reason(capsys: pytest.CaptureFix
         main(["moderation", "list", "--limit", str(10**20)])
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert "argument --limit: must be from 1 to 1000000\n" in err
+    assert "argument --limit: un nombre entier de 1 à 1000000 / a whole number from 1 to" in err
     assert "Traceback" not in err
 
 
@@ -313,10 +346,11 @@ def test_check_notes_digest_schedules_that_have_nowhere_to_go(
     (workdir / "config.toml").write_text(schedule, encoding="utf-8")
     code, out, _ = parole(capsys, "--config", "config.toml", "check")
     assert code == 0
-    assert "ok  digest schedule hebdo: 0 8 * * mon (Europe/Paris)" in out
+    assert "ok  synthèse programmée / digest schedule hebdo : 0 8 * * mon (Europe/Paris)" in out
     nowhere = (
-        "note: the digest schedules have nowhere to go: set staff.chat_ids or digest.email "
-        "(host and recipients)"
+        "note : les synthèses programmées ne vont nulle part : renseignez staff.chat_ids ou "
+        "digest.email (host et recipients) / the digest schedules have nowhere to go: set "
+        "staff.chat_ids or digest.email (host and recipients)"
     )
     assert nowhere in out.splitlines()
 
@@ -339,8 +373,14 @@ def test_check_notes_a_closed_consultation(
     monkeypatch.setenv("PAROLE_CONSULTATION__DIRECTORY", str(folder))
     code, out, _ = parole(capsys, "check")
     assert code == 0
-    assert "ok  vivre-ensemble: 12 questions, open 2025-01-01 to 2025-06-30" in out
-    assert "note: vivre-ensemble is closed: residents can no longer answer it" in out
+    assert (
+        "ok  vivre-ensemble : 12 questions, ouverte du 2025-01-01 au 2025-06-30 / open "
+        "2025-01-01 to 2025-06-30\n"
+    ) in out
+    assert (
+        "note : vivre-ensemble est close : les habitants ne peuvent plus y répondre / "
+        "vivre-ensemble is closed: residents can no longer answer it\n"
+    ) in out
 
 
 # -- commands that write, run from another folder than the bot's ---------------------------
@@ -429,7 +469,9 @@ def test_check_notes_the_example_files_quartiers_left_in_a_copy(
     code, out, _ = parole(capsys, "--config", "config.toml", "check")
     assert code == 0
     assert (
-        "note: consultation.quartiers is the example file's list (Bourgogne, Pont-Rompu, "
-        "Belencontre, Croix-Rouge, Epidème): residents would pick among these; set your "
-        "city's quartiers\n"
+        "note : consultation.quartiers est la liste du fichier d'exemple (Bourgogne, "
+        "Pont-Rompu, Belencontre, Croix-Rouge, Epidème) : les habitants choisiraient parmi ces "
+        "quartiers ; donnez ceux de votre ville / consultation.quartiers is the example file's "
+        "list (Bourgogne, Pont-Rompu, Belencontre, Croix-Rouge, Epidème): residents would pick "
+        "among these; set your city's quartiers\n"
     ) in out

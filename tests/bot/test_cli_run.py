@@ -95,5 +95,8 @@ def test_an_unreachable_bot_api_server_is_one_line(
     monkeypatch.setenv("PAROLE_PRIVACY__PSEUDONYM_SECRET", SECRET)
     code, _, err = run(capsys)
     assert code == 1
-    assert err.startswith(f"parole run: cannot reach Telegram at http://127.0.0.1:{port}/bot (")
+    url = f"http://127.0.0.1:{port}/bot"
+    assert err.startswith(
+        f"parole run: impossible de joindre Telegram à {url} / cannot reach Telegram at {url} ("
+    )
     assert len(err.splitlines()) == 1 and "123456:TEST" not in err

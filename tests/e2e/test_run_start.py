@@ -43,7 +43,8 @@ def test_a_refused_token_is_one_line_without_the_token(tmp_path: Path) -> None:
         result = run(write_config(tmp_path, server, api), PAROLE_TELEGRAM__TOKEN=WRONG_TOKEN)
     assert result.returncode == 1
     assert problems(result) == [
-        "parole run: Telegram refused the token (check telegram.token / PAROLE_TELEGRAM__TOKEN)"
+        "parole run: Telegram a refusé le jeton (voyez telegram.token ou PAROLE_TELEGRAM__TOKEN) "
+        "/ Telegram refused the token (check telegram.token or PAROLE_TELEGRAM__TOKEN)"
     ]
     assert WRONG_TOKEN not in result.stderr + result.stdout
     assert "WRONG-TOKEN" not in result.stderr + result.stdout
@@ -63,7 +64,10 @@ def test_telegram_unreachable_at_start_is_one_line(tmp_path: Path) -> None:
         )
     assert result.returncode == 1
     [line] = problems(result)
-    assert line.startswith(f"parole run: cannot reach Telegram at {nowhere} (")
+    assert line.startswith(
+        f"parole run: impossible de joindre Telegram à {nowhere} / cannot reach Telegram at "
+        f"{nowhere} ("
+    )
     assert api.token not in result.stderr + result.stdout
 
 
@@ -109,7 +113,10 @@ def test_a_database_the_service_user_cannot_write_is_one_line(
             "PAROLE_PRIVACY__PSEUDONYM_SECRET": SECRET,
             "MPLCONFIGDIR": str(folder / "matplotlib"),
         }
-        expected = f"cannot open the database {database} for writing: permission denied"
+        expected = (
+            f"impossible d'ouvrir la base de données {database} en écriture : permission "
+            f"refusée / cannot open the database {database} for writing: permission denied"
+        )
 
         def parole(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(
@@ -125,7 +132,10 @@ def test_a_database_the_service_user_cannot_write_is_one_line(
         # systemd's ExecStartPre stops the start here, with the reason in the journal.
         checked = parole("check", "--for-run")
         assert checked.returncode == 2
-        assert checked.stderr.splitlines()[-1] == f"parole check: {expected}"
+        assert checked.stderr.splitlines()[-1] == (
+            f"parole check: base de données {database} : impossible de l'ouvrir en écriture : "
+            "permission refusée / cannot open it for writing: permission denied"
+        )
         started = parole("run")
         assert started.returncode == 1
         assert problems(started) == [f"parole run: {expected}"]

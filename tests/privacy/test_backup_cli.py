@@ -79,7 +79,10 @@ def test_forget_by_telegram_id(tmp_path: Path, capsys: pytest.CaptureFixture[str
     asyncio.run(_seed(database, pseudonym(SECRET, "telegram", 42)))
     code = main(["--config", str(config(tmp_path)), "forget", "--telegram-id", "42"])
     assert code == 0
-    assert "1 session(s), 1 answer(s)" in capsys.readouterr().out
+    assert capsys.readouterr().out == (
+        "participant 1 effacé : 1 participation, 1 réponse, 0 signalement, contact non / erased "
+        "participant 1: 1 session, 1 answer, 0 flags, contact no\n"
+    )
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT count(*) FROM participants").fetchone() == (1,)
         assert db.execute("SELECT count(*) FROM answers").fetchone() == (1,)
