@@ -100,7 +100,7 @@ def forget_command(settings: Settings, args: argparse.Namespace) -> int:
             await store.close()
         if erased is None:
             print(
-                "parole forget: aucun participant de ce nom (rien n'est enregistré) / no such "
+                "parole forget: participant introuvable (rien n'est enregistré) / no such "
                 "participant (nothing is stored)",
                 file=sys.stderr,
             )

@@ -110,7 +110,7 @@ def test_forget_says_its_refusals_in_both_languages(capsys: pytest.CaptureFixtur
     assert parole(capsys, "forget", "inconnu") == (
         1,
         "",
-        "parole forget: aucun participant de ce nom (rien n'est enregistré) / no such "
+        "parole forget: participant introuvable (rien n'est enregistré) / no such "
         "participant (nothing is stored)\n",
     )
 
