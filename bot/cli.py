@@ -86,7 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except ConsultationError as error:
         problem = cli_french.consultation_problem(
-            str(error), english=not french, check=args.command == "check"
+            error, english=not french, check=args.command == "check"
         )
         print(problem, file=sys.stderr)
         return 2

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
+from flows.loader import ConsultationError, problem_line
+from flows.mistakes import Bilingual
 from storage.sqlite_open import StoreUnavailable, os_reason
 
 COMMANDS: Final = frozenset({"import", "relay"})
@@ -71,7 +73,7 @@ _PATTERNS: Final[tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], .
             "ne l'ouvre jamais"
         ),
     ),
-    # The configuration file (bot.config_problems, flows.loader)
+    # The configuration file (bot.config_problems) and a consultation file (flows.loader)
     (re.compile(r"cannot be read: (.+)"), lambda m: f"illisible : {reason(m[1])}"),
     (
         re.compile(r"is not UTF-8 \(line (\d+)\): save it as UTF-8"),
@@ -120,30 +122,41 @@ def machine_problem(error: StoreUnavailable | sqlite3.Error | OSError, database:
     return file_problem(error)
 
 
-def consultation_problem(details: str, *, english: bool = False, check: bool = False) -> str:
-    """Consultation files that cannot be used, a line each (`FILE: reason`, as
-    flows.loader gives them): a reason known here is said in French (then English, unless the
-    command is French only). The checks of a file's contents are English: a line in French
-    (and English) says what they are about."""
-    lines = [_file_line(line, english=english) for line in details.splitlines()]
-    if english and all(french is not None for french, _ in lines):
-        return "\n".join(french for french, _ in lines if french is not None)
+def consultation_problem(
+    error: ConsultationError, *, english: bool = False, check: bool = False
+) -> str:
+    """Consultation files that cannot be used, a line each, naming the file: a mistake in a
+    file's contents in French, then English (unless the command is French only), under a
+    heading; a file or folder that cannot be used at all, with a reason known here, alone."""
+    lines: list[str] = []
+    whole = True  # every problem is a file or folder that cannot be used, said in French
+    for path, problem in error.found:
+        if isinstance(problem, Bilingual):
+            lines.append(f"{path} : {problem if english else problem.fr}")
+            whole = False
+            continue
+        line = problem_line(path, problem)
+        french = _file_line(line, english=english)
+        whole = whole and french is not None
+        lines.append(french or line)
+    if english and whole:
+        return "\n".join(lines)
     heading = "la consultation ne peut pas être chargée"
     if english:
         heading += " / the consultation cannot be loaded"
     if not check:
         heading += " (voyez / see parole check)" if english else " (voyez parole check)"
-    return "\n".join([f"{heading} :", *(french or line for french, line in lines)])
+    return "\n".join([f"{heading} :", *lines])
 
 
-def _file_line(line: str, *, english: bool) -> tuple[str | None, str]:
-    """A consultation problem `FILE: reason` in French (and English) if its reason is known
-    here, else None; and the line as given."""
+def _file_line(line: str, *, english: bool) -> str | None:
+    """A file's problem `FILE: reason` in French (and English) if its reason is known here,
+    else None."""
     start = 0
     while (colon := line.find(": ", start)) != -1:
         path, why = line[:colon], line[colon + 2 :]
         french = reason(why)
         if french != why:
-            return (f"{path} : {both(french, why) if english else french}", line)
+            return f"{path} : {both(french, why) if english else french}"
         start = colon + 2
-    return None, line
+    return None

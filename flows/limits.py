@@ -14,9 +14,9 @@ from __future__ import annotations
 from typing import Final
 
 from flows.engine import QUOTED_TEXT, Engine
+from flows.mistakes import LANGUAGE_NAMES_EN, LANGUAGE_NAMES_FR, Bilingual, describe_step
 from flows.model import (
     LANGS,
-    LANGUAGE_NAMES,
     MAX_LABEL,
     OTHER_CODE,
     ChoiceStepBase,
@@ -25,7 +25,6 @@ from flows.model import (
     Lang,
     Step,
     TextStep,
-    describe_step,
 )
 from flows.screen import Screen
 from flows.state import Answer, Phase, SessionState
@@ -39,26 +38,30 @@ KEYBOARD_BUTTONS: Final = 100  # buttons Telegram takes in one keyboard
 NOTICE_ROOM: Final = 300
 
 
-def telegram_problems(consultation: Consultation) -> list[str]:
+def telegram_problems(consultation: Consultation) -> list[Bilingual]:
     """What in `consultation` Telegram would refuse, one line each, saying what to shorten."""
     engine = Engine(consultation)
-    problems: list[str] = []
+    problems: list[Bilingual] = []
     for lang in LANGS:
-        title = consultation.title.get(lang)
-        if len(title) > MAX_LABEL:
+        title = len(consultation.title.get(lang))
+        if title > MAX_LABEL:
             problems.append(
-                f"title.{lang}: {len(title)} characters; when several consultations are open, "
-                f"residents pick one with a button showing its title: at most {MAX_LABEL}"
+                Bilingual(
+                    f"title.{lang} : {title} caractères ; quand plusieurs consultations sont "
+                    "ouvertes, les habitants en choisissent une par un bouton qui montre son "
+                    f"titre : {MAX_LABEL} au plus",
+                    f"title.{lang}: {title} characters; when several consultations are open, "
+                    f"residents pick one with a button showing its title: at most {MAX_LABEL}",
+                )
             )
-        problems += _too_long("welcome", lang, _units_of_welcome(engine, lang))
+        problems += _too_long(_key("welcome"), lang, _units_of_welcome(engine, lang))
         thanks = engine.render(engine.begin().model_copy(update={"phase": Phase.DONE}), lang)
-        problems += _too_long("thanks", lang, screen_units(thanks))
+        problems += _too_long(_key("thanks"), lang, screen_units(thanks))
         for index, step in enumerate(consultation.steps):
             where = describe_step(index, step.id)
             screen = engine.render(_answered_before(consultation, step), lang)
-            problems += _too_long(
-                f"{where}: text.{lang} with help.{lang}", lang, screen_units(screen)
-            )
+            texts = Bilingual(f"text.{lang} avec help.{lang}", f"text.{lang} with help.{lang}")
+            problems += _too_long(texts.at(where), lang, screen_units(screen))
             if lang == "fr":
                 problems += _keyboard_problems(where, screen)
     return problems
@@ -79,30 +82,50 @@ def _units_of_welcome(engine: Engine, lang: Lang) -> int:
     return screen_units(engine.render(engine.begin(), lang)) + added
 
 
-def _too_long(what: str, lang: Lang, units: int) -> list[str]:
+def _key(name: str) -> Bilingual:
+    """A key at the top of the file, named alike in both languages."""
+    return Bilingual(name, name)
+
+
+def _too_long(what: Bilingual, lang: Lang, units: int) -> list[Bilingual]:
     room = MESSAGE_UNITS - NOTICE_ROOM
     if units <= room:
         return []
+    over = units - room
     return [
-        f"{what}: {units} characters in {LANGUAGE_NAMES[lang]} with what the bot adds; a Telegram "
-        f"message holds {MESSAGE_UNITS}, {NOTICE_ROOM} of them kept for the bot's notices: "
-        f"shorten it by {units - room}"
+        Bilingual(
+            f"{units} caractères en {LANGUAGE_NAMES_FR[lang]} avec ce qu'ajoute le bot ; un "
+            f"message Telegram en contient {MESSAGE_UNITS}, dont {NOTICE_ROOM} gardés pour les "
+            f"avis du bot : raccourcissez-le de {over}",
+            f"{units} characters in {LANGUAGE_NAMES_EN[lang]} with what the bot adds; a Telegram "
+            f"message holds {MESSAGE_UNITS}, {NOTICE_ROOM} of them kept for the bot's notices: "
+            f"shorten it by {over}",
+        ).at(what)
     ]
 
 
-def _keyboard_problems(where: str, screen: Screen) -> list[str]:
-    problems: list[str] = []
+def _keyboard_problems(where: Bilingual, screen: Screen) -> list[Bilingual]:
+    problems: list[Bilingual] = []
     widest = max((len(row) for row in screen.buttons), default=0)
     if widest > ROW_BUTTONS:
         problems.append(
-            f"{where}: {widest} buttons side by side; Telegram takes at most {ROW_BUTTONS} "
-            "in a row: use fewer points on the scale"
+            Bilingual(
+                f"{widest} boutons côte à côte ; Telegram en met {ROW_BUTTONS} au plus par "
+                "ligne : prenez moins de points sur l'échelle",
+                f"{widest} buttons side by side; Telegram takes at most {ROW_BUTTONS} "
+                "in a row: use fewer points on the scale",
+            ).at(where)
         )
     buttons = sum(len(row) for row in screen.buttons)
     if buttons > KEYBOARD_BUTTONS:
+        extra = buttons - KEYBOARD_BUTTONS
         problems.append(
-            f"{where}: {buttons} buttons with the bot's own; Telegram takes at most "
-            f"{KEYBOARD_BUTTONS}: remove {buttons - KEYBOARD_BUTTONS} options"
+            Bilingual(
+                f"{buttons} boutons avec ceux du bot ; Telegram en prend {KEYBOARD_BUTTONS} au "
+                f"plus : enlevez {extra} options",
+                f"{buttons} buttons with the bot's own; Telegram takes at most "
+                f"{KEYBOARD_BUTTONS}: remove {extra} options",
+            ).at(where)
         )
     return problems
 

@@ -11,11 +11,18 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from flows.mistakes import (
+    LANGUAGE_NAMES_EN,
+    LANGUAGE_NAMES_FR,
+    Bilingual,
+    BilingualError,
+    describe_step,
+    one_of,
+)
 from flows.typography import french_spacing
 
 Lang = Literal["fr", "en"]
 LANGS: tuple[Lang, ...] = ("fr", "en")
-LANGUAGE_NAMES: dict[str, str] = {"fr": "French", "en": "English"}  # in authors' messages
 
 # Codes travel inside Telegram callback data (64 bytes in all), so they stay short and plain.
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,23}$"
@@ -42,14 +49,22 @@ class Text(Strict):
     def _not_blank(cls, text: str) -> str:
         # Spaces alone would reach Telegram as an empty message or button, which it refuses.
         if not text.strip():
-            raise ValueError("only spaces: write the text")
+            raise BilingualError(
+                Bilingual("rien que des espaces : écrivez le texte", "only spaces: write the text")
+            )
         # `parole chat` and `parole check --diagram` print the texts: an escape sequence in a
         # file someone handed over would clear the terminal or set its clipboard.
         control = next(
             (c for c in text if c not in "\n\t" and unicodedata.category(c) == "Cc"), None
         )
         if control is not None:
-            raise ValueError(f"a control character (U+{ord(control):04X}): remove it")
+            code = f"U+{ord(control):04X}"
+            raise BilingualError(
+                Bilingual(
+                    f"un caractère de contrôle ({code}) : enlevez-le",
+                    f"a control character ({code}): remove it",
+                )
+            )
         return text
 
     @field_validator("fr")
@@ -90,14 +105,22 @@ class Option(Strict):
         # Telegram cuts long button labels on a phone screen and shows one line only.
         for lang in LANGS:
             text = label.get(lang)
+            french, english = LANGUAGE_NAMES_FR[lang], LANGUAGE_NAMES_EN[lang]
             if "\n" in text.strip():
-                raise ValueError(
-                    f"the {LANGUAGE_NAMES[lang]} label has a line break: a button shows one line"
+                raise BilingualError(
+                    Bilingual(
+                        f"le libellé {french} passe à la ligne : un bouton n'a qu'une ligne",
+                        f"the {english} label has a line break: a button shows one line",
+                    )
                 )
             if len(text) > MAX_LABEL:
-                raise ValueError(
-                    f"the {LANGUAGE_NAMES[lang]} label is {len(text)} characters: a button "
-                    f"shows at most {MAX_LABEL} on a phone, shorten it"
+                raise BilingualError(
+                    Bilingual(
+                        f"le libellé {french} fait {len(text)} caractères : un bouton en montre "
+                        f"{MAX_LABEL} au plus sur un téléphone, raccourcissez-le",
+                        f"the {english} label is {len(text)} characters: a button "
+                        f"shows at most {MAX_LABEL} on a phone, shorten it",
+                    )
                 )
         return label
 
@@ -112,8 +135,12 @@ class Condition(Strict):
     @model_validator(mode="after")
     def _one_test(self) -> Condition:
         if (self.equals is None) == (self.includes is None):
-            raise ValueError(
-                "a condition needs exactly one of equals (or includes, for a multiple choice)"
+            raise BilingualError(
+                Bilingual(
+                    "une condition demande un seul test : equals (ou includes, pour un choix "
+                    "multiple)",
+                    "a condition needs exactly one of equals (or includes, for a multiple choice)",
+                )
             )
         return self
 
@@ -154,20 +181,33 @@ class ChoiceStepBase(StepBase):
         codes = [option.code for option in options]
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
-            raise ValueError(
-                f"option code(s) {', '.join(duplicates)} used twice: give each option its own code"
+            twice = ", ".join(duplicates)
+            raise BilingualError(
+                Bilingual(
+                    f"code(s) d'option {twice} en double : donnez à chaque option son code",
+                    f"option code(s) {twice} used twice: give each option its own code",
+                )
             )
         if OTHER_CODE in codes:
-            raise ValueError(
-                f"option code '{OTHER_CODE}' is reserved: remove that option and write "
-                "other = true, which adds « Autre… » and asks for a text"
+            raise BilingualError(
+                Bilingual(
+                    f"le code d'option « {OTHER_CODE} » est réservé : enlevez cette option et "
+                    "écrivez other = true, qui ajoute « Autre… » et demande un texte",
+                    f"option code '{OTHER_CODE}' is reserved: remove that option and write "
+                    "other = true, which adds « Autre… » and asks for a text",
+                )
             )
         return options
 
     @model_validator(mode="after")
     def _has_options(self) -> ChoiceStepBase:
         if not self.options and self.options_from is None:
-            raise ValueError('a choice step needs options = [...] (or options_from = "quartiers")')
+            raise BilingualError(
+                Bilingual(
+                    'une question à choix demande options = [...] (ou options_from = "quartiers")',
+                    'a choice step needs options = [...] (or options_from = "quartiers")',
+                )
+            )
         return self
 
     def codes(self) -> list[str]:
@@ -191,17 +231,26 @@ class MultiStep(ChoiceStepBase):
     @model_validator(mode="after")
     def _bounds(self) -> MultiStep:
         if self.max_picks is not None and self.max_picks < self.min_picks:
-            raise ValueError(
-                f"max_picks ({self.max_picks}) is smaller than min_picks ({self.min_picks})"
+            most, least = self.max_picks, self.min_picks
+            raise BilingualError(
+                Bilingual(
+                    f"max_picks ({most}) est plus petit que min_picks ({least})",
+                    f"max_picks ({most}) is smaller than min_picks ({least})",
+                )
             )
-        choices = len(self.codes())
         # The city's quartiers are only known once the configuration is read (see the loader).
-        if self.options_from is None and self.min_picks > choices:
-            raise ValueError(
-                f"min_picks is {self.min_picks} but there are {choices} options: "
-                "nobody could answer"
-            )
+        if self.options_from is None and self.min_picks > len(self.codes()):
+            raise BilingualError(too_few_options(self.min_picks, len(self.codes())))
         return self
+
+
+def too_few_options(min_picks: int, choices: int) -> Bilingual:
+    """A multiple choice asking for more picks than it has options."""
+    return Bilingual(
+        f"min_picks vaut {min_picks} mais il n'y a que {choices} options : personne ne "
+        "pourrait répondre",
+        f"min_picks is {min_picks} but there are {choices} options: nobody could answer",
+    )
 
 
 class TextStep(StepBase):
@@ -224,13 +273,23 @@ class ScaleStep(StepBase):
     def _range(self) -> ScaleStep:
         points = self.max - self.min + 1
         if not 2 <= points <= MAX_SCALE_POINTS:
-            raise ValueError(
-                f"min = {self.min} and max = {self.max} make {points} points: a scale has "
-                f"2 to {MAX_SCALE_POINTS} (its buttons share one row, and Telegram takes "
-                f"{MAX_SCALE_POINTS} in a row)"
+            most = MAX_SCALE_POINTS
+            raise BilingualError(
+                Bilingual(
+                    f"min = {self.min} et max = {self.max} font {points} points : une échelle "
+                    f"en a de 2 à {most} (ses boutons sont sur une seule ligne, et Telegram en "
+                    f"met {most} au plus par ligne)",
+                    f"min = {self.min} and max = {self.max} make {points} points: a scale has "
+                    f"2 to {most} (its buttons share one row, and Telegram takes {most} in a row)",
+                )
             )
         if (self.min_label is None) != (self.max_label is None):
-            raise ValueError("give both min_label and max_label, or neither")
+            raise BilingualError(
+                Bilingual(
+                    "donnez min_label et max_label, ou aucun des deux",
+                    "give both min_label and max_label, or neither",
+                )
+            )
         return self
 
 
@@ -265,29 +324,44 @@ class Consultation(Strict):
     @model_validator(mode="after")
     def _coherent(self) -> Consultation:
         # Every problem at once, one per line: an author fixes them all in one go.
-        problems: list[str] = []
+        problems: list[Bilingual] = []
         if self.closes < self.opens:
-            problems.append(f"closes ({self.closes}) is before opens ({self.opens})")
+            closes, opens = self.closes, self.opens
+            problems.append(
+                Bilingual(
+                    f"closes ({closes}) est avant opens ({opens}) : la consultation fermerait "
+                    "avant d'ouvrir",
+                    f"closes ({closes}) is before opens ({opens})",
+                )
+            )
         if not any(step.kind != "info" for step in self.steps):
-            problems.append('a consultation needs at least one question (kind other than "info")')
+            problems.append(
+                Bilingual(
+                    'une consultation demande au moins une question (kind autre que "info")',
+                    'a consultation needs at least one question (kind other than "info")',
+                )
+            )
         seen: dict[str, int] = {}
         for index, step in enumerate(self.steps):
             where = describe_step(index, step.id)
             if step.id in seen:
-                first = seen[step.id]
+                first = seen[step.id] + 1
                 problems.append(
-                    f"{where}: step {first + 1} has the id '{step.id}' already: "
-                    "give each step its own id"
+                    Bilingual(
+                        f"l'étape {first} a déjà l'id « {step.id} » : donnez à chaque étape "
+                        "son propre id",
+                        f"step {first} has the id '{step.id}' already: give each step its own id",
+                    ).at(where)
                 )
                 continue
             if step.show_if is not None:
                 problem = _condition_problem(self.steps, index, step.show_if)
                 if problem:
-                    problems.append(f"{where}, show_if: {problem}")
+                    problems.append(problem.at(where.key("show_if")))
             seen[step.id] = index
         problems += _paper_column_clashes(self.steps)
         if problems:
-            raise ValueError("\n".join(problems))
+            raise BilingualError(*problems)
         return self
 
     def is_open(self, today: dt.date) -> bool:
@@ -319,29 +393,36 @@ def is_follow_up(step: Step) -> bool:
     return step.id == FOLLOW_UP_STEP or step.theme is Theme.SUIVI
 
 
-def describe_step(index: int, step_id: str) -> str:
-    """A step as an author finds it in the file: its rank among the [[steps]] and its id."""
-    return f"step {index + 1} (id '{step_id}')"
-
-
-def _condition_problem(steps: list[Step], index: int, condition: Condition) -> str | None:
+def _condition_problem(steps: list[Step], index: int, condition: Condition) -> Bilingual | None:
     """What is wrong with the condition of `steps[index]`, if anything."""
     ids = [step.id for step in steps]
-    if condition.step not in ids[:index]:
-        if condition.step == ids[index]:
-            return "a step cannot depend on its own answer: name an earlier step"
-        if condition.step in ids:
-            later = ids.index(condition.step) + 1
-            return (
-                f"'{condition.step}' is step {later}, after this one: a condition can only "
-                "read an answer already given (move this step after it)"
+    named = condition.step
+    if named not in ids[:index]:
+        if named == ids[index]:
+            return Bilingual(
+                "une étape ne peut pas dépendre de sa propre réponse : nommez une étape d'avant",
+                "a step cannot depend on its own answer: name an earlier step",
             )
-        return f"no step '{condition.step}' before this one: " + _suggest(
-            condition.step, ids[:index]
+        if named in ids:
+            later = ids.index(named) + 1
+            return Bilingual(
+                f"« {named} » est l'étape {later}, après celle-ci : une condition ne lit "
+                "qu'une réponse déjà donnée (placez cette étape après elle)",
+                f"'{named}' is step {later}, after this one: a condition can only "
+                "read an answer already given (move this step after it)",
+            )
+        return _suggest(named, ids[:index]).at(
+            Bilingual(
+                f"aucune étape « {named} » avant celle-ci", f"no step '{named}' before this one"
+            )
         )
-    target = steps[ids.index(condition.step)]
+    target = steps[ids.index(named)]
     if condition.includes is not None and not isinstance(target, MultiStep):
-        return f"includes needs a multiple-choice step, and '{target.id}' is not: use equals"
+        return Bilingual(
+            f"includes demande un choix multiple, et « {target.id} » n'en est pas un : "
+            "utilisez equals",
+            f"includes needs a multiple-choice step, and '{target.id}' is not: use equals",
+        )
     if isinstance(target, SingleStep | MultiStep):
         allowed = target.codes()
         if target.options_from is not None:
@@ -351,29 +432,43 @@ def _condition_problem(steps: list[Step], index: int, condition: Condition) -> s
     elif isinstance(target, ScaleStep):
         allowed = [str(n) for n in range(target.min, target.max + 1)]
     else:
-        return f"'{condition.step}' has no choices to test: name a step with options"
-    if condition.value not in allowed:
-        return (
-            f"'{condition.value}' is not a code of '{condition.step}': "
-            f"use one of {', '.join(allowed)}"
+        return Bilingual(
+            f"« {named} » n'a pas de choix à tester : nommez une étape avec des options",
+            f"'{named}' has no choices to test: name a step with options",
         )
+    if condition.value not in allowed:
+        return one_of(allowed).at(not_a_code(condition.value, named))
     return None
 
 
-def _suggest(wrong: str, known: list[str]) -> str:
+def not_a_code(value: str, step_id: str) -> Bilingual:
+    """A condition's value that the step it reads cannot give."""
+    return Bilingual(
+        f"« {value} » n'est pas un code de « {step_id} »", f"'{value}' is not a code of '{step_id}'"
+    )
+
+
+def _suggest(wrong: str, known: list[str]) -> Bilingual:
     """A likely meant name, or the names there are."""
     close = difflib.get_close_matches(wrong, known, n=1)
     if close:
-        return f"did you mean '{close[0]}'?"
-    return f"the earlier steps are {', '.join(known)}" if known else "it is the first step"
+        return Bilingual(f"vouliez-vous dire « {close[0]} » ?", f"did you mean '{close[0]}'?")
+    if known:
+        listed = ", ".join(known)
+        return Bilingual(f"les étapes d'avant sont {listed}", f"the earlier steps are {listed}")
+    return Bilingual("c'est la première étape", "it is the first step")
 
 
-def _paper_column_clashes(steps: list[Step]) -> list[str]:
+def _paper_column_clashes(steps: list[Step]) -> list[Bilingual]:
     """Step ids that the paper template's "Autre" columns (`<step>_autre`) would repeat."""
     others = {step.id + OTHER_TEXT_SUFFIX: step.id for step in steps if _has_other(step)}
     return [
-        f"{describe_step(index, step.id)}: this id is also the paper template's column for "
-        f"the « Autre » text of '{others[step.id]}': rename this step"
+        Bilingual(
+            f"cet id est aussi la colonne du modèle papier pour le texte « Autre » de "
+            f"« {others[step.id]} » : renommez cette étape",
+            f"this id is also the paper template's column for the « Autre » text of "
+            f"'{others[step.id]}': rename this step",
+        ).at(describe_step(index, step.id))
         for index, step in enumerate(steps)
         if step.id in others
     ]

@@ -220,7 +220,7 @@ def test_mistakes_in_a_consultation_file_are_introduced_in_both_languages(
         "la consultation ne peut pas être chargée / the consultation cannot be loaded (voyez / "
         "see parole check) :"
     )
-    assert mistakes and all(line.startswith(f"{folder / 'emploi.toml'}: ") for line in mistakes)
+    assert mistakes and all(line.startswith(f"{folder / 'emploi.toml'} : ") for line in mistakes)
     code, _, err = parole(capsys, "check")
     assert code == 2
     assert err.splitlines()[0] == (

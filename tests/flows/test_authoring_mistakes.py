@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from flows.loader import BUILTIN_DIR, ConsultationError, load_directory
+from flows.mistakes import Bilingual
 from flows.model import MultiStep, ScaleStep
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -20,15 +21,18 @@ QUARTIERS = ["Bourgogne", "Pont-Rompu"]
 
 
 def mistake(folder: Path, old: str, new: str) -> str:
-    """The one problem reported for the example with `old` replaced by `new`."""
+    """The one problem reported for the example with `old` replaced by `new`, in English
+    (its line says it in French first, then English)."""
     assert EXAMPLE.count(old) >= 1, old
     path = folder / "emploi.toml"
     path.write_text(EXAMPLE.replace(old, new, 1), encoding="utf-8")
     with pytest.raises(ConsultationError) as caught:
         load_directory(folder, QUARTIERS)
     (line,) = str(caught.value).splitlines()
-    assert line.startswith(f"{path}: ")
-    return line.removeprefix(f"{path}: ")
+    (problem,) = caught.value.problems
+    assert isinstance(problem, Bilingual)
+    assert line == f"{path} : {problem.fr} / {problem.en}"
+    return problem.en
 
 
 def test_the_example_loads_beside_the_default_and_is_not_built_in(tmp_path: Path):

@@ -8,7 +8,14 @@ import pytest
 
 from flows.engine import Engine
 from flows.events import Accept
-from flows.loader import BUILTIN_DIR, ConsultationError, load_consultation, load_directory
+from flows.loader import (
+    BUILTIN_DIR,
+    ConsultationError,
+    Problem,
+    load_consultation,
+    load_directory,
+)
+from flows.mistakes import Bilingual
 from flows.model import OTHER_CODE, ChoiceStepBase, Consultation
 from flows.state import Phase
 
@@ -71,15 +78,22 @@ def write(folder: Path, text: str, name: str = "essai.toml") -> Path:
 
 
 def problems(folder: Path, text: str) -> list[str]:
-    """The problems reported for a file holding `text`; each line must name the file."""
+    """The problems reported for a file holding `text`, in English; each line must name the
+    file, then say the problem in French, then in English."""
     path = write(folder, text)
     with pytest.raises(ConsultationError) as caught:
         load_consultation(path)
     error = caught.value
     assert error.path == path
     lines = str(error).splitlines()
-    assert lines == [f"{path}: {problem}" for problem in error.problems]
-    return error.problems
+    assert all(isinstance(problem, Bilingual) for problem in error.problems)
+    assert lines == [f"{path} : {problem}" for problem in error.problems]
+    return [english(problem) for problem in error.problems]
+
+
+def english(problem: Problem) -> str:
+    """A problem's English words."""
+    return problem.en if isinstance(problem, Bilingual) else problem
 
 
 def test_a_valid_file_loads(tmp_path: Path) -> None:
@@ -340,9 +354,10 @@ def test_load_directory_refuses_two_files_with_one_id(tmp_path: Path) -> None:
     with pytest.raises(ConsultationError) as caught:
         load_directory(tmp_path)
     assert caught.value.path == tmp_path
-    assert caught.value.problems == [
-        f"{tmp_path}: consultation id 'essai' is used by deux.toml, un.toml"
-    ]
+    assert str(caught.value) == (
+        f"{tmp_path} : l'id de consultation « essai » est pris par deux.toml, un.toml : "
+        "donnez-leur chacune son id / consultation id 'essai' is used by deux.toml, un.toml"
+    )
 
 
 def test_load_directory_reports_every_bad_file(tmp_path: Path) -> None:
@@ -352,8 +367,8 @@ def test_load_directory_reports_every_bad_file(tmp_path: Path) -> None:
     with pytest.raises(ConsultationError) as caught:
         load_directory(tmp_path)
     message = str(caught.value)
-    assert f"{bad}: step 2 (id 'q1'): step 1 has the id 'q1' already" in message
-    assert f"{broken}: is not valid TOML" in message
+    assert f"{bad} : étape 2 (id « q1 ») : l'étape 1 a déjà l'id « q1 »" in message
+    assert f"{broken} : n'est pas un TOML valide" in message
     assert str(good) not in message
 
 
@@ -413,7 +428,7 @@ def test_a_quartier_step_without_quartiers(tmp_path: Path) -> None:
     path = write(tmp_path, HEAD + QUARTIER)
     with pytest.raises(ConsultationError) as caught:
         load_consultation(path)
-    assert caught.value.problems == [
+    assert [english(problem) for problem in caught.value.problems] == [
         "step 1 (id 'quartier') lists the quartiers, but consultation.quartiers is empty: "
         "set the city's quartiers in the configuration"
     ]
@@ -436,7 +451,7 @@ def test_a_condition_on_a_quartier_is_checked_once_the_list_is_known(tmp_path: P
     assert load_consultation(path, ["Centre", "Gare"]).step("q2").show_if is not None
     with pytest.raises(ConsultationError) as caught:
         load_consultation(path, ["Centre"])
-    assert caught.value.problems == [
+    assert [english(problem) for problem in caught.value.problems] == [
         "step 2 (id 'q2'), show_if: 'gare' is not a code of 'quartier': use one of centre, autre"
     ]
 

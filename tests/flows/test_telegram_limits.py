@@ -75,7 +75,9 @@ def test_a_welcome_one_character_over_is_refused(tmp_path: Path):
     path = welcome_of(MESSAGE_UNITS - NOTICE_ROOM + 1, tmp_path)
     with pytest.raises(ConsultationError) as caught:
         load_consultation(path, QUARTIERS)
-    assert caught.value.problems == [
+    assert [str(problem) for problem in caught.value.problems] == [
+        "welcome : 3797 caractères en français avec ce qu'ajoute le bot ; un message Telegram "
+        "en contient 4096, dont 300 gardés pour les avis du bot : raccourcissez-le de 1 / "
         "welcome: 3797 characters in French with what the bot adds; a Telegram message holds "
         "4096, 300 of them kept for the bot's notices: shorten it by 1"
     ]
