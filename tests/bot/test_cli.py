@@ -24,6 +24,7 @@ from bot.settings import DEFAULT_DATABASE, Settings
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import ChoiceStepBase, Consultation, Lang
 from flows.texts import say
+from tests.bot.run import parole
 
 SECRET = "a-good-secret-for-the-tests"
 TOKEN = "123456:SECRET-TOKEN-abcdef"
@@ -36,13 +37,6 @@ pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
 def consultation() -> Consultation:
     """The default consultation with the default quartiers, as `parole chat` runs it."""
     return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", Settings().consultation.quartiers)
-
-
-def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `parole ARGV`: exit code, standard output, standard error."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def typing(monkeypatch: pytest.MonkeyPatch, lines: Sequence[str]) -> None:

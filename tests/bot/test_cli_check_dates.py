@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from flows.loader import BUILTIN_DIR
-from tests.bot.test_cli_ops import parole
+from tests.bot.run import parole
 
 pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
 

@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from tests.bot.run import parole
 
 pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
-
-
-def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `parole ARGV`: exit code, standard output, standard error."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_import_says_a_bad_setting_in_french_first(

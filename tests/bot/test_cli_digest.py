@@ -14,11 +14,11 @@ import openpyxl  # type: ignore[import-untyped]
 import pytest
 
 from bot import bootstrap
-from bot.cli import main
 from bot.settings import Settings
 from digest.schedule import parse_when
 from flows.loader import BUILTIN_DIR
 from storage.sqlite import SqliteStore
+from tests.bot.run import parole
 from tests.digest.residents import answered
 from tests.fakebotapi import FakeBotApi, FakeBotApiServer
 
@@ -48,13 +48,6 @@ def database(workdir: Path) -> Path:
 
     asyncio.run(fill())
     return path
-
-
-def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `parole ARGV`: exit code, standard output, standard error."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- parole digest -------------------------------------------------------------------------

@@ -14,15 +14,9 @@ from bot.cli import main
 from bot.settings import Settings
 from flows.loader import BUILTIN_DIR
 from storage.sqlite import SqliteStore
+from tests.bot.run import parole
 
 pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
-
-
-def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `parole ARGV`: exit code, standard output, standard error."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -10,21 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
 from bot.settings import DEFAULT_DATABASE, Settings
 from flows import paper
 from flows.loader import BUILTIN_DIR, load_consultation
 from storage.sqlite import SqliteStore
+from tests.bot.run import parole
 from tests.digest.residents import full_answers
 
 pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
-
-
-def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `parole ARGV`: exit code, standard output, standard error."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from flows.state import Answer
 from storage.base import Flag, Status, Turn
 from storage.sqlite import SqliteStore
 from storage.sqlite_reports import WITHHELD_TEXT
+from tests.bot.run import parole
 from tests.storage.helpers import make_turn
 
 CONSULTATION = "vivre-ensemble"
@@ -68,13 +69,6 @@ def database(workdir: Path) -> dict[str, int]:
             return ids
 
     return asyncio.run(fill())
-
-
-def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `parole ARGV`: exit code, standard output, standard error."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_list_prints_references_newest_first_flagged_never(

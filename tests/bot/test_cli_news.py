@@ -18,6 +18,7 @@ from bot.settings import Settings
 from flows.model import Lang
 from storage.base import Channel
 from storage.sqlite import SqliteStore
+from tests.bot.run import parole
 from tests.fakebotapi import FakeBotApi, FakeBotApiServer
 
 TOKEN = "123456:TEST-TOKEN"
@@ -66,13 +67,6 @@ def server(api: FakeBotApi, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBot
         monkeypatch.setenv("PAROLE_TELEGRAM__BASE_URL", running.base_url)
         monkeypatch.setenv("PAROLE_PRIVACY__PSEUDONYM_SECRET", SECRET)
         yield running
-
-
-def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `parole ARGV`: exit code, standard output, standard error."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def contacts(database: Path) -> int:

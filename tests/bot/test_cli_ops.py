@@ -19,6 +19,7 @@ from flows import paper
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.state import Answer
 from storage.sqlite import SqliteStore
+from tests.bot.run import parole
 from tests.digest.residents import full_answers
 from tests.storage.helpers import NOW, make_turn
 
@@ -27,13 +28,6 @@ pytestmark = pytest.mark.usefixtures("workdir")  # tests.bot.conftest
 SECRET = "a-good-secret-for-the-tests"
 # The shape @BotFather gives (the number, a colon, 35 characters); not a real bot's.
 TOKEN = "1234567890:AAH-good-looking-token_for-the-tests"
-
-
-def parole(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    """Run `parole ARGV`: exit code, standard output, standard error."""
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # -- the configuration file ----------------------------------------------------------------
