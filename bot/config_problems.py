@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from pydantic_settings import SettingsError
 
+from bot.cli_french import both as french_then_english
 from bot.cli_french import reason
 from bot.settings import Settings
 from flows.loader import not_utf8
@@ -73,8 +74,7 @@ def config_problem(path: Path | None, error: Exception) -> str:
         english = f"cannot be read: {os_reason(error)}"
     else:
         english = str(error)
-    french = reason(english)
-    return f"{where} : {french} / {english}" if french != english else f"{where} : {english}"
+    return f"{where} : {french_then_english(reason(english), english)}"
 
 
 def setting_problem(where: str, error: ErrorDetails) -> str:
