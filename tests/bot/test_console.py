@@ -12,7 +12,6 @@ import pytest
 
 from bot.console import CONSOLE_HELP, chat
 from bot.conversation import Conversations
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import ChoiceStepBase, Consultation, Lang
 from flows.state import Answer
 from flows.texts import say
@@ -76,11 +75,6 @@ def notice(key: str, lang: Lang = "fr", **values: object) -> str:
     return f"⚠️  {say(key, lang, **values)}"
 
 
-@pytest.fixture(scope="module")
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
-
-
 def asked(c: Consultation) -> list[str]:
     """The questions the console asks: all but the follow-up one (no chat to send news to)."""
     return [step.id for step in c.questions() if step.id not in c.follow_up_steps()]
@@ -120,12 +114,6 @@ async def opened(database: Path, c: Consultation) -> AsyncIterator[Conversations
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
     return tmp_path / "parole.sqlite3"
-
-
-@pytest.fixture
-async def conversations(database: Path, consultation: Consultation) -> AsyncIterator[Conversations]:
-    async with opened(database, consultation) as running:
-        yield running
 
 
 async def talk(

@@ -4,30 +4,15 @@ question stays on screen on Telegram: no help text nor old warning carried over.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.conversation import Conversations
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation
 from flows.texts import say
-from tests.bot.test_console import QUARTIERS, heading, notice, opened, talk
+from tests.bot.test_console import heading, notice, talk
 
 HELP = f"» {say('console_help', 'fr')}"
 WARNING = notice("use_buttons")
-
-
-@pytest.fixture(scope="module")
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
-
-
-@pytest.fixture
-async def conversations(tmp_path: Path, consultation: Consultation) -> AsyncIterator[Conversations]:
-    async with opened(tmp_path / "parole.sqlite3", consultation) as running:
-        yield running
 
 
 async def test_aide_drops_the_warning_about_the_line_before(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.conversation import Conversations
-from flows.loader import BUILTIN_DIR, load_consultation
+from flows.loader import load_consultation
 from flows.model import Consultation
 from flows.state import Answer
 from flows.typography import NNBSP
@@ -17,11 +17,9 @@ from storage.base import Channel
 from storage.sqlite import SqliteStore
 from tests.bot.test_console import (
     NOW,
-    QUARTIERS,
     SECRET,
     buttons,
     current,
-    opened,
     talk,
     to_free_text,
 )
@@ -55,17 +53,6 @@ id = "idee"
 kind = "text"
 text = { fr = "Une idée ?", en = "An idea?" }
 """
-
-
-@pytest.fixture(scope="module")
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
-
-
-@pytest.fixture
-async def conversations(tmp_path: Path, consultation: Consultation) -> AsyncIterator[Conversations]:
-    async with opened(tmp_path / "parole.sqlite3", consultation) as running:
-        yield running
 
 
 @pytest.fixture

@@ -4,28 +4,12 @@ confirmation and the /mesdonnees summary, in both languages."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 
 from bot.conversation import Conversations
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation, Lang
 from flows.texts import say
-from tests.bot.test_console import ACCOUNT, NOW, QUARTIERS, current, opened, talk
-
-
-@pytest.fixture(scope="module")
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
-
-
-@pytest.fixture
-async def conversations(tmp_path: Path, consultation: Consultation) -> AsyncIterator[Conversations]:
-    async with opened(tmp_path / "parole.sqlite3", consultation) as running:
-        yield running
-
+from tests.bot.test_console import ACCOUNT, NOW, current, talk
 
 # J'accepte, a quartier, a profile, then the optional age question skipped.
 TWO_AND_A_SKIP = ["1", "2", "1", "/passer"]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from contextlib import closing
 from pathlib import Path
 
@@ -12,26 +11,14 @@ import pytest
 
 from bot.console import typed
 from bot.conversation import Conversations
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation
 from flows.texts import say
-from tests.bot.test_console import QUARTIERS, opened, talk, to_free_text
-
-
-@pytest.fixture(scope="module")
-def consultation() -> Consultation:
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
+from tests.bot.test_console import talk, to_free_text
 
 
 @pytest.fixture
 def database(tmp_path: Path) -> Path:
     return tmp_path / "parole.sqlite3"
-
-
-@pytest.fixture
-async def conversations(database: Path, consultation: Consultation) -> AsyncIterator[Conversations]:
-    async with opened(database, consultation) as running:
-        yield running
 
 
 def count(database: Path, table: str, where: str = "1") -> int:

@@ -19,8 +19,8 @@ from bot.telegram.app import TelegramApp, build_application
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.texts import say
 from storage.sqlite import SqliteStore
+from tests.conftest import QUARTIERS
 from tests.fakebotapi import FakeBotApi, FakeUser
-from tests.telegram.conftest import QUARTIERS
 from tests.telegram.harness import settings_for
 from tests.telegram.test_burst_order import NOW, WAIT, GatedRequest
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from bot.settings import LimitsSettings
 from flows.loader import BUILTIN_DIR, load_consultation
+from tests.conftest import QUARTIERS
 from tests.fakebotapi import FakeChat, FakeUser
-from tests.telegram.conftest import QUARTIERS
 from tests.telegram.harness import Chat
 
 MALLORY = FakeUser(id=666, first_name="Mallory")

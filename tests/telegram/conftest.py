@@ -7,17 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation
 from tests.telegram.harness import Chat
-
-QUARTIERS = ["Bourgogne", "Pont-Rompu"]
-
-
-@pytest.fixture
-def consultation() -> Consultation:
-    """The default consultation with two quartiers."""
-    return load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", QUARTIERS)
 
 
 @pytest.fixture

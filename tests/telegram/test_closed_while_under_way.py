@@ -7,8 +7,8 @@ from pathlib import Path
 
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.texts import say
+from tests.conftest import QUARTIERS
 from tests.fakebotapi import FakeUser
-from tests.telegram.conftest import QUARTIERS
 from tests.telegram.harness import Chat
 
 ROOT = Path(__file__).resolve().parent.parent.parent
