@@ -36,13 +36,13 @@ from typing import Final, Protocol, TypeVar
 from bot.conversation import Clock, utc_now
 from bot.news_texts import say
 from bot.privacy import Privacy, Recipient
+from flows.limits import MESSAGE_UNITS, telegram_length
 from flows.model import LANGS, Lang
 from storage.news import NewsStore
 from storage.privacy import KeptContact, PrivacyStore
 
 log = logging.getLogger(__name__)
 
-MESSAGE_LIMIT: Final = 4096  # Telegram's, in UTF-16 code units of the text as displayed
 SEPARATOR: Final = "\n\n"
 BLOCKED: Final = "Forbidden"
 NOT_FOUND: Final = "BadRequest"
@@ -172,17 +172,13 @@ def html(text: str, lang: Lang) -> str:
 
 def max_length() -> int:
     """The longest text that fits one message with any language's footer."""
-    footers = max(_units(footer(lang)) for lang in LANGS)
-    return MESSAGE_LIMIT - _units(SEPARATOR) - footers
+    footers = max(telegram_length(footer(lang)) for lang in LANGS)
+    return MESSAGE_UNITS - telegram_length(SEPARATOR) - footers
 
 
 def length(text: str) -> int:
     """The length of `text` as Telegram counts it."""
-    return _units(text.strip())
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+    return telegram_length(text.strip())
 
 
 async def audience(store: NewsRecords, message: News) -> Audience:

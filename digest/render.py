@@ -23,9 +23,9 @@ from digest.layout import (
     layout,
 )
 from digest.model import Digest
+from flows.limits import MESSAGE_UNITS, telegram_length
 from flows.typography import french_spacing
 
-MESSAGE_LIMIT = 4096  # Telegram's limit, in UTF-16 code units of the parsed text
 TITLE_IN_CONTINUATION = 60
 
 
@@ -42,9 +42,9 @@ def render_telegram(digests: Sequence[Digest]) -> list[str]:
     parts: list[str] = []
     for digest in digests:
         title = clean_text(digest.title, TITLE_IN_CONTINUATION)
-        reserve = _size(_continuation(title, 99, 99))
+        reserve = telegram_length(_continuation(title, 99, 99))
         sections = [_telegram_units(section) for section in layout(digest)]
-        packed = _pack(sections, MESSAGE_LIMIT - reserve)
+        packed = _pack(sections, MESSAGE_UNITS - reserve)
         parts += [
             packed[0],
             *(_continuation(title, n, len(packed)) + part for n, part in enumerate(packed[1:], 2)),
@@ -59,7 +59,7 @@ def render_telegram_summary(digest: Digest) -> str:
         for section in layout(digest)
         if section.level == 1 or section.title in (texts.PARTICIPATION, texts.FUNNEL)
     ]
-    return _pack([_telegram_units(section) for section in sections], MESSAGE_LIMIT)[0]
+    return _pack([_telegram_units(section) for section in sections], MESSAGE_UNITS)[0]
 
 
 def _continuation(title: str, n: int, total: int) -> str:
@@ -118,19 +118,20 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def _size(text: str) -> int:
-    """Length in UTF-16 units of the raw HTML: never less than the parsed text's length."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
 def _pack(sections: Sequence[Sequence[str]], limit: int) -> list[str]:
-    """Fill messages with whole sections, else whole units, else cut units."""
+    """Fill messages with whole sections, else whole units, else cut units.
+
+    Sizes are the raw HTML's, never less than the parsed text's that Telegram counts."""
     parts: list[str] = []
     current = ""
 
     def put(piece: str, separator: str) -> None:
         nonlocal current
-        if current and _size(current) + _size(separator) + _size(piece) <= limit:
+        if (
+            current
+            and telegram_length(current) + telegram_length(separator) + telegram_length(piece)
+            <= limit
+        ):
             current += separator + piece
         else:
             if current:
@@ -141,16 +142,20 @@ def _pack(sections: Sequence[Sequence[str]], limit: int) -> list[str]:
         if not units:
             continue
         whole = "\n".join(units)
-        if _size(whole) <= limit:
+        if telegram_length(whole) <= limit:
             put(whole, "\n\n")
             continue
         separator = "\n\n"
         for unit in units:
-            if _size(unit) <= limit:
+            if telegram_length(unit) <= limit:
                 pieces = [unit]
             else:
                 # Fill what is left of the current message first, if that is worth it.
-                room = limit - _size(current) - _size(separator) if current else limit
+                room = (
+                    limit - telegram_length(current) - telegram_length(separator)
+                    if current
+                    else limit
+                )
                 pieces = _cut(unit, limit, room if room >= limit // 4 else limit)
             for piece in pieces:
                 put(piece, separator)
@@ -177,17 +182,20 @@ def _cut(unit: str, limit: int, first: int) -> list[str]:
     while start < len(atoms):
         budget = limit if pieces else first
         body = [opening for _, opening in stack]
-        size = _size("".join(body))
+        size = telegram_length("".join(body))
         newline: tuple[int, list[tuple[str, str]], int] | None = None
         space: tuple[int, list[tuple[str, str]], int] | None = None
         index = start
         while index < len(atoms):
             atom = atoms[index]
             after = _tags_after(stack, atom)
-            if size + _size(atom) + _size(_closing(after)) > budget and index > start:
+            if (
+                size + telegram_length(atom) + telegram_length(_closing(after)) > budget
+                and index > start
+            ):
                 break
             body.append(atom)
-            size += _size(atom)
+            size += telegram_length(atom)
             stack = after
             index += 1
             if atom == "\n":

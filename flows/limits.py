@@ -71,14 +71,14 @@ def screen_units(screen: Screen) -> int:
     """A screen's text as Telegram counts it: the parts the transports show, one blank line
     (or a line break, after the progress) between them."""
     parts = [screen.title, screen.body, screen.hint]
-    units = sum(_utf16(part) + 2 for part in parts if part) - 2
-    return units + (_utf16(screen.progress) + 1 if screen.progress else 0)
+    units = sum(telegram_length(part) + 2 for part in parts if part) - 2
+    return units + (telegram_length(screen.progress) + 1 if screen.progress else 0)
 
 
 def _units_of_welcome(engine: Engine, lang: Lang) -> int:
     """The welcome as residents get it: with the privacy paragraph and the consent prompt."""
     privacy = say("privacy_welcome", lang, duration="")
-    added = _utf16(privacy) + 2 + _utf16(say("consent_prompt", lang)) + 2
+    added = telegram_length(privacy) + 2 + telegram_length(say("consent_prompt", lang)) + 2
     return screen_units(engine.render(engine.begin(), lang)) + added
 
 
@@ -151,5 +151,6 @@ def _answered_before(consultation: Consultation, step: Step) -> SessionState:
     )
 
 
-def _utf16(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
+def telegram_length(text: str) -> int:
+    """The length of `text` as Telegram counts it: UTF-16 code units (an emoji counts two)."""
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2

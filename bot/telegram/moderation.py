@@ -37,9 +37,10 @@ from bot.moderation import LATEST, Moderation, fingerprint, parse_ref
 from bot.moderation_texts import say
 from bot.settings import Settings
 from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
-from bot.telegram.staff import MESSAGE_LIMIT, StaffButton, StaffOnly, telegram_length
+from bot.telegram.staff import StaffButton, StaffOnly
 from digest import notes
 from digest.layout import clean_text
+from flows.limits import MESSAGE_UNITS, telegram_length
 from flows.model import Consultation
 from storage.moderation import Anchor, ModeratedText
 
@@ -79,7 +80,7 @@ def card(text: ModeratedText, timezone: str, asked: Questions) -> str:
     if text.hidden_at is not None:
         hidden = say("hidden_since", STAFF_LANG, date=notes.when(text.hidden_at, timezone))
     heading = [line for line in (question, answered, hidden) if line is not None]
-    room = MESSAGE_LIMIT - telegram_length("\n".join(heading)) - 1
+    room = MESSAGE_UNITS - telegram_length("\n".join(heading)) - 1
     lines = [f"<b>{escape(question)}</b>", escape(answered)]
     if hidden is not None:
         lines.append(f"<i>{escape(hidden)}</i>")

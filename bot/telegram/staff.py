@@ -50,12 +50,12 @@ from digest.dispatch import DigestStore
 from digest.model import Period
 from digest.schedule import on_demand_period, parse_when
 from digest.stats import consultation_stats, rate_note, stats_table
+from flows.limits import MESSAGE_UNITS, telegram_length
 from flows.model import Consultation
 from flows.typography import french_spacing
 
 log = logging.getLogger(__name__)
 
-MESSAGE_LIMIT: Final = 4096
 CAPTION_LIMIT: Final = 1024
 UPLOAD_LIMIT: Final = 50 * 1024 * 1024  # the Bot API refuses larger uploads from bots
 NO_PREVIEW: Final = LinkPreviewOptions(is_disabled=True)  # a quoted link is not a preview
@@ -171,7 +171,7 @@ def _items(bundle: Bundle) -> list[Item]:
     # The heading joins the first part if that still fits: Telegram counts UTF-16 code units
     # of the parsed text, which the raw HTML's count bounds from above.
     joined = f"{heading}\n\n{parts[0]}" if parts else heading
-    if parts and telegram_length(joined) <= MESSAGE_LIMIT:
+    if parts and telegram_length(joined) <= MESSAGE_UNITS:
         parts[0] = joined
     else:
         parts.insert(0, heading)
@@ -360,18 +360,13 @@ class StaffHandlers:
             await _send_item(context.bot, chat.id, attachment)
 
 
-def telegram_length(text: str) -> int:
-    """The length of `text` as Telegram counts it: UTF-16 code units (an emoji counts two)."""
-    return len(text.encode("utf-16-le", "surrogatepass")) // 2
-
-
 def joined_within_limit(blocks: Sequence[str]) -> list[str]:
     """Whole `blocks` (HTML, each within Telegram's limit) joined by blank lines into as few
     messages as fit it; the raw HTML's length bounds the parsed text's from above."""
     messages: list[str] = []
     for block in blocks:
         together = f"{messages[-1]}\n\n{block}" if messages else block
-        if messages and telegram_length(together) <= MESSAGE_LIMIT:
+        if messages and telegram_length(together) <= MESSAGE_UNITS:
             messages[-1] = together
         else:
             messages.append(block)

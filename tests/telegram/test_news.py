@@ -18,6 +18,7 @@ from bot.privacy import Privacy
 from bot.pseudonym import pseudonym
 from bot.settings import StaffSettings
 from bot.telegram.app import build_application
+from flows.limits import MESSAGE_UNITS
 from flows.model import Consultation, Lang
 from storage.base import Channel
 from tests.fakebotapi import FakeChat, FakeRequest, FakeUser
@@ -430,7 +431,7 @@ def test_the_longest_text_fits_one_message_in_every_language():
     text = "é" * news.max_length()
     langs: tuple[Lang, ...] = ("fr", "en")
     for lang in langs:
-        assert len(news.plain(text, lang)) <= news.MESSAGE_LIMIT
+        assert len(news.plain(text, lang)) <= MESSAGE_UNITS
 
 
 async def test_mesdonnees_counts_the_news_a_resident_received(

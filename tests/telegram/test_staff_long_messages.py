@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from bot.moderation_texts import say
-from bot.telegram.staff import MESSAGE_LIMIT, telegram_length
+from flows.limits import MESSAGE_UNITS, telegram_length
 from flows.model import Consultation
 from flows.state import Answer
 from tests.storage.helpers import make_turn
@@ -33,7 +33,7 @@ async def test_a_text_of_emoji_is_cut_and_can_still_be_hidden(
         _, newest, long, oldest = chat.api.messages(STAFF_CHAT.id)
         assert newest.text.endswith("Un marché le soir")
         assert oldest.text.endswith("Plus de bancs au parc"), "the listing went on past it"
-        assert long.text.endswith("😡…") and telegram_length(long.text) <= MESSAGE_LIMIT
+        assert long.text.endswith("😡…") and telegram_length(long.text) <= MESSAGE_UNITS
         chat.api.click(STAFF, say("hide", "fr"), long.message_id, STAFF_CHAT)
         await chat.deliver()
         [hidden] = await chat.store.texts_for_moderation(10, hidden_only=True)
