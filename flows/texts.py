@@ -87,7 +87,7 @@ MESSAGES: dict[str, Text] = {
     # The welcome's button to the other language, named in that language.
     "other_language": Text(fr="English", en="Français"),
     # Question screens
-    "progress": Text(fr="Question {n}/{total}", en="Question {n}/{total}"),
+    "progress": Text(fr="Question {n} sur {total}", en="Question {n} of {total}"),
     "hint_single": Text(fr="Touchez une réponse.", en="Tap one answer."),
     "hint_multi": Text(
         fr="Touchez une ou plusieurs réponses, puis « Valider ».",

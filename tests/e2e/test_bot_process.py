@@ -43,13 +43,13 @@ def start_bot(tmp_path: Path, api: FakeBotApi, config: Path) -> Iterator[Callabl
 def first_half(resident: Resident) -> None:
     """Consent and the first four questions."""
     assert "anonyme" in resident.send("/start").text
-    assert resident.click(say("accept", "fr")).text.startswith("Question 1/12")
+    assert resident.click(say("accept", "fr")).text.startswith("Question 1 sur 12")
     resident.click("Bourgogne")
     resident.click("J'y habite")
     resident.click("26 à 40 ans")
     resident.toggle("▫️ Les femmes")
     resident.toggle("▫️ Personnes isolées")
-    assert "Question 5/12" in resident.click(say("validate_count", "fr", n=2)).text
+    assert "Question 5 sur 12" in resident.click(say("validate_count", "fr", n=2)).text
 
 
 def second_half(resident: Resident, proposal: str) -> None:
@@ -130,7 +130,7 @@ def test_sigkill_mid_journey_then_resume_with_nothing_lost_or_doubled(
     menu = resident.send("/start")
     assert say("resume", "fr") in menu.buttons
     resumed = resident.click(say("resume", "fr"))
-    assert resumed.text.startswith("Question 5/12")
+    assert resumed.text.startswith("Question 5 sur 12")
     if say("validate_count", "fr", n=1) not in resumed.buttons:
         resident.toggle("▫️ Soutien en santé mentale")  # the press was lost before its commit
     resident.click(say("validate_count", "fr", n=1))

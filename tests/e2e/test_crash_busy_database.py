@@ -75,7 +75,7 @@ def test_answers_given_while_the_database_is_locked_are_stored_once_the_lock_is_
 
     # Each resident sees their next question once, after the lock was let go.
     for resident, question in ((tapper, 3), (writer, 3), (newcomer, 1)):
-        shown = f"Question {question}/12"
+        shown = f"Question {question} sur 12"
         api.wait_for_text(resident.user.id, shown, HOLD + 20)
         api.wait_for(lambda api: not api.unanswered_callbacks, 10, "taps to be answered")
         texts = [m.text for m in api.messages(resident.user.id)]

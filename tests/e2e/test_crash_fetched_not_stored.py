@@ -66,8 +66,8 @@ def test_updates_fetched_but_not_stored_are_handed_again_after_a_kill(
     locker.join()
 
     again = BotProcess(config, api, tmp_path / "bot.log").start()
-    api.wait_for_text(tapper.user.id, "Question 3/12", WAIT)
-    api.wait_for_text(other.user.id, "Question 3/12", WAIT)
+    api.wait_for_text(tapper.user.id, "Question 3 sur 12", WAIT)
+    api.wait_for_text(other.user.id, "Question 3 sur 12", WAIT)
     assert again.stop() == 0
     with closing(sqlite3.connect(database)) as db:
         stored = db.execute(

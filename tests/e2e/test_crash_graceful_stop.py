@@ -66,7 +66,7 @@ def test_a_stop_during_a_burst_processes_or_hands_back_every_update(
     # The next start processes what was handed back: every answer stored once.
     bot = BotProcess(config, api, tmp_path / "bot.log").start()
     for resident in residents:
-        api.wait_for_text(resident.user.id, "Question 4/12", WAIT)
+        api.wait_for_text(resident.user.id, "Question 4 sur 12", WAIT)
     assert bot.stop() == 0
     assert answered(database) == {step: RESIDENTS for step in STEPS}
     assert processed(database) - earlier == sent

@@ -143,9 +143,9 @@ def test_updates_shown_then_handed_again_after_a_kill_change_nothing(
 
     api.hold_polls_after_delivery()
     flying = crowd.in_flight()
-    api.wait_for_text(crowd.validating.user.id, "Question 5/12", WAIT)
-    api.wait_for_text(crowd.autre.user.id, "Question 3/12", WAIT)
-    api.wait_for_text(crowd.tapping.user.id, "Question 3/12", WAIT)
+    api.wait_for_text(crowd.validating.user.id, "Question 5 sur 12", WAIT)
+    api.wait_for_text(crowd.autre.user.id, "Question 3 sur 12", WAIT)
+    api.wait_for_text(crowd.tapping.user.id, "Question 3 sur 12", WAIT)
     api.wait_for(lambda api: not api.unanswered_callbacks, WAIT, "every press answered")
     api.wait_for(lambda api: flying <= processed(database), WAIT, "every update stored")
     seen = {r.user.id: screens(api, r) for r in crowd.everyone}
@@ -166,10 +166,10 @@ def test_updates_shown_then_handed_again_after_a_kill_change_nothing(
     bot = BotProcess(config, api, tmp_path / "bot.log").start()
     ticks = crowd.ticking.send("/reprendre")
     assert {say("selected", "fr", label="Les femmes"), "✅ Personnes isolées"} <= set(ticks.buttons)
-    assert "Question 5/12" in crowd.ticking.click(say("validate_count", "fr", n=2)).text
-    assert crowd.validating.send("/reprendre").text.startswith("Question 5/12")
-    assert "Question 4/12" in crowd.autre.click("26 à 40 ans").text
-    assert "Question 4/12" in crowd.tapping.click("41 à 60 ans").text
+    assert "Question 5 sur 12" in crowd.ticking.click(say("validate_count", "fr", n=2)).text
+    assert crowd.validating.send("/reprendre").text.startswith("Question 5 sur 12")
+    assert "Question 4 sur 12" in crowd.autre.click("26 à 40 ans").text
+    assert "Question 4 sur 12" in crowd.tapping.click("41 à 60 ans").text
     assert bot.stop() == 0
     after = stored(database)
     assert after[1]["publics"] == ["femmes", "isoles"]
@@ -198,14 +198,14 @@ def test_updates_stored_but_never_shown_are_shown_once_after_a_kill(
 
     assert stored(database) == EXPECTED
     # The typed "Autre" text was answered by a new message: it comes now, once.
-    api.wait_for_text(crowd.autre.user.id, "Question 3/12", WAIT)
+    api.wait_for_text(crowd.autre.user.id, "Question 3 sur 12", WAIT)
     texts = [text for text, _ in screens(api, crowd.autre)]
-    assert sum("Question 3/12" in text for text in texts) == 1, texts
+    assert sum("Question 3 sur 12" in text for text in texts) == 1, texts
     # A press whose screen was to be redrawn in place: the next tap on it shows where the
     # resident is, changing nothing stored (a tick is a tick, not a flip).
-    assert "Question 3/12" in crowd.tapping.click("J'y habite").text
+    assert "Question 3 sur 12" in crowd.tapping.click("J'y habite").text
     ticks = crowd.ticking.click("▫️ Personnes isolées")
     assert {"✅ Les femmes", "✅ Personnes isolées"} <= set(ticks.buttons)
-    assert "Question 5/12" in crowd.validating.click("▫️ Personnes isolées").text
+    assert "Question 5 sur 12" in crowd.validating.click("▫️ Personnes isolées").text
     assert bot.stop() == 0
     assert stored(database) == EXPECTED

@@ -58,7 +58,7 @@ ACKNOWLEDGEMENTS = frozenset(
 # Refusals a crash legitimately causes: an update handed back after a kill is answered again
 # ("query is too old") or closes a keyboard its first run already closed ("not modified").
 CRASH_REFUSALS = ("query is too old", "message is not modified")
-PROGRESS = re.compile(r"Question (\d+)/(\d+)")
+PROGRESS = re.compile(r"Question (\d+) sur (\d+)")
 VALIDATE_COUNT = re.compile(r"\(\d+\) ✔️$")
 
 pytestmark = [pytest.mark.timeout(900)]

@@ -53,7 +53,7 @@ def test_an_answer_whose_next_screen_failed_is_stored_once_and_shown_on_the_next
     resident = Resident(api, FakeUser(id=811, first_name="Yanis"))
     resident.send("/start")
     question = resident.click(say("accept", "fr"))
-    assert question.text.startswith("Question 1/12")
+    assert question.text.startswith("Question 1 sur 12")
 
     # Telegram fails the redraw, then the bot's apology too.
     api.fail_next("editMessageText", HTTPStatus.BAD_GATEWAY)
@@ -61,11 +61,11 @@ def test_an_answer_whose_next_screen_failed_is_stored_once_and_shown_on_the_next
     api.click(resident.user, "Bourgogne", question.message_id)
     api.wait_for(lambda api: failed(api, "sendMessage") == 1, WAIT, "the apology to fail")
     assert answers(tmp_path / "parole.sqlite3") == [("quartier", ["bourgogne"])]
-    assert api.last_message(resident.user.id).text.startswith("Question 1/12")
+    assert api.last_message(resident.user.id).text.startswith("Question 1 sur 12")
 
     # Telegram is back: the resident taps again, and sees where they are, their answer kept.
     shown = resident.click("Bourgogne")
-    assert "\n\nQuestion 2/12\n" in shown.text, shown.text
+    assert "\n\nQuestion 2 sur 12\n" in shown.text, shown.text
     assert [a.text for a in api.callback_answers][-1] == say("already_saved", "fr")
     resident.click("J'y habite")
     assert answers(tmp_path / "parole.sqlite3") == [
@@ -83,7 +83,7 @@ def test_a_typed_answer_whose_reply_failed_is_stored_once_and_reprendre_goes_on(
     api.fail_next("sendMessage", HTTPStatus.BAD_GATEWAY)
     apology = resident.send("1")  # Bourgogne, typed: its reply fails, the apology goes out
     assert apology.text == ERROR_MESSAGE
-    assert resident.send("/reprendre").text.startswith("Question 2/12")
+    assert resident.send("/reprendre").text.startswith("Question 2 sur 12")
     assert answers(tmp_path / "parole.sqlite3") == [("quartier", ["bourgogne"])]
 
 

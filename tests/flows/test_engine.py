@@ -203,7 +203,7 @@ def test_accepting_shows_the_introduction_then_the_first_question(r: Resident) -
     assert r.labels() == [CONTINUE]  # nothing to go back to yet
     r.click(CONTINUE)
     assert r.screen.title == AGE
-    assert r.screen.progress == "Question 1/8"  # with the two that depend on later answers
+    assert r.screen.progress == "Question 1 sur 8"  # with the two that depend on later answers
     assert r.labels() == ["Moins de 25 ans", "De 25 à 60 ans", "Plus de 60 ans", OTHER, BACK]
     assert r.screen.hint == "Touchez une réponse."
 
@@ -368,52 +368,52 @@ def test_progress_counts_the_questions_that_may_still_be_shown(r: Resident) -> N
     # "local" depends on "publics" and "moyen" on "suivi": counted until their answer hides
     # them, so the total never grows while the resident answers on.
     to_publics(r)
-    assert r.screen.progress == "Question 2/8"
+    assert r.screen.progress == "Question 2 sur 8"
     r.click("Les femmes")
     r.click("Les jeunes")
-    assert r.screen.progress == "Question 2/8"  # a selection counts once validated
+    assert r.screen.progress == "Question 2 sur 8"  # a selection counts once validated
     r.validate()
     assert r.screen.title == LOCAL
-    assert r.screen.progress == "Question 3/8"
+    assert r.screen.progress == "Question 3 sur 8"
     r.click(NO)
-    assert r.screen.progress == "Question 4/8"
+    assert r.screen.progress == "Question 4 sur 8"
     r.type("Un banc")
-    assert r.screen.progress == "Question 5/8"
+    assert r.screen.progress == "Question 5 sur 8"
     r.click("3")
-    assert r.screen.progress == "Question 6/8"
+    assert r.screen.progress == "Question 6 sur 8"
     r.click(YES)
     assert r.screen.title == MOYEN
-    assert r.screen.progress == "Question 7/8"
+    assert r.screen.progress == "Question 7 sur 8"
     r.click("Affichage")
-    assert r.screen.progress == "Question 8/8"
+    assert r.screen.progress == "Question 8 sur 8"
 
 
 def test_progress_total_only_shrinks_as_answers_hide_questions(r: Resident) -> None:
     to_publics(r)
-    assert r.screen.progress == "Question 2/8"
+    assert r.screen.progress == "Question 2 sur 8"
     r.click("Les femmes")
     r.click("Les familles")
     r.validate()
     assert r.screen.title == IDEE
-    assert r.screen.progress == "Question 3/7"  # no "Les jeunes": no question on their club
+    assert r.screen.progress == "Question 3 sur 7"  # no "Les jeunes": no question on their club
     r.type("Un banc")
     r.click("3")
-    assert r.screen.progress == "Question 5/7"
+    assert r.screen.progress == "Question 5 sur 7"
     r.click(NO)
     assert r.screen.title == FREIN
-    assert r.screen.progress == "Question 6/6"
+    assert r.screen.progress == "Question 6 sur 6"
 
 
 def test_progress_shrinks_when_a_changed_answer_hides_a_question(r: Resident) -> None:
     to_suivi(r)
     r.click(YES)
-    assert r.screen.progress == "Question 6/7"
+    assert r.screen.progress == "Question 6 sur 7"
     r.click(BACK)
     assert r.screen.title == SUIVI
-    assert r.screen.progress == "Question 5/7"  # "Oui" is still the answer on record
+    assert r.screen.progress == "Question 5 sur 7"  # "Oui" is still the answer on record
     r.click(NO)
     assert r.screen.title == FREIN
-    assert r.screen.progress == "Question 6/6"
+    assert r.screen.progress == "Question 6 sur 6"
 
 
 def test_residents_of_one_engine_each_see_their_own_progress_and_ticks(engine: Engine) -> None:
@@ -425,7 +425,7 @@ def test_residents_of_one_engine_each_see_their_own_progress_and_ticks(engine: E
         resident.click(answer)
     yes.click("Affichage")
     assert yes.screen.title == no.screen.title == FREIN
-    assert (yes.screen.progress, no.screen.progress) == ("Question 7/7", "Question 6/6")
+    assert (yes.screen.progress, no.screen.progress) == ("Question 7 sur 7", "Question 6 sur 6")
 
     first, second = Resident(engine), Resident(engine)
     to_publics(first)
@@ -537,7 +537,7 @@ def test_other_on_a_single_choice_asks_for_a_text(r: Resident) -> None:
     assert r.state.phase is Phase.OTHER
     assert r.screen.title == OTHER_PROMPT
     assert r.screen.expects_text
-    assert r.screen.progress == "Question 1/8"
+    assert r.screen.progress == "Question 1 sur 8"
     assert r.labels() == [BACK, SKIP]
     outcome = r.type("Je préfère taire")
     assert outcome.saved == ("age",)
@@ -1072,7 +1072,7 @@ def test_answers_of_questions_that_became_hidden_are_removed_at_the_end(r: Resid
     r.click("Les familles")
     r.validate()
     assert r.screen.title == IDEE
-    assert r.screen.progress == "Question 3/7"
+    assert r.screen.progress == "Question 3 sur 7"
     r.type("Un banc")
     r.click("4")
     r.click(NO)
@@ -1107,7 +1107,7 @@ def test_a_condition_on_a_hidden_question_is_false(chain: Consultation) -> None:
     r.click(NO)
     # B is hidden now, so its "Ix" on record no longer shows C.
     assert r.screen.title == "D\u202f?"
-    assert r.screen.progress == "Question 2/2"
+    assert r.screen.progress == "Question 2 sur 2"
     assert [s.id for s in r.engine.visible_steps(r.state)] == ["a", "d"]
     outcome = r.type("fin")
     assert outcome.removed == ("b",)
@@ -1122,12 +1122,12 @@ def test_a_left_out_step_is_passed_over_with_the_steps_that_depend_on_it(
 ) -> None:
     r = Resident(Engine(every_kind, left_out={"suivi"}))
     to_idee(r)
-    assert r.screen.progress == "Question 3/5"  # age, publics, idee, note, frein
+    assert r.screen.progress == "Question 3 sur 5"  # age, publics, idee, note, frein
     r.type("Un banc")
-    assert r.screen.title == NOTE and r.screen.progress == "Question 4/5"
+    assert r.screen.title == NOTE and r.screen.progress == "Question 4 sur 5"
     r.click("3")
     assert r.screen.title == FREIN  # neither "suivi" nor "moyen", shown only after a yes
-    assert r.screen.progress == "Question 5/5"
+    assert r.screen.progress == "Question 5 sur 5"
     r.click(BACK)
     assert r.screen.title == NOTE
     r.click("3")
@@ -1185,7 +1185,7 @@ def test_restart_asks_first_then_erases_the_answers_and_starts_again(r: Resident
     assert r.screen.title == INTRO
     r.click(CONTINUE)
     assert r.screen.title == AGE
-    assert r.screen.progress == "Question 1/8"
+    assert r.screen.progress == "Question 1 sur 8"
     assert r.click_old(keyboard, position, BACK).stale
 
 
@@ -1390,8 +1390,8 @@ TYPED = st.one_of(
 
 
 def _total(screen: Screen) -> int | None:
-    """The total of a screen's "Question n/total", if it shows one."""
-    return int(screen.progress.rpartition("/")[2]) if screen.progress else None
+    """The total of a screen's "Question n sur total", if it shows one."""
+    return int(screen.progress.rpartition(" ")[2]) if screen.progress else None
 
 
 def _buttons(screen: Screen) -> list[Button]:
@@ -1512,7 +1512,7 @@ def test_random_conversations_never_reach_a_left_out_step(chance: random.Random)
             # The questions shown, and "local" while "publics" is not answered: never the
             # follow-up question nor "moyen", which depends on it.
             questions = [s for s in engine.visible_steps(state) if not isinstance(s, InfoStep)]
-            total = int(screen.progress.rpartition("/")[2])
+            total = int(screen.progress.rpartition(" ")[2])
             assert len(questions) <= total <= 6
 
 

@@ -136,7 +136,7 @@ async def to_text_question(chat: Chat, user: FakeUser) -> None:
     for option in ("Les femmes", "Soutien en santé mentale", "Lieux de rencontre et d'accueil"):
         await chat.click(user, say("unselected", "fr", label=option))
         await chat.click(user, say("validate_count", "fr", n=1))
-    assert "Question 7/12" in chat.last(user).text
+    assert "Question 7 sur 12" in chat.last(user).text
 
 
 def current_question(chat: Chat, user: FakeUser) -> str:

@@ -66,5 +66,5 @@ async def test_a_resident_who_blocked_the_bot_and_came_back_resumes(chat: FuzzCh
     await chat.feed(unblocked(chat.api, TYPING))
     resumed = await chat.send(TYPING, "/start")
     assert say("resume", "fr") in resumed.buttons
-    assert (await chat.click(TYPING, say("resume", "fr"))).text.startswith("Question 7/12")
+    assert (await chat.click(TYPING, say("resume", "fr"))).text.startswith("Question 7 sur 12")
     assert_sound(chat)

@@ -58,13 +58,13 @@ async def test_recommencer_asks_in_place_of_the_menu_and_non_keeps_everything(
     assert stored(chat.database).keys() == {"quartier", "profil"}
 
     resumed = await chat.click(ALICE, say("restart_no", "fr"))
-    assert resumed.text.startswith("Question 3/12")
+    assert resumed.text.startswith("Question 3 sur 12")
     assert stored(chat.database).keys() == {"quartier", "profil"}
 
     await chat.send(ALICE, "/start")
     await chat.click(ALICE, say("restart", "fr"))
     fresh = await chat.click(ALICE, say("restart_yes", "fr"))
-    assert fresh.text.startswith("Question 1/12")
+    assert fresh.text.startswith("Question 1 sur 12")
     assert stored(chat.database) == {}
 
 
@@ -76,13 +76,13 @@ async def test_typed_valider_and_passer_act_like_their_buttons(
     await chat.click(ALICE, "Bourgogne")
     await chat.click(ALICE, label(consultation, "profil", "habitant"))
     skipped = await chat.send(ALICE, "passer")  # the age question is optional
-    assert "Question 4/12" in skipped.text
+    assert "Question 4 sur 12" in skipped.text
     femmes = label(consultation, "publics", "femmes")
     await chat.click(ALICE, say("unselected", "fr", label=femmes))
     confirmed = await chat.send(ALICE, "Valider")
-    assert "Question 5/12" in confirmed.text
+    assert "Question 5 sur 12" in confirmed.text
     back = await chat.send(ALICE, "retour")
-    assert "Question 4/12" in back.text
+    assert "Question 4 sur 12" in back.text
     answers = stored(chat.database)
     assert answers["age"]["skipped"] is True
     assert answers["publics"]["choices"] == ["femmes"]

@@ -110,7 +110,7 @@ class Running:
         self.api.click(user, say("accept", "fr"))
         self.deliver()
         await self.settle()
-        assert self.api.last_message(user.id).text.startswith("Question 1/12")
+        assert self.api.last_message(user.id).text.startswith("Question 1 sur 12")
 
     def answers(self, user: FakeUser) -> dict[str, Answer]:
         """The answers stored for `user`'s session, by question."""
@@ -159,7 +159,7 @@ async def test_a_burst_from_one_resident_is_stored_in_the_order_it_was_sent(bot:
     await bot.settle()
 
     assert bot.answers(ALICE) == ALICE_ANSWERS
-    assert "Question 4/12" in bot.api.last_message(ALICE.id).text  # under the age's recap
+    assert "Question 4 sur 12" in bot.api.last_message(ALICE.id).text  # under the age's recap
 
 
 async def test_two_bursts_interleaved_run_side_by_side_each_in_its_own_order(bot: Running):
@@ -183,4 +183,4 @@ async def test_two_bursts_interleaved_run_side_by_side_each_in_its_own_order(bot
     await bot.settle()
     assert bot.answers(ALICE) == ALICE_ANSWERS
     assert bot.answers(BOB) == BOB_ANSWERS
-    assert "Question 4/12" in bot.api.last_message(ALICE.id).text  # under the age's recap
+    assert "Question 4 sur 12" in bot.api.last_message(ALICE.id).text  # under the age's recap

@@ -65,7 +65,7 @@ async def test_ticking_a_list_quickly_and_confirming_goes_through(
 
     assert warnings(chat) == []
     assert after.text.startswith(say("your_answer", "fr", answer=""))
-    assert "Question 5/12" in after.text
+    assert "Question 5 sur 12" in after.text
     publics = stored(chat.database, "publics")
     assert publics is not None and all(f'"{code}"' in publics for code in codes)
     assert chat.api.unanswered_callbacks == []

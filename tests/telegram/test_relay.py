@@ -182,7 +182,7 @@ async def test_the_agree_button_stays_until_the_entry_is_stored(
     assert chat.api.buttons(RELAY.id, consent.message_id) == consent.buttons
     monkeypatch.undo()
     question = await chat.click(RELAY, AGREE, consent.message_id)
-    assert question.text.startswith("Question 1/")
+    assert question.text.startswith("Question 1 sur ")
     assert chat.api.buttons(RELAY.id, consent.message_id) == []
     assert chat.rows("SELECT channel, status FROM sessions") == [("assisted", "active")]
 
@@ -229,7 +229,7 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
 
     await chat.send(RELAY, "/saisie")
     first = await chat.click(RELAY, AGREE)
-    assert first.text.startswith("Question 1/")
+    assert first.text.startswith("Question 1 sur ")
     # Typed answers go to the entry while it runs.
     await chat.send(RELAY, "2")  # Pont-Rompu, by its number
     await chat.click(RELAY, say("unselected", "fr", label="Les seniors"))
@@ -268,7 +268,7 @@ async def test_assisted_entry_needs_consent_and_is_a_separate_participant(chat: 
     finished = await chat.click(RELAY, relay_say("entry_finish", "fr"))
     assert finished.text == relay_say("entry_finished_resume", "fr")
     resumed = await chat.send(RELAY, "/reprendre")
-    assert resumed.text.startswith("Question 2/")
+    assert resumed.text.startswith("Question 2 sur ")
     report = await chat.send(RELAY, "/bilan")
     assert "Saisies accompagnées\u202f: 2 cette semaine, 2 en tout" in report.text
 
@@ -336,7 +336,7 @@ async def test_an_entry_asks_no_follow_up_and_ends_with_the_relay_closing(chat: 
 async def test_residents_are_still_asked_the_follow_up_question(chat: RelayChat):
     await chat.send(ALICE, "/start")
     first = await chat.click(ALICE, say("accept", "fr"))
-    assert first.text.startswith("Question 1/")
+    assert first.text.startswith("Question 1 sur ")
     thanks = await chat.answer_all(ALICE)
     assert thanks.text == "Merci beaucoup\u202f!"
     assert chat.rows("SELECT count(*) FROM answers WHERE step_id = 'suivi'") == [(1,)]
@@ -354,7 +354,7 @@ async def test_leaving_an_entry_returns_to_the_relay_own_session(chat: RelayChat
     await chat.click(RELAY, relay_say("entry_resume", "fr"))
     resumed, question = chat.api.messages(RELAY.id)[-2:]
     assert resumed.text == relay_say("entry_resumed", "fr")
-    assert question.text.startswith("Question 1/")
+    assert question.text.startswith("Question 1 sur ")
     await chat.send(RELAY, "/reprendre")
     notes = [m.text for m in chat.api.messages(RELAY.id)[-2:]]
     assert notes[0] == relay_say("entry_left", "fr")
@@ -541,7 +541,7 @@ async def test_a_new_entry_abandons_the_one_set_aside_once_the_person_agrees(cha
     # The next person agrees: a new entry, and the first one is abandoned.
     await chat.click(RELAY, relay_say("entry_next", "fr"))
     first = await chat.click(RELAY, AGREE)
-    assert first.text.startswith("Question 1/") and "Votre quartier\u202f?" in first.text
+    assert first.text.startswith("Question 1 sur ") and "Votre quartier\u202f?" in first.text
     femmes = say("unselected", "fr", label="Les femmes")
     await chat.click(RELAY, femmes, first_question.message_id)  # the old entry's button
     assert chat.toasts()[-1] == relay_say("entry_button_over", "fr")

@@ -54,7 +54,7 @@ async def test_a_typed_answer_after_removal_is_stored_nowhere_and_explained(chat
 
     # Back to their own participation: their own question, answered as any resident's.
     resumed = await chat.send(RELAY, "/reprendre")
-    assert resumed.text.startswith("Question 1/")
+    assert resumed.text.startswith("Question 1 sur ")
     await chat.send(RELAY, "1")
     assert stored(chat) == [("telegram", "active", "quartier"), ("assisted", "active", "quartier")]
 

@@ -58,7 +58,7 @@ async def test_a_removal_in_another_process_holds_across_a_restart(tmp_path: Pat
         assert after.last(RELAY).text == STOPPED
         assert stored(after) == [("assisted", "active", "quartier")]
 
-        assert (await after.send(RELAY, "/reprendre")).text.startswith("Question 1/")
+        assert (await after.send(RELAY, "/reprendre")).text.startswith("Question 1 sur ")
         assert pseudonyms(after) == [None], "back to their own answers: no longer linked"
         await after.send(RELAY, "1")
         assert stored(after) == [

@@ -40,7 +40,7 @@ async def test_a_whole_journey_is_stored_and_thanked(chat: Chat, consultation: C
     welcome = await chat.send(ALICE, "/start")
     assert "Vivre ensemble" in welcome.text and "anonyme" in welcome.text
     first = await chat.click(ALICE, say("accept", "fr"))
-    assert first.text.startswith("Question 1/12")
+    assert first.text.startswith("Question 1 sur 12")
     assert chat.api.messages(ALICE.id)[0].buttons == []  # the welcome's keyboard is closed
 
     await chat.click(ALICE, "Bourgogne")
@@ -130,7 +130,7 @@ async def test_a_stale_button_is_explained_and_changes_nothing(chat: Chat):
     # why nothing happened, and nothing is sent again.
     assert chat.toasts()[-1] == say("stale", "fr")
     assert chat.last(ALICE).message_id == quartier.message_id
-    assert "Question 2/12" in chat.last(ALICE).text
+    assert "Question 2 sur 12" in chat.last(ALICE).text
     assert answers(chat.database) == before
 
 
@@ -156,7 +156,7 @@ async def test_back_returns_to_the_previous_question_and_changes_the_answer(chat
     await chat.click(ALICE, say("accept", "fr"))
     await chat.click(ALICE, "Bourgogne")
     back = await chat.click(ALICE, say("back", "fr"))
-    assert back.text.startswith("Question 1/12")
+    assert back.text.startswith("Question 1 sur 12")
     await chat.click(ALICE, "Pont-Rompu")
     assert '"pont-rompu"' in answers(chat.database)["quartier"]
 
@@ -173,7 +173,7 @@ async def test_the_next_question_replaces_the_answered_one_under_the_answer(chat
     answered = chat.last(ALICE)
     assert answered.message_id == question.message_id
     assert answered.text.startswith(say("your_answer", "fr", answer="Bourgogne"))
-    assert "Question 2/12" in answered.text and "J'y habite" in answered.buttons
+    assert "Question 2 sur 12" in answered.text and "J'y habite" in answered.buttons
     assert not chat.api.refused
 
 
@@ -186,7 +186,7 @@ async def test_a_double_tap_only_says_the_answer_is_saved(chat: Chat):
     chat.api.click(ALICE, "Bourgogne", question.message_id)
     await chat.deliver()
     assert len(chat.api.messages(ALICE.id)) == sent
-    assert "Question 2/12" in chat.last(ALICE).text and chat.last(ALICE).buttons
+    assert "Question 2 sur 12" in chat.last(ALICE).text and chat.last(ALICE).buttons
     assert chat.toasts() == [say("already_saved", "fr")]
     assert not chat.api.refused
 
@@ -230,12 +230,12 @@ async def test_a_tap_after_a_lost_redraw_brings_the_question_up_to_date(chat: Ch
             m.text for m in chat.api.messages(ALICE.id) if m.message_id == question.message_id
         )
 
-    assert "Question 1/12" in shown()
+    assert "Question 1 sur 12" in shown()
     # The resident, still seeing the first question, taps again: the message catches up,
     # with the answer the first tap gave.
     await chat.click(ALICE, "Bourgogne", question.message_id)
     assert shown().startswith(say("your_answer", "fr", answer="Bourgogne"))
-    assert "Question 2/12" in shown() and say("already_saved", "fr") in shown()
+    assert "Question 2 sur 12" in shown() and say("already_saved", "fr") in shown()
     assert chat.toasts()[-1] == say("already_saved", "fr")
     assert '"bourgogne"' in answers(chat.database)["quartier"]
 
@@ -243,7 +243,7 @@ async def test_a_tap_after_a_lost_redraw_brings_the_question_up_to_date(chat: Ch
 async def test_the_welcome_stays_and_the_first_question_comes_below_it(chat: Chat):
     welcome = await chat.send(ALICE, "/start")
     first = await chat.click(ALICE, say("accept", "fr"))
-    assert first.message_id != welcome.message_id and "Question 1/12" in first.text
+    assert first.message_id != welcome.message_id and "Question 1 sur 12" in first.text
     kept = next(m for m in chat.api.messages(ALICE.id) if m.message_id == welcome.message_id)
     assert kept.text.startswith(welcome.text)  # what the resident agreed to stays readable
     assert kept.buttons == []
@@ -255,7 +255,7 @@ async def test_other_text_is_escaped_and_stored_as_given(chat: Chat):
     prompt = await chat.click(ALICE, say("other", "fr"))
     assert say("other_prompt", "fr") in prompt.text
     await chat.send(ALICE, "<b>Rue & Cie</b>")
-    assert "Question 2/12" in chat.last(ALICE).text
+    assert "Question 2 sur 12" in chat.last(ALICE).text
     assert '"text":"<b>Rue & Cie</b>"' in answers(chat.database)["quartier"]
 
 
@@ -303,7 +303,7 @@ async def test_language_switch_and_help(chat: Chat):
     await chat.send(ALICE, "/start")
     await chat.click(ALICE, say("accept", "fr"))
     english = await chat.send(ALICE, "/langue")
-    assert english.text.startswith("Question 1/12")
+    assert english.text.startswith("Question 1 of 12")
     assert "What is your neighbourhood" in english.text or "neighbourhood" in english.text
     assert say("language_set", "en") in chat.api.transcript(ALICE.id)[-2]
     help_text = await chat.send(ALICE, "/aide")
@@ -320,16 +320,16 @@ async def test_resume_after_a_restart_of_the_bot(tmp_path: Path, consultation: C
         menu = await second.send(ALICE, "/start")
         assert say("resume", "fr") in menu.buttons and say("restart", "fr") in menu.buttons
         resumed = await second.click(ALICE, say("resume", "fr"))
-        assert resumed.text.startswith("Question 2/12")
+        assert resumed.text.startswith("Question 2 sur 12")
         again = await second.send(ALICE, "/reprendre")
-        assert again.text.startswith("Question 2/12")
+        assert again.text.startswith("Question 2 sur 12")
         restarted = await second.send(ALICE, "/start")
         assert restarted.buttons
         asked = await second.click(ALICE, say("restart", "fr"))
         assert asked.text == say("restart_confirm", "fr", answered=1)
         assert answers(database) != {}  # nothing is erased before the confirmation
         fresh = await second.click(ALICE, say("restart_yes", "fr"))
-        assert fresh.text.startswith("Question 1/12")
+        assert fresh.text.startswith("Question 1 sur 12")
         assert answers(database) == {}
     assert second.api.refused == []
 
@@ -488,12 +488,12 @@ async def test_retour_and_passer_are_the_back_and_skip_buttons_typed(chat: Chat)
     await chat.click(ALICE, say("accept", "fr"))
     await chat.click(ALICE, "Bourgogne")
     await chat.click(ALICE, "J'y habite")
-    assert "Question 3/12" in chat.last(ALICE).text
+    assert "Question 3 sur 12" in chat.last(ALICE).text
     back = await chat.send(ALICE, "/retour")
-    assert back.text.startswith("Question 2/12") and "✅ J'y habite" in back.buttons
+    assert back.text.startswith("Question 2 sur 12") and "✅ J'y habite" in back.buttons
     await chat.click(ALICE, "✅ J'y habite")
     skipped = await chat.send(ALICE, "/passer")  # the age question is optional
-    assert skipped.text.startswith("Question 4/12")
+    assert skipped.text.startswith("Question 4 sur 12")
     stored = answers(chat.database)
     assert '"skipped":true' in stored["age"].replace(" ", "")
     help_text = (await chat.send(ALICE, "/aide")).text

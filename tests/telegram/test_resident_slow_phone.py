@@ -25,7 +25,7 @@ async def test_a_double_tap_keeps_the_answer_in_sight(chat: Chat):
     assert shown.text.startswith(say("your_answer", "fr", answer="Bourgogne") + "\n\n")
     assert say("already_saved", "fr") in shown.text
     assert chat.toasts() == [say("already_saved", "fr")]
-    assert "Question 2/12" in shown.text
+    assert "Question 2 sur 12" in shown.text
     assert stored_answers(chat.database)["quartier"]["choices"] == ["bourgogne"]
 
 

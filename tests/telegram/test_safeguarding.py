@@ -54,7 +54,7 @@ async def test_a_disclosure_gets_the_helplines_before_the_next_question(
     assert new[0].text == helplines(frozenset({Category.DANGER, Category.DOMESTIC}), "fr")
     assert "3919" in new[0].text and "17" in new[0].text and "114" in new[0].text
     assert "pas surveillé en temps réel" in new[0].text
-    assert new[-1].text.startswith("Question 8/12")  # then the next question
+    assert new[-1].text.startswith("Question 8 sur 12")  # then the next question
     # Stored as given, and flagged on that answer, in the same turn.
     stored = dict(rows(chat.database, "SELECT step_id, json_extract(value, '$.text') FROM answers"))
     assert stored["leviers_precision"] == DISCLOSURE
@@ -69,7 +69,7 @@ async def test_a_disclosure_gets_the_helplines_before_the_next_question(
 async def test_a_topic_is_not_a_disclosure(chat: Chat, consultation: Consultation):
     await to_leviers_text(chat, consultation, ALICE)
     reply = await chat.send(ALICE, TOPIC)
-    assert reply.text.startswith("Question 8/12")
+    assert reply.text.startswith("Question 8 sur 12")
     assert not [m for m in chat.api.messages(ALICE.id) if m.text.startswith("💛")]
     assert rows(chat.database, "SELECT count(*) FROM flags") == [(0,)]
 
@@ -292,4 +292,4 @@ async def test_an_ordinary_edit_is_explained_and_changes_nothing(
     assert rows(chat.database, "SELECT count(*) FROM flags") == [(0,)]
     stored = dict(rows(chat.database, "SELECT step_id, json_extract(value, '$.text') FROM answers"))
     assert stored["leviers_precision"] == "Le centre social"
-    assert (await chat.send(ALICE, "/reprendre")).text.startswith("Question 8/12")
+    assert (await chat.send(ALICE, "/reprendre")).text.startswith("Question 8 sur 12")

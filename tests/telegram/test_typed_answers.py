@@ -21,15 +21,15 @@ async def test_a_typed_number_or_label_gets_the_recap_a_tap_gets(chat: Chat):
 
     by_label = await chat.send(ALICE, "pont-rompu")
     assert by_label.text.startswith(say("your_answer", "fr", answer="Pont-Rompu") + "\n\n")
-    assert "Question 2/12" in by_label.text
+    assert "Question 2 sur 12" in by_label.text
 
     by_number = await chat.send(ALICE, "1")  # the first option, "J'y habite"
     assert by_number.text.startswith(say("your_answer", "fr", answer="J'y habite") + "\n\n")
-    assert "Question 3/12" in by_number.text
+    assert "Question 3 sur 12" in by_number.text
 
     exact = await chat.send(ALICE, "18 à 25 ans")  # the label exactly, as on the button
     assert exact.text.startswith(say("your_answer", "fr", answer="18 à 25 ans") + "\n\n")
-    assert "Question 4/12" in exact.text
+    assert "Question 4 sur 12" in exact.text
     assert with_keyboards(chat) == [exact.message_id]  # the answered ones are closed
 
 
@@ -40,12 +40,12 @@ async def test_an_other_text_is_recapped_with_its_option(chat: Chat):
     reply = await chat.send(ALICE, "Le <Virolois> & co")
     answer = f"{say('other', 'fr')} Le <Virolois> & co"
     assert reply.text.startswith(say("your_answer", "fr", answer=answer))
-    assert "Question 2/12" in reply.text
+    assert "Question 2 sur 12" in reply.text
 
 
 async def test_a_free_text_is_not_repeated(chat: Chat, consultation: Consultation):
     await to_leviers_text(chat, consultation, ALICE)
     reply = await chat.send(ALICE, "La ludothèque du quartier")
     # The resident's own message, just above, already says it.
-    assert reply.text.startswith("Question 8/12")
+    assert reply.text.startswith("Question 8 sur 12")
     assert "ludothèque" not in reply.text

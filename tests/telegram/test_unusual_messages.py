@@ -99,7 +99,7 @@ async def test_the_rest_of_a_split_paste_is_refused_too(chat: Chat, consultation
     assert "leviers_precision" not in answers(chat.database)
     # The shorter answer the resident then sends is taken.
     reply = await chat.send(ALICE, "Le centre social")
-    assert reply.text.startswith("Question 8/12")
+    assert reply.text.startswith("Question 8 sur 12")
     assert '"text":"Le centre social"' in answers(chat.database)["leviers_precision"]
 
 
@@ -112,7 +112,7 @@ async def test_an_answer_sent_a_while_after_a_refused_text_is_taken(
     chat.api.pop_updates()
     update["message"]["date"] += 30  # written again, half a minute later
     await chat.redeliver(update)
-    assert chat.last(ALICE).text.startswith("Question 8/12")
+    assert chat.last(ALICE).text.startswith("Question 8 sur 12")
     assert '"text":"La ludothèque"' in answers(chat.database)["leviers_precision"]
 
 
