@@ -56,9 +56,9 @@ def add_parsers(commands: Any) -> None:
         help="une copie cohérente de la base, même bot en marche / a consistent copy of the "
         "database, even while the bot runs",
         description="Pour restaurer : arrêter le bot, copier FICHIER sur storage.path, "
-        "supprimer les fichiers -wal et -shm à côté, redémarrer le bot (voyez README.md). "
+        "supprimer les fichiers -wal et -shm à côté, redémarrer le bot (voyez docs/privacy.md). "
         "/ To restore: stop the bot, copy FILE over storage.path, delete the -wal and -shm "
-        "files beside it, start the bot (see README.md).",
+        "files beside it, start the bot (see docs/privacy.md).",
     )
     copy.add_argument(
         "file",

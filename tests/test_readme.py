@@ -1,8 +1,10 @@
-"""The README is what a city's team deploys from: what it names must exist.
+"""The README and the guides in docs/ are what a city's team deploys from: what they name
+must exist.
 
-Every `parole …` command it shows must be a command of the program, with options that
-command takes; every configuration key (`section.key`) a setting; every module file it
-points to a file of the project.
+Every `parole …` command they show must be a command of the program, with options that
+command takes; every configuration key (`section.key`) a setting; every module file they
+point to a file of the project; every link between them a file, and a heading of it when the
+link names one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from bot.cli import _parser
 from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = {
+    path.relative_to(ROOT): path.read_text(encoding="utf-8")
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+}
+README = "\n".join(PAGES.values())
 # Inline code spans and the lines of fenced blocks: where commands, keys and files are named.
 SPANS = re.findall(r"`([^`\n]+)`", README) + [
     line for block in re.findall(r"```\n(.*?)```", README, re.S) for line in block.splitlines()
@@ -38,7 +44,7 @@ def options(parser: argparse.ArgumentParser) -> set[str]:
 
 
 def commands_shown() -> list[str]:
-    """Each `parole …` command the README shows, from the program name on."""
+    """Each `parole …` command the pages show, from the program name on."""
     found = []
     for span in SPANS:
         for match in re.finditer(r"(?:^|\s|bin/)parole (.+)", span):
@@ -125,3 +131,31 @@ def test_every_module_the_readme_names_exists():
         name for name in named if name not in files and not any(p.endswith(name) for p in paths)
     }
     assert missing == set()
+
+
+def anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as `-`."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def test_every_page_is_reached_from_the_readme():
+    linked = set(re.findall(r"\]\((docs/[a-z_]+\.md)", PAGES[Path("README.md")]))
+    assert {str(page) for page in PAGES} - {"README.md"} == linked
+
+
+@pytest.mark.parametrize(
+    ("page", "target"),
+    [
+        (page, target)
+        for page, text in PAGES.items()
+        for target in re.findall(r"\]\(([^)\s]+)\)", text)
+        if not target.startswith(("http://", "https://"))
+    ],
+)
+def test_every_link_between_pages_leads_somewhere(page: Path, target: str):
+    name, _, heading = target.partition("#")
+    path = (ROOT / page).parent / name if name else ROOT / page
+    assert path.is_file(), target
+    if heading:
+        headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
+        assert heading in {anchor(h) for h in headings}, target
