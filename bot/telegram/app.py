@@ -26,7 +26,7 @@ from bot.privacy import Privacy, PrivacyNotice
 from bot.retention import RetentionJob
 from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
-from bot.telegram import flood, moderation, news, relay, resident, staff, staff_setup
+from bot.telegram import flood, moderation, news, poster, relay, resident, staff, staff_setup
 from bot.telegram import privacy as privacy_handlers
 from bot.telegram.application import StatelessApplication
 from bot.telegram.confirmation import Unconfirmed
@@ -113,7 +113,12 @@ def build_application(
     )
 
     # The staff commands beyond /digest, /stats and /export (staff.STAFF_COMMANDS).
-    staff_menu = [*relay.staff_menu(), *news.staff_menu(), *moderation.staff_menu()]
+    staff_menu = [
+        *relay.staff_menu(),
+        *news.staff_menu(),
+        *moderation.staff_menu(),
+        *poster.staff_menu(),
+    ]
 
     async def post_init(application: TelegramApp) -> None:
         await store.open()
@@ -162,6 +167,7 @@ def build_application(
     )
     # Staff first: their handlers only match staff, and the residents' catch every command.
     staff.register(application, settings, store, consultations, clock=clock, menu=staff_menu)
+    poster.register(application, settings, consultations, clock=clock)
     staff_setup.register(
         application,
         settings.staff,
