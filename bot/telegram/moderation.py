@@ -39,7 +39,7 @@ from bot.settings import Settings
 from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
 from bot.telegram.staff import StaffButton, StaffOnly
 from digest import notes
-from digest.layout import clean_text
+from digest.layout import clean_text, shorten
 from flows.limits import MESSAGE_UNITS, telegram_length
 from flows.model import Consultation
 from storage.moderation import Anchor, ModeratedText
@@ -73,8 +73,7 @@ def questions(consultations: Sequence[Consultation]) -> dict[tuple[str, str], st
 def card(text: ModeratedText, timezone: str, asked: Questions) -> str:
     """One text as staff read it: the question, the date, the state, the text."""
     question = asked.get((text.consultation_id, text.step_id), text.step_id)
-    if len(question) > QUESTION_LIMIT:
-        question = f"{question[: QUESTION_LIMIT - 1].rstrip()}…"
+    question = shorten(question, QUESTION_LIMIT)
     answered = notes.when(text.answered_at, timezone)
     hidden = None
     if text.hidden_at is not None:
@@ -84,20 +83,10 @@ def card(text: ModeratedText, timezone: str, asked: Questions) -> str:
     lines = [f"<b>{escape(question)}</b>", escape(answered)]
     if hidden is not None:
         lines.append(f"<i>{escape(hidden)}</i>")
-    lines.append(escape(_fitted(text.text, room), quote=False))
+    # Cut as Telegram counts (an emoji counts two): a text of emoji within the residents'
+    # limit would otherwise make its message too long.
+    lines.append(escape(clean_text(text.text, room, telegram_length), quote=False))
     return "\n".join(lines)
-
-
-def _fitted(text: str, room: int) -> str:
-    """`text` on one line, cut to `room` as Telegram counts (an emoji counts two): a text
-    of emoji within the residents' limit would otherwise make its message too long."""
-    limit = room
-    while True:
-        fitted = clean_text(text, limit)
-        over = telegram_length(fitted) - room
-        if over <= 0:
-            return fitted
-        limit -= over
 
 
 def keyboard(text: ModeratedText) -> InlineKeyboardMarkup:

@@ -47,6 +47,7 @@ from digest import notes
 from digest.bundle import Attachment, Bundle, build_bundle, export_attachment
 from digest.charts import Chart
 from digest.dispatch import DigestStore
+from digest.layout import shorten
 from digest.model import Period
 from digest.schedule import on_demand_period, parse_when
 from digest.stats import consultation_stats, rate_note, stats_table
@@ -200,14 +201,20 @@ async def _send_once(bot: Bot, chat_id: int, item: Item) -> None:
         )
     elif isinstance(item, Chart):
         await bot.send_photo(
-            chat_id, item.png, caption=item.title[:CAPTION_LIMIT], filename=item.filename
+            chat_id, item.png, caption=_caption(item.title), filename=item.filename
         )
     elif len(item.content) > UPLOAD_LIMIT:
         await bot.send_message(chat_id, item.too_big())
     else:
         await bot.send_document(
-            chat_id, item.content, filename=item.filename, caption=item.title[:CAPTION_LIMIT]
+            chat_id, item.content, filename=item.filename, caption=_caption(item.title)
         )
+
+
+def _caption(title: str) -> str:
+    """A photo's or file's caption within Telegram's limit, counted as Telegram counts (a
+    long question with emoji, cut by characters, was refused, and the digest with it)."""
+    return shorten(title, CAPTION_LIMIT, telegram_length)
 
 
 # -- commands -------------------------------------------------------------------------------
