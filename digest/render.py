@@ -234,7 +234,13 @@ _BODY = (
     "margin:0;padding:16px;background:#ffffff;color:#1a1a1a;"
     "font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.45"
 )
-_QUOTE = "margin:6px 0 10px;padding:2px 12px;border-left:3px solid #b0b8c4;color:#333333"
+# A resident's word longer than the line (a link, a word of 280 letters) is broken: unbroken,
+# it widened the whole e-mail past a phone's screen. Both properties: mail clients read one
+# or the other.
+_QUOTE = (
+    "margin:6px 0 10px;padding:2px 12px;border-left:3px solid #b0b8c4;color:#333333;"
+    "overflow-wrap:anywhere;word-break:break-word"
+)
 _CELL = "padding:4px 8px;border:1px solid #d0d4da;text-align:left"
 
 

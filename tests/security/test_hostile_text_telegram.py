@@ -20,6 +20,7 @@ from flows.limits import telegram_length
 from flows.model import Consultation, Text
 from flows.state import Answer
 from flows.typography import french_spacing
+from storage.base import Store
 from tests.digest.residents import full_answers, session_of
 from tests.fakebotapi.html import CAPTION_MAX_LENGTH, MESSAGE_MAX_LENGTH
 from tests.fakebotapi.model import SentMessage
@@ -56,15 +57,18 @@ async def chat(tmp_path: Path, consultation: Consultation) -> AsyncIterator[Staf
     assert running.api.refused == [], "every request must be one the Bot API accepts"
 
 
-async def residents_wrote(chat: StaffChat, consultation: Consultation, texts: Sequence[str]):
-    """One completed session per text, the text as every free-text and "Autre" answer."""
+async def residents_wrote(
+    store: Store, consultation: Consultation, texts: Sequence[str], last: dt.datetime = TUESDAY
+) -> None:
+    """One completed session per text, the text as every free-text and "Autre" answer, the
+    last a day before `last`."""
     for number, text in enumerate(texts):
         answers = {
             step_id: Answer(choices=answer.choices, text=text) if answer.text else answer
             for step_id, answer in full_answers(consultation, number).items()
         }
-        when = TUESDAY - dt.timedelta(days=1, minutes=len(texts) - number)
-        await session_of(chat.store, consultation, number, answers, when)
+        when = last - dt.timedelta(days=1, minutes=len(texts) - number)
+        await session_of(store, consultation, number, answers, when)
 
 
 async def staff_says(chat: StaffChat, command: str) -> list[SentMessage]:
@@ -81,7 +85,7 @@ def shown(messages: Sequence[SentMessage]) -> str:
 
 
 async def test_the_digest_quotes_markup_as_typed(chat: StaffChat, consultation: Consultation):
-    await residents_wrote(chat, consultation, MARKUP)
+    await residents_wrote(chat.store, consultation, MARKUP)
     text = shown(await staff_says(chat, "/digest tout"))
     for typed in MARKUP:
         assert f"«\u202f{typed}\u202f»" in text, "quoted as typed, not read as markup"
@@ -100,7 +104,7 @@ async def test_moderation_cards_show_markup_as_typed(chat: StaffChat, consultati
 async def test_exports_keep_formulas_as_texts(
     chat: StaffChat, consultation: Consultation, tmp_path: Path
 ):
-    await residents_wrote(chat, consultation, FORMULAS)
+    await residents_wrote(chat.store, consultation, FORMULAS)
     [csv_file] = uploads(await staff_says(chat, "/export"), "document")
     [xlsx_file] = uploads(await staff_says(chat, "/export xlsx"), "document")
     header, *rows = csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig")), delimiter=";")
@@ -125,7 +129,7 @@ async def test_a_cut_quote_keeps_flags_families_and_accents_whole(
     chat: StaffChat, consultation: Consultation
 ):
     long = [FLAG * 300, FAMILY * 100, ACCENTED * 400]
-    await residents_wrote(chat, consultation, long)
+    await residents_wrote(chat.store, consultation, long)
     text = shown(await staff_says(chat, "/digest tout"))
     quotes = [line for line in text.splitlines() if line.startswith("«") and "…" in line]
     assert quotes, "the long texts are quoted, cut"
@@ -139,7 +143,7 @@ async def test_a_moderation_card_cut_to_fit_keeps_its_flags_whole(
 ):
     # 1,000 flags: the residents' 2,000 characters, 4,000 units, more than a card holds
     # under the longest question.
-    await residents_wrote(chat, consultation, [FLAG * 1000])
+    await residents_wrote(chat.store, consultation, [FLAG * 1000])
     cards = [m for m in await staff_says(chat, "/moderation") if m.buttons]
     [card] = [m for m in cards if m.text.startswith("Votre proposition")]
     assert telegram_length(card.text) <= MESSAGE_MAX_LENGTH
@@ -160,7 +164,7 @@ async def test_a_long_question_with_emoji_still_delivers_every_chart_and_file(
     ]
     consultation = consultation.model_copy(update={"steps": steps})
     async with StaffChat(tmp_path / "parole.sqlite3", [consultation]) as chat:
-        await residents_wrote(chat, consultation, ["Plus de bancs"] * 7)
+        await residents_wrote(chat.store, consultation, ["Plus de bancs"] * 7)
         sent = await staff_says(chat, "/digest tout")
     assert chat.api.refused == [], "no caption refused"
     [besoins, *_] = [m for m in sent if m.kind == "photo"]
