@@ -11,7 +11,6 @@ import logging
 import os
 import sqlite3
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final
@@ -28,7 +27,7 @@ from bot import (
     privacy_cli,
     relay_cli,
 )
-from bot.console import chat
+from bot.console import chat, read_message, show
 from bot.conversation import Conversations, utc_now
 from bot.settings import Settings, load_settings
 from digest.schedule import parse_when
@@ -265,39 +264,6 @@ def _consultations(settings: Settings) -> list[Consultation]:
     return consultations
 
 
-async def _read_line(prompt: str) -> str | None:
-    """`input()` without blocking the loop; None at the end of input.
-
-    The line is read in a daemon thread, not with `asyncio.to_thread`: on Ctrl-C,
-    `asyncio.run` waits for its executor's threads, so a thread blocked in `input()` would
-    hang the program until Enter is pressed.
-    """
-    loop = asyncio.get_running_loop()
-    line: asyncio.Future[str | None] = loop.create_future()
-
-    def settle(result: str | BaseException | None) -> None:
-        if line.done():
-            return
-        if isinstance(result, BaseException):
-            line.set_exception(result)
-        else:
-            line.set_result(result)
-
-    def read() -> None:
-        result: str | BaseException | None
-        try:
-            result = input(prompt)
-        except EOFError:
-            result = None
-        except Exception as error:
-            result = error
-        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-            loop.call_soon_threadsafe(settle, result)
-
-    threading.Thread(target=read, name="parole-input", daemon=True).start()
-    return await line
-
-
 def _chat(settings: Settings, args: argparse.Namespace) -> int:
     consultations = _consultations(settings)
     store = bootstrap.store(settings)
@@ -314,15 +280,20 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
     async def session() -> None:
         await store.open()
         try:
-            await chat(conversations, account, _read_line, print, args.lang)
+            await chat(
+                conversations,
+                account,
+                read_message,
+                show,
+                args.lang,
+                database=settings.storage.path,
+            )
         finally:
             await store.close()
 
     print(f"Parole habitante — {settings.storage.path}")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: the chat said goodbye
         asyncio.run(session())
-    except KeyboardInterrupt:
-        print()
     return 0
 
 

@@ -2,31 +2,46 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import select
+import shutil
+import sys
+import textwrap
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Final
+from pathlib import Path
+from typing import Final, TextIO
 
 from bot.console_privacy import COMMANDS as PRIVACY_COMMANDS
 from bot.console_privacy import ConsolePrivacy
 from bot.conversation import Conversations, Reply
-from flows.events import Back, Choose, Event, Skip
+from flows.events import Back, Choose, Event, Skip, Toggle
 from flows.model import Lang
+from flows.safeguarding import fold
 from flows.screen import Button, Screen
 from flows.texts import say
 from flows.typography import french_spacing
 from storage.base import Participant
 
-Ask = Callable[[str], Awaitable[str | None]]  # prompt -> a line, or None at end of input
+Ask = Callable[[str], Awaitable[str | None]]  # prompt -> a message, or None at end of input
 Say = Callable[[str], None]
 
 QUIT = ("/quitter", "/quit", "/q")
 COMMAND = re.compile(r"/\w+")  # like a Telegram bot command; "/ rien" is an answer
 NUMBER = re.compile(r"-?\d+")
 CONSOLE_HELP: dict[Lang, str] = {
-    "fr": "Tapez le numéro d'un bouton, ou votre réponse. /retour, /passer, /quitter.",
-    "en": "Type a button's number, or your answer. /retour (back), /passer (skip), /quitter.",
+    "fr": "Tapez le numéro d'un bouton, ou votre réponse. /aide : toutes les commandes ; "
+    "/quitter : arrêter.",
+    "en": "Type a button's number, or your answer. /aide: every command; /quitter: stop.",
 }
+# Lines a terminal hands over closer together than this came in one paste, not typed.
+PASTE_GAP: Final = 0.05
+# What a wrapped line's next lines are indented under: a list's bullet or number, a note's
+# mark, a question's problem ("⚠️  "), so that each item reads as one block.
+HANGING = re.compile(r"\s*(?:[•·→»]\s+|\d+\.\s+|⚠️\s+)?")
 
 
 # The engine's texts say how to answer on a phone ("Touchez une réponse"): here, the
@@ -37,24 +52,22 @@ _TAPS: Final = (
     ("Touchez une réponse\\.", "Tapez le numéro d'une réponse."),
     (
         "Touchez une ou plusieurs réponses, puis « Valider »\\.",
-        "Tapez le numéro de chaque réponse choisie, un à la fois, puis celui de « Valider ».",
+        "Tapez les numéros de vos réponses, par exemple « 1, 3 », puis celui de « Valider ».",
     ),
     (
         "Touchez jusqu'à (\\d+) réponses, puis « Valider »\\.",
-        "Tapez le numéro de chaque réponse choisie (\\1 au plus), un à la fois, puis celui de "
-        "« Valider ».",
+        "Tapez jusqu'à \\1 numéros de réponses, par exemple « 1, 3 », puis celui de « Valider ».",
     ),
     ("Touchez un nombre", "Tapez un nombre"),
     ("Touchez d'abord une réponse", "Tapez d'abord le numéro d'une réponse"),
     ("Tap one answer\\.", "Type the number of one answer."),
     (
         "Tap one or more answers, then “Confirm”\\.",
-        "Type the number of each answer you choose, one at a time, then that of “Confirm”.",
+        "Type the numbers of your answers, for example “1, 3”, then that of “Confirm”.",
     ),
     (
         "Tap up to (\\d+) answers, then “Confirm”\\.",
-        "Type the number of each answer you choose (\\1 at most), one at a time, then that of "
-        "“Confirm”.",
+        "Type up to \\1 answer numbers, for example “1, 3”, then that of “Confirm”.",
     ),
     ("Tap a number", "Type a number"),
     ("First tap a ticked answer", "First type the number of a ticked answer"),
@@ -88,14 +101,17 @@ def _tap(found: re.Match[str], *, numbered: bool) -> str:
     return f"{verb} {quoted}"
 
 
-def screen_text(reply: Reply) -> str:
-    """A screen as plain text, buttons numbered (a scale's values go by themselves)."""
+def screen_text(reply: Reply, recap: str | None = None) -> str:
+    """A screen as plain text, buttons numbered (a scale's values go by themselves), under
+    `recap`, the answer just given in words, as Telegram shows it above the next question."""
     screen: Screen = reply.screen
     # Where a message is expected, or on a scale, a number typed is the answer: the other
     # buttons go by their words there ("garder", "retour", "passer"), not a number.
     numbered = not (screen.expects_text or _scale(screen))
     lines: list[str] = [reply.urgent, ""] if reply.urgent else []  # helplines come first
     lines += [f"» {note}" for note in reply.notes]
+    if recap:
+        lines.append(recap)
     if screen.notice:
         lines.append(f"⚠️  {typed(screen.notice, numbered=numbered)}")
     if lines and lines[-1]:
@@ -145,27 +161,69 @@ def _buttons(screen: Screen) -> list[tuple[str, Event]]:
     return [(b.label, b.event) for row in screen.buttons for b in row]
 
 
-async def chat(conversations: Conversations, account: str, ask: Ask, tell: Say, lang: Lang) -> None:
-    """Talk with one resident until they quit or the input ends."""
+async def chat(
+    conversations: Conversations,
+    account: str,
+    ask: Ask,
+    tell: Say,
+    lang: Lang,
+    *,
+    database: Path | None = None,
+) -> None:
+    """Talk with one resident until they quit or the input ends (`database`: the file the
+    answers go to, named at the end)."""
     who = await conversations.participant(account)
     lang = who.lang or lang
     privacy = ConsolePrivacy(conversations, conversations.privacy(), account)
     tell(CONSOLE_HELP[lang])
     reply = await conversations.start(who, lang)
+    recap: str | None = None
     while True:
         tell("")
-        tell(screen_text(reply))
-        line = await ask("> ")
+        tell(screen_text(reply, recap))
+        if _finished(reply, lang):
+            tell("")
+            tell(_afterwards(lang, database))
+        try:
+            line = await ask("> ")
+            while line is not None and not line.strip():
+                line = await ask("> ")  # Enter alone, as in a shell: nothing was said
+        except asyncio.CancelledError:
+            # Ctrl-C: what was typed on the line is dropped; the goodbye says what is kept.
+            tell("")
+            tell(farewell(reply, lang))
+            raise
         if line is None or line.strip().lower() in QUIT:
             tell(farewell(reply, lang))
             return
-        first = line.split()[0].lower() if line.split() else ""
+        first = line.split()[0].lower()
         if first in PRIVACY_COMMANDS:
-            reply = await privacy.command(first, lang, shown_again(reply), ask, tell)
+            reply, recap = await privacy.command(first, lang, shown_again(reply), ask, tell), None
             continue
         who = await conversations.participant(account)
-        reply = await _respond(conversations, who, lang, reply, line.strip())
+        shown, reply = reply, await _respond(conversations, who, lang, reply, line.strip())
+        # As on Telegram: a choice, typed or by its number, is confirmed in words ("✔️ Votre
+        # réponse : …"); a text typed where a text is expected is not repeated back, and a
+        # command (/passer, /retour) shows its result only.
+        typed_text = shown.screen.expects_text or COMMAND.fullmatch(line.split()[0])
+        recap = None if typed_text else reply.recap
         lang = (await conversations.participant(account)).lang or lang
+
+
+def _finished(reply: Reply, lang: Lang) -> bool:
+    """Whether the resident has answered the whole consultation: its thanks, or its notice
+    when they come back."""
+    if reply.screen.final:
+        return reply.scope.startswith("s")  # not a refusal at the welcome: nothing is kept
+    return reply.screen.title == say("already_done", lang)
+
+
+def _afterwards(lang: Lang, database: Path | None) -> str:
+    """What a resident who has answered can still do here, and where their answers are."""
+    said = say("console_done", lang)
+    if database is None:
+        return said
+    return f"{said}\n{say('console_file', lang, path=database.resolve())}"
 
 
 async def _respond(
@@ -198,8 +256,134 @@ async def _respond(
     if line.isdecimal() and numbered and 1 <= int(line) <= len(buttons):
         event = replace(buttons[int(line) - 1][1], position=shown.position)
         return await conversations.press(who, lang, shown.scope, event, None)
-    return await conversations.type_text(who, lang, line, None)
+    named = _named(shown.screen, line)
+    if named is not None:
+        event = replace(named, position=shown.position)
+        return await conversations.press(who, lang, shown.scope, event, None)
+    reply = await conversations.type_text(who, lang, line, None)
+    if (
+        reply.scope == shown.scope
+        and not reply.scope.startswith("s")
+        and reply.screen.buttons
+        and reply.urgent is None
+    ):
+        # The welcome or the list of consultations again: on Telegram their buttons are
+        # tapped; here a line that names none of them is told what to type.
+        return replace(reply, screen=replace(reply.screen, notice=say("use_buttons", lang)))
+    return reply
+
+
+def _named(screen: Screen, line: str) -> Event | None:
+    """The button `line` names by its words ("j'accepte", "recommencer", "english"), on a
+    screen without options nor a place to write: the welcome, the resume and restart
+    menus, the list of consultations. Options are the engine's to read: it says how it
+    understood them."""
+    if screen.expects_text:
+        return None
+    buttons = _buttons(screen)
+    if any(isinstance(event, Choose | Toggle) for _, event in buttons):
+        return None
+    said = _words(line)
+    if not said:
+        return None
+    for label, event in buttons:
+        if _words(label) == said:
+            return event
+    if max(len(word) for word in said) < 3:
+        return None  # "j" is in "J'accepte", but says nothing
+    within = [event for label, event in buttons if set(said) <= set(_words(label))]
+    return within[0] if len(within) == 1 else None
+
+
+def _words(text: str) -> list[str]:
+    """The words of `text`, folded: "✅ J'accepte" is "j", "accepte"."""
+    return WORDS.findall(fold(text))
 
 
 def _other(lang: Lang) -> Lang:
     return "en" if lang == "fr" else "fr"
+
+
+async def read_message(prompt: str) -> str | None:
+    """A message typed at the terminal, read without blocking the loop; None at the end of
+    input.
+
+    Lines pasted together (a text of several paragraphs) are one message, as on Telegram:
+    read one by one, the second line of a proposal would answer the next question. From a
+    pipe or a file, each line is a message of its own, as a script means it.
+
+    The line is read in a daemon thread, not with `asyncio.to_thread`: on Ctrl-C,
+    `asyncio.run` waits for its executor's threads, so a thread blocked in `input()` would
+    hang the program until Enter is pressed.
+    """
+    loop = asyncio.get_running_loop()
+    message: asyncio.Future[str | None] = loop.create_future()
+
+    def settle(result: str | BaseException | None) -> None:
+        if message.done():
+            return
+        if isinstance(result, BaseException):
+            message.set_exception(result)
+        else:
+            message.set_result(result)
+
+    def read() -> None:
+        result: str | BaseException | None
+        try:
+            result = _lines(prompt)
+        except Exception as error:
+            result = error
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, result)
+
+    threading.Thread(target=read, name="parole-input", daemon=True).start()
+    return await message
+
+
+def _lines(prompt: str) -> str | None:
+    """The lines typed or pasted together after `prompt`; None at the end of input."""
+    try:
+        lines = [input(prompt)]
+    except EOFError:
+        print()  # Ctrl-D leaves the cursor after the prompt: what follows starts a line
+        return None
+    while _pasted(sys.stdin):
+        try:
+            lines.append(input())
+        except EOFError:
+            break
+    return "\n".join(lines)
+
+
+def _pasted(stream: TextIO) -> bool:
+    """Whether a terminal already holds another line: the rest of a paste (a terminal hands
+    over one line at a time). A pipe's lines are each a message."""
+    try:
+        return stream.isatty() and bool(select.select([stream], [], [], PASTE_GAP)[0])
+    except (OSError, ValueError):  # a terminal `select` cannot watch (Windows)
+        return False
+
+
+def show(text: str) -> None:
+    """Print `text` for a terminal: a long line goes on at a space, under its bullet or
+    number (a terminal would cut a word anywhere at its edge). To a pipe or a file, each
+    line stays whole."""
+    if not sys.stdout.isatty():
+        print(text)
+        return
+    # A margin: an emoji takes two columns for one character.
+    width = max(shutil.get_terminal_size().columns - 2, 20)
+    print("\n".join(_wrap(line, width) for line in text.split("\n")))
+
+
+def _wrap(line: str, width: int) -> str:
+    hanging = HANGING.match(line)
+    indent = " " * len(hanging[0]) if hanging else ""
+    wrapped = textwrap.fill(
+        line,
+        width,
+        subsequent_indent=indent,
+        break_long_words=False,  # a web address or a long word stays whole
+        break_on_hyphens=False,
+    )
+    return wrapped or line

@@ -307,13 +307,23 @@ MESSAGES: dict[str, Text] = {
         en="Hello! This consultation is personal and anonymous: "
         "it happens in a private chat. Write to me here: {link}",
     ),
+    # `parole chat`'s last words, and what it says under the thanks.
     "goodbye": Text(
-        fr="À bientôt ! Vos réponses sont gardées : /reprendre pour continuer.",
-        en="See you soon! Your answers are kept: /reprendre to continue.",
+        fr="À bientôt ! Vos réponses sont gardées : lancez la même commande pour continuer.",
+        en="See you soon! Your answers are kept: run the same command again to continue.",
     ),
     "goodbye_done": Text(fr="Merci, et à bientôt !", en="Thank you, see you soon!"),
     "goodbye_not_started": Text(
         fr="À bientôt ! Rien n'a été enregistré.", en="See you soon! Nothing was saved."
+    ),
+    "console_done": Text(
+        fr="Ici : /mesdonnees pour revoir vos réponses, /oubli pour les effacer (et répondre "
+        "à nouveau), /quitter pour arrêter.",
+        en="Here: /mesdonnees to see your answers again, /oubli to erase them (and answer "
+        "again), /quitter to stop.",
+    ),
+    "console_file": Text(
+        fr="Elles sont dans ce fichier : {path}", en="They are in this file: {path}"
     ),
     "cmd_start": Text(
         fr="Commencer ou choisir une consultation", en="Start or choose a consultation"

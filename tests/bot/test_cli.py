@@ -467,7 +467,13 @@ def test_ctrl_c_while_waiting_for_a_line_stops_at_once(
         raise EOFError
 
     async def interrupted(
-        conversations: Conversations, account: str, ask: Ask, tell: Say, lang: Lang
+        conversations: Conversations,
+        account: str,
+        ask: Ask,
+        tell: Say,
+        lang: Lang,
+        *,
+        database: Path | None = None,
     ) -> None:
         asyncio.get_running_loop().call_later(0.2, signal.raise_signal, signal.SIGINT)
         await ask("> ")

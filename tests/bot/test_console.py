@@ -215,8 +215,9 @@ async def test_a_whole_journey_by_numbers_is_thanked_and_stored(
     assert shown[say("validate_count", "fr", n=2)] == int(validate(c, "publics"))
     assert buttons(terminal.screens[3])[say("skip", "fr")] > 0  # age offers "Passer"
 
-    # The end: the consultation's thanks, then the goodbye when the input ends.
-    assert terminal.last.endswith(c.thanks.fr)
+    # The end: the consultation's thanks, what can still be done here, then the goodbye
+    # when the input ends.
+    assert terminal.last.endswith(f"{c.thanks.fr}\n\n{say('console_done', 'fr')}")
     assert buttons(terminal.last) == {}
     assert terminal.farewell == say("goodbye_done", "fr")
 

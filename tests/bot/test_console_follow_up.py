@@ -50,7 +50,7 @@ async def test_the_console_journey_ends_without_the_follow_up_question(tmp_path:
     last = c.questions()[-2]  # the one before the follow-up question
     total = len(c.questions()) - 1
     assert f"[{say('progress', 'fr', n=total, total=total)}]\n{last.text.fr}" in shown
-    assert terminal.last.endswith(c.thanks.fr)
+    assert terminal.last.endswith(f"{c.thanks.fr}\n\n{say('console_done', 'fr')}")
     assert terminal.farewell == say("goodbye_done", "fr")
     assert follow_up not in session.answers and last.id in session.answers
     with sqlite3.connect(database) as db:

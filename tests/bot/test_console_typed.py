@@ -88,7 +88,7 @@ async def test_no_screen_of_a_journey_says_touch(conversations: Conversations):
     assert spaced("tapez le numéro de « Autre… »") in terminal.screens[1]  # the question's help
     assert (
         spaced(
-            "(Tapez le numéro de chaque réponse choisie, un à la fois, puis celui de « Valider ».)"
+            "(Tapez les numéros de vos réponses, par exemple « 1, 3 », puis celui de « Valider ».)"
         )
         in terminal.last
     )
