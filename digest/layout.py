@@ -488,15 +488,16 @@ def _shown(cell: Cell, notes: _Notes) -> str:
 
 
 def _typeset(section: Section) -> Section:
-    """`section` with French spacing in every word of the digest's own; quotes untouched."""
+    """`section` with French spacing and no direction control in every word of the digest's
+    own; quotes untouched (cleaned by `clean_text`)."""
     return dataclasses.replace(
         section,
-        title=french_spacing(section.title),
-        kicker=None if section.kicker is None else french_spacing(section.kicker),
+        title=_own_words(section.title),
+        kicker=None if section.kicker is None else _own_words(section.kicker),
         blocks=tuple(_typeset_block(block) for block in section.blocks),
         chart=None
         if section.chart is None
-        else dataclasses.replace(section.chart, title=french_spacing(section.chart.title)),
+        else dataclasses.replace(section.chart, title=_own_words(section.chart.title)),
     )
 
 
@@ -505,9 +506,9 @@ def _typeset_block(block: Block) -> Block:
         return Quotes(_typeset_line(block.intro), block.texts)
     if isinstance(block, Table):
         return Table(
-            tuple(french_spacing(column) for column in block.columns),
+            tuple(_own_words(column) for column in block.columns),
             tuple(
-                (french_spacing(label), tuple(french_spacing(cell) for cell in cells))
+                (_own_words(label), tuple(_own_words(cell) for cell in cells))
                 for label, cells in block.rows
             ),
         )
@@ -520,10 +521,16 @@ def _typeset_line(line: Line) -> Line:
 
 def _typeset_run(run: Inline) -> Inline:
     if isinstance(run, Bold):
-        return Bold(french_spacing(run.text))
+        return Bold(_own_words(run.text))
     if isinstance(run, Italic):
-        return Italic(french_spacing(run.text))
-    return french_spacing(run)
+        return Italic(_own_words(run.text))
+    return _own_words(run)
+
+
+def _own_words(text: str) -> str:
+    """The digest's words with French spacing and no direction control: one in a name (a
+    relay's, pasted from a phone's contacts) reversed the count after it, "12" read "21"."""
+    return french_spacing(text.translate(_BIDI_CONTROLS))
 
 
 # -- Resident texts -------------------------------------------------------------------------

@@ -18,9 +18,9 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 
 from flows.limits import telegram_length
 from flows.model import Consultation, Text
-from flows.state import Answer
+from flows.state import Answer, Phase, SessionState
 from flows.typography import french_spacing
-from storage.base import Store
+from storage.base import Channel, Store
 from tests.digest.residents import full_answers, session_of
 from tests.fakebotapi.html import CAPTION_MAX_LENGTH, MESSAGE_MAX_LENGTH
 from tests.fakebotapi.model import SentMessage
@@ -171,3 +171,24 @@ async def test_a_long_question_with_emoji_still_delivers_every_chart_and_file(
     assert telegram_length(besoins.text) <= CAPTION_MAX_LENGTH
     assert besoins.text.endswith("…") and french_spacing(question).startswith(besoins.text[:-1])
     assert [m.kind for m in sent][-2:] == ["document", "document"], "the exports came too"
+
+
+async def test_a_relay_named_with_a_direction_control_keeps_its_count_readable(
+    chat: StaffChat, consultation: Consultation
+):
+    # Pasted from a phone's contacts, a name may carry a right-to-left override: printed as
+    # is, the count after it on the line is shown backwards ("12" reads "21").
+    await chat.send(STAFF, "/relais_nouveau Asso \u202eNour")
+    [relay] = await chat.store.relays()
+    forms = [
+        SessionState(
+            consultation_id=consultation.id,
+            phase=Phase.DONE,
+            answers=full_answers(consultation, number, Channel.PAPER),
+            position=13,
+        )
+        for number in range(12)
+    ]
+    await chat.store.import_paper(consultation.id, forms, relay.id, TUESDAY - dt.timedelta(1))
+    lines = shown(await staff_says(chat, "/digest tout")).splitlines()
+    assert "• Asso Nour\u202f: 12" in lines
