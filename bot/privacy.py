@@ -376,6 +376,7 @@ CATEGORY_NAMES: Mapping[str, Mapping[Lang, str]] = {
     Category.SEXUAL: {"fr": "violences sexuelles", "en": "sexual violence"},
     Category.CHILD: {"fr": "enfant en danger", "en": "child in danger"},
     Category.SELF_HARM: {"fr": "idées suicidaires", "en": "suicidal thoughts"},
+    Category.SHELTER: {"fr": "sans endroit où dormir", "en": "nowhere to sleep"},
 }
 
 

@@ -7,12 +7,13 @@ import pytest
 from flows.model import Lang
 from flows.safeguarding import Category, detect, fold, helplines
 
-D, H, S, C, X = (
+D, H, S, C, X, R = (
     Category.DANGER,
     Category.DOMESTIC,
     Category.SEXUAL,
     Category.CHILD,
     Category.SELF_HARM,
+    Category.SHELTER,
 )
 
 DISCLOSURES = [
@@ -224,14 +225,15 @@ def test_helplines_claim_nothing_about_keeping_the_text(categories: set[Category
 
 
 # Each category adds its own line, and only its own (a threat from a neighbour is no
-# domestic violence).
+# domestic violence); danger no other line covers gets the victims' line, 116 006.
 HELPLINES = [
-    ({D}, set(), {"3919", "119", "3114"}),
-    ({D, H}, {"3919"}, {"119", "3114"}),
-    ({D, C}, {"119"}, {"3919", "3114"}),
-    ({D, S}, {"3919"}, {"119", "3114"}),
-    ({D, H, C}, {"3919", "119"}, {"3114"}),
-    ({X}, {"3114"}, {"3919", "119"}),
+    ({D}, {"116 006"}, {"3919", "119", "3114", "115"}),
+    ({D, H}, {"3919"}, {"119", "3114", "116 006", "115"}),
+    ({D, C}, {"119"}, {"3919", "3114", "116 006", "115"}),
+    ({D, S}, {"3919", "116 006"}, {"119", "3114", "115"}),
+    ({D, H, C}, {"3919", "119"}, {"3114", "116 006", "115"}),
+    ({X}, {"3114"}, {"3919", "119", "116 006", "115"}),
+    ({R}, {"115"}, {"3919", "119", "3114", "116 006"}),
 ]
 
 
@@ -270,3 +272,16 @@ def test_a_threat_from_a_neighbour_gets_no_domestic_violence_line():
     text = helplines(detect("le voisin me menace"), "fr")
     assert "17" in text and "114" in text
     assert "3919" not in text and "conjugales" not in text
+
+
+def test_english_readers_hear_the_3919_can_find_them_an_interpreter():
+    # The 3919 takes calls in many languages through interpreters: "in French" kept away
+    # the residents who chose English.
+    text = helplines(frozenset({D, H}), "en")
+    assert "interpreter" in text
+    assert "in French" not in text
+
+
+def test_someone_without_shelter_is_given_the_115():
+    for lang in ("fr", "en"):
+        assert "115" in helplines(detect("je dors dans la rue avec mes enfants"), lang)
