@@ -192,3 +192,19 @@ async def test_a_relay_named_with_a_direction_control_keeps_its_count_readable(
     await chat.store.import_paper(consultation.id, forms, relay.id, TUESDAY - dt.timedelta(1))
     lines = shown(await staff_says(chat, "/digest tout")).splitlines()
     assert "• Asso Nour\u202f: 12" in lines
+
+
+async def test_quotes_of_flags_and_families_split_between_messages_stay_whole(
+    chat: StaffChat, consultation: Consultation
+):
+    # Ten such quotes under one question: over 4,096 units, so cut between messages.
+    await residents_wrote(chat.store, consultation, [FLAG * 300, FAMILY * 100] * 5)
+    sent = [m for m in await staff_says(chat, "/digest tout") if m.kind == "text"]
+    assert all(telegram_length(m.text) <= MESSAGE_MAX_LENGTH for m in sent)
+    quotes = [line for line in shown(sent).splitlines() if FLAG in line or FAMILY in line]
+    proposals = 10  # one a resident, under the last free-text question
+    assert len(quotes) >= 3 * proposals, "every free-text answer quoted"
+    for quote in quotes:
+        assert quote.startswith("«\u202f") and quote.endswith(
+            (f"{FLAG}…\u202f»", f"{FAMILY}…\u202f»")
+        ), "each quote whole on its line, in one message"
