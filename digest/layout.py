@@ -215,6 +215,7 @@ FLAG_LABELS = {
     "sexual": "violences sexuelles",
     "child": "enfant en danger",
     "self_harm": "idées suicidaires",
+    "shelter": "sans endroit où dormir",
 }
 FLAGS_TITLE = "Signalements"
 FLAGS_PEOPLE = ("{n} personne", "{n} personnes")

@@ -10,12 +10,16 @@ disclosure: "la violence des rodéos", "les violences intrafamiliales sont un pr
 asks for, and are not flagged. So is fear of
 the neighbourhood ("on a peur de sortir le soir à cause du trafic"), and so is not wanting to
 live *somewhere* ("je ne veux plus vivre ici"); fear of a person close to the writer ("j'ai peur
-de mon mari") is a disclosure. When in doubt between the two, the patterns lean towards
-flagging: a helpline message sent for nothing costs little, a missed one costs a lot.
+de mon mari") is a disclosure. Having nowhere to sleep tonight ("je dors dans la rue avec
+mes enfants") is one too, given the 115. When in doubt between the two, the patterns lean
+towards flagging: a helpline message sent for nothing costs little, a missed one costs a lot.
+Idioms that borrow violent words are not disclosures: "ça m'a frappé", "mourir de rire",
+"ça me tape sur les nerfs", "on se bat pour une crèche".
 
-Matching is done on a folded text (lower case, no accents, apostrophes as spaces, letters
-repeated three times or more cut to two), so "Il m’a frappée", "il m a frapee" and
-"IL MA FRAPPÉÉÉ" all match. The text itself is stored as the resident wrote it.
+Matching is done on a folded text (lower case, no accents, apostrophes and emoji as spaces,
+letters repeated three times or more cut to two, SMS spellings written out), so "Il m’a
+frappée", "il ma frapee", "IL MA FRAPPÉÉÉ", "il me 😡 frappe" and "jme fait taper" all
+match. The text itself is stored as the resident wrote it.
 """
 
 from __future__ import annotations

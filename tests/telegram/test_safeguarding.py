@@ -293,3 +293,36 @@ async def test_an_ordinary_edit_is_explained_and_changes_nothing(
     stored = dict(rows(chat.database, "SELECT step_id, json_extract(value, '$.text') FROM answers"))
     assert stored["leviers_precision"] == "Le centre social"
     assert (await chat.send(ALICE, "/reprendre")).text.startswith("Question 8 sur 12")
+
+
+async def test_a_disclosure_typed_as_on_a_phone_gets_the_helplines(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    before = len(chat.api.messages(ALICE.id))
+
+    await chat.send(ALICE, "jme fait taper par mon mec 😢")
+
+    new = chat.api.messages(ALICE.id)[before:]
+    assert new[0].text == helplines(frozenset({Category.DANGER, Category.DOMESTIC}), "fr")
+    assert "3919" in new[0].text
+    assert new[-1].text.startswith("Question 8 sur 12")
+
+
+async def test_nowhere_to_sleep_gets_the_115_and_is_counted_never_quoted(
+    chat: Chat, consultation: Consultation
+):
+    text = "jdors dehors avec mes 2 enfants depuis l'expulsion"
+    await to_leviers_text(chat, consultation, ALICE)
+    before = len(chat.api.messages(ALICE.id))
+
+    await chat.send(ALICE, text)
+
+    assert "115" in chat.api.messages(ALICE.id)[before].text
+    assert rows(chat.database, "SELECT step_id, category FROM flags") == [
+        ("leviers_precision", "shelter")
+    ]
+    digest = await build_digest(chat.store, consultation, period(chat))
+    plain = render_plain([digest])
+    assert "⚠️ 1 personne (sans endroit où dormir 1)" in plain
+    assert "expulsion" not in plain
