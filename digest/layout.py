@@ -541,6 +541,9 @@ _BIDI_CONTROLS = dict.fromkeys(
     [0x200E, 0x200F, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
 )
 _SPACES = re.compile(r"\s+")
+# Accents piled on one letter ("zalgo" text) are drawn above and below its line, over the
+# quotes and figures around it; no script stacks more than a few.
+MAX_MARKS = 8
 Measure = Callable[[str], int]
 ELLIPSIS = "…"
 # Characters that belong with the one before them on screen: an emoji's skin tone, variation
@@ -551,16 +554,19 @@ _JOINED = re.compile(
 
 
 def clean_text(text: str, limit: int = QUOTE_LENGTH, measure: Measure = len) -> str:
-    """A resident text fit to quote: one line, no controls, at most `limit` long as `measure`
-    counts (characters; `flows.limits.telegram_length` for Telegram's UTF-16 units)."""
+    """A resident text fit to quote: one line, no controls, no pile of accents, at most `limit`
+    long as `measure` counts (characters; `flows.limits.telegram_length` for Telegram's UTF-16
+    units)."""
     kept = []
+    marks = 0  # combining marks in a row, on the same letter
     for char in text.translate(_BIDI_CONTROLS):
         category = unicodedata.category(char)
+        marks = marks + 1 if category in ("Mn", "Me") else 0
         if category == "Cs":
             kept.append("\ufffd")  # a lone surrogate (possible from JSON) cannot be encoded
         elif category == "Cc":
             kept.append(" ")
-        else:
+        elif marks <= MAX_MARKS:
             kept.append(char)
     return shorten(_SPACES.sub(" ", "".join(kept)).strip(), limit, measure)
 

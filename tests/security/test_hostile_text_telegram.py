@@ -208,3 +208,16 @@ async def test_quotes_of_flags_and_families_split_between_messages_stay_whole(
         assert quote.startswith("«\u202f") and quote.endswith(
             (f"{FLAG}…\u202f»", f"{FAMILY}…\u202f»")
         ), "each quote whole on its line, in one message"
+
+
+async def test_accents_piled_on_letters_are_quoted_a_few_each(
+    chat: StaffChat, consultation: Consultation
+):
+    # "Zalgo" text: 40 accents on each letter are drawn far above and below its line, over
+    # the quotes and figures around it in the staff's chat.
+    accents = "".join(chr(code) for code in range(0x300, 0x328))
+    await residents_wrote(chat.store, consultation, ["".join(f"{c}{accents}" for c in "Bancs")])
+    kept = "".join(f"{c}{accents[:8]}" for c in "Bancs")  # as many as any script stacks
+    assert f"«\u202f{kept}\u202f»" in shown(await staff_says(chat, "/digest tout")).splitlines()
+    cards = [m.text for m in await staff_says(chat, "/moderation") if m.buttons]
+    assert cards and all(card.endswith(f"\n{kept}") for card in cards)
