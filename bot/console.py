@@ -275,11 +275,10 @@ async def _respond(
 
 def _named(screen: Screen, line: str) -> Event | None:
     """The button `line` names by its words ("j'accepte", "recommencer", "english"), on a
-    screen without options nor a place to write: the welcome, the resume and restart
-    menus, the list of consultations. Options are the engine's to read: it says how it
-    understood them."""
-    if screen.expects_text:
-        return None
+    screen without options: the welcome, the resume and restart menus, the list of
+    consultations. Options are the engine's to read: it says how it understood them. Where
+    a text is expected, only a button's whole label ("changer une réponse", which has no
+    number there) is not the answer."""
     buttons = _buttons(screen)
     if any(isinstance(event, Choose | Toggle) for _, event in buttons):
         return None
@@ -289,7 +288,7 @@ def _named(screen: Screen, line: str) -> Event | None:
     for label, event in buttons:
         if _words(label) == said:
             return event
-    if max(len(word) for word in said) < 3:
+    if screen.expects_text or max(len(word) for word in said) < 3:
         return None  # "j" is in "J'accepte", but says nothing
     within = [event for label, event in buttons if set(said) <= set(_words(label))]
     return within[0] if len(within) == 1 else None

@@ -141,3 +141,22 @@ async def test_coming_back_after_the_end_says_how_to_see_or_erase_the_answers(
     assert say("forgotten", "fr") in again.last
     assert c.welcome.fr in again.last  # erased: the consultation can be answered again
     assert say("console_done", "fr") not in again.last
+
+
+async def test_changer_une_reponse_at_the_last_question_opens_the_list_of_answers(
+    conversations: Conversations, consultation: Consultation
+):
+    c = consultation
+    lines = [
+        *to_free_text(c),
+        "Le marché",
+        "1",
+        validate(c, "freins"),
+        "/passer",
+        "1",
+        validate(c, "objectifs"),
+    ]
+    terminal = await talk(conversations, [*lines, "Changer une réponse"])
+    assert f"· {say('review', 'fr')}" in terminal.screens[-2]  # shown at the last question
+    assert say("review_title", "fr") in terminal.last
+    assert "proposition" not in (await current(conversations)).state.answers
