@@ -78,9 +78,9 @@ _HURT = (
     r"|harass\w*|molest\w*|mugg\w*|stabb\w*|strangl\w*|chok(?:e|ed)\b)"
 )
 # The strongest of them, said of "la", "le", "les" by a witness ("il la frappe").
-_HURT_HARD = r"(?:frapp?\w*|bat\b|battue?s?\b|battent\b|tabass?\w*|cogn\w*|gifl\w*|etrangl\w*)"
-# Touching, from someone with power over the writer: "mon beau-père me touche", "my
-# stepfather touch me"; not the feeling of "ça me touche beaucoup".
+_HURT_HARD = r"(?:frapp?\w*|bat\b|battue?s?\b|battent\b|tabass?\w*|cogn\w*|gif?fl\w*|etrangl\w*)"
+# Someone who touches or follows the writer: "mon beau-père me touche", "my stepfather touch
+# me", "un mec m'a suivie"; "ça me touche beaucoup" is a feeling.
 _PERSON = (
     r"(?:il|ils|he|they|un mec|un homme|un type|un gars|un inconnu|quelqu un|mon oncle"
     r"|mon tonton|mon cousin|mon prof|mon entraineur|le voisin"
@@ -160,7 +160,7 @@ _VICTIM = [
     # "je prends des coups", "j ai recu une gifle", "elle a des bleus partout"
     rf"\bj(?:e| ai| avais) (?:recois|recevais|prends|prend|prenais|recu|pris) "
     rf"(?:des|un|une|plein de) {_BLOWS}",
-    r"\b(?:a|ai|as|avait|avais|ont|avaient|plein|pleine|couverte?s?) de?s? bleus\b",
+    r"\b(?:a|ai|as|avait|avais|ont|avaient|plein|pleine|couverte?s?) (?:de|des) bleus\b",
     r"\b(?:marques|traces) (?:de coups|sur (?:les|le|la|son|sa|ses) (?:bras|jambes|visage|cou"
     r"|corps|dos))\b",
     # "ma mere me met dehors la nuit"
@@ -196,7 +196,8 @@ _VICTIM = [
     rf"\b{_CLOSE} (?:scares|frightens|terrifies|scared|frightened|terrified) (?:me|us)\b",
     # "I have been raped", "he raped me", "I get beaten at home", "my husband beats me"
     rf"\b{_EN_HURT} (?:me|us|my (?:son|daughter|kids?|child|children|baby))\b{_NOT_A_GAME}",
-    rf"\bi (?:was|am|m|have been|ve been|got|get|keep getting) (?:\w+ )?{_HURT}",
+    # "I was beaten up", not "I am blessed to live here".
+    rf"\bi (?:was|am|m|have been|ve been|got|get|keep getting) (?:\w+ )?(?!bless){_HURT}",
     # Told of someone else: "son mari la frappe", "son pere l a battue", "il bat sa femme",
     # "elle est battue par son mari", "her husband beats her", "he hits his kids"
     rf"\b{_THEIR_CLOSE} (?:la|le|les|l|lui|leur)(?: a| ont| avait)? (?:{_AUX} )?{_HURT}",

@@ -332,6 +332,7 @@ NOT_DISCLOSED = [
     "I want to die laughing at the fête",
     "my kids fight all the time",
     "ça me saoule de voir les poubelles",
+    "I am blessed to live here, people help each other",
     "je suis crevée après le boulot",
 ]
 
