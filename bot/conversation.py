@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from bot.privacy import Privacy, PrivacyNotice
 from bot.pseudonym import pseudonym
-from flows.engine import Engine, Outcome
+from flows.engine import Engine, Outcome, consent_event
 from flows.events import Accept, Decline, Event, Pick, Restart, SetLanguage, Show, TextInput
 from flows.model import YES, Consultation, Lang, is_follow_up
 from flows.safeguarding import Category, detect, helplines
@@ -274,8 +274,14 @@ class Conversations:
         if seen:
             return replace(await self._again(who, lang), urgent=urgent)
         if session is None:
+            welcome = await self.start(who, lang)
+            consent = consent_event(text) if welcome.scope.startswith("c") else None
+            if consent is not None:
+                # "oui" typed under the welcome is the "J'accepte" it asks for.
+                reply = await self._consent(who, lang, welcome.scope[1:], consent, update_key)
+                return replace(reply, urgent=urgent)
             await self.record_flags(who, disclosed, update_key)
-            return replace(await self.start(who, lang), urgent=urgent)
+            return replace(welcome, urgent=urgent)
         reply = await self._apply(
             who, lang, session, TextInput(text=text), update_key, disclosed=disclosed, text=text
         )

@@ -116,6 +116,16 @@ YES_NO_WORDS: Final = {
     "nan": NO,
     "nope": NO,
 }
+# At the welcome, what a resident may type to take part or not: its buttons' words and the
+# plain ways to say yes or no (many type rather than tap). Nothing else counts as consent.
+CONSENT_WORDS: Final[dict[str, type[Accept | Decline]]] = {
+    **dict.fromkeys(
+        ["j accepte", "accepte", "i agree", "agree", "oui", "yes", "ok", "okay", "d accord"],
+        Accept,
+    ),
+    **dict.fromkeys(["ouais", "ouai", "yep", "yeah", "je veux bien"], Accept),
+    **dict.fromkeys(["non merci", "no thanks", "non", "no", "nan", "nope"], Decline),
+}
 # How close a typed word must be to an option's label to be read as it (difflib's ratio):
 # "bourgone" for "Bourgogne" (0.94), not "non" for "oui". The recap shows how it was read.
 CLOSE_ENOUGH: Final = 0.8
@@ -205,6 +215,8 @@ class Engine:
         if isinstance(event, Show):
             return Outcome(state, self.render(state, lang))
         if state.phase is Phase.CONSENT:
+            if isinstance(event, TextInput):
+                event = consent_event(event.text) or event
             return self._consent(state, event, lang)
         if state.phase is Phase.DECLINED and isinstance(event, Restart | ConfirmRestart):
             # Changing one's mind after "No thanks" means being asked for consent again.
@@ -974,6 +986,14 @@ def _storable(text: str) -> str:
     """
     repaired = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
     return "".join(c for c in repaired if c in "\n\t" or unicodedata.category(c) != "Cc")
+
+
+def consent_event(text: str) -> Accept | Decline | None:
+    """Agreeing or declining, if a text typed at the welcome says so."""
+    if len(text) > TYPED_BUTTON_MAX:
+        return None
+    wanted = CONSENT_WORDS.get(" ".join(_WORDS.findall(_fold(text))))
+    return wanted() if wanted is not None else None
 
 
 def _fold(text: str) -> str:
