@@ -467,6 +467,11 @@ async def _replace_in_place(
         or reply.urgent
     ):
         return False
+    if reply.scope.startswith("c") and not _shows_other_buttons(query, reply):
+        # A welcome's buttons say its language: a stale copy's language button, pressed after
+        # the message was redrawn in that language, finds it showing what the press asks for
+        # (Telegram refuses an edit that changes nothing).
+        return True
     text = screen_html(reply.screen)
     if reply.recap:
         text = f"{html(reply.recap)}\n\n{text}"

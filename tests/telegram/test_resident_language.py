@@ -54,3 +54,24 @@ async def test_english_pressed_again_changes_nothing(chat: Chat, consultation: C
     assert [m.message_id for m in messages] == [welcome.message_id]
     assert consultation.title.en in messages[0].text
     assert messages[0].buttons == [say("accept", "en"), say("decline", "en"), "Français"]
+
+
+async def test_a_stale_copy_of_a_welcome_already_in_that_language_is_left_as_it_is(
+    chat: Chat, consultation: Consultation
+):
+    # Two welcomes in the chat (/start sent twice); the language is changed from the second
+    # while a slow phone still shows the first one's old "Français" button.
+    resident = FakeUser(id=929_292, first_name="Bruno", language_code="en")
+    first = await chat.send(resident, "/start")
+    second = await chat.send(resident, "/start")
+    await chat.click(resident, "Français", first.message_id)
+    await chat.click(resident, "Français", second.message_id)
+    await chat.click(resident, say("other_language", "fr"), second.message_id)
+    chat.api.click_data(resident, first.message_id, "cvivre-ensemble|0|l:fr")
+    await chat.deliver()
+    assert chat.api.refused == []
+    messages = chat.api.messages(resident.id)
+    assert [m.message_id for m in messages] == [first.message_id, second.message_id]
+    assert consultation.title.fr in messages[0].text  # as the press asks
+    # The press said French: the resident's next screen is in French.
+    assert consultation.title.fr in (await chat.send(resident, "/start")).text
