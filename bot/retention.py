@@ -8,7 +8,8 @@ stray flags (no session) go by their own date. Update keys, which only guard aga
 Telegram delivering an update twice, are kept `privacy.processed_days`.
 
 The job runs once shortly after start (a bot that was down at the daily time still purges)
-and then every day at `privacy.purge_time` in the city's time zone.
+and then every day at `privacy.purge_time` in the city's time zone, once even on the night the
+clocks go back (see `bot.scheduling.WallClockTrigger`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application, ContextTypes
 
 from bot.conversation import Clock, utc_now
+from bot.scheduling import daily_trigger
 from bot.settings import Settings, clock
 from storage.privacy import PrivacyStore, Purged, PurgePlan
 
@@ -89,4 +91,6 @@ class RetentionJob:
         if jobs is None:
             raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
         jobs.run_once(self.callback, FIRST_RUN_DELAY, name="retention-start")
-        jobs.run_daily(self.callback, daily_time(self.settings), name="retention")
+        # Not `run_daily`: its trigger runs the purge twice when the clocks go back.
+        trigger = daily_trigger(daily_time(self.settings))
+        jobs.run_custom(self.callback, job_kwargs={"trigger": trigger}, name="retention")

@@ -3,6 +3,7 @@
 Only this module touches APScheduler. For each schedule it registers a cron job and a run at
 start-up (to catch up a digest missed while the bot was down); both call `run_due`, which asks
 the trigger for the latest fire time and lets `digest.dispatch` decide, claim and deliver.
+`WallClockTrigger` is the cron trigger of every time-of-day job (the retention purge too).
 """
 
 from __future__ import annotations
@@ -43,7 +44,43 @@ class ScheduleError(ValueError):
     """A digest schedule that cannot run, with its name in the message."""
 
 
-def cron_trigger(schedule: ScheduleSettings) -> CronTrigger:
+class WallClockTrigger(CronTrigger):  # type: ignore[misc]
+    """A cron trigger that fires once at each time of the local clock, as cron does.
+
+    APScheduler fires again when the clocks go back and show a time a second time (02:30 on
+    the last Sunday of October in Paris): staff got a second digest an hour after the first,
+    and the purge ran twice. The second showing of a time is skipped. A time the clocks skip
+    in spring (02:30 on the last Sunday of March) fires once, just after the change.
+    """
+
+    def get_next_fire_time(
+        self, previous_fire_time: dt.datetime | None, now: dt.datetime
+    ) -> dt.datetime | None:
+        fire: dt.datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        while fire is not None and _shown_before(fire, self.timezone):
+            # From the UTC instant just after: APScheduler rounds a local time up to the
+            # second and loses which showing of the hour it was, finding the same fire again.
+            after = fire.astimezone(dt.UTC) + dt.timedelta(microseconds=1)
+            fire = super().get_next_fire_time(None, after)
+        return fire
+
+
+def daily_trigger(at: dt.time) -> WallClockTrigger:
+    """Every day at `at`, a local time of day with its time zone."""
+    trigger: WallClockTrigger = WallClockTrigger(
+        hour=at.hour, minute=at.minute, second=at.second, timezone=at.tzinfo
+    )
+    return trigger
+
+
+def _shown_before(moment: dt.datetime, zone: dt.tzinfo) -> bool:
+    """Whether the local clock already showed `moment`'s time earlier (the repeated hour)."""
+    shown = moment.astimezone(zone).replace(tzinfo=None)
+    # In UTC: Python compares two times of the same zone by their wall clock alone.
+    return shown.replace(tzinfo=zone, fold=0).astimezone(dt.UTC) < moment.astimezone(dt.UTC)
+
+
+def cron_trigger(schedule: ScheduleSettings) -> WallClockTrigger:
     """The APScheduler trigger of a schedule; raises `ScheduleError` naming the schedule.
 
     Days of the week must be names (mon…sun): APScheduler 3 numbers them from Monday = 0,
@@ -61,11 +98,14 @@ def cron_trigger(schedule: ScheduleSettings) -> CronTrigger:
             f"(mon, tue, … sun), not numbers, in '{schedule.cron}'"
         )
     try:
-        return CronTrigger.from_crontab(schedule.cron, timezone=ZoneInfo(schedule.timezone))
+        trigger: WallClockTrigger = WallClockTrigger.from_crontab(
+            schedule.cron, timezone=ZoneInfo(schedule.timezone)
+        )
     except ValueError as error:
         raise ScheduleError(
             f"digest schedule '{schedule.name}': invalid cron '{schedule.cron}': {error}"
         ) from error
+    return trigger
 
 
 def schedule_problems(settings: Settings) -> list[str]:
@@ -87,7 +127,7 @@ def schedule_problems(settings: Settings) -> list[str]:
     return problems
 
 
-def latest_fire(trigger: CronTrigger) -> LatestFire:
+def latest_fire(trigger: WallClockTrigger) -> LatestFire:
     """The function giving the trigger's latest fire time at or before an instant.
 
     APScheduler 3 only computes the next fire time at or after an instant, `next(t)`, which
