@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
@@ -158,7 +158,7 @@ class ScheduleSettings(Section):
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
     cron: str  # five fields: minute hour day-of-month month day-of-week, e.g. "0 8 * * mon"
-    timezone: str = "Europe/Paris"
+    timezone: str = "Europe/Paris"  # left out of a configuration: consultation.timezone
 
     @field_validator("timezone")
     @classmethod
@@ -206,6 +206,15 @@ class Settings(BaseSettings):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     relays: RelaySettings = Field(default_factory=RelaySettings)
     limits: LimitsSettings = Field(default_factory=LimitsSettings)
+
+    @model_validator(mode="after")
+    def _schedules_on_the_city_clock(self) -> Settings:
+        """A schedule without a time zone of its own follows the city's: a city in Cayenne
+        writing "0 8 * * mon" wants its digest at 08:00 there, not at 08:00 in Paris."""
+        for schedule in self.digest.schedules:
+            if "timezone" not in schedule.model_fields_set:
+                schedule.timezone = self.consultation.timezone
+        return self
 
     def bot_problems(self) -> list[str]:
         """Why the Telegram bot cannot run with these settings (token, secret), if anything."""
