@@ -10,10 +10,11 @@ Definitions (a period is half-open, [start, end); "sessions" are those of the co
   since `abandon_after`, counted in the period where the idle time ran out, that is with
   a last activity in [start - abandon_after, end - abandon_after): each abandoned session
   is counted in exactly one period, and again as active if it resumes.
-- The previous period has the same length and ends where this one starts (`Totals` of both,
-  for trends; no trends when this one starts at or before the opening: the previous one lies
-  wholly before it). These counts of sessions are never suppressed: they say how many took part
-  and how far. The funnel's first line is the sessions started.
+- The previous period has the same length on the city's clock and ends where this one
+  starts (`Totals` of both, for trends; no trends when this one starts at or before the
+  opening: the previous one lies wholly before it). These counts of sessions are never
+  suppressed: they say how many took part and how far. The funnel's first line is the
+  sessions started.
 - Funnel: of the sessions started in the period, how many have an answer (given or
   skipped) for each question, in consultation order, after the consent (= sessions
   started). A step shown only under a condition may have fewer than the next one. A step
@@ -237,7 +238,7 @@ async def build_digest(
     zone = ZoneInfo(timezone)  # fails early on an unknown zone name
     cid, start, end = consultation.id, period.start, period.end
     quartier, profile = _quartier_step(consultation), _profile_step(consultation)
-    before = period.previous()
+    before = period.previous(zone)
     opened = _opening(consultation, zone)
 
     async def since_opening() -> tuple[SessionTotals, list[AnswerCount]] | None:

@@ -27,9 +27,17 @@ class Period:
         if self.end <= self.start:
             raise ValueError("a period ends after it starts")
 
-    def previous(self) -> Period:
-        """The period of the same length just before this one."""
-        return Period(self.start - (self.end - self.start), self.start)
+    def previous(self, zone: dt.tzinfo = dt.UTC) -> Period:
+        """The period just before this one, as long on the clock of `zone`: the week before a
+        Monday-08:00-to-Monday-08:00 week also runs from 08:00, when a clock change makes one
+        of the two an hour longer than the other."""
+        start, end = (
+            moment.astimezone(zone).replace(tzinfo=None) for moment in (self.start, self.end)
+        )
+        before = (start - (end - start)).replace(tzinfo=zone).astimezone(dt.UTC)
+        if before >= self.start:  # a period within the hour the clocks show twice
+            before = self.start - (self.end - self.start)
+        return Period(before, self.start)
 
 
 @dataclass(frozen=True)

@@ -13,12 +13,17 @@ from zoneinfo import ZoneInfo
 
 from bot.scheduling import WallClockTrigger, cron_trigger, latest_fire
 from bot.settings import ScheduleSettings
+from digest.aggregate import build_digest
 from digest.dispatch import RetryPolicy, run_schedule
+from digest.model import Period
+from flows.loader import BUILTIN_DIR, load_consultation
 from storage.sqlite import SqliteStore
+from tests.digest.residents import full_answers, session_of
 from tests.digest.test_dispatch import Builder, Clock, FakeDestination
 
 PARIS = ZoneInfo("Europe/Paris")
 UTC = dt.UTC
+CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
 
 
 def paris(month: int, day: int, hour: int, minute: int = 0, *, fold: int = 0) -> dt.datetime:
@@ -85,3 +90,79 @@ def test_a_time_the_clocks_skip_runs_once_just_after_the_change() -> None:
     # 02:30 never shows on 28 March 2027: the run comes at 03:30 summer time, the next day's
     # at 02:30 again.
     assert runs == [paris(3, 28, 3, 30), paris(3, 29, 2, 30)]
+
+
+async def day_counts(tmp_path: Path, period: Period, starts: list[dt.datetime]) -> list[str]:
+    """The digest's sessions per day, "dd/mm n", for residents starting at `starts`."""
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        for number, start in enumerate(starts):
+            answers = full_answers(CONSULTATION, number)
+            await session_of(store, CONSULTATION, number, answers, start)
+        digest = await build_digest(
+            store, CONSULTATION, period, min_group_size=2, timezone="Europe/Paris"
+        )
+    return [f"{count.day:%d/%m} {count.sessions.value}" for count in digest.days]
+
+
+async def test_each_day_of_a_week_the_clocks_go_back_counts_its_own_residents(
+    tmp_path: Path,
+) -> None:
+    # Sunday 25 October 2026 lasts 25 hours: its first minutes, both showings of 02:30 and
+    # its last minutes are all Sunday's; Saturday's and Monday's edges stay theirs.
+    sunday = [paris(10, 25, 0, 5), paris(10, 25, 2, 30), paris(10, 25, 2, 30, fold=1)]
+    sunday += [paris(10, 25, 23, 55)]
+    saturday, monday = [paris(10, 24, 23, 55)] * 2, [paris(10, 26, 0, 5)] * 2
+    week = Period(paris(10, 19, 8), paris(10, 26, 8))
+    counts = await day_counts(tmp_path, week, saturday + sunday + monday)
+    assert counts == [
+        "19/10 0", "20/10 0", "21/10 0", "22/10 0", "23/10 0", "24/10 2", "25/10 4", "26/10 2"
+    ]  # fmt: skip
+
+
+async def test_each_day_of_a_week_the_clocks_go_forward_counts_its_own_residents(
+    tmp_path: Path,
+) -> None:
+    # Sunday 28 March 2027 lasts 23 hours: 23:55 on summer time is still Sunday's.
+    sunday = [paris(3, 28, 0, 5), paris(3, 28, 3, 0), paris(3, 28, 23, 55)]
+    saturday, monday = [paris(3, 27, 23, 55)] * 2, [paris(3, 29, 0, 5)] * 2
+    week = Period(paris(3, 22, 8), paris(3, 29, 8))
+    counts = await day_counts(tmp_path, week, saturday + sunday + monday)
+    assert counts == [
+        "22/03 0", "23/03 0", "24/03 0", "25/03 0", "26/03 0", "27/03 2", "28/03 3", "29/03 2"
+    ]  # fmt: skip
+
+
+async def previous_week_sessions(tmp_path: Path, week: Period, starts: list[dt.datetime]) -> int:
+    """Sessions the digest of `week` counts in the week before, for its trend arrows."""
+    async with SqliteStore(tmp_path / "parole.sqlite3") as store:
+        for number, start in enumerate(starts):
+            answers = full_answers(CONSULTATION, number)
+            await session_of(store, CONSULTATION, number, answers, start)
+        digest = await build_digest(store, CONSULTATION, week, timezone="Europe/Paris")
+    assert digest.previous is not None
+    return digest.previous.sessions_started
+
+
+async def test_the_trend_after_the_clocks_go_back_compares_with_last_monday_to_monday(
+    tmp_path: Path,
+) -> None:
+    # The 169-hour week to Monday 26 October 08:00 is compared with the week from Monday 12
+    # to Monday 19 at 08:00, which last week's digest showed: not from 07:00.
+    week = Period(paris(10, 19, 8), paris(10, 26, 8))
+    starts = [paris(10, 12, 7, 30), paris(10, 12, 8, 30)]
+    assert await previous_week_sessions(tmp_path, week, starts) == 1
+
+
+async def test_the_trend_after_the_clocks_go_forward_compares_with_last_monday_to_monday(
+    tmp_path: Path,
+) -> None:
+    # The 167-hour week to Monday 29 March 08:00: the week before starts at 08:00, not 09:00.
+    week = Period(paris(3, 22, 8), paris(3, 29, 8))
+    starts = [paris(3, 15, 7, 30), paris(3, 15, 8, 30)]
+    assert await previous_week_sessions(tmp_path, week, starts) == 1
+
+
+def test_a_period_within_the_hour_shown_twice_has_one_before_it() -> None:
+    # 02:30 summer time to 02:15 winter time: 45 minutes, though the clock went back.
+    period = Period(paris(10, 25, 2, 30), paris(10, 25, 2, 15, fold=1))
+    assert period.previous(PARIS) == Period(paris(10, 25, 1, 45), period.start)
