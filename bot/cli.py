@@ -596,7 +596,7 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         try:
             if since is None:
                 last = await store.last_sent_end(None)
-                period = on_demand_period(last, until)
+                period = on_demand_period(last, until, timezone=zone)
                 heading = notes.on_demand_heading(period, last, zone)
             else:
                 period = Period(since, until)

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 from digest.model import Period
+from digest.texts import DEFAULT_TIMEZONE
 
 LatestFire = Callable[[dt.datetime], dt.datetime | None]
 """The latest fire time of a schedule at or before the given instant (None: never fired)."""
@@ -56,10 +57,18 @@ def due_period(
     return Period(start.astimezone(dt.UTC), now.astimezone(dt.UTC))
 
 
-def on_demand_period(last_end: dt.datetime | None, now: dt.datetime, days: int = 7) -> Period:
-    """An on-demand digest: since the last digest sent, else (or if odd) the last `days` days."""
+def on_demand_period(
+    last_end: dt.datetime | None,
+    now: dt.datetime,
+    days: int = 7,
+    timezone: str = DEFAULT_TIMEZONE,
+) -> Period:
+    """An on-demand digest: since the last digest sent, else (or if odd) the last `days` days
+    of the city's calendar, from the same time of day even across a clock change."""
     _aware(now, "now")
-    default = now - dt.timedelta(days=days)
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone).replace(tzinfo=None) - dt.timedelta(days=days)
+    default = local.replace(tzinfo=zone)
     start = last_end if last_end is not None and last_end < now else default
     return Period(start.astimezone(dt.UTC), now.astimezone(dt.UTC))
 

@@ -16,6 +16,7 @@ from bot.settings import ScheduleSettings
 from digest.aggregate import build_digest
 from digest.dispatch import RetryPolicy, run_schedule
 from digest.model import Period
+from digest.schedule import on_demand_period
 from flows.loader import BUILTIN_DIR, load_consultation
 from storage.sqlite import SqliteStore
 from tests.digest.residents import full_answers, session_of
@@ -166,3 +167,13 @@ def test_a_period_within_the_hour_shown_twice_has_one_before_it() -> None:
     # 02:30 summer time to 02:15 winter time: 45 minutes, though the clock went back.
     period = Period(paris(10, 25, 2, 30), paris(10, 25, 2, 15, fold=1))
     assert period.previous(PARIS) == Period(paris(10, 25, 1, 45), period.start)
+
+
+def test_the_last_seven_days_start_at_the_same_time_of_day_across_a_clock_change() -> None:
+    # Asked on Monday 26 October 2026 at 10:00, after the clocks went back: from Monday 19
+    # at 10:00, as the heading shows it, not 09:00.
+    now = paris(10, 26, 10)
+    assert on_demand_period(None, now, timezone="Europe/Paris").start == paris(10, 19, 10)
+    assert on_demand_period(None, paris(3, 29, 10), timezone="Europe/Paris").start == paris(
+        3, 22, 10
+    )
