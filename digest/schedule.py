@@ -86,15 +86,18 @@ def parse_when(text: str, timezone: str, *, end_of_day: bool = False) -> dt.date
     """
     zone = ZoneInfo(timezone)
     try:
-        if len(text) == 10:
-            day = dt.date.fromisoformat(text)
-            if end_of_day:
-                day += dt.timedelta(days=1)
-            moment = dt.datetime.combine(day, dt.time(), tzinfo=zone)
-        else:
-            moment = dt.datetime.fromisoformat(text)
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=zone)
+        # Any ISO form of a day ("2026-11-30", "20261130") is a day, which --until includes.
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"'{text}' is not a date (YYYY-MM-DD) or an ISO date and time") from None
-    return moment.astimezone(dt.UTC)
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"'{text}' is not a date (YYYY-MM-DD) or an ISO date and time"
+            ) from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=zone)
+        return moment.astimezone(dt.UTC)
+    if end_of_day:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time(), tzinfo=zone).astimezone(dt.UTC)
