@@ -86,3 +86,17 @@ async def test_start_at_2359_on_the_last_day_offers_the_consultation(
 ) -> None:
     consultation, (late,) = await journey(tmp_path, zone, [(LAST_DAY, 23, 59, [])])
     assert consultation.welcome.fr in late.last and "est fermée" not in late.last
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Noumea", "America/Cayenne"])
+async def test_the_opening_day_starts_at_midnight_on_the_city_clock(
+    tmp_path: Path, zone: str
+) -> None:
+    opens = LAST_DAY - dt.timedelta(days=30)
+    eve = opens - dt.timedelta(days=1)
+    consultation, (early, on_time) = await journey(
+        tmp_path, zone, [(eve, 23, 59, []), (opens, 0, 1, [])]
+    )
+    assert "Aucune consultation n'est ouverte" in early.last
+    assert consultation.welcome.fr not in early.last
+    assert consultation.welcome.fr in on_time.last
