@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 from bot import relay_texts
 from bot.conversation import Clock, Conversations, Newcomer, Reply, utc_now
 from bot.pseudonym import pseudonym
+from digest.layout import clean_text
 from flows.events import Accept, Back, Event, Skip
 from flows.model import Consultation, Lang
 from flows.safeguarding import Category
@@ -79,8 +80,11 @@ class BadName(ValueError):
 
 
 def clean_name(raw: str) -> str:
-    """A relay name as given by staff, on one line; `BadName` if empty or too long."""
-    name = " ".join(raw.split())
+    """A relay name as given by staff, on one line; `BadName` if empty or too long.
+
+    Controls are dropped: a right-to-left override in a name would turn around the counts
+    printed after it in `/relais` and `parole relay list` ("12" read "21")."""
+    name = clean_text(raw, len(raw))
     if not name or len(name) > MAX_NAME:
         raise BadName(too_long=bool(name))
     return name

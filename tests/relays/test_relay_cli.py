@@ -108,3 +108,13 @@ def test_relay_and_import_help_is_french_first(
     for name, said in described.items():
         if name != "ACTION":  # the heading of relay's actions, listed below it
             assert " / " in said and said.index(" / ") > 0, f"{command} {name}: {said!r}"
+
+
+@pytest.mark.usefixtures("stored")
+def test_a_name_with_a_direction_override_cannot_turn_its_counts_around(
+    capsys: pytest.CaptureFixture[str],
+):
+    # U+202E makes what follows it read right to left: "12" would show as "21".
+    assert relay(capsys, "add", "Les Amis\u202e du quartier")[0] == 0
+    listed = relay(capsys, "list")[1]
+    assert "\u202e" not in listed and "Les Amis du quartier" in listed
