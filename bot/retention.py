@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from telegram.ext import Application, ContextTypes
 
 from bot.conversation import Clock, utc_now
-from bot.scheduling import daily_trigger
+from bot.scheduling import LATE_RUNS, daily_trigger
 from bot.settings import Settings, clock
 from storage.privacy import PrivacyStore, Purged, PurgePlan
 
@@ -90,7 +90,9 @@ class RetentionJob:
         jobs = application.job_queue
         if jobs is None:
             raise RuntimeError("the JobQueue is missing: install python-telegram-bot[job-queue]")
-        jobs.run_once(self.callback, FIRST_RUN_DELAY, name="retention-start")
+        jobs.run_once(self.callback, FIRST_RUN_DELAY, name="retention-start", job_kwargs=LATE_RUNS)
         # Not `run_daily`: its trigger runs the purge twice when the clocks go back.
         trigger = daily_trigger(daily_time(self.settings))
-        jobs.run_custom(self.callback, job_kwargs={"trigger": trigger}, name="retention")
+        jobs.run_custom(
+            self.callback, job_kwargs={"trigger": trigger, **LATE_RUNS}, name="retention"
+        )

@@ -38,6 +38,11 @@ RETRY_LATER = dt.timedelta(minutes=30)  # a run that left a destination failing 
 LOOKBACK = (dt.timedelta(days=1), dt.timedelta(days=32), dt.timedelta(days=400))
 MAX_LOOKBACK = dt.timedelta(days=366 * 30)
 RESOLUTION = dt.timedelta(milliseconds=500)  # under the gap between two fires (one minute)
+# APScheduler drops a run that starts more than a second after its time: the start-up run,
+# timed when the application is built, starts after start-up's Bot API calls, and a busy
+# event loop delays a fire as much. A late run is as good (it does what is due at its own
+# time); runs missed together make one.
+LATE_RUNS: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True}
 
 
 class ScheduleError(ValueError):
@@ -249,12 +254,11 @@ class DigestJobs:
             callback = partial(self._job, name)
             job_queue.run_custom(
                 callback,
-                # One run of a schedule at a time; a fire missed while the loop was busy
-                # is not lost, as every run sends everything due up to its `now`.
-                job_kwargs={"trigger": trigger, "max_instances": 1, "coalesce": True},
+                # One run of a schedule at a time.
+                job_kwargs={"trigger": trigger, "max_instances": 1, **LATE_RUNS},
                 name=f"digest:{name}",
             )
-            job_queue.run_once(callback, when=0, name=f"digest:{name}:start")
+            job_queue.run_once(callback, when=0, name=f"digest:{name}:start", job_kwargs=LATE_RUNS)
             log.info("digest schedule %s: %s", name, trigger)
 
     async def _job(self, name: str, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -271,5 +275,8 @@ class DigestJobs:
             log.error("digest %s: run failed: %s", name, described(error))
         if failed and context.job_queue is not None:
             context.job_queue.run_once(
-                partial(self._job, name), when=self.retry_later, name=f"digest:{name}:retry"
+                partial(self._job, name),
+                when=self.retry_later,
+                name=f"digest:{name}:retry",
+                job_kwargs=LATE_RUNS,
             )
