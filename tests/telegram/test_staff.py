@@ -289,7 +289,9 @@ class RecordingJobQueue:
     def __init__(self) -> None:
         self.once: list[tuple[object, object, str | None]] = []
 
-    def run_once(self, callback: object, when: object, name: str | None = None) -> None:
+    def run_once(
+        self, callback: object, when: object, name: str | None = None, job_kwargs: object = None
+    ) -> None:
         self.once.append((callback, when, name))
 
 
