@@ -31,6 +31,7 @@ SETTINGS = Settings(
     digest=DigestSettings(schedules=[ScheduleSettings(name="hebdo", cron="0 8 * * mon")]),
     privacy=PrivacySettings(retention_days=30),
 )
+MONDAY = dt.datetime(2026, 11, 23, 7, 0, 5, tzinfo=dt.UTC)  # 08:00:05 in Paris
 
 
 class StaffChat:
@@ -73,9 +74,7 @@ async def test_a_digest_run_ten_seconds_late_is_sent(
     application: TelegramApp, store: SqliteStore, job: str
 ) -> None:
     chat = StaffChat()
-    DigestJobs(SETTINGS, store, [CONSULTATION], [chat], clock=lambda: MONDAY).register(
-        application
-    )
+    DigestJobs(SETTINGS, store, [CONSULTATION], [chat], clock=lambda: MONDAY).register(application)
     await run_late(application, job)
     assert len(chat.delivered) == 1
 
@@ -90,6 +89,3 @@ async def test_a_purge_run_ten_seconds_late_purges(
     RetentionJob(store, SETTINGS, clock=lambda: MONDAY).register(application)
     await run_late(application, job)
     assert await store.find_participant("resident") is None
-
-
-MONDAY = dt.datetime(2026, 11, 23, 7, 0, 5, tzinfo=dt.UTC)  # 08:00:05 in Paris
