@@ -50,6 +50,7 @@ from flows.model import (
     YesNoStep,
 )
 from flows.screen import Button, Screen
+from flows.shorten import shorten
 from flows.state import Answer, Phase, SessionState
 from flows.texts import say
 
@@ -961,17 +962,11 @@ def _marked(label: str, chosen: bool, lang: Lang) -> str:
 
 
 def _quoted(text: str, limit: int = QUOTED_TEXT) -> str:
-    """An earlier text answer as a screen quotes it: on one line, cut at a word if long.
+    """An earlier text answer as a screen quotes it: on one line, cut at a word if long, never
+    inside a flag, an emoji family or an accented letter.
 
     No-break spaces stay: French typography keeps "?" and ":" with their word."""
-    flat = _SPACES.sub(" ", text).strip()
-    if len(flat) <= limit:
-        return flat
-    cut = flat[:limit]
-    space = cut.rfind(" ")
-    if space > limit // 2:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:.") + "…"
+    return shorten(_SPACES.sub(" ", text).strip(), limit)
 
 
 def _count(lang: Lang, n: int) -> str:

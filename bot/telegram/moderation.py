@@ -39,9 +39,10 @@ from bot.settings import Settings
 from bot.telegram.callbacks import MAX_BYTES, answer, close_buttons, edit_pressed
 from bot.telegram.staff import StaffButton, StaffOnly
 from digest import notes
-from digest.layout import clean_text, shorten
+from digest.layout import clean_text
 from flows.limits import MESSAGE_UNITS, telegram_length
 from flows.model import Consultation
+from flows.shorten import shorten
 from storage.moderation import Anchor, ModeratedText
 
 DATA_PREFIX: Final = "md"

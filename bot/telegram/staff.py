@@ -47,12 +47,12 @@ from digest import notes
 from digest.bundle import Attachment, Bundle, build_bundle, export_attachment
 from digest.charts import Chart
 from digest.dispatch import DigestStore
-from digest.layout import shorten
 from digest.model import Period
 from digest.schedule import on_demand_period, parse_when
 from digest.stats import consultation_stats, rate_note, stats_table
 from flows.limits import MESSAGE_UNITS, telegram_length
 from flows.model import Consultation
+from flows.shorten import shorten
 from flows.typography import french_spacing
 
 log = logging.getLogger(__name__)

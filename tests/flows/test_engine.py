@@ -873,6 +873,17 @@ def test_a_long_answer_is_quoted_cut_at_a_word_and_on_one_line(default: Resident
     assert r.stored["leviers_precision"] == Answer(text=text.strip())  # kept whole
 
 
+def test_a_long_answer_of_flags_is_quoted_with_whole_flags(default: Resident) -> None:
+    r = default
+    to_leviers_precision(r)
+    r.type("à" + "🇫🇷" * 150)  # a flag is two characters: a cut can fall inside one
+    r.click(BACK)
+    assert r.screen.body is not None
+    quoted = r.screen.body.split("«\u202f")[-1].removesuffix("\u202f»").removesuffix("…")
+    flags = quoted.removeprefix("à")
+    assert flags and flags == "🇫🇷" * (len(flags) // 2)
+
+
 def test_a_single_choice_shown_again_marks_the_answer(r: Resident) -> None:
     to_publics(r)
     r.click(BACK)
