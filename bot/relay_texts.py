@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flows.model import Text
+from bot.privacy import duration
+from flows.model import Lang, Text
 from flows.texts import Messages
 
 MESSAGES: dict[str, Text] = {
@@ -54,12 +55,14 @@ MESSAGES: dict[str, Text] = {
         fr="Bienvenue ! Vous êtes maintenant relais « {name} ».\n\n"
         "/monlien : votre lien et votre QR code à partager\n"
         "/saisie : saisir les réponses d'une personne rencontrée\n"
-        "/bilan : combien de personnes vous avez touchées\n\n"
+        "/bilan : combien de personnes vous avez touchées\n"
+        "/papier : le questionnaire papier à imprimer\n\n"
         "Vous ne voyez jamais les réponses des personnes : seulement des nombres.",
         en="Welcome! You are now relay “{name}”.\n\n"
         "/monlien: your link and QR code to share\n"
         "/saisie: enter the answers of someone you meet\n"
-        "/bilan: how many people you reached\n\n"
+        "/bilan: how many people you reached\n"
+        "/papier: the paper questionnaire to print\n\n"
         "You never see what people answered: only numbers.",
     ),
     "invitation_used": Text(
@@ -242,12 +245,13 @@ MESSAGES: dict[str, Text] = {
     ),
     "relay_help": Text(
         fr="Relais : /monlien (votre lien et votre QR code), /saisie (saisir les réponses "
-        "d'une personne rencontrée), /bilan (vos chiffres).\n\n"
+        "d'une personne rencontrée), /bilan (vos chiffres), /papier (le questionnaire papier "
+        "à imprimer).\n\n"
         "Pendant une saisie, vos messages, /passer et /retour vont à la saisie, et /langue "
         "change la langue de ses questions. /start ou /reprendre la mettent de côté pour "
         "revenir à vos propres réponses ; /saisie la reprend.",
         en="Relay: /monlien (your link and QR code), /saisie (enter the answers of someone "
-        "you meet), /bilan (your figures).\n\n"
+        "you meet), /bilan (your figures), /papier (the paper questionnaire to print).\n\n"
         "During an entry, your messages, /passer and /retour go to the entry, and /langue "
         "switches the language of its questions. /start or /reprendre set it aside to go "
         "back to your own answers; /saisie resumes it.",
@@ -297,6 +301,12 @@ MESSAGES: dict[str, Text] = {
         "with these numbers. What follows is only about your own answers.",
     ),
     "cmd_bilan": Text(fr="Mon bilan de relais", en="My relay report"),
+    "cmd_papier": Text(fr="Le questionnaire papier à imprimer", en="The paper form to print"),
+    # The document's caption: on a phone, an .html file may open as text unless told where.
+    "paper_caption": Text(
+        fr="Questionnaire « {title} » : ouvrez-le dans un navigateur, puis imprimez-le.",
+        en="Paper form “{title}”: open it in a browser, then print it.",
+    ),
     "cmd_relais": Text(fr="Relais et leurs chiffres", en="Relays and their figures"),
     "cmd_relais_nouveau": Text(fr="Inviter un relais : NOM", en="Invite a relay: NAME"),
     "cmd_relais_retirer": Text(fr="Retirer un relais : N", en="Remove a relay: N"),
@@ -304,3 +314,9 @@ MESSAGES: dict[str, Text] = {
 
 
 say = Messages(MESSAGES).say
+
+
+def privacy_read_out(retention_days: int, lang: Lang) -> str:
+    """What is kept of a person's answers, as a relay reads it out before asking them
+    (an assisted entry, a paper questionnaire)."""
+    return say("entry_privacy", lang, duration=duration(retention_days, lang))

@@ -545,6 +545,18 @@ _ORDER = (
 )
 
 
+def every_helpline(lang: Lang) -> list[str]:
+    """Every helpline, one line each (no bullet), worded for a relay to pass on: the
+    emergency numbers, then each kind's line and the victims' one. For a printed form, where
+    nothing tells in advance what a person may confide."""
+    # The relayed head's first line speaks of a message already written; its lines after
+    # it are the emergency numbers.
+    emergency = _RELAYED_HEAD[lang].splitlines()[1:]
+    lines = [*emergency, *(_LINES[category][lang] for category in _ORDER), _VICTIMS[lang]]
+    plain = [line.removeprefix("• ") for line in lines]
+    return [french_spacing(line) for line in plain] if lang == "fr" else plain
+
+
 def helplines(categories: frozenset[Category], lang: Lang, *, relayed: bool = False) -> str:
     """The helpline message for a disclosure: the emergency numbers, then those that fit.
 

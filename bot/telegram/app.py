@@ -174,7 +174,7 @@ def build_application(
         [*(name for name, _ in staff.STAFF_COMMANDS), *(c.command for c in staff_menu)],
         before_residents=relay.GROUP,
     )
-    relays, entries = relay.use_cases(settings, store, consultations, clock=clock)
+    relays, entries = relay.use_cases(settings, store, consultations, notice=notice, clock=clock)
     relay.register_staff(application, relays, settings.staff)
     relay.register(
         application,

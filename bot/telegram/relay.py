@@ -46,7 +46,7 @@ from telegram.ext import (
 from bot import relay_texts
 from bot.conversation import Clock, Conversations, Reply, utc_now
 from bot.flyer import flyer_png
-from bot.privacy import duration
+from bot.privacy import PrivacyNotice
 from bot.relays import (
     INVITE_PREFIX,
     LINK_PREFIX,
@@ -72,6 +72,7 @@ from bot.telegram.staff import StaffOnly
 from digest.dispatch import DigestStore
 from flows.events import Back, Skip
 from flows.model import Consultation, Lang
+from flows.paper_form import file_name, paper_form
 from flows.texts import say as say_resident
 from flows.typography import NNBSP
 from storage.base import Channel, Participant
@@ -84,7 +85,7 @@ DATA_PREFIX: Final = "rl|"
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PRIVATE_EDITS = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 RESIDENT_COMMANDS: Final = ("start", "reprendre", "langue", "aide")
-RELAY_COMMANDS: Final = ("monlien", "saisie", "bilan")
+RELAY_COMMANDS: Final = ("monlien", "saisie", "bilan", "papier")
 STAFF_RELAY_COMMANDS: Final = ("relais", "relais_nouveau", "relais_retirer")
 INVITATION_TEXTS: Final = {
     Invitation.USED: "invitation_used",
@@ -106,9 +107,14 @@ def use_cases(
     store: AppStore,
     consultations: Sequence[Consultation],
     *,
+    notice: PrivacyNotice,
     clock: Clock = utc_now,
 ) -> tuple[Relays, Entries]:
-    """The relay use cases, and assisted entries on a `Conversations` of channel `assisted`."""
+    """The relay use cases, and assisted entries on a `Conversations` of channel `assisted`.
+
+    `notice` is the residents' own: what a relay reads out to a person (how long answers
+    are kept) must be what the city set.
+    """
     secret = settings.privacy.pseudonym_secret
     if secret is None:
         raise ValueError("privacy.pseudonym_secret is missing")
@@ -127,6 +133,7 @@ def use_cases(
         channel=Channel.ASSISTED,
         clock=clock,
         timezone=timezone,
+        notice=notice,
     )
     return relays, Entries(relays, assisted)
 
@@ -313,6 +320,29 @@ class RelayHandlers:
         )
         raise ApplicationHandlerStop
 
+    async def paper(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """/papier: the paper questionnaire of each open consultation, an HTML document to
+        open in a browser and print, in the relay's language."""
+        relay = await self._relay(update)
+        if relay is None:
+            return
+        lang = await self._lang(update)
+        conversations = self.entries.conversations
+        privacy = relay_texts.privacy_read_out(conversations.notice.retention_days, lang)
+        chat = update.effective_chat
+        assert chat is not None
+        consultations = self.entries.open_consultations()
+        if not consultations:
+            await _text(update, say_resident("no_consultation", lang))
+        for consultation in consultations:
+            form = paper_form(consultation, lang, privacy=privacy, printed=conversations.today())
+            await chat.send_document(
+                form.encode(),
+                filename=file_name(consultation, lang),
+                caption=say("paper_caption", lang, title=consultation.title.get(lang))[:1024],
+            )
+        raise ApplicationHandlerStop
+
     async def entry(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """/saisie: answers for a person met in person, after their consent."""
         relay = await self._relay(update)
@@ -352,8 +382,8 @@ class RelayHandlers:
                 f"{c.title.get(lang)}\n{c.welcome.get(lang)}" for c in consultations
             )
         rows.append([_button(say("entry_cancel", lang), "cancel")])
-        kept = duration(self.entries.conversations.notice.retention_days, lang)
-        privacy = say("entry_privacy", lang, duration=kept)
+        days = self.entries.conversations.notice.retention_days
+        privacy = relay_texts.privacy_read_out(days, lang)
         text = say("entry_consent", lang, welcome=welcome, privacy=privacy)
         await _text(update, text, InlineKeyboardMarkup(rows))
 
@@ -725,6 +755,7 @@ def register(
             CommandHandler("monlien", h.my_link, filters=relay_only),
             CommandHandler("saisie", h.entry, filters=relay_only),
             CommandHandler("bilan", h.report, filters=relay_only),
+            CommandHandler("papier", h.paper, filters=relay_only),
             CommandHandler(
                 ["mesdonnees", "mydata", "oubli", "forget"], h.own_data, filters=relay_only
             ),
