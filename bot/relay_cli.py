@@ -20,7 +20,8 @@ from bot import bootstrap, cli_french, relay_texts
 from bot.relays import MAX_NAME, BadName, Relays, deep_link
 from bot.settings import Settings
 from flows import paper
-from flows.model import Consultation
+from flows.model import Consultation, Lang
+from flows.paper_form import paper_form
 from flows.typography import french_spacing
 from storage.relays import AlreadyImported
 from storage.sqlite import SqliteStore
@@ -100,15 +101,25 @@ def add_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     imports.add_argument(
         "--template",
         action="store_true",
-        help="écrire le modèle vide / write the empty template",
+        help="écrire le modèle vide, ses codes et le questionnaire à imprimer / write the "
+        "empty template, its codes and the questionnaire to print",
     )
     imports.add_argument(
         "--out",
         type=Path,
         default=None,
         metavar="FICHIER",
-        help="le fichier du modèle (par défaut <consultation>-papier.csv), les codes à côté "
-        "/ the template file (default <consultation>-papier.csv), the codes beside it",
+        help="le fichier du modèle (par défaut <consultation>-papier.csv) ; les codes "
+        "(-codes.txt) et le questionnaire à imprimer (.html) à côté / the template file "
+        "(default <consultation>-papier.csv); the codes (-codes.txt) and the questionnaire "
+        "to print (.html) beside it",
+    )
+    imports.add_argument(
+        "--lang",
+        choices=("fr", "en"),
+        default=None,
+        help="avec --template : la langue du questionnaire à imprimer (fr) / with --template: "
+        "the language of the questionnaire to print (fr)",
     )
     imports.add_argument(
         "--consultation",
@@ -294,10 +305,31 @@ def _already(file: Path, lines: list[int], known: AlreadyImported, zone: ZoneInf
     ]
 
 
+def _template(
+    settings: Settings, consultation: Consultation, out: Path | None, lang: Lang, today: dt.date
+) -> int:
+    """`parole import --template`: the CSV template, its codes, and the form to print."""
+    out = out or Path(f"{consultation.id}-papier.csv")
+    codes = out.with_name(f"{out.stem}-codes.txt")
+    printable = out.with_suffix(".html")
+    out.parent.mkdir(parents=True, exist_ok=True)  # as `parole export --out` does
+    # A byte order mark, so Excel reads the accents right.
+    out.write_text(paper.template_csv(consultation), encoding="utf-8-sig")
+    codes.write_text(paper.legend(consultation), encoding="utf-8")
+    privacy = relay_texts.privacy_read_out(settings.privacy.retention_days, lang)
+    form = paper_form(consultation, lang, privacy=privacy, printed=today)
+    printable.write_text(form, encoding="utf-8")
+    print(
+        f"modèle écrit dans {out}, codes dans {codes}, questionnaire à imprimer dans {printable}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def import_command(
     settings: Settings, args: argparse.Namespace, consultations: list[Consultation]
 ) -> int:
-    """`parole import FILE [--relay ID]` and `parole import --template [--out FILE]`.
+    """`parole import FILE [--relay ID]` and `parole import --template [--out FILE] [--lang en]`.
 
     The officer who runs it reads French (the template, the codes and the errors are), so
     everything it prints is French.
@@ -308,14 +340,10 @@ def import_command(
         print(f"parole import: {chosen}", file=sys.stderr)
         return 2
     if args.template:
-        out: Path = args.out or Path(f"{chosen.id}-papier.csv")
-        codes = out.with_name(f"{out.stem}-codes.txt")
-        out.parent.mkdir(parents=True, exist_ok=True)  # as `parole export --out` does
-        # A byte order mark, so Excel reads the accents right.
-        out.write_text(paper.template_csv(chosen), encoding="utf-8-sig")
-        codes.write_text(paper.legend(chosen), encoding="utf-8")
-        print(f"modèle écrit dans {out}, codes dans {codes}", file=sys.stderr)
-        return 0
+        return _template(settings, chosen, args.out, args.lang or "fr", today)
+    if args.lang is not None:
+        print("parole import: --lang va avec --template", file=sys.stderr)
+        return 2
     if args.file is None:
         print("parole import: donnez un fichier CSV, ou --template", file=sys.stderr)
         return 2

@@ -121,8 +121,9 @@ p { margin: 0 0 2mm; }
 .consent { font-size: 15pt; font-weight: bold; margin: 3mm 0 1mm; }
 .box { font-size: 1.4em; line-height: 1; margin-right: 1.5mm; }
 .question { break-inside: avoid; page-break-inside: avoid; margin: 0 0 6mm; }
-.help { font-size: 11pt; }
+.help { font-size: 12pt; }
 .note { font-style: italic; }
+.condition { font-weight: bold; }
 .code { font-family: "Courier New", Courier, monospace; font-size: 9pt; margin-left: 2mm; }
 ul.options { list-style: none; padding: 0; margin: 1mm 0 0; }
 ul.options li { margin: 0 0 1.5mm; }
