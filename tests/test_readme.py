@@ -25,9 +25,12 @@ PAGES = {
     for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 }
 README = "\n".join(PAGES.values())
-# Inline code spans and the lines of fenced blocks: where commands, keys and files are named.
+# Inline code spans and the lines of fenced blocks (```toml ones too): where commands, keys
+# and files are named.
 SPANS = re.findall(r"`([^`\n]+)`", README) + [
-    line for block in re.findall(r"```\n(.*?)```", README, re.S) for line in block.splitlines()
+    line
+    for block in re.findall(r"```[^\n]*\n(.*?)```", README, re.S)
+    for line in block.splitlines()
 ]
 
 
@@ -139,7 +142,7 @@ def anchor(heading: str) -> str:
 
 
 def test_every_page_is_reached_from_the_readme():
-    linked = set(re.findall(r"\]\((docs/[a-z_]+\.md)", PAGES[Path("README.md")]))
+    linked = set(re.findall(r"\]\((docs/[a-z_-]+\.md)", PAGES[Path("README.md")]))
     assert {str(page) for page in PAGES} - {"README.md"} == linked
 
 
