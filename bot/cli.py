@@ -569,7 +569,8 @@ def _digest(settings: Settings, args: argparse.Namespace) -> int:
         option, given = "--since", args.since
         since = parse_when(given, zone) if given else None
         option, given = "--until", args.until
-        until = parse_when(given, zone, end_of_day=True) if given else utc_now()
+        # As /digest: up to now at the latest, a period to come has nothing to count.
+        until = min(parse_when(given, zone, end_of_day=True), utc_now()) if given else utc_now()
     except ValueError as error:
         print(
             f"parole digest: {option} : « {given} » n'est ni une date (AAAA-MM-JJ) ni une date "

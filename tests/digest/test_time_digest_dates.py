@@ -4,13 +4,17 @@ clock), one with an offset, read in the city's time zone and shown on its clock.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from storage.sqlite import SqliteStore
 from tests.bot.run import parole
+
+CAYENNE = ZoneInfo("America/Cayenne")
 
 
 @pytest.fixture
@@ -37,12 +41,12 @@ def heading(capsys: pytest.CaptureFixture[str], config: Path, *dates: str) -> st
     return out.splitlines()[0]
 
 
-@pytest.mark.parametrize("until", ["2026-11-30", "20261130"])
+@pytest.mark.parametrize("until", ["2026-11-02", "20261102"])
 def test_until_a_day_includes_that_day_however_it_is_written(
     capsys: pytest.CaptureFixture[str], city: Path, until: str
 ) -> None:
-    assert heading(capsys, city, "--since", "2026-11-30", "--until", until) == (
-        "📬 Synthèse du lun. 30/11/2026 00:00 au mar. 01/12/2026 00:00."
+    assert heading(capsys, city, "--since", "2026-11-02", "--until", until) == (
+        "📬 Synthèse du lun. 02/11/2026 00:00 au mar. 03/11/2026 00:00."
     )
 
 
@@ -50,7 +54,18 @@ def test_a_time_without_offset_is_the_city_clock_and_one_with_an_offset_is_conve
     capsys: pytest.CaptureFixture[str], city: Path
 ) -> None:
     # 18:00 in Paris is 14:00 in Cayenne.
-    dates = ("--since", "2026-11-30T08:00", "--until", "2026-11-30T18:00+01:00")
+    dates = ("--since", "2026-11-02T08:00", "--until", "2026-11-02T18:00+01:00")
     assert heading(capsys, city, *dates) == (
-        "📬 Synthèse du lun. 30/11/2026 08:00 au lun. 30/11/2026 14:00."
+        "📬 Synthèse du lun. 02/11/2026 08:00 au lun. 02/11/2026 14:00."
     )
+
+
+def test_until_a_day_to_come_ends_the_digest_now(
+    capsys: pytest.CaptureFixture[str], city: Path
+) -> None:
+    before = dt.datetime.now(CAYENNE).replace(second=0, microsecond=0, tzinfo=None)
+    shown = heading(capsys, city, "--since", "2026-11-01", "--until", "2099-12-31")
+    after = dt.datetime.now(CAYENNE).replace(tzinfo=None)
+    # As /digest does: a digest cannot cover time that has not come, nor compare it.
+    end = dt.datetime.strptime(shown.rsplit(" au ", 1)[1][5:-1], "%d/%m/%Y %H:%M")
+    assert before <= end <= after
