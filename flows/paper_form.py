@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from html import escape
 from typing import Final
 
@@ -137,6 +138,11 @@ ul.inline li { display: inline-block; margin-right: 9mm; }
 """
 
 
+# A help text's way to name a button, written for a phone.
+_TAP = re.compile(r"\b(Touchez|touchez|Tap|tap)(?=\s+[«“])")
+_TICK = {"Touchez": "Cochez", "touchez": "cochez", "Tap": "Tick", "tap": "tick"}
+
+
 def file_name(consultation: Consultation, lang: Lang) -> str:
     """The document's file name: the consultation's, and the language when not French."""
     suffix = "" if lang == "fr" else f"-{lang}"
@@ -188,6 +194,12 @@ def _paragraphs(text: str, css: str = "") -> str:
     )
 
 
+def _for_paper(help_text: str) -> str:
+    """A question's help as paper reads it: a button it names ("touchez « Autre… »") is a box
+    to tick there."""
+    return _TAP.sub(lambda m: _TICK[m.group(1)], help_text)
+
+
 def _box(label: str, code: str | None) -> str:
     """A box to tick, its label, and the code to type for it, printed small."""
     small = f'<span class="code">{escape(code)}</span>' if code is not None else ""
@@ -222,7 +234,7 @@ def _question(consultation: Consultation, step: Step, numbers: dict[str, int], l
         f'<span class="code">{escape(step.id)}</span></h2>',
     ]
     if step.help is not None:
-        parts.append(_paragraphs(step.help.get(lang), "help"))
+        parts.append(_paragraphs(_for_paper(step.help.get(lang)), "help"))
     if step.show_if is not None:
         target = consultation.step(step.show_if.step)
         label = _answer_label(target, step.show_if.value, lang)

@@ -5,6 +5,8 @@ out first and the helplines; nothing fetched from elsewhere; consultation texts 
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -326,3 +328,11 @@ def test_a_scale_shows_its_points_and_what_its_ends_mean():
     assert [str(n) in section for n in range(1, 6)] == [True] * 5
     assert section.count("☐") == 5
     assert "1 = Pas du tout · 5 = Tout" in section
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_a_help_text_naming_a_button_says_to_tick_its_box(lang: Lang):
+    # The help was written for a phone: "touchez « Autre… »" / "tap “Other…”".
+    text = html.unescape(re.sub(r"<[^>]+>", "", form(builtin(), lang)))
+    assert "touchez" not in text.lower() and "tap “" not in text.lower()
+    assert ("cochez «\u202fAutre…\u202f»" if lang == "fr" else "tick “Other…”") in text
