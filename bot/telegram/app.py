@@ -43,17 +43,6 @@ from storage.privacy import PrivacyStore
 
 log = logging.getLogger(__name__)
 
-COMMANDS = (
-    "start",
-    "reprendre",
-    "langue",
-    "aide",
-    "confidentialite",
-    "mesdonnees",
-    "oubli",
-    "stop",
-)
-
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 # While fetching updates keeps failing the same way (PTB tries again every 1 to 30 s), its
@@ -219,7 +208,7 @@ async def _register_commands(application: TelegramApp) -> None:
 
 def _commands(lang: Lang) -> list[BotCommand]:
     """The residents' command menu in `lang`."""
-    return [BotCommand(c, say(f"cmd_{c}", lang)) for c in COMMANDS]
+    return [BotCommand(c, say(f"cmd_{c}", lang)) for c in resident.MENU]
 
 
 def standalone_bot(settings: Settings) -> ExtBot[Any]:

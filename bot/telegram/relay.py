@@ -61,6 +61,7 @@ from bot.relays import (
 from bot.settings import Settings, StaffSettings
 from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, parse_id, unpack
 from bot.telegram.resident import (
+    MENU,
     CappedTexts,
     answer_button,
     at_free_text,
@@ -84,7 +85,6 @@ GROUP: Final = -1  # before the residents' handlers (group 0)
 DATA_PREFIX: Final = "rl|"
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PRIVATE_EDITS = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
-RESIDENT_COMMANDS: Final = ("start", "reprendre", "langue", "aide")
 RELAY_COMMANDS: Final = ("monlien", "saisie", "bilan", "papier")
 STAFF_RELAY_COMMANDS: Final = ("relais", "relais_nouveau", "relais_retirer")
 INVITATION_TEXTS: Final = {
@@ -146,7 +146,7 @@ def say(key: str, lang: Lang, **values: object) -> str:
 def relay_menu(lang: Lang) -> list[BotCommand]:
     """A relay's command menu: the residents' commands, then the relay's."""
     return [
-        *(BotCommand(c, say_resident(f"cmd_{c}", lang)) for c in RESIDENT_COMMANDS),
+        *(BotCommand(c, say_resident(f"cmd_{c}", lang)) for c in MENU),
         *(BotCommand(c, say(f"cmd_{c}", lang)) for c in RELAY_COMMANDS),
     ]
 

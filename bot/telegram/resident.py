@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Final
 
 from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatType, ParseMode
@@ -31,6 +31,17 @@ from storage.base import Arrival, Participant, StoredSession
 
 log = logging.getLogger(__name__)
 
+# The residents' command menu (relays get it too, before their own commands).
+MENU: Final = (
+    "start",
+    "reprendre",
+    "langue",
+    "aide",
+    "confidentialite",
+    "mesdonnees",
+    "oubli",
+    "stop",
+)
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PRIVATE_EDITS = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 # Telegram splits a long paste into messages sent one after the other: a text sent this many

@@ -94,6 +94,9 @@ async def test_an_invitation_works_once(chat: RelayChat):
     )
     menu = [name for name, _ in chat.api.commands(scope={"type": "chat", "chat_id": RELAY.id})]
     assert {"monlien", "saisie", "bilan", "start"} <= set(menu)
+    # A relay's own menu replaces the residents': it keeps every command of theirs
+    # (/mesdonnees, /oubli, /stop for a relay who asked for news).
+    assert [name for name, _ in chat.api.commands()] == menu[: len(chat.api.commands())]
     again = await chat.send(OTHER, f"/start {payload}")
     assert again.text == relay_say("invitation_used", "fr")
     assert (await chat.send(OTHER, "/monlien")).text == (await chat.send(OTHER, "/aide")).text
