@@ -328,10 +328,18 @@ class Conversations:
             # Closed while the resident was under way: say so, then offer what is still
             # open rather than the same closed notice at every /start.
             notes = (closed.screen.title,)
-        open_now = [e for e in self.engines.values() if e.is_open(self.today())]
+        today = self.today()
+        open_now = [e for e in self.engines.values() if e.is_open(today)]
         if not open_now:
             if notes:
                 return Reply(Screen(title=notes[0]), MENU)
+            coming = [e for e in self.engines.values() if today < e.consultation.opens]
+            if coming:
+                # A flyer handed out before the opening: say when rather than "come back".
+                first = min(coming, key=lambda e: e.consultation.opens)
+                not_yet = self._closed(first, lang)
+                assert not_yet is not None
+                return not_yet
             return Reply(Screen(title=say("no_consultation", lang)), MENU)
         if len(open_now) == 1:
             entered = await self._enter(who, lang, open_now[0])
