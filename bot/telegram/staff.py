@@ -257,7 +257,7 @@ class StaffHandlers:
             heading = notes.custom_heading(period, self.timezone)
         else:
             last = await self.store.last_sent_end(None)
-            period = on_demand_period(last, now)
+            period = on_demand_period(last, now, timezone=self.timezone)
             heading = notes.on_demand_heading(period, last, self.timezone)
         await _typing(context.bot, chat.id, ChatAction.TYPING)
         digest = self.settings.digest

@@ -69,3 +69,15 @@ async def test_a_period_with_nothing_to_show_gets_the_usage(chat: StaffChat, com
     [(_, usage)] = await replies(chat, STAFF, command, STAFF_CHAT)
     assert usage.startswith("Usage\u202f: /digest")
     assert "/digest AAAA-MM-JJ AAAA-MM-JJ" in usage and "/digest tout" in usage
+
+
+async def test_the_default_week_follows_the_city_clock_across_its_own_clock_change(
+    tmp_path: Path, consultation: Consultation
+):
+    # Saint-Pierre-et-Miquelon moves its clocks on 14 March 2027, Paris only on the 28th:
+    # the last 7 days start at the same time of day on the city's clock, not on Paris's.
+    async with StaffChat(tmp_path / "parole.sqlite3", [consultation]) as chat:
+        chat.settings.consultation.timezone = "America/Miquelon"
+        chat.now = dt.datetime(2027, 3, 16, 13, tzinfo=dt.UTC)  # 11:00 in Miquelon
+        heading = (await digest_text(chat, "/digest")).splitlines()[0]
+        assert "du mar. 09/03/2027 11:00 au mar. 16/03/2027 11:00" in heading, heading
