@@ -97,6 +97,6 @@ async def test_the_opening_day_starts_at_midnight_on_the_city_clock(
     consultation, (early, on_time) = await journey(
         tmp_path, zone, [(eve, 23, 59, []), (opens, 0, 1, [])]
     )
-    assert "Aucune consultation n'est ouverte" in early.last
+    assert f"ouvrira le {opens:%d/%m/%Y}" in early.last  # tomorrow, on the city's clock
     assert consultation.welcome.fr not in early.last
     assert consultation.welcome.fr in on_time.last
