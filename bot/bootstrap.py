@@ -1,9 +1,10 @@
-"""Assembling the parts from settings: consultations and the store."""
+"""Assembling the parts from settings: consultations, the privacy notice and the store."""
 
 from __future__ import annotations
 
 import sys
 
+from bot.privacy import PrivacyNotice
 from bot.settings import Settings
 from flows.loader import BUILTIN_DIR, load_directory
 from flows.model import Consultation
@@ -15,6 +16,18 @@ def consultations(settings: Settings) -> list[Consultation]:
     """The consultations to run: the city's folder if configured, else the built-in ones."""
     directory = settings.consultation.directory or BUILTIN_DIR
     return load_directory(directory, settings.consultation.quartiers)
+
+
+def notice(settings: Settings) -> PrivacyNotice:
+    """What residents are told is kept, for how long and who answers for it: the same on
+    Telegram, in assisted entries, on paper and in `parole chat`."""
+    return PrivacyNotice(
+        controller=settings.privacy.controller,
+        contact=settings.privacy.contact,
+        retention_days=settings.privacy.retention_days,
+        min_group_size=settings.digest.min_group_size,
+        timezone=settings.consultation.timezone,
+    )
 
 
 def store(settings: Settings) -> SqliteStore:

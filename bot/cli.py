@@ -274,6 +274,7 @@ def _chat(settings: Settings, args: argparse.Namespace) -> int:
         secret.get_secret_value() if secret else CONSOLE_SECRET,
         channel=Channel.CONSOLE,
         timezone=settings.consultation.timezone,
+        notice=bootstrap.notice(settings),
     )
     account = args.account or getpass.getuser()
 

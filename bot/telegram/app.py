@@ -19,10 +19,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot import bootstrap
 from bot.conversation import Clock, Conversations, utc_now
 from bot.failures import described
 from bot.moderation import Moderation
-from bot.privacy import Privacy, PrivacyNotice
+from bot.privacy import Privacy
 from bot.retention import RetentionJob
 from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
@@ -75,13 +76,7 @@ def build_application(
     secret = settings.privacy.pseudonym_secret
     if secret is None:
         raise ValueError("privacy.pseudonym_secret is missing")
-    notice = PrivacyNotice(
-        controller=settings.privacy.controller,
-        contact=settings.privacy.contact,
-        retention_days=settings.privacy.retention_days,
-        min_group_size=settings.digest.min_group_size,
-        timezone=settings.consultation.timezone,
-    )
+    notice = bootstrap.notice(settings)
     conversations = Conversations(
         store,
         consultations,

@@ -556,3 +556,17 @@ def test_export_times_are_in_the_city_time_zone(
     }
     assert offsets["cayenne"] == {"-03:00"}
     assert offsets["paris"] <= {"+01:00", "+02:00"} and offsets["paris"]
+
+
+def test_chat_tells_the_city_s_own_privacy_terms(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+):
+    # What the welcome and /confidentialite say is kept, for how long and who answers for
+    # it, as the city set it (the console said one year and no contact, whatever was set).
+    monkeypatch.setenv("PAROLE_PRIVACY__RETENTION_DAYS", "180")
+    monkeypatch.setenv("PAROLE_PRIVACY__CONTACT", "dpo@ville-exemple.fr")
+    typing(monkeypatch, ["/confidentialite", "/quitter"])
+    code, out, _ = parole(capsys, "chat", "--as", "demo")
+    assert code == 0
+    assert "effacé 6 mois après" in out and "Contact\u202f: dpo@ville-exemple.fr" in out
+    assert "1 an" not in out
