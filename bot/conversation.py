@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from bot.privacy import Privacy, PrivacyNotice
 from bot.pseudonym import pseudonym
-from flows.engine import Engine, Outcome, consent_event
+from flows.engine import Engine, Outcome
 from flows.events import Accept, Decline, Event, Pick, Restart, SetLanguage, Show, TextInput
 from flows.model import YES, Consultation, Lang, is_follow_up
 from flows.safeguarding import Category, detect, helplines
 from flows.screen import Button, Screen
 from flows.state import Phase
 from flows.texts import say
+from flows.typed import consent_event
 from storage.base import (
     NO_FOLLOW_UP_CHANNELS,
     Arrival,

@@ -7,11 +7,9 @@ show and which answers changed; adapters in `bot/` carry that out.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import re
-import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import partial
 from typing import Final
 
 from flows.events import (
@@ -49,89 +47,23 @@ from flows.model import (
     TextStep,
     YesNoStep,
 )
+from flows.question_screen import other_text_screen, question_screen, review_screen
 from flows.screen import Button, Screen
-from flows.shorten import shorten
 from flows.state import Answer, Phase, SessionState
 from flows.texts import say
+from flows.typed import (
+    TYPED_BUTTON_MAX,
+    button_word,
+    cleaned_text,
+    consent_event,
+    greets,
+    option_named,
+    options_numbered,
+)
 
 # Question screens kept for reuse, per engine: every answer renders one, and residents mostly
 # see the same few. Emptied when full, so memory stays bounded whatever the residents do.
 SCREEN_MEMO: Final = 4096
-
-# How much of an earlier text answer a question shown again quotes: enough to recognise it,
-# short enough for an old phone's screen (the answer itself is kept whole).
-QUOTED_TEXT: Final = 200
-# The review lists every answer: each question and answer cut shorter, so that a dozen of
-# them stay one message an old phone shows whole.
-REVIEW_QUESTION: Final = 60
-REVIEW_ANSWER: Final = 80
-# Characters of the review's list at most: Telegram takes 4,096 in a message, and a long
-# consultation's list goes on in its buttons only.
-REVIEW_BUDGET: Final = 3000
-
-# Words a resident may type for the buttons around the options, in either language (folded:
-# lower case, no accents, letters only). They act only when the screen shows that button.
-TYPED_BUTTONS: Final[dict[str, type[Event]]] = {
-    "valider": Validate,
-    "confirmer": Validate,
-    "confirm": Validate,
-    "ok": Validate,
-    "passer": Skip,
-    "skip": Skip,
-    "effacer et passer": Skip,
-    "erase and skip": Skip,
-    "retour": Back,
-    "back": Back,
-    "garder": Keep,
-    "keep": Keep,
-    "garder ma reponse": Keep,
-    "keep my answer": Keep,
-    "garder ce texte": Keep,
-    "keep this text": Keep,
-    # "I don't know" skips a question that can be skipped (where "Passer" is shown).
-    "je sais pas": Skip,
-    "je ne sais pas": Skip,
-    "sais pas": Skip,
-    "jsp": Skip,
-    "i don t know": Skip,
-    "i dont know": Skip,
-    "don t know": Skip,
-    "dont know": Skip,
-    "idk": Skip,
-}
-TYPED_BUTTON_MAX: Final = 30  # longer messages are answers, never a button's word
-_WORDS: Final = re.compile(r"[^\W\d_]+")
-# A message made only of these words greets the bot (a resident back after a while): it
-# shows where they were, and is never taken as an answer, not even to a free-text question.
-GREETINGS: Final = frozenset(
-    {"bonjour", "bonsoir", "salut", "coucou", "bjr", "slt", "hello", "hi", "hey", "re"}
-    | {"salam", "salem", "selam", "merhaba", "buna", "ziua", "good", "morning", "evening"}
-)
-# Other ways to say yes or no at a yes/no question, beyond its buttons' words.
-YES_NO_WORDS: Final = {
-    "ouais": YES,
-    "ouai": YES,
-    "yep": YES,
-    "yeah": YES,
-    "d accord": YES,
-    "nan": NO,
-    "nope": NO,
-}
-# At the welcome, what a resident may type to take part or not: its buttons' words and the
-# plain ways to say yes or no (many type rather than tap). Nothing else counts as consent.
-CONSENT_WORDS: Final[dict[str, type[Accept | Decline]]] = {
-    **dict.fromkeys(
-        ["j accepte", "accepte", "i agree", "agree", "oui", "yes", "ok", "okay", "d accord"],
-        Accept,
-    ),
-    **dict.fromkeys(["ouais", "ouai", "yep", "yeah", "je veux bien"], Accept),
-    **dict.fromkeys(["non merci", "no thanks", "non", "no", "nan", "nope"], Decline),
-}
-# How close a typed word must be to an option's label to be read as it (difflib's ratio):
-# "bourgone" for "Bourgogne" (0.94), not "non" for "oui". The recap shows how it was read.
-CLOSE_ENOUGH: Final = 0.8
-_SPACES: Final = re.compile(r"[^\S\u00a0\u202f]+")  # any run of breakable white space
-_NUMBERS: Final = re.compile(r"\d+(?:(?:\s*[,;/+&]\s*|\s+(?:et|and)\s+|\s+)\d+)+")
 
 
 @dataclass(frozen=True)
@@ -227,7 +159,7 @@ class Engine:
             return Outcome(state, self.render(state, lang))
         if isinstance(event, TextInput) and len(event.text) <= TYPED_BUTTON_MAX:
             event = self._typed_button(state, event, lang)
-            if isinstance(event, TextInput) and _greets(event.text):
+            if isinstance(event, TextInput) and greets(event.text):
                 return Outcome(state, self.render(state, lang, say("welcome_back", lang)))
         if isinstance(event, Restart):
             return self._ask_restart(state, lang)
@@ -334,18 +266,8 @@ class Engine:
         step = self._current(state)
         earlier = state.answers.get(step.id)
         if state.phase is Phase.OTHER:
-            # The "Autre" text given before, if the resident comes back to it.
-            text = earlier.text if earlier is not None and OTHER_CODE in earlier.choices else None
-            rows = [[Button(say("keep_text", lang), Keep())]] if text is not None else []
-            rows.append(self._nav(state, step, lang, skippable=True, erases=text is not None))
-            return Screen(
-                title=say("other_prompt", lang),
-                progress=self._progress(state, step, lang),
-                body=None if text is None else say("current_answer", lang, answer=_quoted(text)),
-                notice=notice,
-                buttons=rows,
-                expects_text=True,
-            )
+            progress = self._progress(state, step, lang)
+            return other_text_screen(state, lang, earlier, notice=notice, progress=progress)
         if earlier is not None and not earlier.skipped:
             # A question answered before (the resident came back to it): its screen shows
             # the resident's own answer, so it is built each time and never kept.
@@ -492,31 +414,15 @@ class Engine:
     def _review(self, state: SessionState, lang: Lang) -> Screen:
         """The answers given so far, each with a button back to its question."""
         counted = self.counted_steps(state)
-        lines: list[str] = []
-        room = REVIEW_BUDGET
-        rows: list[list[Button]] = []
+        answered: list[tuple[str, int, str, str]] = []
         for step_id in state.history:
             answer = state.answers.get(step_id)
             if step_id not in counted or answer is None:
                 continue
             step = self.consultation.step(step_id)
-            n = counted.index(step_id) + 1
-            question = _quoted(step.text.get(lang), REVIEW_QUESTION)
-            described = _quoted(self.describe(step, answer, lang), REVIEW_ANSWER)
-            line = say("review_line", lang, n=n, question=question, answer=described)
-            room -= len(line) + 2
-            if room >= 0:
-                lines.append(line)
-            label = _quoted(f"{n}. {step.text.get(lang)}", REVIEW_QUESTION)
-            rows.append([Button(label, GoTo(step=step_id))])
-        rows.append([Button(say("resume", lang), Show())])
-        return Screen(
-            title=say("review_title", lang),
-            body="\n\n".join(lines),
-            hint=say("review_hint", lang),
-            buttons=rows,
-            edit=True,  # in place of the question that offered it
-        )
+            described = self.describe(step, answer, lang)
+            answered.append((step_id, counted.index(step_id) + 1, step.text.get(lang), described))
+        return review_screen(answered, lang)
 
     def _go_to(self, state: SessionState, step_id: str, lang: Lang) -> Outcome:
         """Back at a question answered earlier, from the review; answering it brings the
@@ -560,7 +466,7 @@ class Engine:
     def _text(self, state: SessionState, step: TextStep, event: Event, lang: Lang) -> Outcome:
         if not isinstance(event, TextInput):
             return self._refuse(state, lang, "use_buttons")
-        text, problem = self._clean_text(event.text, step.max_length, lang)
+        text, problem = cleaned_text(event.text, step.max_length, lang)
         if problem is not None:
             return Outcome(state, self.render(state, lang, problem))
         return self._advance(state, step, Answer(text=text), lang)
@@ -583,7 +489,7 @@ class Engine:
 
     def _multi(self, state: SessionState, step: MultiStep, event: Event, lang: Lang) -> Outcome:
         if isinstance(event, TextInput):
-            several = self._numbered(step, event.text)
+            several = options_numbered(event.text, self._codes(step))
             if several:
                 return self._pick_several(state, step, several, lang)
             code = self._match(step, event.text, lang)
@@ -639,7 +545,7 @@ class Engine:
         if not isinstance(event, TextInput):
             return self._refuse(state, lang, "other_prompt")
         limit = step.max_length if isinstance(step, TextStep) else 300
-        text, problem = self._clean_text(event.text, limit, lang)
+        text, problem = cleaned_text(event.text, limit, lang)
         if problem is not None:
             return Outcome(state, self.render(state, lang, problem))
         return self._advance(state, step, Answer(choices=list(state.picks), text=text), lang)
@@ -747,7 +653,7 @@ class Engine:
     def _typed_button(self, state: SessionState, event: TextInput, lang: Lang) -> Event:
         """The button a typed word names ("valider", "passer", "retour"…) if the screen
         shows it, else the typed text; an option's label or number comes first."""
-        wanted = TYPED_BUTTONS.get(" ".join(_WORDS.findall(_fold(event.text))))
+        wanted = button_word(event.text)
         if wanted is None:
             return event
         if state.phase is Phase.QUESTION and self._match(self._current(state), event.text, lang):
@@ -767,93 +673,18 @@ class Engine:
         edit: bool,
         earlier: Answer | None,
     ) -> Screen:
-        """A question's screen; `earlier`, the answer given to it before, is shown (text),
-        marked (choices) and can be kept as it is."""
-        rows: list[list[Button]] = []
-        hint: str | None = None
-        body = [step.help.get(lang)] if step.help else []
-        chosen = earlier.choices if earlier is not None else []
-        if earlier is not None and earlier.text is not None:
-            key = "current_answer" if isinstance(step, TextStep) else "current_other"
-            body.append(say(key, lang, answer=_quoted(earlier.text)))
-        if isinstance(step, InfoStep):
-            rows.append([Button(say("continue", lang), Continue())])
-        elif isinstance(step, TextStep):
-            if earlier is not None:
-                hint = say("hint_text_answered", lang, max=step.max_length)
-                rows.append([Button(say("keep", lang), Keep())])
-            else:
-                hint = say("hint_text", lang, max=step.max_length)
-        elif isinstance(step, MultiStep):
-            for code in self._codes(step):
-                key = "selected" if code in state.picks else "unselected"
-                label = say(key, lang, label=self._label(step, code, lang))
-                rows.append([Button(label, Toggle(code=code, on=code not in state.picks))])
-            rows.append([Button(_count(lang, len(state.picks)), Validate())])
-            if state.picks:
-                picked = ", ".join(self._label(step, code, lang) for code in state.picks)
-                body.append(say("your_picks", lang, choices=picked))
-            hint = (
-                say("hint_multi_max", lang, max=step.max_picks)
-                if step.max_picks
-                else say("hint_multi", lang)
-            )
-        elif isinstance(step, ScaleStep):
-            rows.append(
-                [
-                    Button(_marked(str(n), str(n) in chosen, lang), Choose(code=str(n)))
-                    for n in range(step.min, step.max + 1)
-                ]
-            )
-            if step.min_label and step.max_label:
-                hint = say(
-                    "hint_scale_labels",
-                    lang,
-                    min=step.min,
-                    max=step.max,
-                    min_label=step.min_label.get(lang),
-                    max_label=step.max_label.get(lang),
-                )
-            else:
-                hint = say("hint_scale", lang, min=step.min, max=step.max)
-        else:
-            for code in self._codes(step):
-                label = _marked(self._label(step, code, lang), code in chosen, lang)
-                rows.append([Button(label, Choose(code=code))])
-            hint = say("hint_single", lang)
-        if chosen and not isinstance(step, MultiStep):
-            hint = f"{hint} {say('hint_current', lang)}"
-        if step.optional:
-            hint = f"{hint} {say('hint_optional', lang)}" if hint else say("hint_optional", lang)
-        nav = self._nav(state, step, lang, skippable=step.optional, erases=earlier is not None)
-        if nav:
-            rows.append(nav)
-        if state.history and self._next(state, step) is None:
-            # The last question: an earlier answer can be changed without going back one
-            # question at a time.
-            rows.append([Button(say("review", lang), Review())])
-        return Screen(
-            title=step.text.get(lang),
+        return question_screen(
+            step,
+            earlier,
+            state,
+            lang,
+            codes=self._codes(step),
+            named=lambda code: self._label(step, code, lang),
             progress=self._progress(state, step, lang),
-            body="\n\n".join(body) if body else None,
-            hint=hint,
+            last=bool(state.history) and self._next(state, step) is None,
             notice=notice,
-            buttons=rows,
-            expects_text=isinstance(step, TextStep),
             edit=edit,
         )
-
-    @staticmethod
-    def _nav(
-        state: SessionState, step: Step, lang: Lang, skippable: bool, erases: bool = False
-    ) -> list[Button]:
-        """Back and skip; `erases`: skipping would erase an answer given before, and says so."""
-        row: list[Button] = []
-        if state.history or state.phase is Phase.OTHER:
-            row.append(Button(say("back", lang), Back()))
-        if skippable:
-            row.append(Button(say("skip_erase" if erases else "skip", lang), Skip()))
-        return row
 
     def _codes(self, step: Step) -> tuple[str, ...]:
         return self._step_codes[step.id]
@@ -870,55 +701,9 @@ class Engine:
         return code
 
     def _match(self, step: Step, typed: str, lang: Lang) -> str | None:
-        """The option a typed message names: its number in the list, or its label (in
-        either language, punctuation aside), else the one label it is close to or part of."""
-        codes = self._codes(step)
-        wanted = _fold(typed)
-        if isinstance(step, ScaleStep):
-            return wanted if wanted in codes else None
-        if wanted.isdecimal() and 1 <= int(wanted) <= len(codes):
-            return codes[int(wanted) - 1]
-        key = _key(typed)
-        labels = {
-            code: [_key(self._label(step, code, x)) for x in (lang, _other(lang))] for code in codes
-        }
-        for index in (0, 1):
-            for code in codes:
-                if labels[code][index] == key:
-                    return code
-        if isinstance(step, YesNoStep):
-            return YES_NO_WORDS.get(key)
-        if len(key) < 4:
-            return None
-        close = [
-            code
-            for code in codes
-            if difflib.SequenceMatcher(None, key, labels[code][0]).ratio() >= CLOSE_ENOUGH
-        ]
-        if len(close) == 1:
-            return close[0]
-        # A label's own words ("femmes" for "Les femmes"), if only one label has them.
-        within = [code for code in codes if f" {key} " in f" {labels[code][0]} "]
-        return within[0] if len(within) == 1 else None
-
-    def _numbered(self, step: Step, typed: str) -> list[str]:
-        """The options that numbers typed together name ("1, 4", "2 et 5"), if all exist."""
-        if not _NUMBERS.fullmatch(_fold(typed)):
-            return []
-        codes = self._codes(step)
-        numbers = [int(n) for n in re.findall(r"\d+", typed)]
-        if not all(1 <= n <= len(codes) for n in numbers):
-            return []
-        return list(dict.fromkeys(codes[n - 1] for n in numbers))
-
-    @staticmethod
-    def _clean_text(raw: str, limit: int, lang: Lang) -> tuple[str, str | None]:
-        text = _storable(raw).strip()
-        if not text:
-            return text, say("empty_text", lang)
-        if len(text) > limit:
-            return text, say("too_long", lang, n=len(text), max=limit)
-        return text, None
+        """The option a typed message names (see `option_named`)."""
+        langs = (lang, _other(lang))
+        return option_named(step, typed, self._codes(step), partial(self._label, step), langs)
 
 
 def _codes_of(step: Step) -> tuple[str, ...]:
@@ -941,57 +726,5 @@ def _holds(condition: Condition, answer: Answer) -> bool:
     return condition.value in answer.choices
 
 
-def _greets(text: str) -> bool:
-    """Whether `text` only says hello ("Bonjour !", "salut 👋")."""
-    words = re.findall(r"\w+", _fold(text))
-    return bool(words) and all(word in GREETINGS for word in words)
-
-
-def _key(text: str) -> str:
-    """`text` folded to its words, so "pont rompu" names "Pont-Rompu" and "autre" "Autre…"."""
-    return " ".join(re.findall(r"\w+", _fold(text)))
-
-
 def _other(lang: Lang) -> Lang:
     return next(other for other in LANGS if other != lang)
-
-
-def _marked(label: str, chosen: bool, lang: Lang) -> str:
-    """An option's label, marked when it is the answer given before."""
-    return say("selected", lang, label=label) if chosen else label
-
-
-def _quoted(text: str, limit: int = QUOTED_TEXT) -> str:
-    """An earlier text answer as a screen quotes it: on one line, cut at a word if long, never
-    inside a flag, an emoji family or an accented letter.
-
-    No-break spaces stay: French typography keeps "?" and ":" with their word."""
-    return shorten(_SPACES.sub(" ", text).strip(), limit)
-
-
-def _count(lang: Lang, n: int) -> str:
-    return say("validate_count", lang, n=n) if n else say("validate", lang)
-
-
-def _storable(text: str) -> str:
-    """`text` as it can be stored and shown again.
-
-    An unpaired UTF-16 surrogate (Telegram's JSON can carry one, UTF-8 cannot encode it)
-    becomes "�"; control characters other than line feeds and tabs are dropped.
-    """
-    repaired = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-    return "".join(c for c in repaired if c in "\n\t" or unicodedata.category(c) != "Cc")
-
-
-def consent_event(text: str) -> Accept | Decline | None:
-    """Agreeing or declining, if a text typed at the welcome says so."""
-    if len(text) > TYPED_BUTTON_MAX:
-        return None
-    wanted = CONSENT_WORDS.get(" ".join(_WORDS.findall(_fold(text))))
-    return wanted() if wanted is not None else None
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, so "Femmes" and "femmes" and "fémmes" match."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().strip())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))

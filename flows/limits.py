@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from flows.engine import QUOTED_TEXT, Engine
+from flows.engine import Engine
 from flows.mistakes import LANGUAGE_NAMES_EN, LANGUAGE_NAMES_FR, Bilingual, describe_step
 from flows.model import (
     LANGS,
@@ -26,6 +26,7 @@ from flows.model import (
     Step,
     TextStep,
 )
+from flows.question_screen import QUOTED_TEXT
 from flows.screen import Screen
 from flows.state import Answer, Phase, SessionState
 from flows.texts import say
