@@ -165,6 +165,7 @@ def build_application(
         relays,
         entries,
         conversations,
+        staff=settings.staff,
         max_text_length=settings.limits.max_text_length,
     )
     flood.register(application, settings.limits)

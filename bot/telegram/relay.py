@@ -13,6 +13,10 @@ participation (typed text, /passer, /retour, /langue, photos, buttons), so nothi
 the person lands in the relay's own answers; /start and /reprendre set the entry aside first.
 A relay removed while an entry was under way is told so at their next message or press, which
 is stored nowhere, until /start or /reprendre takes them back to their own participation.
+
+The bot stores no relay's chat, so a removal cannot take back the command menu a relay got
+when joining: the first time the bot hears from them after it (told their entry stopped, or a
+relay command from a stale menu entry), that chat's menu goes back to the residents' default.
 """
 
 from __future__ import annotations
@@ -69,7 +73,7 @@ from bot.telegram.resident import (
     refuse_forward,
     send_reply,
 )
-from bot.telegram.staff import StaffOnly
+from bot.telegram.staff import StaffOnly, staff_here
 from digest.dispatch import DigestStore
 from flows.events import Back, Skip
 from flows.model import Consultation, Lang
@@ -186,11 +190,13 @@ class RelayHandlers:
         entries: Entries,
         residents: Conversations,
         *,
+        staff: StaffSettings,
         max_text_length: int = 2000,
     ) -> None:
         self.relays = relays
         self.entries = entries
         self.residents = residents
+        self.staff = staff
         # The residents' limit on typed texts, and the rest of a long paste refused with it.
         self.capped = CappedTexts(max_text_length)
 
@@ -268,6 +274,7 @@ class RelayHandlers:
             await _text(update, say("entry_left", await self._lang(update)))
         elif relay is None and (stopped := await self._stopped_entry(update)) is not None:
             await self.entries.leave(stopped)  # already told the entry stopped
+            await self._default_menu(update)
         # Not stopped: the resident handlers answer the command as usual.
 
     async def _stopped_entry(self, update: Update) -> Relay | None:
@@ -284,7 +291,21 @@ class RelayHandlers:
         if update.callback_query is not None:
             await answer(update.callback_query)
         await _text(update, say("entry_stopped", await self._lang(update)))
+        await self._default_menu(update)
         raise ApplicationHandlerStop
+
+    async def _default_menu(self, update: Update) -> None:
+        """Take back the chat's own command menu, so the residents' default shows again: for
+        a removed relay, told their entry stopped or tapping a relay command of their old menu
+        (anyone else's relay command changes nothing they can see). Staff keep theirs
+        (bot.telegram.staff). A failure only leaves the stale menu."""
+        chat = update.effective_chat
+        if chat is None or staff_here(self.staff, update.effective_user, chat):
+            return
+        try:
+            await chat.get_bot().delete_my_commands(scope=BotCommandScopeChat(chat.id))
+        except TelegramError as error:
+            log.warning("could not reset a former relay's command menu: %s", error.message)
 
     async def _relay_or_stop(self, update: Update) -> Relay | None:
         """The sender's relay; None for anyone else, but a removed relay whose entry stopped
@@ -305,7 +326,8 @@ class RelayHandlers:
         """/monlien: the relay's share link and a print-ready QR code."""
         relay = await self._relay(update)
         if relay is None:
-            return  # not a relay: answered as an unknown command
+            await self._default_menu(update)
+            return  # answered as an unknown command
         lang = await self._lang(update)
         link = deep_link(context.bot.username, share_payload(relay))
         await _text(update, say("my_link", lang, link=link))
@@ -325,6 +347,7 @@ class RelayHandlers:
         open in a browser and print, in the relay's language."""
         relay = await self._relay(update)
         if relay is None:
+            await self._default_menu(update)
             return
         lang = await self._lang(update)
         conversations = self.entries.conversations
@@ -347,6 +370,7 @@ class RelayHandlers:
         """/saisie: answers for a person met in person, after their consent."""
         relay = await self._relay(update)
         if relay is None:
+            await self._default_menu(update)
             return
         await self._offer(update, relay, await self._lang(update))
         raise ApplicationHandlerStop
@@ -496,6 +520,7 @@ class RelayHandlers:
         """/bilan: the relay's counts, this week and in total; never an answer."""
         relay = await self._relay(update)
         if relay is None:
+            await self._default_menu(update)
             return
         lang = await self._lang(update)
         found = await self.relays.report(relay)
@@ -734,15 +759,17 @@ def register(
     entries: Entries,
     residents: Conversations,
     *,
+    staff: StaffSettings,
     max_text_length: int = 2000,
 ) -> None:
     """Add the relay handlers, in a group that runs before the residents'.
 
-    Invitations (/start i_…) and relays' links (/start r_…) come from anyone; the other
-    handlers only see senders who may be relays, so a resident's typed answer or press does
-    not wait for a relay check.
+    Invitations (/start i_…), relays' links (/start r_…) and the relay commands come from
+    anyone (a relay command from a removed relay, known here or not, resets their menu); the
+    other handlers only see senders who may be relays, so a resident's typed answer or press
+    does not wait for a relay check.
     """
-    h = RelayHandlers(relays, entries, residents, max_text_length=max_text_length)
+    h = RelayHandlers(relays, entries, residents, staff=staff, max_text_length=max_text_length)
     relay_only = PRIVATE & _MayBeRelay(relays)
     application.add_handlers(
         [
@@ -752,10 +779,10 @@ def register(
             CommandHandler(["retour", "back"], h.back, filters=relay_only),
             CommandHandler(["langue", "language"], h.language, filters=relay_only),
             CommandHandler(["aide", "help"], h.help, filters=relay_only),
-            CommandHandler("monlien", h.my_link, filters=relay_only),
-            CommandHandler("saisie", h.entry, filters=relay_only),
-            CommandHandler("bilan", h.report, filters=relay_only),
-            CommandHandler("papier", h.paper, filters=relay_only),
+            CommandHandler("monlien", h.my_link, filters=PRIVATE),
+            CommandHandler("saisie", h.entry, filters=PRIVATE),
+            CommandHandler("bilan", h.report, filters=PRIVATE),
+            CommandHandler("papier", h.paper, filters=PRIVATE),
             CommandHandler(
                 ["mesdonnees", "mydata", "oubli", "forget"], h.own_data, filters=relay_only
             ),
