@@ -13,6 +13,7 @@ from bot.settings import load_settings
 from digest.bundle import Bundle
 from flows.loader import BUILTIN_DIR, load_consultation
 from storage.sqlite import SqliteStore
+from tests.digest.test_dispatch import FakeDestination
 
 CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
 CONFIG = """
@@ -26,25 +27,13 @@ cron = "0 8 * * mon"
 """
 
 
-class StaffChat:
-    """Keeps the digests it receives."""
-
-    key = "telegram:-1"
-
-    def __init__(self) -> None:
-        self.delivered: list[Bundle] = []
-
-    async def deliver(self, bundle: Bundle) -> None:
-        self.delivered.append(bundle)
-
-
 async def first_digest(tmp_path: Path, zone: str, schedule_zone: str = "") -> Bundle:
     """The first weekly digest a city in `zone` gets, on Tuesday 24 November 2026 at noon."""
     config = tmp_path / "config.toml"
     config.write_text(CONFIG.format(zone=zone, schedule_zone=schedule_zone), encoding="utf-8")
     settings = load_settings(config)
     now = dt.datetime(2026, 11, 24, 12, 0, tzinfo=ZoneInfo(zone)).astimezone(dt.UTC)
-    chat = StaffChat()
+    chat = FakeDestination("telegram:-1")  # the staff chat
     async with SqliteStore(tmp_path / "parole.sqlite3") as store:
         jobs = DigestJobs(settings, store, [CONSULTATION], [chat], clock=lambda: now)
         [outcome] = await jobs.run_due("hebdo")

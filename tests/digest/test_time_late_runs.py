@@ -20,10 +20,10 @@ from telegram.ext import ApplicationBuilder
 from bot.retention import RetentionJob
 from bot.scheduling import DigestJobs, TelegramApp
 from bot.settings import DigestSettings, PrivacySettings, ScheduleSettings, Settings
-from digest.bundle import Bundle
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.state import Answer
 from storage.sqlite import SqliteStore
+from tests.digest.test_dispatch import FakeDestination
 from tests.storage.helpers import make_turn
 
 CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
@@ -32,16 +32,6 @@ SETTINGS = Settings(
     privacy=PrivacySettings(retention_days=30),
 )
 MONDAY = dt.datetime(2026, 11, 23, 7, 0, 5, tzinfo=dt.UTC)  # 08:00:05 in Paris
-
-
-class StaffChat:
-    key = "telegram:-1"
-
-    def __init__(self) -> None:
-        self.delivered: list[Bundle] = []
-
-    async def deliver(self, bundle: Bundle) -> None:
-        self.delivered.append(bundle)
 
 
 @pytest.fixture
@@ -73,7 +63,7 @@ async def run_late(application: TelegramApp, name: str) -> None:
 async def test_a_digest_run_ten_seconds_late_is_sent(
     application: TelegramApp, store: SqliteStore, job: str
 ) -> None:
-    chat = StaffChat()
+    chat = FakeDestination("telegram:-1")  # the staff chat
     DigestJobs(SETTINGS, store, [CONSULTATION], [chat], clock=lambda: MONDAY).register(application)
     await run_late(application, job)
     assert len(chat.delivered) == 1

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from bot.scheduling import DigestJobs
 from bot.settings import DigestSettings, ScheduleSettings, Settings
-from digest.bundle import Bundle
 from digest.model import Period
 from flows.loader import BUILTIN_DIR, load_consultation
 from storage.sqlite import SqliteStore
+from tests.digest.test_dispatch import FakeDestination
 
 PARIS = ZoneInfo("Europe/Paris")
 CONSULTATION = load_consultation(BUILTIN_DIR / "vivre-ensemble.toml", ["Bourgogne"])
@@ -23,22 +23,12 @@ def paris(month: int, day: int, hour: int, minute: int = 0, second: int = 0) -> 
     return dt.datetime(2026, month, day, hour, minute, second, tzinfo=PARIS).astimezone(dt.UTC)
 
 
-class StaffChat:
-    key = "telegram:-1"
-
-    def __init__(self) -> None:
-        self.delivered: list[Bundle] = []
-
-    async def deliver(self, bundle: Bundle) -> None:
-        self.delivered.append(bundle)
-
-
 class City:
     """One database and staff chat; the bot started with a configuration at a time."""
 
     def __init__(self, store: SqliteStore) -> None:
         self.store = store
-        self.chat = StaffChat()
+        self.chat = FakeDestination("telegram:-1")  # the staff chat
 
     async def run(self, at: dt.datetime, name: str, *crons: tuple[str, str]) -> list[Period]:
         """The periods schedule `name` sends at `at`, with the schedules `crons` configured."""
