@@ -166,6 +166,7 @@ def build_application(
         entries,
         conversations,
         staff=settings.staff,
+        staff_commands=staff.staff_commands(staff_menu),
         max_text_length=settings.limits.max_text_length,
     )
     flood.register(application, settings.limits)

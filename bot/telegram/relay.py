@@ -191,12 +191,14 @@ class RelayHandlers:
         residents: Conversations,
         *,
         staff: StaffSettings,
+        staff_commands: Sequence[BotCommand] = (),
         max_text_length: int = 2000,
     ) -> None:
         self.relays = relays
         self.entries = entries
         self.residents = residents
         self.staff = staff
+        self.staff_commands = list(staff_commands)
         # The residents' limit on typed texts, and the rest of a long paste refused with it.
         self.capped = CappedTexts(max_text_length)
 
@@ -237,10 +239,12 @@ class RelayHandlers:
             outcome, relay = await self.relays.accept(user.id, payload)
             if outcome is Invitation.ACCEPTED and relay is not None:
                 await _text(update, say("invitation_accepted", lang, name=relay.name))
+                menu = relay_menu(lang)
+                if user.id in self.staff.user_ids:
+                    # Staff trying the relay flow on themselves keep their own commands.
+                    menu += self.staff_commands
                 try:
-                    await context.bot.set_my_commands(
-                        relay_menu(lang), scope=BotCommandScopeChat(user.id)
-                    )
+                    await context.bot.set_my_commands(menu, scope=BotCommandScopeChat(user.id))
                 except TelegramError as error:
                     log.warning("could not set a relay's command menu: %s", error.message)
             else:
@@ -300,10 +304,16 @@ class RelayHandlers:
         (anyone else's relay command changes nothing they can see). Staff keep theirs
         (bot.telegram.staff). A failure only leaves the stale menu."""
         chat = update.effective_chat
-        if chat is None or staff_here(self.staff, update.effective_user, chat):
+        if chat is None:
             return
+        bot, scope = chat.get_bot(), BotCommandScopeChat(chat.id)
         try:
-            await chat.get_bot().delete_my_commands(scope=BotCommandScopeChat(chat.id))
+            if staff_here(self.staff, update.effective_user, chat):
+                # Their private menu is the staff one, as bot.telegram.staff sets it.
+                residents = [BotCommand(c, say_resident(f"cmd_{c}", "fr")) for c in MENU]
+                await bot.set_my_commands([*residents, *self.staff_commands], scope=scope)
+            else:
+                await bot.delete_my_commands(scope=scope)
         except TelegramError as error:
             log.warning("could not reset a former relay's command menu: %s", error.message)
 
@@ -760,6 +770,7 @@ def register(
     residents: Conversations,
     *,
     staff: StaffSettings,
+    staff_commands: Sequence[BotCommand] = (),
     max_text_length: int = 2000,
 ) -> None:
     """Add the relay handlers, in a group that runs before the residents'.
@@ -769,7 +780,14 @@ def register(
     other handlers only see senders who may be relays, so a resident's typed answer or press
     does not wait for a relay check.
     """
-    h = RelayHandlers(relays, entries, residents, staff=staff, max_text_length=max_text_length)
+    h = RelayHandlers(
+        relays,
+        entries,
+        residents,
+        staff=staff,
+        staff_commands=staff_commands,
+        max_text_length=max_text_length,
+    )
     relay_only = PRIVATE & _MayBeRelay(relays)
     application.add_handlers(
         [

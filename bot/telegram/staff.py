@@ -91,6 +91,11 @@ HELP_GROUP: Final = 1  # after the residents' handlers (group 0)
 TelegramApp = Application[Any, Any, Any, Any, Any, Any]
 
 
+def staff_commands(menu: Sequence[BotCommand] = ()) -> list[BotCommand]:
+    """Every staff command for staff's menus: /digest, /stats, /export, then `menu`'s."""
+    return [*(BotCommand(name, text) for name, text in STAFF_COMMANDS), *menu]
+
+
 def staff_here(staff: StaffSettings, user: User | None, chat: Chat) -> bool:
     """Whether `user` may act as staff in `chat`: a staff user, in private or a staff chat."""
     if user is None or user.id not in staff.user_ids:
@@ -235,7 +240,7 @@ class StaffHandlers:
         self.store = store
         self.consultations = list(consultations)
         self.clock = clock
-        self.menu = [*(BotCommand(name, text) for name, text in STAFF_COMMANDS), *menu]
+        self.menu = staff_commands(menu)
 
     @property
     def timezone(self) -> str:
@@ -443,7 +448,7 @@ async def register_commands(
     A chat's own menu replaces the default one: in private it lists the residents' commands
     too; in a staff chat only /aide beside them (residents' commands work in private only).
     """
-    commands = [*(BotCommand(name, text) for name, text in STAFF_COMMANDS), *menu]
+    commands = staff_commands(menu)
     in_groups = [*commands, BotCommand("aide", STAFF_HELP_COMMAND)]
     for user_id in staff.user_ids:
         try:

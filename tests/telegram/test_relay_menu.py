@@ -99,3 +99,16 @@ async def test_a_failing_menu_reset_is_logged_and_the_answer_still_comes(
     # The next relay command from the stale menu tries again.
     await chat.send(RELAY, "/papier")
     assert own_menu(chat, RELAY) == []
+
+
+async def test_staff_trying_the_relay_flow_keep_their_commands_and_get_them_back(
+    chat: RelayChat,
+):
+    staff_menu = own_menu(chat, STAFF)
+    await chat.make_relay(STAFF, "Essai de l'équipe")  # staff often try it on themselves
+    as_relay = own_menu(chat, STAFF)
+    assert {"monlien", "saisie", "bilan", "papier"} <= set(as_relay)
+    assert set(staff_menu) <= set(as_relay), "the staff commands stay in the menu"
+    assert "retiré" in (await chat.send(STAFF, "/relais_retirer 1")).text
+    await chat.send(STAFF, "/monlien")  # from the stale menu
+    assert own_menu(chat, STAFF) == staff_menu
