@@ -171,7 +171,7 @@ def legend(consultation: Consultation) -> str:
         lines.append(f"[{step.id}] {step.text.fr} ({need})")
         if step.show_if is not None:
             test = "=" if step.show_if.equals is not None else "contient"
-            value = _paper_code(step.show_if.value)
+            value = paper_code(step.show_if.value)
             lines.append(f"    seulement si {step.show_if.step} {test} {value}")
         if isinstance(step, ChoiceStepBase):
             if isinstance(step, MultiStep):
@@ -200,7 +200,7 @@ def legend(consultation: Consultation) -> str:
     return "\n".join(lines)
 
 
-def _paper_code(code: str) -> str:
+def paper_code(code: str) -> str:
     """A code as written on paper: a yes/no answer is "oui" or "non" there."""
     return {YES: "oui", NO: "non"}.get(code, code)
 
@@ -412,7 +412,7 @@ def as_cells(consultation: Consultation, answers: Mapping[str, Answer]) -> dict[
             continue
         codes = answer.choices
         if isinstance(step, YesNoStep):
-            codes = ["oui" if code == YES else "non" for code in codes]
+            codes = [paper_code(code) for code in codes]
         cells[step.id] = PICK_SEPARATOR.join(codes)
         if answer.text is not None:
             cells[step.id + OTHER_SUFFIX] = answer.text

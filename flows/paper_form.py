@@ -21,6 +21,7 @@ from html import escape
 from typing import Final
 
 from flows.model import (
+    NO,
     OTHER_CODE,
     YES,
     ChoiceStepBase,
@@ -33,7 +34,7 @@ from flows.model import (
     TextStep,
     YesNoStep,
 )
-from flows.paper import on_paper
+from flows.paper import on_paper, paper_code
 from flows.safeguarding import every_helpline
 from flows.texts import Messages
 from flows.texts import say as say_resident
@@ -289,7 +290,10 @@ def _answers(step: Step, lang: Lang) -> str:
         return f'<ul class="options">{"".join(boxes)}</ul>'
     if isinstance(step, YesNoStep):
         # The template's codes are the French words whatever the form's language.
-        boxes = [_box(say_resident("yes", lang), "oui"), _box(say_resident("no", lang), "non")]
+        boxes = [
+            _box(say_resident("yes", lang), paper_code(YES)),
+            _box(say_resident("no", lang), paper_code(NO)),
+        ]
         return f'<ul class="options inline">{"".join(boxes)}</ul>'
     if isinstance(step, ScaleStep):
         points = [_box(str(n), None) for n in range(step.min, step.max + 1)]
