@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any, cast
 
-from telegram import BotCommand, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.error import Conflict, NetworkError, TelegramError
 from telegram.ext import (
@@ -36,8 +36,8 @@ from bot.telegram.ratelimit import configured_limiter
 from bot.telegram.screenbot import ParoleBot
 from digest.dispatch import Destination, DigestStore, RetryPolicy
 from digest.email import EmailDestination
-from flows.model import LANGS, Consultation, Lang
-from flows.texts import ERROR_MESSAGE, say
+from flows.model import LANGS, Consultation
+from flows.texts import ERROR_MESSAGE
 from storage.base import Channel
 from storage.moderation import ModerationStore
 from storage.privacy import PrivacyStore
@@ -107,7 +107,9 @@ def build_application(
     async def post_init(application: TelegramApp) -> None:
         await store.open()
         await _register_commands(application)
-        await staff.register_commands(application.bot, settings.staff, _commands("fr"), staff_menu)
+        await staff.register_commands(
+            application.bot, settings.staff, resident.menu("fr"), staff_menu
+        )
 
     unconfirmed = Unconfirmed()
 
@@ -196,16 +198,11 @@ def build_application(
 async def _register_commands(application: TelegramApp) -> None:
     """The command menu in French (also the default) and English; failing here is not fatal."""
     for lang in (*LANGS, None):
-        commands = _commands(lang or "fr")
+        commands = resident.menu(lang or "fr")
         try:
             await application.bot.set_my_commands(commands, language_code=lang)
         except TelegramError as error:
             log.warning("could not register the command menu (%s): %s", lang, error.message)
-
-
-def _commands(lang: Lang) -> list[BotCommand]:
-    """The residents' command menu in `lang`."""
-    return [BotCommand(c, say(f"cmd_{c}", lang)) for c in resident.MENU]
 
 
 def standalone_bot(settings: Settings) -> ExtBot[Any]:

@@ -65,7 +65,6 @@ from bot.relays import (
 from bot.settings import Settings, StaffSettings
 from bot.telegram.callbacks import GuardedButtons, answer, close_buttons, parse_id, unpack
 from bot.telegram.resident import (
-    MENU,
     CappedTexts,
     answer_button,
     at_free_text,
@@ -73,6 +72,7 @@ from bot.telegram.resident import (
     refuse_forward,
     send_reply,
 )
+from bot.telegram.resident import menu as resident_menu
 from bot.telegram.staff import StaffOnly, staff_here
 from digest.dispatch import DigestStore
 from flows.events import Back, Skip
@@ -150,7 +150,7 @@ def say(key: str, lang: Lang, **values: object) -> str:
 def relay_menu(lang: Lang) -> list[BotCommand]:
     """A relay's command menu: the residents' commands, then the relay's."""
     return [
-        *(BotCommand(c, say_resident(f"cmd_{c}", lang)) for c in MENU),
+        *resident_menu(lang),
         *(BotCommand(c, say(f"cmd_{c}", lang)) for c in RELAY_COMMANDS),
     ]
 
@@ -310,8 +310,8 @@ class RelayHandlers:
         try:
             if staff_here(self.staff, update.effective_user, chat):
                 # Their private menu is the staff one, as bot.telegram.staff sets it.
-                residents = [BotCommand(c, say_resident(f"cmd_{c}", "fr")) for c in MENU]
-                await bot.set_my_commands([*residents, *self.staff_commands], scope=scope)
+                staff_menu = [*resident_menu("fr"), *self.staff_commands]
+                await bot.set_my_commands(staff_menu, scope=scope)
             else:
                 await bot.delete_my_commands(scope=scope)
         except TelegramError as error:

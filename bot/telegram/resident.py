@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any, Final
 
-from telegram import CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update
+from telegram import BotCommand, CallbackQuery, Chat, MaybeInaccessibleMessage, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import (
@@ -42,6 +42,13 @@ MENU: Final = (
     "oubli",
     "stop",
 )
+
+
+def menu(lang: Lang) -> list[BotCommand]:
+    """The residents' command menu in `lang`."""
+    return [BotCommand(c, say(f"cmd_{c}", lang)) for c in MENU]
+
+
 PRIVATE = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
 PRIVATE_EDITS = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
 # Telegram splits a long paste into messages sent one after the other: a text sent this many
