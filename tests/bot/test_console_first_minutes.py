@@ -121,11 +121,9 @@ async def test_ctrl_c_says_what_is_kept(conversations: Conversations):
 # -- the end, and coming back after it -----------------------------------------------------
 
 
-async def test_coming_back_after_the_end_says_how_to_see_or_erase_the_answers(
-    conversations: Conversations, consultation: Consultation
-):
-    c = consultation
-    lines = [
+def to_the_proposal(c: Consultation) -> list[str]:
+    """Lines that lead to the last question, the resident's own proposal."""
+    return [
         *to_free_text(c),
         "Le marché",
         "1",
@@ -133,9 +131,14 @@ async def test_coming_back_after_the_end_says_how_to_see_or_erase_the_answers(
         "/passer",
         "1",
         validate(c, "objectifs"),
-        "Un banc",
     ]
-    await talk(conversations, lines)
+
+
+async def test_coming_back_after_the_end_says_how_to_see_or_erase_the_answers(
+    conversations: Conversations, consultation: Consultation
+):
+    c = consultation
+    await talk(conversations, [*to_the_proposal(c), "Un banc"])
     again = await talk(conversations, ["/oubli", "1"])
     assert again.screens[0].endswith(f"{say('already_done', 'fr')}\n\n{say('console_done', 'fr')}")
     assert say("forgotten", "fr") in again.last
@@ -147,16 +150,7 @@ async def test_changer_une_reponse_at_the_last_question_opens_the_list_of_answer
     conversations: Conversations, consultation: Consultation
 ):
     c = consultation
-    lines = [
-        *to_free_text(c),
-        "Le marché",
-        "1",
-        validate(c, "freins"),
-        "/passer",
-        "1",
-        validate(c, "objectifs"),
-    ]
-    terminal = await talk(conversations, [*lines, "Changer une réponse"])
+    terminal = await talk(conversations, [*to_the_proposal(c), "Changer une réponse"])
     assert f"· {say('review', 'fr')}" in terminal.screens[-2]  # shown at the last question
     assert say("review_title", "fr") in terminal.last
     assert "proposition" not in (await current(conversations)).state.answers
