@@ -17,7 +17,7 @@ from typing import Final, TextIO
 
 from bot.console_privacy import COMMANDS as PRIVACY_COMMANDS
 from bot.console_privacy import ConsolePrivacy
-from bot.conversation import Conversations, Reply
+from bot.conversation import Conversations, Reply, welcome_of
 from flows.events import Back, Choose, Event, Skip, Toggle
 from flows.model import Lang
 from flows.safeguarding import fold
@@ -152,7 +152,7 @@ def farewell(shown: Reply, lang: Lang) -> str:
     """The last words: /reprendre is offered only when a session is under way."""
     if shown.scope.startswith("s") and not shown.screen.final:
         return say("goodbye", lang)
-    if shown.scope.startswith("c"):  # the welcome: nothing was accepted, nothing stored
+    if welcome_of(shown.scope) is not None:  # nothing was accepted, nothing stored
         return say("goodbye_not_started", lang)
     return say("goodbye_done", lang)
 

@@ -247,11 +247,12 @@ class Conversations:
             if engine is None:
                 return await self._stale(who, lang)
             return await self._enter(who, lang, engine)
-        if isinstance(event, SetLanguage) and scope.startswith("c"):
-            return await self._welcome_in(who, event.lang, scope[1:])
-        if scope.startswith("c"):
-            return await self._consent(who, lang, scope[1:], event, update_key)
-        return await self._stale(who, lang)
+        welcomed = welcome_of(scope)
+        if welcomed is None:
+            return await self._stale(who, lang)
+        if isinstance(event, SetLanguage):
+            return await self._welcome_in(who, event.lang, welcomed)
+        return await self._consent(who, lang, welcomed, event, update_key)
 
     async def type_text(
         self,
@@ -276,10 +277,11 @@ class Conversations:
             return replace(await self._again(who, lang), urgent=urgent)
         if session is None:
             welcome = await self.start(who, lang)
-            consent = consent_event(text) if welcome.scope.startswith("c") else None
-            if consent is not None:
+            welcomed = welcome_of(welcome.scope)
+            consent = consent_event(text) if welcomed is not None else None
+            if welcomed is not None and consent is not None:
                 # "oui" typed under the welcome is the "J'accepte" it asks for.
-                reply = await self._consent(who, lang, welcome.scope[1:], consent, update_key)
+                reply = await self._consent(who, lang, welcomed, consent, update_key)
                 return replace(reply, urgent=urgent)
             await self.record_flags(who, disclosed, update_key)
             return replace(welcome, urgent=urgent)
@@ -603,6 +605,11 @@ def _flags(outcome: Outcome, disclosed: frozenset[Category], text: str | None) -
 def _active(session: StoredSession | None) -> StoredSession | None:
     """`session`, if it is still under way (None for a finished or missing one)."""
     return session if session is not None and session.status is Status.ACTIVE else None
+
+
+def welcome_of(scope: str) -> str | None:
+    """The consultation whose welcome a reply's `scope` is ("c<id>"), else None."""
+    return scope[1:] if scope.startswith("c") else None
 
 
 def _session_id(scope: str) -> int | None:

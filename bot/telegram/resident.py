@@ -17,7 +17,14 @@ from telegram.ext import (
     filters,
 )
 
-from bot.conversation import Clock, Conversations, Reply, language_from_hint, utc_now
+from bot.conversation import (
+    Clock,
+    Conversations,
+    Reply,
+    language_from_hint,
+    utc_now,
+    welcome_of,
+)
 from bot.privacy import Privacy
 from bot.telegram.callbacks import answer, unpack
 from bot.telegram.render import html, keyboard, screen_html
@@ -485,7 +492,7 @@ async def _replace_in_place(
         or reply.urgent
     ):
         return False
-    if reply.scope.startswith("c") and not _shows_other_buttons(query, reply):
+    if welcome_of(reply.scope) is not None and not _shows_other_buttons(query, reply):
         # A welcome's buttons say its language: a stale copy's language button, pressed after
         # the message was redrawn in that language, finds it showing what the press asks for
         # (Telegram refuses an edit that changes nothing).
@@ -543,7 +550,8 @@ def _welcome_again(query: CallbackQuery, reply: Reply) -> bool:
     """Whether a welcome's button was pressed and the same welcome is the answer (its
     language button pressed twice): the pressed message is the one to bring up to date."""
     pressed = unpack(query.data or "")
-    return reply.scope.startswith("c") and pressed is not None and pressed[0] == reply.scope
+    welcome = welcome_of(reply.scope) is not None
+    return welcome and pressed is not None and pressed[0] == reply.scope
 
 
 def _gone(query: CallbackQuery) -> int | None:
