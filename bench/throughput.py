@@ -10,9 +10,11 @@ Default mode (issue 6, part 1): N simulated residents complete the default consu
 in flight at once. Each resident sends its next update only once the bot has answered the
 previous one, as a person does. Updates are the JSON Telegram sends (commands with their
 bot_command entity; callback queries carrying the message they belong to and the
-callback_data of the button, read from the bot's previous reply), parsed by `Update.de_json`
-and put on `application.update_queue` of a started application, so the real fetcher and the
-bot's `PerUserUpdateProcessor` (concurrency across residents, order within one) are used.
+callback_data of the button, read from the bot's previous reply), parsed as each bot's
+getUpdates parses them (`ParoleBot` leaves a pressed message's keyboard unparsed:
+bot/telegram/intake.py), and put on `application.update_queue` of a started application,
+so the real fetcher and the bot's `PerUserUpdateProcessor` (concurrency across residents,
+order within one) are used.
 
 A first, unmeasured run records those updates as the residents build them from the bot's
 screens, and the Bot API calls the bot makes for each. Every measured application then gets
@@ -111,6 +113,7 @@ from bot.settings import (  # noqa: E402
     TelegramSettings,
 )
 from bot.telegram.app import TelegramApp, build_application  # noqa: E402
+from bot.telegram.intake import decode  # noqa: E402
 from bot.telegram.ordering import PerUserUpdateProcessor  # noqa: E402
 from bot.telegram.screenbot import ParoleBot  # noqa: E402
 from flows.texts import say  # noqa: E402
@@ -347,6 +350,7 @@ class Crowd:
         sent: list[str] = []
         queue = self.app.update_queue
         bot = self.app.bot
+        lean = isinstance(bot, ParoleBot)
         try:
             for item in script:
                 if self.think:
@@ -363,7 +367,9 @@ class Crowd:
                     sent.append(json.dumps(data))
                 # Parsing is the framework's work (the Updater does it on getUpdates): timed in
                 # the run, not in the latency, which starts as the update enters the queue.
-                update = Update.de_json(data, bot)
+                # Each bot parses as its getUpdates does: `ParoleBot` leaves the keyboard of a
+                # pressed message unparsed (bot/telegram/intake), PTB's own bot parses it all.
+                update = decode(data, bot) if lean else Update.de_json(data, bot)
                 reply = phone.expect()
                 start = time.perf_counter()
                 queue.put_nowait(update)

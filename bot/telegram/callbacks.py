@@ -13,10 +13,11 @@ import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram import CallbackQuery, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
+from bot.telegram.intake import shown_keyboard
 from flows.events import Event, decode, encode
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ async def answer(query: CallbackQuery, text: str | None = None) -> None:
 async def close_buttons(query: CallbackQuery) -> None:
     """Take the buttons away from the pressed message, if it still shows some."""
     message = query.message
-    if not isinstance(message, Message) or message.reply_markup is None:
+    if shown_keyboard(message) is None:
         return  # no keyboard left to close (an edit would be refused as "not modified")
     try:
         await query.edit_message_reply_markup(None)

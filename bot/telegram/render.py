@@ -6,7 +6,7 @@ from html import escape
 
 from bot.conversation import Reply
 from bot.telegram.callbacks import pack
-from bot.telegram.screenbot import Keyboard
+from bot.telegram.intake import Keyboard
 from flows.screen import Screen
 
 

@@ -27,6 +27,7 @@ from bot.conversation import (
 )
 from bot.privacy import Privacy
 from bot.telegram.callbacks import answer, unpack
+from bot.telegram.intake import shown_keyboard
 from bot.telegram.render import html, keyboard, screen_html
 from bot.telegram.screenbot import ParoleBot
 from flows.events import Back, Show, Skip
@@ -539,11 +540,9 @@ async def _close_previous(
 
 def _shows_other_buttons(query: CallbackQuery, reply: Reply) -> bool:
     """Whether the pressed message's keyboard differs from the one `reply` would show."""
-    message = query.message
-    if not isinstance(message, Message):
+    if not isinstance(query.message, Message):
         return False
-    shown = message.reply_markup.to_dict() if message.reply_markup else None
-    return shown != keyboard(reply)
+    return shown_keyboard(query.message) != keyboard(reply)
 
 
 def _welcome_again(query: CallbackQuery, reply: Reply) -> bool:
@@ -565,7 +564,7 @@ async def _close_keyboard(update: Update, query: CallbackQuery, recap: str | Non
     message = query.message
     if message is None or not message.is_accessible:
         return  # Telegram can no longer show it (deleted, or too old): nothing to close
-    if isinstance(message, Message) and message.reply_markup is None:
+    if isinstance(message, Message) and shown_keyboard(message) is None:
         return  # already closed (a second tap): editing it again would be refused
     bot, chat_id = screen_bot(update), message.chat.id
     try:

@@ -15,14 +15,13 @@ from typing import Any
 from telegram.ext import ExtBot
 
 from bot.telegram.confirmation import Unconfirmed
-
-# An inline keyboard as the Bot API's JSON: {"inline_keyboard": [[{"text", "callback_data"}]]}.
-Keyboard = dict[str, list[list[dict[str, str]]]]
+from bot.telegram.intake import Keyboard, lean
 
 
 class ParoleBot(ExtBot[Any]):
-    """`ExtBot` with the three calls the resident journey makes on every answer, and, with
-    `unconfirmed`, getUpdates confirming only the updates handled (bot/telegram/confirmation)."""
+    """`ExtBot` with the three calls the resident journey makes on every answer; getUpdates
+    leaves pressed keyboards unparsed (bot/telegram/intake) and, with `unconfirmed`, confirms
+    only the updates handled (bot/telegram/confirmation)."""
 
     def __init__(self, *args: Any, unconfirmed: Unconfirmed | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -31,15 +30,17 @@ class ParoleBot(ExtBot[Any]):
 
     async def _post(self, endpoint: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
         unconfirmed = self.unconfirmed
-        if unconfirmed is None:
-            return await super()._post(endpoint, data, **kw)
         if endpoint != "getUpdates" or data is None:
-            unconfirmed.showing(endpoint)
+            if unconfirmed is not None:
+                unconfirmed.showing(endpoint)
             return await super()._post(endpoint, data, **kw)
+        if unconfirmed is None:
+            return [lean(update) for update in await super()._post(endpoint, data, **kw)]
         await unconfirmed.before_asking()
         data["offset"] = unconfirmed.offset(data.get("offset"))
         # Updates handed again are left out before python-telegram-bot parses them.
-        return unconfirmed.keep_new(await super()._post(endpoint, data, **kw))
+        fetched = unconfirmed.keep_new(await super()._post(endpoint, data, **kw))
+        return [lean(update) for update in fetched]
 
     async def send_screen(self, chat_id: int, text: str, markup: Keyboard | None) -> int:
         """Send an HTML screen with its keyboard; the new message's id."""

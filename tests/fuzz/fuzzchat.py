@@ -6,11 +6,11 @@ import json
 import sqlite3
 from pathlib import Path
 
-from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.conversation import language_from_hint
 from bot.pseudonym import pseudonym
+from bot.telegram.intake import decode
 from flows.engine import Engine
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.model import Consultation, Lang
@@ -45,7 +45,7 @@ class FuzzChat(Chat):
         """Process one raw update, as polling would."""
         self._feeding = what or next(iter(k for k in update if k != "update_id"))
         self.fed += 1
-        await self.app.process_update(Update.de_json(update, self.app.bot))
+        await self.app.process_update(decode(update, self.app.bot))
 
     async def deliver(self) -> None:
         """Feed the queued updates, counting them."""

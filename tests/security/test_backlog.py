@@ -13,9 +13,9 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from telegram import Update
 
 from bot.telegram.app import TelegramApp, build_application
+from bot.telegram.intake import decode
 from flows.loader import BUILTIN_DIR, load_consultation
 from flows.texts import say
 from storage.sqlite import SqliteStore
@@ -66,7 +66,7 @@ async def test_a_resident_is_answered_while_another_ones_replies_wait(
         api.send_text(MALLORY, f"/start {n}")
     api.send_text(BOB, "/start")
     for data in api.pop_updates():
-        app.update_queue.put_nowait(Update.de_json(data, app.bot))
+        app.update_queue.put_nowait(decode(data, app.bot))
 
     async with asyncio.timeout(WAIT):
         await request.holding.wait()

@@ -9,7 +9,6 @@ from types import TracebackType
 from typing import Self
 
 from pydantic import SecretStr
-from telegram import Update
 
 from bot.conversation import Clock
 from bot.settings import (
@@ -20,6 +19,7 @@ from bot.settings import (
     TelegramSettings,
 )
 from bot.telegram.app import TelegramApp, build_application
+from bot.telegram.intake import decode
 from flows.model import Consultation
 from storage.sqlite import SqliteStore
 from tests.fakebotapi import FakeBotApi, FakeChat, FakeRequest, FakeUser
@@ -86,11 +86,11 @@ class Chat:
     async def deliver(self) -> None:
         """Feed every queued update to the application, in order."""
         for data in self.api.pop_updates():
-            await self.app.process_update(Update.de_json(data, self.app.bot))
+            await self.app.process_update(decode(data, self.app.bot))
 
     async def redeliver(self, data: dict[str, object]) -> None:
         """Feed an already delivered update again, as Telegram does after a crash."""
-        await self.app.process_update(Update.de_json(data, self.app.bot))
+        await self.app.process_update(decode(data, self.app.bot))
 
     async def send(self, user: FakeUser, text: str, chat: FakeChat | None = None) -> SentMessage:
         """The user types `text`; returns the bot's latest message in that chat."""

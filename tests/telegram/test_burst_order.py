@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from telegram import Update
 from telegram.request import BaseRequest, RequestData
 
 from bot.pseudonym import pseudonym
 from bot.telegram.app import TelegramApp, build_application
+from bot.telegram.intake import decode
 from flows.model import OTHER_CODE, Consultation
 from flows.state import Answer
 from flows.texts import say
@@ -95,7 +95,7 @@ class Running:
     def deliver(self) -> None:
         """Put every update the residents sent on the update queue at once, in order."""
         for data in self.api.pop_updates():
-            self.app.update_queue.put_nowait(Update.de_json(data, self.app.bot))
+            self.app.update_queue.put_nowait(decode(data, self.app.bot))
 
     async def settle(self) -> None:
         """Wait until every delivered update has been processed."""
