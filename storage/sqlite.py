@@ -20,9 +20,13 @@ hop to a thread and back, so the code counts hops per batch of turns, never per 
   statement fails unexpectedly the batch is rolled back and applied again one turn at a
   time, each in a SAVEPOINT, so a bad turn only fails itself. A failed COMMIT fails the
   whole batch.
-- Other writes (`participant` creation, `set_language`, `set_current`, privacy, relays) are
-  single statements or short transactions on the aiosqlite writer connection, serialised
-  with the batches by a lock so the two writing connections never wait on each other.
+- The other small writes of a resident's update (a participant first seen, a language, a
+  follow-up contact) ride with the group commit too (`_with_next_commit`), each in a
+  SAVEPOINT of its own within the batch's transaction, so that a crowd's first and last
+  taps share fsyncs like their answers do.
+- Other writes (`set_current`, privacy, relays, moderation) are single statements or short
+  transactions on the aiosqlite writer connection, serialised with the batches by a lock so
+  the two writing connections never wait on each other.
 - Reads by key (a participant, a session, an update key, a relay: the reads of every
   resident's update) run inline, on a plain `sqlite3` connection (`query_only`) owned by the
   event loop's thread. In WAL mode a reader never waits for the writer, and an indexed read
@@ -63,7 +67,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Self, TypeVar, cast
+from typing import Any, Final, Self, TypeVar, cast
 
 import aiosqlite
 
@@ -83,7 +87,7 @@ from storage.migrations import migrate
 from storage.moderation import ModerationStore
 from storage.privacy import Erased, PrivacyStore, Purged, PurgePlan
 from storage.relays import RelayStore, SqliteRelays
-from storage.sqlite_commit import EncodedTurn, apply_batch
+from storage.sqlite_commit import EncodedTurn, Write, apply_batch
 from storage.sqlite_common import Row, parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_moderation import ModerationSqlite
 from storage.sqlite_news import NewsSqlite
@@ -180,6 +184,17 @@ class _ScreenNote:
     future: asyncio.Future[int]
 
 
+@dataclass(slots=True)
+class _Write:
+    """A queued write of a resident's update (see `_with_next_commit`) and its future."""
+
+    write: Write
+    future: asyncio.Future[Any]
+
+
+_Queued = _Pending | _ScreenNote | _Write
+
+
 class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, NewsSqlite):
     """`Store` on one SQLite file in WAL mode, with group commit."""
 
@@ -208,7 +223,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         # BUSY_TIMEOUT_MS; the writer connection's single writes also take turns with each
         # other, so none lands inside another's transaction.
         self._write_lock = asyncio.Lock()
-        self._queue: asyncio.Queue[_Pending | _ScreenNote | None] = asyncio.Queue()
+        self._queue: asyncio.Queue[_Queued | None] = asyncio.Queue()
         self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
         self._states = StateMemo()
@@ -398,15 +413,15 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         if not rows:
             created_at = stamp(now)
 
-            async def create(conn: aiosqlite.Connection) -> list[Row]:
-                # Serialised by the write lock, so concurrent first sightings agree on one row.
-                await conn.execute(
+            def create(conn: sqlite3.Connection) -> list[Row]:
+                # One writer, so concurrent first sightings agree on one row.
+                conn.execute(
                     "INSERT OR IGNORE INTO participants (pseudonym, created_at) VALUES (?, ?)",
                     (pseudonym, created_at),
                 )
-                return await _fetchall(conn, sql, (pseudonym,))
+                return conn.execute(sql, (pseudonym,)).fetchall()
 
-            rows = await self._write(create)
+            rows = await self._with_next_commit(create)
             assert rows
         pid, lang, current, created = rows[0]
         return Participant(
@@ -418,14 +433,14 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         if lang not in LANGS:
             raise ValueError(f"unsupported language {lang!r}")
 
-        async def update(conn: aiosqlite.Connection) -> None:
-            cursor = await conn.execute(
+        def update(conn: sqlite3.Connection) -> None:
+            cursor = conn.execute(
                 "UPDATE participants SET lang = ? WHERE id = ?", (lang, participant_id)
             )
             if cursor.rowcount == 0:
                 raise LookupError(f"no participant {participant_id}")
 
-        await self._write(update)
+        await self._with_next_commit(update)
 
     async def set_current(self, participant_id: int, session_id: int | None) -> None:
         """Make `session_id` the participant's current session (None: no current session)."""
@@ -552,6 +567,19 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
 
     # -- group commit ----------------------------------------------------------------------
 
+    async def _with_next_commit(self, write: Callable[[sqlite3.Connection], T]) -> T:
+        """`write(connection)`, run in the batch thread within the next group commit (in a
+        SAVEPOINT of its own); its result once the batch is committed, or its error.
+
+        For the small writes of a resident's update (a participant first seen, a language,
+        a follow-up contact): on the aiosqlite writer each was a transaction and an fsync of
+        its own, holding every batch behind it (measured with `bench/throughput.py`).
+        """
+        self._require_open()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Write(write, future))
+        return cast(T, await future)
+
     async def commit(self, turn: Turn) -> int:
         """Commit `turn` durably and return the session id; raise `DuplicateUpdate` if seen.
 
@@ -570,7 +598,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         """Drain the queue batch after batch until the close sentinel."""
         stopping = False
         while not stopping:
-            batch: list[_Pending | _ScreenNote] = []
+            batch: list[_Queued] = []
             item = await self._queue.get()
             while True:
                 if item is None:
@@ -583,22 +611,25 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             if batch:
                 await self._run_batch(batch)
 
-    async def _run_batch(self, batch: list[_Pending | _ScreenNote]) -> None:
+    async def _run_batch(self, batch: list[_Queued]) -> None:
         """Apply `batch` and settle every future after the COMMIT."""
         turns = [pending.turn for pending in batch if isinstance(pending, _Pending)]
         screens = [
             (note.screen, note.session_id) for note in batch if isinstance(note, _ScreenNote)
         ]
+        writes = [queued.write for queued in batch if isinstance(queued, _Write)]
         try:
             async with self._write_lock:
                 conn = self._batch_conn
                 assert conn is not None
-                applied = await _while_locked(
-                    lambda: self._in_batch_thread(partial(apply_batch, conn, turns, screens)),
+                applied, written = await _while_locked(
+                    lambda: self._in_batch_thread(
+                        partial(apply_batch, conn, turns, screens, writes)
+                    ),
                     f"{len(turns)} turn(s)",
                 )
             self.transactions += 1
-            turn_results = iter(applied)
+            turn_results, write_results = iter(applied), iter(written)
         except asyncio.CancelledError:
             for pending in batch:
                 pending.future.cancel()
@@ -609,13 +640,12 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
                     pending.future.set_exception(exc)
             return
         for pending in batch:
-            result = next(turn_results) if isinstance(pending, _Pending) else 0
-            if pending.future.done():  # its caller was cancelled
-                continue
-            if isinstance(result, BaseException):
-                pending.future.set_exception(result)
-            else:
-                pending.future.set_result(result)
+            result: object = 0
+            if isinstance(pending, _Pending):
+                result = next(turn_results)
+            elif isinstance(pending, _Write):
+                result = next(write_results)
+            _settle(pending.future, result)
 
     # -- reports (ReportStore) -------------------------------------------------------------
 
@@ -636,6 +666,16 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA query_only = ON")
             return conn.execute(sql, params).fetchall()
+
+
+def _settle(future: asyncio.Future[Any], result: object) -> None:
+    """Give a queued write its result (or its error), unless its caller was cancelled."""
+    if future.done():
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
 
 
 async def _while_locked(attempt: Callable[[], Awaitable[T]], what: str) -> T:

@@ -12,7 +12,7 @@ only fails itself.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final, cast
 
@@ -138,13 +138,20 @@ class _AnswerChange:
     delete_first: bool  # a turn of the batch removed it: delete the old row before upserting
 
 
+# A write that rides with a batch: a few statements on the batch's connection, its result.
+Write = Callable[[sqlite3.Connection], object]
+
+
 def apply_batch(
     conn: sqlite3.Connection,
     turns: Sequence[EncodedTurn],
     screens: Sequence[tuple[str | None, int]] = (),
-) -> list[int | Exception]:
+    writes: Sequence[Write] = (),
+) -> tuple[list[int | Exception], list[object]]:
     """Apply `turns` in one transaction: the fast path, or one SAVEPOINT per turn; then
-    the screens noted (message, session id). Runs in the batch thread."""
+    the screens noted (message, session id), then `writes`, each in a SAVEPOINT of its own.
+    The turns' results and the writes' (an exception for one that failed alone). Runs in
+    the batch thread."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         try:
@@ -157,11 +164,26 @@ def apply_batch(
             results = _apply_one_by_one(conn, turns)
         if screens:
             conn.executemany("UPDATE sessions SET screen = ? WHERE id = ?", screens)
+        written = [_apply_write(conn, write) for write in writes]
         conn.execute("COMMIT")
     except BaseException:
         _rollback(conn)
         raise
-    return results
+    return results, written
+
+
+def _apply_write(conn: sqlite3.Connection, write: Write) -> object:
+    """`write(conn)` in a SAVEPOINT: if it raises, its changes go and the error is its
+    result; the rest of the batch is kept."""
+    conn.execute("SAVEPOINT write")
+    try:
+        result = write(conn)
+    except Exception as error:
+        conn.execute("ROLLBACK TO write")
+        conn.execute("RELEASE write")
+        return error
+    conn.execute("RELEASE write")
+    return result
 
 
 def _marks(count: int) -> str:

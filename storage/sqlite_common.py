@@ -6,6 +6,7 @@ participant row, and what `SqliteStore` (`storage.sqlite`) gives its mixins (`st
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -40,6 +41,8 @@ class StoreParts:
         async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]: ...
 
         async def _write(self, fn: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T: ...
+
+        async def _with_next_commit(self, write: Callable[[sqlite3.Connection], T]) -> T: ...
 
         async def _report(self, sql: str, params: Mapping[str, object]) -> list[Row]: ...
 

@@ -1,7 +1,9 @@
-"""`PrivacyStore` on SQLite: a mixin of `SqliteStore` (which supplies `_read`, `_scan`, `_write`).
+"""`PrivacyStore` on SQLite: a mixin of `SqliteStore` (which supplies `_read`, `_scan`, `_write`
+and `_with_next_commit`).
 
 Writes go through `_write`, serialised with the group-commit batches by the store's write lock;
-those that change several tables run in their own `BEGIN IMMEDIATE` transaction. Deleting a
+those that change several tables run in their own `BEGIN IMMEDIATE` transaction. A follow-up
+contact, kept at the end of a journey, rides with the residents' group commit instead. Deleting a
 participant relies on the schema's cascades (sessions, then answers and flags; contacts).
 The access report reads on a connection of its own inside one read transaction, so it is a
 single snapshot.
@@ -259,15 +261,16 @@ class PrivacySqlite(StoreParts):
     async def set_contact(self, participant_id: int, sealed: str, now: dt.datetime) -> None:
         """Keep a sealed chat id for follow-up news (a new consent restarts its retention)."""
 
-        async def upsert(conn: aiosqlite.Connection) -> None:
-            await conn.execute(
+        def upsert(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "INSERT INTO contacts (participant_id, chat, created_at) VALUES (?, ?, ?) "
                 "ON CONFLICT (participant_id) DO UPDATE SET "
                 "chat = excluded.chat, created_at = excluded.created_at",
                 (participant_id, sealed, stamp(now)),
             )
 
-        await self._write(upsert)
+        # Said at the end of many journeys at once: it rides with the residents' turns.
+        await self._with_next_commit(upsert)
 
     async def contact(self, participant_id: int) -> str | None:
         """The sealed chat id kept for a participant, if any."""

@@ -15,7 +15,7 @@ import pytest
 
 import storage.sqlite
 import storage.sqlite_reports
-from storage.base import DuplicateUpdate, Status
+from storage.base import DuplicateUpdate, Participant, Status
 from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migrate
 from storage.sqlite import SqliteStore
 from tests.storage.helpers import NOW, copy_as_version, later, make_turn, pick
@@ -314,6 +314,47 @@ class TestSqliteStore:
         used = sqlite_store.transactions - before
         assert len(set(ids)) == 200
         assert 1 <= used <= 10, used
+
+    async def test_a_crowds_first_taps_share_transactions(
+        self, sqlite_store: SqliteStore, db_path: Path
+    ) -> None:
+        # A flyer campaign: many residents seen for the first time at once, each choosing a
+        # language and leaving a follow-up contact, as their answers come in.
+        before = sqlite_store.transactions
+        people = await asyncio.gather(
+            *(sqlite_store.participant(f"pseudo-{i}", NOW) for i in range(100))
+        )
+        await asyncio.gather(
+            *(sqlite_store.set_language(who.id, "en") for who in people),
+            *(sqlite_store.set_contact(who.id, f"sealed-{who.id}", NOW) for who in people),
+            *(sqlite_store.commit(make_turn(who.id, update_key=f"tg:{who.id}")) for who in people),
+        )
+        used = sqlite_store.transactions - before
+        assert len({who.id for who in people}) == 100
+        assert 2 <= used <= 20, used  # not one transaction (and one fsync) per write
+        with plain(db_path) as conn:  # committed, for any other reader
+            assert conn.execute("SELECT count(*) FROM contacts").fetchone() == (100,)
+            assert conn.execute(
+                "SELECT count(*) FROM participants WHERE lang = 'en'"
+            ).fetchone() == (100,)
+
+    async def test_a_failing_write_in_a_batch_fails_alone(self, sqlite_store: SqliteStore) -> None:
+        who = await sqlite_store.participant("pseudo-a", NOW)
+        before = sqlite_store.transactions
+        results = await asyncio.gather(
+            sqlite_store.set_language(who.id, "en"),
+            sqlite_store.set_language(4242, "en"),  # nobody: refused
+            sqlite_store.commit(make_turn(who.id, update_key="tg:1")),
+            sqlite_store.participant("pseudo-b", NOW),
+            return_exceptions=True,
+        )
+        assert sqlite_store.transactions - before == 1  # really one batch
+        refused, committed, bob = results[1:]
+        assert isinstance(refused, LookupError)
+        assert isinstance(committed, int)
+        assert (await sqlite_store.participant("pseudo-a", NOW)).lang == "en"
+        assert isinstance(bob, Participant)
+        assert (await sqlite_store.participant("pseudo-b", NOW)).id == bob.id
 
     async def test_a_duplicate_in_a_batch_is_undone_alone(self, sqlite_store: SqliteStore) -> None:
         who = await sqlite_store.participant("pseudo-a", NOW)
