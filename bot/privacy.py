@@ -377,6 +377,10 @@ CATEGORY_NAMES: Mapping[str, Mapping[Lang, str]] = {
     Category.CHILD: {"fr": "enfant en danger", "en": "child in danger"},
     Category.SELF_HARM: {"fr": "idées suicidaires", "en": "suicidal thoughts"},
     Category.SHELTER: {"fr": "sans endroit où dormir", "en": "nowhere to sleep"},
+    Category.ELDER: {
+        "fr": "personne âgée ou handicapée maltraitée",
+        "en": "older or disabled person abused",
+    },
 }
 
 

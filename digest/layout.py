@@ -217,6 +217,7 @@ FLAG_LABELS = {
     "child": "enfant en danger",
     "self_harm": "idées suicidaires",
     "shelter": "sans endroit où dormir",
+    "elder": "personne âgée ou handicapée maltraitée",
 }
 FLAGS_TITLE = "Signalements"
 FLAGS_PEOPLE = ("{n} personne", "{n} personnes")

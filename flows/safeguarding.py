@@ -11,10 +11,15 @@ asks for, and are not flagged. So is fear of
 the neighbourhood ("on a peur de sortir le soir à cause du trafic"), and so is not wanting to
 live *somewhere* ("je ne veux plus vivre ici"); fear of a person close to the writer ("j'ai peur
 de mon mari") is a disclosure. Having nowhere to sleep tonight ("je dors dans la rue avec
-mes enfants") is one too, given the 115. When in doubt between the two, the patterns lean
-towards flagging: a helpline message sent for nothing costs little, a missed one costs a lot.
-Idioms that borrow violent words are not disclosures: "ça m'a frappé", "mourir de rire",
-"ça me tape sur les nerfs", "on se bat pour une crèche".
+mes enfants") is one too, given the 115. A parent hurt by their own son, daughter or
+grandchild ("mon fils me frappe") is violence in the family, not a child in danger, and
+mistreatment the 3977 takes; so is an older or disabled person hurt, threatened or robbed
+("je suis âgée et mon voisin me menace", "l'aide à domicile me vole"), told by them or by a
+witness. Older people and disability as topics ("il faut plus de places en EHPAD") are not
+disclosures. When in doubt between the two, the patterns lean towards flagging: a helpline
+message sent for nothing costs little, a missed one costs a lot. Idioms that borrow violent
+words are not disclosures: "ça m'a frappé", "mourir de rire", "ça me tape sur les nerfs", "on
+se bat pour une crèche".
 
 Matching is done on a folded text (lower case, no accents, apostrophes and emoji as spaces,
 letters repeated three times or more cut to two, SMS spellings written out), so "Il m’a
@@ -43,6 +48,7 @@ class Category(StrEnum):
     CHILD = "child"  # a child hurt, or the writer is a child hurt at home
     SELF_HARM = "self_harm"
     SHELTER = "shelter"  # the writer has nowhere to sleep
+    ELDER = "elder"  # an older or disabled person mistreated, or a parent hurt by their child
 
 
 # Every pattern below is compiled once, at import, and is linear by construction: no
@@ -83,9 +89,9 @@ _HURT_HARD = r"(?:frapp?\w*|bat\b|battue?s?\b|battent\b|tabass?\w*|cogn\w*|gif?f
 # me", "un mec m'a suivie"; "ça me touche beaucoup" is a feeling.
 _PERSON = (
     r"(?:il|ils|he|they|un mec|un homme|un type|un gars|un inconnu|quelqu un|mon oncle"
-    r"|mon tonton|mon cousin|mon prof|mon entraineur|le voisin"
+    r"|mon tonton|mon cousin|mon prof|mon entraineur|le voisin|mon grand pere|mon papi|mon papy"
     r"|(?:mon|ma|mes) (?:mari|copain|compagnon|ex|pere|beau pere|frere|grand frere|voisins?)"
-    r"|my (?:husband|boyfriend|partner|ex|father|dad|step ?(?:father|dad)|brother|uncle"
+    r"|my (?:husband|boyfriend|partner|ex|father|dad|step ?(?:father|dad)|brother|uncle|grandpa"
     r"|cousin|teacher|coach|neighbou?r))"
 )
 _TOUCH = (
@@ -144,6 +150,39 @@ _EN_HURT = (
     r"|harass|harasses|harassed|harassing|stalk|stalks|stalked)"
 )
 _NOT_A_GAME = r"(?! out\b| at (?:football|foot|chess|cards|games?|sports?|basket\w*)\b)"
+# Money and papers taken or kept from the writer.
+_BELONGINGS = (
+    r"(?:mon argent|mes papiers|mon passeport|mes documents|ma carte bancaire|ma carte bleue"
+    r"|mon titre de sejour|mon salaire|ma paie|mes allocations|ma retraite|ma pension"
+    r"|mes economies|mon chequier)"
+)
+# A son, daughter or grandchild, the writer's ("ma petite fille" may be either: both are
+# theirs) or someone else's ("son fils"; not "ses petits camarades").
+_CHILDREN = r"(?:fils|filles?|enfants?|petits? fils|petites? filles?|petits enfants)"
+_OWN_CHILD = rf"(?:(?:mon|ma|mes) (?:{_CHILDREN}|beaux? fils|belles? filles?))"
+_THEIR_OWN_CHILD = rf"(?:(?:son|sa|ses|leur|leurs) {_CHILDREN})"
+_OWN_CHILD_EN = (
+    r"(?:my (?:sons?|daughters?|kids?|child|children|grand(?:sons?|daughters?|children|kids?)"
+    r"|step(?:sons?|daughters?)))"
+)
+_GRANDPARENT = r"(?:grand (?:pere|mere)s?|grands parents|mamie|mamy|mami|papi|papy|pepe)"
+_GRANDPARENT_EN = r"(?:grand(?:father|mother|pa|ma|parents)|granny)"
+# What someone named just before does to the writer: "(mon fils) me frappe", "(…) m'a encore
+# frappée", "(…) me vole et me frappe", "(…) menace de me tuer", "(…) me prend ma retraite".
+_HURTS_ME = (
+    rf"(?:(?:il|elle|ils|elles) )?(?:(?:{_AUX}|menace de|a menace de) )?(?:(?:me|m) \w+ et )?"
+    rf"(?:me|m|nous) (?:{_AUX} )?(?:(?:encore|deja|souvent|toujours) )?"
+    rf"(?:{_HURT}|vol(?:e|ent|ait|aient)\b|tue\w*|insult\w*|rabaiss\w*|humili\w*|touch\w*"
+    r"|empech\w*|interdi\w*|force\w*|(?:fait|font|faisait|faisaient) (?:tres |trop )?peur"
+    rf"|(?:prend|prennent|pris|garde|gardent|cache|cachent) (?:tout |toujours )?{_BELONGINGS})"
+)
+# Someone else's child who hurts them: "son fils la frappe".
+_THEIR_CHILD_HURTS = rf"\b{_THEIR_OWN_CHILD} (?:la|le|l|lui)(?: a| ont| avait)? (?:{_AUX} )?{_HURT}"
+# Someone who looks after an older or disabled person at home.
+_CARER = (
+    r"(?:aides? a domicile|auxiliaires? de vie|aides? soignante?s?|aide menagere"
+    r"|(?:mon|ma|l|son|sa) aidante?)"
+)
 _VICTIM = [
     # "il me frappe", "il m a frappee", "ils nous menacent", "il ma frappe" (apostrophe lost),
     # "il m a donne des coups", "il m a encore frappee", "mon mari me bas"
@@ -187,10 +226,13 @@ _VICTIM = [
     r"(?:violente?s?|brutale?s?|brutaux)\b",
     rf"\b(?:violente?s?|brutale?s?|brutaux) (?:avec|envers|contre) (?:moi|nous|{_MY_CHILD})\b",
     r"\bviolent (?:with|towards?|to) (?:me|us|my (?:son|daughter|kids?|child|children))\b",
-    # "j ai peur de mon mari", "mon pere me fait peur", "I am scared of (from) my husband"
-    rf"\bj (?:ai|avais) (?:(?:tres|trop|tellement|si|vraiment) )?peur (?:de|d) {_CLOSE}",
+    # "j ai peur de mon mari", "mon pere me fait peur", "j ai peur de mon fils", "I am scared
+    # of (from) my husband"
+    rf"\bj (?:ai|avais) (?:(?:tres|trop|tellement|si|vraiment) )?peur (?:de|d) "
+    rf"(?:{_CLOSE}|{_OWN_CHILD}\b)",
     r"\bj (?:ai|avais) peur de rentrer (?:chez moi|a la maison)\b",
-    rf"\b{_CLOSE} (?:me|nous|m a|m ont) (?:fait|font|faisait|faisaient) (?:tres |trop )?peur\b",
+    rf"\b(?:{_CLOSE}|{_OWN_CHILD}) (?:me|nous|m a|m ont) (?:fait|font|faisait|faisaient)"
+    r" (?:tres |trop )?peur\b",
     rf"\bi (?:am|m|was|feel|felt) (?:\w+ )?(?:afraid|scared|frightened|terrified) (?:of|from)"
     rf" {_CLOSE}",
     rf"\b{_CLOSE} (?:scares|frightens|terrifies|scared|frightened|terrified) (?:me|us)\b",
@@ -202,11 +244,13 @@ _VICTIM = [
     # "elle est battue par son mari", "her husband beats her", "he hits his kids"
     rf"\b{_THEIR_CLOSE} (?:la|le|les|l|lui|leur)(?: a| ont| avait)? (?:{_AUX} )?{_HURT}",
     rf"\b{_HURT} (?:{_THEIR_PARTNER}|{_THEIR_CHILD})\b",
+    _THEIR_CHILD_HURTS,
     rf"\b(?:battue?s?|frappee?s?|violentee?s?|maltraitee?s?|menacee?s?) par {_THEIR_CLOSE}\b",
     rf"\b(?:est|sont|etait|etaient|a ete|ont ete) (?:\w+ )?{_HURT} par (?:{_THEIR_CLOSE}"
     rf"|{_THEIR_CHILD}|son voisin|sa voisine)\b",
     rf"\b(?:her|his|their) (?:husband|wife|boyfriend|girlfriend|partner|ex|father|mother|dad"
-    rf"|mum|mom|step ?(?:father|mother|dad|mum|mom)|parents) {_EN_HURT} (?:her|him|them)\b",
+    rf"|mum|mom|step ?(?:father|mother|dad|mum|mom)|parents|sons?|daughters?|kids|children"
+    rf"|grand(?:sons?|daughters?|children)) {_EN_HURT} (?:her|him|them)\b",
     rf"\b{_EN_HURT} (?:his|her|their) (?:wife|husband|girlfriend|boyfriend|partner|kids?"
     r"|children|son|daughter|baby)\b",
     # "ma voisine est battue", "mon fils a ete tabasse"
@@ -218,6 +262,20 @@ _VICTIM = [
     rf"\bse (?:font|faisaient) (?:\w+ )?{_HURT} par {_THEIR_CLOSE}",
     rf"\b(?:il|elle|ils|elles) (?:la|le|les|l) (?:a |ont |avait )?{_HURT_HARD}",
     r"\bfai(?:s|t|te) planter\b",
+    # Robbed by their child or a carer: "mamie se fait voler par son petit fils".
+    rf"\b(?:voler|volee?s?|depouiller|depouillee?s?|escroquer|escroquee?s?|arnaquer"
+    rf"|arnaquee?s?) (?:\w+ ){{0,3}}?par (?:{_OWN_CHILD}|{_THEIR_OWN_CHILD}|(?:l|son|sa|mon|ma)"
+    rf" {_CARER})\b",
+    # "my grandmother is abused by her carer", "she was beaten by her son"; one person
+    # ("children are abused by their parents" is a topic).
+    rf"\b(?:is|was|gets|got|has been) (?:being )?{_EN_HURT} by (?:her|his"
+    r"|their|my) (?:husband|wife|boyfriend|girlfriend|partner|ex|father|mother|dad|mum|mom"
+    r"|parents|sons?|daughters?|kids|children|grand(?:sons?|daughters?|children)|carers?"
+    r"|caregivers?|neighbou?rs?)\b",
+    # A carer who robs the person: "l aide a domicile me vole", "(…) de ma mere lui vole".
+    rf"\b{_CARER} (?:\w+ ){{0,3}}?(?:me|m|lui|leur) (?:a |ont )?(?:vol(?:e|ent|ait|aient)\b"
+    rf"|(?:prend|prennent|pris|garde|gardent) (?:tout |toujours )?{_BELONGINGS})",
+    r"\b(?:carer|caregiver|care worker) (?:\w+ )?(?:steals?|stole|takes?|took) (?:all )?my\b",
     # "je subis des violences", "victime de viol", "je vis des violences conjugales"
     r"\b(?:i am|i m|i was|we are) (?:a )?victims? of\b",
     r"\b(?:je subis|je vis|je suis victime|j ai ete victime|victime de)\b.{0,40}"
@@ -232,23 +290,25 @@ _CHILD_HURT = re.compile(
     r"|fillette|ado)s?\b.{0,40}?\b(?:(?:est|sont|etait|etaient|a ete|ont ete|se fait|se font) "
     rf"(?:\w+ )?{_HURT}|(?:a|ont|avait) (?:des|plein de) (?:bleus|marques|traces)\b)"
 )
-# Control by a partner or the family: kept in, kept from others, money and papers taken,
-# married by force.
+# Control by a partner or the family (a grown child too): kept in, kept from others, money and
+# papers taken, married by force.
 _CONTROL = re.compile(
-    rf"\b(?:il|elle|ils|elles|{_CLOSE}) (?:me|m) (?:empeche|empechent|empechait|interdit"
-    r"|interdisent|interdisait|a interdit|ont interdit) (?:de |d )?(?:sortir|voir|travailler"
-    r"|parler|telephoner|appeler|aller)"
+    rf"\b(?:il|elle|ils|elles|{_CLOSE}|{_OWN_CHILD}) (?:me|m) (?:empeche|empechent|empechait"
+    r"|interdit|interdisent|interdisait|a interdit|ont interdit) (?:de |d )?(?:sortir|voir"
+    r"|travailler|parler|telephoner|appeler|aller)"
     r"|\bje n ai pas le droit de (?:sortir|voir|travailler|parler|telephoner)"
-    rf"|\b(?:il|elle|ils|elles|{_CLOSE}) (?:me |m )?(?:a |ont )?(?:prend|prends|prennent|pris"
-    r"|garde|gardent|confisque\w*|cache|cachent) (?:tout |toujours )?(?:mon argent|mes papiers"
-    r"|mon passeport|mes documents|ma carte bancaire|mon titre de sejour|mon salaire|ma paie"
-    r"|mes allocations)"
+    rf"|\b(?:il|elle|ils|elles|{_CLOSE}|{_OWN_CHILD}) (?:me |m )?(?:a |ont )?(?:prend|prends"
+    r"|prennent|pris|garde|gardent|confisque\w*|cache|cachent|vole|volent|volait)"
+    rf" (?:tout |toujours )?{_BELONGINGS}"
+    rf"|\b{_OWN_CHILD} (?:et (?:\w+ ){{1,3}}?)?(?:(?:il|elle|ils|elles) )?(?:me|m) (?:a |ont )?"
+    r"vol(?:e|ent|ait|aient)\b"
     r"|\bme marier (?:de force|contre mon gre|sans mon accord)"
     r"|\bm (?:a|ont) mariee? (?:de force|contre mon gre)"
     r"|\b(?:not|doesn t|doesnt|dont|don t|does not|won t|wont|never) (?:let|lets|allow|allows)"
     r" me (?:to )?(?:go|out|leave|see|work|talk|call)"
-    rf"|\b(?:he|she|they|{_CLOSE}) (?:\w+ )?(?:take|takes|took|keep|keeps|kept|hide|hides|hid)"
-    r" (?:all )?(?:my|our) (?:passport|papers|documents|money|id|residence permit|salary)"
+    rf"|\b(?:he|she|they|{_CLOSE}|{_OWN_CHILD_EN}) (?:\w+ )?(?:take|takes|took|keep|keeps|kept"
+    r"|hide|hides|hid|steal|steals|stole) (?:all )?(?:my|our) (?:passport|papers|documents|money"
+    r"|id|residence permit|salary|pension|savings)"
     r"|\block(?:s|ed)? (?:me|us) (?:in|up|inside)\b"
 )
 # "Mourir de rire", "crever de chaud": an idiom, not a wish to die.
@@ -353,19 +413,70 @@ _PARTNER = re.compile(
     rf"|\b{_THEIR_PARTNER}\b|\bconjugal\w*"
     r"|\b(?:(?:my|his|her|their) (?:husband|wife|boyfriend|girlfriend|partner|ex)|husband)\b"
     r"|\bkocam\b|زوجي"
-    # Hurt by their own son or daughter: violence in the family, not a child in danger.
-    rf"|\bpar {_THEIR_CHILD}\b"
 )
 _CHILD = re.compile(
     r"\b(?:mon|ma|mes) (?:pere|mere|parents?|beau pere|belle mere|papa|maman|fils|fille"
     r"|enfants?|bebe)\b|\b(?:ma|notre) famille\b"
-    rf"|\b{_THEIR_PARENT}\b|\b(?=[sl])(?<!par ){_THEIR_CHILD}\b"
+    rf"|\b{_THEIR_PARENT}\b|\b{_THEIR_CHILD}\b"
     r"|\b(?:my|his|her|their) (?:father|mother|dad|mum|mom|step ?(?:father|mother|dad|mum|mom)"
     r"|parents|son|daughter|kids?|children|baby)\b|\benfant\w* battu"
 )
-# At home, not near it ("en bas de chez moi", "devant chez moi").
+# A parent hurt by their own son, daughter or grandchild, told by them or of them: violence
+# in the family, and mistreatment the 3977 takes; the child named is no child in danger.
+_BY_OWN_CHILD = re.compile(
+    rf"\b{_OWN_CHILD} (?:et (?:\w+ ){{1,3}}?)?{_HURTS_ME}"
+    rf"|\b{_OWN_CHILD} (?:est|etait|sont|etaient|devient|deviennent) (?:\w+ )?"
+    r"(?:violente?s?|brutale?s?|brutaux) (?:avec|envers|contre) (?:moi|nous)\b"
+    rf"|\bpeur (?:de|d) {_OWN_CHILD}\b"
+    rf"|\bpar (?:{_OWN_CHILD}|{_THEIR_OWN_CHILD})\b"
+    r"|\bby (?:my|her|his|their) (?:sons?|daughters?|kids|children"
+    r"|grand(?:sons?|daughters?|children))\b"
+    rf"|{_THEIR_CHILD_HURTS}"
+    rf"|\b{_OWN_CHILD_EN} (?:\w+ )?(?:{_EN_HURT} (?:me|us)\b{_NOT_A_GAME}"
+    r"|(?:take|takes|took|keep|keeps|kept|steal|steals|stole) (?:all )?my\b)"
+    r"|\b(?:her|his|their) (?:sons?|daughters?|kids|children|grand(?:sons?|daughters?|children))"
+    rf" {_EN_HURT} (?:her|him|them)\b"
+)
+# A grandparent who hurts the writer: the writer is the grandchild, not the older person.
+_BY_GRANDPARENT = re.compile(
+    rf"\b(?:mon|ma|mes) {_GRANDPARENT} {_HURTS_ME}|\bpar (?:mon|ma|mes) {_GRANDPARENT}\b"
+    rf"|\bmy {_GRANDPARENT_EN} (?:\w+ )?{_EN_HURT} (?:me|us)\b"
+)
+# Nor is one who works in care: "je suis aide soignante et un patient m'a frappée".
+_NOT_THE_OLDER_ONE = re.compile(
+    rf"{_BY_GRANDPARENT.pattern}|\bje (?:suis|travaille comme|bosse comme) (?:une? )?{_CARER}"
+    r"|\bje (?:travaille|bosse) (?:dans|en|a) (?:un |une |l |la )?(?:ehpad|maison de retraite)"
+)
+_AGE_65_PLUS = r"(?:6[5-9]|[7-9]\d|1[01]\d)"
+# The writer or the person told of is old or disabled, or depends on carers: "je suis agee",
+# "j ai 82 ans", "ma grand mere", "en fauteuil", "l aide a domicile", "EHPAD". "A l'age de 12
+# ans" is no old age, and "mes vieux" are one's parents.
+_OLD_OR_DISABLED = re.compile(
+    r"\b(?:(?:suis|personnes?|dame|femme|homme|monsieur|voisine?|mere|pere|maman|papa"
+    r"|parents?|couple|gens) agee?s?|a mon age|(?:troisieme|3e|quatrieme|4e|grand) age"
+    r"|(?:vieilles?|vieil|vieux) (?:dames?|messieurs?|monsieur|hommes?|femmes?|voisine?s?"
+    r"|personnes?|couples?|gens)|je suis (?:tres |trop )?(?:vieille|vieux)"
+    rf"|(?:ai|a|de) {_AGE_65_PLUS} ans|i (?:am|m) {_AGE_65_PLUS}|{_AGE_65_PLUS} (?:years? old|yo)"
+    rf"|{_GRANDPARENT}|{_GRANDPARENT_EN}|{_CARER}"
+    r"|handicap\w*|en fauteuil|fauteuil roulant|invalide|paralyse\w*|aveugle|malvoyante?"
+    r"|sourde?\b(?! oreille)|alzheimer|maisons? de retraite|ehpad|foyer logement"
+    r"|residence (?:senior|seniors|pour personnes agees)"
+    r"|elderly|old (?:lady|woman|man|people|person)|pensioner|i (?:am|m) old|disabled"
+    r"|disability|wheelchair|nursing home|care home|retirement home|carer|caregiver|care worker"
+    r"|home help)\b"
+)
+# An older or disabled person hurt, told by a witness: "la vieille dame d'en face est
+# maltraitee", "mamie est maltraitee"; "les personnes agees sont maltraitees" is a topic.
+_ELDER_HURT = re.compile(
+    r"\b(?:(?:un|une|le|la|l|cet|cette|ce|mon|ma|notre|son|sa|leur) (?:(?:vieille|vieil|vieux)"
+    r" \w+|\w+ (?:agee?|handicapee?)|personne (?:agee|handicapee|en fauteuil)"
+    rf"|{_GRANDPARENT})|mamie|mamy|mami|papi|papy|pepe)\b"
+    rf".{{0,40}}?\b(?:est|etait|a ete|se fait|s est fait) (?:\w+ )?{_HURT}"
+)
+# At home, not near it ("en bas de chez moi", "devant chez moi"), nor in a care home.
 _HOME = re.compile(
-    r"\b(?:a la maison|at home|in the house)\b|\b(?=c)(?<!de )(?<!devant )chez (?:moi|nous)\b"
+    r"\b(?:a la maison(?! de retraite)|at home|in the house)\b"
+    r"|\b(?=c)(?<!de )(?<!devant )chez (?:moi|nous)\b"
 )
 
 _VICTIM_RE = re.compile("|".join(_VICTIM))
@@ -441,6 +552,8 @@ def detect(text: str) -> frozenset[Category]:
         found.add(Category.DANGER)
     if _CHILD_HURT.search(folded):
         found |= {Category.DANGER, Category.CHILD}
+    if _ELDER_HURT.search(folded):
+        found.add(Category.DANGER)
     control = _CONTROL.search(folded) is not None
     if control:
         found |= {Category.DANGER, Category.DOMESTIC}
@@ -450,8 +563,15 @@ def detect(text: str) -> frozenset[Category]:
             found.add(Category.SEXUAL)
         if _PARTNER.search(folded) or _HOME.search(folded):
             found.add(Category.DOMESTIC)
-        if _CHILD.search(folded):
+        # A son who hurts his parent is named, and is no child in danger; a grandparent who
+        # hurts the writer makes the writer one.
+        if _CHILD.search(_BY_OWN_CHILD.sub(" ", folded)) or _BY_GRANDPARENT.search(folded):
             found.add(Category.CHILD)
+    if Category.DANGER in found:
+        if _BY_OWN_CHILD.search(folded):
+            found |= {Category.DOMESTIC, Category.ELDER}
+        if _OLD_OR_DISABLED.search(_NOT_THE_OLDER_ONE.sub(" ", folded)):
+            found.add(Category.ELDER)
     return frozenset(found)
 
 
@@ -486,6 +606,12 @@ _LINES: dict[Category, dict[Lang, str]] = {
         "fr": "• Enfance en danger : 119 (gratuit, 24 h/24, n'apparaît pas sur les factures).",
         "en": "• Child in danger: 119 (free, 24/7, does not show on phone bills).",
     },
+    Category.ELDER: {
+        # The 3977 takes victims and witnesses of mistreatment by family, carers or
+        # neighbours; its opening hours are not given, not being ours to keep up to date.
+        "fr": "• Maltraitance d'une personne âgée ou handicapée : 3977 (gratuit).",
+        "en": "• Abuse of an older or disabled person: 3977 (free).",
+    },
     Category.SELF_HARM: {
         "fr": "• Idées suicidaires, envie d'en finir : 3114 (gratuit, 24 h/24).",
         "en": "• Suicidal thoughts: 3114 (free, 24/7).",
@@ -495,7 +621,9 @@ _LINES: dict[Category, dict[Lang, str]] = {
         "en": "• Nowhere to sleep: 115 (free, 24/7).",
     },
 }
-# Danger with one of these gets their line, which fits better than the victims' one.
+# Danger with one of these gets their line, which fits better than the victims' one. Not
+# the 3977's: it is for mistreatment by people one depends on or lives with, an older person
+# robbed in the street is better helped by the 116 006, and a text rarely tells which.
 _COVERED = frozenset({Category.DOMESTIC, Category.SEXUAL, Category.CHILD})
 # For danger that no other line covers: an assault, a threat, a racket in the street.
 _VICTIMS: dict[Lang, str] = {
@@ -540,6 +668,7 @@ _ORDER = (
     Category.SELF_HARM,
     Category.CHILD,
     Category.DOMESTIC,
+    Category.ELDER,
     Category.SEXUAL,
     Category.SHELTER,
 )

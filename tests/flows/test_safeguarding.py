@@ -7,13 +7,14 @@ import pytest
 from flows.model import Lang
 from flows.safeguarding import Category, detect, fold, helplines
 
-D, H, S, C, X, R = (
+D, H, S, C, X, R, E = (
     Category.DANGER,
     Category.DOMESTIC,
     Category.SEXUAL,
     Category.CHILD,
     Category.SELF_HARM,
     Category.SHELTER,
+    Category.ELDER,
 )
 
 DISCLOSURES = [
@@ -225,15 +226,18 @@ def test_helplines_claim_nothing_about_keeping_the_text(categories: set[Category
 
 
 # Each category adds its own line, and only its own (a threat from a neighbour is no
-# domestic violence); danger no other line covers gets the victims' line, 116 006.
+# domestic violence); danger no other line covers gets the victims' line, 116 006, and so
+# does an older person's (the 3977 is for mistreatment by people one depends on).
 HELPLINES = [
-    ({D}, {"116 006"}, {"3919", "119", "3114", "115"}),
-    ({D, H}, {"3919"}, {"119", "3114", "116 006", "115"}),
-    ({D, C}, {"119"}, {"3919", "3114", "116 006", "115"}),
-    ({D, S}, {"3919", "116 006"}, {"119", "3114", "115"}),
-    ({D, H, C}, {"3919", "119"}, {"3114", "116 006", "115"}),
-    ({X}, {"3114"}, {"3919", "119", "116 006", "115"}),
-    ({R}, {"115"}, {"3919", "119", "3114", "116 006"}),
+    ({D}, {"116 006"}, {"3919", "119", "3977", "3114", "115"}),
+    ({D, H}, {"3919"}, {"119", "3977", "3114", "116 006", "115"}),
+    ({D, C}, {"119"}, {"3919", "3977", "3114", "116 006", "115"}),
+    ({D, S}, {"3919", "116 006"}, {"119", "3977", "3114", "115"}),
+    ({D, H, C}, {"3919", "119"}, {"3977", "3114", "116 006", "115"}),
+    ({D, E}, {"3977", "116 006"}, {"3919", "119", "3114", "115"}),
+    ({D, H, E}, {"3919", "3977"}, {"119", "3114", "116 006", "115"}),
+    ({X}, {"3114"}, {"3919", "119", "3977", "116 006", "115"}),
+    ({R}, {"115"}, {"3919", "119", "3977", "3114", "116 006"}),
 ]
 
 

@@ -14,13 +14,14 @@ import pytest
 
 from flows.safeguarding import Category, detect
 
-D, H, S, C, X, R = (
+D, H, S, C, X, R, E = (
     Category.DANGER,
     Category.DOMESTIC,
     Category.SEXUAL,
     Category.CHILD,
     Category.SELF_HARM,
     Category.SHELTER,
+    Category.ELDER,
 )
 
 DISCLOSED: list[tuple[str, set[Category]]] = [
@@ -89,7 +90,7 @@ DISCLOSED: list[tuple[str, set[Category]]] = [
     ("la voisine se fait frapper tous les soirs", {D}),
     ("un enfant dans mon immeuble est battu", {D, C}),
     ("les enfants du 3e se font frapper par leur père", {D, C}),
-    ("la dame que j'accompagne est enfermée par son fils", {D, H}),
+    ("la dame que j'accompagne est enfermée par son fils", {D, H, E}),
     ("elle se fait battre par son mec", {D, H}),
     ("j'entends la voisine crier, il la frappe", {D}),
     ("ma fille se fait harceler sur snap", {D, C}),

@@ -255,7 +255,7 @@ def test_every_helpline_of_the_bot_is_at_the_bottom_with_the_id_and_the_day():
         helplines = reader.parts["helplines"]
         for line in every_helpline(lang):
             assert line in helplines
-        for number in ("17", "112", "114", "3114", "119", "3919", "116\u202f006", "115"):
+        for number in ("17", "112", "114", "3114", "119", "3919", "3977", "116\u202f006", "115"):
             assert number in helplines or number.replace("\u202f", " ") in helplines
     document = form(small_consultation())
     assert document.index('class="helplines"') > document.rindex('class="question"')

@@ -326,3 +326,26 @@ async def test_nowhere_to_sleep_gets_the_115_and_is_counted_never_quoted(
     plain = render_plain([digest])
     assert "⚠️ 1 personne (sans endroit où dormir 1)" in plain
     assert "expulsion" not in plain
+
+
+async def test_a_parent_hit_by_their_son_gets_the_3919_and_the_3977_not_the_119(
+    chat: Chat, consultation: Consultation
+):
+    await to_leviers_text(chat, consultation, ALICE)
+    before = len(chat.api.messages(ALICE.id))
+
+    await chat.send(ALICE, "mon fils me frappe")
+
+    helpline = chat.api.messages(ALICE.id)[before].text
+    assert "3919" in helpline and "3977" in helpline
+    assert "119" not in helpline and "Enfance en danger" not in helpline
+    assert "Maltraitance d'une personne âgée ou handicapée" in helpline
+    assert rows(chat.database, "SELECT category FROM flags ORDER BY 1") == [
+        ("danger",),
+        ("domestic",),
+        ("elder",),
+    ]
+    # Staff read the kind in words, as for every other one.
+    plain = render_plain([await build_digest(chat.store, consultation, period(chat))])
+    assert "personne âgée ou handicapée maltraitée 1" in plain
+    assert "me frappe" not in plain
