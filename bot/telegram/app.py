@@ -27,7 +27,17 @@ from bot.privacy import Privacy
 from bot.retention import RetentionJob
 from bot.scheduling import DigestJobs, smtp_server
 from bot.settings import Settings
-from bot.telegram import flood, moderation, news, poster, relay, resident, staff, staff_setup
+from bot.telegram import (
+    dispatch,
+    flood,
+    moderation,
+    news,
+    poster,
+    relay,
+    resident,
+    staff,
+    staff_setup,
+)
 from bot.telegram import privacy as privacy_handlers
 from bot.telegram.application import StatelessApplication
 from bot.telegram.confirmation import Unconfirmed
@@ -192,6 +202,7 @@ def build_application(
     if settings.digest.schedules:
         digest_jobs(application, settings, store, consultations, clock=clock).register(application)
     application.add_error_handler(ErrorLog().handle)
+    dispatch.index(application)  # once every handler is added
     return application
 
 
