@@ -87,6 +87,7 @@ from storage.migrations import migrate
 from storage.moderation import ModerationStore
 from storage.privacy import Erased, PrivacyStore, Purged, PurgePlan
 from storage.relays import RelayStore, SqliteRelays
+from storage.sqlite_checkpoint import LIMIT_BYTES, NO_AUTOCHECKPOINT, Checkpointer
 from storage.sqlite_commit import EncodedTurn, Write, apply_batch
 from storage.sqlite_common import Row, parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_moderation import ModerationSqlite
@@ -198,8 +199,11 @@ _Queued = _Pending | _ScreenNote | _Write
 class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, NewsSqlite):
     """`Store` on one SQLite file in WAL mode, with group commit."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL") -> None:
-        """Remember the settings; nothing is opened before `open()`."""
+    def __init__(
+        self, path: str | Path, *, synchronous: str = "FULL", checkpoint_bytes: int = LIMIT_BYTES
+    ) -> None:
+        """Remember the settings; nothing is opened before `open()`. `checkpoint_bytes`: the
+        log size that starts a checkpoint (`storage.sqlite_checkpoint`)."""
         if str(path) == ":memory:" or str(path).startswith("file:"):
             # Reader and writer are separate connections: they must share a real file.
             raise ValueError("SqliteStore needs a file path")
@@ -208,6 +212,8 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             raise ValueError(f"synchronous must be one of {sorted(SYNCHRONOUS_MODES)}")
         self.path = Path(path)
         self.synchronous = mode
+        self.checkpoint_bytes = checkpoint_bytes
+        self.checkpointer: Checkpointer | None = None
         # Write transactions committed so far (batches and single writes): lets tests and
         # benchmarks see group commit at work.
         self.transactions = 0
@@ -255,6 +261,9 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             self._lookup_conn = self._connect_lookup()
             self._batch_thread = ThreadPoolExecutor(1, thread_name_prefix="store-batches")
             self._batch_conn = await self._in_batch_thread(self._connect_batch)
+            self.checkpointer = Checkpointer(
+                self.path, self._connect_checkpoint, self.checkpoint_bytes
+            )
         except BaseException:
             await self._disconnect()
             raise
@@ -308,6 +317,8 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             await conn.execute(f"PRAGMA synchronous = {self.synchronous}")
             if query_only:  # the reader, unable to write by mistake
                 await conn.execute("PRAGMA query_only = ON")
+            else:  # the checkpointer copies the log back, not a write's COMMIT
+                await conn.execute(f"PRAGMA {NO_AUTOCHECKPOINT}")
         except BaseException:
             await conn.close()
             raise
@@ -321,7 +332,12 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             "foreign_keys = ON",
             f"synchronous = {self.synchronous}",
             SECURE_DELETE,
+            NO_AUTOCHECKPOINT,
         )
+
+    def _connect_checkpoint(self) -> sqlite3.Connection:
+        """The checkpoints' connection (made, used and closed in the checkpoint thread)."""
+        return self._connect_plain(BUSY_TIMEOUT_MS, f"synchronous = {self.synchronous}")
 
     async def _in_batch_thread(self, work: Callable[[], T]) -> T:
         """Run `work` in the batch thread."""
@@ -347,6 +363,9 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
 
     async def _disconnect(self) -> None:
         """Close the connections (the threaded ones finish their queued statements first)."""
+        checkpointer, self.checkpointer = self.checkpointer, None
+        if checkpointer is not None:
+            await checkpointer.close()
         writer, reader, lookup = self._writer_conn, self._reader_conn, self._lookup_conn
         self._writer_conn = self._reader_conn = self._lookup_conn = None
         if lookup is not None:
@@ -400,7 +419,9 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
                 raise RuntimeError("store is not open")
             result = await _while_locked(lambda: fn(conn), "a write")
             self.transactions += 1
-            return result
+        if self.checkpointer is not None:
+            self.checkpointer.due()
+        return result
 
     # -- participants ----------------------------------------------------------------------
 
@@ -630,6 +651,8 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
                 )
             self.transactions += 1
             turn_results, write_results = iter(applied), iter(written)
+            if self.checkpointer is not None:
+                self.checkpointer.due()
         except asyncio.CancelledError:
             for pending in batch:
                 pending.future.cancel()

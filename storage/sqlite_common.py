@@ -16,6 +16,9 @@ import aiosqlite
 from flows.model import LANGS
 from storage.base import Participant
 
+if TYPE_CHECKING:
+    from storage.sqlite_checkpoint import Checkpointer
+
 T = TypeVar("T")
 Row = tuple[Any, ...]
 
@@ -35,6 +38,7 @@ class StoreParts:
 
     if TYPE_CHECKING:
         path: Path
+        checkpointer: Checkpointer | None
 
         async def _read(self, sql: str, params: Sequence[object]) -> list[Row]: ...
 

@@ -38,6 +38,7 @@ from storage.privacy import (
     SessionData,
     StoredAnswer,
 )
+from storage.sqlite_checkpoint import Checkpointer
 from storage.sqlite_common import (
     INSERT_FLAG,
     PARTICIPANT_SQL,
@@ -58,9 +59,12 @@ log = logging.getLogger(__name__)
 WAL_WIPE_TIMEOUT_MS = 1000
 
 
-async def _wipe_wal(conn: aiosqlite.Connection) -> None:
+async def _wipe_wal(conn: aiosqlite.Connection, checkpointer: Checkpointer | None) -> None:
     """Copy the -wal file into the database and empty it, so the page versions it holds
-    (every answer written since it was last emptied) leave the disk."""
+    (every answer written since it was last emptied) leave the disk. Called within a write,
+    so no new checkpoint starts meanwhile; one already running is waited for."""
+    if checkpointer is not None:
+        await checkpointer.idle()
     [(waited,)] = await conn.execute_fetchall("PRAGMA busy_timeout")
     await conn.execute(f"PRAGMA busy_timeout = {WAL_WIPE_TIMEOUT_MS}")
     try:
@@ -251,7 +255,7 @@ class PrivacySqlite(StoreParts):
 
             erased = await transaction(conn, work)
             if erased is not None:
-                await _wipe_wal(conn)
+                await _wipe_wal(conn, self.checkpointer)
             return erased
 
         return await self._write(erase)
@@ -370,7 +374,7 @@ class PrivacySqlite(StoreParts):
 
             purged = await transaction(conn, work)
             if purged != Purged():
-                await _wipe_wal(conn)
+                await _wipe_wal(conn, self.checkpointer)
             return purged
 
         return await self._write(delete)

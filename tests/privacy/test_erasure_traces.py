@@ -8,8 +8,10 @@ stay in the `-wal` file, frame after frame, until it is written over, while the 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sqlite3
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,35 @@ async def _alice_and_bob(store: SqliteStore, now: dt.datetime = NOW) -> int:
     )
     await store.commit(make_turn(bob.id, now=now, saved={"q2": Answer(text="Un café associatif")}))
     return alice.id
+
+
+async def test_an_erasure_waits_for_a_running_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SQLite runs one checkpoint at a time: emptying the -wal file while the checkpointer's
+    # runs would find it busy and leave the erased words there.
+    database = tmp_path / "parole.sqlite3"
+    async with SqliteStore(database, checkpoint_bytes=1) as store:
+        alice = await _alice_and_bob(store)
+        assert traces(database, FIRST, SECOND), "the test writes where it then looks"
+        checkpointer = store.checkpointer
+        assert checkpointer is not None
+        await checkpointer.idle()
+        release = threading.Event()
+        passive = checkpointer._passive
+
+        def held() -> None:  # a long checkpoint (a big log on a slow disk)
+            release.wait(10)
+            passive()
+
+        monkeypatch.setattr(checkpointer, "_passive", held)
+        await store.commit(make_turn((await store.participant("carol", NOW)).id))
+        erasure = asyncio.create_task(store.forget(alice))
+        await asyncio.sleep(0.3)
+        assert not erasure.done()  # waiting for the checkpoint
+        release.set()
+        assert await erasure is not None
+        assert traces(database, FIRST, SECOND) == []
 
 
 async def test_an_erased_resident_s_words_leave_the_files_while_the_bot_runs(tmp_path: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
@@ -15,6 +16,7 @@ import pytest
 
 import storage.sqlite
 import storage.sqlite_reports
+from flows.state import Answer
 from storage.base import DuplicateUpdate, Participant, Status
 from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migrate
 from storage.sqlite import SqliteStore
@@ -42,6 +44,16 @@ def plain(path: Path) -> Iterator[sqlite3.Connection]:
     """A plain sqlite3 connection, as an outside reader would open one."""
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         yield conn
+
+
+def alone(database: Path) -> int:
+    """How many sessions the database file holds by itself, without its -wal file."""
+    copy = database.with_name("alone.sqlite3")
+    shutil.copyfile(database, copy)
+    with plain(copy) as conn:
+        (count,) = conn.execute("SELECT count(*) FROM sessions").fetchone()
+    copy.unlink()
+    return int(count)
 
 
 def user_tables(conn: sqlite3.Connection) -> set[str]:
@@ -355,6 +367,35 @@ class TestSqliteStore:
         assert (await sqlite_store.participant("pseudo-a", NOW)).lang == "en"
         assert isinstance(bob, Participant)
         assert (await sqlite_store.participant("pseudo-b", NOW)).id == bob.id
+
+    async def test_commits_leave_the_log_to_the_checkpointer(self, tmp_path: Path) -> None:
+        # SQLite's own checkpoint would run inside a commit once the log passes 4 MiB, every
+        # resident of that batch waiting for it: the store's writing connections leave it to
+        # the checkpointer, whose limit here is never reached.
+        database = tmp_path / "db.sqlite3"
+        async with SqliteStore(database, synchronous="OFF", checkpoint_bytes=2**40) as store:
+            who = await store.participant("pseudo-a", NOW)
+            text = Answer(text="x" * 3000)  # about a page per turn
+            for i in range(1500):
+                await store.commit(make_turn(who.id, saved={"q1": text}, update_key=f"tg:{i}"))
+            log = database.with_name(database.name + "-wal")
+            assert log.stat().st_size > 4 * 1024 * 1024
+            assert store.checkpointer is not None and store.checkpointer.done == 0
+            assert alone(database) == 0  # nothing copied back into the database file yet
+
+    async def test_the_checkpointer_copies_the_log_back(self, tmp_path: Path) -> None:
+        database = tmp_path / "db.sqlite3"
+        async with SqliteStore(database, checkpoint_bytes=64 * 1024) as store:
+            who = await store.participant("pseudo-a", NOW)
+            turns = [
+                make_turn(who.id, update_key=f"tg:{i}", make_current=False) for i in range(200)
+            ]
+            for start in range(0, 200, 20):
+                await asyncio.gather(*(store.commit(turn) for turn in turns[start : start + 20]))
+            assert store.checkpointer is not None
+            await store.checkpointer.idle()
+            assert store.checkpointer.done >= 1
+            assert alone(database) > 0  # the sessions reached the database file itself
 
     async def test_a_duplicate_in_a_batch_is_undone_alone(self, sqlite_store: SqliteStore) -> None:
         who = await sqlite_store.participant("pseudo-a", NOW)
