@@ -39,6 +39,8 @@ hop to a thread and back, so the code counts hops per batch of turns, never per 
 - A session's state is JSON; parsing it is most of a read's cost, so the parsed state of
   recent sessions is kept with its text (`storage.state_memo`) and reused when the text read
   is the same. The text is always read: nothing is served that storage no longer holds.
+- The writing connections never checkpoint the WAL in a COMMIT: `storage.sqlite_checkpoint`
+  does it in a thread of its own once the log passes `checkpoint_bytes`.
 - Reads that scan (exports, relays' counts and reach) go to a second aiosqlite connection
   (`query_only`), so the event loop never waits on them and they are not stuck behind a
   batch's fsync.
