@@ -19,7 +19,7 @@ witness. Older people and disability as topics ("il faut plus de places en EHPAD
 disclosures. When in doubt between the two, the patterns lean towards flagging: a helpline
 message sent for nothing costs little, a missed one costs a lot. Idioms that borrow violent
 words are not disclosures: "ça m'a frappé", "mourir de rire", "ça me tape sur les nerfs", "on
-se bat pour une crèche".
+se bat pour une crèche", "mon fils me bat aux cartes".
 
 Matching is done on a folded text (lower case, no accents, apostrophes and emoji as spaces,
 letters repeated three times or more cut to two, SMS spellings written out), so "Il m’a
@@ -260,7 +260,8 @@ _VICTIM = [
     # fait planter"; "les filles se font harceler" (plural) is the neighbourhood's topic.
     rf"\b(?:se (?:fait|faisait)|s est faite?|s etait faite?) (?:\w+ )?{_HURT}",
     rf"\bse (?:font|faisaient) (?:\w+ )?{_HURT} par {_THEIR_CLOSE}",
-    rf"\b(?:il|elle|ils|elles) (?:la|le|les|l) (?:a |ont |avait )?{_HURT_HARD}",
+    # "il la frappe", "mon frere la frappe" (a witness)
+    rf"\b(?:il|elle|ils|elles|{_CLOSE}) (?:la|le|les|l) (?:a |ont |avait )?{_HURT_HARD}",
     r"\bfai(?:s|t|te) planter\b",
     # Robbed by their child or a carer: "mamie se fait voler par son petit fils".
     rf"\b(?:voler|volee?s?|depouiller|depouillee?s?|escroquer|escroquee?s?|arnaquer"
@@ -480,6 +481,14 @@ _HOME = re.compile(
 )
 
 _VICTIM_RE = re.compile("|".join(_VICTIM))
+# Beaten at a game is losing it: "mon fils me bat aux cartes", "il me bat au foot". The verb
+# becomes "gagne" before matching.
+_GAME = re.compile(
+    r"\b(?:bat|bats|battent|battu|battue|battus)(?= (?:(?:toujours|souvent|encore|tout le temps)"
+    r" )?(?:aux|au|a la|a|aux jeux de|en) (?:cartes|echecs|dames|belote|tarot|poker|uno|scrabble"
+    r"|monopoly|foot\w*|basket\w*|tennis|ping pong|petanque|course|jeux? video|jeux?|console"
+    r"|playstation|fifa|mario kart|bras de fer)\b)"
+)
 _DANGER_RE = re.compile("|".join(_DANGER))
 _SELF_HARM_RE = re.compile("|".join(_SELF_HARM))
 _SHELTER_RE = re.compile("|".join(_SHELTER))
@@ -542,7 +551,7 @@ def fold(text: str) -> str:
 
 def detect(text: str) -> frozenset[Category]:
     """The kinds of personal disclosure in `text` (empty when there is none)."""
-    folded = fold(text)
+    folded = _GAME.sub("gagne", fold(text))
     found: set[Category] = set()
     if _SELF_HARM_RE.search(folded):
         found.add(Category.SELF_HARM)
