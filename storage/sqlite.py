@@ -89,7 +89,7 @@ from storage.migrations import migrate
 from storage.moderation import ModerationStore
 from storage.privacy import Erased, PrivacyStore, Purged, PurgePlan
 from storage.relays import RelayStore, SqliteRelays
-from storage.sqlite_checkpoint import LIMIT_BYTES, NO_AUTOCHECKPOINT, Checkpointer
+from storage.sqlite_checkpoint import LIMIT_BYTES, WRITER_PRAGMAS, Checkpointer
 from storage.sqlite_commit import EncodedTurn, Write, apply_batch
 from storage.sqlite_common import Row, parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_moderation import ModerationSqlite
@@ -320,7 +320,8 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             if query_only:  # the reader, unable to write by mistake
                 await conn.execute("PRAGMA query_only = ON")
             else:  # the checkpointer copies the log back, not a write's COMMIT
-                await conn.execute(f"PRAGMA {NO_AUTOCHECKPOINT}")
+                for pragma in WRITER_PRAGMAS:
+                    await conn.execute(f"PRAGMA {pragma}")
         except BaseException:
             await conn.close()
             raise
@@ -334,7 +335,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             "foreign_keys = ON",
             f"synchronous = {self.synchronous}",
             SECURE_DELETE,
-            NO_AUTOCHECKPOINT,
+            *WRITER_PRAGMAS,
         )
 
     def _connect_checkpoint(self) -> sqlite3.Connection:

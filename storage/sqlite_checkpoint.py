@@ -4,7 +4,7 @@ SQLite copies the write-ahead log back into the database file (a checkpoint) by 
 the COMMIT that takes the log past 1,000 pages: that COMMIT then also writes and fsyncs the
 database file. In the group commit every resident in the batch waited for it: measured with
 `bench/throughput.py`, a batch took 19 ms at the median and 270–320 ms when it
-checkpointed. The store's writing connections turn that off (`NO_AUTOCHECKPOINT`); after
+checkpointed. The store's writing connections turn that off (`WRITER_PRAGMAS`); after
 each write, `Checkpointer.due` starts a PASSIVE checkpoint on a connection of its own, in
 its own thread, once the log passes `limit` bytes. A PASSIVE checkpoint waits for no reader
 nor writer: commits go on appending to the log meanwhile, and the log starts again from its
@@ -23,7 +23,10 @@ from typing import Final
 
 log = logging.getLogger(__name__)
 
-NO_AUTOCHECKPOINT: Final = "wal_autocheckpoint = 0"
+# The writing connections' settings: no checkpoint inside a COMMIT, and the log file cut back
+# when the log starts again after a checkpoint, so that its size is what was written since
+# (what `due` reads: a file kept at its largest size would start a checkpoint at every write).
+WRITER_PRAGMAS: Final = ("wal_autocheckpoint = 0", "journal_size_limit = 0")
 # SQLite's own threshold: 1,000 pages of 4 KiB.
 LIMIT_BYTES: Final = 4 * 1024 * 1024
 

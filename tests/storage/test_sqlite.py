@@ -397,6 +397,23 @@ class TestSqliteStore:
             assert store.checkpointer.done >= 1
             assert alone(database) > 0  # the sessions reached the database file itself
 
+    async def test_once_copied_back_the_log_starts_again(self, tmp_path: Path) -> None:
+        # The log file keeps its largest size unless cut back: a checkpoint at every write.
+        async with SqliteStore(tmp_path / "db.sqlite3", checkpoint_bytes=64 * 1024) as store:
+            who = await store.participant("pseudo-a", NOW)
+            checkpointer = store.checkpointer
+            assert checkpointer is not None
+            text = Answer(text="x" * 3000)
+            for i in range(40):
+                await store.commit(make_turn(who.id, saved={"q1": text}, update_key=f"a{i}"))
+            await checkpointer.idle()
+            copied = checkpointer.done
+            assert copied >= 1
+            for i in range(20):  # well under the limit in all
+                await store.commit(make_turn(who.id, update_key=f"b{i}"))
+                await checkpointer.idle()
+            assert checkpointer.done - copied < 10  # not one checkpoint per write
+
     async def test_a_duplicate_in_a_batch_is_undone_alone(self, sqlite_store: SqliteStore) -> None:
         who = await sqlite_store.participant("pseudo-a", NOW)
         sid = await sqlite_store.commit(make_turn(who.id, update_key="old"))
