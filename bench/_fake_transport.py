@@ -5,8 +5,9 @@ message: right for tests, too slow and too hungry for a benchmark whose point is
 the bot, not the fake. `FastRequest` answers each call with the smallest JSON Telegram would
 send (the result PTB parses), and hands the call to the `Phone` of the chat it targets so the
 simulated resident can see the bot's screens, find a button's callback_data, and know when
-the bot has answered. Both measured bots get the same transport class, so the framework and
-the JSON (de)serialisation cost the same on both sides of the ratio.
+the bot has answered. Both measured bots get the same transport, so the framework and the
+JSON it answers cost the same on both sides of the ratio; each reads the answers its own way
+(`parse_json_payload`, python-telegram-bot's documented place for another JSON library).
 
 Memory: the transport keeps nothing per chat; a phone holds only the messages that still show
 a keyboard and is dropped by the driver when its resident stops, so a memory benchmark

@@ -17,7 +17,7 @@ from telegram.ext import (
     ContextTypes,
     ExtBot,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest
 
 from bot import bootstrap
 from bot.conversation import Clock, Conversations, utc_now
@@ -44,6 +44,7 @@ from bot.telegram.confirmation import Unconfirmed
 from bot.telegram.ordering import PerUserUpdateProcessor
 from bot.telegram.ratelimit import configured_limiter
 from bot.telegram.screenbot import ParoleBot
+from bot.telegram.transport import ParoleRequest
 from digest.dispatch import Destination, DigestStore, RetryPolicy
 from digest.email import EmailDestination
 from flows.model import LANGS, Consultation
@@ -144,8 +145,8 @@ def build_application(
         base_file_url=settings.telegram.base_file_url,
         # What ApplicationBuilder would build: a pool as large as the updates processed at
         # once, and one connection for long polling.
-        request=request or HTTPXRequest(connection_pool_size=256),
-        get_updates_request=updates_request or request or HTTPXRequest(connection_pool_size=1),
+        request=request or ParoleRequest(connection_pool_size=256),
+        get_updates_request=updates_request or request or ParoleRequest(connection_pool_size=1),
         rate_limiter=configured_limiter(settings.telegram),
         unconfirmed=unconfirmed,
     )
