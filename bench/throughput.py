@@ -513,7 +513,7 @@ def same_calls_application(
             elif method == "editMessageReplyMarkup":
                 await bot.close_keyboard(chat, params["message_id"])
             elif method == "answerCallbackQuery":
-                await bot.answer_callback_query(**params)
+                await bot.answer_press(params["callback_query_id"], params.get("text"))
             else:
                 raise ValueError(f"the replay does not model {method}")
 

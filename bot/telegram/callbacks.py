@@ -18,6 +18,7 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, ContextTypes
 
 from bot.telegram.intake import shown_keyboard
+from bot.telegram.screenbot import ParoleBot
 from flows.events import Event, decode, encode
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,10 @@ def parse_id(text: str) -> int | None:
 
 async def answer(query: CallbackQuery, text: str | None = None) -> None:
     """Answer a button press (Telegram shows a spinner until then), with a short notice."""
+    bot = query.get_bot()
+    assert isinstance(bot, ParoleBot), "the application is built by bot.telegram.app"
     try:
-        await query.answer(text[:TOAST_LIMIT] if text else None)
+        await bot.answer_press(query.id, text[:TOAST_LIMIT] if text else None)
     except BadRequest as error:
         # A press delivered again after a restart was already answered, or is too old.
         log.info("could not answer a button press: %s", error.message)

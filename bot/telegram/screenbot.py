@@ -5,7 +5,9 @@ and `edit_message_text` build a full `Message` from what Telegram sends back (th
 just sent, button by button): measured with `bench/throughput.py`, that parsing and the
 keyboard's objects cost more than the whole conversation and its SQLite commit. A screen only
 needs the new message's id back, so these calls go through PTB's own request path (defaults,
-the rate limiter, error mapping to `telegram.error`) and read that one field.
+the rate limiter, error mapping to `telegram.error`) and read that one field. A press's answer
+goes the same way: PTB's typed method, through `CallbackQuery.answer`, fills in five
+parameters the bot never uses for the one id and notice it sends.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from bot.telegram.intake import Keyboard, lean
 
 
 class ParoleBot(ExtBot[Any]):
-    """`ExtBot` with the three calls the resident journey makes on every answer; getUpdates
+    """`ExtBot` with the four calls the resident journey makes on every answer; getUpdates
     leaves pressed keyboards unparsed (bot/telegram/intake) and, with `unconfirmed`, confirms
     only the updates handled (bot/telegram/confirmation)."""
 
@@ -64,6 +66,13 @@ class ParoleBot(ExtBot[Any]):
                 "reply_markup": markup,
             },
         )
+
+    async def answer_press(self, query_id: str, notice: str | None) -> None:
+        """Answer a button press (the phone's spinner stops), with a short notice if any."""
+        data: dict[str, Any] = {"callback_query_id": query_id}
+        if notice:
+            data["text"] = notice
+        await self._post("answerCallbackQuery", data)
 
     async def close_keyboard(self, chat_id: int, message_id: int) -> None:
         """Remove a message's keyboard (its text stays)."""
