@@ -2,8 +2,9 @@
 
 Connections to one file in WAL mode: two aiosqlite connections, each with its own thread
 (aiosqlite's), one plain connection for the group commits in a thread of its own, and one
-plain connection for reads by key. Every awaited statement on an aiosqlite connection is one
-hop to a thread and back, so the code counts hops per batch of turns, never per turn.
+plain connection for reads by key, in a thread of its own too. Every awaited statement on an
+aiosqlite connection is one hop to a thread and back, so the code counts hops per batch of
+turns and of reads, never per turn or per read.
 
 - The group commits do the residents' writes. `commit()` only queues the turn; a single
   writer task drains the queue (up to `MAX_BATCH` turns) and hands the batch to the batch
@@ -28,14 +29,12 @@ hop to a thread and back, so the code counts hops per batch of turns, never per 
   transactions on the aiosqlite writer connection, serialised with the batches by a lock so
   the two writing connections never wait on each other.
 - Reads by key (a participant, a session, an update key, a relay: the reads of every
-  resident's update) run inline, on a plain `sqlite3` connection (`query_only`) owned by the
-  event loop's thread. In WAL mode a reader never waits for the writer, and an indexed read
-  from SQLite's page cache takes microseconds, while a hop to a connection thread and back
-  (queue, wake-up, result scheduled on the loop) cost about 60 µs of the interpreter's time
-  per read in `bench/throughput.py`, in a thread competing with the event loop for the GIL.
-  Each is a single statement, hence a consistent snapshot; a read started after a commit's
-  future resolved sees that commit. One that finds the file locked gives up after
-  `INLINE_BUSY_TIMEOUT_MS` and goes to the reader's thread, where it may wait longer.
+  resident's update) go to `storage.sqlite_lookups`: a plain `sqlite3` connection
+  (`query_only`) in a thread of its own, the reads queued meanwhile run together, one hop
+  for all of them. In WAL mode a reader never waits for the writer. Each is a single
+  statement, hence a consistent snapshot; a read queued after a commit's future resolved
+  sees that commit. (They ran inline on the event loop's thread until SQLite's page cache,
+  dropped at every group commit, made each cost about 36 µs of it under a crowd.)
 - A session's state is JSON; parsing it is most of a read's cost, so the parsed state of
   recent sessions is kept with its text (`storage.state_memo`) and reused when the text read
   is the same. The text is always read: nothing is served that storage no longer holds.
@@ -92,6 +91,7 @@ from storage.relays import RelayStore, SqliteRelays
 from storage.sqlite_checkpoint import LIMIT_BYTES, WRITER_PRAGMAS, Checkpointer
 from storage.sqlite_commit import EncodedTurn, Write, apply_batch
 from storage.sqlite_common import Row, parse_opt_stamp, parse_stamp, stamp
+from storage.sqlite_lookups import Lookups
 from storage.sqlite_moderation import ModerationSqlite
 from storage.sqlite_news import NewsSqlite
 from storage.sqlite_open import unavailable
@@ -106,9 +106,6 @@ BUSY_TIMEOUT_MS: Final = 5000
 # or `import`, a `sqlite3` shell left in a transaction), each try waiting BUSY_TIMEOUT_MS:
 # a resident's answer waits for the lock rather than being dropped after one try.
 BUSY_RETRY_SECONDS: Final = 60.0
-# How long an inline read may hold the event loop when the file is locked (rare in WAL mode:
-# a recovery after a crash, another program holding the file) before it goes to a thread.
-INLINE_BUSY_TIMEOUT_MS: Final = 20
 # Deleted and overwritten rows (an erasure, a purge, an answer changed) are zeroed on disk,
 # not left in free space: not every SQLite build does it by default.
 SECURE_DELETE: Final = "secure_delete = ON"
@@ -221,7 +218,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         self.transactions = 0
         self._writer_conn: aiosqlite.Connection | None = None
         self._reader_conn: aiosqlite.Connection | None = None
-        self._lookup_conn: sqlite3.Connection | None = None
+        self._lookups: Lookups | None = None
         # Group commits: a plain connection used only by one thread of its own, so a whole
         # batch is one hop from the event loop (see the module docstring).
         self._batch_thread: ThreadPoolExecutor | None = None
@@ -260,7 +257,8 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         try:
             self._writer_conn = await self._connect()
             self._reader_conn = await self._connect(query_only=True)
-            self._lookup_conn = self._connect_lookup()
+            self._lookups = Lookups(self._connect_lookup)
+            await self._lookups.open()
             self._batch_thread = ThreadPoolExecutor(1, thread_name_prefix="store-batches")
             self._batch_conn = await self._in_batch_thread(self._connect_batch)
             self.checkpointer = Checkpointer(
@@ -348,8 +346,8 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         return await asyncio.get_running_loop().run_in_executor(self._batch_thread, work)
 
     def _connect_lookup(self) -> sqlite3.Connection:
-        """The connection for reads by key, used on the event loop's thread only."""
-        return self._connect_plain(INLINE_BUSY_TIMEOUT_MS, "query_only = ON")
+        """The connection for reads by key (made, used and closed in the lookups' thread)."""
+        return self._connect_plain(BUSY_TIMEOUT_MS, "query_only = ON")
 
     def _connect_plain(self, busy_timeout_ms: int, *pragmas: str) -> sqlite3.Connection:
         """A plain `sqlite3` connection to the WAL file in autocommit mode, with `pragmas`."""
@@ -369,10 +367,11 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         checkpointer, self.checkpointer = self.checkpointer, None
         if checkpointer is not None:
             await checkpointer.close()
-        writer, reader, lookup = self._writer_conn, self._reader_conn, self._lookup_conn
-        self._writer_conn = self._reader_conn = self._lookup_conn = None
-        if lookup is not None:
-            lookup.close()
+        writer, reader, lookups = self._writer_conn, self._reader_conn, self._lookups
+        self._writer_conn = self._reader_conn = None
+        self._lookups = None
+        if lookups is not None:
+            await lookups.close()
         batches, self._batch_conn = self._batch_conn, None
         if batches is not None:
             await self._in_batch_thread(batches.close)
@@ -389,17 +388,10 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             raise RuntimeError("store is not open")
 
     async def _read(self, sql: str, params: Sequence[object]) -> list[Row]:
-        """Every row of one read by key, inline (see the module docstring); on the reader's
-        thread if the file is locked, so the event loop never waits long for it."""
+        """Every row of one read by key (see `storage.sqlite_lookups`)."""
         self._require_open()
-        conn = self._lookup_conn
-        assert conn is not None
-        try:
-            return cast("list[Row]", conn.execute(sql, params).fetchall())
-        except sqlite3.OperationalError as error:
-            if not _busy(error):
-                raise
-        return await self._scan(sql, params)
+        assert self._lookups is not None
+        return await self._lookups.read(sql, params)
 
     async def _scan(self, sql: str, params: Sequence[object]) -> list[Row]:
         """Every row of one statement that may scan, on the reader connection's thread."""
