@@ -7,7 +7,7 @@ show and which answers changed; adapters in `bot/` carry that out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Final
@@ -314,10 +314,14 @@ class Engine:
         A condition on a step that is itself hidden is false: the answer that step may still
         hold (given before an earlier answer changed) no longer counts.
         """
+        return self._visible(state.answers)
+
+    def _visible(self, answers: Mapping[str, Answer]) -> list[Step]:
+        """`visible_steps` for a state holding `answers`."""
         visible: list[Step] = []
         shown: set[str] = set()
         for step in self._asked:
-            if self._shown(step, state, shown):
+            if self._shown(step, answers, shown):
                 visible.append(step)
                 shown.add(step.id)
         return visible
@@ -571,17 +575,17 @@ class Engine:
         if answer is not None:
             answers[step.id] = answer
             saved = () if keep else (step.id,)
-        moved = state.model_copy(update={"answers": answers})
-        following = self._next(moved, step)
+        # The state is copied once, at the end: the next step is found from `answers`.
+        following = self._after(answers, step)
         if answer is not None and recap is None:
             recap = self.describe(step, answer, lang)
             if not answer.skipped:
                 recap = say("your_answer", lang, answer=recap)
         if following is None:
-            visible = {s.id for s in self.visible_steps(moved)}
+            visible = {s.id for s in self._visible(answers)}
             removed = tuple(sid for sid in answers if sid not in visible)
             kept = {sid: a for sid, a in answers.items() if sid in visible}
-            new = moved.model_copy(
+            new = state.model_copy(
                 update={
                     "phase": Phase.DONE,
                     "step_id": None,
@@ -598,15 +602,16 @@ class Engine:
             # An answer changed from the review: the questions answered after it are passed
             # over, back to the last one. A question it brought (a condition now true) is
             # asked on the way, and the passing over goes on after it.
-            while (after := self._next(moved, following)) is not None:
+            while (after := self._after(answers, following)) is not None:
                 if following.id not in answers and not isinstance(following, InfoStep):
                     reviewing = True
                     break
                 history.append(following.id)
                 following = after
         nxt = answers.get(following.id)
-        new = moved.model_copy(
+        new = state.model_copy(
             update={
+                "answers": answers,
                 "phase": Phase.QUESTION,
                 "step_id": following.id,
                 "history": history,
@@ -627,21 +632,25 @@ class Engine:
         return self.consultation.step(state.step_id)
 
     def _next(self, state: SessionState, step: Step) -> Step | None:
+        return self._after(state.answers, step)
+
+    def _after(self, answers: Mapping[str, Answer], step: Step) -> Step | None:
+        """The step shown after `step` to a resident whose answers are `answers`."""
         steps = self.consultation.steps
-        visible = {s.id for s in self.visible_steps(state)}
+        visible = {s.id for s in self._visible(answers)}
         for candidate in steps[self._order[step.id] + 1 :]:
             if candidate.id in visible:
                 return candidate
         return None
 
     @staticmethod
-    def _shown(step: Step, state: SessionState, shown: set[str]) -> bool:
+    def _shown(step: Step, answers: Mapping[str, Answer], shown: set[str]) -> bool:
         condition = step.show_if
         if condition is None:
             return True
         if condition.step not in shown:
             return False
-        answer = state.answers.get(condition.step)
+        answer = answers.get(condition.step)
         return answer is not None and _holds(condition, answer)
 
     def _progress(self, state: SessionState, step: Step, lang: Lang) -> str | None:
