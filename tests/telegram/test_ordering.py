@@ -75,16 +75,24 @@ async def test_at_most_the_limit_run_at_once_and_every_update_runs():
     assert processor.residents_in_flight == 0
 
 
+class Gated:
+    """Updates' work that logs its name, the held ones once the gate opens."""
+
+    def __init__(self) -> None:
+        self.gate = asyncio.Event()
+        self.log: list[str] = []
+
+    async def work(self, name: str, hold: bool = False) -> None:
+        if hold:
+            await self.gate.wait()
+        self.log.append(name)
+
+
 async def test_a_cancelled_update_lets_the_residents_next_ones_run():
     api = FakeBotApi()
     processor = PerUserUpdateProcessor(1)
-    gate = asyncio.Event()
-    log: list[str] = []
-
-    async def work(name: str, hold: bool = False) -> None:
-        if hold:
-            await gate.wait()
-        log.append(name)
+    gated = Gated()
+    gate, log, work = gated.gate, gated.log, gated.work
 
     first = asyncio.create_task(
         processor.process_update(_update(api, ALICE, "1"), work("alice-1", hold=True))
@@ -114,13 +122,8 @@ async def test_a_cancelled_update_lets_the_residents_next_ones_run():
 async def test_an_update_cancelled_while_waiting_for_a_slot_gives_none_away():
     api = FakeBotApi()
     processor = PerUserUpdateProcessor(1)
-    gate = asyncio.Event()
-    log: list[str] = []
-
-    async def work(name: str, hold: bool = False) -> None:
-        if hold:
-            await gate.wait()
-        log.append(name)
+    gated = Gated()
+    gate, log, work = gated.gate, gated.log, gated.work
 
     holder = asyncio.create_task(
         processor.process_update(_update(api, ALICE, "1"), work("alice", hold=True))

@@ -6,87 +6,50 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
 import pytest
-from telegram import Bot
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
-from telegram.request import BaseRequest, RequestData
+from telegram.request import BaseRequest
 
 from bot.telegram.app import build_application
-from bot.telegram.transport import OrjsonAnswers, ParoleRequest
+from bot.telegram.transport import OrjsonAnswers, ParoleRequest, parse_json
 from flows.model import Consultation
 from storage.sqlite import SqliteStore
-from tests.fakebotapi import FakeBotApi
+from tests.fakebotapi import FakeBotApi, FakeRequest, FakeUser
 from tests.telegram.harness import settings_for
 
-TOKEN = "123456:TEST-token-for-the-transport"
+
+class OrjsonFake(OrjsonAnswers, FakeRequest):
+    """The fake Bot API, its answers read the bot's way."""
 
 
-class Canned(OrjsonAnswers):
-    """A transport that answers every call with `payload`, read the bot's way."""
-
-    def __init__(self, payload: bytes) -> None:
-        super().__init__()
-        self.payload = payload
-
-    @property
-    def read_timeout(self) -> float | None:
-        return None
-
-    async def initialize(self) -> None:
-        """Nothing to open."""
-
-    async def shutdown(self) -> None:
-        """Nothing to close."""
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        *args: Any,
-        **kwargs: Any,
-    ) -> tuple[int, bytes]:
-        if url.endswith("/getMe"):
-            return 200, json.dumps({"ok": True, "result": ME}).encode()
-        return 200, self.payload
+async def test_a_screen_sent_is_read_back_as_sent():
+    api = FakeBotApi()
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton("Plus de bancs, d'ombre", callback_data="s12:7:c:o1")],
+            [InlineKeyboardButton("⬅️ Retour", callback_data="s12:7:b")],
+        ]
+    )
+    text = "Votre réponse : « Un lieu où se retrouver » 🌳\n\nQuestion 3 sur 11"
+    amina = FakeUser(id=42, first_name="Amina")
+    api.send_text(amina, "/start")
+    async with Bot(api.token, request=OrjsonFake(api)) as bot:
+        message = await bot.send_message(amina.id, text, reply_markup=keyboard)
+    assert message.text == text
+    assert message.reply_markup == keyboard
 
 
-ME = {"id": 123456, "is_bot": True, "first_name": "Parole habitante", "username": "parole_bot"}
-
-
-SENT: dict[str, Any] = {
-    "ok": True,
-    "result": {
-        "message_id": 7,
-        "date": 1_790_000_000,
-        "chat": {"id": 42, "type": "private", "first_name": "Amina"},
-        "text": "Votre réponse : « Un lieu où se retrouver » 🌳\n\nQuestion 3 sur 11",
-        "reply_markup": {
-            "inline_keyboard": [
-                [{"text": "Plus de bancs, d'ombre", "callback_data": "s12:7:c:o1"}],
-                [{"text": "⬅️ Retour", "callback_data": "s12:7:b"}],
-            ]
-        },
-    },
-}
-
-
-async def test_a_screen_sent_is_read_back_as_python_telegram_bot_reads_it():
-    payload = json.dumps(SENT, ensure_ascii=False).encode()
-    assert Canned(payload).parse_json_payload(payload) == BaseRequest.parse_json_payload(payload)
-    async with Bot(TOKEN, request=Canned(payload)) as bot:
-        message = await bot.send_message(42, "…")
-    assert message.text == SENT["result"]["text"]
-    assert message.reply_markup is not None
-    labels = [button.text for row in message.reply_markup.inline_keyboard for button in row]
-    assert labels == ["Plus de bancs, d'ombre", "⬅️ Retour"]
+def test_answers_read_as_python_telegram_bot_reads_them():
+    answer = {"ok": True, "result": {"text": "Mamie est à l'EHPAD 👵", "n": [1, 2.5, None]}}
+    payload = json.dumps(answer, ensure_ascii=False).encode()
+    assert parse_json(payload) == BaseRequest.parse_json_payload(payload) == answer
 
 
 async def test_broken_utf8_is_replaced_as_python_telegram_bot_does():
     payload = b'{"ok": true, "result": {"text": "caf\xe9 \xff"}}'
-    read = Canned(payload).parse_json_payload(payload)
+    read = parse_json(payload)
     assert read == BaseRequest.parse_json_payload(payload)
     assert read["result"]["text"] == "caf\ufffd \ufffd"
 
@@ -96,7 +59,7 @@ async def test_an_answer_that_is_not_json_fails_without_quoting_it(
 ):
     payload = b"<html>mon voisin me frappe</html>"
     with caplog.at_level(logging.DEBUG), pytest.raises(TelegramError, match="Invalid server"):
-        Canned(payload).parse_json_payload(payload)
+        parse_json(payload)
     assert "voisin" not in caplog.text
     assert "not JSON" in caplog.text
 
