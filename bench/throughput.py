@@ -600,14 +600,16 @@ async def measure_bot(
     recorded: Recording = {}
     crowd = Crowd(app, phones, bot_replied, latencies, recorded if record else None, think)
     async with running(app):
-        writes, calls = store.transactions, request.calls
+        writes, reads, calls = store.transactions, store.read_batches, request.calls
         settle()
         start, cpu = time.perf_counter(), time.thread_time()
         await crowd.play(residents, script, len(residents))
         seconds, cpu = time.perf_counter() - start, time.thread_time() - cpu
         writes, calls = store.transactions - writes, request.calls - calls
+        reads = store.read_batches - reads
     figures = Figures("parole bot", updates, seconds, latencies, calls, cpu)
     figures.extra["write transactions"] = f"{writes} ({writes / updates:.2f} per update)"
+    figures.extra["batches of reads by key"] = f"{reads} ({reads / updates:.2f} per update)"
     if request.unexpected:
         figures.extra["unexpected Bot API calls"] = str(request.unexpected)
     return figures, recorded

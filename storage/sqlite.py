@@ -382,6 +382,12 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             if conn is not None:
                 await conn.close()
 
+    @property
+    def read_batches(self) -> int:
+        """Batches of reads by key handed to their thread since the store opened (see
+        `storage.sqlite_lookups`): lets tests and benchmarks see reads share hops."""
+        return self._lookups.batches if self._lookups is not None else 0
+
     def _require_open(self) -> None:
         """Fail clearly instead of hanging or hitting a closed connection."""
         if self._writer_task is None or self._closing:

@@ -36,8 +36,7 @@ class Lookups:
         self._conn: sqlite3.Connection | None = None
         self._queued: list[_Queued] = []
         self._running: asyncio.Future[list[list[Row] | Exception]] | None = None
-        # Batches handed to the thread so far: lets tests and benchmarks see reads share hops.
-        self.batches = 0
+        self.batches = 0  # handed to the thread so far
 
     async def open(self) -> None:
         """Start the thread and connect in it."""

@@ -17,14 +17,12 @@ from tests.storage.helpers import NOW, make_turn
 async def test_reads_queued_together_share_one_hop(sqlite_store: SqliteStore) -> None:
     who = await sqlite_store.participant("pseudo-a", NOW)
     await sqlite_store.commit(make_turn(who.id, update_key="tg:7"))
-    lookups = sqlite_store._lookups
-    assert lookups is not None
-    before = lookups.batches
+    before = sqlite_store.read_batches
     keys = [f"tg:{n}" for n in range(200)]
     seen = await asyncio.gather(*(sqlite_store.seen(key) for key in keys))
     assert [key for key, was in zip(keys, seen, strict=True) if was] == ["tg:7"]
     # The first read starts a batch alone; the 199 queued meanwhile go in the next one.
-    assert lookups.batches - before <= 3
+    assert sqlite_store.read_batches - before <= 3
 
 
 async def test_a_read_that_fails_fails_alone(sqlite_store: SqliteStore) -> None:
