@@ -62,7 +62,6 @@ import logging
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
@@ -97,6 +96,7 @@ from storage.sqlite_news import NewsSqlite
 from storage.sqlite_open import unavailable
 from storage.sqlite_privacy import PrivacySqlite
 from storage.sqlite_reports import ReportsSqlite
+from storage.sqlite_thread import ConnectionThread, settle
 from storage.state_memo import StateMemo
 
 MAX_BATCH: Final = 256
@@ -221,8 +221,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         self._lookups: Lookups | None = None
         # Group commits: a plain connection used only by one thread of its own, so a whole
         # batch is one hop from the event loop (see the module docstring).
-        self._batch_thread: ThreadPoolExecutor | None = None
-        self._batch_conn: sqlite3.Connection | None = None
+        self._batches = ConnectionThread("store-batches", self._connect_batch)
         # The two writing connections (batches, single writes) take turns here rather than
         # at SQLite's write lock, where the loser would block a thread for up to
         # BUSY_TIMEOUT_MS; the writer connection's single writes also take turns with each
@@ -259,8 +258,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             self._reader_conn = await self._connect(query_only=True)
             self._lookups = Lookups(self._connect_lookup)
             await self._lookups.open()
-            self._batch_thread = ThreadPoolExecutor(1, thread_name_prefix="store-batches")
-            self._batch_conn = await self._in_batch_thread(self._connect_batch)
+            await self._batches.open()
             self.checkpointer = Checkpointer(
                 self.path, self._connect_checkpoint, self.checkpoint_bytes
             )
@@ -340,11 +338,6 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         """The checkpoints' connection (made, used and closed in the checkpoint thread)."""
         return self._connect_plain(BUSY_TIMEOUT_MS, f"synchronous = {self.synchronous}")
 
-    async def _in_batch_thread(self, work: Callable[[], T]) -> T:
-        """Run `work` in the batch thread."""
-        assert self._batch_thread is not None
-        return await asyncio.get_running_loop().run_in_executor(self._batch_thread, work)
-
     def _connect_lookup(self) -> sqlite3.Connection:
         """The connection for reads by key (made, used and closed in the lookups' thread)."""
         return self._connect_plain(BUSY_TIMEOUT_MS, "query_only = ON")
@@ -372,12 +365,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         self._lookups = None
         if lookups is not None:
             await lookups.close()
-        batches, self._batch_conn = self._batch_conn, None
-        if batches is not None:
-            await self._in_batch_thread(batches.close)
-        if self._batch_thread is not None:
-            self._batch_thread.shutdown()
-            self._batch_thread = None
+        await self._batches.close()
         for conn in (writer, reader):
             if conn is not None:
                 await conn.close()
@@ -642,11 +630,9 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         writes = [queued.write for queued in batch if isinstance(queued, _Write)]
         try:
             async with self._write_lock:
-                conn = self._batch_conn
-                assert conn is not None
                 applied, written = await _while_locked(
-                    lambda: self._in_batch_thread(
-                        partial(apply_batch, conn, turns, screens, writes)
+                    lambda: self._batches.run(
+                        partial(apply_batch, turns=turns, screens=screens, writes=writes)
                     ),
                     f"{len(turns)} turn(s)",
                 )
@@ -669,7 +655,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
                 result = next(turn_results)
             elif isinstance(pending, _Write):
                 result = next(write_results)
-            _settle(pending.future, result)
+            settle(pending.future, result)
 
     # -- reports (ReportStore) -------------------------------------------------------------
 
@@ -690,16 +676,6 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA query_only = ON")
             return conn.execute(sql, params).fetchall()
-
-
-def _settle(future: asyncio.Future[Any], result: object) -> None:
-    """Give a queued write its result (or its error), unless its caller was cancelled."""
-    if future.done():
-        return
-    if isinstance(result, BaseException):
-        future.set_exception(result)
-    else:
-        future.set_result(result)
 
 
 async def _while_locked(attempt: Callable[[], Awaitable[T]], what: str) -> T:

@@ -17,9 +17,10 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
+
+from storage.sqlite_thread import ConnectionThread
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +44,7 @@ class Checkpointer:
         self.wal = path.with_name(path.name + "-wal")
         self.limit = limit
         self.done = 0  # checkpoints completed, for tests and benchmarks
-        self._connect = connect
-        self._conn: sqlite3.Connection | None = None
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="store-checkpoints")
+        self._thread = ConnectionThread("store-checkpoints", connect)
         self._running: asyncio.Task[None] | None = None
 
     def due(self) -> None:
@@ -61,7 +60,9 @@ class Checkpointer:
 
     async def _checkpoint(self) -> None:
         try:
-            await asyncio.get_running_loop().run_in_executor(self._thread, self._passive)
+            if self._thread.conn is None:  # at the first one: most stores never need it
+                await self._thread.open()
+            await self._thread.run(self._passive)
             self.done += 1
         except sqlite3.Error as error:
             # The next write tries again; the log only grows meanwhile.
@@ -69,10 +70,8 @@ class Checkpointer:
         finally:
             self._running = None
 
-    def _passive(self) -> None:
-        if self._conn is None:  # made, used and closed in the checkpoint thread
-            self._conn = self._connect()
-        self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    def _passive(self, conn: sqlite3.Connection) -> None:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
     async def idle(self) -> None:
         """Once no checkpoint is running (SQLite runs one at a time: a TRUNCATE one, which
@@ -83,7 +82,4 @@ class Checkpointer:
     async def close(self) -> None:
         """Let a running checkpoint finish, then close its connection and thread."""
         await self.idle()
-        if self._conn is not None:
-            conn, self._conn = self._conn, None
-            await asyncio.get_running_loop().run_in_executor(self._thread, conn.close)
-        self._thread.shutdown()
+        await self._thread.close()

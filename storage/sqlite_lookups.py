@@ -18,10 +18,10 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from storage.sqlite_common import Row
+from storage.sqlite_thread import ConnectionThread, settle
 
 # A read as queued: its statement, its parameters and the future its caller awaits.
 _Queued = tuple[str, Sequence[object], "asyncio.Future[list[Row]]"]
@@ -31,28 +31,18 @@ class Lookups:
     """A plain `sqlite3` connection used by one thread of its own, for batches of reads."""
 
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._connect = connect
-        self._thread: ThreadPoolExecutor | None = None
-        self._conn: sqlite3.Connection | None = None
+        self._thread = ConnectionThread("store-lookups", connect)
         self._queued: list[_Queued] = []
         self._running: asyncio.Future[list[list[Row] | Exception]] | None = None
         self.batches = 0  # handed to the thread so far
 
     async def open(self) -> None:
         """Start the thread and connect in it."""
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="store-lookups")
-        try:
-            self._conn = await asyncio.get_running_loop().run_in_executor(
-                self._thread, self._connect
-            )
-        except BaseException:
-            self._thread.shutdown()
-            self._thread = None
-            raise
+        await self._thread.open()
 
     async def read(self, sql: str, params: Sequence[object]) -> list[Row]:
         """Every row of `sql`, run with the reads queued beside it."""
-        if self._conn is None:
+        if self._thread.conn is None:
             raise RuntimeError("lookups are not open")
         future: asyncio.Future[list[Row]] = asyncio.get_running_loop().create_future()
         self._queued.append((sql, params, future))
@@ -64,22 +54,13 @@ class Lookups:
         """Let the reads queued finish, then disconnect and stop the thread."""
         while self._running is not None:
             await asyncio.wait([self._running])
-        conn, thread = self._conn, self._thread
-        self._conn = self._thread = None
-        if thread is None:
-            return
-        if conn is not None:
-            await asyncio.get_running_loop().run_in_executor(thread, conn.close)
-        thread.shutdown()
+        await self._thread.close()
 
     def _start(self) -> None:
         """Hand every queued read to the thread, as one batch."""
-        assert self._thread is not None and self._conn is not None
         batch, self._queued = self._queued, []
         statements = [(sql, params) for sql, params, _ in batch]
-        running = asyncio.get_running_loop().run_in_executor(
-            self._thread, _run, self._conn, statements
-        )
+        running = self._thread.run(partial(_run, statements=statements))
         running.add_done_callback(partial(self._finished, batch))
         self._running = running
         self.batches += 1
@@ -89,20 +70,15 @@ class Lookups:
     ) -> None:
         """Give each read of `batch` its rows or its error; start the next batch."""
         self._running = None
-        failed = None if running.cancelled() else running.exception()
-        results = [] if running.cancelled() or failed is not None else running.result()
-        for index, (_, _, future) in enumerate(batch):
-            if future.done():  # its caller was cancelled
-                continue
-            if running.cancelled():
+        if running.cancelled():
+            for _, _, future in batch:
                 future.cancel()
-            elif failed is not None:
-                future.set_exception(failed)
-            elif isinstance(result := results[index], Exception):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
-        if self._queued and self._conn is not None:
+        else:
+            failed = running.exception()
+            results = running.result() if failed is None else [failed] * len(batch)
+            for (_, _, future), result in zip(batch, results, strict=True):
+                settle(future, result)
+        if self._queued and self._thread.conn is not None:
             self._start()
 
 

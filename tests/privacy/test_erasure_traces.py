@@ -83,9 +83,9 @@ async def test_an_erasure_waits_for_a_running_checkpoint(
         release = threading.Event()
         passive = checkpointer._passive
 
-        def held() -> None:  # a long checkpoint (a big log on a slow disk)
+        def held(conn: sqlite3.Connection) -> None:  # a long checkpoint (a big log, a slow disk)
             release.wait(10)
-            passive()
+            passive(conn)
 
         monkeypatch.setattr(checkpointer, "_passive", held)
         await store.commit(make_turn((await store.participant("carol", NOW)).id))

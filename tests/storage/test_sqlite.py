@@ -161,14 +161,12 @@ class TestSqliteStore:
             assert list(await each.execute_fetchall("PRAGMA synchronous")) == [(2,)]  # FULL
         assert list(await writer.execute_fetchall("PRAGMA query_only")) == [(0,)]
         assert list(await reader.execute_fetchall("PRAGMA query_only")) == [(1,)]
-        batches = sqlite_store._batch_conn
-        assert batches is not None
 
-        def pragmas() -> list[tuple[int, ...]]:
+        def pragmas(batches: sqlite3.Connection) -> list[tuple[int, ...]]:
             names = ("foreign_keys", "busy_timeout", "synchronous", "query_only")
             return [batches.execute(f"PRAGMA {name}").fetchone() for name in names]
 
-        assert await sqlite_store._in_batch_thread(pragmas) == [(1,), (5000,), (2,), (0,)]
+        assert await sqlite_store._batches.run(pragmas) == [(1,), (5000,), (2,), (0,)]
 
     async def test_a_session_changed_by_another_process_is_read_as_stored(
         self, sqlite_store: SqliteStore, db_path: Path
@@ -407,14 +405,14 @@ class TestSqliteStore:
         self, sqlite_store: SqliteStore, db_path: Path
     ) -> None:
         who = await sqlite_store.participant("pseudo-a", NOW)
-        real = sqlite_store._batch_conn
+        real = sqlite_store._batches.conn
         assert real is not None
-        sqlite_store._batch_conn = FailingCommit(real)  # type: ignore[assignment]
+        sqlite_store._batches.conn = FailingCommit(real)  # type: ignore[assignment]
         results = await asyncio.gather(
             *(sqlite_store.commit(make_turn(who.id, update_key=f"k{i}")) for i in range(5)),
             return_exceptions=True,
         )
-        sqlite_store._batch_conn = real
+        sqlite_store._batches.conn = real
         assert all(isinstance(result, sqlite3.OperationalError) for result in results)
         assert not real.in_transaction
         with plain(db_path) as conn:
@@ -522,10 +520,10 @@ class TestSqliteStore:
     ) -> None:
         people = [await sqlite_store.participant(f"pseudo-{i}", NOW) for i in range(40)]
         sids = [await sqlite_store.commit(make_turn(who.id)) for who in people]
-        real = sqlite_store._batch_conn
+        real = sqlite_store._batches.conn
         assert real is not None
         counting = CountingStatements(real)
-        sqlite_store._batch_conn = counting  # type: ignore[assignment]
+        sqlite_store._batches.conn = counting  # type: ignore[assignment]
         before = sqlite_store.transactions
         try:
             await asyncio.gather(
@@ -545,7 +543,7 @@ class TestSqliteStore:
                 *(sqlite_store.commit(make_turn(who.id)) for who in people[:3]),
             )
         finally:
-            sqlite_store._batch_conn = real
+            sqlite_store._batches.conn = real
         assert sqlite_store.transactions - before == 1
         # BEGIN, 2 SELECTs, session UPDATEs, answer DELETEs and upserts, processed keys,
         # current sessions, COMMIT; plus one INSERT per new session.
