@@ -4,10 +4,14 @@ Every answer a resident gives is followed by a screen sent or redrawn. PTB's `se
 and `edit_message_text` build a full `Message` from what Telegram sends back (the keyboard we
 just sent, button by button): measured with `bench/throughput.py`, that parsing and the
 keyboard's objects cost more than the whole conversation and its SQLite commit. A screen only
-needs the new message's id back, so these calls go through PTB's own request path (defaults,
-the rate limiter, error mapping to `telegram.error`) and read that one field. A press's answer
-goes the same way: PTB's typed method, through `CallbackQuery.answer`, fills in five
-parameters the bot never uses for the one id and notice it sends.
+needs the new message's id back, so these calls go through PTB's own request (the rate
+limiter, error mapping to `telegram.error`) and read that one field. A press's answer goes the
+same way: PTB's typed method, through `CallbackQuery.answer`, fills in five parameters the bot
+never uses for the one id and notice it sends.
+
+Their parameters are already what the Bot API takes (text, ids, a keyboard as JSON), so they
+skip what `Bot._post` does for any call (defaults put in, each value checked for dates, enums
+and files): that was a third of a screen's cost in PTB, in `bench/throughput.py`.
 """
 
 from __future__ import annotations
@@ -15,6 +19,10 @@ from __future__ import annotations
 from typing import Any
 
 from telegram.ext import ExtBot
+from telegram.request import RequestData
+
+# Internal to PTB (one parameter of a request): built here as `Bot._do_post` builds them.
+from telegram.request._requestparameter import RequestParameter
 
 from bot.telegram.confirmation import Unconfirmed
 from bot.telegram.intake import Keyboard, lean
@@ -46,7 +54,7 @@ class ParoleBot(ExtBot[Any]):
 
     async def send_screen(self, chat_id: int, text: str, markup: Keyboard | None) -> int:
         """Send an HTML screen with its keyboard; the new message's id."""
-        result = await self._post(
+        result = await self._lean_post(
             "sendMessage",
             {"chat_id": chat_id, "text": text, "parse_mode": "HTML", "reply_markup": markup},
         )
@@ -56,7 +64,7 @@ class ParoleBot(ExtBot[Any]):
         self, chat_id: int, message_id: int, text: str, markup: Keyboard | None
     ) -> None:
         """Redraw a message as an HTML screen; without `markup` its keyboard goes."""
-        await self._post(
+        await self._lean_post(
             "editMessageText",
             {
                 "chat_id": chat_id,
@@ -72,8 +80,33 @@ class ParoleBot(ExtBot[Any]):
         data: dict[str, Any] = {"callback_query_id": query_id}
         if notice:
             data["text"] = notice
-        await self._post("answerCallbackQuery", data)
+        await self._lean_post("answerCallbackQuery", data)
 
     async def close_keyboard(self, chat_id: int, message_id: int) -> None:
         """Remove a message's keyboard (its text stays)."""
-        await self._post("editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id})
+        await self._lean_post(
+            "editMessageReplyMarkup", {"chat_id": chat_id, "message_id": message_id}
+        )
+
+    async def _lean_post(self, endpoint: str, data: dict[str, Any]) -> Any:
+        """One call whose parameters are ready as the Bot API takes them (None: left out),
+        through the rate limiter if there is one."""
+        if self.unconfirmed is not None:
+            self.unconfirmed.showing(endpoint)
+        data = {key: value for key, value in data.items() if value is not None}
+        request = RequestData([RequestParameter(key, value, None) for key, value in data.items()])
+        limiter = self.rate_limiter
+        if limiter is None:
+            return await self._request_post(endpoint, request)
+        return await limiter.process_request(
+            callback=self._request_post,
+            args=(endpoint, request),
+            kwargs={},
+            endpoint=endpoint,
+            data=data,
+            rate_limit_args=None,
+        )
+
+    async def _request_post(self, endpoint: str, request: RequestData) -> Any:
+        """Send `request` to the Bot API; its result, or the `telegram.error` it raised."""
+        return await self.request.post(url=f"{self.base_url}/{endpoint}", request_data=request)

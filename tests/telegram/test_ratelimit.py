@@ -29,6 +29,7 @@ from bot.telegram.ratelimit import (
     TelegramRateLimiter,
     configured_limiter,
 )
+from bot.telegram.screenbot import ParoleBot
 from flows.model import Consultation
 from storage.sqlite import SqliteStore
 from tests.fakebotapi import (
@@ -177,6 +178,29 @@ async def test_edits_and_callback_answers_are_not_held_by_a_chats_budget(api: Fa
         await waiting
     order = [r.method for r in api.requests if r.method != "getMe"]
     assert order == ["sendMessage", "editMessageText", "answerCallbackQuery", "sendMessage"]
+
+
+async def test_the_screens_own_calls_keep_the_limits_and_wait_out_429s(api: FakeBotApi):
+    limiter = TelegramRateLimiter(chat_messages_per_second=5, chat_burst=1)
+    keyboard = {"inline_keyboard": [[{"text": "Oui", "callback_data": "oui"}]]}
+    async with ParoleBot(api.token, request=FakeRequest(api), rate_limiter=limiter) as bot:
+        api.fail_next("sendMessage", retry_after=1)
+        first = await bot.send_screen(ALICE.id, "<b>Question 1</b>", keyboard)
+        second = await bot.send_screen(ALICE.id, "<b>Question 2</b>", keyboard)
+        query = api.click(ALICE, "Oui", message_id=second)["callback_query"]["id"]
+        api.fail_next("editMessageText", retry_after=1)
+        api.fail_next("answerCallbackQuery", retry_after=1)
+        await asyncio.gather(
+            bot.answer_press(query, "Merci"),
+            bot.edit_screen(ALICE.id, second, "<b>Question 2</b> : oui", None),
+        )
+    for method in ("sendMessage", "editMessageText", "answerCallbackQuery"):
+        assert 429 in [r.status for r in arrivals(api, method)], method
+    assert [r.status for r in arrivals(api)] == [429, 200, 200], "sent again, once"
+    sent = [r.at for r in arrivals(api) if r.status == 200]
+    assert sent[1] - sent[0] >= 1 / 5, "one chat's messages keep its rate"
+    assert [m.text for m in api.messages(ALICE.id)] == ["Question 1", "Question 2 : oui"]
+    assert first != second
 
 
 async def test_a_broadcast_reaches_every_chat_once_and_reports_who_blocked_the_bot(
