@@ -7,6 +7,14 @@ writer hands a batch to `apply_batch`, which runs in the store's batch thread on
 a fixed number of statements per batch whatever its size; if a statement fails unexpectedly
 the batch is rolled back and applied one turn at a time, each in a SAVEPOINT, so a bad turn
 only fails itself.
+
+The fast path hands SQLite each statement's rows as one JSON array, read with `json_each`,
+rather than row by row (`executemany`) or as a list of `?` whose length changes the statement
+text. Python's `sqlite3` lets go of the GIL for each row's step and takes it back after: each
+time, the batch thread and the event loop's thread may swap the GIL, which costs the event
+loop far more than the row (in `bench/throughput.py`, an event loop that let go of the GIL
+once per update, with `time.sleep(0)`, spent about a quarter more CPU per update). One
+statement per kind of change keeps the swaps to a few per batch.
 """
 
 from __future__ import annotations
@@ -14,7 +22,9 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Final, cast
+from typing import Final, TypeVar, cast
+
+import orjson
 
 from storage.base import Channel, DuplicateUpdate, Status, Turn
 from storage.sqlite_common import INSERT_FLAG, stamp
@@ -40,6 +50,49 @@ _UPSERT_ANSWER: Final = (
 )
 _DELETE_ANSWER: Final = "DELETE FROM answers WHERE session_id = ? AND step_id = ?"
 _SET_CURRENT: Final = "UPDATE participants SET current_session_id = ? WHERE id = ?"
+
+# The same changes for a whole batch: their rows as one JSON array of arrays (`_rows`), each
+# row holding the parameters of the one-row statement, in its order.
+_SEEN_KEYS: Final = (
+    "SELECT key FROM processed_updates WHERE key IN (SELECT value FROM json_each(?))"
+)
+# One row whatever the batch's size: each row fetched would be a step of its own.
+_OWNERS: Final = (
+    "SELECT json_group_array(json_array(id, participant_id, consultation_id)) "
+    "FROM sessions WHERE id IN (SELECT value FROM json_each(?))"
+)
+# Not `WITH … UPDATE`: Python 3.11's `sqlite3` gives no rowcount for a statement so written.
+_UPDATE_SESSIONS: Final = (
+    "UPDATE sessions SET state = json_extract(turn.value, '$[0]'), "
+    "status = json_extract(turn.value, '$[1]'), updated_at = json_extract(turn.value, '$[2]'), "
+    "completed_at = CASE WHEN json_extract(turn.value, '$[3]') IS NULL THEN NULL "
+    "ELSE COALESCE(sessions.completed_at, json_extract(turn.value, '$[4]')) END "
+    "FROM json_each(?) AS turn WHERE sessions.id = json_extract(turn.value, '$[5]') "
+    "AND sessions.participant_id = json_extract(turn.value, '$[6]') "
+    "AND sessions.consultation_id = json_extract(turn.value, '$[7]')"
+)
+_DELETE_ANSWERS: Final = (
+    "DELETE FROM answers WHERE (session_id, step_id) IN "
+    "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))"
+)
+# `WHERE true`: SQLite's grammar needs it before ON CONFLICT when the rows come from a SELECT.
+_UPSERT_ANSWERS: Final = (
+    "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+    "json_extract(value, '$[2]'), json_extract(value, '$[3]'), json_extract(value, '$[4]') "
+    "FROM json_each(?) WHERE true ON CONFLICT (session_id, step_id) "
+    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
+    "hidden_at = CASE WHEN json_extract(answers.value, '$.text') "
+    "IS json_extract(excluded.value, '$.text') THEN answers.hidden_at ELSE NULL END"
+)
+_INSERT_PROCESSED: Final = (
+    "INSERT INTO processed_updates (key, processed_at) "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?)"
+)
+_SET_SCREENS: Final = (
+    "UPDATE sessions SET screen = json_extract(note.value, '$[0]') "
+    "FROM json_each(?) AS note WHERE sessions.id = json_extract(note.value, '$[1]')"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +191,8 @@ class _AnswerChange:
     delete_first: bool  # a turn of the batch removed it: delete the old row before upserting
 
 
+R = TypeVar("R")
+
 # A write that rides with a batch: a few statements on the batch's connection, its result.
 Write = Callable[[sqlite3.Connection], object]
 
@@ -162,8 +217,8 @@ def apply_batch(
             _rollback(conn)
             conn.execute("BEGIN IMMEDIATE")
             results = _apply_one_by_one(conn, turns)
-        if screens:
-            conn.executemany("UPDATE sessions SET screen = ? WHERE id = ?", screens)
+        for screens_once in _rounds(screens, key=lambda note: note[1]):
+            conn.execute(_SET_SCREENS, _rows(screens_once))
         written = [_apply_write(conn, write) for write in writes]
         conn.execute("COMMIT")
     except BaseException:
@@ -186,9 +241,24 @@ def _apply_write(conn: sqlite3.Connection, write: Write) -> object:
     return result
 
 
-def _marks(count: int) -> str:
-    """`?, ?, …`: `count` parameter placeholders for an `IN (…)` list."""
-    return ", ".join("?" * count)
+def _rows(rows: Sequence[object]) -> tuple[str]:
+    """The parameter of a `json_each(?)` statement: its rows, as one JSON array."""
+    return (orjson.dumps(rows).decode(),)
+
+
+def _rounds(rows: Sequence[R], key: Callable[[R], object]) -> list[list[R]]:
+    """`rows` in rounds holding one row per key at most, each key's rows in order: an
+    `UPDATE … FROM` applies only one of the rows that match a record, where `executemany`
+    applied them one after the other (almost always a single round)."""
+    rounds: list[list[R]] = []
+    last: dict[object, int] = {}  # key -> the round its latest row is in
+    for row in rows:
+        index = last.get(key(row), -1) + 1
+        if index == len(rounds):
+            rounds.append([])
+        rounds[index].append(row)
+        last[key(row)] = index
+    return rounds
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
@@ -206,20 +276,12 @@ def _apply_together(
     keys = sorted({turn.update_key for turn in turns if turn.update_key is not None})
     taken: set[str] = set()
     if keys:
-        rows = conn.execute(
-            f"SELECT key FROM processed_updates WHERE key IN ({_marks(len(keys))})",  # noqa: S608
-            keys,
-        ).fetchall()
-        taken = {key for (key,) in rows}
+        taken = {key for (key,) in conn.execute(_SEEN_KEYS, _rows(keys)).fetchall()}
     targets = sorted({turn.session_id for turn in turns if turn.session_id is not None})
     owners: dict[int, tuple[int, str]] = {}
     if targets:
-        rows = conn.execute(
-            "SELECT id, participant_id, consultation_id FROM sessions "  # noqa: S608
-            f"WHERE id IN ({_marks(len(targets))})",
-            targets,
-        ).fetchall()
-        owners = {sid: (pid, cid) for sid, pid, cid in rows}
+        [(found,)] = conn.execute(_OWNERS, _rows(targets)).fetchall()
+        owners = {sid: (pid, cid) for sid, pid, cid in orjson.loads(found)}
 
     # The checks each turn would meet applied one after the other, in the same order: a
     # seen key first, then the session. A turn left out does not take its key.
@@ -247,10 +309,11 @@ def _apply_together(
         else:
             results[index] = turn.session_id
             updates.append(turn.update_params(turn.session_id))
-    if updates:
-        cursor = conn.executemany(_UPDATE_SESSION, updates)
-        if cursor.rowcount != len(updates):
-            raise sqlite3.DatabaseError(f"{cursor.rowcount} of {len(updates)} sessions updated")
+    updated = 0
+    for updates_once in _rounds(updates, key=lambda params: params[5]):  # the session id
+        updated += conn.execute(_UPDATE_SESSIONS, _rows(updates_once)).rowcount
+    if updated != len(updates):
+        raise sqlite3.DatabaseError(f"{updated} of {len(updates)} sessions updated")
 
     # Answers: the net effect of the batch per (session, step), as if each turn's saves
     # then removals had been applied in turn order.
@@ -285,15 +348,13 @@ def _apply_together(
         if change.value is not None
     ]
     if deletes:
-        conn.executemany(_DELETE_ANSWER, deletes)
+        conn.execute(_DELETE_ANSWERS, _rows(deletes))
     if upserts:
-        conn.executemany(_UPSERT_ANSWER, upserts)
+        conn.execute(_UPSERT_ANSWERS, _rows(upserts))
     if processed:
         # A conflict here is unexpected (the keys were checked): it sends the batch to
         # the slow path, where the turn gets its DuplicateUpdate.
-        conn.executemany(
-            "INSERT INTO processed_updates (key, processed_at) VALUES (?, ?)", processed
-        )
+        conn.execute(_INSERT_PROCESSED, _rows(processed))
     if current:
         conn.executemany(_SET_CURRENT, current)
     if flag_rows:

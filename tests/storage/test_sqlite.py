@@ -17,7 +17,7 @@ import pytest
 import storage.sqlite
 import storage.sqlite_reports
 from flows.state import Answer
-from storage.base import DuplicateUpdate, Status
+from storage.base import DuplicateUpdate, Status, StoredSession
 from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migrate
 from storage.sqlite import SqliteStore
 from tests.storage.helpers import NOW, copy_as_version, later, make_turn, pick
@@ -513,6 +513,48 @@ class TestSqliteStore:
 
         one_by_one = await play(tmp_path / "one.sqlite3", together=False)
         assert [step for step, *_ in one_by_one] == ["q1", "q3", "q4"]
+        assert await play(tmp_path / "batch.sqlite3", together=True) == one_by_one
+
+    async def test_a_batch_leaves_the_session_one_turn_at_a_time_would(
+        self, tmp_path: Path
+    ) -> None:
+        # One session changed by several turns of the same batch, its screen noted after
+        # each: completed, active again, completed again. The completion date is the last
+        # one, the screen the last noted, as when they are committed one after the other.
+        statuses = [Status.COMPLETED, Status.ACTIVE, Status.COMPLETED, Status.COMPLETED]
+
+        async def play(path: Path, together: bool) -> StoredSession | None:
+            async with SqliteStore(path, synchronous="OFF") as store:
+                who = await store.participant("pseudo-a", NOW)
+                other = await store.participant("pseudo-b", NOW)
+                sid = await store.commit(make_turn(who.id))
+                bystander = await store.commit(make_turn(other.id))
+                changes = [
+                    change
+                    for i, status in enumerate(statuses)
+                    for change in (
+                        store.commit(
+                            make_turn(
+                                who.id, session_id=sid, now=later(i + 1), status=status, position=i
+                            )
+                        ),
+                        store.set_screen(sid, f"message-{i}"),
+                    )
+                ]
+                changes.append(store.set_screen(bystander, "message-b"))
+                if together:
+                    before = store.transactions
+                    await asyncio.gather(*changes)
+                    assert store.transactions - before == 1
+                else:
+                    for change in changes:
+                        await change
+                assert (await store.session(bystander)).screen == "message-b"  # type: ignore[union-attr]
+                return await store.session(sid)
+
+        one_by_one = await play(tmp_path / "one.sqlite3", together=False)
+        assert one_by_one is not None and one_by_one.screen == "message-3"
+        assert one_by_one.completed_at == later(3)
         assert await play(tmp_path / "batch.sqlite3", together=True) == one_by_one
 
     async def test_a_batch_costs_a_few_statements_whatever_its_size(
