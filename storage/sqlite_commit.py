@@ -33,26 +33,10 @@ _INSERT_SESSION: Final = (
     "INSERT INTO sessions (participant_id, consultation_id, channel, status, state, "
     "created_at, updated_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id"
 )
-# A session stays completed since its first completion; going back to active clears the date.
-_UPDATE_SESSION: Final = (
-    "UPDATE sessions SET state = ?, status = ?, updated_at = ?, "
-    "completed_at = CASE WHEN ? IS NULL THEN NULL ELSE COALESCE(completed_at, ?) END "
-    "WHERE id = ? AND participant_id = ? AND consultation_id = ?"
-)
-# An answer keeps the date it was first given. A text staff hid stays hidden only while it
-# is the same text: a resident who rewrites it has written something staff have not seen.
-_UPSERT_ANSWER: Final = (
-    "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
-    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id, step_id) "
-    "DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, "
-    "hidden_at = CASE WHEN json_extract(answers.value, '$.text') "
-    "IS json_extract(excluded.value, '$.text') THEN answers.hidden_at ELSE NULL END"
-)
-_DELETE_ANSWER: Final = "DELETE FROM answers WHERE session_id = ? AND step_id = ?"
 _SET_CURRENT: Final = "UPDATE participants SET current_session_id = ? WHERE id = ?"
 
-# The same changes for a whole batch: their rows as one JSON array of arrays (`_rows`), each
-# row holding the parameters of the one-row statement, in its order.
+# Changes given as one JSON array of rows (`_rows`), each row an array: a whole batch's on
+# the fast path, one turn's on the slow one.
 _SEEN_KEYS: Final = (
     "SELECT key FROM processed_updates WHERE key IN (SELECT value FROM json_each(?))"
 )
@@ -61,21 +45,27 @@ _OWNERS: Final = (
     "SELECT json_group_array(json_array(id, participant_id, consultation_id)) "
     "FROM sessions WHERE id IN (SELECT value FROM json_each(?))"
 )
-# Not `WITH … UPDATE`: Python 3.11's `sqlite3` gives no rowcount for a statement so written.
+# Rows of `EncodedTurn.update_params`. A session stays completed since its first completion;
+# going back to active clears the date. Not `WITH … UPDATE`: Python 3.11's `sqlite3` gives no
+# rowcount for a statement so written.
 _UPDATE_SESSIONS: Final = (
     "UPDATE sessions SET state = json_extract(turn.value, '$[0]'), "
     "status = json_extract(turn.value, '$[1]'), updated_at = json_extract(turn.value, '$[2]'), "
     "completed_at = CASE WHEN json_extract(turn.value, '$[3]') IS NULL THEN NULL "
-    "ELSE COALESCE(sessions.completed_at, json_extract(turn.value, '$[4]')) END "
-    "FROM json_each(?) AS turn WHERE sessions.id = json_extract(turn.value, '$[5]') "
-    "AND sessions.participant_id = json_extract(turn.value, '$[6]') "
-    "AND sessions.consultation_id = json_extract(turn.value, '$[7]')"
+    "ELSE COALESCE(sessions.completed_at, json_extract(turn.value, '$[3]')) END "
+    "FROM json_each(?) AS turn WHERE sessions.id = json_extract(turn.value, '$[4]') "
+    "AND sessions.participant_id = json_extract(turn.value, '$[5]') "
+    "AND sessions.consultation_id = json_extract(turn.value, '$[6]')"
 )
+# Rows: (session id, step id).
 _DELETE_ANSWERS: Final = (
     "DELETE FROM answers WHERE (session_id, step_id) IN "
     "(SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))"
 )
-# `WHERE true`: SQLite's grammar needs it before ON CONFLICT when the rows come from a SELECT.
+# Rows: (session id, step id, value, created at, updated at). An answer keeps the date it was
+# first given. A text staff hid stays hidden only while it is the same text: a resident who
+# rewrites it has written something staff have not seen. `WHERE true`: SQLite's grammar needs
+# it before ON CONFLICT when the rows come from a SELECT.
 _UPSERT_ANSWERS: Final = (
     "INSERT INTO answers (session_id, step_id, value, created_at, updated_at) "
     "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
@@ -160,13 +150,12 @@ class EncodedTurn:
         )
 
     def update_params(self, session_id: int) -> tuple[object, ...]:
-        """Parameters of `_UPDATE_SESSION`."""
+        """A row of `_UPDATE_SESSIONS`."""
         completed_at = self.now if self.completed else None
         return (
             self.state,
             self.status,
             self.now,
-            completed_at,
             completed_at,
             session_id,
             self.participant_id,
@@ -310,7 +299,7 @@ def _apply_together(
             results[index] = turn.session_id
             updates.append(turn.update_params(turn.session_id))
     updated = 0
-    for updates_once in _rounds(updates, key=lambda params: params[5]):  # the session id
+    for updates_once in _rounds(updates, key=lambda params: params[4]):  # the session id
         updated += conn.execute(_UPDATE_SESSIONS, _rows(updates_once)).rowcount
     if updated != len(updates):
         raise sqlite3.DatabaseError(f"{updated} of {len(updates)} sessions updated")
@@ -396,16 +385,14 @@ def _apply_turn(conn: sqlite3.Connection, turn: EncodedTurn) -> int:
         [(session_id,)] = conn.execute(_INSERT_SESSION, turn.insert_params()).fetchall()
     else:
         session_id = turn.session_id
-        cursor = conn.execute(_UPDATE_SESSION, turn.update_params(session_id))
+        cursor = conn.execute(_UPDATE_SESSIONS, _rows([turn.update_params(session_id)]))
         if cursor.rowcount == 0:
             raise turn.missing()
     if turn.saved:
-        conn.executemany(
-            _UPSERT_ANSWER,
-            [(session_id, step, value, turn.now, turn.now) for step, value in turn.saved],
-        )
+        saved = [(session_id, step, value, turn.now, turn.now) for step, value in turn.saved]
+        conn.execute(_UPSERT_ANSWERS, _rows(saved))
     if turn.removed:
-        conn.executemany(_DELETE_ANSWER, [(session_id, step) for step in turn.removed])
+        conn.execute(_DELETE_ANSWERS, _rows([(session_id, step) for step in turn.removed]))
     if turn.make_current:
         conn.execute(_SET_CURRENT, (session_id, turn.participant_id))
     if turn.flags:
