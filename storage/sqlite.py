@@ -1,26 +1,27 @@
 """SQLite implementation of `Store`, on aiosqlite, with group commit.
 
 Connections to one file in WAL mode: two aiosqlite connections, each with its own thread
-(aiosqlite's), one plain connection for the group commits in a thread of its own, and one
-plain connection for reads by key, in a thread of its own too. Every awaited statement on an
-aiosqlite connection is one hop to a thread and back, so the code counts hops per batch of
-turns and of reads, never per turn or per read.
+(aiosqlite's), and two plain connections, for the group commits and for reads by key, each in
+a helper process (`storage.sqlite_process`), away from the event loop's GIL. Every awaited
+statement on an aiosqlite connection is one hop to a thread and back, and every piece of work
+sent to a helper process one message each way, so the code counts hops per batch of turns and
+of reads, never per turn or per read.
 
 - The group commits do the residents' writes. `commit()` only queues the turn; a single
-  writer task drains the queue (up to `MAX_BATCH` turns) and hands the batch to the batch
-  thread, which applies it (`storage.sqlite_commit`) in ONE transaction (`BEGIN IMMEDIATE`
-  … `COMMIT`), so one fsync covers the batch and the whole batch is one hop from the event
-  loop. Futures are resolved only after COMMIT returned. The fast path runs a fixed number
-  of statements per batch: one SELECT finds the update keys already processed (a key met
-  twice in the batch: the first turn wins), one SELECT checks that the sessions named exist
-  and belong to the turn's participant and consultation; turns failing these get
-  `DuplicateUpdate` or `LookupError` and are left out. Then one `executemany` each for the
-  session UPDATEs, the answer deletes and upserts (the batch's net effect per answer, so
-  turn order is kept), the processed keys and the participants' current session; only new
-  sessions take one `INSERT … RETURNING id` each (one per consenting resident). If a
-  statement fails unexpectedly the batch is rolled back and applied again one turn at a
-  time, each in a SAVEPOINT, so a bad turn only fails itself. A failed COMMIT fails the
-  whole batch.
+  writer task drains the queue (up to `MAX_BATCH` turns) and sends the batch to the group
+  commits' connection, which applies it (`storage.sqlite_commit`) in ONE transaction (`BEGIN
+  IMMEDIATE` … `COMMIT`), so one fsync covers the batch and the whole batch is one hop from
+  the event loop. Futures are resolved only after COMMIT returned. The fast path runs a
+  fixed number of statements per batch: one SELECT finds the update keys already processed
+  (a key met twice in the batch: the first turn wins), one SELECT checks that the sessions
+  named exist and belong to the turn's participant and consultation; turns failing these get
+  `DuplicateUpdate` or `LookupError` and are left out. Then one statement each (its rows as
+  one JSON array) for the session UPDATEs, the answer deletes and upserts (the batch's net
+  effect per answer, so turn order is kept), the processed keys and the participants'
+  current session; only new sessions take one `INSERT … RETURNING id` each (one per
+  consenting resident). If a statement fails unexpectedly the batch is rolled back and
+  applied again one turn at a time, each in a SAVEPOINT, so a bad turn only fails itself. A
+  failed COMMIT fails the whole batch.
 - The other small writes of a resident's update (a participant first seen, a language, a
   follow-up contact) ride with the group commit too (`_with_next_commit`), each in a
   SAVEPOINT of its own within the batch's transaction, so that a crowd's first and last
@@ -30,7 +31,7 @@ turns and of reads, never per turn or per read.
   the two writing connections never wait on each other.
 - Reads by key (a participant, a session, an update key, a relay: the reads of every
   resident's update) go to `storage.sqlite_lookups`: a plain `sqlite3` connection
-  (`query_only`) in a thread of its own, the reads queued meanwhile run together, one hop
+  (`query_only`) in a helper process, the reads queued meanwhile run together, one hop
   for all of them. In WAL mode a reader never waits for the writer. Each is a single
   statement, hence a consistent snapshot; a read queued after a commit's future resolved
   sees that commit. (They ran inline on the event loop's thread until SQLite's page cache,
@@ -49,7 +50,7 @@ turns and of reads, never per turn or per read.
 
 This module holds the connections, the participants and sessions, and the write queue; the
 parts that run on them live beside it: `storage.sqlite_commit` (a batch applied in the batch
-thread), `storage.sqlite_reports` (digest reports, the digest ledger, exports), and the
+helper process), `storage.sqlite_reports` (digest reports, the digest ledger, exports), and the
 mixins of `storage.relays`, `storage.sqlite_privacy`, `storage.sqlite_moderation` and
 `storage.sqlite_news`.
 """
@@ -95,8 +96,9 @@ from storage.sqlite_moderation import ModerationSqlite
 from storage.sqlite_news import NewsSqlite
 from storage.sqlite_open import unavailable
 from storage.sqlite_privacy import PrivacySqlite
+from storage.sqlite_process import ConnectionProcess
 from storage.sqlite_reports import ReportsSqlite
-from storage.sqlite_thread import ConnectionThread, settle
+from storage.sqlite_thread import settle
 from storage.state_memo import StateMemo
 
 MAX_BATCH: Final = 256
@@ -117,6 +119,9 @@ log = logging.getLogger(__name__)
 _SESSION_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, state, "
     "created_at, updated_at, completed_at, screen"
+)
+_PARTICIPANT_BY_PSEUDONYM: Final = (
+    "SELECT id, lang, current_session_id, created_at FROM participants WHERE pseudonym = ?"
 )
 _SESSION_COLUMNS_OF_S: Final = ", ".join(f"s.{column}" for column in _SESSION_COLUMNS.split(", "))
 
@@ -210,6 +215,8 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         if mode not in SYNCHRONOUS_MODES:
             raise ValueError(f"synchronous must be one of {sorted(SYNCHRONOUS_MODES)}")
         self.path = Path(path)
+        # As the connections made elsewhere (a helper process's own working directory) see it.
+        self._file = self.path.absolute()
         self.synchronous = mode
         self.checkpoint_bytes = checkpoint_bytes
         self.checkpointer: Checkpointer | None = None
@@ -219,9 +226,9 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         self._writer_conn: aiosqlite.Connection | None = None
         self._reader_conn: aiosqlite.Connection | None = None
         self._lookups: Lookups | None = None
-        # Group commits: a plain connection used only by one thread of its own, so a whole
-        # batch is one hop from the event loop (see the module docstring).
-        self._batches = ConnectionThread("store-batches", self._connect_batch)
+        # Group commits: a plain connection in a helper process, so a whole batch is one
+        # hop from the event loop (see the module docstring).
+        self._batches = ConnectionProcess("store-batches", self._connect_batch())
         # The two writing connections (batches, single writes) take turns here rather than
         # at SQLite's write lock, where the loser would block a thread for up to
         # BUSY_TIMEOUT_MS; the writer connection's single writes also take turns with each
@@ -256,11 +263,13 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         try:
             self._writer_conn = await self._connect()
             self._reader_conn = await self._connect(query_only=True)
-            self._lookups = Lookups(self._connect_lookup)
+            self._lookups = Lookups(partial(connect_plain, self._file, "query_only = ON"))
             await self._lookups.open()
             await self._batches.open()
             self.checkpointer = Checkpointer(
-                self.path, self._connect_checkpoint, self.checkpoint_bytes
+                self.path,
+                partial(connect_plain, self._file, f"synchronous = {self.synchronous}"),
+                self.checkpoint_bytes,
             )
         except BaseException:
             await self._disconnect()
@@ -323,40 +332,20 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             raise
         return conn
 
-    def _connect_batch(self) -> sqlite3.Connection:
-        """The group commits' connection (made, used and closed in the batch thread)."""
+    def _connect_batch(self) -> Callable[[], sqlite3.Connection]:
+        """How to make the group commits' connection (in the helper process)."""
         # Checked against SYNCHRONOUS_MODES in __init__: PRAGMA values cannot be bound.
-        return self._connect_plain(
-            BUSY_TIMEOUT_MS,
+        return partial(
+            connect_plain,
+            self._file,
             "foreign_keys = ON",
             f"synchronous = {self.synchronous}",
             SECURE_DELETE,
             *WRITER_PRAGMAS,
         )
 
-    def _connect_checkpoint(self) -> sqlite3.Connection:
-        """The checkpoints' connection (made, used and closed in the checkpoint thread)."""
-        return self._connect_plain(BUSY_TIMEOUT_MS, f"synchronous = {self.synchronous}")
-
-    def _connect_lookup(self) -> sqlite3.Connection:
-        """The connection for reads by key (made, used and closed in the lookups' thread)."""
-        return self._connect_plain(BUSY_TIMEOUT_MS, "query_only = ON")
-
-    def _connect_plain(self, busy_timeout_ms: int, *pragmas: str) -> sqlite3.Connection:
-        """A plain `sqlite3` connection to the WAL file in autocommit mode, with `pragmas`."""
-        conn = sqlite3.connect(self.path, isolation_level=None)
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
-            _check_wal(self.path, conn.execute("PRAGMA journal_mode").fetchall())
-            for pragma in pragmas:
-                conn.execute(f"PRAGMA {pragma}")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
     async def _disconnect(self) -> None:
-        """Close the connections (the threaded ones finish their queued statements first)."""
+        """Close the connections (each finishes the statements queued on it first)."""
         checkpointer, self.checkpointer = self.checkpointer, None
         if checkpointer is not None:
             await checkpointer.close()
@@ -372,7 +361,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
 
     @property
     def read_batches(self) -> int:
-        """Batches of reads by key handed to their thread since the store opened (see
+        """Batches of reads by key sent to their connection since the store opened (see
         `storage.sqlite_lookups`): lets tests and benchmarks see reads share hops."""
         return self._lookups.batches if self._lookups is not None else 0
 
@@ -416,22 +405,11 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
 
     async def participant(self, pseudonym: str, now: dt.datetime) -> Participant:
         """The participant with this pseudonym, created on first sight."""
-        sql = (
-            "SELECT id, lang, current_session_id, created_at FROM participants WHERE pseudonym = ?"
-        )
-        rows = await self._read(sql, (pseudonym,))
+        rows = await self._read(_PARTICIPANT_BY_PSEUDONYM, (pseudonym,))
         if not rows:
-            created_at = stamp(now)
-
-            def create(conn: sqlite3.Connection) -> list[Row]:
-                # One writer, so concurrent first sightings agree on one row.
-                conn.execute(
-                    "INSERT OR IGNORE INTO participants (pseudonym, created_at) VALUES (?, ?)",
-                    (pseudonym, created_at),
-                )
-                return conn.execute(sql, (pseudonym,)).fetchall()
-
-            rows = await self._with_next_commit(create)
+            rows = await self._with_next_commit(
+                partial(_create_participant, pseudonym=pseudonym, created_at=stamp(now))
+            )
             assert rows
         pid, lang, current, created = rows[0]
         return Participant(
@@ -443,14 +421,9 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
         if lang not in LANGS:
             raise ValueError(f"unsupported language {lang!r}")
 
-        def update(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(
-                "UPDATE participants SET lang = ? WHERE id = ?", (lang, participant_id)
-            )
-            if cursor.rowcount == 0:
-                raise LookupError(f"no participant {participant_id}")
-
-        await self._with_next_commit(update)
+        await self._with_next_commit(
+            partial(_set_language, lang=lang, participant_id=participant_id)
+        )
 
     async def set_current(self, participant_id: int, session_id: int | None) -> None:
         """Make `session_id` the participant's current session (None: no current session)."""
@@ -578,7 +551,7 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
     # -- group commit ----------------------------------------------------------------------
 
     async def _with_next_commit(self, write: Callable[[sqlite3.Connection], T]) -> T:
-        """`write(connection)`, run in the batch thread within the next group commit (in a
+        """`write(connection)`, run by the group commits' connection within the next batch (in a
         SAVEPOINT of its own); its result once the batch is committed, or its error.
 
         For the small writes of a resident's update (a participant first seen, a language,
@@ -676,6 +649,42 @@ class SqliteStore(ReportsSqlite, SqliteRelays, PrivacySqlite, ModerationSqlite, 
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             conn.execute("PRAGMA query_only = ON")
             return conn.execute(sql, params).fetchall()
+
+
+# The writes below ride with a group commit (`_with_next_commit`), in the helper process:
+# module-level, so that they can be sent there.
+
+
+def _create_participant(conn: sqlite3.Connection, pseudonym: str, created_at: str) -> list[Row]:
+    """A participant first seen: their row, whoever of several first sightings wrote it."""
+    # One writer, so concurrent first sightings agree on one row.
+    conn.execute(
+        "INSERT OR IGNORE INTO participants (pseudonym, created_at) VALUES (?, ?)",
+        (pseudonym, created_at),
+    )
+    return conn.execute(_PARTICIPANT_BY_PSEUDONYM, (pseudonym,)).fetchall()
+
+
+def _set_language(conn: sqlite3.Connection, lang: str, participant_id: int) -> None:
+    """A participant's language."""
+    cursor = conn.execute("UPDATE participants SET lang = ? WHERE id = ?", (lang, participant_id))
+    if cursor.rowcount == 0:
+        raise LookupError(f"no participant {participant_id}")
+
+
+def connect_plain(path: Path, *pragmas: str) -> sqlite3.Connection:
+    """A plain `sqlite3` connection to the WAL file in autocommit mode, with `pragmas`
+    (made where it is used: a helper process, the checkpoints' thread)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        _check_wal(path, conn.execute("PRAGMA journal_mode").fetchall())
+        for pragma in pragmas:
+            conn.execute(f"PRAGMA {pragma}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 async def _while_locked(attempt: Callable[[], Awaitable[T]], what: str) -> T:

@@ -1,8 +1,8 @@
-"""Group commit, in the batch thread: turns encoded as SQL parameters, and a batch of them
+"""Group commit, in its helper process: turns encoded as SQL parameters, and a batch of them
 applied in one transaction.
 
 `SqliteStore.commit` encodes each turn on the event loop (`EncodedTurn.of`) and queues it; its
-writer hands a batch to `apply_batch`, which runs in the store's batch thread on a plain
+writer sends a batch to `apply_batch`, which runs in a helper process on a plain
 `sqlite3` connection of its own (see `storage.sqlite` for the whole path). The fast path runs
 a fixed number of statements per batch whatever its size; if a statement fails unexpectedly
 the batch is rolled back and applied one turn at a time, each in a SAVEPOINT, so a bad turn
@@ -10,11 +10,9 @@ only fails itself.
 
 The fast path hands SQLite each statement's rows as one JSON array, read with `json_each`,
 rather than row by row (`executemany`) or as a list of `?` whose length changes the statement
-text. Python's `sqlite3` lets go of the GIL for each row's step and takes it back after: each
-time, the batch thread and the event loop's thread may swap the GIL, which costs the event
-loop far more than the row (in `bench/throughput.py`, an event loop that let go of the GIL
-once per update, with `time.sleep(0)`, spent about a quarter more CPU per update). One
-statement per kind of change keeps the swaps to a few per batch.
+text. Python's `sqlite3` lets go of the GIL for each row's step and takes it back after,
+which cost the event loop dearly while batches ran in a thread of its process; in the helper
+process, one statement per kind of change still keeps a batch to a few steps.
 """
 
 from __future__ import annotations
@@ -28,6 +26,7 @@ import orjson
 
 from storage.base import Channel, DuplicateUpdate, Status, Turn
 from storage.sqlite_common import INSERT_FLAG, stamp
+from storage.sqlite_worker import requester_gone
 
 _INSERT_SESSION: Final = (
     "INSERT INTO sessions (participant_id, consultation_id, channel, status, state, "
@@ -183,6 +182,7 @@ class _AnswerChange:
 R = TypeVar("R")
 
 # A write that rides with a batch: a few statements on the batch's connection, its result.
+# Sent to the helper process by reference: a module-level function, or a `partial` of one.
 Write = Callable[[sqlite3.Connection], object]
 
 
@@ -195,7 +195,7 @@ def apply_batch(
     """Apply `turns` in one transaction: the fast path, or one SAVEPOINT per turn; then
     the screens noted (message, session id), then `writes`, each in a SAVEPOINT of its own.
     The turns' results and the writes' (an exception for one that failed alone). Runs in
-    the batch thread."""
+    the group commits' helper process."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         try:
@@ -209,6 +209,8 @@ def apply_batch(
         for screens_once in _rounds(screens, key=lambda note: note[1]):
             conn.execute(_SET_SCREENS, _rows(screens_once))
         written = [_apply_write(conn, write) for write in writes]
+        if requester_gone():  # killed while the batch waited for the lock or ran
+            raise sqlite3.OperationalError("the bot's process ended: its batch is not kept")
         conn.execute("COMMIT")
     except BaseException:
         _rollback(conn)

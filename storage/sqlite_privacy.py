@@ -22,6 +22,7 @@ import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
 from dataclasses import replace
+from functools import partial
 from typing import TypeVar
 
 import aiosqlite
@@ -264,17 +265,10 @@ class PrivacySqlite(StoreParts):
 
     async def set_contact(self, participant_id: int, sealed: str, now: dt.datetime) -> None:
         """Keep a sealed chat id for follow-up news (a new consent restarts its retention)."""
-
-        def upsert(conn: sqlite3.Connection) -> None:
-            conn.execute(
-                "INSERT INTO contacts (participant_id, chat, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (participant_id) DO UPDATE SET "
-                "chat = excluded.chat, created_at = excluded.created_at",
-                (participant_id, sealed, stamp(now)),
-            )
-
         # Said at the end of many journeys at once: it rides with the residents' turns.
-        await self._with_next_commit(upsert)
+        await self._with_next_commit(
+            partial(_upsert_contact, params=(participant_id, sealed, stamp(now)))
+        )
 
     async def contact(self, participant_id: int) -> str | None:
         """The sealed chat id kept for a participant, if any."""
@@ -378,3 +372,14 @@ class PrivacySqlite(StoreParts):
             return purged
 
         return await self._write(delete)
+
+
+def _upsert_contact(conn: sqlite3.Connection, params: tuple[object, ...]) -> None:
+    """A follow-up contact (participant id, sealed chat, when): in the group commits' helper
+    process, hence module-level."""
+    conn.execute(
+        "INSERT INTO contacts (participant_id, chat, created_at) VALUES (?, ?, ?) "
+        "ON CONFLICT (participant_id) DO UPDATE SET "
+        "chat = excluded.chat, created_at = excluded.created_at",
+        params,
+    )

@@ -1,8 +1,9 @@
 """A plain `sqlite3` connection made, used and closed by one thread of its own.
 
-A Python `sqlite3` connection belongs to the thread that made it. The group commits, the
-reads by key and the checkpoints each keep theirs in a thread of their own: the event loop
-hands them work, one hop each, and never waits for the file.
+A Python `sqlite3` connection belongs to the thread that made it. The checkpoints keep theirs
+in a thread of their own: the event loop hands them work, one hop each, and never waits for
+the file. (The group commits and the reads by key, which run all the time under a crowd, are
+in helper processes instead: `storage.sqlite_process`.)
 """
 
 from __future__ import annotations

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import closing
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from flows.state import Answer, Phase, SessionState
 from storage.base import Channel, Status, Turn
 from storage.migrations import MIGRATIONS, migrate
+from storage.sqlite import SqliteStore
+from storage.sqlite_process import ConnectionProcess
 
 NOW = dt.datetime(2025, 3, 1, 12, 0, tzinfo=dt.UTC)
 CONSULTATION = "quartier-2025"
@@ -107,3 +112,94 @@ def old_database(path: Path, version: int, answer: Answer, lang: str | None = No
             "VALUES (5, 'q1', ?, ?, ?)",
             (answer.model_dump_json(), at, at),
         )
+
+
+# Batch connections for the tests that look under the hood. The group commits run in a
+# helper process (`storage.sqlite_process`), so these are sent there by reference.
+
+
+class FailingCommit:
+    """A batch connection whose COMMITs fail, as a full or failing disk would."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        if sql == "COMMIT":
+            raise sqlite3.OperationalError("disk I/O error (injected)")
+        return self._conn.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+class CountingStatements:
+    """A batch connection that counts the statements it is given."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.sql: list[str] = []
+
+    @property
+    def statements(self) -> int:
+        return len(self.sql)
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        self.sql.append(sql)
+        return self._conn.execute(sql, *args)
+
+    def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        self.sql.append(sql)
+        return self._conn.executemany(sql, *args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+
+async def batches_on(
+    store: SqliteStore, wrapper: Callable[[sqlite3.Connection], Any] | None = None
+) -> None:
+    """Have `store`'s group commits run on `wrapper(their connection)` from now on (on
+    their own connection again, without a wrapper)."""
+    await store._batches.close()
+    connect = store._connect_batch()
+    if wrapper is not None:
+        connect = partial(_wrapped, wrapper, connect)
+    store._batches = ConnectionProcess("store-batches", connect)
+    await store._batches.open()
+
+
+def _wrapped(
+    wrapper: Callable[[sqlite3.Connection], sqlite3.Connection],
+    connect: Callable[[], sqlite3.Connection],
+) -> sqlite3.Connection:
+    return wrapper(connect())
+
+
+def statements_seen(conn: sqlite3.Connection) -> list[str]:
+    """What a `CountingStatements` connection was given."""
+    assert isinstance(conn, CountingStatements)
+    return conn.sql
+
+
+def in_transaction(conn: sqlite3.Connection) -> bool:
+    """Whether a transaction is open on `conn`."""
+    return conn.in_transaction
+
+
+def batch_pragmas(conn: sqlite3.Connection) -> list[tuple[int, ...]]:
+    """The settings of a batch connection that matter."""
+    names = ("foreign_keys", "busy_timeout", "synchronous", "query_only")
+    return [conn.execute(f"PRAGMA {name}").fetchone() for name in names]
+
+
+def slow_connection(path: Path) -> sqlite3.Connection:
+    """A connection where `SELECT wait(seconds)` takes that long."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.create_function("wait", 1, _wait)
+    return conn
+
+
+def _wait(seconds: float) -> int:
+    time.sleep(seconds)
+    return 1

@@ -1,17 +1,17 @@
-"""Reads by key: batched in a thread of their own, never holding up the event loop."""
+"""Reads by key: batched in a helper process, never holding up the event loop."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
-import time
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from storage.sqlite import SqliteStore
 from storage.sqlite_lookups import Lookups
-from tests.storage.helpers import NOW, make_turn
+from tests.storage.helpers import NOW, make_turn, slow_connection
 
 
 async def test_reads_queued_together_share_one_hop(sqlite_store: SqliteStore) -> None:
@@ -41,18 +41,9 @@ async def test_a_read_that_fails_fails_alone(sqlite_store: SqliteStore) -> None:
 
 
 async def test_a_slow_read_leaves_the_event_loop_free(tmp_path: Path) -> None:
-    # A locked file (a recovery, another program) makes a read wait: in the lookups' thread,
+    # A locked file (a recovery, another program) makes a read wait: in the helper process,
     # while residents' other updates go on.
-    def connect() -> sqlite3.Connection:
-        conn = sqlite3.connect(tmp_path / "slow.sqlite3", isolation_level=None)
-        conn.create_function("wait", 1, wait)
-        return conn
-
-    def wait(seconds: float) -> int:
-        time.sleep(seconds)
-        return 1
-
-    lookups = Lookups(connect)
+    lookups = Lookups(partial(slow_connection, tmp_path / "slow.sqlite3"))
     await lookups.open()
     ticks = 0
 
@@ -72,7 +63,7 @@ async def test_a_slow_read_leaves_the_event_loop_free(tmp_path: Path) -> None:
 
 
 async def test_closing_lets_the_reads_under_way_finish(tmp_path: Path) -> None:
-    lookups = Lookups(lambda: sqlite3.connect(tmp_path / "close.sqlite3", isolation_level=None))
+    lookups = Lookups(partial(sqlite3.connect, tmp_path / "close.sqlite3", isolation_level=None))
     await lookups.open()
     reads = [asyncio.create_task(lookups.read("SELECT ?", (n,))) for n in range(50)]
     await asyncio.sleep(0)  # queued, some handed to the thread
@@ -83,7 +74,7 @@ async def test_closing_lets_the_reads_under_way_finish(tmp_path: Path) -> None:
 
 
 async def test_a_cancelled_reader_does_not_stop_the_others(tmp_path: Path) -> None:
-    lookups = Lookups(lambda: sqlite3.connect(tmp_path / "cancel.sqlite3", isolation_level=None))
+    lookups = Lookups(partial(sqlite3.connect, tmp_path / "cancel.sqlite3", isolation_level=None))
     await lookups.open()
     try:
         first = asyncio.create_task(lookups.read("SELECT 1", ()))

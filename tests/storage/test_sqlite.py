@@ -20,7 +20,19 @@ from flows.state import Answer
 from storage.base import DuplicateUpdate, Status, StoredSession
 from storage.migrations import LATEST, MIGRATIONS, Migration, SchemaTooNew, migrate
 from storage.sqlite import SqliteStore
-from tests.storage.helpers import NOW, copy_as_version, later, make_turn, pick
+from tests.storage.helpers import (
+    NOW,
+    CountingStatements,
+    FailingCommit,
+    batch_pragmas,
+    batches_on,
+    copy_as_version,
+    in_transaction,
+    later,
+    make_turn,
+    pick,
+    statements_seen,
+)
 
 TABLES = {
     "participants",
@@ -162,11 +174,7 @@ class TestSqliteStore:
         assert list(await writer.execute_fetchall("PRAGMA query_only")) == [(0,)]
         assert list(await reader.execute_fetchall("PRAGMA query_only")) == [(1,)]
 
-        def pragmas(batches: sqlite3.Connection) -> list[tuple[int, ...]]:
-            names = ("foreign_keys", "busy_timeout", "synchronous", "query_only")
-            return [batches.execute(f"PRAGMA {name}").fetchone() for name in names]
-
-        assert await sqlite_store._batches.run(pragmas) == [(1,), (5000,), (2,), (0,)]
+        assert await sqlite_store._batches.run(batch_pragmas) == [(1,), (5000,), (2,), (0,)]
 
     async def test_a_session_changed_by_another_process_is_read_as_stored(
         self, sqlite_store: SqliteStore, db_path: Path
@@ -405,20 +413,19 @@ class TestSqliteStore:
         self, sqlite_store: SqliteStore, db_path: Path
     ) -> None:
         who = await sqlite_store.participant("pseudo-a", NOW)
-        real = sqlite_store._batches.conn
-        assert real is not None
-        sqlite_store._batches.conn = FailingCommit(real)  # type: ignore[assignment]
+        await batches_on(sqlite_store, FailingCommit)
         results = await asyncio.gather(
             *(sqlite_store.commit(make_turn(who.id, update_key=f"k{i}")) for i in range(5)),
             return_exceptions=True,
         )
-        sqlite_store._batches.conn = real
         assert all(isinstance(result, sqlite3.OperationalError) for result in results)
-        assert not real.in_transaction
+        assert all("injected" in str(result) for result in results)
+        assert not await sqlite_store._batches.run(in_transaction)
         with plain(db_path) as conn:
             assert conn.execute("SELECT count(*) FROM sessions").fetchone() == (0,)
             assert conn.execute("SELECT count(*) FROM processed_updates").fetchone() == (0,)
         # The store is still usable, and the keys were not burnt.
+        await batches_on(sqlite_store)
         sid = await sqlite_store.commit(make_turn(who.id, update_key="k0"))
         assert await sqlite_store.session(sid) is not None
 
@@ -562,34 +569,29 @@ class TestSqliteStore:
     ) -> None:
         people = [await sqlite_store.participant(f"pseudo-{i}", NOW) for i in range(40)]
         sids = [await sqlite_store.commit(make_turn(who.id)) for who in people]
-        real = sqlite_store._batches.conn
-        assert real is not None
-        counting = CountingStatements(real)
-        sqlite_store._batches.conn = counting  # type: ignore[assignment]
+        await batches_on(sqlite_store, CountingStatements)
         before = sqlite_store.transactions
-        try:
-            await asyncio.gather(
-                *(
-                    sqlite_store.commit(
-                        make_turn(
-                            who.id,
-                            session_id=sid,
-                            now=later(1),
-                            update_key=f"tg:{who.id}",
-                            saved={"q1": pick("a"), "q2": pick("b")},
-                            removed=["q3"],
-                        )
+        await asyncio.gather(
+            *(
+                sqlite_store.commit(
+                    make_turn(
+                        who.id,
+                        session_id=sid,
+                        now=later(1),
+                        update_key=f"tg:{who.id}",
+                        saved={"q1": pick("a"), "q2": pick("b")},
+                        removed=["q3"],
                     )
-                    for who, sid in zip(people, sids, strict=True)
-                ),
-                *(sqlite_store.commit(make_turn(who.id)) for who in people[:3]),
-            )
-        finally:
-            sqlite_store._batches.conn = real
+                )
+                for who, sid in zip(people, sids, strict=True)
+            ),
+            *(sqlite_store.commit(make_turn(who.id)) for who in people[:3]),
+        )
         assert sqlite_store.transactions - before == 1
         # BEGIN, 2 SELECTs, session UPDATEs, answer DELETEs and upserts, processed keys,
         # current sessions, COMMIT; plus one INSERT per new session.
-        assert counting.statements == 9 + 3, counting.sql
+        statements = await sqlite_store._batches.run(statements_seen)
+        assert len(statements) == 9 + 3, statements
 
     async def test_export_streams_in_chunks(
         self, sqlite_store: SqliteStore, monkeypatch: pytest.MonkeyPatch
@@ -612,44 +614,6 @@ class TestSqliteStore:
         assert [first.session_id, *(item.session_id for item in rest)] == ids
         assert rest[5].answers == {"q1": pick("changed")}
         assert rest[-1].answers == {"q1": pick("late")}
-
-
-class FailingCommit:
-    """A batch connection whose COMMITs fail, as a full or failing disk would."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-
-    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        if sql == "COMMIT":
-            raise sqlite3.OperationalError("disk I/O error (injected)")
-        return self._conn.execute(sql, *args)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
-
-
-class CountingStatements:
-    """A batch connection that counts the statements it is given."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self._conn = conn
-        self.sql: list[str] = []
-
-    @property
-    def statements(self) -> int:
-        return len(self.sql)
-
-    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        self.sql.append(sql)
-        return self._conn.execute(sql, *args)
-
-    def executemany(self, sql: str, *args: Any) -> sqlite3.Cursor:
-        self.sql.append(sql)
-        return self._conn.executemany(sql, *args)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._conn, name)
 
 
 class LockedAtFirst:
