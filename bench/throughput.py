@@ -52,8 +52,8 @@ or skipped), each resident's own proposal stored once, one processed-update key 
 The exit status is 1 if a check fails or anything was logged at ERROR level.
 
 `--idle` (issue 6, part 5): residents start (/start, consent, first answer) and stop there,
-`--in-flight` of them at a time. Resident memory (VmRSS) is printed after 1k, 10k, 100k…
-idle residents: it must not grow with them (the per-resident lock of the update processor is
+`--in-flight` of them at a time. Resident memory (VmRSS, of the bot's process and the store's
+helper processes) is printed after 1k, 10k, 100k… idle residents: it must not grow with them (the per-resident lock of the update processor is
 dropped when their last update is done, sessions live in SQLite).
 
 `--no-echo` measures the bot alone in one run, its residents reading its screens as they go
@@ -70,7 +70,6 @@ import itertools
 import json
 import logging
 import random
-import resource
 import sqlite3
 import statistics
 import sys
@@ -121,6 +120,7 @@ from bot.telegram.screenbot import ParoleBot  # noqa: E402
 from bot.telegram.transport import OrjsonAnswers  # noqa: E402
 from flows.texts import say  # noqa: E402
 from storage.sqlite import SqliteStore  # noqa: E402
+from storage.sqlite_process import helper_pids  # noqa: E402
 
 TOKEN: Final = "123456:BENCH-TOKEN"
 SECRET: Final = "a-benchmark-secret-of-enough-length"
@@ -308,18 +308,21 @@ class ErrorCount(logging.Handler):
             self.first = f"{record.name}: {record.getMessage()}"
 
 
-def rss_kib() -> int:
-    """Resident memory now (VmRSS), in KiB."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+def rss_kib(field: str = "VmRSS") -> int:
+    """Resident memory now (VmRSS) or at its peak (VmHWM), in KiB: the bot's process and
+    the store's helper processes (`storage/sqlite_process.py`), each at its own peak."""
+    total = 0
+    for pid in ["self", *map(str, helper_pids().values())]:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(f"{field}:"):
+                    total += int(line.split()[1])
+    return total
 
 
 def peak_rss_kib() -> int:
-    """The process's peak resident memory, in KiB (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    """`rss_kib` at its peak."""
+    return rss_kib("VmHWM")
 
 
 def database_bytes(path: Path) -> int:

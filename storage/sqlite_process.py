@@ -28,7 +28,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from storage.sqlite_worker import HEADER, frame
 
@@ -103,6 +103,18 @@ def _helper(name: str) -> _Helper:
         return helper
 
 
+def helper_pids() -> dict[str, int]:
+    """The process id of each helper running, by name (for benchmarks and tests)."""
+    with _helpers_lock:
+        helpers = list(_helpers.items())
+    running = {}
+    for name, helper in helpers:
+        process = helper._process
+        if process is not None and process.poll() is None:
+            running[name] = process.pid
+    return running
+
+
 @atexit.register
 def _stop_helpers() -> None:
     for helper in list(_helpers.values()):
@@ -117,6 +129,21 @@ class _Answers(asyncio.Protocol):
         self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
         self.closed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._buffer = bytearray()
+
+    def send(self, work: Callable[..., Any]) -> asyncio.Future[Any]:
+        """The future of `work`'s answer."""
+        if self.transport is None:
+            raise _ended()
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.transport.write(frame(work))
+        self.waiting.append(future)
+        return future
+
+    async def close(self) -> None:
+        """Close the connection after the work sent before, and wait for it."""
+        if self.transport is not None:
+            self.transport.write(frame(None))  # answered after the work before it
+        await self.closed
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.WriteTransport)
@@ -162,51 +189,70 @@ def _ended() -> sqlite3.OperationalError:
 class ConnectionProcess:
     """A connection made with `connect` in the helper process of connections called
     `name`. `connect` and the work run on it must be picklable: module-level functions, or
-    `functools.partial` of them."""
+    `functools.partial` of them.
+
+    If the helper ends (killed, out of memory), the work it had fails and the next work
+    sent connects again, in a new helper, so the bot goes on without a restart."""
 
     def __init__(self, name: str, connect: Callable[[], sqlite3.Connection]) -> None:
         self._name = name
         self._connect = connect
+        self._open = False
         self._answers: _Answers | None = None
+        self._reconnecting: asyncio.Future[_Answers] | None = None
 
     @property
     def is_open(self) -> bool:
-        """Whether work can be sent."""
-        return self._answers is not None and self._answers.transport is not None
+        """Whether work can be sent (opened, not closed)."""
+        return self._open
 
     async def open(self) -> None:
         """Connect, in the helper process."""
-        loop = asyncio.get_running_loop()
-        sock = await loop.run_in_executor(None, _helper(self._name).attach)
-        _, answers = await loop.create_unix_connection(_Answers, sock=sock)
-        self._answers = answers
-        try:
-            await self._send(self._connect)
-        except BaseException:
-            await self.close()
-            raise
+        self._answers = await self._connected()
+        self._open = True
 
     def run(self, work: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
         """`work(connection)`, in the helper process."""
-        if self._answers is None:
+        if not self._open:
             raise RuntimeError(f"{self._name} is not open")
-        if self._answers.transport is None:
-            raise _ended()
-        return self._send(work)
-
-    def _send(self, work: Callable[..., Any]) -> asyncio.Future[Any]:
         answers = self._answers
-        assert answers is not None and answers.transport is not None
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        answers.transport.write(frame(work))
-        answers.waiting.append(future)
-        return future
+        if answers is None or answers.transport is None:
+            return asyncio.ensure_future(self._run_reconnected(work))
+        return answers.send(work)
 
     async def close(self) -> None:
         """Close the connection after the work sent before, and wait for it."""
-        answers, self._answers = self._answers, None
-        if answers is None:
+        if not self._open:
             return
-        if answers.transport is not None:
-            answers.transport.write(frame(None))  # answered after the work before it
-        await answers.closed
+        self._open = False
+        if self._reconnecting is not None:
+            await asyncio.wait([self._reconnecting])
+        answers, self._answers = self._answers, None
+        if answers is not None:
+            await answers.close()
+
+    async def _connected(self) -> _Answers:
+        """A new connection, made in the helper."""
+        loop = asyncio.get_running_loop()
+        sock = await loop.run_in_executor(None, _helper(self._name).attach)
+        _, answers = await loop.create_unix_connection(_Answers, sock=sock)
+        try:
+            await answers.send(self._connect)
+        except BaseException:
+            await answers.close()
+            raise
+        return answers
+
+    async def _run_reconnected(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """`work` on a new connection: the helper of the last one ended."""
+        if self._reconnecting is None:
+            self._answers = None
+            self._reconnecting = asyncio.ensure_future(self._connected())
+            self._reconnecting.add_done_callback(self._reconnected)
+        answers = await asyncio.shield(self._reconnecting)
+        return cast(T, await answers.send(work))
+
+    def _reconnected(self, reconnecting: asyncio.Future[_Answers]) -> None:
+        self._reconnecting = None
+        if not reconnecting.cancelled() and reconnecting.exception() is None:
+            self._answers = reconnecting.result()

@@ -2,22 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from storage.sqlite import SqliteStore
-from storage.sqlite_process import _helper
+from storage.sqlite_process import helper_pids
 from tests.storage.helpers import NOW, make_turn
 
 
 def helper_pid(name: str) -> int:
-    process = _helper(name)._process
-    assert process is not None and process.poll() is None
-    return process.pid
+    return helper_pids()[name]
 
 
 async def test_an_error_keeps_sqlite_s_code(sqlite_store: SqliteStore) -> None:
@@ -38,20 +38,25 @@ async def test_ctrl_c_and_sigterm_leave_the_helpers_serving(sqlite_store: Sqlite
     assert (await sqlite_store.session(sid)) is not None
 
 
-async def test_a_killed_helper_fails_its_work_and_the_next_store_starts_another(
-    db_path: Path,
+async def test_a_killed_helper_fails_its_work_and_the_next_goes_to_a_new_one(
+    sqlite_store: SqliteStore, db_path: Path
 ) -> None:
-    store = SqliteStore(db_path)
-    await store.open()
-    try:
-        who = await store.participant("pseudo-a", NOW)
+    who = await sqlite_store.participant("pseudo-a", NOW)
+    with closing(sqlite3.connect(db_path, isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")  # another program's lock: the batch waits in the helper
+        waiting = asyncio.create_task(sqlite_store.commit(make_turn(who.id, update_key="tg:1")))
+        await asyncio.sleep(0.3)
         killed = helper_pid("store-batches")
         os.kill(killed, signal.SIGKILL)
         with pytest.raises(sqlite3.OperationalError, match="helper process ended"):
-            await store.commit(make_turn(who.id, update_key="tg:1"))
-    finally:
-        await store.close()
-    async with SqliteStore(db_path) as again:
-        assert helper_pid("store-batches") != killed
-        await again.commit(make_turn(who.id, update_key="tg:1"))
-        assert await again.seen("tg:1")
+            await waiting
+        other.execute("ROLLBACK")
+    assert not await sqlite_store.seen("tg:1")
+    # No restart needed: the next turn takes a new helper, and is stored.
+    sid = await sqlite_store.commit(make_turn(who.id, update_key="tg:1"))
+    assert helper_pid("store-batches") != killed
+    assert await sqlite_store.seen("tg:1")
+    os.kill(helper_pid("store-lookups"), signal.SIGKILL)
+    await asyncio.sleep(0.1)
+    session = await sqlite_store.session(sid)
+    assert session is not None and session.participant_id == who.id
