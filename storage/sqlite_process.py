@@ -43,6 +43,8 @@ class _Helper:
         self._lock = threading.Lock()  # stores of several threads' event loops share it
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
+        # Helpers let go of that still serve connections, kept until they end (reaped).
+        self._retired: list[subprocess.Popen[bytes]] = []
 
     def attach(self) -> socket.socket:
         """Our end of a new socket pair whose other end the helper serves."""
@@ -81,8 +83,9 @@ class _Helper:
             self._control.close()
             self._control = None
         if self._process is not None:
-            self._process.poll()  # reaps it, if it has already ended
+            self._retired.append(self._process)
             self._process = None
+        self._retired = [process for process in self._retired if process.poll() is None]
 
     def stop(self) -> None:
         """`_stop`, from another thread (at exit)."""

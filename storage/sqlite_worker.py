@@ -41,7 +41,7 @@ def frame(value: object) -> bytes:
 
 def serve(sock: socket.socket) -> None:
     """Make the connection, run each function sent on it and answer `(ok, result)`,
-    until the other end closes."""
+    until None comes or the other end closes."""
     conn: sqlite3.Connection | None = None
     _serving.sock = sock
     with sock, sock.makefile("rb") as incoming:
