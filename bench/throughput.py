@@ -53,8 +53,9 @@ The exit status is 1 if a check fails or anything was logged at ERROR level.
 
 `--idle` (issue 6, part 5): residents start (/start, consent, first answer) and stop there,
 `--in-flight` of them at a time. Resident memory (VmRSS, of the bot's process and the store's
-helper processes) is printed after 1k, 10k, 100k… idle residents: it must not grow with them (the per-resident lock of the update processor is
-dropped when their last update is done, sessions live in SQLite).
+helper processes) is printed after 1k, 10k, 100k… idle residents: it must not grow with them
+(the per-resident lock of the update processor is dropped when their last update is done,
+sessions live in SQLite).
 
 `--no-echo` measures the bot alone in one run, its residents reading its screens as they go
 (no recording), e.g. under a profiler:
