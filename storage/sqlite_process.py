@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import collections
+import contextlib
 import os
 import pickle
 import socket
@@ -27,6 +28,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -87,10 +89,15 @@ class _Helper:
             self._process = None
         self._retired = [process for process in self._retired if process.poll() is None]
 
-    def stop(self) -> None:
-        """`_stop`, from another thread (at exit)."""
+    def stop(self, deadline: float) -> None:
+        """Let go of the helper and wait for it to end, until `deadline` (monotonic) at
+        most: at exit, once the stores are closed, it ends within milliseconds."""
         with self._lock:
             self._stop()
+            for process in self._retired:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    process.wait(max(0.0, deadline - time.monotonic()))
+            self._retired = [process for process in self._retired if process.poll() is None]
 
 
 _helpers: dict[str, _Helper] = {}
@@ -120,8 +127,9 @@ def helper_pids() -> dict[str, int]:
 
 @atexit.register
 def _stop_helpers() -> None:
+    deadline = time.monotonic() + 2.0  # a store left open keeps its helper to our very end
     for helper in list(_helpers.values()):
-        helper.stop()
+        helper.stop(deadline)
 
 
 class _Answers(asyncio.Protocol):
