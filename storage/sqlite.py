@@ -90,7 +90,7 @@ from storage.privacy import Erased, PrivacyStore, Purged, PurgePlan
 from storage.relays import RelayStore, SqliteRelays
 from storage.sqlite_checkpoint import LIMIT_BYTES, WRITER_PRAGMAS, Checkpointer
 from storage.sqlite_commit import EncodedTurn, Write, apply_batch
-from storage.sqlite_common import Row, parse_opt_stamp, parse_stamp, stamp
+from storage.sqlite_common import PARTICIPANT_SQL, Row, parse_opt_stamp, parse_stamp, stamp
 from storage.sqlite_lookups import Lookups
 from storage.sqlite_moderation import ModerationSqlite
 from storage.sqlite_news import NewsSqlite
@@ -120,9 +120,7 @@ _SESSION_COLUMNS: Final = (
     "id, participant_id, consultation_id, channel, status, state, "
     "created_at, updated_at, completed_at, screen"
 )
-_PARTICIPANT_BY_PSEUDONYM: Final = (
-    "SELECT id, lang, current_session_id, created_at FROM participants WHERE pseudonym = ?"
-)
+_PARTICIPANT_BY_PSEUDONYM: Final = PARTICIPANT_SQL.format("pseudonym = ?")
 _SESSION_COLUMNS_OF_S: Final = ", ".join(f"s.{column}" for column in _SESSION_COLUMNS.split(", "))
 
 

@@ -140,10 +140,6 @@ class CountingStatements:
         self._conn = conn
         self.sql: list[str] = []
 
-    @property
-    def statements(self) -> int:
-        return len(self.sql)
-
     def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
         self.sql.append(sql)
         return self._conn.execute(sql, *args)
