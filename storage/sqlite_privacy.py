@@ -267,7 +267,7 @@ class PrivacySqlite(StoreParts):
         """Keep a sealed chat id for follow-up news (a new consent restarts its retention)."""
         # Said at the end of many journeys at once: it rides with the residents' turns.
         await self._with_next_commit(
-            partial(_upsert_contact, params=(participant_id, sealed, stamp(now)))
+            partial(_upsert_contact, participant_id=participant_id, sealed=sealed, now=stamp(now))
         )
 
     async def contact(self, participant_id: int) -> str | None:
@@ -374,12 +374,11 @@ class PrivacySqlite(StoreParts):
         return await self._write(delete)
 
 
-def _upsert_contact(conn: sqlite3.Connection, params: tuple[object, ...]) -> None:
-    """A follow-up contact (participant id, sealed chat, when): in the group commits' helper
-    process, hence module-level."""
+def _upsert_contact(conn: sqlite3.Connection, participant_id: int, sealed: str, now: str) -> None:
+    """A follow-up contact: in the group commits' helper process, hence module-level."""
     conn.execute(
         "INSERT INTO contacts (participant_id, chat, created_at) VALUES (?, ?, ?) "
         "ON CONFLICT (participant_id) DO UPDATE SET "
         "chat = excluded.chat, created_at = excluded.created_at",
-        params,
+        (participant_id, sealed, now),
     )
